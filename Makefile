@@ -1,0 +1,82 @@
+# Switchboard: plain make. `make run`, `make test`, `make bench`, `make stop`, `make status`.
+CC ?= cc
+PKGS := json-c libmariadb libjwt libmemcached libargon2 libcrypto
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c17 -D_GNU_SOURCE $(WARN) -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
+          -Iinclude $(PKG_CFLAGS)
+ifdef SANITIZE
+CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+BUILD ?= build
+BIN ?= bin
+CORE_SRC := $(wildcard src/core/*.c)
+ROUTE_SRC := $(wildcard src/routes/*.c)
+POOL_SRC := $(wildcard src/pool/*.c)
+EVENTS_SRC := $(wildcard src/events/*.c)
+ADMIN_SRC := $(wildcard src/admin/*.c)
+UNIT_SRC := $(wildcard tests/unit/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+CORE_OBJ := $(call obj,$(CORE_SRC))
+ROUTE_OBJ := $(call obj,$(ROUTE_SRC))
+
+BINS := $(BIN)/switchboard-pool $(BIN)/switchboard-events $(BIN)/switchboard-admin
+
+.PHONY: all run stop status test unit bench clean deps
+all: $(BINS)
+
+$(BUILD)/%.o: %.c $(wildcard include/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BIN)/switchboard-pool: $(call obj,$(POOL_SRC)) $(ROUTE_OBJ) $(CORE_OBJ)
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BIN)/switchboard-events: $(call obj,$(EVENTS_SRC)) $(CORE_OBJ)
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BIN)/switchboard-admin: $(call obj,$(ADMIN_SRC)) $(CORE_OBJ)
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BIN)/unit-tests: $(call obj,$(UNIT_SRC)) $(ROUTE_OBJ) $(CORE_OBJ)
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+deps:
+	@scripts/deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/stack.sh start
+
+stop:
+	@scripts/stack.sh stop
+
+status:
+	@scripts/stack.sh status
+
+# The test build runs under AddressSanitizer and UBSan, in its own build folder.
+test: deps
+	@$(MAKE) --no-print-directory BUILD=build-test BIN=build-test/bin SANITIZE=address,undefined \
+		build-test/bin/switchboard-pool build-test/bin/switchboard-events \
+		build-test/bin/switchboard-admin build-test/bin/unit-tests
+	@SB_BIN=$(CURDIR)/build-test/bin scripts/test.sh
+
+unit: $(BIN)/unit-tests
+	@$(BIN)/unit-tests
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/bench.sh
+
+clean:
+	rm -rf build build-test bin

@@ -1,0 +1,43 @@
+#ifndef SB_CONFIG_H
+#define SB_CONFIG_H
+/*
+ * Table-driven configuration (src/core/config.c declares every key once with its
+ * type, bounds and default). Sources, later wins: defaults, the file given to
+ * config_load() (`key = value` lines, `#` comments), then environment variables
+ * SB_<KEY> (upper case). Unknown keys and out-of-range values fail config_load().
+ * Secrets live in files named by *_file keys, never in the config file itself.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+struct config {
+    char db_socket[256];
+    char db_name[64];
+    char db_user[64];
+    char db_password_file[256];
+    char memcached_socket[256];
+    char event_socket[256];
+    char jwt_key_file[256];
+    char public_base_url[256];
+    char log_level[16];
+    long workers;
+    long max_requests;
+    long max_body_bytes;
+    long access_token_ttl;
+    long refresh_token_ttl;
+    long cache_ttl;
+    long shutdown_grace;
+    bool register_enabled;
+
+    /* Loaded from the *_file keys by config_load_secrets(); never logged. */
+    char db_password[256];
+    unsigned char jwt_key[256];
+    size_t jwt_key_len;
+};
+
+/* path may be NULL (defaults + environment). On error writes a message to err. */
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+/* Reads db_password_file and jwt_key_file; the key must be at least 32 bytes. */
+int config_load_secrets(struct config *cfg, char *err, size_t errlen);
+
+#endif

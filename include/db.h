@@ -1,0 +1,122 @@
+#ifndef SB_DB_H
+#define SB_DB_H
+/*
+ * The only module that includes <mysql.h>. Every statement is a prepared statement,
+ * cached per connection by the address of its SQL text (pass string literals).
+ * One connection per process, opened lazily after fork. When the server goes away
+ * the connection and its statement cache are dropped and, outside a transaction,
+ * the statement is retried once on a new connection; otherwise DB_UNAVAILABLE.
+ * Results are copied into the caller's arena; timestamps come back RFC 3339 UTC.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+#include <json-c/json.h>
+
+struct arena;
+struct db;
+
+enum db_rc {
+    DB_OK = 0,
+    DB_ERROR = -1,
+    DB_UNAVAILABLE = -2,
+    DB_DUPLICATE = -3,
+    DB_FOREIGN_KEY = -4,
+    DB_CONSTRAINT = -5,
+    DB_DEADLOCK = -6,
+};
+
+enum db_type { DB_T_NULL, DB_T_STR, DB_T_INT, DB_T_DOUBLE };
+
+struct db_param {
+    enum db_type type;
+    const char *s;
+    size_t len;
+    long long i;
+    double d;
+};
+
+#define DB_STR(x) db_param_str(x)
+#define DB_STRN(x, n) ((struct db_param){.type = DB_T_STR, .s = (x), .len = (n)})
+#define DB_INT(x) ((struct db_param){.type = DB_T_INT, .i = (long long)(x)})
+#define DB_DOUBLE(x) ((struct db_param){.type = DB_T_DOUBLE, .d = (x)})
+#define DB_NULL ((struct db_param){.type = DB_T_NULL})
+
+static inline struct db_param db_param_str(const char *s)
+{
+    if (s == NULL)
+        return (struct db_param){.type = DB_T_NULL};
+    return (struct db_param){.type = DB_T_STR, .s = s, .len = strlen(s)};
+}
+
+enum db_col_kind { DB_COL_STR, DB_COL_INT, DB_COL_DOUBLE, DB_COL_BOOL, DB_COL_TIME };
+
+struct db_cell {
+    const char *v; /* NUL-terminated; NULL for SQL NULL */
+    size_t len;
+};
+
+struct db_result {
+    unsigned ncols;
+    const char **names;
+    enum db_col_kind *kinds;
+    size_t nrows;
+    struct db_cell *cells; /* nrows * ncols, row-major */
+    unsigned long long affected_rows;
+};
+
+struct db_options {
+    const char *socket;
+    const char *name;
+    const char *user;
+    const char *password;
+};
+
+/* Copies the options; connects on first use. NULL when out of memory. */
+struct db *db_create(const struct db_options *opt);
+void db_destroy(struct db *db);
+
+/*
+ * Runs one prepared statement. `out` may be NULL for statements without a result
+ * set (affected rows are then lost; pass out to read them). Returns enum db_rc.
+ */
+int db_exec(struct db *db, struct arena *a, const char *sql, const struct db_param *params,
+            unsigned nparams, struct db_result **out);
+
+/*
+ * Prepares, runs and closes one statement without caching it: for SQL text that is not a
+ * string literal (migrations), whose address could be reused by different text later.
+ */
+int db_exec_uncached(struct db *db, const char *sql);
+
+#define DB_PARAMS(...) ((const struct db_param[]){__VA_ARGS__}), \
+    (unsigned)(sizeof((const struct db_param[]){__VA_ARGS__}) / sizeof(struct db_param))
+
+/* Transactions through the client API (autocommit off/commit/rollback). */
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+void db_rollback(struct db *db);
+/* A cheap round trip; DB_OK or DB_UNAVAILABLE. */
+int db_ping(struct db *db);
+/* Drops the connection (e.g. before fork or on shutdown). */
+void db_disconnect(struct db *db);
+/* Last server error code and message (for logs; may be 0/""). */
+unsigned db_last_errno(const struct db *db);
+const char *db_last_error(const struct db *db);
+
+/* Cell access: NULL for SQL NULL. */
+const char *db_cell(const struct db_result *res, size_t row, unsigned col);
+int db_col_index(const struct db_result *res, const char *name);
+const char *db_get(const struct db_result *res, size_t row, const char *name);
+long long db_get_int(const struct db_result *res, size_t row, const char *name, long long def);
+
+/*
+ * One row as a JSON object, typed by column kind (integers, decimals, TINYINT(1) as
+ * booleans, times as RFC 3339). Columns named in json_cols (NULL-terminated, may be
+ * NULL) hold JSON text and are embedded parsed. Columns whose name starts with '_'
+ * are left out. Returns a new reference (caller owns) or NULL.
+ */
+struct json_object *db_row_json(const struct db_result *res, size_t row,
+                                const char *const *json_cols);
+
+#endif

@@ -1,0 +1,99 @@
+#ifndef SB_REQUEST_H
+#define SB_REQUEST_H
+/*
+ * The request context. Only src/core/request.c speaks FastCGI/HTTP; handlers read
+ * inputs through these accessors and answer with request_reply()/request_error().
+ * Every string here lives in the request arena and is valid until the request ends.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <json-c/json.h>
+#include "router.h"
+
+struct arena;
+struct config;
+struct db;
+struct cache;
+
+struct auth_identity {
+    bool authenticated;
+    const char *user_id;
+    const char *tenant_id;
+    const char *role;
+    unsigned role_bit;
+    const char *session_id;
+};
+
+struct query_pair {
+    const char *key;
+    const char *value;
+};
+
+struct request {
+    struct arena *arena;
+    const struct config *cfg;
+    struct db *db;
+    struct cache *cache;
+
+    const char *method;
+    const char *path;        /* decoded, `/api/v1/` already folded to `/api/` */
+    const char *query;       /* raw query string */
+    const char *request_id;
+    const char *remote_addr;
+    const char *content_type;
+    const char *authorization;
+    const char *user_agent;
+    const char *body;
+    size_t body_len;
+    bool body_too_large;
+
+    struct route_match match;
+    struct auth_identity auth;
+
+    struct query_pair *query_pairs;
+    size_t nquery;
+    bool query_parsed;
+
+    int status;
+    struct json_object *response;
+    const char *raw_response; /* pre-serialised JSON (cache hits); wins over response */
+    size_t raw_response_len;
+    struct json_object *field_errors;
+    char allow[96];
+
+    void *transport; /* FCGX_Request *, used by request.c only */
+};
+
+/* Path parameter by name, NULL when absent. */
+const char *request_param(struct request *r, const char *name);
+/* Decoded query parameter (`+` is a space), NULL when absent; first one wins. */
+const char *request_query(struct request *r, const char *name);
+
+/*
+ * Parses the body as a JSON object. On failure answers 400 invalid_json and returns
+ * -1; the handler returns at once. The object belongs to the arena.
+ */
+int request_body_object(struct request *r, struct json_object **out);
+
+/* Answers `status` with `body`, which must be arena-owned (response_new). Returns 0. */
+int request_reply(struct request *r, int status, struct json_object *body);
+/* Answers pre-serialised JSON text that lives in the arena. Returns 0. */
+int request_reply_raw(struct request *r, int status, const char *json, size_t len);
+/* Answers the error envelope; returns -1 so handlers can `return request_error(…)`. */
+int request_error(struct request *r, int status, const char *code, const char *message);
+/* Maps a negative db_* result to 503/409/500. Returns -1. */
+int request_db_error(struct request *r, int db_rc);
+
+/* Records a 422 reason for a field; the first reason per field is kept. */
+void request_field_error(struct request *r, const char *field, const char *reason);
+/* If any field error was recorded, answers 422 with `fields` and returns -1; else 0. */
+int request_check_fields(struct request *r);
+
+/*
+ * A fresh `{"success": true}` object owned by the request arena. Children added to it
+ * with json_object_object_add() are owned by it; build a child, then add it at once.
+ * Returns NULL when out of memory.
+ */
+struct json_object *response_new(struct request *r);
+
+#endif

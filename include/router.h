@@ -1,0 +1,60 @@
+#ifndef SB_ROUTER_H
+#define SB_ROUTER_H
+/*
+ * Method + path routing over a static table. Patterns are absolute paths whose
+ * segments are literals or `:name` parameters. Among patterns that match a path,
+ * the one with a literal at the first position where they differ wins, so
+ * `/api/users/search` beats `/api/users/:id`. A path that matches some pattern
+ * under another method gives ROUTER_METHOD_NOT_ALLOWED and the Allow list.
+ * Pure: no allocation; parameter values point into the path given.
+ */
+#include <stddef.h>
+
+struct request;
+typedef int (*route_handler)(struct request *r);
+
+enum role_bits {
+    ROLE_AGENT = 1u << 0,
+    ROLE_MANAGER = 1u << 1,
+    ROLE_ADMIN = 1u << 2,
+    ROLE_SUPER_ADMIN = 1u << 3,
+};
+#define ROLES_PUBLIC 0u
+#define ROLES_ANY (ROLE_AGENT | ROLE_MANAGER | ROLE_ADMIN | ROLE_SUPER_ADMIN)
+#define ROLES_STAFF (ROLE_MANAGER | ROLE_ADMIN | ROLE_SUPER_ADMIN)
+#define ROLES_ADMIN (ROLE_ADMIN | ROLE_SUPER_ADMIN)
+#define ROLES_SUPER (ROLE_SUPER_ADMIN)
+
+struct route {
+    const char *method;
+    const char *pattern;
+    route_handler handler;
+    unsigned roles; /* ROLES_PUBLIC: no token needed; else the roles allowed */
+};
+
+#define ROUTER_MAX_PARAMS 6
+#define ROUTER_MAX_SEGMENTS 16
+
+struct route_param {
+    const char *name; /* points into the pattern, after ':' */
+    size_t name_len;
+    const char *value; /* points into the path */
+    size_t value_len;
+};
+
+struct route_match {
+    const struct route *route;
+    size_t nparams;
+    struct route_param params[ROUTER_MAX_PARAMS];
+    char allow[96]; /* "GET, POST" on ROUTER_METHOD_NOT_ALLOWED */
+};
+
+enum router_result { ROUTER_FOUND = 0, ROUTER_NOT_FOUND = 1, ROUTER_METHOD_NOT_ALLOWED = 2 };
+
+enum router_result router_match(const struct route *table, size_t n, const char *method,
+                                const char *path, struct route_match *m);
+
+/* Role bit for a role name ("admin"), 0 if unknown. */
+unsigned role_bit(const char *name);
+
+#endif

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# make test: C unit tests, then a private stack (own temp dir and ports) and the
+# integration tests through nginx. Ends with one line `N passed, N failed`.
+set -u -o pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+bin=${SB_BIN:-$repo/bin}
+tmp=$(mktemp -d /tmp/sbtest.XXXXXX)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+passed=0
+failed=0
+stack_started=0
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:log_path=$tmp/asan}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:log_path=$tmp/ubsan}
+
+cleanup() {
+    if [ "$stack_started" = 1 ]; then
+        SB_VAR=$tmp/var PORT=$port SB_BIN=$bin "$repo/scripts/stack.sh" stop >/dev/null 2>&1 || true
+    fi
+    if [ -z "${SB_KEEP_TMP:-}" ]; then rm -rf "$tmp"; else echo "kept $tmp"; fi
+}
+trap cleanup EXIT
+
+count() { # adds the counts of a runner's last "N passed, N failed" line
+    local line
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
+    if [ -z "$line" ]; then
+        echo "test.sh: $2 printed no summary line" >&2
+        failed=$((failed + 1))
+        return
+    fi
+    passed=$((passed + $(echo "$line" | awk '{print $1}')))
+    failed=$((failed + $(echo "$line" | awk '{print $3}')))
+}
+
+echo "== unit tests"
+(cd "$repo" && "$bin/unit-tests") 2>&1 | tee "$tmp/unit.out"
+count "$tmp/unit.out" "unit tests"
+
+echo "== starting a test stack in $tmp on port $port"
+export SB_VAR=$tmp/var PORT=$port SB_BIN=$bin
+export SB_WORKERS=${SB_WORKERS:-4} LOGIN_RATE=${LOGIN_RATE:-50r/s} LOGIN_BURST=${LOGIN_BURST:-100}
+if "$repo/scripts/stack.sh" start > "$tmp/stack-start.out" 2>&1; then
+    stack_started=1
+    echo "== integration tests"
+    python3 "$repo/tests/integration/run.py" --base "http://127.0.0.1:$port" --var "$tmp/var" \
+        --repo "$repo" 2>&1 | tee "$tmp/integration.out"
+    count "$tmp/integration.out" "integration tests"
+else
+    stack_started=1
+    cat "$tmp/stack-start.out"
+    echo "test.sh: the test stack did not start" >&2
+    failed=$((failed + 1))
+fi
+
+# Sanitizer reports from any process of the stack count as failures.
+for f in "$tmp"/asan* "$tmp"/ubsan*; do
+    [ -e "$f" ] || continue
+    echo "== sanitizer report $f"
+    head -n 40 "$f"
+    failed=$((failed + 1))
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

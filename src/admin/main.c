@@ -1,0 +1,361 @@
+/*
+ * switchboard-admin: what an operator needs without the API.
+ *   migrate --dir DIR
+ *   create-tenant --name NAME [--domain DOMAIN]
+ *   create-user --tenant ID --email EMAIL --role ROLE --password-stdin [--first-name F] [--last-name L]
+ *   reset-password --tenant ID --email EMAIL --password-stdin
+ * Passwords come on stdin only, so they never show in `ps` or shell history.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "config.h"
+#include "crypto.h"
+#include "db.h"
+#include "password.h"
+#include "router.h"
+#include "validate.h"
+
+struct opts {
+    const char *dir, *name, *domain, *tenant, *email, *role, *first, *last;
+    int password_stdin;
+};
+
+static int fail(const char *what, struct db *db)
+{
+    fprintf(stderr, "switchboard-admin: %s", what);
+    if (db != NULL && db_last_errno(db) != 0)
+        fprintf(stderr, ": %s (%u)", db_last_error(db), db_last_errno(db));
+    fputc('\n', stderr);
+    return 1;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    if (f == NULL)
+        return NULL;
+    if (fseek(f, 0, SEEK_END) != 0)
+        goto out;
+    long n = ftell(f);
+    if (n < 0 || fseek(f, 0, SEEK_SET) != 0)
+        goto out;
+    buf = malloc((size_t)n + 1);
+    if (buf == NULL)
+        goto out;
+    if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+        goto out;
+    }
+    buf[n] = '\0';
+    *len = (size_t)n;
+out:
+    fclose(f);
+    return buf;
+}
+
+/* Statements end with ';' at the end of a line; comment-only chunks are skipped. */
+static int apply_file(struct db *db, char *text)
+{
+    char *p = text;
+    while (*p != '\0') {
+        char *end = strstr(p, ";\n");
+        if (end == NULL)
+            end = p + strlen(p);
+        char saved = *end;
+        *end = '\0';
+        int has_sql = 0;
+        for (char *line = p; line != NULL && *line;) {
+            char *nl = strchr(line, '\n');
+            char *s = line;
+            while (*s == ' ' || *s == '\t' || *s == '\r')
+                s++;
+            if (*s != '\0' && *s != '\n' && strncmp(s, "--", 2) != 0)
+                has_sql = 1;
+            line = nl ? nl + 1 : NULL;
+        }
+        if (has_sql && db_exec_uncached(db, p) != DB_OK) {
+            fprintf(stderr, "switchboard-admin: statement failed:\n%.400s\n", p);
+            *end = saved;
+            return -1;
+        }
+        *end = saved;
+        p = saved ? end + 2 : end;
+    }
+    return 0;
+}
+
+static int cmd_migrate(struct db *db, struct arena *a, const struct opts *o)
+{
+    if (o->dir == NULL)
+        return fail("migrate needs --dir", NULL);
+    if (db_exec_uncached(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                             " version VARCHAR(32) NOT NULL PRIMARY KEY,"
+                             " name VARCHAR(255) NOT NULL,"
+                             " applied_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP"
+                             ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4") != DB_OK)
+        return fail("cannot create schema_migrations", db);
+    DIR *d = opendir(o->dir);
+    if (d == NULL)
+        return fail("cannot open the migrations folder", NULL);
+    char *names[512];
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && n < 512) {
+        size_t len = strlen(e->d_name);
+        if (len > 8 && isdigit((unsigned char)e->d_name[0]) &&
+            strcmp(e->d_name + len - 4, ".sql") == 0)
+            names[n++] = arena_strdup(a, e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof(names[0]), name_cmp);
+    int applied = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (names[i] == NULL)
+            return fail("out of memory", NULL);
+        const char *us = strchr(names[i], '_');
+        char *version = arena_strndup(a, names[i], us ? (size_t)(us - names[i]) : 3);
+        struct db_result *res;
+        if (db_exec(db, a, "SELECT 1 FROM schema_migrations WHERE version = ?",
+                    DB_PARAMS(DB_STR(version)), &res) != DB_OK)
+            return fail("cannot read schema_migrations", db);
+        if (res->nrows > 0)
+            continue;
+        char *path = arena_printf(a, "%s/%s", o->dir, names[i]);
+        size_t len;
+        char *text = path ? read_file(path, &len) : NULL;
+        if (text == NULL)
+            return fail("cannot read a migration file", NULL);
+        int rc = apply_file(db, text);
+        free(text);
+        if (rc != 0)
+            return fail(names[i], db);
+        if (db_exec(db, a, "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                    DB_PARAMS(DB_STR(version), DB_STR(names[i])), NULL) != DB_OK)
+            return fail("cannot record the migration", db);
+        printf("applied %s\n", names[i]);
+        applied++;
+    }
+    if (applied == 0)
+        printf("schema is up to date (%zu migrations)\n", n);
+    return 0;
+}
+
+static int cmd_create_tenant(struct db *db, struct arena *a, const struct opts *o)
+{
+    if (o->name == NULL || o->name[0] == '\0')
+        return fail("create-tenant needs --name", NULL);
+    char *id = id_new(a, "ten_");
+    if (id == NULL)
+        return fail("out of memory", NULL);
+    int rc = db_exec(db, a, "INSERT INTO tenants (id, name, domain) VALUES (?, ?, ?)",
+                     DB_PARAMS(DB_STR(id), DB_STR(o->name), DB_STR(o->domain)), NULL);
+    if (rc == DB_DUPLICATE)
+        return fail("a tenant with this name or domain exists", NULL);
+    if (rc != DB_OK)
+        return fail("cannot create the tenant", db);
+    printf("%s\n", id);
+    return 0;
+}
+
+static int read_password(char *buf, size_t size)
+{
+    if (fgets(buf, (int)size, stdin) == NULL)
+        return -1;
+    size_t n = strlen(buf);
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+        buf[--n] = '\0';
+    if (n < 8 || n > 256 || validate_text(buf, n) != 0)
+        return -1;
+    return 0;
+}
+
+static int hash_from_stdin(const struct opts *o, char hash[PASSWORD_HASH_MAX])
+{
+    char pw[300];
+    if (!o->password_stdin)
+        return fail("give the password on stdin with --password-stdin", NULL);
+    if (read_password(pw, sizeof(pw)) != 0)
+        return fail("the password must be 8 to 256 bytes of text", NULL);
+    int rc = password_hash(pw, strlen(pw), hash);
+    explicit_bzero(pw, sizeof(pw));
+    return rc == 0 ? 0 : fail("cannot hash the password", NULL);
+}
+
+static const char *lower_email(struct arena *a, const char *email)
+{
+    if (email == NULL || validate_email(email, strlen(email)) != 0)
+        return NULL;
+    char *s = arena_strdup(a, email);
+    for (char *p = s; p && *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return s;
+}
+
+static int cmd_create_user(struct db *db, struct arena *a, const struct opts *o)
+{
+    const char *email = lower_email(a, o->email);
+    if (o->tenant == NULL || email == NULL)
+        return fail("create-user needs --tenant and a valid --email", NULL);
+    if (o->role == NULL || role_bit(o->role) == 0)
+        return fail("--role must be super_admin, admin, manager or agent", NULL);
+    char hash[PASSWORD_HASH_MAX];
+    if (hash_from_stdin(o, hash) != 0)
+        return 1;
+    char *id = id_new(a, "usr_");
+    if (id == NULL)
+        return fail("out of memory", NULL);
+    int rc = db_begin(db);
+    if (rc == DB_OK)
+        rc = db_exec(db, a,
+                     "INSERT INTO users (id, tenant_id, email, password_hash, first_name,"
+                     " last_name) VALUES (?, ?, ?, ?, ?, ?)",
+                     DB_PARAMS(DB_STR(id), DB_STR(o->tenant), DB_STR(email), DB_STR(hash),
+                               DB_STR(o->first), DB_STR(o->last)),
+                     NULL);
+    if (rc == DB_OK)
+        rc = db_exec(db, a, "INSERT INTO user_roles (tenant_id, user_id, role) VALUES (?, ?, ?)",
+                     DB_PARAMS(DB_STR(o->tenant), DB_STR(id), DB_STR(o->role)), NULL);
+    if (rc == DB_OK)
+        rc = db_commit(db);
+    else
+        db_rollback(db);
+    if (rc == DB_DUPLICATE)
+        return fail("that email already exists in the tenant", NULL);
+    if (rc == DB_FOREIGN_KEY)
+        return fail("no such tenant", NULL);
+    if (rc != DB_OK)
+        return fail("cannot create the user", db);
+    printf("%s\n", id);
+    return 0;
+}
+
+static int cmd_reset_password(struct db *db, struct arena *a, const struct opts *o)
+{
+    const char *email = lower_email(a, o->email);
+    if (o->tenant == NULL || email == NULL)
+        return fail("reset-password needs --tenant and a valid --email", NULL);
+    char hash[PASSWORD_HASH_MAX];
+    if (hash_from_stdin(o, hash) != 0)
+        return 1;
+    struct db_result *res = NULL;
+    int rc = db_begin(db);
+    if (rc == DB_OK)
+        rc = db_exec(db, a, "SELECT id FROM users WHERE tenant_id = ? AND email = ? FOR UPDATE",
+                     DB_PARAMS(DB_STR(o->tenant), DB_STR(email)), &res);
+    if (rc == DB_OK && res->nrows == 0) {
+        db_rollback(db);
+        return fail("no such user in that tenant", NULL);
+    }
+    const char *id = rc == DB_OK ? db_get(res, 0, "id") : NULL;
+    if (rc == DB_OK)
+        rc = db_exec(db, a, "UPDATE users SET password_hash = ? WHERE id = ? AND tenant_id = ?",
+                     DB_PARAMS(DB_STR(hash), DB_STR(id), DB_STR(o->tenant)), NULL);
+    if (rc == DB_OK)
+        rc = db_exec(db, a,
+                     "UPDATE auth_sessions SET revoked_at = NOW(), revoked_reason = 'password_reset'"
+                     " WHERE tenant_id = ? AND user_id = ? AND revoked_at IS NULL",
+                     DB_PARAMS(DB_STR(o->tenant), DB_STR(id)), NULL);
+    if (rc == DB_OK)
+        rc = db_commit(db);
+    else
+        db_rollback(db);
+    if (rc != DB_OK)
+        return fail("cannot reset the password", db);
+    printf("password reset for %s; its sessions are revoked\n", id);
+    return 0;
+}
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "usage: switchboard-admin -c CONFIG COMMAND [options]\n"
+            "  migrate --dir DIR\n"
+            "  create-tenant --name NAME [--domain DOMAIN]\n"
+            "  create-user --tenant ID --email EMAIL --role ROLE --password-stdin"
+            " [--first-name F] [--last-name L]\n"
+            "  reset-password --tenant ID --email EMAIL --password-stdin\n");
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option long_opts[] = {
+        {"config", required_argument, NULL, 'c'},  {"dir", required_argument, NULL, 'd'},
+        {"name", required_argument, NULL, 'n'},    {"domain", required_argument, NULL, 'D'},
+        {"tenant", required_argument, NULL, 't'},  {"email", required_argument, NULL, 'e'},
+        {"role", required_argument, NULL, 'r'},    {"first-name", required_argument, NULL, 'f'},
+        {"last-name", required_argument, NULL, 'l'}, {"password-stdin", no_argument, NULL, 'p'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *conf = getenv("SWITCHBOARD_CONF");
+    struct opts o;
+    memset(&o, 0, sizeof(o));
+    int c;
+    while ((c = getopt_long(argc, argv, "+c:", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': conf = optarg; break;
+        default: usage(); return 2;
+        }
+    }
+    if (optind >= argc) {
+        usage();
+        return 2;
+    }
+    const char *cmd = argv[optind];
+    optind++;
+    while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': o.dir = optarg; break;
+        case 'n': o.name = optarg; break;
+        case 'D': o.domain = optarg; break;
+        case 't': o.tenant = optarg; break;
+        case 'e': o.email = optarg; break;
+        case 'r': o.role = optarg; break;
+        case 'f': o.first = optarg; break;
+        case 'l': o.last = optarg; break;
+        case 'p': o.password_stdin = 1; break;
+        case 'c': conf = optarg; break;
+        default: usage(); return 2;
+        }
+    }
+    static struct config cfg;
+    char err[512];
+    if (config_load(&cfg, conf, err, sizeof(err)) != 0 ||
+        config_load_secrets(&cfg, err, sizeof(err)) != 0)
+        return fail(err, NULL);
+    struct db_options dbo = {cfg.db_socket, cfg.db_name, cfg.db_user, cfg.db_password};
+    struct db *db = db_create(&dbo);
+    struct arena *a = arena_create(16 * 1024);
+    int rc = 2;
+    if (db == NULL || a == NULL) {
+        rc = fail("out of memory", NULL);
+        goto out;
+    }
+    if (strcmp(cmd, "migrate") == 0)
+        rc = cmd_migrate(db, a, &o);
+    else if (strcmp(cmd, "create-tenant") == 0)
+        rc = cmd_create_tenant(db, a, &o);
+    else if (strcmp(cmd, "create-user") == 0)
+        rc = cmd_create_user(db, a, &o);
+    else if (strcmp(cmd, "reset-password") == 0)
+        rc = cmd_reset_password(db, a, &o);
+    else
+        usage();
+out:
+    arena_destroy(a);
+    db_destroy(db);
+    return rc;
+}

@@ -1,0 +1,210 @@
+#include "cache.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <libmemcached/memcached.h>
+
+#include "arena.h"
+#include "log.h"
+
+struct cache {
+    memcached_st *mc;
+    bool down; /* logged once per outage */
+};
+
+static void note_failure(struct cache *c, const char *what, memcached_return_t rc)
+{
+    if (!c->down)
+        log_warn("cache: %s failed (%s); serving from the database", what,
+                 memcached_strerror(c->mc, rc));
+    c->down = true;
+}
+
+static void note_success(struct cache *c)
+{
+    if (c->down)
+        log_info("cache: memcached answers again");
+    c->down = false;
+}
+
+struct cache *cache_create(const char *socket_path)
+{
+    struct cache *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return NULL;
+    if (socket_path == NULL || socket_path[0] == '\0')
+        return c; /* no cache configured: every get misses */
+    c->mc = memcached_create(NULL);
+    if (c->mc == NULL) {
+        free(c);
+        return NULL;
+    }
+    /* Short timeouts: a missing cache must cost little, and dead servers are retried after 1 s. */
+    if (memcached_server_add_unix_socket(c->mc, socket_path) != MEMCACHED_SUCCESS ||
+        memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT, 100) !=
+            MEMCACHED_SUCCESS ||
+        memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_POLL_TIMEOUT, 100) !=
+            MEMCACHED_SUCCESS ||
+        memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, 1) !=
+            MEMCACHED_SUCCESS ||
+        memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_DEAD_TIMEOUT, 1) !=
+            MEMCACHED_SUCCESS) {
+        memcached_free(c->mc);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void cache_destroy(struct cache *c)
+{
+    if (c == NULL)
+        return;
+    if (c->mc != NULL)
+        memcached_free(c->mc);
+    free(c);
+}
+
+int cache_get(struct cache *c, struct arena *a, const char *key, char **val, size_t *len)
+{
+    *val = NULL;
+    *len = 0;
+    if (c == NULL || c->mc == NULL)
+        return 1;
+    size_t vlen = 0;
+    uint32_t flags = 0;
+    memcached_return_t rc;
+    char *v = memcached_get(c->mc, key, strlen(key), &vlen, &flags, &rc);
+    if (v == NULL) {
+        if (rc == MEMCACHED_NOTFOUND)
+            note_success(c);
+        else
+            note_failure(c, "get", rc);
+        return 1;
+    }
+    note_success(c);
+    *val = arena_strndup(a, v, vlen);
+    free(v);
+    if (*val == NULL)
+        return 1;
+    *len = vlen;
+    return 0;
+}
+
+int cache_set(struct cache *c, const char *key, const char *val, size_t len, unsigned ttl)
+{
+    if (c == NULL || c->mc == NULL)
+        return -1;
+    memcached_return_t rc = memcached_set(c->mc, key, strlen(key), val, len, (time_t)ttl, 0);
+    if (rc != MEMCACHED_SUCCESS) {
+        note_failure(c, "set", rc);
+        return -1;
+    }
+    note_success(c);
+    return 0;
+}
+
+static uint64_t fresh_generation(void)
+{
+    /* Microseconds: after an eviction or restart a new counter never reuses old keys. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+int cache_generation(struct cache *c, const char *ns, uint64_t *gen)
+{
+    *gen = 0;
+    if (c == NULL || c->mc == NULL)
+        return -1;
+    char key[200];
+    snprintf(key, sizeof(key), "gen:%s", ns);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        size_t vlen;
+        uint32_t flags;
+        memcached_return_t rc;
+        char *v = memcached_get(c->mc, key, strlen(key), &vlen, &flags, &rc);
+        if (v != NULL) {
+            char buf[32];
+            size_t n = vlen < sizeof(buf) - 1 ? vlen : sizeof(buf) - 1;
+            memcpy(buf, v, n);
+            buf[n] = '\0';
+            free(v);
+            *gen = strtoull(buf, NULL, 10);
+            note_success(c);
+            return 0;
+        }
+        if (rc != MEMCACHED_NOTFOUND) {
+            note_failure(c, "get generation", rc);
+            return -1;
+        }
+        char buf[32];
+        int n = snprintf(buf, sizeof(buf), "%" PRIu64, fresh_generation());
+        rc = memcached_add(c->mc, key, strlen(key), buf, (size_t)n, 0, 0);
+        if (rc == MEMCACHED_SUCCESS) {
+            *gen = strtoull(buf, NULL, 10);
+            note_success(c);
+            return 0;
+        }
+        if (rc != MEMCACHED_NOTSTORED && rc != MEMCACHED_DATA_EXISTS) {
+            note_failure(c, "add generation", rc);
+            return -1;
+        }
+        /* Someone else created it first: read theirs. */
+    }
+    return -1;
+}
+
+int cache_bump(struct cache *c, const char *ns)
+{
+    if (c == NULL || c->mc == NULL)
+        return -1;
+    char key[200];
+    snprintf(key, sizeof(key), "gen:%s", ns);
+    uint64_t value;
+    memcached_return_t rc = memcached_increment(c->mc, key, strlen(key), 1, &value);
+    if (rc == MEMCACHED_SUCCESS) {
+        note_success(c);
+        return 0;
+    }
+    if (rc == MEMCACHED_NOTFOUND) {
+        /* No readers have a generation: any fresh one invalidates nothing and is safe. */
+        char buf[32];
+        int n = snprintf(buf, sizeof(buf), "%" PRIu64, fresh_generation());
+        rc = memcached_add(c->mc, key, strlen(key), buf, (size_t)n, 0, 0);
+        if (rc == MEMCACHED_SUCCESS || rc == MEMCACHED_NOTSTORED || rc == MEMCACHED_DATA_EXISTS) {
+            if (rc != MEMCACHED_SUCCESS)
+                (void)memcached_increment(c->mc, key, strlen(key), 1, &value);
+            note_success(c);
+            return 0;
+        }
+    }
+    note_failure(c, "bump generation", rc);
+    return -1;
+}
+
+int cache_ping(struct cache *c, long *usec)
+{
+    *usec = 0;
+    if (c == NULL || c->mc == NULL)
+        return -1;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    size_t vlen;
+    uint32_t flags;
+    memcached_return_t rc;
+    char *v = memcached_get(c->mc, "health:probe", 12, &vlen, &flags, &rc);
+    free(v);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    *usec = (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000L;
+    if (v == NULL && rc != MEMCACHED_NOTFOUND) {
+        note_failure(c, "ping", rc);
+        return -1;
+    }
+    note_success(c);
+    return 0;
+}

@@ -1,0 +1,44 @@
+#include "dispatch.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "arena.h"
+#include "log.h"
+#include "request.h"
+#include "routes.h"
+
+void dispatch(struct request *r)
+{
+    if (r->body_too_large) {
+        request_error(r, 413, "payload_too_large", "The request body is too large");
+        return;
+    }
+    enum router_result rr =
+        router_match(route_table, route_table_len, r->method, r->path, &r->match);
+    if (rr == ROUTER_NOT_FOUND) {
+        request_error(r, 404, "not_found", "No such route");
+        return;
+    }
+    if (rr == ROUTER_METHOD_NOT_ALLOWED) {
+        snprintf(r->allow, sizeof(r->allow), "%s", r->match.allow);
+        char *msg = arena_printf(r->arena, "Method %s is not allowed here; use %s", r->method,
+                                 r->match.allow);
+        request_error(r, 405, "method_not_allowed", msg ? msg : "Method not allowed");
+        return;
+    }
+    const struct route *route = r->match.route;
+    if (route->roles != ROLES_PUBLIC) {
+        if (auth_authenticate(r) != 0)
+            return;
+        if ((r->auth.role_bit & route->roles) == 0) {
+            request_error(r, 403, "forbidden", "Your role may not do this");
+            return;
+        }
+    }
+    route->handler(r);
+    if (r->response == NULL && r->raw_response == NULL) {
+        log_error("handler for %s %s produced no answer", route->method, route->pattern);
+        request_error(r, 500, "internal_error", "Internal error");
+    }
+}

@@ -1,0 +1,503 @@
+/*
+ * Auth: login, registration, refresh-token rotation, logout, profile, password change,
+ * and the per-request check of the bearer token against the session behind it.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "arena.h"
+#include "config.h"
+#include "crypto.h"
+#include "db.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "password.h"
+#include "request.h"
+#include "routes.h"
+#include "token.h"
+#include "validate.h"
+
+#define LOGIN_MAX_CANDIDATES 5
+
+static int unauthorized(struct request *r, const char *message)
+{
+    return request_error(r, 401, "unauthorized", message);
+}
+
+int auth_authenticate(struct request *r)
+{
+    const char *h = r->authorization;
+    if (h == NULL || h[0] == '\0')
+        return unauthorized(r, "Authentication required");
+    if (strncasecmp(h, "Bearer ", 7) != 0)
+        return unauthorized(r, "Use an Authorization: Bearer token");
+    const char *token = h + 7;
+    while (*token == ' ')
+        token++;
+    struct token_claims c;
+    int trc = jwt_verify_hs256(token, r->cfg->jwt_key, r->cfg->jwt_key_len, time(NULL), &c);
+    if (trc == TOKEN_EXPIRED)
+        return unauthorized(r, "Token expired");
+    if (trc != TOKEN_OK)
+        return unauthorized(r, "Invalid token");
+
+    struct db_result *res;
+    int rc = db_exec(r->db, r->arena,
+                     "SELECT u.is_active, ur.role, t.status AS tenant_status,"
+                     " (s.revoked_at IS NULL AND s.expires_at > NOW()) AS session_live"
+                     " FROM users u"
+                     " JOIN user_roles ur ON ur.tenant_id = u.tenant_id AND ur.user_id = u.id"
+                     " JOIN tenants t ON t.id = u.tenant_id"
+                     " JOIN auth_sessions s ON s.id = ? AND s.tenant_id = u.tenant_id"
+                     "  AND s.user_id = u.id"
+                     " WHERE u.id = ? AND u.tenant_id = ?",
+                     DB_PARAMS(DB_STR(c.sid), DB_STR(c.sub), DB_STR(c.tenant_id)), &res);
+    if (rc != DB_OK)
+        return request_db_error(r, rc);
+    if (res->nrows == 0)
+        return unauthorized(r, "Invalid token");
+    if (db_get_int(res, 0, "session_live", 0) == 0)
+        return unauthorized(r, "Session ended; sign in again");
+    if (db_get_int(res, 0, "is_active", 0) == 0)
+        return unauthorized(r, "This account is disabled");
+    const char *tstatus = db_get(res, 0, "tenant_status");
+    if (tstatus == NULL || strcmp(tstatus, "active") != 0)
+        return unauthorized(r, "This tenant is suspended");
+
+    /* The role comes from the database, so a role change applies at once. */
+    const char *role = db_get(res, 0, "role");
+    r->auth.authenticated = true;
+    r->auth.user_id = arena_strdup(r->arena, c.sub);
+    r->auth.tenant_id = arena_strdup(r->arena, c.tenant_id);
+    r->auth.session_id = arena_strdup(r->arena, c.sid);
+    r->auth.role = role;
+    r->auth.role_bit = role_bit(role);
+    if (!r->auth.user_id || !r->auth.tenant_id || !r->auth.session_id)
+        return request_error(r, 500, "internal_error", "Out of memory");
+    return 0;
+}
+
+/*
+ * Inside the caller's transaction: creates the session (when sid is NULL), stores a new
+ * refresh token and signs an access token. Adds token fields and `user` to resp.
+ */
+static int session_issue(struct request *r, const char *tenant_id, const char *user_id,
+                         const char *role, const char *sid, struct json_object *resp)
+{
+    const struct config *cfg = r->cfg;
+    int rc;
+    if (sid == NULL) {
+        sid = id_new(r->arena, "ses_");
+        if (sid == NULL)
+            return DB_ERROR;
+        rc = db_exec(r->db, r->arena,
+                     "INSERT INTO auth_sessions (id, tenant_id, user_id, ip_address, user_agent,"
+                     " expires_at) VALUES (?, ?, ?, ?, LEFT(?, 255), NOW() + INTERVAL ? SECOND)",
+                     DB_PARAMS(DB_STR(sid), DB_STR(tenant_id), DB_STR(user_id),
+                               DB_STR(r->remote_addr), DB_STR(r->user_agent),
+                               DB_INT(cfg->refresh_token_ttl)),
+                     NULL);
+        if (rc != DB_OK)
+            return rc;
+    }
+    char *refresh = crypto_random_token(r->arena, 32);
+    if (refresh == NULL)
+        return DB_ERROR;
+    char hash[65];
+    crypto_sha256_hex(refresh, strlen(refresh), hash);
+    rc = db_exec(r->db, r->arena,
+                 "INSERT INTO refresh_tokens (token_hash, session_id, tenant_id, expires_at)"
+                 " VALUES (?, ?, ?, NOW() + INTERVAL ? SECOND)",
+                 DB_PARAMS(DB_STR(hash), DB_STR(sid), DB_STR(tenant_id),
+                           DB_INT(cfg->refresh_token_ttl)),
+                 NULL);
+    if (rc != DB_OK)
+        return rc;
+
+    struct token_claims c;
+    memset(&c, 0, sizeof(c));
+    unsigned char jti[16];
+    if (crypto_random(jti, sizeof(jti)) != 0)
+        return DB_ERROR;
+    crypto_hex(jti, sizeof(jti), c.jti);
+    snprintf(c.sub, sizeof(c.sub), "%s", user_id);
+    snprintf(c.tenant_id, sizeof(c.tenant_id), "%s", tenant_id);
+    snprintf(c.role, sizeof(c.role), "%s", role);
+    snprintf(c.sid, sizeof(c.sid), "%s", sid);
+    c.iat = (long long)time(NULL);
+    c.exp = c.iat + cfg->access_token_ttl;
+    char *jwt = NULL;
+    if (jwt_sign_hs256(cfg->jwt_key, cfg->jwt_key_len, &c, &jwt) != TOKEN_OK)
+        return DB_ERROR;
+    char *jwt_copy = arena_strdup(r->arena, jwt);
+    free(jwt);
+    if (jwt_copy == NULL)
+        return DB_ERROR;
+
+    struct json_object *user;
+    rc = user_fetch_json(r, tenant_id, user_id, &user);
+    if (rc != DB_OK)
+        return rc < 0 ? rc : DB_ERROR;
+    if (json_set_str(resp, "token", jwt_copy) || json_set_str(resp, "access_token", jwt_copy) ||
+        json_set_str(resp, "token_type", "Bearer") ||
+        json_set_int(resp, "expires_in", cfg->access_token_ttl) ||
+        json_set_str(resp, "refresh_token", refresh) || json_set(resp, "user", user))
+        return DB_ERROR;
+    return DB_OK;
+}
+
+/* Runs `rc = step` only while rc is DB_OK; commits or rolls back at the end. */
+static int tx_finish(struct request *r, int rc)
+{
+    if (rc == DB_OK)
+        return db_commit(r->db);
+    db_rollback(r->db);
+    return rc;
+}
+
+int auth_login(struct request *r)
+{
+    struct json_object *body;
+    const char *email, *password, *tenant = NULL, *tenant_id = NULL;
+    if (request_body_object(r, &body) != 0)
+        return -1;
+    field_string(r, body, "email", FIELD_REQUIRED, 1, 254, &email);
+    field_string(r, body, "password", FIELD_REQUIRED, 1, 256, &password);
+    field_string(r, body, "tenant", FIELD_NULLABLE, 0, 255, &tenant);
+    field_string(r, body, "tenant_id", FIELD_NULLABLE, 0, 64, &tenant_id);
+    if (request_check_fields(r) != 0)
+        return -1;
+    if (tenant == NULL)
+        tenant = tenant_id;
+    char *lower = arena_strdup(r->arena, email);
+    if (lower == NULL)
+        return request_error(r, 500, "internal_error", "Out of memory");
+    for (char *p = lower; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+
+    struct db_result *res;
+    int rc = db_exec(r->db, r->arena,
+                     "SELECT u.id, u.tenant_id, u.password_hash, u.is_active, ur.role,"
+                     " t.status AS tenant_status FROM users u"
+                     " JOIN tenants t ON t.id = u.tenant_id"
+                     " JOIN user_roles ur ON ur.tenant_id = u.tenant_id AND ur.user_id = u.id"
+                     " WHERE u.email = ? AND t.status <> 'deleted'"
+                     "  AND (? IS NULL OR t.id = ? OR t.name = ?)"
+                     " ORDER BY u.created_at LIMIT 5",
+                     DB_PARAMS(DB_STR(lower), DB_STR(tenant), DB_STR(tenant), DB_STR(tenant)),
+                     &res);
+    if (rc != DB_OK)
+        return request_db_error(r, rc);
+    size_t plen = strlen(password);
+    if (res->nrows == 0) {
+        password_verify_dummy(password, plen);
+        return request_error(r, 401, "invalid_credentials", "Invalid email or password");
+    }
+    size_t match = (size_t)-1, nmatch = 0;
+    for (size_t i = 0; i < res->nrows && i < LOGIN_MAX_CANDIDATES; i++) {
+        if (password_verify(db_get(res, i, "password_hash"), password, plen) == 0) {
+            if (nmatch++ == 0)
+                match = i;
+        }
+    }
+    if (nmatch == 0)
+        return request_error(r, 401, "invalid_credentials", "Invalid email or password");
+    if (nmatch > 1) {
+        request_field_error(r, "tenant",
+                            "is required: this email belongs to several tenants");
+        return request_check_fields(r);
+    }
+    if (db_get_int(res, match, "is_active", 0) == 0)
+        return unauthorized(r, "This account is disabled");
+    if (strcmp(db_get(res, match, "tenant_status"), "active") != 0)
+        return unauthorized(r, "This tenant is suspended");
+
+    const char *user_id = db_get(res, match, "id");
+    const char *tid = db_get(res, match, "tenant_id");
+    r->auth.user_id = user_id;
+    struct json_object *resp = response_new(r);
+    if (resp == NULL)
+        return request_error(r, 500, "internal_error", "Out of memory");
+    rc = db_begin(r->db);
+    if (rc == DB_OK)
+        rc = db_exec(r->db, r->arena,
+                     "UPDATE users SET last_login_at = NOW() WHERE id = ? AND tenant_id = ?",
+                     DB_PARAMS(DB_STR(user_id), DB_STR(tid)), NULL);
+    if (rc == DB_OK)
+        rc = session_issue(r, tid, user_id, db_get(res, match, "role"), NULL, resp);
+    if (rc == DB_OK)
+        rc = audit_record(r, tid, "auth.login", "user", user_id, NULL);
+    rc = tx_finish(r, rc);
+    if (rc != DB_OK)
+        return request_db_error(r, rc);
+    return request_reply(r, 200, resp);
+}
+
+int auth_register(struct request *r)
+{
+    if (!r->cfg->register_enabled)
+        return request_error(r, 404, "not_found", "Registration is switched off");
+    struct json_object *body;
+    const char *tenant_name, *email, *password, *first = NULL, *last = NULL;
+    if (request_body_object(r, &body) != 0)
+        return -1;
+    field_string(r, body, "tenant_name", FIELD_REQUIRED, 1, 255, &tenant_name);
+    field_email(r, body, "email", FIELD_REQUIRED, &email);
+    field_string(r, body, "password", FIELD_REQUIRED, 8, 256, &password);
+    field_string(r, body, "first_name", FIELD_NULLABLE, 0, 100, &first);
+    field_string(r, body, "last_name", FIELD_NULLABLE, 0, 100, &last);
+    if (request_check_fields(r) != 0)
+        return -1;
+    char hash[PASSWORD_HASH_MAX];
+    if (password_hash(password, strlen(password), hash) != 0)
+        return request_error(r, 500, "internal_error", "Could not hash the password");
+    const char *tenant_id = id_new(r->arena, "ten_");
+    const char *user_id = id_new(r->arena, "usr_");
+    struct json_object *resp = response_new(r);
+    if (tenant_id == NULL || user_id == NULL || resp == NULL)
+        return request_error(r, 500, "internal_error", "Out of memory");
+    r->auth.user_id = user_id;
+
+    int rc = db_begin(r->db);
+    if (rc == DB_OK)
+        rc = db_exec(r->db, r->arena, "INSERT INTO tenants (id, name) VALUES (?, ?)",
+                     DB_PARAMS(DB_STR(tenant_id), DB_STR(tenant_name)), NULL);
+    if (rc == DB_DUPLICATE) {
+        db_rollback(r->db);
+        return request_error(r, 409, "conflict", "A tenant with this name already exists");
+    }
+    if (rc == DB_OK)
+        rc = db_exec(r->db, r->arena,
+                     "INSERT INTO users (id, tenant_id, email, password_hash, first_name,"
+                     " last_name) VALUES (?, ?, ?, ?, ?, ?)",
+                     DB_PARAMS(DB_STR(user_id), DB_STR(tenant_id), DB_STR(email), DB_STR(hash),
+                               DB_STR(first), DB_STR(last)),
+                     NULL);
+    if (rc == DB_OK)
+        rc = db_exec(r->db, r->arena,
+                     "INSERT INTO user_roles (tenant_id, user_id, role) VALUES (?, ?, 'admin')",
+                     DB_PARAMS(DB_STR(tenant_id), DB_STR(user_id)), NULL);
+    if (rc == DB_OK)
+        rc = session_issue(r, tenant_id, user_id, "admin", NULL, resp);
+    if (rc == DB_OK)
+        rc = audit_record(r, tenant_id, "auth.register", "tenant", tenant_id, NULL);
+    struct db_result *tres = NULL;
+    if (rc == DB_OK)
+        rc = db_exec(r->db, r->arena,
+                     "SELECT id, name, domain, status, plan, max_agents, settings, created_at,"
+                     " updated_at FROM tenants WHERE id = ?",
+                     DB_PARAMS(DB_STR(tenant_id)), &tres);
+    rc = tx_finish(r, rc);
+    if (rc != DB_OK)
+        return request_db_error(r, rc);
+    static const char *const tenant_json_cols[] = {"settings", NULL};
+    struct json_object *tenant = tres->nrows ? db_row_json(tres, 0, tenant_json_cols) : NULL;
+    if (tenant == NULL || json_set(resp, "tenant", tenant) != 0)
+        return request_error(r, 500, "internal_error", "Out of memory");
+    return request_reply(r, 201, resp);
+}
+
+int auth_refresh(struct request *r)
+{
+    struct json_object *body;
+    const char *token;
+    if (request_body_object(r, &body) != 0)
+        return -1;
+    field_string(r, body, "refresh_token", FIELD_REQUIRED, 1, 128, &token);
+    if (request_check_fields(r) != 0)
+        return -1;
+    char hash[65];
+    crypto_sha256_hex(token, strlen(token), hash);
+
+    struct db_result *res, *ures = NULL;
+    int rc = db_begin(r->db);
+    if (rc != DB_OK)
+        return request_db_error(r, rc);
+    rc = db_exec(r->db, r->arena,
+                 "SELECT rt.session_id, rt.used_at IS NOT NULL AS used,"
+                 " (rt.expires_at > NOW() AND s.expires_at > NOW() AND s.revoked_at IS NULL)"
+                 " AS live, s.tenant_id, s.user_id"
+                 " FROM refresh_tokens rt JOIN auth_sessions s ON s.id = rt.session_id"
+                 " WHERE rt.token_hash = ? FOR UPDATE",
+                 DB_PARAMS(DB_STR(hash)), &res);
+    if (rc != DB_OK) {
+        db_rollback(r->db);
+        return request_db_error(r, rc);
+    }
+    if (res->nrows == 0) {
+        db_rollback(r->db);
+        return unauthorized(r, "Invalid refresh token");
+    }
+    const char *sid = db_get(res, 0, "session_id");
+    const char *tid = db_get(res, 0, "tenant_id");
+    const char *uid = db_get(res, 0, "user_id");
+    r->auth.user_id = uid;
+    if (db_get_int(res, 0, "used", 0) != 0) {
+        /* A spent token came back: someone else may hold the family. End all of it. */
+        rc = db_exec(r->db, r->arena,
+                     "UPDATE auth_sessions SET revoked_at = NOW(), revoked_reason = 'refresh_reuse'"
+                     " WHERE id = ? AND revoked_at IS NULL",
+                     DB_PARAMS(DB_STR(sid)), NULL);
+        if (rc == DB_OK)
+            rc = audit_record(r, tid, "auth.refresh_reuse", "session", sid, NULL);
+        rc = tx_finish(r, rc);
+        if (rc != DB_OK)
+            return request_db_error(r, rc);
+        log_warn("refresh token reuse: session %s revoked", sid);
+        return unauthorized(r, "Refresh token already used; the session has been revoked");
+    }
+    if (db_get_int(res, 0, "live", 0) == 0) {
+        db_rollback(r->db);
+        return unauthorized(r, "Session ended; sign in again");
+    }
+    rc = db_exec(r->db, r->arena,
+                 "SELECT u.is_active, ur.role, t.status AS tenant_status FROM users u"
+                 " JOIN user_roles ur ON ur.tenant_id = u.tenant_id AND ur.user_id = u.id"
+                 " JOIN tenants t ON t.id = u.tenant_id WHERE u.id = ? AND u.tenant_id = ?",
+                 DB_PARAMS(DB_STR(uid), DB_STR(tid)), &ures);
+    if (rc == DB_OK && (ures->nrows == 0 || db_get_int(ures, 0, "is_active", 0) == 0 ||
+                        strcmp(db_get(ures, 0, "tenant_status"), "active") != 0)) {
+        db_rollback(r->db);
+        return unauthorized(r, "This account or tenant is disabled");
+    }
+    struct json_object *resp = response_new(r);
+    if (resp == NULL)
+        rc = DB_ERROR;
+    if (rc == DB_OK)
+        rc = db_exec(r->db, r->arena,
+                     "UPDATE refresh_tokens SET used_at = NOW() WHERE token_hash = ?",
+                     DB_PARAMS(DB_STR(hash)), NULL);
+    if (rc == DB_OK)
+        rc = session_issue(r, tid, uid, db_get(ures, 0, "role"), sid, resp);
+    rc = tx_finish(r, rc);
+    if (rc != DB_OK)
+        return request_db_error(r, rc);
+    return request_reply(r, 200, resp);
+}
+
+int auth_logout(struct request *r)
+{
+    int rc = db_begin(r->db);
+    if (rc == DB_OK)
+        rc = db_exec(r->db, r->arena,
+                     "UPDATE auth_sessions SET revoked_at = NOW(), revoked_reason = 'logout'"
+                     " WHERE id = ? AND tenant_id = ? AND revoked_at IS NULL",
+                     DB_PARAMS(DB_STR(r->auth.session_id), DB_STR(r->auth.tenant_id)), NULL);
+    if (rc == DB_OK)
+        rc = audit_record(r, r->auth.tenant_id, "auth.logout", "session", r->auth.session_id,
+                          NULL);
+    rc = tx_finish(r, rc);
+    if (rc != DB_OK)
+        return request_db_error(r, rc);
+    struct json_object *resp = response_new(r);
+    if (resp == NULL || json_set_str(resp, "message", "Signed out") != 0)
+        return request_error(r, 500, "internal_error", "Out of memory");
+    return request_reply(r, 200, resp);
+}
+
+static int reply_user(struct request *r, int status, const char *tenant_id, const char *user_id)
+{
+    struct json_object *user;
+    int rc = user_fetch_json(r, tenant_id, user_id, &user);
+    if (rc < 0)
+        return request_db_error(r, rc);
+    if (rc == 1)
+        return request_error(r, 404, "not_found", "User not found");
+    struct json_object *resp = response_new(r);
+    if (resp == NULL || json_set(resp, "user", user) != 0)
+        return request_error(r, 500, "internal_error", "Out of memory");
+    return request_reply(r, status, resp);
+}
+
+int auth_profile_get(struct request *r)
+{
+    return reply_user(r, 200, r->auth.tenant_id, r->auth.user_id);
+}
+
+int auth_profile_update(struct request *r)
+{
+    struct json_object *body;
+    const char *first = NULL, *last = NULL, *phone = NULL, *email = NULL;
+    if (request_body_object(r, &body) != 0)
+        return -1;
+    int has_first = field_string(r, body, "first_name", FIELD_NULLABLE, 0, 100, &first) >= 0 &&
+                    json_object_object_get_ex(body, "first_name", NULL);
+    int has_last = field_string(r, body, "last_name", FIELD_NULLABLE, 0, 100, &last) >= 0 &&
+                   json_object_object_get_ex(body, "last_name", NULL);
+    int has_phone = field_phone(r, body, "phone", FIELD_NULLABLE, &phone) >= 0 &&
+                    json_object_object_get_ex(body, "phone", NULL);
+    int has_email = field_email(r, body, "email", 0, &email) == 1;
+    if (request_check_fields(r) != 0)
+        return -1;
+    int rc = db_begin(r->db);
+    if (rc == DB_OK)
+        rc = db_exec(r->db, r->arena,
+                     "UPDATE users SET first_name = IF(?, ?, first_name),"
+                     " last_name = IF(?, ?, last_name), phone = IF(?, ?, phone),"
+                     " email = IF(?, ?, email) WHERE id = ? AND tenant_id = ?",
+                     DB_PARAMS(DB_INT(has_first), DB_STR(first), DB_INT(has_last), DB_STR(last),
+                               DB_INT(has_phone), DB_STR(phone), DB_INT(has_email),
+                               DB_STR(email), DB_STR(r->auth.user_id),
+                               DB_STR(r->auth.tenant_id)),
+                     NULL);
+    if (rc == DB_OK)
+        rc = audit_record(r, r->auth.tenant_id, "user.profile_update", "user", r->auth.user_id,
+                          json_text(body, NULL));
+    rc = tx_finish(r, rc);
+    if (rc == DB_DUPLICATE)
+        return request_error(r, 409, "conflict", "Another user of this tenant has that email");
+    if (rc != DB_OK)
+        return request_db_error(r, rc);
+    return reply_user(r, 200, r->auth.tenant_id, r->auth.user_id);
+}
+
+int auth_change_password(struct request *r)
+{
+    struct json_object *body;
+    const char *current, *fresh;
+    if (request_body_object(r, &body) != 0)
+        return -1;
+    field_string(r, body, "current_password", FIELD_REQUIRED, 1, 256, &current);
+    field_string(r, body, "new_password", FIELD_REQUIRED, 8, 256, &fresh);
+    if (request_check_fields(r) != 0)
+        return -1;
+    struct db_result *res;
+    int rc = db_exec(r->db, r->arena,
+                     "SELECT password_hash FROM users WHERE id = ? AND tenant_id = ?",
+                     DB_PARAMS(DB_STR(r->auth.user_id), DB_STR(r->auth.tenant_id)), &res);
+    if (rc != DB_OK)
+        return request_db_error(r, rc);
+    if (res->nrows == 0 ||
+        password_verify(db_get(res, 0, "password_hash"), current, strlen(current)) != 0)
+        return request_error(r, 401, "invalid_credentials", "The current password is wrong");
+    char hash[PASSWORD_HASH_MAX];
+    if (password_hash(fresh, strlen(fresh), hash) != 0)
+        return request_error(r, 500, "internal_error", "Could not hash the password");
+    rc = db_begin(r->db);
+    if (rc == DB_OK)
+        rc = db_exec(r->db, r->arena,
+                     "UPDATE users SET password_hash = ? WHERE id = ? AND tenant_id = ?",
+                     DB_PARAMS(DB_STR(hash), DB_STR(r->auth.user_id), DB_STR(r->auth.tenant_id)),
+                     NULL);
+    if (rc == DB_OK)
+        rc = db_exec(r->db, r->arena,
+                     "UPDATE auth_sessions SET revoked_at = NOW(),"
+                     " revoked_reason = 'password_change'"
+                     " WHERE tenant_id = ? AND user_id = ? AND id <> ? AND revoked_at IS NULL",
+                     DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(r->auth.user_id),
+                               DB_STR(r->auth.session_id)),
+                     NULL);
+    if (rc == DB_OK)
+        rc = audit_record(r, r->auth.tenant_id, "user.change_password", "user",
+                          r->auth.user_id, NULL);
+    rc = tx_finish(r, rc);
+    if (rc != DB_OK)
+        return request_db_error(r, rc);
+    struct json_object *resp = response_new(r);
+    if (resp == NULL || json_set_str(resp, "message", "Password changed") != 0)
+        return request_error(r, 500, "internal_error", "Out of memory");
+    return request_reply(r, 200, resp);
+}

@@ -1,0 +1,317 @@
+/* Departments: the seed 000 contract. The active list is cached per tenant. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "cache.h"
+#include "config.h"
+#include "crypto.h"
+#include "db.h"
+#include "jsonutil.h"
+#include "request.h"
+#include "routes.h"
+#include "validate.h"
+
+#define DEPT_COLUMNS                                                                         \
+    "id, tenant_id, name, phone_number, description, color, is_active, business_hours, " \
+    "created_at, updated_at"
+
+static const char *const dept_json_cols[] = {"business_hours", NULL};
+
+static const char *cache_ns(struct request *r)
+{
+    return arena_printf(r->arena, "dept:%s", r->auth.tenant_id);
+}
+
+/* Called after a commit: readers move to a new generation. */
+static void list_invalidate(struct request *r)
+{
+    const char *ns = cache_ns(r);
+    if (ns != NULL)
+        cache_bump(r->cache, ns);
+}
+
+static int department_fetch(struct request *r, const char *id, struct json_object **out)
+{
+    struct db_result *res;
+    *out = NULL;
+    int rc = db_exec(r->db, r->arena,
+                     "SELECT " DEPT_COLUMNS " FROM departments WHERE id = ? AND tenant_id = ?",
+                     DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)), &res);
+    if (rc != DB_OK)
+        return rc;
+    if (res->nrows == 0)
+        return 1;
+    *out = arena_json(r->arena, db_row_json(res, 0, dept_json_cols));
+    return *out ? DB_OK : DB_ERROR;
+}
+
+static int reply_department(struct request *r, int status, const char *id)
+{
+    struct json_object *dept;
+    int rc = department_fetch(r, id, &dept);
+    if (rc < 0)
+        return request_db_error(r, rc);
+    if (rc == 1)
+        return request_error(r, 404, "not_found", "Department not found");
+    struct json_object *resp = response_new(r);
+    if (resp == NULL || json_set(resp, "department", json_object_get(dept)) != 0)
+        return request_error(r, 500, "internal_error", "Out of memory");
+    return request_reply(r, status, resp);
+}
+
+/* The cached value is "<count>\n<JSON array of every active department>". */
+static int list_load(struct request *r, const char **text, size_t *len, long long *count)
+{
+    const char *ns = cache_ns(r);
+    uint64_t gen = 0;
+    char *key = NULL;
+    if (ns != NULL && cache_generation(r->cache, ns, &gen) == 0) {
+        key = arena_printf(r->arena, "%s:%llu", ns, (unsigned long long)gen);
+        char *val;
+        size_t vlen;
+        if (key != NULL && cache_get(r->cache, r->arena, key, &val, &vlen) == 0) {
+            char *nl = memchr(val, '\n', vlen);
+            if (nl != NULL) {
+                *count = strtoll(val, NULL, 10);
+                *text = nl + 1;
+                *len = vlen - (size_t)(nl + 1 - val);
+                return DB_OK;
+            }
+        }
+    }
+    struct db_result *res;
+    int rc = db_exec(r->db, r->arena,
+                     "SELECT " DEPT_COLUMNS " FROM departments"
+                     " WHERE tenant_id = ? AND is_active = 1 ORDER BY name, id",
+                     DB_PARAMS(DB_STR(r->auth.tenant_id)), &res);
+    if (rc != DB_OK)
+        return rc;
+    struct json_object *arr = arena_json(r->arena, json_object_new_array());
+    if (arr == NULL)
+        return DB_ERROR;
+    for (size_t i = 0; i < res->nrows; i++) {
+        struct json_object *row = db_row_json(res, i, dept_json_cols);
+        if (row == NULL || json_object_array_add(arr, row) != 0) {
+            json_object_put(row);
+            return DB_ERROR;
+        }
+    }
+    size_t alen;
+    const char *atext = json_text(arr, &alen);
+    if (atext == NULL)
+        return DB_ERROR;
+    *count = (long long)res->nrows;
+    *text = atext;
+    *len = alen;
+    if (key != NULL) {
+        char *val = arena_printf(r->arena, "%lld\n%s", *count, atext);
+        if (val != NULL)
+            cache_set(r->cache, key, val, strlen(val), (unsigned)r->cfg->cache_ttl);
+    }
+    return DB_OK;
+}
+
+int department_list(struct request *r)
+{
+    struct page p;
+    if (query_page(r, 100, 500, &p) != 0)
+        return request_check_fields(r);
+    const char *text;
+    size_t len;
+    long long total;
+    int rc = list_load(r, &text, &len, &total);
+    if (rc != DB_OK)
+        return request_db_error(r, rc);
+    long long pages = (total + p.limit - 1) / p.limit;
+    if (p.offset == 0 && total <= p.limit) {
+        /* The usual case: the whole list, spliced without re-parsing the cached text. */
+        char *out = arena_printf(r->arena,
+                                 "{\"success\":true,\"departments\":%.*s,\"total\":%lld,"
+                                 "\"pagination\":{\"page\":%lld,\"limit\":%lld,\"total\":%lld,"
+                                 "\"total_pages\":%lld}}",
+                                 (int)len, text, total, p.page, p.limit, total, pages);
+        if (out == NULL)
+            return request_error(r, 500, "internal_error", "Out of memory");
+        return request_reply_raw(r, 200, out, strlen(out));
+    }
+    struct json_object *all;
+    if (json_parse_value(text, len, &all) != 0 || arena_json(r->arena, all) == NULL ||
+        !json_object_is_type(all, json_type_array))
+        return request_error(r, 500, "internal_error", "Internal error");
+    struct json_object *resp = response_new(r);
+    struct json_object *slice = json_object_new_array();
+    if (resp == NULL || slice == NULL || json_set(resp, "departments", slice) != 0)
+        return request_error(r, 500, "internal_error", "Out of memory");
+    for (long long i = p.offset; i < total && i < p.offset + p.limit; i++)
+        json_object_array_add(slice, json_object_get(json_object_array_get_idx(all, (size_t)i)));
+    page_attach(resp, &p, total);
+    return request_reply(r, 200, resp);
+}
+
+int department_get(struct request *r)
+{
+    return reply_department(r, 200, request_param(r, "id"));
+}
+
+struct dept_input {
+    int has_name, has_phone, has_desc, has_color, has_hours, has_active;
+    const char *name, *phone, *desc, *color, *hours;
+    bool active;
+};
+
+static int dept_read_input(struct request *r, struct json_object *body, bool create,
+                           struct dept_input *in)
+{
+    unsigned req = create ? FIELD_REQUIRED : 0;
+    memset(in, 0, sizeof(*in));
+    in->has_name = field_string(r, body, "name", req, 1, 255, &in->name) == 1;
+    in->has_phone = field_phone(r, body, "phone_number", req, &in->phone) == 1;
+    in->has_desc = field_string(r, body, "description", FIELD_NULLABLE, 0, 16000, &in->desc) >= 0 &&
+                   json_object_object_get_ex(body, "description", NULL);
+    in->has_color = field_string(r, body, "color", create ? FIELD_NULLABLE : 0, 0, 20,
+                                 &in->color) == 1;
+    in->has_hours = field_object_text(r, body, "business_hours", FIELD_NULLABLE, &in->hours) >= 0 &&
+                    json_object_object_get_ex(body, "business_hours", NULL);
+    if (!create)
+        in->has_active = field_bool(r, body, "is_active", 0, &in->active) == 1;
+    if (in->color != NULL && in->color[0] == '\0') {
+        request_field_error(r, "color", "must not be empty");
+    }
+    return request_check_fields(r);
+}
+
+int department_create(struct request *r)
+{
+    struct json_object *body;
+    struct dept_input in;
+    if (request_body_object(r, &body) != 0 || dept_read_input(r, body, true, &in) != 0)
+        return -1;
+    const char *id = id_new(r->arena, "dept_");
+    if (id == NULL)
+        return request_error(r, 500, "internal_error", "Out of memory");
+    int rc = db_begin(r->db);
+    if (rc != DB_OK)
+        return request_db_error(r, rc);
+    rc = db_exec(r->db, r->arena,
+                 "INSERT INTO departments (id, tenant_id, name, phone_number, description, color,"
+                 " business_hours) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id), DB_STR(in.name),
+                           DB_STR(in.phone), DB_STR(in.desc),
+                           DB_STR(in.color ? in.color : "default"), DB_STR(in.hours)),
+                 NULL);
+    if (rc == DB_OK)
+        rc = audit_record(r, r->auth.tenant_id, "department.create", "department", id,
+                          json_text(body, NULL));
+    if (rc == DB_OK)
+        rc = db_commit(r->db);
+    else
+        db_rollback(r->db);
+    if (rc == DB_DUPLICATE)
+        return request_error(r, 409, "conflict", "Department with this name already exists");
+    if (rc != DB_OK)
+        return request_db_error(r, rc);
+    list_invalidate(r);
+    return reply_department(r, 201, id);
+}
+
+/* Locks the department row for the rest of the transaction. 1 when absent. */
+static int dept_lock(struct request *r, const char *id, bool active_only, bool *is_active)
+{
+    struct db_result *res;
+    int rc = db_exec(r->db, r->arena,
+                     "SELECT is_active FROM departments WHERE id = ? AND tenant_id = ? FOR UPDATE",
+                     DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)), &res);
+    if (rc != DB_OK)
+        return rc;
+    if (res->nrows == 0)
+        return 1;
+    *is_active = db_get_int(res, 0, "is_active", 0) != 0;
+    return (active_only && !*is_active) ? 1 : DB_OK;
+}
+
+int department_update(struct request *r)
+{
+    const char *id = request_param(r, "id");
+    struct json_object *body;
+    struct dept_input in;
+    bool active;
+    if (request_body_object(r, &body) != 0 || dept_read_input(r, body, false, &in) != 0)
+        return -1;
+    int rc = db_begin(r->db);
+    if (rc != DB_OK)
+        return request_db_error(r, rc);
+    rc = dept_lock(r, id, false, &active);
+    if (rc == DB_OK)
+        rc = db_exec(r->db, r->arena,
+                     "UPDATE departments SET name = IF(?, ?, name),"
+                     " phone_number = IF(?, ?, phone_number), description = IF(?, ?, description),"
+                     " color = IF(?, ?, color), business_hours = IF(?, ?, business_hours),"
+                     " is_active = IF(?, ?, is_active) WHERE id = ? AND tenant_id = ?",
+                     DB_PARAMS(DB_INT(in.has_name), DB_STR(in.name), DB_INT(in.has_phone),
+                               DB_STR(in.phone), DB_INT(in.has_desc), DB_STR(in.desc),
+                               DB_INT(in.has_color), DB_STR(in.color), DB_INT(in.has_hours),
+                               DB_STR(in.hours), DB_INT(in.has_active), DB_INT(in.active),
+                               DB_STR(id), DB_STR(r->auth.tenant_id)),
+                     NULL);
+    if (rc == DB_OK)
+        rc = audit_record(r, r->auth.tenant_id, "department.update", "department", id,
+                          json_text(body, NULL));
+    if (rc == DB_OK)
+        rc = db_commit(r->db);
+    else
+        db_rollback(r->db);
+    if (rc == 1)
+        return request_error(r, 404, "not_found", "Department not found");
+    if (rc == DB_DUPLICATE)
+        return request_error(r, 409, "conflict", "Department with this name already exists");
+    if (rc != DB_OK)
+        return request_db_error(r, rc);
+    list_invalidate(r);
+    return reply_department(r, 200, id);
+}
+
+int department_delete(struct request *r)
+{
+    const char *id = request_param(r, "id");
+    struct db_result *res = NULL;
+    bool active;
+    int rc = db_begin(r->db);
+    if (rc != DB_OK)
+        return request_db_error(r, rc);
+    rc = dept_lock(r, id, true, &active);
+    if (rc == DB_OK)
+        rc = db_exec(r->db, r->arena,
+                     "SELECT COUNT(*) AS busy FROM agents"
+                     " WHERE tenant_id = ? AND department_id = ? AND status <> 'offline'",
+                     DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(id)), &res);
+    if (rc == DB_OK && db_get_int(res, 0, "busy", 0) > 0) {
+        db_rollback(r->db);
+        return request_error(r, 409, "conflict", "Cannot delete department with active agents");
+    }
+    if (rc == DB_OK)
+        rc = db_exec(r->db, r->arena,
+                     "UPDATE departments SET is_active = 0 WHERE id = ? AND tenant_id = ?",
+                     DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)), NULL);
+    if (rc == DB_OK)
+        rc = audit_record(r, r->auth.tenant_id, "department.delete", "department", id, NULL);
+    if (rc == DB_OK)
+        rc = db_commit(r->db);
+    else
+        db_rollback(r->db);
+    if (rc == 1)
+        return request_error(r, 404, "not_found", "Department not found");
+    if (rc != DB_OK)
+        return request_db_error(r, rc);
+    list_invalidate(r);
+    struct json_object *dept;
+    rc = department_fetch(r, id, &dept);
+    if (rc != DB_OK)
+        return request_db_error(r, rc < 0 ? rc : DB_ERROR);
+    struct json_object *resp = response_new(r);
+    if (resp == NULL || json_set_str(resp, "message", "Department deleted successfully") != 0 ||
+        json_set(resp, "department", json_object_get(dept)) != 0)
+        return request_error(r, 500, "internal_error", "Out of memory");
+    return request_reply(r, 200, resp);
+}

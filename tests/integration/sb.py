@@ -1,0 +1,125 @@
+"""Helpers for the integration tests: HTTP through nginx, the demo login, the admin CLI.
+
+Only the Python standard library: the tests run on a fresh Debian 12 machine.
+"""
+import http.client
+import json
+import os
+import subprocess
+import urllib.parse
+import uuid
+
+
+class Resp:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = {k.lower(): v for k, v in headers}
+        self.body = body
+        self.text = body.decode("utf-8", "replace")
+        try:
+            self.json = json.loads(self.text) if body else None
+        except ValueError:
+            self.json = None
+
+    def __repr__(self):
+        return "<%d %s>" % (self.status, self.text[:300])
+
+
+class Ctx:
+    def __init__(self, base, var, repo):
+        u = urllib.parse.urlparse(base)
+        self.host, self.port = u.hostname, u.port
+        self.base = base
+        self.var = var
+        self.repo = repo
+        self.bin = os.environ.get("SB_BIN", os.path.join(repo, "bin"))
+        self._demo = None
+
+    # -- HTTP ---------------------------------------------------------------
+    def request(self, method, path, body=None, token=None, headers=None, raw=None, timeout=30):
+        h = {"Connection": "close"}
+        if token:
+            h["Authorization"] = "Bearer " + token
+        data = None
+        if raw is not None:
+            data = raw if isinstance(raw, bytes) else raw.encode()
+            h.setdefault("Content-Type", "application/json")
+        elif body is not None:
+            data = json.dumps(body).encode()
+            h["Content-Type"] = "application/json"
+        if headers:
+            h.update(headers)
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=data, headers=h)
+            r = conn.getresponse()
+            return Resp(r.status, r.getheaders(), r.read())
+        finally:
+            conn.close()
+
+    def get(self, path, token=None, **kw):
+        return self.request("GET", path, token=token, **kw)
+
+    def post(self, path, body=None, token=None, **kw):
+        return self.request("POST", path, body=body, token=token, **kw)
+
+    def put(self, path, body=None, token=None, **kw):
+        return self.request("PUT", path, body=body, token=token, **kw)
+
+    def delete(self, path, token=None, **kw):
+        return self.request("DELETE", path, token=token, **kw)
+
+    # -- identities ---------------------------------------------------------
+    def demo_login(self):
+        if self._demo is None:
+            d = {}
+            with open(os.path.join(self.var, "demo-login")) as f:
+                for line in f:
+                    if "=" in line:
+                        k, v = line.rstrip("\n").split("=", 1)
+                        d[k] = v
+            self._demo = d
+        return self._demo
+
+    def login(self, email, password, tenant=None):
+        body = {"email": email, "password": password}
+        if tenant:
+            body["tenant"] = tenant
+        r = self.post("/api/auth/login", body)
+        assert r.status == 200, "login failed: %r" % r
+        return r.json
+
+    def new_tenant(self, role="admin"):
+        """A fresh tenant with one admin, registered through the API. Returns (session, password)."""
+        name = "T " + uuid.uuid4().hex[:10]
+        email = "admin-%s@example.test" % uuid.uuid4().hex[:8]
+        pw = "pw-" + uuid.uuid4().hex
+        r = self.post("/api/auth/register", {"tenant_name": name, "email": email, "password": pw})
+        assert r.status == 201, "register failed: %r" % r
+        return r.json, pw
+
+    def admin(self, *args, stdin=None):
+        conf = os.path.join(self.var, "switchboard.conf")
+        p = subprocess.run([os.path.join(self.bin, "switchboard-admin"), "-c", conf] + list(args),
+                           input=stdin, capture_output=True, text=True, timeout=60)
+        return p.returncode, p.stdout.strip(), p.stderr.strip()
+
+    def pidfile(self, name):
+        with open(os.path.join(self.var, "run", name)) as f:
+            return int(f.read().strip())
+
+
+def check(cond, msg="check failed"):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def expect_error(r, status, code=None):
+    """Asserts the JSON error envelope with this status (and machine code)."""
+    check(r.status == status, "expected %d, got %r" % (status, r))
+    check(r.json is not None, "error body is not JSON: %r" % r)
+    check(r.json.get("success") is False, "success is not false: %r" % r)
+    check(isinstance(r.json.get("error"), str) and r.json["error"], "no error message: %r" % r)
+    check(isinstance(r.json.get("request_id"), str), "no request_id: %r" % r)
+    if code is not None:
+        check(r.json.get("code") == code, "expected code %s, got %r" % (code, r))
