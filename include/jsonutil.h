@@ -8,7 +8,7 @@
 
 /* 0 with *out a new object (caller owns); -1 when not a single JSON object. */
 int json_parse_object(const char *buf, size_t len, struct json_object **out);
-/* 0 with *out a new value of any type; -1 when invalid. */
+/* 0 with *out a new value of any type (NULL for JSON null); -1 when invalid. */
 int json_parse_value(const char *buf, size_t len, struct json_object **out);
 
 /* Adders that take C values; NULL strings become JSON null. Return 0 or -1. */

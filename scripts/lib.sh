@@ -88,6 +88,17 @@ sb_pid_alive() {
     return 0
 }
 
+# sb_app_alive PID NAME: like sb_pid_alive PID NAME, but also accepts a process whose
+# executable is named NAME* (a program may rewrite its command line, e.g. a title).
+sb_app_alive() {
+    local exe
+    sb_pid_alive "$1" || return 1
+    sb_pid_alive "$1" "$2" && return 0
+    exe=$(readlink "/proc/$1/exe" 2>/dev/null) || return 1
+    case ${exe##*/} in "$2"*) return 0 ;; esac
+    return 1
+}
+
 # sb_pgrp_alive PGID: true while some non-zombie process is in process group PGID.
 sb_pgrp_alive() {
     local live

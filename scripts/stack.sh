@@ -72,6 +72,7 @@ SUP_PID=$RUN/events-supervisor.pid
 EVENTS_PID=$RUN/events.pid
 NGINX_PID=$RUN/nginx.pid
 
+FRESH_DB=0
 DEMO_EMAIL=admin@demo.switchboard.test
 DEMO_TENANT="Demo Contact Center"
 
@@ -99,7 +100,7 @@ memcached_pid() {
 }
 pool_pid() {
     local p; p=$(sb_read_pid "$POOL_PID")
-    sb_pid_alive "$p" switchboard && printf '%s' "$p"
+    sb_app_alive "$p" switchboard && printf '%s' "$p"
 }
 supervisor_pid() {
     local p; p=$(sb_read_pid "$SUP_PID")
@@ -107,7 +108,7 @@ supervisor_pid() {
 }
 events_pid() {
     local p; p=$(sb_read_pid "$EVENTS_PID")
-    sb_pid_alive "$p" switchboard && printf '%s' "$p"
+    sb_app_alive "$p" switchboard && printf '%s' "$p"
 }
 nginx_pid() {
     local p; p=$(sb_read_pid "$NGINX_PID")
@@ -175,6 +176,12 @@ write_secret() {         # FILE CONTENT: atomically, mode 600, no trailing newli
     mv -f "$tmp" "$1"
 }
 
+check_port_free() {
+    if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+        sb_die "port $PORT on 127.0.0.1 is already in use (another stack? set PORT=…)"
+    fi
+}
+
 sed_repl() {             # escape a value for the replacement part of s|…|…|
     printf '%s' "$1" | sed -e 's/[\\&|]/\\&/g'
 }
@@ -234,9 +241,26 @@ preflight() {
     check_socket_len "$MYSQL_SOCK" "$MC_SOCK" "$POOL_SOCK" "$EVENT_SOCK"
 }
 
+# A private temp dir from `mktemp -d` (mode 700) holding SB_VAR, as scripts/test.sh and
+# scripts/bench.sh make, would keep nginx's workers (nobody) from the sockets. Parents of
+# SB_VAR inside /tmp that root owns get search permission for others (o+x: files can be
+# reached by name, nothing becomes listable). Any other blocking parent is reported.
+open_temp_parents() {
+    local d=$SB_VAR mode
+    while d=$(dirname "$d") && [ "$d" != / ]; do
+        case $d in /tmp/?*) ;; *) continue ;; esac
+        [ "$(stat -c %u "$d")" = 0 ] || continue
+        mode=$(stat -c %A "$d")
+        case $mode in d????????[xt]) continue ;; esac
+        chmod o+x "$d"
+        sb_say "note: made $d searchable by others (o+x) so nginx's workers (user nobody) can reach $RUN"
+    done
+}
+
 make_dirs() {
     STEP="create $SB_VAR"
-    mkdir -p "$SB_VAR" "$RUN" "$LOG" "$NGX/tmp"
+    mkdir -p "$SB_VAR" 2>/dev/null || sb_die "cannot create the state directory SB_VAR=$SB_VAR"
+    mkdir -p "$RUN" "$LOG" "$NGX/tmp"
     # Keep every generated file out of git, wherever SB_VAR is.
     [ -e "$SB_VAR/.gitignore" ] || printf '*\n' >"$SB_VAR/.gitignore"
     chmod 700 "$LOG"
@@ -244,6 +268,7 @@ make_dirs() {
         # nginx's workers run as nobody: they must traverse to the sockets and temp dirs
         # (search permission only; nothing here becomes listable or readable).
         chmod 711 "$SB_VAR" "$RUN" "$NGX" "$NGX/tmp"
+        open_temp_parents
         as_worker_user test -x "$RUN" ||
             sb_die "nginx's workers (user nobody) cannot reach $RUN: a parent directory of SB_VAR is not searchable by others (chmod o+x it, or use an SB_VAR under /tmp)"
         if ! as_worker_user test -r "$STATIC_DIR/index.html"; then
@@ -255,7 +280,7 @@ make_dirs() {
 }
 
 start_mariadb() {
-    local pid i args
+    local pid args deadline
     STEP="MariaDB"
     if pid=$(mariadb_pid); then
         sb_say "MariaDB already running (pid $pid)"
@@ -271,6 +296,7 @@ start_mariadb() {
             sb_tail "$LOG/mariadb-install.log"
             sb_die "mariadb-install-db failed (log: $LOG/mariadb-install.log)"
         fi
+        FRESH_DB=1
     fi
     STEP="MariaDB: start mariadbd"
     sb_say "Starting MariaDB…"
@@ -284,22 +310,21 @@ start_mariadb() {
         --skip-name-resolve)
     setsid mariadbd "${args[@]}" </dev/null >>"$LOG/mariadb.log" 2>&1 9>&- &
     pid=$!
+    disown "$pid" 2>/dev/null || true
     STEP="MariaDB: wait for mariadb-admin ping"
-    for ((i = 0; i < 600; i++)); do
-        if mariadb-admin --no-defaults --socket="$MYSQL_SOCK" -u"$DB_ADMIN" --connect-timeout=2 \
-            ping >/dev/null 2>&1; then
-            break
-        fi
+    deadline=$((SECONDS + 60))
+    until mariadb-admin --no-defaults --socket="$MYSQL_SOCK" -u"$DB_ADMIN" --connect-timeout=2 \
+        ping >/dev/null 2>&1; do
         if ! sb_pid_alive "$pid"; then
             sb_tail "$LOG/mariadb.log" 30
             sb_die "mariadbd exited during startup (log: $LOG/mariadb.log)"
         fi
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            sb_tail "$LOG/mariadb.log" 30
+            sb_die "MariaDB did not answer mariadb-admin ping within 60 s (pid $pid still running; log: $LOG/mariadb.log)"
+        fi
         sleep 0.1
     done
-    if [ "$i" -ge 600 ]; then
-        sb_tail "$LOG/mariadb.log" 30
-        sb_die "MariaDB did not answer mariadb-admin ping within 60 s (pid $pid still running; log: $LOG/mariadb.log)"
-    fi
     [ -s "$MARIADB_PID" ] || printf '%s\n' "$pid" >"$MARIADB_PID"
 }
 
@@ -405,6 +430,10 @@ run_migrations() {
 create_demo() {
     local tenant_file=$SB_VAR/demo-login.tenant tid pw uid err=$LOG/admin.err
     STEP="demo tenant and admin user"
+    if [ "$FRESH_DB" = 1 ] && [ -e "$DEMO" ]; then
+        sb_warn "the database is new but $DEMO exists: creating a new demo login"
+        rm -f "$DEMO" "$tenant_file"
+    fi
     [ -s "$DEMO" ] && return 0
     sb_say "Creating the demo tenant and its admin user (first run)…"
     if [ -s "$tenant_file" ]; then
@@ -457,21 +486,24 @@ start_pool() {
     env "${SB_ENV_UNSET[@]}" setsid spawn-fcgi "${args[@]}" -- "$SB_BIN/switchboard-pool" -c "$CONF" \
         </dev/null >>"$LOG/pool.log" 2>&1 9>&- &
     pid=$!
+    disown "$pid" 2>/dev/null || true
     printf '%s\n' "$pid" >"$POOL_PID"
     for ((i = 0; i < 100; i++)); do
         if ! sb_pid_alive "$pid"; then
             sb_tail "$LOG/pool.log"
             sb_die "the worker pool exited during startup (log: $LOG/pool.log)"
         fi
-        if [ -S "$POOL_SOCK" ] && sb_pid_alive "$pid" switchboard-pool; then return 0; fi
+        if [ -S "$POOL_SOCK" ] && sb_app_alive "$pid" switchboard-pool; then return 0; fi
         sleep 0.1
     done
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    rm -f "$POOL_PID"
     sb_tail "$LOG/pool.log"
     sb_die "the worker pool did not come up within 10 s (log: $LOG/pool.log)"
 }
 
 start_events() {
-    local sup wpid i
+    local sup wpid deadline
     STEP="event worker"
     if sup=$(supervisor_pid); then
         sb_say "event worker supervisor already running (pid $sup)"
@@ -486,15 +518,18 @@ start_events() {
     rm -f "$SUP_PID" "$EVENTS_PID"
     setsid "$BASH" "$SCRIPT" _events-supervisor "$CONF" "$SB_BIN" \
         </dev/null >>"$LOG/events.log" 2>&1 9>&- &
-    printf '%s\n' "$!" >"$SUP_PID"
+    sup=$!
+    printf '%s\n' "$sup" >"$SUP_PID"
+    disown "$sup" 2>/dev/null || true
     STEP="event worker: wait for GET /api/events/health on $EVENT_SOCK"
-    for ((i = 0; i < 150; i++)); do
+    deadline=$((SECONDS + 15))
+    while [ "$SECONDS" -lt "$deadline" ]; do
         if [ -S "$EVENT_SOCK" ] && events_pid >/dev/null &&
             curl -fsS -o /dev/null --max-time 2 --unix-socket "$EVENT_SOCK" \
                 http://localhost/api/events/health 2>/dev/null; then
             return 0
         fi
-        if ! supervisor_pid >/dev/null; then
+        if ! sb_pid_alive "$sup"; then    # (its command line may not be set yet)
             sb_tail "$LOG/events.log"
             sb_die "the event worker supervisor exited (log: $LOG/events.log)"
         fi
@@ -542,9 +577,7 @@ start_nginx() {
         sb_die "nginx -t rejected $NGX/nginx.conf"
     fi
     STEP="nginx: start"
-    if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
-        sb_die "port $PORT on 127.0.0.1 is already in use (another stack? set PORT=…)"
-    fi
+    check_port_free
     sb_say "Starting nginx on 127.0.0.1:$PORT…"
     rm -f "$NGINX_PID"
     # shellcheck disable=SC2094 # nginx appends to its own log; so do we
@@ -562,17 +595,27 @@ start_nginx() {
 }
 
 wait_health() {
-    local url=$1 i
+    local url=$1 deadline
     STEP="health check (GET ${url}health)"
-    for ((i = 0; i < 60; i++)); do
+    deadline=$((SECONDS + 30))
+    while [ "$SECONDS" -lt "$deadline" ]; do
         curl -fsS -o /dev/null --max-time 2 "${url}health" 2>/dev/null && return 0
-        sleep 0.5
+        sleep 0.2
     done
     curl -sS --max-time 2 "${url}health" >&2 || true
     sb_tail "$LOG/nginx-error.log"
     sb_tail "$LOG/pool.log"
     sb_tail "$LOG/events.log"
-    sb_die "GET ${url}health did not succeed within 30 s; the components that started are still running (stop them with: SB_VAR=$SB_VAR scripts/stack.sh stop)"
+    sb_die "GET ${url}health did not succeed within 30 s"
+}
+
+start_failed() {
+    [ "$1" -ne 0 ] || return 0
+    if mariadb_pid >/dev/null || memcached_pid >/dev/null || pool_pid >/dev/null ||
+        supervisor_pid >/dev/null || nginx_pid >/dev/null; then
+        printf '%s: start failed; the components that did start are still running. Stop them with:\n    SB_VAR=%s %s stop\n' \
+            "$sb_prog" "$SB_VAR" "$SCRIPT" >&2
+    fi
 }
 
 cmd_start() {
@@ -589,9 +632,13 @@ cmd_start() {
         sb_say "Switchboard is already running at $(base_url)"
         return 0
     fi
+    # On failure, say how to stop what did start (it is left running for inspection).
+    trap 'start_failed $?' EXIT
+    # Fail before starting anything when nginx would not get its port.
+    nginx_pid >/dev/null || { STEP="check port $PORT"; check_port_free; }
+    setup_jwt_key
     start_mariadb
     setup_database
-    setup_jwt_key
     write_config
     start_memcached
     run_migrations
@@ -608,6 +655,7 @@ cmd_start() {
             password=*) password=${line#password=} ;;
         esac
     done <"$DEMO"
+    trap - EXIT
     sb_say ""
     sb_say "Switchboard is running."
     sb_say "  Dashboard:  $url"
@@ -799,6 +847,7 @@ cmd_events_supervisor() {
         started=$SECONDS
         env "${SB_ENV_UNSET[@]}" "$bin/switchboard-events" -c "$conf" </dev/null &
         child=$!
+        [ "$stopping" = 0 ] || kill -TERM "$child" 2>/dev/null   # TERM came during the fork
         printf '%s\n' "$child" >"$RUN/events.pid"
         log "started switchboard-events (pid $child)"
         while :; do
@@ -828,7 +877,7 @@ cmd_events_supervisor() {
 case ${1:-} in
     start) cmd_start ;;
     stop) cmd_stop ;;
-    status) cmd_status ;;
+    status) cmd_status || exit $? ;;   # 3 = not everything runs (not an error)
     _events-supervisor) [ $# -eq 3 ] || sb_die "internal command"; cmd_events_supervisor "$2" "$3" ;;
     *) printf 'usage: %s start|stop|status\n' "$0" >&2; exit 2 ;;
 esac

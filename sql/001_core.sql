@@ -122,7 +122,7 @@ CREATE TABLE IF NOT EXISTS agents (
     CONSTRAINT chk_agents_priority CHECK (priority BETWEEN 1 AND 10),
     CONSTRAINT chk_agents_capacity CHECK (max_concurrent_calls >= 1 AND current_calls >= 0),
     CONSTRAINT fk_agents_department FOREIGN KEY (tenant_id, department_id) REFERENCES departments (tenant_id, id) ON DELETE CASCADE,
-    -- RESTRICT: MariaDB refuses SET NULL on a composite key whose tenant_id is NOT NULL;
+    -- RESTRICT: MariaDB refuses SET NULL on a composite key whose tenant_id is NOT NULL,
     -- deleting a user clears agents.user_id first.
     CONSTRAINT fk_agents_user FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE RESTRICT
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,35 +68,55 @@ out:
     return buf;
 }
 
-/* Statements end with ';' at the end of a line; comment-only chunks are skipped. */
+/*
+ * A statement ends at a line that ends with ';'. Lines that are only a `--` comment are
+ * dropped first, so a comment that happens to end with ';' cannot end a statement.
+ */
 static int apply_file(struct db *db, char *text)
 {
-    char *p = text;
-    while (*p != '\0') {
-        char *end = strstr(p, ";\n");
-        if (end == NULL)
-            end = p + strlen(p);
-        char saved = *end;
-        *end = '\0';
-        int has_sql = 0;
-        for (char *line = p; line != NULL && *line;) {
-            char *nl = strchr(line, '\n');
-            char *s = line;
-            while (*s == ' ' || *s == '\t' || *s == '\r')
-                s++;
-            if (*s != '\0' && *s != '\n' && strncmp(s, "--", 2) != 0)
-                has_sql = 1;
-            line = nl ? nl + 1 : NULL;
+    size_t cap = strlen(text) + 1, used = 0;
+    char *stmt = malloc(cap);
+    int rc = -1;
+    if (stmt == NULL)
+        return -1;
+    for (char *line = text; line != NULL && *line != '\0';) {
+        char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        char *s = line;
+        while (s < line + len && (*s == ' ' || *s == '\t'))
+            s++;
+        bool comment = (size_t)(s - line) + 2 <= len && strncmp(s, "--", 2) == 0;
+        if (!comment && s < line + len) {
+            memcpy(stmt + used, line, len);
+            used += len;
+            stmt[used++] = '\n';
+            size_t e = len;
+            while (e > 0 && (line[e - 1] == ' ' || line[e - 1] == '\t' || line[e - 1] == '\r'))
+                e--;
+            if (e > 0 && line[e - 1] == ';') {
+                /* drop the ';' and what follows it on this line */
+                used -= len - e + 2;
+                stmt[used] = '\0';
+                if (db_exec_uncached(db, stmt) != DB_OK) {
+                    fprintf(stderr, "switchboard-admin: statement failed:\n%.400s\n", stmt);
+                    goto out;
+                }
+                used = 0;
+            }
         }
-        if (has_sql && db_exec_uncached(db, p) != DB_OK) {
-            fprintf(stderr, "switchboard-admin: statement failed:\n%.400s\n", p);
-            *end = saved;
-            return -1;
-        }
-        *end = saved;
-        p = saved ? end + 2 : end;
+        line = nl ? nl + 1 : NULL;
     }
-    return 0;
+    if (used > 0) {
+        stmt[used] = '\0';
+        if (db_exec_uncached(db, stmt) != DB_OK) {
+            fprintf(stderr, "switchboard-admin: statement failed:\n%.400s\n", stmt);
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    free(stmt);
+    return rc;
 }
 
 static int cmd_migrate(struct db *db, struct arena *a, const struct opts *o)

@@ -87,9 +87,14 @@ void arena_destroy(struct arena *a)
     free(a);
 }
 
+/* No request needs more; refusing larger sizes also rules out size_t overflow below. */
+#define ARENA_MAX_ALLOC ((size_t)1 << 30)
+
 void *arena_alloc(struct arena *a, size_t n)
 {
     const size_t align = _Alignof(max_align_t);
+    if (n > ARENA_MAX_ALLOC)
+        return NULL;
     n = (n + align - 1) & ~(align - 1);
     if (n == 0)
         n = align;
@@ -120,6 +125,8 @@ void *arena_calloc(struct arena *a, size_t count, size_t size)
 
 char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
+    if (n >= ARENA_MAX_ALLOC)
+        return NULL;
     char *p = arena_alloc(a, n + 1);
     if (p == NULL)
         return NULL;

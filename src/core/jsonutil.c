@@ -1,27 +1,221 @@
 #include "jsonutil.h"
 
+#include <string.h>
+
 #include <ctype.h>
+#include <stdbool.h>
+
+/*
+ * json-c accepts more than RFC 8259 even in strict mode (single quotes, NaN, Infinity,
+ * raw control characters, overlong UTF-8), so input is first checked by this scanner,
+ * which accepts exactly the RFC grammar with valid UTF-8, and only then handed to json-c.
+ */
+struct scan {
+    const unsigned char *p, *end;
+    int depth;
+};
+
+static void skip_ws(struct scan *s)
+{
+    while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+        s->p++;
+}
+
+static bool scan_utf8(struct scan *s)
+{
+    unsigned c = *s->p;
+    size_t n;
+    unsigned cp;
+    if (c < 0x80) {
+        s->p++;
+        return true;
+    } else if ((c & 0xe0) == 0xc0) {
+        n = 1;
+        cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+        n = 2;
+        cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+        n = 3;
+        cp = c & 0x07;
+    } else {
+        return false;
+    }
+    if ((size_t)(s->end - s->p) <= n)
+        return false;
+    for (size_t k = 1; k <= n; k++) {
+        if ((s->p[k] & 0xc0) != 0x80)
+            return false;
+        cp = (cp << 6) | (s->p[k] & 0x3f);
+    }
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return false;
+    s->p += n + 1;
+    return true;
+}
+
+static bool scan_string(struct scan *s)
+{
+    s->p++; /* the opening quote */
+    while (s->p < s->end) {
+        unsigned char c = *s->p;
+        if (c == '"') {
+            s->p++;
+            return true;
+        }
+        if (c < 0x20)
+            return false;
+        if (c == '\\') {
+            if (++s->p >= s->end)
+                return false;
+            c = *s->p;
+            if (c == 'u') {
+                if (s->end - s->p < 5)
+                    return false;
+                for (int k = 1; k <= 4; k++)
+                    if (!isxdigit(s->p[k]))
+                        return false;
+                s->p += 5;
+            } else if (c == '"' || c == '\\' || c == '/' || c == 'b' || c == 'f' || c == 'n' ||
+                       c == 'r' || c == 't') {
+                s->p++;
+            } else {
+                return false;
+            }
+            continue;
+        }
+        if (!scan_utf8(s))
+            return false;
+    }
+    return false;
+}
+
+static bool scan_digits(struct scan *s)
+{
+    const unsigned char *start = s->p;
+    while (s->p < s->end && isdigit(*s->p))
+        s->p++;
+    return s->p > start;
+}
+
+static bool scan_number(struct scan *s)
+{
+    if (*s->p == '-')
+        s->p++;
+    if (s->p >= s->end)
+        return false;
+    if (*s->p == '0')
+        s->p++;
+    else if (!scan_digits(s))
+        return false;
+    if (s->p < s->end && *s->p == '.') {
+        s->p++;
+        if (!scan_digits(s))
+            return false;
+    }
+    if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+        s->p++;
+        if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+            s->p++;
+        if (!scan_digits(s))
+            return false;
+    }
+    return true;
+}
+
+static bool scan_literal(struct scan *s, const char *word, size_t n)
+{
+    if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0)
+        return false;
+    s->p += n;
+    return true;
+}
+
+static bool scan_value(struct scan *s)
+{
+    skip_ws(s);
+    if (s->p >= s->end)
+        return false;
+    switch (*s->p) {
+    case '"':
+        return scan_string(s);
+    case 't':
+        return scan_literal(s, "true", 4);
+    case 'f':
+        return scan_literal(s, "false", 5);
+    case 'n':
+        return scan_literal(s, "null", 4);
+    case '{':
+    case '[': {
+        unsigned char close = *s->p == '{' ? '}' : ']';
+        bool object = close == '}';
+        if (++s->depth > JSON_MAX_DEPTH)
+            return false;
+        s->p++;
+        skip_ws(s);
+        if (s->p < s->end && *s->p == close) {
+            s->p++;
+            s->depth--;
+            return true;
+        }
+        for (;;) {
+            if (object) {
+                skip_ws(s);
+                if (s->p >= s->end || *s->p != '"' || !scan_string(s))
+                    return false;
+                skip_ws(s);
+                if (s->p >= s->end || *s->p++ != ':')
+                    return false;
+            }
+            if (!scan_value(s))
+                return false;
+            skip_ws(s);
+            if (s->p >= s->end)
+                return false;
+            if (*s->p == ',') {
+                s->p++;
+                continue;
+            }
+            if (*s->p++ != close)
+                return false;
+            s->depth--;
+            return true;
+        }
+    }
+    default:
+        return (*s->p == '-' || isdigit(*s->p)) && scan_number(s);
+    }
+}
+
+static bool json_valid_rfc8259(const char *buf, size_t len)
+{
+    struct scan s = {(const unsigned char *)buf, (const unsigned char *)buf + len, 0};
+    if (!scan_value(&s))
+        return false;
+    skip_ws(&s);
+    return s.p == s.end;
+}
 
 static int parse(const char *buf, size_t len, struct json_object **out)
 {
     *out = NULL;
-    if (len > 0x7fffffff)
+    if (len > 0x7fffffff || !json_valid_rfc8259(buf, len))
         return -1;
     struct json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
     if (tok == NULL)
         return -1;
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
     struct json_object *obj = json_tokener_parse_ex(tok, buf, (int)len);
+    /* A bare number or literal is only complete once json-c sees a byte after it. */
+    if (obj == NULL && json_tokener_get_error(tok) == json_tokener_continue)
+        obj = json_tokener_parse_ex(tok, " ", 1);
     int rc = -1;
-    if (obj != NULL && json_tokener_get_error(tok) == json_tokener_success) {
-        size_t end = json_tokener_get_parse_end(tok);
-        while (end < len && isspace((unsigned char)buf[end]))
-            end++;
-        if (end == len) {
-            *out = obj;
-            obj = NULL;
-            rc = 0;
-        }
+    /* json-c represents JSON null as a NULL object. */
+    if (json_tokener_get_error(tok) == json_tokener_success) {
+        *out = obj;
+        obj = NULL;
+        rc = 0;
     }
     json_object_put(obj);
     json_tokener_free(tok);
@@ -37,7 +231,7 @@ int json_parse_object(const char *buf, size_t len, struct json_object **out)
 {
     if (parse(buf, len, out) != 0)
         return -1;
-    if (!json_object_is_type(*out, json_type_object)) {
+    if (*out == NULL || !json_object_is_type(*out, json_type_object)) {
         json_object_put(*out);
         *out = NULL;
         return -1;

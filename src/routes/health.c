@@ -71,8 +71,10 @@ static int add_check(struct json_object *checks, const char *name, int ok, long 
     struct json_object *c = json_object_new_object();
     if (c == NULL)
         return -1;
+    char ms[32];
+    snprintf(ms, sizeof(ms), "%.3f", (double)usec / 1000.0);
     json_set_bool(c, "ok", ok);
-    json_set_double(c, "latency_ms", (double)usec / 1000.0);
+    json_set(c, "latency_ms", json_object_new_double_s((double)usec / 1000.0, ms));
     return json_set(checks, name, c);
 }
 

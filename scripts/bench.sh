@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# make bench: starts a private stack (own temp dir and port), seeds a tenant with 20
+# departments, and drives wrk through nginx at the hot routes and at the pool's no-op
+# route (the ceiling). Prints requests/s, p50 and p99 and each route's share of the ceiling.
+set -eu -o pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+bin=${SB_BIN:-$repo/bin}
+duration=${BENCH_DURATION:-10s}
+conns=${BENCH_CONNECTIONS:-32}
+threads=${BENCH_THREADS:-2}
+tmp=$(mktemp -d /tmp/sbbench.XXXXXX)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+export SB_VAR=$tmp/var PORT=$port SB_BIN=$bin LOGIN_RATE=100000r/s LOGIN_BURST=100000
+
+cleanup() {
+    "$repo/scripts/stack.sh" stop >/dev/null 2>&1 || true
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+command -v wrk >/dev/null || { echo "bench: wrk is missing (make deps)" >&2; exit 1; }
+"$repo/scripts/stack.sh" start > "$tmp/start.out" 2>&1 || { cat "$tmp/start.out"; exit 1; }
+base=http://127.0.0.1:$port
+
+eval "$(python3 - "$base" "$tmp" <<'PY'
+import json, sys, urllib.request, uuid
+base, tmp = sys.argv[1], sys.argv[2]
+def call(method, path, body=None, token=None):
+    req = urllib.request.Request(base + path, method=method,
+                                 data=json.dumps(body).encode() if body is not None else None)
+    req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    with urllib.request.urlopen(req) as r:
+        return json.loads(r.read())
+email, pw = "bench-%s@example.test" % uuid.uuid4().hex[:8], "bench-" + uuid.uuid4().hex
+s = call("POST", "/api/auth/register", {"tenant_name": "Bench " + uuid.uuid4().hex[:8],
+                                         "email": email, "password": pw})
+tok = s["token"]
+ids = []
+for i in range(20):
+    d = call("POST", "/api/departments", {"name": "Department %02d" % i,
+                                          "phone_number": "+1555000%04d" % i,
+                                          "description": "Seeded for the benchmark"}, tok)
+    ids.append(d["department"]["id"])
+call("GET", "/api/departments", token=tok)  # warm the cache
+with open(tmp + "/login.lua", "w") as f:
+    f.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+            'wrk.body = %s\n' % json.dumps(json.dumps({"email": email, "password": pw})))
+print("TOKEN=%s DEPT=%s" % (tok, ids[7]))
+PY
+)"
+
+results=$tmp/results
+: > "$results"
+run() { # name, then wrk arguments
+    local name=$1
+    shift
+    wrk -t"$threads" -c"$conns" -d"$duration" --latency "$@" > "$tmp/wrk.out" 2>&1 || {
+        cat "$tmp/wrk.out"; exit 1; }
+    python3 - "$name" "$tmp/wrk.out" >> "$results" <<'PY'
+import re, sys
+name, text = sys.argv[1], open(sys.argv[2]).read()
+def lat(p):
+    m = re.search(r"^\s+%s%%\s+([\d.]+)(us|ms|s)\s*$" % p, text, re.M)
+    if not m:
+        return float("nan")
+    v, u = float(m.group(1)), m.group(2)
+    return v / 1000 if u == "us" else v * 1000 if u == "s" else v
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+errs = re.search(r"Socket errors:.*", text)
+print("%s\t%.0f\t%.2f\t%.2f\t%s\t%s" % (name, rps, lat(50), lat(99),
+      non2xx.group(1) if non2xx else "0", errs.group(0) if errs else ""))
+PY
+}
+
+auth=(-H "Authorization: Bearer $TOKEN")
+run "GET /api/noop (pool ceiling)" "$base/api/noop"
+run "GET /api/departments (cached, 20)" "${auth[@]}" "$base/api/departments"
+run "GET /api/departments/:id" "${auth[@]}" "$base/api/departments/$DEPT"
+run "POST /api/auth/login (argon2id)" -s "$tmp/login.lua" "$base/api/auth/login"
+
+echo
+echo "wrk -t$threads -c$conns -d$duration through nginx; $(nproc) cores; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+python3 - "$results" <<'PY'
+import sys
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
+ceiling = float(rows[0][1]) or 1.0
+print("%-36s %10s %9s %9s %8s %s" % ("route", "req/s", "p50 ms", "p99 ms", "ceiling", "non-2xx"))
+for name, rps, p50, p99, non2xx, errs in rows:
+    print("%-36s %10.0f %9.2f %9.2f %7.0f%% %s %s" % (name, float(rps), float(p50), float(p99),
+          100 * float(rps) / ceiling, non2xx, errs))
+PY

@@ -1,0 +1,400 @@
+/*
+ * switchboard-events -c CONFIG: the event worker. nginx proxies /api/events… to it
+ * over the unix socket cfg.event_socket (HTTP/1.1). One process, one thread, one
+ * epoll loop (loop.c), so thousands of mostly idle clients cost a struct each.
+ *
+ * This step serves GET /api/events/health and answers everything else 404; SSE
+ * streams and long-polling plug into route() through http.h.
+ *
+ * SIGTERM/SIGINT: stop accepting, remove the socket file, close every connection,
+ * exit 0. SIGHUP is ignored (nothing to reload). SIGPIPE is ignored (EPIPE instead).
+ */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "loop.h"
+
+#define LISTEN_BACKLOG 1024
+/* Who may connect when we run as root: nginx's workers (nginx.conf.in "user"). */
+#define SOCKET_USER "nobody"
+#define SOCKET_GROUP "nogroup"
+
+struct app {
+    struct loop *loop;
+    struct http_server *srv;
+    int sigfd;
+    const char *sock_path;
+    dev_t sock_dev; /* the socket file we created, so we only ever remove our own */
+    ino_t sock_ino;
+    int sock_created;
+};
+
+static struct config cfg;
+
+/* ---- routes --------------------------------------------------------------------- */
+
+#define ALLOW_READ "Allow: GET, HEAD, OPTIONS\r\n"
+
+static void route(struct http_conn *c, const struct http_request *req, void *data)
+{
+    struct app *app = data;
+    int get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
+    int options = strcmp(req->method, "OPTIONS") == 0;
+
+    if (options && strcmp(req->target, "*") == 0) {
+        http_reply(c, 200, NULL, ALLOW_READ, "", 0);
+        return;
+    }
+    if (http_request_path_is(req, "/api/events/health")) {
+        if (get) {
+            char body[128];
+            int n = snprintf(body, sizeof(body),
+                             "{\"success\":true,\"status\":\"ok\",\"connections\":%zu}",
+                             http_server_connections(app->srv));
+            if (n < 0 || (size_t)n >= sizeof(body)) {
+                http_reply_error(c, 500, "internal_error", "Internal server error", NULL);
+                return;
+            }
+            http_reply(c, 200, "application/json; charset=utf-8", NULL, body, (size_t)n);
+        } else if (options) {
+            http_reply(c, 200, NULL, ALLOW_READ, "", 0);
+        } else {
+            http_reply_error(c, 405, "method_not_allowed", "Method not allowed", ALLOW_READ);
+        }
+        return;
+    }
+    http_reply_error(c, 404, "not_found", "No such route", NULL);
+}
+
+/* ---- the socket ----------------------------------------------------------------- */
+
+/* Removes a leftover socket file, but never a live worker's socket or a non-socket. */
+static int remove_stale(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0) {
+        if (errno == ENOENT)
+            return 0;
+        log_error("events: cannot stat %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (!S_ISSOCK(st.st_mode)) {
+        log_error("events: %s exists and is not a socket; not removing it", path);
+        return -1;
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        log_error("events: socket: %s", strerror(errno));
+        return -1;
+    }
+    struct sockaddr_un sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    int rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+    int err = errno;
+    close(fd);
+    if (rc == 0 || err == EAGAIN) {
+        /* EAGAIN: a full backlog, i.e. someone is listening but busy. */
+        log_error("events: another process is listening on %s", path);
+        return -1;
+    }
+    if (err != ECONNREFUSED) {
+        log_error("events: cannot probe %s: %s", path, strerror(err));
+        return -1;
+    }
+    if (unlink(path) != 0 && errno != ENOENT) {
+        log_error("events: cannot remove stale %s: %s", path, strerror(errno));
+        return -1;
+    }
+    log_info("events: removed stale socket %s", path);
+    return 0;
+}
+
+/* Only nginx's workers (and root) may connect: owner nobody:nogroup when we are root,
+ * else ourselves; mode 0600 either way. */
+static int restrict_socket(const char *path)
+{
+    if (geteuid() == 0) {
+        errno = 0;
+        struct passwd *pw = getpwnam(SOCKET_USER);
+        if (pw == NULL) {
+            log_error("events: no user %s to own %s%s%s", SOCKET_USER, path,
+                      errno ? ": " : "", errno ? strerror(errno) : "");
+            return -1;
+        }
+        uid_t uid = pw->pw_uid;
+        gid_t gid = pw->pw_gid;
+        errno = 0;
+        struct group *gr = getgrnam(SOCKET_GROUP);
+        if (gr != NULL)
+            gid = gr->gr_gid;
+        else
+            log_warn("events: no group %s; %s gets %s's primary group", SOCKET_GROUP, path,
+                     SOCKET_USER);
+        if (chown(path, uid, gid) != 0) {
+            log_error("events: chown %s: %s", path, strerror(errno));
+            return -1;
+        }
+    }
+    if (chmod(path, 0600) != 0) {
+        log_error("events: chmod %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int listen_unix(struct app *app, const char *path)
+{
+    struct sockaddr_un sa;
+    int fd = -1;
+    if (path[0] == '\0') {
+        log_error("events: config event_socket is not set");
+        return -1;
+    }
+    if (strlen(path) >= sizeof(sa.sun_path)) {
+        log_error("events: event_socket %s is longer than %zu bytes", path,
+                  sizeof(sa.sun_path) - 1);
+        return -1;
+    }
+    if (remove_stale(path) != 0)
+        return -1;
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        log_error("events: socket: %s", strerror(errno));
+        return -1;
+    }
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    /* Created 0600 from the start: no window in which anyone else could connect. */
+    mode_t old = umask(0177);
+    int rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+    int err = errno;
+    umask(old);
+    if (rc != 0) {
+        log_error("events: bind %s: %s", path, strerror(err));
+        goto fail;
+    }
+    struct stat st;
+    if (lstat(path, &st) != 0) {
+        log_error("events: stat %s: %s", path, strerror(errno));
+        goto fail_unlink;
+    }
+    app->sock_dev = st.st_dev;
+    app->sock_ino = st.st_ino;
+    app->sock_created = 1;
+    app->sock_path = path;
+    if (restrict_socket(path) != 0)
+        goto fail_unlink;
+    if (listen(fd, LISTEN_BACKLOG) != 0) {
+        log_error("events: listen %s: %s", path, strerror(errno));
+        goto fail_unlink;
+    }
+    return fd;
+fail_unlink:
+    if (unlink(path) != 0)
+        log_warn("events: cannot remove %s: %s", path, strerror(errno));
+    app->sock_created = 0;
+fail:
+    close(fd);
+    return -1;
+}
+
+/* Removes the socket file if it is still the one we created (a newer worker may
+ * already have replaced it during a restart). Idempotent. */
+static void remove_socket(struct app *app)
+{
+    if (!app->sock_created)
+        return;
+    app->sock_created = 0;
+    struct stat st;
+    if (lstat(app->sock_path, &st) != 0) {
+        if (errno != ENOENT)
+            log_warn("events: stat %s: %s", app->sock_path, strerror(errno));
+        return;
+    }
+    if (st.st_dev != app->sock_dev || st.st_ino != app->sock_ino) {
+        log_info("events: %s belongs to another process now; leaving it", app->sock_path);
+        return;
+    }
+    if (unlink(app->sock_path) != 0)
+        log_warn("events: cannot remove %s: %s", app->sock_path, strerror(errno));
+}
+
+/* ---- process setup -------------------------------------------------------------- */
+
+/* Every client is an fd; 10,000+ of them need more than the usual soft limit of 1024. */
+static void raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+        log_warn("events: getrlimit(RLIMIT_NOFILE): %s", strerror(errno));
+        return;
+    }
+    if (rl.rlim_cur != rl.rlim_max) {
+        rlim_t want = rl.rlim_max;
+        /* The kernel refuses more than fs.nr_open (1048576 by default). */
+        if (want == RLIM_INFINITY || want > 1048576)
+            want = 1048576;
+        struct rlimit nrl = {want, rl.rlim_max};
+        if (want > rl.rlim_cur && setrlimit(RLIMIT_NOFILE, &nrl) == 0)
+            rl.rlim_cur = want;
+        else if (want > rl.rlim_cur)
+            log_warn("events: cannot raise the fd limit to %llu: %s", (unsigned long long)want,
+                     strerror(errno));
+    }
+    log_info("events: fd limit %llu", (unsigned long long)rl.rlim_cur);
+}
+
+/* SIGTERM/SIGINT/SIGHUP arrive through a signalfd in the loop, never in a handler. */
+static int signals_open(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = SIG_IGN;
+    if (sigemptyset(&sa.sa_mask) != 0 || sigaction(SIGPIPE, &sa, NULL) != 0) {
+        log_error("events: ignoring SIGPIPE: %s", strerror(errno));
+        return -1;
+    }
+    sigset_t set;
+    if (sigemptyset(&set) != 0 || sigaddset(&set, SIGTERM) != 0 || sigaddset(&set, SIGINT) != 0 ||
+        sigaddset(&set, SIGHUP) != 0 || sigprocmask(SIG_BLOCK, &set, NULL) != 0) {
+        log_error("events: blocking signals: %s", strerror(errno));
+        return -1;
+    }
+    int fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (fd < 0)
+        log_error("events: signalfd: %s", strerror(errno));
+    return fd;
+}
+
+static void shutdown_now(struct app *app, const char *why)
+{
+    log_info("events: %s: shutting down (%zu connections)", why,
+             http_server_connections(app->srv));
+    /* New connects fail at once (no file) rather than queue on a closing socket. */
+    http_server_stop_listening(app->srv);
+    remove_socket(app);
+    http_server_close_all(app->srv);
+    loop_stop(app->loop);
+}
+
+static void on_signal(struct loop *loop, int fd, int mask, void *data)
+{
+    (void)loop;
+    (void)mask;
+    struct app *app = data;
+    for (;;) {
+        struct signalfd_siginfo si;
+        ssize_t n = read(fd, &si, sizeof(si));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return;
+        if (n != (ssize_t)sizeof(si)) {
+            log_error("events: signalfd read: %s", n < 0 ? strerror(errno) : "short read");
+            shutdown_now(app, "signalfd failed");
+            return;
+        }
+        if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+            shutdown_now(app, si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+            return;
+        }
+        log_info("events: SIGHUP ignored (nothing to reload)");
+    }
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: switchboard-events -c CONFIG\n");
+}
+
+int main(int argc, char **argv)
+{
+    const char *config_path = NULL;
+    struct app app;
+    memset(&app, 0, sizeof(app));
+    app.sigfd = -1;
+    int listen_fd = -1, rc = 1, opt;
+
+    while ((opt = getopt(argc, argv, "c:h")) != -1) {
+        if (opt == 'c') {
+            config_path = optarg;
+        } else if (opt == 'h') {
+            usage(stdout);
+            return 0;
+        } else {
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (config_path == NULL || optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    char err[512];
+    if (config_load(&cfg, config_path, err, sizeof(err)) != 0) {
+        log_error("events: %s", err);
+        return 1;
+    }
+    enum log_level level;
+    if (log_level_parse(cfg.log_level, &level) != 0) {
+        log_error("events: config log_level '%s' is not debug, info, warn or error",
+                  cfg.log_level);
+        return 1;
+    }
+    log_set_level(level);
+
+    raise_nofile();
+    app.sigfd = signals_open();
+    if (app.sigfd < 0)
+        goto out;
+    listen_fd = listen_unix(&app, cfg.event_socket);
+    if (listen_fd < 0)
+        goto out;
+    app.loop = loop_create(1024);
+    if (app.loop == NULL) {
+        log_error("events: cannot create the event loop: %s", strerror(errno));
+        goto out;
+    }
+    app.srv = http_server_create(app.loop, listen_fd, route, &app);
+    if (app.srv == NULL)
+        goto out;
+    listen_fd = -1; /* the server owns it now */
+    if (loop_fd_add(app.loop, app.sigfd, LOOP_READ, on_signal, &app) != 0) {
+        log_error("events: cannot watch signals: %s", strerror(errno));
+        goto out;
+    }
+    log_info("events: listening on %s", cfg.event_socket);
+    if (loop_run(app.loop) != 0)
+        goto out;
+    rc = 0;
+    log_info("events: stopped");
+out:
+    http_server_destroy(app.srv);
+    if (listen_fd >= 0)
+        close(listen_fd);
+    remove_socket(&app);
+    if (app.sigfd >= 0) {
+        if (app.loop != NULL)
+            loop_fd_del(app.loop, app.sigfd);
+        close(app.sigfd);
+    }
+    loop_destroy(app.loop);
+    return rc;
+}

@@ -1,0 +1,396 @@
+"""Resilience: a killed worker, memcached down, MariaDB restarted, a SIGHUP roll.
+
+Every test here is destructive (it stops or kills parts of the stack), so the runner runs
+them last, in the order of this file; each one leaves the stack whole again.
+"""
+import concurrent.futures
+import os
+import signal
+import subprocess
+import threading
+import time
+import uuid
+
+from sb import check, expect_error
+
+
+# -- private helpers ------------------------------------------------------------------
+
+def _u():
+    return uuid.uuid4().hex[:10]
+
+
+def _run(ctx, name):
+    return os.path.join(ctx.var, "run", name)
+
+
+def _alive(pid):
+    """A live, non-zombie process."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            stat = f.read()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X", "x")
+
+
+def _children(pid):
+    """Pids of the live (non-zombie) children of pid."""
+    out = set()
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] not in ("Z", "X", "x"):
+            out.add(int(d))
+    return out
+
+
+def _conf_workers(ctx):
+    with open(os.path.join(ctx.var, "switchboard.conf")) as f:
+        for line in f:
+            line = line.split("#", 1)[0]
+            if "=" in line:
+                k, v = line.split("=", 1)
+                if k.strip() == "workers":
+                    return int(v.strip())
+    raise AssertionError("no workers = in switchboard.conf")
+
+
+def _wait(cond, timeout, step=0.05):
+    deadline = time.time() + timeout
+    while True:
+        v = cond()
+        if v or time.time() >= deadline:
+            return v
+        time.sleep(step)
+
+
+def _tenant(ctx):
+    s, _ = ctx.new_tenant()
+    return s["token"]
+
+
+def _create(ctx, token, name=None):
+    r = ctx.post("/api/departments", {"name": name or "Dept " + _u(),
+                                      "phone_number": "+15551234567"}, token=token)
+    check(r.status == 201, "create department: %r" % r)
+    return r.json["department"]
+
+
+def _list_names(ctx, token):
+    r = ctx.get("/api/departments", token=token)
+    check(r.status == 200, "list departments: %r" % r)
+    return sorted(d["name"] for d in r.json["departments"])
+
+
+def _envelope(r, status, code):
+    expect_error(r, status, code)
+    check(r.headers.get("x-request-id") == r.json["request_id"], "X-Request-Id: %r" % r.headers)
+
+
+def _safe(fn):
+    """Runs a request; an exception (connection reset…) becomes a result to count."""
+    try:
+        return fn()
+    except Exception as e:  # noqa: BLE001 - a failed request of any kind
+        return e
+
+
+def _fmt(results):
+    counts = {}
+    for r in results:
+        k = r.status if hasattr(r, "status") else type(r).__name__
+        counts[k] = counts.get(k, 0) + 1
+    return counts
+
+
+# -- 1. a worker killed with SIGKILL --------------------------------------------------
+
+def test_1_worker_sigkill_is_contained(ctx):
+    token = _tenant(ctx)
+    dept = _create(ctx, token)
+    master = ctx.pidfile("pool.pid")
+    n = _conf_workers(ctx)
+    before = _children(master)
+    check(len(before) == n, "pool has %d workers before the test, want %d" % (len(before), n))
+    done = [0]
+    lock = threading.Lock()
+    go_kill = threading.Event()
+
+    def worker(_):
+        out = []
+        for _ in range(50):
+            r = _safe(lambda: ctx.get("/api/departments", token=token, timeout=30))
+            out.append(r)
+            with lock:
+                done[0] += 1
+                if done[0] >= 60:
+                    go_kill.set()
+        return out
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as ex:
+        futs = [ex.submit(worker, i) for i in range(8)]
+        check(go_kill.wait(60), "the request stream did not start")
+        victim = sorted(_children(master))[0]
+        os.kill(victim, signal.SIGKILL)
+        killed_at = done[0]
+        results = [r for f in futs for r in f.result()]
+    check(len(results) == 400, "results: %d" % len(results))
+    check(killed_at < 400, "the worker was killed after the stream ended")
+    bad = [r for r in results if not (hasattr(r, "status") and r.status == 200)]
+    check(len(bad) <= 2, "%d of 400 requests failed after one worker was killed: %r"
+          % (len(bad), _fmt(results)))
+    for r in bad:
+        check(hasattr(r, "status"), "a request failed without an HTTP answer: %r" % r)
+        _envelope(r, 502, "bad_gateway")
+    for r in results:
+        if hasattr(r, "status") and r.status == 200:
+            check([d["id"] for d in r.json["departments"]] == [dept["id"]], "wrong list: %r" % r)
+    # The master replaces it within 5 s and stays the same process.
+    now = _wait(lambda: (lambda c: c if len(c) == n and victim not in c else None)(
+        _children(master)), 5)
+    check(now, "5 s after the kill the pool has %r workers (want %d, without %d)"
+          % (sorted(_children(master)), n, victim))
+    check(ctx.pidfile("pool.pid") == master and _alive(master), "the pool master changed")
+    check(not _alive(victim), "the killed worker is still alive")
+    # And it serves.
+    for _ in range(2 * n):
+        r = ctx.get("/api/departments/" + dept["id"], token=token)
+        check(r.status == 200, "after the respawn: %r" % r)
+
+
+# -- 2. memcached stopped ------------------------------------------------------------
+
+def _start_memcached(ctx):
+    """Exactly as scripts/stack.sh start_memcached does it."""
+    sock, pidf = _run(ctx, "memcached.sock"), _run(ctx, "memcached.pid")
+    for p in (sock, pidf):
+        try:
+            os.unlink(p)
+        except FileNotFoundError:
+            pass
+    args = ["memcached", "-s", sock, "-a", "0600", "-m", "64", "-d", "-P", pidf]
+    if os.geteuid() == 0:
+        args += ["-u", "root"]
+    with open(os.path.join(ctx.var, "log", "memcached.log"), "ab") as log:
+        rc = subprocess.call(args, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+    check(rc == 0, "memcached did not start (rc %d)" % rc)
+    ok = _wait(lambda: os.path.exists(sock) and os.path.exists(pidf) and
+               os.path.getsize(pidf) > 0 and _alive(ctx.pidfile("memcached.pid")), 10, 0.1)
+    check(ok, "memcached did not create its socket and pid file within 10 s")
+
+
+def _memcached_running(ctx):
+    try:
+        return _alive(ctx.pidfile("memcached.pid"))
+    except (OSError, ValueError):
+        return False
+
+
+def test_2_memcached_down_every_answer_is_right(ctx):
+    token = _tenant(ctx)
+    tag = _u()
+    a = _create(ctx, token, "a-" + tag)
+    for _ in range(6):
+        check(_list_names(ctx, token) == ["a-" + tag], "primed list")
+    pid = ctx.pidfile("memcached.pid")
+    try:
+        os.kill(pid, signal.SIGKILL)
+        check(_wait(lambda: not _alive(pid), 10), "memcached did not die")
+        # Reads and writes while the cache is gone: every answer right, none a 5xx.
+        for _ in range(6):
+            check(_list_names(ctx, token) == ["a-" + tag], "list without memcached")
+        b = _create(ctx, token, "b-" + tag)
+        for _ in range(6):
+            check(_list_names(ctx, token) == ["a-" + tag, "b-" + tag], "create not listed")
+        r = ctx.put("/api/departments/" + a["id"], {"name": "c-" + tag}, token=token)
+        check(r.status == 200 and r.json["department"]["name"] == "c-" + tag, "PUT: %r" % r)
+        for _ in range(6):
+            check(_list_names(ctx, token) == ["b-" + tag, "c-" + tag], "rename not listed")
+        r = ctx.delete("/api/departments/" + b["id"], token=token)
+        check(r.status == 200, "DELETE: %r" % r)
+        for _ in range(6):
+            check(_list_names(ctx, token) == ["c-" + tag], "delete not listed")
+        r = ctx.get("/api/departments/" + a["id"], token=token)
+        check(r.status == 200 and r.json["department"]["name"] == "c-" + tag, "GET: %r" % r)
+        check(ctx.get("/api/auth/profile", token=token).status == 200, "profile")
+        # Health: degraded, but 200, database fine.
+        h = ctx.get("/api/health")
+        check(h.status == 200, "health without memcached must stay 200: %r" % h)
+        check(h.json.get("success") is True and h.json.get("status") == "degraded",
+              "health status: %r" % h)
+        check(h.json["checks"]["memcached"]["ok"] is False, "memcached check: %r" % h)
+        check(h.json["checks"]["database"]["ok"] is True, "database check: %r" % h)
+    finally:
+        if not _memcached_running(ctx):
+            _start_memcached(ctx)
+    # Back: health ok again within a few seconds (dead servers are retried after 1 s),
+    # and the list is right and follows writes again.
+    ok = _wait(lambda: ctx.get("/api/health").json.get("status") == "ok", 10, 0.25)
+    check(ok, "health not ok 10 s after memcached came back: %r" % ctx.get("/api/health"))
+    for _ in range(6):
+        check(_list_names(ctx, token) == ["c-" + tag], "list after memcached came back")
+    d = _create(ctx, token, "d-" + tag)
+    for _ in range(6):
+        check(_list_names(ctx, token) == ["c-" + tag, "d-" + tag], "write after the restart")
+    check(ctx.delete("/api/departments/" + d["id"], token=token).status == 200, "delete d")
+    for _ in range(6):
+        check(_list_names(ctx, token) == ["c-" + tag], "delete after the restart")
+
+
+def test_2b_memcached_paused_during_a_write(ctx):
+    """memcached stalls (SIGSTOP) while a department is written, then resumes with the old
+    list still cached: the list must still show the write (no stale cache)."""
+    token = _tenant(ctx)
+    tag = _u()
+    a = _create(ctx, token, "a-" + tag)
+    for _ in range(6):
+        check(_list_names(ctx, token) == ["a-" + tag], "primed list")
+    pid = ctx.pidfile("memcached.pid")
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        b = _create(ctx, token, "b-" + tag)
+        r = ctx.put("/api/departments/" + a["id"], {"name": "c-" + tag}, token=token)
+        check(r.status == 200, "PUT while memcached is paused: %r" % r)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    time.sleep(1.5)  # past libmemcached's retry timeout: the cache is used again
+    for _ in range(8):
+        names = _list_names(ctx, token)
+        check(names == ["b-" + tag, "c-" + tag],
+              "stale list after memcached resumed: %r, want %r" % (names, ["b-" + tag, "c-" + tag]))
+    check(ctx.delete("/api/departments/" + b["id"], token=token).status == 200, "delete")
+    for _ in range(6):
+        check(_list_names(ctx, token) == ["c-" + tag], "delete after resume")
+
+
+# -- 3. MariaDB restarted ------------------------------------------------------------
+
+def _mariadb_ping(ctx):
+    user = "root" if os.geteuid() == 0 else None
+    args = ["mariadb-admin", "--no-defaults", "--socket=" + _run(ctx, "mysqld.sock"),
+            "--connect-timeout=2", "ping"]
+    if user:
+        args.insert(2, "-u" + user)
+    return subprocess.call(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0
+
+
+def _start_mariadb(ctx, argv):
+    """Starts mariadbd with the command line the stack used (read from /proc)."""
+    with open(os.path.join(ctx.var, "log", "mariadb.log"), "ab") as log:
+        subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                         start_new_session=True, close_fds=True)
+    check(_wait(lambda: _mariadb_ping(ctx), 60, 0.2), "mariadbd did not answer within 60 s")
+
+
+def test_3_mariadb_restart_503_then_recovery(ctx):
+    token = _tenant(ctx)
+    dept = _create(ctx, token)
+    master = ctx.pidfile("pool.pid")
+    workers_before = _children(master)
+    pid = ctx.pidfile("mariadb.pid")
+    with open("/proc/%d/cmdline" % pid, "rb") as f:
+        argv = [a.decode() for a in f.read().split(b"\0") if a]
+    check(argv and "mariadbd" in os.path.basename(argv[0]) and
+          any(a.startswith("--datadir=") for a in argv), "mariadbd command line: %r" % argv)
+    body = {"name": "During outage " + _u(), "phone_number": "+15551234567"}
+    try:
+        os.kill(pid, signal.SIGTERM)
+        check(_wait(lambda: not _alive(pid), 60, 0.1), "mariadbd did not stop within 60 s")
+        # Every request that needs the database: 503 service_unavailable, JSON.
+        for _ in range(2 * len(workers_before)):
+            _envelope(ctx.get("/api/departments/" + dept["id"], token=token),
+                      503, "service_unavailable")
+            _envelope(ctx.post("/api/departments", dict(body), token=token),
+                      503, "service_unavailable")
+            _envelope(ctx.get("/api/auth/profile", token=token), 503, "service_unavailable")
+        _envelope(ctx.post("/api/auth/login", {"email": "x-%s@example.test" % _u(),
+                                               "password": "whatever-pw"}),
+                  503, "service_unavailable")
+        h = ctx.get("/api/health")
+        _envelope(h, 503, "service_unavailable")
+        check(h.json.get("checks", {}).get("database", {}).get("ok") is False,
+              "health during the outage: %r" % h)
+        r = ctx.get("/health")
+        check(r.status == 200, "liveness during a database outage: %r" % r)
+    finally:
+        if not _mariadb_ping(ctx):
+            _start_mariadb(ctx, argv)
+    # Within 10 s the same requests succeed, with the same pool.
+    t0 = time.time()
+    ok = _wait(lambda: ctx.get("/api/departments/" + dept["id"], token=token).status == 200,
+               10, 0.2)
+    check(ok, "GET /api/departments/:id still fails 10 s after MariaDB came back: %r"
+          % ctx.get("/api/departments/" + dept["id"], token=token))
+    for _ in range(2 * len(workers_before)):
+        r = ctx.get("/api/departments/" + dept["id"], token=token)
+        check(r.status == 200 and r.json["department"] == dept, "GET after restart: %r" % r)
+        r = ctx.get("/api/auth/profile", token=token)
+        check(r.status == 200, "profile after restart: %r" % r)
+    r = ctx.post("/api/departments", body, token=token)
+    check(r.status == 201, "POST after restart: %r" % r)
+    check(r.json["department"]["name"] == body["name"], "POST after restart: %r" % r)
+    h = ctx.get("/api/health")
+    check(h.status == 200 and h.json["checks"]["database"]["ok"] is True, "health: %r" % h)
+    check(time.time() - t0 < 15, "recovery took %.1f s" % (time.time() - t0))
+    check(ctx.pidfile("pool.pid") == master and _alive(master), "the pool was restarted")
+    check(_alive(ctx.pidfile("mariadb.pid")), "mariadb.pid does not name the new mariadbd")
+
+
+# -- 4. graceful SIGHUP roll ---------------------------------------------------------
+
+def test_4_sighup_rolls_workers_without_failures(ctx):
+    token = _tenant(ctx)
+    dept = _create(ctx, token)
+    master = ctx.pidfile("pool.pid")
+    n = _conf_workers(ctx)
+    old = _children(master)
+    check(len(old) == n, "workers before the roll: %r, want %d" % (sorted(old), n))
+    stop = threading.Event()
+    started = threading.Event()
+
+    def stream(i):
+        # Half the threads create users: argon2 keeps a worker busy for tens of ms, so
+        # requests are in flight when the old workers are told to go.
+        out = []
+        while not stop.is_set():
+            if i % 2:
+                out.append(_safe(lambda: ctx.get("/api/departments/" + dept["id"], token=token)))
+            else:
+                out.append(_safe(lambda: ctx.post("/api/users", {
+                    "email": "roll-%s@example.test" % _u(), "password": "a-good-password"},
+                    token=token)))
+            started.set()
+        return out
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as ex:
+        futs = [ex.submit(stream, i) for i in range(8)]
+        check(started.wait(30), "the request stream did not start")
+        time.sleep(1)
+        os.kill(master, signal.SIGHUP)
+        time.sleep(3)
+        stop.set()
+        results = [r for f in futs for r in f.result()]
+    check(len(results) > 50, "too few requests to mean anything: %d" % len(results))
+    bad = [r for r in results if not (hasattr(r, "status") and r.status in (200, 201))]
+    check(not bad, "%d of %d requests failed during the SIGHUP roll: %r, first %r"
+          % (len(bad), len(results), _fmt(results), bad[:3]))
+    check(ctx.pidfile("pool.pid") == master and _alive(master), "the pool master changed")
+    new = _wait(lambda: (lambda c: c if len(c) == n and not (c & old) else None)(
+        _children(master)), 5)
+    check(new, "5 s after SIGHUP: workers %r (old %r), want %d new ones"
+          % (sorted(_children(master)), sorted(old), n))
+    for _ in range(2 * n):
+        check(ctx.get("/api/departments/" + dept["id"], token=token).status == 200, "after")
+
+
+for _fn in (test_1_worker_sigkill_is_contained, test_2_memcached_down_every_answer_is_right,
+            test_2b_memcached_paused_during_a_write, test_3_mariadb_restart_503_then_recovery,
+            test_4_sighup_rolls_workers_without_failures):
+    _fn.destructive = True
+del _fn
