@@ -408,6 +408,8 @@ def test_change_password(ctx):
     expect_error(_profile_status(ctx, b["token"]), 401, "unauthorized")
     expect_error(_refresh(ctx, b["refresh_token"]), 401, "unauthorized")
     check(_profile_status(ctx, a["token"]).status == 200, "the caller's own session was revoked")
+    r = _refresh(ctx, a["refresh_token"])
+    check(r.status == 200, "the caller's own refresh token stopped working: %r" % r)
 
 
 # -- bearer tokens --------------------------------------------------------------------

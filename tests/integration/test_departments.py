@@ -245,6 +245,31 @@ def test_department_concurrent_duplicate_create(ctx):
     check(_names(lst) == [name] and lst["total"] == 1, "list after the race: %r" % lst)
 
 
+def test_department_names_differing_in_emoji_are_distinct(ctx):
+    """"Team 🍎" and "Team 🍌" are two names: the second is no duplicate of the first.
+    (Under utf8mb4_unicode_ci every character outside the BMP weighs the same, so a
+    unique key on that collation calls them equal.)"""
+    token, _ = _tenant(ctx)
+    tag = _u()
+    pairs = [("Team \U0001f34e " + tag, "Team \U0001f34c " + tag),       # 🍎 / 🍌
+             ("\U0001f4de Support " + tag, "\U0001f3a7 Support " + tag),  # 📞 / 🎧
+             ("\U00020000 " + tag, "\U00020001 " + tag)]                  # CJK Ext. B
+    made = []
+    for first, second in pairs:
+        a = _create(ctx, token, name=first)
+        r = ctx.post("/api/departments", {"name": second, "phone_number": "+15551234567"},
+                     token=token)
+        check(r.status == 201, "%r refused as a duplicate of %r: %r" % (second, first, r))
+        check(r.json["department"]["name"] == second and a["name"] == first, "names changed")
+        made += [first, second]
+    lst = _list(ctx, token)
+    check(sorted(_names(lst)) == sorted(made), "list: %r" % _names(lst))
+    # The true duplicate is still refused.
+    r = ctx.post("/api/departments", {"name": pairs[0][0], "phone_number": "+15551234567"},
+                 token=token)
+    expect_error(r, 409, "conflict")
+
+
 def test_department_nul_rejected(ctx):
     token, _ = _tenant(ctx)
     for field in ("name", "description", "color"):

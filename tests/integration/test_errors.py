@@ -286,3 +286,38 @@ def test_login_rate_limited(ctx):
     # After the pause logins pass again.
     r = ctx.post("/api/auth/login", body)
     expect_error(r, 401, "invalid_credentials")
+
+
+def test_login_rate_limit_covers_path_variants(ctx):
+    """/api/v1/auth/login, a trailing slash, doubled slashes and a query string are the same
+    login route: they must share the limit, not bypass it."""
+    variants = ["/api/v1/auth/login", "/api/auth/login/", "//api//auth/login",
+                "/api/v1/auth/login/?x=1"]
+    n = 300
+    barrier = threading.Barrier(n, timeout=60)
+    body = {"email": "ratelimit-%s@example.test" % _u(), "password": "wrong-password"}
+
+    def one(i):
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            pass
+        return variants[i % len(variants)], ctx.post(variants[i % len(variants)], body,
+                                                     timeout=120)
+
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=n) as ex:
+            results = list(ex.map(one, range(n)))
+        for v in variants:
+            got = [r for p, r in results if p == v]
+            counts = {}
+            for r in got:
+                counts[r.status] = counts.get(r.status, 0) + 1
+            check(any(r.status == 429 for r in got), "%s is not rate limited: %r" % (v, counts))
+            for r in got:
+                if r.status == 429:
+                    _envelope(r, 429, "rate_limited")
+                else:
+                    expect_error(r, 401, "invalid_credentials")
+    finally:
+        time.sleep(3)

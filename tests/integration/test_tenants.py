@@ -243,6 +243,21 @@ def test_tenant_validation(ctx):
     expect_error(r, 409, "conflict")
 
 
+def test_tenant_names_differing_in_emoji_are_distinct(ctx):
+    tag = _u()
+    names = ["Org \U0001f34e " + tag, "Org \U0001f34c " + tag]
+    for n in names:
+        r = ctx.post("/api/auth/register", {"tenant_name": n,
+                                            "email": "e-%s@example.test" % _u(),
+                                            "password": "a-good-password"})
+        check(r.status == 201, "register %r: %r" % (n, r))
+        check(r.json["tenant"]["name"] == n, "tenant name changed: %r" % r.json["tenant"])
+    r = ctx.post("/api/auth/register", {"tenant_name": names[0],
+                                        "email": "e-%s@example.test" % _u(),
+                                        "password": "a-good-password"})
+    expect_error(r, 409, "conflict")
+
+
 def test_tenant_unknown_id(ctx):
     sup = _super(ctx)["token"]
     for path in ("/api/tenants/ten_doesnotexist", "/api/tenants/%27%20OR%20%271%27%3D%271"):
