@@ -96,6 +96,8 @@ int db_exec_uncached(struct db *db, const char *sql);
 int db_begin(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
+/* Ends a transaction: commits when rc is DB_OK, else rolls back. Returns the outcome. */
+int db_finish(struct db *db, int rc);
 /* A cheap round trip; DB_OK or DB_UNAVAILABLE. */
 int db_ping(struct db *db);
 /* Drops the connection (e.g. before fork or on shutdown). */

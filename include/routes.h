@@ -23,6 +23,9 @@ struct json_object;
 int user_fetch_json(struct request *r, const char *tenant_id, const char *user_id,
                     struct json_object **out);
 
+/* Answers {success, user} for that user, or 404/503/500. */
+int user_reply(struct request *r, int status, const char *tenant_id, const char *user_id);
+
 int health_live(struct request *r);
 int health_ready(struct request *r);
 int pool_noop(struct request *r);

@@ -42,6 +42,19 @@ int field_phone(struct request *r, struct json_object *body, const char *key, un
 /* Query parameters: absent gives def; present but not an integer in range gives 422. */
 int query_int(struct request *r, const char *key, long long min, long long max, long long def,
               long long *out);
+/*
+ * Optional query filters; an empty value (`?role=`) counts as absent. Each returns 1 when
+ * given and valid, 0 when absent, -1 (and a 422 reason on `key`) when invalid.
+ */
+int query_enum(struct request *r, const char *key, const char *const *allowed, const char **out);
+/* `true` or `false`, as 1 or 0 in *out. */
+int query_bool(struct request *r, const char *key, int *out);
+/*
+ * Search text (at most 255 bytes of UTF-8) as a LIKE pattern "%text%" whose %, _ and \
+ * match literally (use it with ESCAPE '\\'). `text` is the raw value, NULL when absent.
+ */
+int query_like_pattern(struct request *r, const char *key, const char *text, const char **out);
+
 /* Pagination: page >= 1, 1 <= limit <= max_limit. Computes the offset. */
 struct page {
     long long page;

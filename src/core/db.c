@@ -545,6 +545,14 @@ void db_rollback(struct db *db)
     db->in_tx = false;
 }
 
+int db_finish(struct db *db, int rc)
+{
+    if (rc == DB_OK)
+        return db_commit(db);
+    db_rollback(db);
+    return rc;
+}
+
 int db_ping(struct db *db)
 {
     struct arena *a = arena_create(1024);

@@ -1,4 +1,5 @@
 #include "jsonutil.h"
+#include "utf8.h"
 
 #include <string.h>
 
@@ -23,36 +24,9 @@ static void skip_ws(struct scan *s)
 
 static bool scan_utf8(struct scan *s)
 {
-    unsigned c = *s->p;
-    size_t n;
-    unsigned cp;
-    if (c < 0x80) {
-        s->p++;
-        return true;
-    } else if ((c & 0xe0) == 0xc0) {
-        n = 1;
-        cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-        n = 2;
-        cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-        n = 3;
-        cp = c & 0x07;
-    } else {
-        return false;
-    }
-    if ((size_t)(s->end - s->p) <= n)
-        return false;
-    for (size_t k = 1; k <= n; k++) {
-        if ((s->p[k] & 0xc0) != 0x80)
-            return false;
-        cp = (cp << 6) | (s->p[k] & 0x3f);
-    }
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return false;
-    s->p += n + 1;
-    return true;
+    size_t n = utf8_next(s->p, (size_t)(s->end - s->p));
+    s->p += n;
+    return n > 0;
 }
 
 static bool scan_string(struct scan *s)

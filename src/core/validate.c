@@ -9,47 +9,18 @@
 #include "arena.h"
 #include "jsonutil.h"
 #include "request.h"
+#include "utf8.h"
 
 /* Returns the number of code points, or -1 when not valid UTF-8 or when it has NUL. */
 static long utf8_count(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
     long count = 0;
-    size_t i = 0;
-    while (i < len) {
-        unsigned c = p[i];
-        size_t n;
-        unsigned cp;
-        if (c == 0)
+    for (size_t i = 0; i < len; count++) {
+        size_t n = utf8_next(p + i, len - i);
+        if (n == 0 || p[i] == 0)
             return -1;
-        if (c < 0x80) {
-            i++;
-            count++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            n = 1;
-            cp = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            n = 2;
-            cp = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            n = 3;
-            cp = c & 0x07;
-        } else {
-            return -1;
-        }
-        if (i + n >= len)
-            return -1;
-        for (size_t k = 1; k <= n; k++) {
-            if ((p[i + k] & 0xc0) != 0x80)
-                return -1;
-            cp = (cp << 6) | (p[i + k] & 0x3f);
-        }
-        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return -1;
-        i += n + 1;
-        count++;
+        i += n;
     }
     return count;
 }
@@ -246,6 +217,37 @@ int field_object_text(struct request *r, struct json_object *body, const char *k
     return *out ? 1 : -1;
 }
 
+/* "must be one of: a, b, c" in the arena. */
+static const char *one_of_message(struct request *r, const char *const *allowed)
+{
+    size_t cap = 32;
+    for (size_t i = 0; allowed[i] != NULL; i++)
+        cap += strlen(allowed[i]) + 2;
+    char *msg = arena_alloc(r->arena, cap);
+    if (msg == NULL)
+        return "has an invalid value";
+    strcpy(msg, "must be one of: ");
+    for (size_t i = 0; allowed[i] != NULL; i++) {
+        if (i > 0)
+            strcat(msg, ", ");
+        strcat(msg, allowed[i]);
+    }
+    return msg;
+}
+
+static int match_enum(struct request *r, const char *key, const char *v,
+                      const char *const *allowed, const char **out)
+{
+    for (size_t i = 0; allowed[i] != NULL; i++) {
+        if (strcmp(v, allowed[i]) == 0) {
+            *out = allowed[i];
+            return 1;
+        }
+    }
+    request_field_error(r, key, one_of_message(r, allowed));
+    return -1;
+}
+
 int field_enum(struct request *r, struct json_object *body, const char *key, unsigned flags,
                const char *const *allowed, const char **out)
 {
@@ -254,26 +256,7 @@ int field_enum(struct request *r, struct json_object *body, const char *key, uns
     *out = NULL;
     if (rc != 1)
         return rc;
-    for (size_t i = 0; allowed[i] != NULL; i++) {
-        if (strcmp(s, allowed[i]) == 0) {
-            *out = allowed[i];
-            return 1;
-        }
-    }
-    size_t cap = 32;
-    for (size_t i = 0; allowed[i] != NULL; i++)
-        cap += strlen(allowed[i]) + 2;
-    char *msg = arena_alloc(r->arena, cap);
-    if (msg != NULL) {
-        strcpy(msg, "must be one of: ");
-        for (size_t i = 0; allowed[i] != NULL; i++) {
-            if (i > 0)
-                strcat(msg, ", ");
-            strcat(msg, allowed[i]);
-        }
-    }
-    request_field_error(r, key, msg ? msg : "has an invalid value");
-    return -1;
+    return match_enum(r, key, s, allowed, out);
 }
 
 int field_email(struct request *r, struct json_object *body, const char *key, unsigned flags,
@@ -331,6 +314,52 @@ int query_int(struct request *r, const char *key, long long min, long long max, 
         return -1;
     }
     *out = n;
+    return 1;
+}
+
+int query_enum(struct request *r, const char *key, const char *const *allowed, const char **out)
+{
+    const char *v = request_query(r, key);
+    *out = NULL;
+    if (v == NULL || v[0] == '\0')
+        return 0;
+    return match_enum(r, key, v, allowed, out);
+}
+
+int query_bool(struct request *r, const char *key, int *out)
+{
+    static const char *const values[] = {"false", "true", NULL};
+    const char *v;
+    int rc = query_enum(r, key, values, &v);
+    *out = rc == 1 && v == values[1];
+    return rc;
+}
+
+#define SEARCH_MAX_BYTES 255
+
+int query_like_pattern(struct request *r, const char *key, const char *text, const char **out)
+{
+    *out = NULL;
+    if (text == NULL || text[0] == '\0')
+        return 0;
+    size_t n = strlen(text);
+    if (n > SEARCH_MAX_BYTES || validate_text(text, n) != 0) {
+        request_field_error(r, key, "must be text of at most 255 bytes");
+        return -1;
+    }
+    char *p = arena_alloc(r->arena, 2 * n + 3);
+    if (p == NULL)
+        return -1;
+    char *o = p;
+    *o++ = '%';
+    for (const char *s = text; *s != '\0'; s++) {
+        if (*s == '%' || *s == '_' || *s == '\\')
+            *o++ = '\\';
+        *o++ = *s;
+    }
+    *o++ = '%';
+    *o = '\0';
+    *out = p;
     return 1;
 }
 

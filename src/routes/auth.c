@@ -148,15 +148,6 @@ static int session_issue(struct request *r, const char *tenant_id, const char *u
     return DB_OK;
 }
 
-/* Runs `rc = step` only while rc is DB_OK; commits or rolls back at the end. */
-static int tx_finish(struct request *r, int rc)
-{
-    if (rc == DB_OK)
-        return db_commit(r->db);
-    db_rollback(r->db);
-    return rc;
-}
-
 int auth_login(struct request *r)
 {
     struct json_object *body;
@@ -230,7 +221,7 @@ int auth_login(struct request *r)
         rc = session_issue(r, tid, user_id, db_get(res, match, "role"), NULL, resp);
     if (rc == DB_OK)
         rc = audit_record(r, tid, "auth.login", "user", user_id, NULL);
-    rc = tx_finish(r, rc);
+    rc = db_finish(r->db, rc);
     if (rc != DB_OK)
         return request_db_error(r, rc);
     return request_reply(r, 200, resp);
@@ -290,7 +281,7 @@ int auth_register(struct request *r)
                      "SELECT id, name, domain, status, plan, max_agents, settings, created_at,"
                      " updated_at FROM tenants WHERE id = ?",
                      DB_PARAMS(DB_STR(tenant_id)), &tres);
-    rc = tx_finish(r, rc);
+    rc = db_finish(r->db, rc);
     if (rc != DB_OK)
         return request_db_error(r, rc);
     static const char *const tenant_json_cols[] = {"settings", NULL};
@@ -343,7 +334,7 @@ int auth_refresh(struct request *r)
                      DB_PARAMS(DB_STR(sid)), NULL);
         if (rc == DB_OK)
             rc = audit_record(r, tid, "auth.refresh_reuse", "session", sid, NULL);
-        rc = tx_finish(r, rc);
+        rc = db_finish(r->db, rc);
         if (rc != DB_OK)
             return request_db_error(r, rc);
         log_warn("refresh token reuse: session %s revoked", sid);
@@ -372,7 +363,7 @@ int auth_refresh(struct request *r)
                      DB_PARAMS(DB_STR(hash)), NULL);
     if (rc == DB_OK)
         rc = session_issue(r, tid, uid, db_get(ures, 0, "role"), sid, resp);
-    rc = tx_finish(r, rc);
+    rc = db_finish(r->db, rc);
     if (rc != DB_OK)
         return request_db_error(r, rc);
     return request_reply(r, 200, resp);
@@ -389,7 +380,7 @@ int auth_logout(struct request *r)
     if (rc == DB_OK)
         rc = audit_record(r, r->auth.tenant_id, "auth.logout", "session", r->auth.session_id,
                           NULL);
-    rc = tx_finish(r, rc);
+    rc = db_finish(r->db, rc);
     if (rc != DB_OK)
         return request_db_error(r, rc);
     struct json_object *resp = response_new(r);
@@ -398,23 +389,9 @@ int auth_logout(struct request *r)
     return request_reply(r, 200, resp);
 }
 
-static int reply_user(struct request *r, int status, const char *tenant_id, const char *user_id)
-{
-    struct json_object *user;
-    int rc = user_fetch_json(r, tenant_id, user_id, &user);
-    if (rc < 0)
-        return request_db_error(r, rc);
-    if (rc == 1)
-        return request_error(r, 404, "not_found", "User not found");
-    struct json_object *resp = response_new(r);
-    if (resp == NULL || json_set(resp, "user", user) != 0)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    return request_reply(r, status, resp);
-}
-
 int auth_profile_get(struct request *r)
 {
-    return reply_user(r, 200, r->auth.tenant_id, r->auth.user_id);
+    return user_reply(r, 200, r->auth.tenant_id, r->auth.user_id);
 }
 
 int auth_profile_update(struct request *r)
@@ -446,12 +423,12 @@ int auth_profile_update(struct request *r)
     if (rc == DB_OK)
         rc = audit_record(r, r->auth.tenant_id, "user.profile_update", "user", r->auth.user_id,
                           json_text(body, NULL));
-    rc = tx_finish(r, rc);
+    rc = db_finish(r->db, rc);
     if (rc == DB_DUPLICATE)
         return request_error(r, 409, "conflict", "Another user of this tenant has that email");
     if (rc != DB_OK)
         return request_db_error(r, rc);
-    return reply_user(r, 200, r->auth.tenant_id, r->auth.user_id);
+    return user_reply(r, 200, r->auth.tenant_id, r->auth.user_id);
 }
 
 int auth_change_password(struct request *r)
@@ -493,7 +470,7 @@ int auth_change_password(struct request *r)
     if (rc == DB_OK)
         rc = audit_record(r, r->auth.tenant_id, "user.change_password", "user",
                           r->auth.user_id, NULL);
-    rc = tx_finish(r, rc);
+    rc = db_finish(r->db, rc);
     if (rc != DB_OK)
         return request_db_error(r, rc);
     struct json_object *resp = response_new(r);

@@ -204,10 +204,7 @@ int department_create(struct request *r)
     if (rc == DB_OK)
         rc = audit_record(r, r->auth.tenant_id, "department.create", "department", id,
                           json_text(body, NULL));
-    if (rc == DB_OK)
-        rc = db_commit(r->db);
-    else
-        db_rollback(r->db);
+    rc = db_finish(r->db, rc);
     if (rc == DB_DUPLICATE)
         return request_error(r, 409, "conflict", "Department with this name already exists");
     if (rc != DB_OK)
@@ -258,10 +255,7 @@ int department_update(struct request *r)
     if (rc == DB_OK)
         rc = audit_record(r, r->auth.tenant_id, "department.update", "department", id,
                           json_text(body, NULL));
-    if (rc == DB_OK)
-        rc = db_commit(r->db);
-    else
-        db_rollback(r->db);
+    rc = db_finish(r->db, rc);
     if (rc == 1)
         return request_error(r, 404, "not_found", "Department not found");
     if (rc == DB_DUPLICATE)
@@ -296,10 +290,7 @@ int department_delete(struct request *r)
                      DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)), NULL);
     if (rc == DB_OK)
         rc = audit_record(r, r->auth.tenant_id, "department.delete", "department", id, NULL);
-    if (rc == DB_OK)
-        rc = db_commit(r->db);
-    else
-        db_rollback(r->db);
+    rc = db_finish(r->db, rc);
     if (rc == 1)
         return request_error(r, 404, "not_found", "Department not found");
     if (rc != DB_OK)

@@ -26,7 +26,6 @@
     " AND ((? IS NULL AND status <> 'deleted') OR status = ?)"
 
 #define TENANT_FILTER_NPARAMS 5u
-#define SEARCH_MAX_BYTES 255
 
 static const char *const tenant_json_cols[] = {"settings", NULL};
 /* `deleted` is reached only through DELETE, which also ends the tenant's sessions. */
@@ -61,52 +60,13 @@ static int reply_tenant(struct request *r, int status, const char *id)
     return request_reply(r, status, resp);
 }
 
-/* "%text%" with LIKE's metacharacters escaped, so the user's text matches literally. */
-static char *like_contains(struct arena *a, const char *text)
-{
-    size_t n = strlen(text);
-    char *out = arena_alloc(a, 2 * n + 3);
-    if (out == NULL)
-        return NULL;
-    char *o = out;
-    *o++ = '%';
-    for (const char *s = text; *s != '\0'; s++) {
-        if (*s == '%' || *s == '_' || *s == '\\')
-            *o++ = '\\';
-        *o++ = *s;
-    }
-    *o++ = '%';
-    *o = '\0';
-    return out;
-}
-
-static bool in_list(const char *const *list, const char *s)
-{
-    for (; *list != NULL; list++)
-        if (strcmp(*list, s) == 0)
-            return true;
-    return false;
-}
-
 int tenant_list(struct request *r)
 {
     struct page p;
-    const char *search = request_query(r, "search");
-    const char *status = request_query(r, "status");
-    const char *pattern = NULL;
+    const char *status = NULL, *pattern = NULL;
     query_page(r, 25, 200, &p);
-    /* An empty value (`?status=`) means the filter is off, as when it is absent. */
-    if (status != NULL && status[0] == '\0')
-        status = NULL;
-    if (search != NULL && search[0] != '\0') {
-        size_t len = strlen(search);
-        if (len > SEARCH_MAX_BYTES || validate_text(search, len) != 0)
-            request_field_error(r, "search", "must be text of at most 255 bytes");
-        else if ((pattern = like_contains(r->arena, search)) == NULL)
-            return request_error(r, 500, "internal_error", "Out of memory");
-    }
-    if (status != NULL && !in_list(all_statuses, status))
-        request_field_error(r, "status", "must be one of: active, suspended, deleted");
+    query_like_pattern(r, "search", request_query(r, "search"), &pattern);
+    query_enum(r, "status", all_statuses, &status);
     if (request_check_fields(r) != 0)
         return -1;
 
@@ -170,14 +130,6 @@ static int tenant_read_input(struct request *r, struct json_object *body, bool c
     return request_check_fields(r);
 }
 
-static int tx_finish(struct request *r, int rc)
-{
-    if (rc == DB_OK)
-        return db_commit(r->db);
-    db_rollback(r->db);
-    return rc;
-}
-
 /*
  * Both unique keys give DB_DUPLICATE; after the rollback one read tells which, so the
  * client learns what to change. `id` is the tenant being written (excluded).
@@ -223,7 +175,7 @@ int tenant_create(struct request *r)
                      NULL);
     if (rc == DB_OK)
         rc = audit_record(r, id, "tenant.create", "tenant", id, json_text(body, NULL));
-    rc = tx_finish(r, rc);
+    rc = db_finish(r->db, rc);
     if (rc == DB_DUPLICATE)
         return tenant_conflict(r, &in, id);
     if (rc != DB_OK)
@@ -271,7 +223,7 @@ int tenant_update(struct request *r)
                      NULL);
     if (rc == DB_OK)
         rc = audit_record(r, id, "tenant.update", "tenant", id, json_text(body, NULL));
-    rc = tx_finish(r, rc);
+    rc = db_finish(r->db, rc);
     if (rc == 1)
         return request_error(r, 404, "not_found", "Tenant not found");
     if (rc == DB_DUPLICATE)
@@ -309,7 +261,7 @@ int tenant_set_status(struct request *r)
         rc = DB_ERROR;
     if (rc == DB_OK)
         rc = audit_record(r, id, "tenant.status_change", "tenant", id, json_text(details, NULL));
-    rc = tx_finish(r, rc);
+    rc = db_finish(r->db, rc);
     if (rc == 1)
         return request_error(r, 404, "not_found", "Tenant not found");
     if (rc != DB_OK)
@@ -341,7 +293,7 @@ int tenant_delete(struct request *r)
                      DB_PARAMS(DB_STR(id)), NULL);
     if (rc == DB_OK)
         rc = audit_record(r, id, "tenant.delete", "tenant", id, NULL);
-    rc = tx_finish(r, rc);
+    rc = db_finish(r->db, rc);
     if (rc == 1)
         return request_error(r, 404, "not_found", "Tenant not found");
     if (rc != DB_OK)

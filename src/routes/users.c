@@ -26,7 +26,7 @@
 /*
  * Shared by the page and its COUNT(*) so both always filter alike. Parameters: tenant,
  * pattern x5, role x2, is_active x2. ESCAPE is spelled out so the patterns built by
- * like_contains() keep their meaning whatever the server's default escape is.
+ * query_like_pattern() keep their meaning whatever the server's default escape is.
  */
 #define USER_FILTERS                                                                   \
     " WHERE u.tenant_id = ?"                                                           \
@@ -36,7 +36,6 @@
     " AND (? IS NULL OR ur.role = ?) AND (? IS NULL OR u.is_active = ?)"
 
 #define USER_FILTER_NPARAMS 10u
-#define SEARCH_MAX_BYTES 255
 
 /* user_lock() results besides the db_rc values; both end the transaction. */
 enum { USER_ABSENT = 1, USER_PROTECTED = 2 };
@@ -61,10 +60,10 @@ int user_fetch_json(struct request *r, const char *tenant_id, const char *user_i
     return *out ? DB_OK : DB_ERROR;
 }
 
-static int reply_user(struct request *r, int status, const char *id)
+int user_reply(struct request *r, int status, const char *tenant_id, const char *id)
 {
     struct json_object *user;
-    int rc = user_fetch_json(r, r->auth.tenant_id, id, &user);
+    int rc = user_fetch_json(r, tenant_id, id, &user);
     if (rc < 0)
         return request_db_error(r, rc);
     if (rc == 1)
@@ -73,33 +72,6 @@ static int reply_user(struct request *r, int status, const char *id)
     if (resp == NULL || json_set(resp, "user", user) != 0)
         return request_error(r, 500, "internal_error", "Out of memory");
     return request_reply(r, status, resp);
-}
-
-/* "%text%" with LIKE's metacharacters escaped, so the user's text matches literally. */
-static char *like_contains(struct arena *a, const char *text)
-{
-    size_t n = strlen(text);
-    char *out = arena_alloc(a, 2 * n + 3);
-    if (out == NULL)
-        return NULL;
-    char *o = out;
-    *o++ = '%';
-    for (const char *s = text; *s != '\0'; s++) {
-        if (*s == '%' || *s == '_' || *s == '\\')
-            *o++ = '\\';
-        *o++ = *s;
-    }
-    *o++ = '%';
-    *o = '\0';
-    return out;
-}
-
-static bool in_list(const char *const *list, const char *s)
-{
-    for (; *list != NULL; list++)
-        if (strcmp(*list, s) == 0)
-            return true;
-    return false;
 }
 
 /* An empty query value (`?role=`) means the filter is off, as when it is absent. */
@@ -113,28 +85,13 @@ static const char *query_value(struct request *r, const char *key)
 static int list_users(struct request *r, const char *text, const char *text_key)
 {
     struct page p;
-    const char *pattern = NULL;
-    const char *role = query_value(r, "role");
-    const char *active = query_value(r, "is_active");
-    struct db_param active_param = DB_NULL;
+    const char *pattern = NULL, *role = NULL;
+    int active = 0;
     query_page(r, 25, 200, &p);
-    if (text != NULL) {
-        size_t len = strlen(text);
-        if (len > SEARCH_MAX_BYTES || validate_text(text, len) != 0)
-            request_field_error(r, text_key, "must be text of at most 255 bytes");
-        else if ((pattern = like_contains(r->arena, text)) == NULL)
-            return request_error(r, 500, "internal_error", "Out of memory");
-    }
-    if (role != NULL && !in_list(all_roles, role))
-        request_field_error(r, "role", "must be one of: super_admin, admin, manager, agent");
-    if (active != NULL) {
-        if (strcmp(active, "true") == 0)
-            active_param = DB_INT(1);
-        else if (strcmp(active, "false") == 0)
-            active_param = DB_INT(0);
-        else
-            request_field_error(r, "is_active", "must be true or false");
-    }
+    query_like_pattern(r, text_key, text, &pattern);
+    query_enum(r, "role", all_roles, &role);
+    struct db_param active_param =
+        query_bool(r, "is_active", &active) == 1 ? DB_INT(active) : DB_NULL;
     if (request_check_fields(r) != 0)
         return -1;
 
@@ -185,15 +142,7 @@ int user_search(struct request *r)
 
 int user_get(struct request *r)
 {
-    return reply_user(r, 200, request_param(r, "id"));
-}
-
-static int tx_finish(struct request *r, int rc)
-{
-    if (rc == DB_OK)
-        return db_commit(r->db);
-    db_rollback(r->db);
-    return rc;
+    return user_reply(r, 200, r->auth.tenant_id, request_param(r, "id"));
 }
 
 /*
@@ -307,10 +256,10 @@ int user_create(struct request *r)
     if (rc == DB_OK)
         rc = audit_record(r, r->auth.tenant_id, "user.create", "user", id,
                           json_text(details, NULL));
-    rc = tx_finish(r, rc);
+    rc = db_finish(r->db, rc);
     if (rc != DB_OK)
         return user_write_error(r, rc);
-    return reply_user(r, 201, id);
+    return user_reply(r, 201, r->auth.tenant_id, id);
 }
 
 int user_update(struct request *r)
@@ -361,10 +310,10 @@ int user_update(struct request *r)
     if (rc == DB_OK)
         rc = audit_record(r, r->auth.tenant_id, "user.update", "user", id,
                           json_text(details, NULL));
-    rc = tx_finish(r, rc);
+    rc = db_finish(r->db, rc);
     if (rc != DB_OK)
         return user_write_error(r, rc);
-    return reply_user(r, 200, id);
+    return user_reply(r, 200, r->auth.tenant_id, id);
 }
 
 int user_delete(struct request *r)
@@ -393,7 +342,7 @@ int user_delete(struct request *r)
     if (rc == DB_OK)
         rc = audit_record(r, r->auth.tenant_id, "user.delete", "user", id,
                           json_text(details, NULL));
-    rc = tx_finish(r, rc);
+    rc = db_finish(r->db, rc);
     if (rc == DB_FOREIGN_KEY)
         return request_error(r, 409, "conflict",
                              "This user is referenced by call or ticket history;"
@@ -435,10 +384,10 @@ int user_set_role(struct request *r)
     if (rc == DB_OK)
         rc = audit_record(r, r->auth.tenant_id, "user.role_change", "user", id,
                           json_text(details, NULL));
-    rc = tx_finish(r, rc);
+    rc = db_finish(r->db, rc);
     if (rc != DB_OK)
         return user_write_error(r, rc);
-    return reply_user(r, 200, id);
+    return user_reply(r, 200, r->auth.tenant_id, id);
 }
 
 static int user_set_active(struct request *r, bool active)
@@ -459,10 +408,10 @@ static int user_set_active(struct request *r, bool active)
     if (rc == DB_OK)
         rc = audit_record(r, r->auth.tenant_id, active ? "user.activate" : "user.deactivate",
                           "user", id, NULL);
-    rc = tx_finish(r, rc);
+    rc = db_finish(r->db, rc);
     if (rc != DB_OK)
         return user_write_error(r, rc);
-    return reply_user(r, 200, id);
+    return user_reply(r, 200, r->auth.tenant_id, id);
 }
 
 int user_activate(struct request *r)

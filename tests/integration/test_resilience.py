@@ -50,6 +50,35 @@ def _children(pid):
     return out
 
 
+def _syscall_nr(pid):
+    """The system call the process is blocked in ("running" when in user space)."""
+    try:
+        with open("/proc/%d/syscall" % pid) as f:
+            return f.read().split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def _pool_log_mark(ctx):
+    try:
+        return os.path.getsize(os.path.join(ctx.var, "log", "pool.log"))
+    except OSError:
+        return 0
+
+
+def _pool_log_since(ctx, mark):
+    with open(os.path.join(ctx.var, "log", "pool.log"), "rb") as f:
+        f.seek(mark)
+        return f.read().decode("utf-8", "replace")
+
+
+def _no_worker_died(ctx, mark, what):
+    """No worker crashed (signal) or failed (non-zero exit) since mark."""
+    dead = [line for line in _pool_log_since(ctx, mark).splitlines()
+            if "killed by signal" in line or "exited with status" in line]
+    check(not dead, "workers died during %s:\n%s" % (what, "\n".join(dead[:5])))
+
+
 def _conf_workers(ctx):
     with open(os.path.join(ctx.var, "switchboard.conf")) as f:
         for line in f:
@@ -133,10 +162,21 @@ def test_1_worker_sigkill_is_contained(ctx):
                     go_kill.set()
         return out
 
+    # Idle workers all sit in accept(): whatever system call they show now means idle.
+    idle = {_syscall_nr(p) for p in before}
+    mark = _pool_log_mark(ctx)
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as ex:
         futs = [ex.submit(worker, i) for i in range(8)]
         check(go_kill.wait(60), "the request stream did not start")
-        victim = sorted(_children(master))[0]
+        # Prefer a worker that is serving a request right now.
+        victim = None
+        deadline = time.time() + 5
+        while victim is None and time.time() < deadline and done[0] < 380:
+            for p in sorted(_children(master)):
+                if _syscall_nr(p) not in idle:
+                    victim = p
+                    break
+        victim = victim or sorted(_children(master))[0]
         os.kill(victim, signal.SIGKILL)
         killed_at = done[0]
         results = [r for f in futs for r in f.result()]
@@ -158,6 +198,10 @@ def test_1_worker_sigkill_is_contained(ctx):
           % (sorted(_children(master)), n, victim))
     check(ctx.pidfile("pool.pid") == master and _alive(master), "the pool master changed")
     check(not _alive(victim), "the killed worker is still alive")
+    dead = [line for line in _pool_log_since(ctx, mark).splitlines()
+            if "killed by signal" in line or "exited with status" in line]
+    check(len(dead) == 1 and "worker %d killed by signal 9" % victim in dead[0],
+          "pool.log should report exactly the one killed worker: %r" % dead)
     # And it serves.
     for _ in range(2 * n):
         r = ctx.get("/api/departments/" + dept["id"], token=token)
@@ -199,6 +243,7 @@ def test_2_memcached_down_every_answer_is_right(ctx):
     for _ in range(6):
         check(_list_names(ctx, token) == ["a-" + tag], "primed list")
     pid = ctx.pidfile("memcached.pid")
+    mark = _pool_log_mark(ctx)
     try:
         os.kill(pid, signal.SIGKILL)
         check(_wait(lambda: not _alive(pid), 10), "memcached did not die")
@@ -241,6 +286,7 @@ def test_2_memcached_down_every_answer_is_right(ctx):
     check(ctx.delete("/api/departments/" + d["id"], token=token).status == 200, "delete d")
     for _ in range(6):
         check(_list_names(ctx, token) == ["c-" + tag], "delete after the restart")
+    _no_worker_died(ctx, mark, "the memcached outage")
 
 
 def test_2b_memcached_paused_during_a_write(ctx):
@@ -299,6 +345,7 @@ def test_3_mariadb_restart_503_then_recovery(ctx):
     check(argv and "mariadbd" in os.path.basename(argv[0]) and
           any(a.startswith("--datadir=") for a in argv), "mariadbd command line: %r" % argv)
     body = {"name": "During outage " + _u(), "phone_number": "+15551234567"}
+    mark = _pool_log_mark(ctx)
     try:
         os.kill(pid, signal.SIGTERM)
         check(_wait(lambda: not _alive(pid), 60, 0.1), "mariadbd did not stop within 60 s")
@@ -340,6 +387,7 @@ def test_3_mariadb_restart_503_then_recovery(ctx):
     check(time.time() - t0 < 15, "recovery took %.1f s" % (time.time() - t0))
     check(ctx.pidfile("pool.pid") == master and _alive(master), "the pool was restarted")
     check(_alive(ctx.pidfile("mariadb.pid")), "mariadb.pid does not name the new mariadbd")
+    _no_worker_died(ctx, mark, "the MariaDB restart")
 
 
 # -- 4. graceful SIGHUP roll ---------------------------------------------------------
@@ -372,6 +420,7 @@ def test_4_sighup_rolls_workers_without_failures(ctx):
         futs = [ex.submit(stream, i) for i in range(8)]
         check(started.wait(30), "the request stream did not start")
         time.sleep(1)
+        mark = _pool_log_mark(ctx)
         os.kill(master, signal.SIGHUP)
         time.sleep(3)
         stop.set()
@@ -387,6 +436,7 @@ def test_4_sighup_rolls_workers_without_failures(ctx):
           % (sorted(_children(master)), sorted(old), n))
     for _ in range(2 * n):
         check(ctx.get("/api/departments/" + dept["id"], token=token).status == 200, "after")
+    _no_worker_died(ctx, mark, "the SIGHUP roll")
 
 
 for _fn in (test_1_worker_sigkill_is_contained, test_2_memcached_down_every_answer_is_right,
