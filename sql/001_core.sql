@@ -2,6 +2,8 @@
 -- department routes use. Times are UTC DATETIME (every connection sets time_zone '+00:00').
 -- Child tables carry tenant_id and reference their parent by (tenant_id, id), so a row can
 -- never point at another tenant's parent.
+-- Collation utf8mb4_uca1400_as_ci: names compare case-insensitively ("Sales" = "sales")
+-- but accents and every emoji stay distinct (utf8mb4_unicode_ci weighs all emoji equal).
 
 CREATE TABLE IF NOT EXISTS tenants (
     id VARCHAR(64) NOT NULL,
@@ -17,7 +19,7 @@ CREATE TABLE IF NOT EXISTS tenants (
     UNIQUE KEY uq_tenants_name (name),
     UNIQUE KEY uq_tenants_domain (domain),
     KEY idx_tenants_status (status)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 CREATE TABLE IF NOT EXISTS users (
     id VARCHAR(64) NOT NULL,
@@ -36,7 +38,7 @@ CREATE TABLE IF NOT EXISTS users (
     UNIQUE KEY uq_users_tenant_email (tenant_id, email),
     KEY idx_users_email (email),
     CONSTRAINT fk_users_tenant FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 CREATE TABLE IF NOT EXISTS user_roles (
     id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
@@ -49,7 +51,7 @@ CREATE TABLE IF NOT EXISTS user_roles (
     UNIQUE KEY uq_user_roles_user_tenant (user_id, tenant_id),
     KEY idx_user_roles_tenant_role (tenant_id, role),
     CONSTRAINT fk_user_roles_user FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 -- One row per login: the refresh-token family. `id` is the `sid` claim of every access
 -- token issued in the family, so revoking the row ends those tokens too.
@@ -66,7 +68,7 @@ CREATE TABLE IF NOT EXISTS auth_sessions (
     PRIMARY KEY (id),
     KEY idx_auth_sessions_user (tenant_id, user_id),
     CONSTRAINT fk_auth_sessions_user FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 -- Refresh tokens are stored as SHA-256 hex of the opaque token, never in clear.
 CREATE TABLE IF NOT EXISTS refresh_tokens (
@@ -79,7 +81,7 @@ CREATE TABLE IF NOT EXISTS refresh_tokens (
     PRIMARY KEY (token_hash),
     KEY idx_refresh_tokens_session (session_id),
     CONSTRAINT fk_refresh_tokens_session FOREIGN KEY (session_id) REFERENCES auth_sessions (id) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 -- active_name is NULL once a department is soft-deleted, so its name can be reused.
 CREATE TABLE IF NOT EXISTS departments (
@@ -99,7 +101,7 @@ CREATE TABLE IF NOT EXISTS departments (
     UNIQUE KEY uq_departments_tenant_active_name (tenant_id, active_name),
     KEY idx_departments_tenant_active_name (tenant_id, is_active, name),
     CONSTRAINT fk_departments_tenant FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 CREATE TABLE IF NOT EXISTS agents (
     id VARCHAR(64) NOT NULL,
@@ -125,7 +127,7 @@ CREATE TABLE IF NOT EXISTS agents (
     -- RESTRICT: MariaDB refuses SET NULL on a composite key whose tenant_id is NOT NULL,
     -- deleting a user clears agents.user_id first.
     CONSTRAINT fk_agents_user FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE RESTRICT
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 CREATE TABLE IF NOT EXISTS audit_logs (
     id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
@@ -142,4 +144,4 @@ CREATE TABLE IF NOT EXISTS audit_logs (
     KEY idx_audit_logs_tenant_time (tenant_id, created_at),
     KEY idx_audit_logs_entity (tenant_id, entity_type, entity_id),
     CONSTRAINT fk_audit_logs_tenant FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;

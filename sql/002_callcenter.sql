@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS schedules (
     UNIQUE KEY uq_schedules_tenant_id (tenant_id, id),
     UNIQUE KEY uq_schedules_tenant_name (tenant_id, name),
     CONSTRAINT fk_schedules_tenant FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 -- A phone number belongs to one tenant, so `number` is unique across all tenants: an
 -- inbound call is mapped to its tenant by the dialed number.
@@ -67,7 +67,7 @@ CREATE TABLE IF NOT EXISTS dids (
     CONSTRAINT chk_dids_number CHECK (number REGEXP '^[+][1-9][0-9]{1,14}$'),
     CONSTRAINT fk_dids_tenant FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE,
     CONSTRAINT fk_dids_schedule FOREIGN KEY (tenant_id, schedule_id) REFERENCES schedules (tenant_id, id) ON DELETE RESTRICT
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 -- Times are in seconds. max_wait_time and max_callers: 0 means no limit.
 CREATE TABLE IF NOT EXISTS queues (
@@ -96,7 +96,7 @@ CREATE TABLE IF NOT EXISTS queues (
     CONSTRAINT chk_queues_wrapup CHECK (wrapup_time BETWEEN 0 AND 3600),
     CONSTRAINT chk_queues_limits CHECK (max_wait_time >= 0 AND max_callers >= 0 AND service_level >= 0),
     CONSTRAINT fk_queues_tenant FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 -- Lower penalty rings first (Asterisk semantics).
 CREATE TABLE IF NOT EXISTS queue_members (
@@ -117,7 +117,7 @@ CREATE TABLE IF NOT EXISTS queue_members (
     CONSTRAINT fk_queue_members_tenant FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE,
     CONSTRAINT fk_queue_members_queue FOREIGN KEY (tenant_id, queue_id) REFERENCES queues (tenant_id, id) ON DELETE CASCADE,
     CONSTRAINT fk_queue_members_user FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 CREATE TABLE IF NOT EXISTS contacts (
     id VARCHAR(64) NOT NULL,
@@ -140,7 +140,7 @@ CREATE TABLE IF NOT EXISTS contacts (
     KEY idx_contacts_tenant_email (tenant_id, email),
     KEY idx_contacts_tenant_name (tenant_id, last_name, first_name),
     CONSTRAINT fk_contacts_tenant FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 -- The audio file lives in storage; the row is its index. call_sid / uniqueid tie it to the
 -- call (cdrs.recording_id points here, so this table has no FK back to cdrs).
@@ -171,7 +171,7 @@ CREATE TABLE IF NOT EXISTS recordings (
     CONSTRAINT chk_recordings_duration CHECK (duration >= 0),
     CONSTRAINT fk_recordings_tenant FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE,
     CONSTRAINT fk_recordings_user FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE RESTRICT
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 -- One row per call leg, written at hangup. duration counts from start, billsec from answer.
 -- The user, queue, DID, contact and recording references are RESTRICT: a CDR is billing
@@ -227,7 +227,7 @@ CREATE TABLE IF NOT EXISTS cdrs (
     CONSTRAINT fk_cdrs_user FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE RESTRICT,
     CONSTRAINT fk_cdrs_contact FOREIGN KEY (tenant_id, contact_id) REFERENCES contacts (tenant_id, id) ON DELETE RESTRICT,
     CONSTRAINT fk_cdrs_recording FOREIGN KEY (tenant_id, recording_id) REFERENCES recordings (tenant_id, id) ON DELETE RESTRICT
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 -- Current state of each agent (one row per user). changed_at is when `state` last changed.
 CREATE TABLE IF NOT EXISTS agent_states (
@@ -247,7 +247,7 @@ CREATE TABLE IF NOT EXISTS agent_states (
     KEY idx_agent_states_tenant_state (tenant_id, state),
     CONSTRAINT fk_agent_states_tenant FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE,
     CONSTRAINT fk_agent_states_user FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 -- contact_id is CASCADE, not RESTRICT: tickets belong to their contact (erasing a contact
 -- erases their tickets), and a RESTRICT here would make deleting the tenant fail, since
@@ -283,7 +283,7 @@ CREATE TABLE IF NOT EXISTS tickets (
     CONSTRAINT fk_tickets_contact FOREIGN KEY (tenant_id, contact_id) REFERENCES contacts (tenant_id, id) ON DELETE CASCADE,
     CONSTRAINT fk_tickets_assigned_to FOREIGN KEY (tenant_id, assigned_to) REFERENCES users (tenant_id, id) ON DELETE RESTRICT,
     CONSTRAINT fk_tickets_created_by FOREIGN KEY (tenant_id, created_by) REFERENCES users (tenant_id, id) ON DELETE RESTRICT
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 -- user_id is the agent who wrote the message; NULL when the author is the contact or the system.
 CREATE TABLE IF NOT EXISTS ticket_messages (
@@ -303,7 +303,7 @@ CREATE TABLE IF NOT EXISTS ticket_messages (
     CONSTRAINT fk_ticket_messages_tenant FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE,
     CONSTRAINT fk_ticket_messages_ticket FOREIGN KEY (tenant_id, ticket_id) REFERENCES tickets (tenant_id, id) ON DELETE CASCADE,
     CONSTRAINT fk_ticket_messages_user FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE RESTRICT
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 -- public_key is embedded in the customer's web page and identifies the widget (and so the
 -- tenant) to the unauthenticated chat endpoint, hence unique across all tenants.
@@ -324,7 +324,7 @@ CREATE TABLE IF NOT EXISTS chat_widgets (
     UNIQUE KEY uq_chat_widgets_tenant_id (tenant_id, id),
     UNIQUE KEY uq_chat_widgets_tenant_name (tenant_id, name),
     CONSTRAINT fk_chat_widgets_tenant FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 -- user_id is the agent currently handling the chat. visitor_id is the widget's cookie id.
 CREATE TABLE IF NOT EXISTS chat_sessions (
@@ -361,7 +361,7 @@ CREATE TABLE IF NOT EXISTS chat_sessions (
     CONSTRAINT fk_chat_sessions_widget FOREIGN KEY (tenant_id, widget_id) REFERENCES chat_widgets (tenant_id, id) ON DELETE RESTRICT,
     CONSTRAINT fk_chat_sessions_contact FOREIGN KEY (tenant_id, contact_id) REFERENCES contacts (tenant_id, id) ON DELETE RESTRICT,
     CONSTRAINT fk_chat_sessions_user FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE RESTRICT
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 -- user_id is set when an agent sent the message.
 CREATE TABLE IF NOT EXISTS chat_messages (
@@ -381,7 +381,7 @@ CREATE TABLE IF NOT EXISTS chat_messages (
     CONSTRAINT fk_chat_messages_tenant FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE,
     CONSTRAINT fk_chat_messages_session FOREIGN KEY (tenant_id, session_id) REFERENCES chat_sessions (tenant_id, id) ON DELETE CASCADE,
     CONSTRAINT fk_chat_messages_user FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE RESTRICT
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 -- Chat availability and capacity of each agent (one row per user).
 CREATE TABLE IF NOT EXISTS chat_agents (
@@ -400,7 +400,7 @@ CREATE TABLE IF NOT EXISTS chat_agents (
     CONSTRAINT chk_chat_agents_capacity CHECK (max_concurrent_chats BETWEEN 1 AND 50 AND current_chats >= 0),
     CONSTRAINT fk_chat_agents_tenant FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE,
     CONSTRAINT fk_chat_agents_user FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 -- from_user_id is NULL when the system (not an agent) hands the chat over.
 CREATE TABLE IF NOT EXISTS chat_transfers (
@@ -424,7 +424,7 @@ CREATE TABLE IF NOT EXISTS chat_transfers (
     CONSTRAINT fk_chat_transfers_session FOREIGN KEY (tenant_id, session_id) REFERENCES chat_sessions (tenant_id, id) ON DELETE CASCADE,
     CONSTRAINT fk_chat_transfers_from_user FOREIGN KEY (tenant_id, from_user_id) REFERENCES users (tenant_id, id) ON DELETE RESTRICT,
     CONSTRAINT fk_chat_transfers_to_user FOREIGN KEY (tenant_id, to_user_id) REFERENCES users (tenant_id, id) ON DELETE RESTRICT
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 -- user_id is the owner of a personal mailbox (NULL for a shared one such as a queue's):
 -- CASCADE, the mailbox goes with its owner. It cannot be RESTRICT (see the note at the top).
@@ -455,7 +455,7 @@ CREATE TABLE IF NOT EXISTS voicemail_messages (
     CONSTRAINT chk_voicemail_messages_duration CHECK (duration >= 0),
     CONSTRAINT fk_voicemail_messages_tenant FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE,
     CONSTRAINT fk_voicemail_messages_user FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 -- Conversations are matched to contacts and DIDs by number, not by FK. user_id is the
 -- agent who sent an outbound message. provider_sid (e.g. Twilio MessageSid) is global.
@@ -489,7 +489,7 @@ CREATE TABLE IF NOT EXISTS sms_messages (
     CONSTRAINT chk_sms_messages_segments CHECK (segments BETWEEN 1 AND 100),
     CONSTRAINT fk_sms_messages_tenant FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE,
     CONSTRAINT fk_sms_messages_user FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE RESTRICT
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 CREATE TABLE IF NOT EXISTS call_tags (
     id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
@@ -505,7 +505,7 @@ CREATE TABLE IF NOT EXISTS call_tags (
     CONSTRAINT fk_call_tags_tenant FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE,
     CONSTRAINT fk_call_tags_cdr FOREIGN KEY (tenant_id, cdr_id) REFERENCES cdrs (tenant_id, id) ON DELETE CASCADE,
     CONSTRAINT fk_call_tags_created_by FOREIGN KEY (tenant_id, created_by) REFERENCES users (tenant_id, id) ON DELETE RESTRICT
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 CREATE TABLE IF NOT EXISTS notifications (
     id VARCHAR(64) NOT NULL,
@@ -524,7 +524,7 @@ CREATE TABLE IF NOT EXISTS notifications (
     KEY idx_notifications_tenant_user_read (tenant_id, user_id, is_read, created_at),
     CONSTRAINT fk_notifications_tenant FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE,
     CONSTRAINT fk_notifications_user FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 -- timeout is the seconds to wait for a digit; after max_retries the menu's 't' (timeout)
 -- or 'i' (invalid) option is taken, or the call hangs up.
@@ -549,7 +549,7 @@ CREATE TABLE IF NOT EXISTS ivr_menus (
     CONSTRAINT chk_ivr_menus_timeout CHECK (timeout BETWEEN 1 AND 60),
     CONSTRAINT chk_ivr_menus_retries CHECK (max_retries BETWEEN 0 AND 10),
     CONSTRAINT fk_ivr_menus_tenant FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 -- digit is a keypad key, or 't' / 'i' for the timeout and invalid-input branches.
 -- digit is ascii_bin so that 't' and 'T' are not the same key.
@@ -568,7 +568,7 @@ CREATE TABLE IF NOT EXISTS ivr_options (
     CONSTRAINT chk_ivr_options_digit CHECK (digit IN ('0','1','2','3','4','5','6','7','8','9','*','#','t','i')),
     CONSTRAINT fk_ivr_options_tenant FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE,
     CONSTRAINT fk_ivr_options_menu FOREIGN KEY (tenant_id, menu_id) REFERENCES ivr_menus (tenant_id, id) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 -- questions: e.g. [{"id":"q1","text":"How satisfied were you?","type":"scale","min":1,"max":5}]
 CREATE TABLE IF NOT EXISTS call_surveys (
@@ -586,7 +586,7 @@ CREATE TABLE IF NOT EXISTS call_surveys (
     UNIQUE KEY uq_call_surveys_tenant_name (tenant_id, name),
     KEY idx_call_surveys_tenant_active (tenant_id, is_active),
     CONSTRAINT fk_call_surveys_tenant FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 -- score is the overall answer (CSAT 1-5 or NPS 0-10). The survey and CDR references are
 -- CASCADE: a response means nothing without them, and RESTRICT would break deleting the
@@ -615,7 +615,7 @@ CREATE TABLE IF NOT EXISTS survey_responses (
     CONSTRAINT fk_survey_responses_survey FOREIGN KEY (tenant_id, survey_id) REFERENCES call_surveys (tenant_id, id) ON DELETE CASCADE,
     CONSTRAINT fk_survey_responses_cdr FOREIGN KEY (tenant_id, cdr_id) REFERENCES cdrs (tenant_id, id) ON DELETE CASCADE,
     CONSTRAINT fk_survey_responses_user FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE RESTRICT
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 -- An entry stops applying at expires_at (NULL = permanent).
 CREATE TABLE IF NOT EXISTS blacklist (
@@ -633,7 +633,7 @@ CREATE TABLE IF NOT EXISTS blacklist (
     KEY idx_blacklist_tenant_created_by (tenant_id, created_by),
     CONSTRAINT fk_blacklist_tenant FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE,
     CONSTRAINT fk_blacklist_created_by FOREIGN KEY (tenant_id, created_by) REFERENCES users (tenant_id, id) ON DELETE RESTRICT
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 -- Tenant-wide short codes: dialing `code` calls `number`.
 CREATE TABLE IF NOT EXISTS speed_dials (
@@ -648,7 +648,7 @@ CREATE TABLE IF NOT EXISTS speed_dials (
     UNIQUE KEY uq_speed_dials_tenant_code (tenant_id, code),
     CONSTRAINT chk_speed_dials_code CHECK (code REGEXP '^[0-9*#]{1,10}$'),
     CONSTRAINT fk_speed_dials_tenant FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 -- events: JSON array of subscribed event names, e.g. ["call.ended","ticket.created"].
 -- secret_encrypted holds the HMAC signing secret encrypted by the application.
@@ -675,7 +675,7 @@ CREATE TABLE IF NOT EXISTS webhooks (
     CONSTRAINT chk_webhooks_timeout CHECK (timeout_ms BETWEEN 100 AND 60000),
     CONSTRAINT chk_webhooks_failures CHECK (failure_count >= 0),
     CONSTRAINT fk_webhooks_tenant FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 -- One row per delivery attempt. status_code is NULL when no HTTP response came back
 -- (timeout, connection refused): `error` says why.
@@ -701,4 +701,4 @@ CREATE TABLE IF NOT EXISTS webhook_logs (
     CONSTRAINT chk_webhook_logs_attempt CHECK (attempt >= 1 AND (response_time_ms IS NULL OR response_time_ms >= 0)),
     CONSTRAINT fk_webhook_logs_tenant FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE,
     CONSTRAINT fk_webhook_logs_webhook FOREIGN KEY (tenant_id, webhook_id) REFERENCES webhooks (tenant_id, id) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;

@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS calls (
     CONSTRAINT fk_calls_tenant FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE,
     CONSTRAINT fk_calls_department FOREIGN KEY (tenant_id, department_id) REFERENCES departments (tenant_id, id) ON DELETE RESTRICT,
     CONSTRAINT fk_calls_agent FOREIGN KEY (tenant_id, agent_id) REFERENCES agents (tenant_id, id) ON DELETE RESTRICT
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 -- from_department_id is NULL when the AI (no department) hands the call over. status
 -- 'waiting' means no agent of the target department was free yet.
@@ -81,7 +81,7 @@ CREATE TABLE IF NOT EXISTS call_transfers (
     CONSTRAINT fk_call_transfers_from_department FOREIGN KEY (tenant_id, from_department_id) REFERENCES departments (tenant_id, id) ON DELETE RESTRICT,
     CONSTRAINT fk_call_transfers_to_department FOREIGN KEY (tenant_id, to_department_id) REFERENCES departments (tenant_id, id) ON DELETE RESTRICT,
     CONSTRAINT fk_call_transfers_agent FOREIGN KEY (tenant_id, agent_id) REFERENCES agents (tenant_id, id) ON DELETE RESTRICT
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
 
 -- The live event stream: a client resumes after the last id it saw (SSE Last-Event-ID),
 -- hence (tenant_id, id). call_id is NULL for agent and department events.
@@ -97,4 +97,4 @@ CREATE TABLE IF NOT EXISTS call_events (
     KEY idx_call_events_tenant_call (tenant_id, call_id, id),
     CONSTRAINT fk_call_events_tenant FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE,
     CONSTRAINT fk_call_events_call FOREIGN KEY (tenant_id, call_id) REFERENCES calls (tenant_id, id) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_as_ci;
