@@ -306,7 +306,7 @@ start_mariadb() {
     args+=(--datadir="$DB_DIR" --socket="$MYSQL_SOCK" --skip-networking
         --pid-file="$MARIADB_PID" --log-error="$LOG/mariadb.log"
         --innodb-buffer-pool-size=256M --max-connections=500
-        --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci
+        --character-set-server=utf8mb4 --collation-server=utf8mb4_uca1400_as_ci
         --skip-name-resolve)
     setsid mariadbd "${args[@]}" </dev/null >>"$LOG/mariadb.log" 2>&1 9>&- &
     pid=$!

@@ -75,6 +75,14 @@ struct http_server {
 static void conn_process(struct http_conn *c);
 static void conn_update_mask(struct http_conn *c);
 
+/* close() of a socket fails only with EINTR/EIO and the fd is released either way
+ * (Linux), so a failure is worth a debug line, never a retry. */
+static void close_fd(int fd, const char *what)
+{
+    if (close(fd) != 0)
+        log_debug("events: close %s: %s", what, strerror(errno));
+}
+
 static const char *reason(int status)
 {
     switch (status) {
@@ -107,9 +115,7 @@ static void conn_close(struct http_conn *c, const char *why)
     log_debug("events: conn %llu closed: %s", c->id, why);
     loop_timer_stop(srv->loop, &c->idle);
     loop_fd_del(srv->loop, c->fd);
-    /* close() on a socket only fails with EINTR/EIO, and the fd is gone either way. */
-    if (close(c->fd) != 0)
-        log_debug("events: conn %llu: close: %s", c->id, strerror(errno));
+    close_fd(c->fd, "connection");
     c->fd = -1;
     srv->nconns--;
     if (c->on_close != NULL) {
@@ -295,7 +301,11 @@ static size_t json_escape(char *dst, size_t size, const char *s)
             dst[n++] = '\\';
             dst[n++] = (char)ch;
         } else if (ch < 0x20) {
-            n += (size_t)snprintf(dst + n, size - n, "\\u%04x", ch);
+            /* Room for the 6 characters was checked by the loop condition. */
+            int m = snprintf(dst + n, size - n, "\\u%04x", ch);
+            if (m < 0)
+                break;
+            n += (size_t)m;
         } else {
             dst[n++] = (char)ch;
         }
@@ -324,8 +334,14 @@ int http_reply(struct http_conn *c, int status, const char *content_type,
         return -1;
     int keep = (c->flags & C_KEEPALIVE) && !(c->flags & C_EOF);
     char ctype[128] = "";
-    if (content_type != NULL)
-        snprintf(ctype, sizeof(ctype), "Content-Type: %s\r\n", content_type);
+    if (content_type != NULL) {
+        int m = snprintf(ctype, sizeof(ctype), "Content-Type: %s\r\n", content_type);
+        if (m < 0 || (size_t)m >= sizeof(ctype)) {
+            log_error("events: conn %llu: content type too long", c->id);
+            conn_close(c, "content type too long");
+            return -1;
+        }
+    }
     char head[2048];
     int n = snprintf(head, sizeof(head),
                      "HTTP/1.1 %d %s\r\n%sContent-Length: %zu\r\nCache-Control: no-store\r\n%s%s\r\n",
@@ -949,7 +965,7 @@ static int shed_one(struct http_server *srv)
     static const char busy[] =
         "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\n"
         "Content-Length: 94\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n" SHED_BODY;
-    close(srv->spare_fd);
+    close_fd(srv->spare_fd, "spare fd");
     srv->spare_fd = -1;
     int rc = 0;
     int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -957,7 +973,7 @@ static int shed_one(struct http_server *srv)
         /* Best effort: a fresh socket's buffer takes this; if not, the close says it. */
         if (write(fd, busy, sizeof(busy) - 1) < 0)
             log_debug("events: write 503 to shed client: %s", strerror(errno));
-        close(fd);
+        close_fd(fd, "shed client");
         if (!srv->shedding)
             log_warn("events: out of file descriptors (%zu connections); answering 503 to "
                      "new clients until some close",
@@ -1006,7 +1022,7 @@ static void on_accept(struct loop *loop, int fd, int mask, void *data)
         }
         if (conn_new(srv, cfd) != 0) {
             log_error("events: cannot set up a connection: %s", strerror(errno));
-            close(cfd);
+            close_fd(cfd, "connection");
         }
     }
 }
@@ -1037,7 +1053,7 @@ struct http_server *http_server_create(struct loop *loop, int listen_fd,
 fail:
     log_error("events: cannot set up the server: %s", strerror(errno));
     if (srv->spare_fd >= 0)
-        close(srv->spare_fd);
+        close_fd(srv->spare_fd, "spare fd");
     free(srv);
     return NULL;
 }
@@ -1048,7 +1064,7 @@ void http_server_stop_listening(struct http_server *srv)
     if (srv->listen_fd < 0)
         return;
     loop_fd_del(srv->loop, srv->listen_fd);
-    close(srv->listen_fd);
+    close_fd(srv->listen_fd, "listening socket");
     srv->listen_fd = -1;
 }
 
@@ -1067,7 +1083,7 @@ void http_server_destroy(struct http_server *srv)
     while (srv->conns != NULL)
         conn_free(srv->conns);
     if (srv->spare_fd >= 0)
-        close(srv->spare_fd);
+        close_fd(srv->spare_fd, "spare fd");
     free(srv);
 }
 

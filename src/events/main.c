@@ -45,7 +45,17 @@ struct app {
 
 static struct config cfg;
 
+/* close() fails only with EINTR/EIO and releases the fd anyway: note it, go on. */
+static void close_fd(int fd, const char *what)
+{
+    if (close(fd) != 0)
+        log_debug("events: close %s: %s", what, strerror(errno));
+}
+
 /* ---- routes --------------------------------------------------------------------- */
+
+/* The http_reply* results are not checked here: -1 only means the client is gone
+ * (already closed and logged by http.c) and there is nothing left to do for it. */
 
 #define ALLOW_READ "Allow: GET, HEAD, OPTIONS\r\n"
 
@@ -107,7 +117,7 @@ static int remove_stale(const char *path)
     memcpy(sa.sun_path, path, strlen(path) + 1);
     int rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
     int err = errno;
-    close(fd);
+    close_fd(fd, "probe socket");
     if (rc == 0 || err == EAGAIN) {
         /* EAGAIN: a full backlog, i.e. someone is listening but busy. */
         log_error("events: another process is listening on %s", path);
@@ -182,7 +192,7 @@ static int listen_unix(struct app *app, const char *path)
     sa.sun_family = AF_UNIX;
     memcpy(sa.sun_path, path, strlen(path) + 1);
     /* Created 0600 from the start: no window in which anyone else could connect. */
-    mode_t old = umask(0177);
+    mode_t old = umask(0177); /* umask() cannot fail */
     int rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
     int err = errno;
     umask(old);
@@ -211,7 +221,7 @@ fail_unlink:
         log_warn("events: cannot remove %s: %s", path, strerror(errno));
     app->sock_created = 0;
 fail:
-    close(fd);
+    close_fd(fd, "socket");
     return -1;
 }
 
@@ -388,12 +398,12 @@ int main(int argc, char **argv)
 out:
     http_server_destroy(app.srv);
     if (listen_fd >= 0)
-        close(listen_fd);
+        close_fd(listen_fd, "listening socket");
     remove_socket(&app);
     if (app.sigfd >= 0) {
         if (app.loop != NULL)
             loop_fd_del(app.loop, app.sigfd);
-        close(app.sigfd);
+        close_fd(app.sigfd, "signalfd");
     }
     loop_destroy(app.loop);
     return rc;

@@ -14,8 +14,9 @@ void dispatch(struct request *r)
         request_error(r, 413, "payload_too_large", "The request body is too large");
         return;
     }
-    enum router_result rr =
-        router_match(route_table, route_table_len, r->method, r->path, &r->match);
+    /* HEAD is GET without a body; nginx drops the body it receives. */
+    const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
+    enum router_result rr = router_match(route_table, route_table_len, method, r->path, &r->match);
     if (rr == ROUTER_NOT_FOUND) {
         request_error(r, 404, "not_found", "No such route");
         return;

@@ -19,7 +19,11 @@
 #include "token.h"
 #include "validate.h"
 
-#define LOGIN_MAX_CANDIDATES 5
+/*
+ * One email may belong to several tenants, each with its own password; a login without
+ * a tenant verifies against each (argon2id each time), up to this many.
+ */
+#define LOGIN_MAX_CANDIDATES 10
 
 static int unauthorized(struct request *r, const char *message)
 {
@@ -177,7 +181,7 @@ int auth_login(struct request *r)
                      " JOIN user_roles ur ON ur.tenant_id = u.tenant_id AND ur.user_id = u.id"
                      " WHERE u.email = ? AND t.status <> 'deleted'"
                      "  AND (? IS NULL OR t.id = ? OR t.name = ?)"
-                     " ORDER BY u.created_at LIMIT 5",
+                     " ORDER BY u.created_at, u.id LIMIT 11",
                      DB_PARAMS(DB_STR(lower), DB_STR(tenant), DB_STR(tenant), DB_STR(tenant)),
                      &res);
     if (rc != DB_OK)
@@ -187,8 +191,12 @@ int auth_login(struct request *r)
         password_verify_dummy(password, plen);
         return request_error(r, 401, "invalid_credentials", "Invalid email or password");
     }
+    if (res->nrows > LOGIN_MAX_CANDIDATES) {
+        request_field_error(r, "tenant", "is required: this email belongs to many tenants");
+        return request_check_fields(r);
+    }
     size_t match = (size_t)-1, nmatch = 0;
-    for (size_t i = 0; i < res->nrows && i < LOGIN_MAX_CANDIDATES; i++) {
+    for (size_t i = 0; i < res->nrows; i++) {
         if (password_verify(db_get(res, i, "password_hash"), password, plen) == 0) {
             if (nmatch++ == 0)
                 match = i;

@@ -543,6 +543,23 @@ def test_same_email_two_tenants_different_passwords(ctx):
     check(r.status == 200 and r.json["user"]["tenant_id"] == rb["tenant"]["id"], "pb: %r" % r)
 
 
+def test_same_email_in_six_tenants_each_password_logs_in(ctx):
+    """One email in six tenants, a different password in each: every password matches
+    exactly one tenant, so each logs in (no tenant needed) into its own tenant."""
+    email = "six-%s@example.test" % _u()
+    made = []
+    for i in range(6):
+        pw = "six-%d-%s" % (i, uuid.uuid4().hex)
+        reg, _ = _register(ctx, email=email, password=pw)
+        made.append((pw, reg["tenant"]["id"]))
+    for i, (pw, tid) in enumerate(made):
+        r = _login(ctx, email, pw)
+        check(r.status == 200, "password of tenant #%d of 6 (the email is in 6 tenants): %r"
+              % (i + 1, r))
+        check(r.json["user"]["tenant_id"] == tid, "tenant #%d: %r" % (i + 1, r.json["user"]))
+    expect_error(_login(ctx, email, "none-of-them-" + _u()), 401, "invalid_credentials")
+
+
 def test_v1_login(ctx):
     _, body = _register(ctx)
     r = _login(ctx, body["email"], body["password"], path="/api/v1/auth/login")

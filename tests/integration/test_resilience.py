@@ -390,6 +390,68 @@ def test_3_mariadb_restart_503_then_recovery(ctx):
     _no_worker_died(ctx, mark, "the MariaDB restart")
 
 
+def _mixed_stream(ctx, token, dept_id, i, stop, started):
+    """Reads, creates and updates until stop; returns every answer (or exception)."""
+    out = []
+    while not stop.is_set():
+        if i % 3 == 0:
+            fn = lambda: ctx.post("/api/departments", {"name": "Load " + _u(),  # noqa: E731
+                                                       "phone_number": "+15551234567"},
+                                  token=token)
+        elif i % 3 == 1:
+            fn = lambda: ctx.get("/api/departments/" + dept_id, token=token)  # noqa: E731
+        else:
+            fn = lambda: ctx.put("/api/departments/" + dept_id,  # noqa: E731
+                                 {"description": _u()}, token=token)
+        out.append(_safe(fn))
+        started.set()
+    return out
+
+
+def test_3b_mariadb_restart_under_load(ctx):
+    """Requests running while MariaDB stops and starts: each answer is a success or a JSON
+    503 — never a 500, a 502 or a dropped connection — and no worker dies."""
+    token = _tenant(ctx)
+    dept = _create(ctx, token)
+    master = ctx.pidfile("pool.pid")
+    pid = ctx.pidfile("mariadb.pid")
+    with open("/proc/%d/cmdline" % pid, "rb") as f:
+        argv = [a.decode() for a in f.read().split(b"\0") if a]
+    mark = _pool_log_mark(ctx)
+    stop, started = threading.Event(), threading.Event()
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=6) as ex:
+            futs = [ex.submit(_mixed_stream, ctx, token, dept["id"], i, stop, started)
+                    for i in range(6)]
+            check(started.wait(30), "the request stream did not start")
+            time.sleep(0.5)
+            os.kill(pid, signal.SIGTERM)
+            check(_wait(lambda: not _alive(pid), 60, 0.05), "mariadbd did not stop")
+            time.sleep(1)
+            _start_mariadb(ctx, argv)
+            time.sleep(3)
+            stop.set()
+            results = [r for f in futs for r in f.result()]
+    finally:
+        stop.set()
+        if not _mariadb_ping(ctx):
+            _start_mariadb(ctx, argv)
+    counts = _fmt(results)
+    check(counts.get(503, 0) > 0, "no request met the outage: %r" % counts)
+    for r in results:
+        check(hasattr(r, "status"), "a request got no HTTP answer: %r (%r)" % (r, counts))
+        if r.status == 503:
+            _envelope(r, 503, "service_unavailable")
+        else:
+            check(r.status in (200, 201), "unexpected answer during the restart: %r (%r)"
+                  % (r, counts))
+    # The last answers of every stream are successes again.
+    r = ctx.get("/api/departments/" + dept["id"], token=token)
+    check(r.status == 200, "after the restart: %r" % r)
+    check(ctx.pidfile("pool.pid") == master and _alive(master), "the pool was restarted")
+    _no_worker_died(ctx, mark, "the MariaDB restart under load")
+
+
 # -- 4. graceful SIGHUP roll ---------------------------------------------------------
 
 def test_4_sighup_rolls_workers_without_failures(ctx):
@@ -439,8 +501,41 @@ def test_4_sighup_rolls_workers_without_failures(ctx):
     _no_worker_died(ctx, mark, "the SIGHUP roll")
 
 
+def test_4b_repeated_sighup(ctx):
+    """Three SIGHUPs in quick succession (a roll during a roll) under load: no request
+    fails and the pool settles at exactly N fresh workers."""
+    token = _tenant(ctx)
+    dept = _create(ctx, token)
+    master = ctx.pidfile("pool.pid")
+    n = _conf_workers(ctx)
+    old = _children(master)
+    mark = _pool_log_mark(ctx)
+    stop, started = threading.Event(), threading.Event()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=6) as ex:
+        futs = [ex.submit(_mixed_stream, ctx, token, dept["id"], i, stop, started)
+                for i in range(6)]
+        check(started.wait(30), "the request stream did not start")
+        time.sleep(0.5)
+        for _ in range(3):
+            os.kill(master, signal.SIGHUP)
+            time.sleep(0.05)
+        time.sleep(3)
+        stop.set()
+        results = [r for f in futs for r in f.result()]
+    bad = [r for r in results if not (hasattr(r, "status") and r.status in (200, 201))]
+    check(not bad, "%d of %d requests failed during repeated SIGHUPs: %r, first %r"
+          % (len(bad), len(results), _fmt(results), bad[:3]))
+    check(ctx.pidfile("pool.pid") == master and _alive(master), "the pool master changed")
+    new = _wait(lambda: (lambda c: c if len(c) == n and not (c & old) else None)(
+        _children(master)), 5)
+    check(new, "5 s after the SIGHUPs: workers %r (old %r), want %d new ones"
+          % (sorted(_children(master)), sorted(old), n))
+    _no_worker_died(ctx, mark, "repeated SIGHUPs")
+
+
 for _fn in (test_1_worker_sigkill_is_contained, test_2_memcached_down_every_answer_is_right,
             test_2b_memcached_paused_during_a_write, test_3_mariadb_restart_503_then_recovery,
-            test_4_sighup_rolls_workers_without_failures):
+            test_3b_mariadb_restart_under_load, test_4_sighup_rolls_workers_without_failures,
+            test_4b_repeated_sighup):
     _fn.destructive = True
 del _fn
