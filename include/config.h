@@ -17,6 +17,8 @@ struct config {
     char db_password_file[256];
     char memcached_socket[256];
     char event_socket[256];
+    char event_wake_socket[256];
+    char cors_allow_origins[512];
     char jwt_key_file[256];
     char public_base_url[256];
     char log_level[16];
@@ -27,6 +29,8 @@ struct config {
     long refresh_token_ttl;
     long cache_ttl;
     long shutdown_grace;
+    long event_retention_hours;
+    long event_heartbeat_seconds;
     bool register_enabled;
 
     /* Loaded from the *_file keys by config_load_secrets(); never logged. */

@@ -15,6 +15,23 @@ void crypto_sha256_hex(const void *data, size_t n, char out[65]);
 bool crypto_equal(const void *a, const void *b, size_t n);
 /* Base64url without padding of n random bytes, in the arena (NULL on failure). */
 char *crypto_random_token(struct arena *a, size_t nbytes);
+/* Standard base64 (with padding) of n bytes into the arena. */
+char *crypto_base64(struct arena *a, const unsigned char *in, size_t n);
+/* HMAC-SHA1 (Twilio request signatures). out gets 20 bytes. 0 on success. */
+int crypto_hmac_sha1(const void *key, size_t key_len, const void *data, size_t n,
+                     unsigned char out[20]);
+/*
+ * Authenticated encryption of small secrets at rest: AES-256-GCM under a key derived
+ * from `master` (the server key) for `purpose`. Sealed form: 12-byte nonce, ciphertext,
+ * 16-byte tag. crypto_seal writes n + 28 bytes to out; crypto_open writes n - 28 bytes
+ * and fails (-1) when the tag does not verify.
+ */
+#define CRYPTO_SEAL_OVERHEAD 28
+int crypto_seal(const unsigned char *master, size_t master_len, const char *purpose,
+                const void *plain, size_t n, unsigned char *out);
+int crypto_open(const unsigned char *master, size_t master_len, const char *purpose,
+                const unsigned char *sealed, size_t n, unsigned char *out);
+
 /*
  * A new id: prefix, 12 hex digits of milliseconds since the epoch (so ids sort by
  * creation), 8 random hex digits. NULL on failure.

@@ -38,6 +38,7 @@ struct request {
     const char *method;
     const char *path;        /* decoded, `/api/v1/` already folded to `/api/` */
     const char *query;       /* raw query string */
+    const char *request_uri; /* raw path and query as the client sent them */
     const char *request_id;
     const char *remote_addr;
     const char *content_type;
@@ -68,6 +69,14 @@ struct request {
 const char *request_param(struct request *r, const char *name);
 /* Decoded query parameter (`+` is a space), NULL when absent; first one wins. */
 const char *request_query(struct request *r, const char *name);
+
+/* A request header by its HTTP name ("X-Twilio-Signature"), NULL when absent. */
+const char *request_header(struct request *r, const char *name);
+/*
+ * Parses an application/x-www-form-urlencoded body into decoded pairs (arena-owned),
+ * in body order. 0, or -1 when out of memory.
+ */
+int request_form(struct request *r, struct query_pair **pairs, size_t *n);
 
 /*
  * Parses the body as a JSON object. On failure answers 400 invalid_json and returns

@@ -1,10 +1,12 @@
 #ifndef SB_ROUTES_H
 #define SB_ROUTES_H
 /* Handlers, one resource per file under src/routes/, and the route table. */
+#include <stdbool.h>
 #include <stddef.h>
 #include "router.h"
 
 struct request;
+struct arena;
 
 extern const struct route route_table[];
 extern const size_t route_table_len;
@@ -25,6 +27,16 @@ int user_fetch_json(struct request *r, const char *tenant_id, const char *user_i
 
 /* Answers {success, user} for that user, or 404/503/500. */
 int user_reply(struct request *r, int status, const char *tenant_id, const char *user_id);
+
+/*
+ * Live events. event_emit() writes one row of call_events inside the caller's
+ * transaction (payload: a JSON object's text, or NULL); after the commit, event_wake()
+ * pokes the event worker so it reads at once instead of at its next poll.
+ */
+int event_emit(struct request *r, const char *type, const char *call_id,
+               const char *payload_json);
+void event_wake(struct request *r);
+int events_ticket(struct request *r);
 
 int health_live(struct request *r);
 int health_ready(struct request *r);
@@ -60,5 +72,62 @@ int department_create(struct request *r);
 int department_get(struct request *r);
 int department_update(struct request *r);
 int department_delete(struct request *r);
+int department_agents(struct request *r);
+
+int agent_list(struct request *r);
+int agent_create(struct request *r);
+int agent_get(struct request *r);
+int agent_update(struct request *r);
+int agent_delete(struct request *r);
+int agent_set_status(struct request *r);
+
+int did_list(struct request *r);
+int did_create(struct request *r);
+int did_get(struct request *r);
+int did_update(struct request *r);
+int did_delete(struct request *r);
+
+int integration_twilio_get(struct request *r);
+int integration_twilio_put(struct request *r);
+/*
+ * The tenant's Twilio auth token, decrypted into out (at least 65 bytes).
+ * DB_OK, 1 when the tenant has none, or a negative db_rc.
+ */
+int integration_twilio_token(struct request *r, const char *tenant_id, char *out, size_t size);
+
+int webhook_twilio_call_status(struct request *r);
+/*
+ * Twilio's request signature: base64(HMAC-SHA1(token, url + every param name and value,
+ * sorted by name, then value)). Pure; in the arena; NULL when out of memory.
+ */
+struct query_pair;
+char *twilio_signature(struct arena *a, const char *token, const char *url,
+                       const struct query_pair *params, size_t n);
+
+/*
+ * Inside the caller's transaction (r->auth.tenant_id is the call's tenant):
+ * calls_insert creates a call and emits call_started; calls_set_status moves a call to
+ * `status` (live or finished) and emits its event. A finished call never goes back to
+ * live; finishing computes ai/transfer minutes and gives transfer capacity back.
+ * duration < 0 means "measure it". Both return DB_OK or a negative db_rc.
+ */
+struct call_new {
+    const char *call_sid, *caller_number, *called_number, *direction, *status;
+    const char *current_flow, *flow_id, *context_json;
+};
+int calls_insert(struct request *r, const struct call_new *c, const char **id_out);
+int calls_set_status(struct request *r, const char *call_id, const char *status,
+                     long long duration);
+bool call_status_is_live(const char *status);
+bool call_status_is_known(const char *status);
+
+int call_create(struct request *r);
+int call_active(struct request *r);
+int call_logs(struct request *r);
+int call_get(struct request *r);
+int call_update(struct request *r);
+int call_transfer(struct request *r);
+int transfer_update(struct request *r);
+int call_transfers(struct request *r);
 
 #endif

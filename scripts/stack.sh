@@ -64,6 +64,7 @@ MYSQL_SOCK=$RUN/mysqld.sock
 MC_SOCK=$RUN/memcached.sock
 POOL_SOCK=$RUN/pool.sock
 EVENT_SOCK=$RUN/events.sock
+EVENT_WAKE_SOCK=$RUN/events-wake.sock
 
 MARIADB_PID=$RUN/mariadb.pid
 MC_PID=$RUN/memcached.pid
@@ -200,6 +201,10 @@ load_settings() {
     CFG_CACHE_TTL=${SB_CACHE_TTL:-300}
     CFG_SHUTDOWN_GRACE=${SB_SHUTDOWN_GRACE:-10}
     CFG_REGISTER_ENABLED=${SB_REGISTER_ENABLED:-true}
+    CFG_EVENT_RETENTION_HOURS=${SB_EVENT_RETENTION_HOURS:-72}
+    CFG_EVENT_HEARTBEAT_SECONDS=${SB_EVENT_HEARTBEAT_SECONDS:-15}
+    CFG_CORS_ALLOW_ORIGINS=${SB_CORS_ALLOW_ORIGINS:-*}
+    CFG_PUBLIC_BASE_URL=${SB_PUBLIC_BASE_URL:-http://127.0.0.1:$PORT}
 
     check_int PORT "$PORT" 1
     [ "$PORT" -le 65535 ] || sb_die "PORT must be at most 65535 (got '$PORT')"
@@ -377,8 +382,12 @@ write_config() {
             db_password_file "$DB_PASSWORD_FILE" \
             memcached_socket "$MC_SOCK" \
             event_socket "$EVENT_SOCK" \
+            event_wake_socket "$EVENT_WAKE_SOCK" \
+            event_retention_hours "$CFG_EVENT_RETENTION_HOURS" \
+            event_heartbeat_seconds "$CFG_EVENT_HEARTBEAT_SECONDS" \
+            cors_allow_origins "$CFG_CORS_ALLOW_ORIGINS" \
             jwt_key_file "$JWT_KEY" \
-            public_base_url "http://127.0.0.1:$PORT" \
+            public_base_url "$CFG_PUBLIC_BASE_URL" \
             log_level "$CFG_LOG_LEVEL" \
             workers "$CFG_WORKERS" \
             max_requests "$CFG_MAX_REQUESTS" \
@@ -539,6 +548,25 @@ start_events() {
     sb_die "the event worker did not answer GET /api/events/health within 15 s (log: $LOG/events.log)"
 }
 
+render_cors() { # FILE: the body of nginx's Origin map, from cors_allow_origins
+    local origin
+    {
+        if [ "$CFG_CORS_ALLOW_ORIGINS" = "*" ]; then
+            printf 'default "*";\n'
+        else
+            printf 'default "";\n'
+            for origin in $CFG_CORS_ALLOW_ORIGINS; do
+                case $origin in
+                    http://*|https://*) ;;
+                    *) sb_die "cors_allow_origins: '$origin' is not an http(s) origin" ;;
+                esac
+                case $origin in *[\"\;\ ]*) sb_die "cors_allow_origins: bad origin '$origin'" ;; esac
+                printf '"%s" "%s";\n' "$origin" "$origin"
+            done
+        fi
+    } >"$1"
+}
+
 render_nginx() {
     local out=$NGX/nginx.conf tmp
     STEP="nginx: render $TEMPLATE"
@@ -554,7 +582,9 @@ render_nginx() {
         -e "s|@LOGIN_RATE@|$(sed_repl "$LOGIN_RATE")|g" \
         -e "s|@LOGIN_BURST@|$(sed_repl "$LOGIN_BURST")|g" \
         -e "s|@MAX_BODY@|$(sed_repl "$CFG_MAX_BODY_BYTES")|g" \
+        -e "s|@NGX_DIR@|$(sed_repl "$NGX")|g" \
         "$TEMPLATE" >"$tmp"
+    render_cors "$NGX/cors.conf"
     if grep -v '^[[:space:]]*#' "$tmp" | grep -q '@[A-Z_][A-Z_]*@'; then
         grep -n '@[A-Z_][A-Z_]*@' "$tmp" | grep -v '^[0-9]*:[[:space:]]*#' | sed 's/^/    /' >&2 || true
         rm -f "$tmp"

@@ -32,6 +32,8 @@ static const struct config_key config_keys[] = {
     STR(db_password_file, ""),
     STR(memcached_socket, ""),
     STR(event_socket, ""),
+    STR(event_wake_socket, ""), /* datagram socket the pool pokes after writing events */
+    STR(cors_allow_origins, "*"), /* "*" or a space-separated list of origins */
     STR(jwt_key_file, ""),
     STR(public_base_url, "http://127.0.0.1:8080"),
     STR(log_level, "info"),
@@ -42,6 +44,8 @@ static const struct config_key config_keys[] = {
     LONG(refresh_token_ttl, "2592000", 300, 31536000),
     LONG(cache_ttl, "300", 1, 86400),
     LONG(shutdown_grace, "10", 1, 600),
+    LONG(event_retention_hours, "72", 1, 8760),
+    LONG(event_heartbeat_seconds, "15", 1, 300),
     BOOL(register_enabled, "true"),
 };
 

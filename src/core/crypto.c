@@ -5,6 +5,7 @@
 #include <time.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "arena.h"
@@ -68,6 +69,82 @@ char *crypto_random_token(struct arena *a, size_t nbytes)
         out[o++] = b64url[(acc << (6 - bits)) & 63];
     out[o] = '\0';
     return out;
+}
+
+char *crypto_base64(struct arena *a, const unsigned char *in, size_t n)
+{
+    if (n > (1u << 20))
+        return NULL;
+    char *out = arena_alloc(a, 4 * ((n + 2) / 3) + 1);
+    if (out == NULL)
+        return NULL;
+    EVP_EncodeBlock((unsigned char *)out, in, (int)n);
+    return out;
+}
+
+int crypto_hmac_sha1(const void *key, size_t key_len, const void *data, size_t n,
+                     unsigned char out[20])
+{
+    unsigned int len = 0;
+    if (key_len > 0x7fffffff ||
+        HMAC(EVP_sha1(), key, (int)key_len, data, n, out, &len) == NULL || len != 20)
+        return -1;
+    return 0;
+}
+
+static int derive_key(const unsigned char *master, size_t master_len, const char *purpose,
+                      unsigned char key[32])
+{
+    unsigned int len = 0;
+    if (HMAC(EVP_sha256(), master, (int)master_len, (const unsigned char *)purpose,
+             strlen(purpose), key, &len) == NULL || len != 32)
+        return -1;
+    return 0;
+}
+
+int crypto_seal(const unsigned char *master, size_t master_len, const char *purpose,
+                const void *plain, size_t n, unsigned char *out)
+{
+    unsigned char key[32];
+    EVP_CIPHER_CTX *ctx = NULL;
+    int len, rc = -1;
+    if (n > 4096 || derive_key(master, master_len, purpose, key) != 0 ||
+        crypto_random(out, 12) != 0)
+        goto out;
+    ctx = EVP_CIPHER_CTX_new();
+    if (ctx == NULL || EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, out) != 1 ||
+        EVP_EncryptUpdate(ctx, out + 12, &len, plain, (int)n) != 1 ||
+        EVP_EncryptFinal_ex(ctx, out + 12 + len, &len) != 1 ||
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, out + 12 + n) != 1)
+        goto out;
+    rc = 0;
+out:
+    EVP_CIPHER_CTX_free(ctx);
+    OPENSSL_cleanse(key, sizeof(key));
+    return rc;
+}
+
+int crypto_open(const unsigned char *master, size_t master_len, const char *purpose,
+                const unsigned char *sealed, size_t n, unsigned char *out)
+{
+    unsigned char key[32];
+    EVP_CIPHER_CTX *ctx = NULL;
+    int len, rc = -1;
+    if (n < CRYPTO_SEAL_OVERHEAD || n > 4096 + CRYPTO_SEAL_OVERHEAD ||
+        derive_key(master, master_len, purpose, key) != 0)
+        goto out;
+    size_t plain = n - CRYPTO_SEAL_OVERHEAD;
+    ctx = EVP_CIPHER_CTX_new();
+    if (ctx == NULL || EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, sealed) != 1 ||
+        EVP_DecryptUpdate(ctx, out, &len, sealed + 12, (int)plain) != 1 ||
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, (void *)(sealed + 12 + plain)) != 1 ||
+        EVP_DecryptFinal_ex(ctx, out + len, &len) != 1)
+        goto out;
+    rc = 0;
+out:
+    EVP_CIPHER_CTX_free(ctx);
+    OPENSSL_cleanse(key, sizeof(key));
+    return rc;
 }
 
 char *id_new(struct arena *a, const char *prefix)

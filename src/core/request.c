@@ -1,6 +1,7 @@
 #include "request.h"
 #include "request_io.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,7 @@ int request_begin(struct request *r, void *fcgx_request, struct arena *a,
     r->authorization = param(f, "HTTP_AUTHORIZATION");
     r->user_agent = param(f, "HTTP_USER_AGENT");
     r->query = (v = param(f, "QUERY_STRING")) ? v : "";
+    r->request_uri = (v = param(f, "REQUEST_URI")) ? v : "/";
 
     /* nginx's DOCUMENT_URI is $uri: already decoded and normalised. */
     const char *path = param(f, "DOCUMENT_URI");
@@ -179,33 +181,61 @@ const char *request_param(struct request *r, const char *name)
     return NULL;
 }
 
+/* Splits "a=1&b=2" into decoded pairs; '+' is a space. */
+static int pairs_parse(struct arena *a, const char *s, size_t len, struct query_pair **out,
+                       size_t *n)
+{
+    size_t cap = 1;
+    for (size_t i = 0; i < len; i++)
+        cap += s[i] == '&';
+    *n = 0;
+    *out = arena_calloc(a, cap, sizeof(**out));
+    if (*out == NULL)
+        return -1;
+    const char *end = s + len;
+    while (s < end) {
+        const char *amp = memchr(s, '&', (size_t)(end - s));
+        size_t plen = amp ? (size_t)(amp - s) : (size_t)(end - s);
+        const char *eq = memchr(s, '=', plen);
+        size_t klen = eq ? (size_t)(eq - s) : plen;
+        if (klen > 0) {
+            struct query_pair *qp = &(*out)[*n];
+            qp->key = url_decode(a, s, klen, 1);
+            qp->value = eq ? url_decode(a, eq + 1, plen - klen - 1, 1) : arena_strdup(a, "");
+            if (qp->key == NULL || qp->value == NULL)
+                return -1;
+            (*n)++;
+        }
+        s += plen;
+        if (s < end && *s == '&')
+            s++;
+    }
+    return 0;
+}
+
 static void query_parse(struct request *r)
 {
     r->query_parsed = true;
-    size_t cap = 1;
-    for (const char *p = r->query; *p; p++)
-        cap += *p == '&';
-    r->query_pairs = arena_calloc(r->arena, cap, sizeof(*r->query_pairs));
-    if (r->query_pairs == NULL)
-        return;
-    const char *s = r->query;
-    while (*s) {
-        const char *amp = strchr(s, '&');
-        size_t len = amp ? (size_t)(amp - s) : strlen(s);
-        const char *eq = memchr(s, '=', len);
-        size_t klen = eq ? (size_t)(eq - s) : len;
-        if (klen > 0) {
-            struct query_pair *qp = &r->query_pairs[r->nquery];
-            qp->key = url_decode(r->arena, s, klen, 1);
-            qp->value = eq ? url_decode(r->arena, eq + 1, len - klen - 1, 1)
-                           : arena_strdup(r->arena, "");
-            if (qp->key != NULL && qp->value != NULL)
-                r->nquery++;
-        }
-        s += len;
-        if (*s == '&')
-            s++;
+    if (pairs_parse(r->arena, r->query, strlen(r->query), &r->query_pairs, &r->nquery) != 0)
+        r->nquery = 0;
+}
+
+int request_form(struct request *r, struct query_pair **pairs, size_t *n)
+{
+    return pairs_parse(r->arena, r->body ? r->body : "", r->body_len, pairs, n);
+}
+
+const char *request_header(struct request *r, const char *name)
+{
+    char key[128] = "HTTP_";
+    size_t k = 5;
+    for (const char *p = name; *p != '\0'; p++) {
+        if (k + 1 >= sizeof(key))
+            return NULL;
+        key[k++] = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
     }
+    key[k] = '\0';
+    return r->transport ? param(r->transport, key) : NULL;
 }
 
 const char *request_query(struct request *r, const char *name)

@@ -47,6 +47,18 @@ static int department_fetch(struct request *r, const char *id, struct json_objec
     return *out ? DB_OK : DB_ERROR;
 }
 
+/* Writes department_changed inside the caller's transaction. */
+static int department_event(struct request *r, const char *id, const char *action,
+                            const char *name)
+{
+    struct json_object *p = arena_json(r->arena, json_object_new_object());
+    if (p == NULL || json_set_str(p, "department_id", id) != 0 ||
+        json_set_str(p, "action", action) != 0 || json_set_str(p, "name", name) != 0)
+        return DB_ERROR;
+    const char *text = json_text(p, NULL);
+    return text ? event_emit(r, "department_changed", NULL, text) : DB_ERROR;
+}
+
 static int reply_department(struct request *r, int status, const char *id)
 {
     struct json_object *dept;
@@ -204,27 +216,36 @@ int department_create(struct request *r)
     if (rc == DB_OK)
         rc = audit_record(r, r->auth.tenant_id, "department.create", "department", id,
                           json_text(body, NULL));
+    if (rc == DB_OK)
+        rc = department_event(r, id, "created", in.name);
     rc = db_finish(r->db, rc);
     if (rc == DB_DUPLICATE)
         return request_error(r, 409, "conflict", "Department with this name already exists");
     if (rc != DB_OK)
         return request_db_error(r, rc);
     list_invalidate(r);
+    event_wake(r);
     return reply_department(r, 201, id);
 }
 
-/* Locks the department row for the rest of the transaction. 1 when absent. */
-static int dept_lock(struct request *r, const char *id, bool active_only, bool *is_active)
+/*
+ * Locks the department row for the rest of the transaction. 1 when absent. *name is its
+ * name before the change (for the event).
+ */
+static int dept_lock(struct request *r, const char *id, bool active_only, bool *is_active,
+                     const char **name)
 {
     struct db_result *res;
     int rc = db_exec(r->db, r->arena,
-                     "SELECT is_active FROM departments WHERE id = ? AND tenant_id = ? FOR UPDATE",
+                     "SELECT is_active, name FROM departments"
+                     " WHERE id = ? AND tenant_id = ? FOR UPDATE",
                      DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)), &res);
     if (rc != DB_OK)
         return rc;
     if (res->nrows == 0)
         return 1;
     *is_active = db_get_int(res, 0, "is_active", 0) != 0;
+    *name = db_get(res, 0, "name");
     return (active_only && !*is_active) ? 1 : DB_OK;
 }
 
@@ -234,12 +255,13 @@ int department_update(struct request *r)
     struct json_object *body;
     struct dept_input in;
     bool active;
+    const char *name = NULL;
     if (request_body_object(r, &body) != 0 || dept_read_input(r, body, false, &in) != 0)
         return -1;
     int rc = db_begin(r->db);
     if (rc != DB_OK)
         return request_db_error(r, rc);
-    rc = dept_lock(r, id, false, &active);
+    rc = dept_lock(r, id, false, &active, &name);
     if (rc == DB_OK)
         rc = db_exec(r->db, r->arena,
                      "UPDATE departments SET name = IF(?, ?, name),"
@@ -255,6 +277,8 @@ int department_update(struct request *r)
     if (rc == DB_OK)
         rc = audit_record(r, r->auth.tenant_id, "department.update", "department", id,
                           json_text(body, NULL));
+    if (rc == DB_OK)
+        rc = department_event(r, id, "updated", in.has_name ? in.name : name);
     rc = db_finish(r->db, rc);
     if (rc == 1)
         return request_error(r, 404, "not_found", "Department not found");
@@ -263,6 +287,7 @@ int department_update(struct request *r)
     if (rc != DB_OK)
         return request_db_error(r, rc);
     list_invalidate(r);
+    event_wake(r);
     return reply_department(r, 200, id);
 }
 
@@ -271,10 +296,11 @@ int department_delete(struct request *r)
     const char *id = request_param(r, "id");
     struct db_result *res = NULL;
     bool active;
+    const char *name = NULL;
     int rc = db_begin(r->db);
     if (rc != DB_OK)
         return request_db_error(r, rc);
-    rc = dept_lock(r, id, true, &active);
+    rc = dept_lock(r, id, true, &active, &name);
     if (rc == DB_OK)
         rc = db_exec(r->db, r->arena,
                      "SELECT COUNT(*) AS busy FROM agents"
@@ -290,12 +316,15 @@ int department_delete(struct request *r)
                      DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)), NULL);
     if (rc == DB_OK)
         rc = audit_record(r, r->auth.tenant_id, "department.delete", "department", id, NULL);
+    if (rc == DB_OK)
+        rc = department_event(r, id, "deleted", name);
     rc = db_finish(r->db, rc);
     if (rc == 1)
         return request_error(r, 404, "not_found", "Department not found");
     if (rc != DB_OK)
         return request_db_error(r, rc);
     list_invalidate(r);
+    event_wake(r);
     struct json_object *dept;
     rc = department_fetch(r, id, &dept);
     if (rc != DB_OK)

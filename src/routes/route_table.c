@@ -38,6 +38,36 @@ const struct route route_table[] = {
     {"GET", "/api/departments/:id", department_get, ROLES_ANY},
     {"PUT", "/api/departments/:id", department_update, ROLES_STAFF},
     {"DELETE", "/api/departments/:id", department_delete, ROLES_STAFF},
+    {"GET", "/api/departments/:id/agents", department_agents, ROLES_ANY},
+
+    {"GET", "/api/agents", agent_list, ROLES_ANY},
+    {"POST", "/api/agents", agent_create, ROLES_STAFF},
+    {"GET", "/api/agents/:id", agent_get, ROLES_ANY},
+    {"PUT", "/api/agents/:id", agent_update, ROLES_STAFF},
+    {"DELETE", "/api/agents/:id", agent_delete, ROLES_STAFF},
+    {"PUT", "/api/agents/:id/status", agent_set_status, ROLES_ANY},
+
+    {"GET", "/api/dids", did_list, ROLES_STAFF},
+    {"POST", "/api/dids", did_create, ROLES_ADMIN},
+    {"GET", "/api/dids/:id", did_get, ROLES_STAFF},
+    {"PUT", "/api/dids/:id", did_update, ROLES_ADMIN},
+    {"DELETE", "/api/dids/:id", did_delete, ROLES_ADMIN},
+
+    {"GET", "/api/integrations/twilio", integration_twilio_get, ROLES_ADMIN},
+    {"PUT", "/api/integrations/twilio", integration_twilio_put, ROLES_ADMIN},
+
+    {"POST", "/webhooks/twilio/call-status", webhook_twilio_call_status, ROLES_PUBLIC},
+
+    {"POST", "/api/calls", call_create, ROLES_STAFF},
+    {"GET", "/api/calls/active", call_active, ROLES_ANY},
+    {"GET", "/api/calls/logs", call_logs, ROLES_ANY},
+    {"POST", "/api/calls/transfer", call_transfer, ROLES_STAFF},
+    {"PUT", "/api/calls/transfers/:id", transfer_update, ROLES_STAFF},
+    {"GET", "/api/calls/:id", call_get, ROLES_ANY},
+    {"PUT", "/api/calls/:id", call_update, ROLES_STAFF},
+    {"GET", "/api/calls/:id/transfers", call_transfers, ROLES_ANY},
+
+    {"POST", "/api/events/ticket", events_ticket, ROLES_ANY},
 };
 
 const size_t route_table_len = sizeof(route_table) / sizeof(route_table[0]);

@@ -43,7 +43,7 @@ static const struct {
     {"json", ut_json_cases},         {"validate", ut_validate_cases},
     {"request", ut_request_cases},   {"token", ut_token_cases},
     {"password", ut_password_cases}, {"crypto", ut_crypto_cases},
-    {"arena", ut_arena_cases},
+    {"arena", ut_arena_cases},       {"webhooks", ut_webhooks_cases},
 };
 
 static int ut_selected(const char *full, int argc, char **argv)

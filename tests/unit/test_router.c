@@ -310,7 +310,18 @@ static void real_departments(void)
     CHECK_EQ_INT(ut_real("DELETE", "/api/departments/dept_1/", &m), ROUTER_FOUND);
     CHECK(m.route != NULL && m.route->handler == department_delete);
 
-    CHECK_EQ_INT(ut_real("GET", "/api/departments/dept_1/agents", &m), ROUTER_NOT_FOUND);
+    CHECK_EQ_INT(ut_real("GET", "/api/departments/dept_1/agents", &m), ROUTER_FOUND);
+    CHECK(m.route != NULL && m.route->handler == department_agents);
+    CHECK_EQ_INT(ut_real("GET", "/api/departments/dept_1/agents/x", &m), ROUTER_NOT_FOUND);
+    /* Literal segments win: /api/calls/active is not /api/calls/:id. */
+    CHECK_EQ_INT(ut_real("GET", "/api/calls/active", &m), ROUTER_FOUND);
+    CHECK(m.route != NULL && m.route->handler == call_active);
+    CHECK_EQ_INT(ut_real("GET", "/api/calls/logs", &m), ROUTER_FOUND);
+    CHECK(m.route != NULL && m.route->handler == call_logs);
+    CHECK_EQ_INT(ut_real("GET", "/api/calls/call_1", &m), ROUTER_FOUND);
+    CHECK(m.route != NULL && m.route->handler == call_get);
+    CHECK_EQ_INT(ut_real("PUT", "/api/calls/transfers/transfer_1", &m), ROUTER_FOUND);
+    CHECK(m.route != NULL && m.route->handler == transfer_update);
     /* The router does not fold /api/v1: request.c does that first. */
     CHECK_EQ_INT(ut_real("GET", "/api/v1/departments", &m), ROUTER_NOT_FOUND);
 }

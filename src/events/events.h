@@ -1,0 +1,192 @@
+#ifndef SB_EVENTS_EVENTS_H
+#define SB_EVENTS_EVENTS_H
+/*
+ * Shared pieces of the event worker: the process context, tenants, events, the ring of
+ * recently delivered events and stream filters.
+ *
+ *   main.c   process setup, sockets, signals
+ *   api.c    HTTP routes: CORS, parameters, authentication, then hands over to hub.c
+ *   hub.c    subscribers (SSE streams, long-polls): fan-out, replay, heartbeats
+ *   feed.c   the single tailer of call_events: watermark and gap handling, wake socket,
+ *            retention, and replay reads (ring first, database otherwise)
+ *   store.c  tenants (interned), event formatting, the ring buffer
+ *
+ * Everything runs on one thread in one epoll loop; database calls are synchronous, short
+ * and indexed.
+ */
+#include <stddef.h>
+
+struct arena;
+struct config;
+struct db;
+struct db_result;
+struct http_conn;
+struct http_request;
+struct http_server;
+struct loop;
+struct sub;
+struct feed;
+struct store;
+struct hub;
+
+struct ev {
+    const struct config *cfg;
+    struct loop *loop;
+    struct http_server *srv;
+    struct db *db;
+    struct arena *arena; /* scratch for one handler or one database call; reset after */
+    struct store *store;
+    struct feed *feed;
+    struct hub *hub;
+};
+
+/* ---- tenants ------------------------------------------------------------------------- */
+
+/* Interned for the life of the process (a few hundred bytes per tenant that ever had an
+ * event or a subscriber), so events and subscribers can compare tenants by pointer. */
+struct tenant {
+    struct tenant *hnext;
+    unsigned hash;
+    struct sub *streams; /* doubly linked through sub->prev/next */
+    struct sub *polls;   /* waiting long-polls, same links */
+    size_t nstreams, npolls;
+    char id[]; /* NUL-terminated */
+};
+
+/* ---- events ---------------------------------------------------------------------------- */
+
+/*
+ * One delivered event, formatted once for every client:
+ *   frame = "id: <id>\ndata: <json>\n\n", json = frame[json_off .. json_off + json_len).
+ * type and call_id (NULL when none) point into the same allocation.
+ */
+struct event {
+    unsigned long long id;
+    struct tenant *tenant;
+    const char *type;
+    const char *call_id;
+    size_t size; /* bytes allocated, for the ring's budget */
+    size_t frame_len;
+    size_t json_off, json_len;
+    char frame[];
+};
+
+/* ---- filters ------------------------------------------------------------------------- */
+
+enum scope {
+    SCOPE_ALL,   /* /api/events: everything of the tenant */
+    SCOPE_CALLS, /* /api/calls/events, /api/calls/active/events: call events */
+    SCOPE_CALL,  /* /api/calls/:id/events: one call */
+};
+
+#define FILTER_MAX_TYPES 32
+
+struct filter {
+    enum scope scope;
+    const char *call_id;  /* SCOPE_CALL */
+    size_t ntypes;        /* 0: every type */
+    const char *types[FILTER_MAX_TYPES];
+};
+
+/* 1 when e passes f (the tenant is checked by the caller). */
+int filter_match(const struct filter *f, const struct event *e);
+
+/* ---- store.c ----------------------------------------------------------------------- */
+
+/* max_events / max_bytes bound the ring. NULL when out of memory. */
+struct store *store_create(size_t max_events, size_t max_bytes);
+void store_destroy(struct store *st);
+/* The tenant with that id, created on first use. NULL only when out of memory. */
+struct tenant *store_tenant(struct store *st, const char *id);
+size_t store_tenants(const struct store *st);
+
+/*
+ * Builds an event (malloc'd; event_free) from its columns; payload is JSON text or NULL,
+ * created_at RFC 3339. Payload keys are merged at the top level, except id, type,
+ * tenant_id, call_id and timestamp, which always come from the columns.
+ */
+struct event *event_build(struct store *st, unsigned long long id, const char *tenant_id,
+                          const char *call_id, const char *type, const char *payload,
+                          size_t payload_len, const char *created_at);
+/* The same from row `row` of a result with columns id, tenant_id, call_id, type,
+ * payload, created_at. */
+struct event *event_from_row(struct store *st, const struct db_result *res, size_t row);
+void event_free(struct event *e);
+
+/*
+ * The ring: events delivered by the tailer, in id order. It holds every delivered event
+ * with id in (floor, newest]; older ones were evicted and must be read from the database.
+ */
+void store_ring_reset(struct store *st, unsigned long long floor);
+/* Takes ownership; evicts the oldest events beyond the limits (raising the floor). */
+void store_ring_push(struct store *st, struct event *e);
+unsigned long long store_ring_floor(const struct store *st);
+size_t store_ring_len(const struct store *st);
+size_t store_ring_bytes(const struct store *st);
+/* Index of the first event with id > after (store_ring_len() when none). */
+size_t store_ring_seek(const struct store *st, unsigned long long after);
+const struct event *store_ring_at(const struct store *st, size_t index);
+
+/* ---- feed.c ----------------------------------------------------------------------- */
+
+struct feed *feed_create(struct ev *ev);
+/* Binds the wake socket and starts the timers; reading starts at once. -1 on failure. */
+int feed_start(struct feed *f);
+void feed_destroy(struct feed *f);
+/* 1 once the watermark is known (the database answered at least once). */
+int feed_ready(const struct feed *f);
+/* delivered_upto: every id <= this was delivered or declared a gap. */
+unsigned long long feed_watermark(const struct feed *f);
+/* 1 when a client that has seen `after` may have missed events for good (purged by
+ * retention, or an id this database never had): it must reload. */
+int feed_cursor_lost(const struct feed *f, unsigned long long after);
+/* 0 while the last database call worked. */
+int feed_db_down(const struct feed *f);
+
+/*
+ * Calls fn for each event of tenant t that passes filter, with after < id <= upto, in id
+ * order, until fn returns nonzero, max events were passed or about max_bytes of frames.
+ * From the ring when it covers (after, upto], else with one database read. *scanned is
+ * set to the id up to which the range was examined (upto when it was exhausted), so the
+ * caller can continue from there. DB_OK, or a negative db_rc (nothing was passed then).
+ */
+int feed_collect(struct feed *f, struct tenant *t, const struct filter *filter,
+                 unsigned long long after, unsigned long long upto, size_t max,
+                 size_t max_bytes, int (*fn)(const struct event *e, void *arg), void *arg,
+                 unsigned long long *scanned);
+
+/* ---- hub.c ------------------------------------------------------------------------ */
+
+struct hub *hub_create(struct ev *ev);
+void hub_destroy(struct hub *h);
+size_t hub_streams(const struct hub *h);
+size_t hub_polls(const struct hub *h);
+
+/* The feed delivered e (already in the ring, watermark advanced): fan it out. */
+void hub_deliver(struct hub *h, const struct event *e);
+/* The feed finished a batch: answer the long-polls that got events. */
+void hub_batch_done(struct hub *h);
+
+struct stream_params {
+    struct tenant *tenant;
+    struct filter filter;       /* strings are copied */
+    int have_cursor;            /* Last-Event-ID or ?after= was given */
+    unsigned long long after;
+    long long expires_in_ms;    /* token or ticket lifetime left */
+    const char *cors;           /* extra header lines for the answer */
+};
+
+/* Starts an SSE stream on c (answers it). */
+void hub_stream_start(struct hub *h, struct http_conn *c, const struct stream_params *p,
+                      int head_only);
+/* Answers a long-poll now or later; timeout_s 0 answers at once. */
+void hub_poll_start(struct hub *h, struct http_conn *c, const struct stream_params *p,
+                    long timeout_s, int head_only);
+
+/* ---- api.c ------------------------------------------------------------------------ */
+
+void api_route(struct http_conn *c, const struct http_request *req, void *data);
+/* Common CORS header lines for answers made outside a request (http.c rejects). */
+extern const char api_fallback_headers[];
+
+#endif

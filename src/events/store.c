@@ -1,0 +1,322 @@
+/*
+ * Tenants, events and the ring of recently delivered events (see events.h).
+ *
+ * The ring is a circular array of event pointers in id order (the tailer delivers in id
+ * order), bounded by a count and a byte budget. A replay finds its starting point by
+ * binary search, so a client a few events behind costs a few steps, not a scan.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#include "db.h"
+#include "events.h"
+#include "jsonutil.h"
+#include "log.h"
+
+struct store {
+    struct tenant **buckets;
+    size_t nbuckets, ntenants;
+
+    struct event **ring;
+    size_t cap, head, len; /* ring[(head + i) % cap], i < len, oldest first */
+    size_t bytes, max_bytes;
+    unsigned long long floor;
+};
+
+/* ---- filters ------------------------------------------------------------------------- */
+
+static int is_call_event(const struct event *e)
+{
+    return e->call_id != NULL || strncmp(e->type, "call_", 5) == 0 ||
+           strncmp(e->type, "transfer_", 9) == 0 || strcmp(e->type, "ai_response") == 0;
+}
+
+int filter_match(const struct filter *f, const struct event *e)
+{
+    switch (f->scope) {
+    case SCOPE_CALL:
+        if (e->call_id == NULL || f->call_id == NULL || strcmp(e->call_id, f->call_id) != 0)
+            return 0;
+        break;
+    case SCOPE_CALLS:
+        if (!is_call_event(e))
+            return 0;
+        break;
+    case SCOPE_ALL:
+        break;
+    }
+    if (f->ntypes == 0)
+        return 1;
+    for (size_t i = 0; i < f->ntypes; i++)
+        if (strcmp(f->types[i], e->type) == 0)
+            return 1;
+    return 0;
+}
+
+/* ---- tenants ------------------------------------------------------------------------- */
+
+static unsigned fnv1a(const char *s)
+{
+    unsigned h = 2166136261u;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 16777619u;
+    }
+    return h;
+}
+
+static int tenants_grow(struct store *st)
+{
+    size_t n = st->nbuckets ? st->nbuckets * 2 : 64;
+    struct tenant **b = calloc(n, sizeof(*b));
+    if (b == NULL)
+        return -1;
+    for (size_t i = 0; i < st->nbuckets; i++) {
+        struct tenant *t = st->buckets[i];
+        while (t != NULL) {
+            struct tenant *next = t->hnext;
+            t->hnext = b[t->hash & (n - 1)];
+            b[t->hash & (n - 1)] = t;
+            t = next;
+        }
+    }
+    free(st->buckets);
+    st->buckets = b;
+    st->nbuckets = n;
+    return 0;
+}
+
+struct tenant *store_tenant(struct store *st, const char *id)
+{
+    unsigned h = fnv1a(id);
+    for (struct tenant *t = st->buckets[h & (st->nbuckets - 1)]; t != NULL; t = t->hnext)
+        if (t->hash == h && strcmp(t->id, id) == 0)
+            return t;
+    if (st->ntenants >= st->nbuckets && tenants_grow(st) != 0)
+        return NULL;
+    size_t len = strlen(id);
+    struct tenant *t = calloc(1, sizeof(*t) + len + 1);
+    if (t == NULL)
+        return NULL;
+    memcpy(t->id, id, len + 1);
+    t->hash = h;
+    t->hnext = st->buckets[h & (st->nbuckets - 1)];
+    st->buckets[h & (st->nbuckets - 1)] = t;
+    st->ntenants++;
+    return t;
+}
+
+size_t store_tenants(const struct store *st)
+{
+    return st->ntenants;
+}
+
+/* ---- events -------------------------------------------------------------------------- */
+
+static int is_reserved(const char *key)
+{
+    return strcmp(key, "id") == 0 || strcmp(key, "type") == 0 || strcmp(key, "tenant_id") == 0 ||
+           strcmp(key, "call_id") == 0 || strcmp(key, "timestamp") == 0;
+}
+
+struct event *event_build(struct store *st, unsigned long long id, const char *tenant_id,
+                          const char *call_id, const char *type, const char *payload,
+                          size_t payload_len, const char *created_at)
+{
+    struct tenant *t = store_tenant(st, tenant_id);
+    if (t == NULL)
+        return NULL;
+    struct json_object *obj = json_object_new_object();
+    if (obj == NULL)
+        return NULL;
+    struct event *e = NULL;
+    if (json_set_int(obj, "id", (long long)id) != 0 || json_set_str(obj, "type", type) != 0 ||
+        json_set_str(obj, "tenant_id", tenant_id) != 0 ||
+        json_set_str(obj, "call_id", call_id) != 0 ||
+        json_set_str(obj, "timestamp", created_at) != 0)
+        goto out;
+    if (payload != NULL) {
+        struct json_object *pl = NULL;
+        if (json_parse_value(payload, payload_len, &pl) != 0) {
+            /* The column has a JSON_VALID check; keep the event, lose the payload. */
+            log_warn("events: event %llu: payload is not valid JSON; sent without it", id);
+        } else if (json_object_is_type(pl, json_type_object)) {
+            json_object_object_foreach(pl, key, val)
+            {
+                if (is_reserved(key))
+                    continue;
+                if (json_object_object_add(obj, key, json_object_get(val)) != 0) {
+                    json_object_put(val);
+                    json_object_put(pl);
+                    goto out;
+                }
+            }
+            json_object_put(pl);
+        } else if (pl != NULL) {
+            /* Not an object (the pool always writes objects): under "payload". */
+            if (json_set(obj, "payload", pl) != 0)
+                goto out;
+        }
+    }
+    size_t jlen;
+    const char *json = json_text(obj, &jlen);
+    if (json == NULL)
+        goto out;
+    char head[48];
+    int hn = snprintf(head, sizeof(head), "id: %llu\ndata: ", id);
+    if (hn < 0 || (size_t)hn >= sizeof(head))
+        goto out;
+    size_t tlen = strlen(type), clen = call_id ? strlen(call_id) : 0;
+    size_t frame_len = (size_t)hn + jlen + 2;
+    size_t size = sizeof(*e) + frame_len + 1 + tlen + 1 + (call_id ? clen + 1 : 0);
+    e = malloc(size);
+    if (e == NULL)
+        goto out;
+    e->id = id;
+    e->tenant = t;
+    e->size = size;
+    e->frame_len = frame_len;
+    e->json_off = (size_t)hn;
+    e->json_len = jlen;
+    char *p = e->frame;
+    memcpy(p, head, (size_t)hn);
+    memcpy(p + hn, json, jlen);
+    memcpy(p + hn + jlen, "\n\n", 3); /* with the NUL */
+    p += frame_len + 1;
+    memcpy(p, type, tlen + 1);
+    e->type = p;
+    p += tlen + 1;
+    if (call_id != NULL) {
+        memcpy(p, call_id, clen + 1);
+        e->call_id = p;
+    } else {
+        e->call_id = NULL;
+    }
+out:
+    json_object_put(obj);
+    return e;
+}
+
+struct event *event_from_row(struct store *st, const struct db_result *res, size_t row)
+{
+    const char *id = db_cell(res, row, 0), *tenant = db_cell(res, row, 1);
+    const char *call = db_cell(res, row, 2), *type = db_cell(res, row, 3);
+    const char *payload = db_cell(res, row, 4), *created = db_cell(res, row, 5);
+    if (id == NULL || tenant == NULL || type == NULL || created == NULL) {
+        errno = EINVAL;
+        return NULL;
+    }
+    size_t plen = payload ? res->cells[row * res->ncols + 4].len : 0;
+    return event_build(st, strtoull(id, NULL, 10), tenant, call, type, payload, plen, created);
+}
+
+void event_free(struct event *e)
+{
+    free(e);
+}
+
+/* ---- the ring ------------------------------------------------------------------------ */
+
+struct store *store_create(size_t max_events, size_t max_bytes)
+{
+    struct store *st = calloc(1, sizeof(*st));
+    if (st == NULL)
+        return NULL;
+    st->cap = max_events ? max_events : 1;
+    st->max_bytes = max_bytes;
+    st->ring = calloc(st->cap, sizeof(*st->ring));
+    if (st->ring == NULL || tenants_grow(st) != 0) {
+        store_destroy(st);
+        return NULL;
+    }
+    return st;
+}
+
+static struct event *ring_get(const struct store *st, size_t i)
+{
+    return st->ring[(st->head + i) % st->cap];
+}
+
+static void ring_evict(struct store *st)
+{
+    struct event *e = st->ring[st->head];
+    st->ring[st->head] = NULL;
+    st->head = (st->head + 1) % st->cap;
+    st->len--;
+    st->bytes -= e->size;
+    st->floor = e->id;
+    event_free(e);
+}
+
+void store_ring_reset(struct store *st, unsigned long long floor)
+{
+    while (st->len > 0)
+        ring_evict(st);
+    st->head = 0;
+    st->floor = floor;
+}
+
+void store_ring_push(struct store *st, struct event *e)
+{
+    while (st->len > 0 && (st->len == st->cap || st->bytes + e->size > st->max_bytes))
+        ring_evict(st);
+    st->ring[(st->head + st->len) % st->cap] = e;
+    st->len++;
+    st->bytes += e->size;
+}
+
+unsigned long long store_ring_floor(const struct store *st)
+{
+    return st->floor;
+}
+
+size_t store_ring_len(const struct store *st)
+{
+    return st->len;
+}
+
+size_t store_ring_bytes(const struct store *st)
+{
+    return st->bytes;
+}
+
+size_t store_ring_seek(const struct store *st, unsigned long long after)
+{
+    size_t lo = 0, hi = st->len;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ring_get(st, mid)->id <= after)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+const struct event *store_ring_at(const struct store *st, size_t index)
+{
+    return index < st->len ? ring_get(st, index) : NULL;
+}
+
+void store_destroy(struct store *st)
+{
+    if (st == NULL)
+        return;
+    if (st->ring != NULL)
+        while (st->len > 0)
+            ring_evict(st);
+    free(st->ring);
+    for (size_t i = 0; i < st->nbuckets; i++) {
+        struct tenant *t = st->buckets[i];
+        while (t != NULL) {
+            struct tenant *next = t->hnext;
+            free(t);
+            t = next;
+        }
+    }
+    free(st->buckets);
+    free(st);
+}

@@ -1,0 +1,134 @@
+/*
+ * Per-tenant telephony credentials. The Twilio auth token signs the status webhooks, so it
+ * is sealed at rest under the server key and only ever opened to check a signature: no
+ * response, audit entry or log line carries it, only whether one is set.
+ */
+#include <ctype.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "arena.h"
+#include "config.h"
+#include "crypto.h"
+#include "db.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "request.h"
+#include "routes.h"
+#include "validate.h"
+
+#define TWILIO_TOKEN_PURPOSE "twilio-auth-token"
+#define TWILIO_SID_LEN 34
+#define TWILIO_TOKEN_LEN 32
+
+static bool all_hex(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isxdigit((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+/* Answers {success, integration} for the tenant's Twilio row, or 404. */
+static int reply_twilio(struct request *r)
+{
+    struct db_result *res;
+    int rc = db_exec(r->db, r->arena,
+                     "SELECT account_sid, auth_token_sealed IS NOT NULL AS token_set, updated_at"
+                     " FROM tenant_integrations WHERE tenant_id = ? AND provider = 'twilio'",
+                     DB_PARAMS(DB_STR(r->auth.tenant_id)), &res);
+    if (rc != DB_OK)
+        return request_db_error(r, rc);
+    if (res->nrows == 0)
+        return request_error(r, 404, "not_found", "No Twilio integration");
+    struct json_object *resp = response_new(r);
+    struct json_object *integration = json_object_new_object();
+    if (resp == NULL || integration == NULL || json_set(resp, "integration", integration) != 0 ||
+        json_set_str(integration, "provider", "twilio") != 0 ||
+        json_set_str(integration, "account_sid", db_get(res, 0, "account_sid")) != 0 ||
+        json_set_bool(integration, "auth_token_set", db_get_int(res, 0, "token_set", 0) != 0) !=
+            0 ||
+        json_set_str(integration, "updated_at", db_get(res, 0, "updated_at")) != 0)
+        return request_error(r, 500, "internal_error", "Out of memory");
+    return request_reply(r, 200, resp);
+}
+
+int integration_twilio_get(struct request *r)
+{
+    return reply_twilio(r);
+}
+
+int integration_twilio_put(struct request *r)
+{
+    struct json_object *body;
+    const char *sid, *token;
+    if (request_body_object(r, &body) != 0)
+        return -1;
+    if (field_string(r, body, "account_sid", FIELD_REQUIRED, 1, 64, &sid) == 1 &&
+        (strlen(sid) != TWILIO_SID_LEN || strncmp(sid, "AC", 2) != 0 ||
+         !all_hex(sid + 2, TWILIO_SID_LEN - 2)))
+        request_field_error(r, "account_sid", "must be AC followed by 32 hexadecimal digits");
+    if (field_string(r, body, "auth_token", FIELD_REQUIRED, 1, 64, &token) == 1 &&
+        (strlen(token) != TWILIO_TOKEN_LEN || !all_hex(token, TWILIO_TOKEN_LEN)))
+        request_field_error(r, "auth_token", "must be 32 hexadecimal digits");
+    if (request_check_fields(r) != 0)
+        return -1;
+
+    /* A fresh nonce per seal, so the stored value changes even when the token does not. */
+    unsigned char sealed[TWILIO_TOKEN_LEN + CRYPTO_SEAL_OVERHEAD];
+    if (crypto_seal(r->cfg->jwt_key, r->cfg->jwt_key_len, TWILIO_TOKEN_PURPOSE, token,
+                    TWILIO_TOKEN_LEN, sealed) != 0)
+        return request_error(r, 500, "internal_error", "Could not seal the auth token");
+    struct json_object *details = arena_json(r->arena, json_object_new_object());
+    if (details == NULL || json_set_str(details, "provider", "twilio") != 0 ||
+        json_set_str(details, "account_sid", sid) != 0)
+        return request_error(r, 500, "internal_error", "Out of memory");
+
+    int rc = db_begin(r->db);
+    if (rc == DB_OK)
+        rc = db_exec(r->db, r->arena,
+                     "INSERT INTO tenant_integrations (tenant_id, provider, account_sid,"
+                     " auth_token_sealed) VALUES (?, 'twilio', ?, ?)"
+                     " ON DUPLICATE KEY UPDATE account_sid = VALUES(account_sid),"
+                     " auth_token_sealed = VALUES(auth_token_sealed)",
+                     DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(sid),
+                               DB_STRN((const char *)sealed, sizeof(sealed))),
+                     NULL);
+    if (rc == DB_OK)
+        rc = audit_record(r, r->auth.tenant_id, "integration.twilio", "integration", "twilio",
+                          json_text(details, NULL));
+    rc = db_finish(r->db, rc);
+    if (rc != DB_OK)
+        return request_db_error(r, rc);
+    return reply_twilio(r);
+}
+
+/*
+ * For the status webhook, which has no bearer token: the tenant is the owner of the DID
+ * that was called, so it comes from the caller, never from r->auth.
+ */
+int integration_twilio_token(struct request *r, const char *tenant_id, char *out, size_t size)
+{
+    struct db_result *res;
+    if (size > 0)
+        out[0] = '\0';
+    int rc = db_exec(r->db, r->arena,
+                     "SELECT auth_token_sealed FROM tenant_integrations"
+                     " WHERE tenant_id = ? AND provider = 'twilio'",
+                     DB_PARAMS(DB_STR(tenant_id)), &res);
+    if (rc != DB_OK)
+        return rc;
+    if (res->nrows == 0 || res->cells[0].v == NULL)
+        return 1;
+    const struct db_cell *sealed = &res->cells[0];
+    if (sealed->len < CRYPTO_SEAL_OVERHEAD || sealed->len - CRYPTO_SEAL_OVERHEAD >= size ||
+        crypto_open(r->cfg->jwt_key, r->cfg->jwt_key_len, TWILIO_TOKEN_PURPOSE,
+                    (const unsigned char *)sealed->v, sealed->len, (unsigned char *)out) != 0) {
+        explicit_bzero(out, size);
+        /* Most likely the server key changed since the token was sealed: set it again. */
+        log_error("twilio auth token of tenant %s does not open", tenant_id);
+        return DB_ERROR;
+    }
+    out[sealed->len - CRYPTO_SEAL_OVERHEAD] = '\0';
+    return DB_OK;
+}

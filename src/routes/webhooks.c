@@ -1,0 +1,190 @@
+/*
+ * Twilio's call-status callback. The caller is not a user: the request is trusted only
+ * when its X-Twilio-Signature verifies with the auth token of the tenant that owns the
+ * called number, computed over the public URL Twilio used (not nginx's internal one).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "config.h"
+#include "crypto.h"
+#include "db.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "request.h"
+#include "routes.h"
+
+static int pair_cmp(const void *a, const void *b)
+{
+    const struct query_pair *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c != 0 ? c : strcmp(x->value, y->value);
+}
+
+char *twilio_signature(struct arena *a, const char *token, const char *url,
+                       const struct query_pair *params, size_t n)
+{
+    struct query_pair *sorted = arena_calloc(a, n + 1, sizeof(*sorted));
+    if (sorted == NULL)
+        return NULL;
+    size_t len = strlen(url);
+    for (size_t i = 0; i < n; i++) {
+        sorted[i] = params[i];
+        len += strlen(params[i].key) + strlen(params[i].value);
+    }
+    qsort(sorted, n, sizeof(*sorted), pair_cmp);
+    char *data = arena_alloc(a, len + 1), *p = data;
+    if (data == NULL)
+        return NULL;
+    p = stpcpy(p, url);
+    for (size_t i = 0; i < n; i++) {
+        p = stpcpy(p, sorted[i].key);
+        p = stpcpy(p, sorted[i].value);
+    }
+    unsigned char mac[20];
+    if (crypto_hmac_sha1(token, strlen(token), data, len, mac) != 0)
+        return NULL;
+    return crypto_base64(a, mac, sizeof(mac));
+}
+
+static const char *form_get(const struct query_pair *pairs, size_t n, const char *key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(pairs[i].key, key) == 0)
+            return pairs[i].value;
+    return NULL;
+}
+
+static const char *map_status(const char *twilio)
+{
+    static const char *const map[][2] = {
+        {"queued", "ringing"},     {"initiated", "ringing"}, {"ringing", "ringing"},
+        {"in-progress", "active"}, {"answered", "active"},   {"completed", "completed"},
+        {"busy", "busy"},          {"failed", "failed"},     {"no-answer", "missed"},
+        {"canceled", "abandoned"},
+    };
+    for (size_t i = 0; twilio != NULL && i < sizeof(map) / sizeof(map[0]); i++)
+        if (strcmp(map[i][0], twilio) == 0)
+            return map[i][1];
+    return NULL;
+}
+
+static int forbidden(struct request *r, const char *message)
+{
+    log_warn("twilio webhook refused: %s", message);
+    return request_error(r, 403, "invalid_signature", message);
+}
+
+int webhook_twilio_call_status(struct request *r)
+{
+    const char *signature = request_header(r, "X-Twilio-Signature");
+    if (signature == NULL || signature[0] == '\0')
+        return forbidden(r, "The X-Twilio-Signature header is missing");
+    struct query_pair *form;
+    size_t n;
+    if (request_form(r, &form, &n) != 0)
+        return request_error(r, 500, "internal_error", "Out of memory");
+    const char *to = form_get(form, n, "To");
+    if (to == NULL || to[0] == '\0') {
+        request_field_error(r, "To", "is required");
+        return request_check_fields(r);
+    }
+
+    struct db_result *res;
+    int rc = db_exec(r->db, r->arena,
+                     "SELECT tenant_id FROM dids WHERE number = ? AND is_active = 1",
+                     DB_PARAMS(DB_STR(to)), &res);
+    if (rc != DB_OK)
+        return request_db_error(r, rc);
+    if (res->nrows == 0)
+        return request_error(r, 404, "not_found", "The called number is not ours");
+    const char *tenant_id = db_get(res, 0, "tenant_id");
+
+    char token[80];
+    rc = integration_twilio_token(r, tenant_id, token, sizeof(token));
+    if (rc < 0)
+        return request_db_error(r, rc);
+    if (rc == 1)
+        return forbidden(r, "Twilio is not configured for this number");
+    /* The URL Twilio signed is the public one; nginx's REQUEST_URI keeps path and query. */
+    const char *base = r->cfg->public_base_url;
+    size_t blen = strlen(base);
+    while (blen > 0 && base[blen - 1] == '/')
+        blen--;
+    char *url = arena_printf(r->arena, "%.*s%s", (int)blen, base, r->request_uri);
+    char *expected = url ? twilio_signature(r->arena, token, url, form, n) : NULL;
+    explicit_bzero(token, sizeof(token));
+    if (expected == NULL)
+        return request_error(r, 500, "internal_error", "Out of memory");
+    if (strlen(signature) != strlen(expected) ||
+        !crypto_equal(signature, expected, strlen(expected)))
+        return forbidden(r, "The X-Twilio-Signature does not match");
+
+    const char *sid = form_get(form, n, "CallSid");
+    const char *from = form_get(form, n, "From");
+    const char *status = map_status(form_get(form, n, "CallStatus"));
+    if (sid == NULL || sid[0] == '\0' || strlen(sid) > 100)
+        request_field_error(r, "CallSid", "is required");
+    if (from == NULL || strlen(from) > 64)
+        request_field_error(r, "From", "is required");
+    if (strlen(to) > 64)
+        request_field_error(r, "To", "is too long");
+    if (status == NULL)
+        request_field_error(r, "CallStatus", "is not a Twilio call status");
+    if (request_check_fields(r) != 0)
+        return -1;
+    const char *dur = form_get(form, n, "CallDuration");
+    if (dur == NULL)
+        dur = form_get(form, n, "Duration");
+    char *end = NULL;
+    long long duration = dur ? strtoll(dur, &end, 10) : -1;
+    if (dur != NULL && (end == dur || *end != '\0' || duration < 0 || duration > 86400 * 7))
+        duration = -1;
+    const char *direction = form_get(form, n, "Direction");
+    direction = direction && strncmp(direction, "outbound", 8) == 0 ? "outbound" : "inbound";
+
+    /* From here on the request acts for the number's tenant. */
+    r->auth.tenant_id = tenant_id;
+    const char *call_id = NULL;
+    rc = db_begin(r->db);
+    if (rc == DB_OK)
+        rc = db_exec(r->db, r->arena,
+                     "SELECT id, tenant_id FROM calls WHERE call_sid = ? FOR UPDATE",
+                     DB_PARAMS(DB_STR(sid)), &res);
+    if (rc == DB_OK && res->nrows > 0 && strcmp(db_get(res, 0, "tenant_id"), tenant_id) != 0) {
+        db_rollback(r->db);
+        return request_error(r, 409, "conflict", "This CallSid belongs to another number");
+    }
+    if (rc == DB_OK && res->nrows > 0) {
+        call_id = db_get(res, 0, "id");
+    } else if (rc == DB_OK) {
+        /* First sight of the call: it starts live, then takes the reported state. */
+        struct call_new c = {.call_sid = sid, .caller_number = from, .called_number = to,
+                             .direction = direction,
+                             .status = call_status_is_live(status) ? status : "ringing"};
+        rc = calls_insert(r, &c, &call_id);
+    }
+    if (rc == DB_OK)
+        rc = calls_set_status(r, call_id, status, duration);
+    if (rc == DB_OK)
+        rc = audit_record(r, tenant_id, "call.twilio_status", "call", call_id, NULL);
+    rc = db_finish(r->db, rc);
+    if (rc != DB_OK)
+        return request_db_error(r, rc);
+    event_wake(r);
+
+    struct db_result *cres;
+    rc = db_exec(r->db, r->arena,
+                 "SELECT id, id AS call_id, call_sid, caller_number, called_number, direction,"
+                 " status, total_duration, ai_minutes, transfer_minutes, start_time, end_time"
+                 " FROM calls WHERE id = ? AND tenant_id = ?",
+                 DB_PARAMS(DB_STR(call_id), DB_STR(tenant_id)), &cres);
+    if (rc != DB_OK)
+        return request_db_error(r, rc);
+    struct json_object *resp = response_new(r);
+    struct json_object *call = cres->nrows ? db_row_json(cres, 0, NULL) : NULL;
+    if (resp == NULL || call == NULL || json_set(resp, "call", call) != 0)
+        return request_error(r, 500, "internal_error", "Out of memory");
+    return request_reply(r, 200, resp);
+}
