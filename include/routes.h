@@ -119,6 +119,8 @@ int calls_insert(struct request *r, const struct call_new *c, const char **id_ou
 int calls_set_status(struct request *r, const char *call_id, const char *status,
                      long long duration);
 bool call_status_is_live(const char *status);
+/* After a commit that changed calls: cached call-log counts of the tenant are dropped. */
+void calls_changed(struct request *r);
 bool call_status_is_known(const char *status);
 
 int call_create(struct request *r);

@@ -48,8 +48,48 @@ with open(tmp + "/login.lua", "w") as f:
     f.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
             'wrk.body = %s\n' % json.dumps(json.dumps({"email": email, "password": pw})))
 print("TOKEN=%s DEPT=%s" % (tok, ids[7]))
+
+# Calls: a department with agents, 200 live calls for /api/calls/active and transfers.
+tdept = call("POST", "/api/departments", {"name": "Transfers", "phone_number": "+15559990000"},
+             tok)["department"]["id"]
+for i in range(5):
+    call("POST", "/api/agents", {"name": "Agent %d" % i, "phone_number": "+1555999%04d" % i,
+                                 "department_id": tdept, "status": "available", "priority": 1 + i % 3,
+                                 "max_concurrent_calls": 100}, tok)
+live = [call("POST", "/api/calls", {"caller_number": "+1444000%04d" % i,
+                                    "called_number": "+15559990000", "status": "active",
+                                    "current_flow": "bench"}, tok)["call"]["id"]
+        for i in range(200)]
+with open(tmp + "/transfer.lua", "w") as f:
+    f.write("local ids = {%s}\nlocal i = 0\n" % ",".join('"%s"' % c for c in live))
+    f.write('request = function()\n  i = i %% #ids + 1\n'
+            '  return wrk.format("POST", nil, {["Content-Type"] = "application/json",'
+            ' ["Authorization"] = "Bearer %s"}, \'{"call_id":"\' .. ids[i] .. \'",'
+            '"target_department":"%s"}\')\nend\n' % (tok, tdept))
+print("TENANT=%s" % s["user"]["tenant_id"])
 PY
 )"
+
+# A million finished calls, 2 s apart going back from now (about 23 days), in one statement.
+ncalls=${BENCH_CALLS:-1000000}
+sql() { mariadb --no-defaults -uroot --socket="$SB_VAR/run/mysqld.sock" -N -B switchboard -e "$1"; }
+echo "seeding $ncalls calls…"
+t0=$(date +%s)
+sql "SET SESSION unique_checks = 0; INSERT INTO calls (id, tenant_id, call_sid, caller_number,
+     called_number, direction, status, total_duration, ai_minutes, transfer_minutes,
+     start_time, end_time)
+     SELECT CONCAT('call_bench', LPAD(seq, 10, '0')), '$TENANT', NULL,
+            CONCAT('+1444', LPAD(seq MOD 10000000, 7, '0')), '+15559990000', 'inbound',
+            ELT(1 + seq MOD 5, 'completed', 'completed', 'missed', 'abandoned', 'completed'),
+            30 + seq MOD 600, ROUND((30 + seq MOD 600) / 60, 2), 0,
+            NOW(3) - INTERVAL (seq * 2) SECOND, NOW(3) - INTERVAL (seq * 2) SECOND + INTERVAL 30 SECOND
+     FROM seq_1_to_$ncalls; ANALYZE TABLE calls;" > /dev/null
+echo "seeded in $(( $(date +%s) - t0 )) s"
+deep_offset=$(( ncalls * 9 / 10 ))
+deep=$(sql "SELECT DATE_FORMAT(start_time, '%Y-%m-%d %H:%i:%s.%f'), id FROM calls
+            WHERE tenant_id = '$TENANT' ORDER BY start_time DESC, id DESC LIMIT 1 OFFSET $deep_offset")
+# The cursor is base64url("<start_time>|<id>") of the row before the page.
+cursor=$(printf '%s|%s' "$(echo "$deep" | cut -f1)" "$(echo "$deep" | cut -f2)" | base64 -w0 | tr '+/' '-_' | tr -d '=')
 
 results=$tmp/results
 : > "$results"
@@ -80,14 +120,20 @@ run "GET /api/noop (pool ceiling)" "$base/api/noop"
 run "GET /api/departments (cached, 20)" "${auth[@]}" "$base/api/departments"
 run "GET /api/departments/:id" "${auth[@]}" "$base/api/departments/$DEPT"
 run "POST /api/auth/login (argon2id)" -s "$tmp/login.lua" "$base/api/auth/login"
+run "GET /api/calls/active (200 live)" "${auth[@]}" "$base/api/calls/active"
+run "GET /api/calls/logs (first page)" "${auth[@]}" "$base/api/calls/logs?date_range=90days"
+run "GET /api/calls/logs (cursor at 90%)" "${auth[@]}" "$base/api/calls/logs?date_range=90days&after=$cursor"
+run "GET /api/calls/logs (offset at 90%)" "${auth[@]}" "$base/api/calls/logs?date_range=90days&page=$(( deep_offset / 25 ))"
+run "POST /api/calls/transfer" -s "$tmp/transfer.lua" "$base/api/calls/transfer"
 
 echo
 echo "wrk -t$threads -c$conns -d$duration through nginx; $(nproc) cores; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-python3 - "$results" <<'PY'
+python3 - "$results" "$ncalls" <<'PY'
 import sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 ceiling = float(rows[0][1]) or 1.0
 print("%-36s %10s %9s %9s %8s %s" % ("route", "req/s", "p50 ms", "p99 ms", "ceiling", "non-2xx"))
+print("(%s calls in the tenant)" % sys.argv[2] if len(sys.argv) > 2 else "")
 for name, rps, p50, p99, non2xx, errs in rows:
     print("%-36s %10.0f %9.2f %9.2f %7.0f%% %s %s" % (name, float(rps), float(p50), float(p99),
           100 * float(rps) / ceiling, non2xx, errs))

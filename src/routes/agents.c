@@ -233,7 +233,8 @@ static int user_check(struct request *r, const char *user_id)
 static int agent_lock(struct request *r, const char *id, struct db_result **row)
 {
     int rc = db_exec(r->db, r->arena,
-                     "SELECT " AGENT_COLUMNS " FROM agents WHERE id = ? AND tenant_id = ? FOR UPDATE",
+                     "SELECT " AGENT_COLUMNS " FROM agents"
+                     " WHERE id = ? AND tenant_id = ? FOR UPDATE",
                      DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)), row);
     if (rc != DB_OK)
         return rc;
@@ -305,9 +306,9 @@ int agent_create(struct request *r)
         rc = user_check(r, in.user);
     if (rc == DB_OK)
         rc = db_exec(r->db, r->arena,
-                     "INSERT INTO agents (id, tenant_id, department_id, user_id, name, phone_number,"
-                     " email, status, priority, max_concurrent_calls) VALUES (?, ?, ?, ?, ?, ?, ?,"
-                     " ?, ?, ?)",
+                     "INSERT INTO agents (id, tenant_id, department_id, user_id, name,"
+                     " phone_number, email, status, priority, max_concurrent_calls)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                      DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id), DB_STR(in.dept),
                                DB_STR(in.user), DB_STR(in.name), DB_STR(in.phone),
                                DB_STR(in.email), DB_STR(status),

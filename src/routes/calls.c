@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "arena.h"
+#include "cache.h"
+#include "config.h"
 #include "crypto.h"
 #include "db.h"
 #include "jsonutil.h"
@@ -267,6 +269,7 @@ int call_create(struct request *r)
     if (rc != DB_OK)
         return request_db_error(r, rc);
     event_wake(r);
+    calls_changed(r);
     return reply_call(r, 201, id);
 }
 
@@ -367,6 +370,7 @@ int call_update(struct request *r)
     if (rc != DB_OK)
         return request_db_error(r, rc);
     event_wake(r);
+    calls_changed(r);
     return reply_call(r, 200, id);
 }
 
@@ -379,9 +383,8 @@ int call_active(struct request *r)
         " GREATEST(0, TIMESTAMPDIFF(SECOND, c.start_time, NOW(3))) AS duration, c.status,"
         " c.current_flow, a.name AS assigned_agent, d.name AS current_department,"
         " c.department_id, c.agent_id, c.start_time,"
-        " (c.status <> 'transferring' AND NOT EXISTS (SELECT 1 FROM call_transfers t"
-        "  WHERE t.tenant_id = c.tenant_id AND t.call_id = c.id"
-        "  AND t.status IN ('waiting','initiated','connecting'))) AS _can_transfer"
+        /* A pending transfer (waiting, initiated, connecting) keeps a call "transferring". */
+        " c.status <> 'transferring' AS _can_transfer"
         " FROM calls c"
         " LEFT JOIN agents a ON a.tenant_id = c.tenant_id AND a.id = c.agent_id"
         " LEFT JOIN departments d ON d.tenant_id = c.tenant_id AND d.id = c.department_id"
@@ -553,6 +556,7 @@ int call_transfer(struct request *r)
     if (rc != DB_OK)
         return request_db_error(r, rc);
     event_wake(r);
+    calls_changed(r);
     struct json_object *resp = response_new(r);
     struct json_object *t = json_object_new_object();
     if (resp == NULL || t == NULL || json_set(resp, "transfer", t) != 0)
@@ -663,6 +667,7 @@ int transfer_update(struct request *r)
     if (rc != DB_OK)
         return request_db_error(r, rc);
     event_wake(r);
+    calls_changed(r);
     struct db_result *tres;
     rc = db_exec(r->db, r->arena, "SELECT " TRANSFER_COLUMNS " WHERE t.id = ? AND t.tenant_id = ?",
                  DB_PARAMS(DB_STR(id), DB_STR(tid)), &tres);
@@ -792,6 +797,60 @@ static char *cursor_encode(struct request *r, const char *time, const char *id)
     return out;
 }
 
+/*
+ * Call writes move the tenant's "calls" cache generation, which drops every cached count.
+ * Called after a commit.
+ */
+void calls_changed(struct request *r)
+{
+    const char *ns = arena_printf(r->arena, "calls:%s", r->auth.tenant_id);
+    if (ns != NULL)
+        cache_bump(r->cache, ns);
+}
+
+/*
+ * The total of a call-log query. Counting is linear in the rows of the date range (about
+ * a second per million), so a count is cached per tenant and filter set until the next
+ * call write. Without optional filters the plain statement stays inside the index.
+ */
+static int logs_count(struct request *r, const struct db_param *params, bool plain,
+                      long long *total)
+{
+    char digest[65], *key = NULL;
+    uint64_t gen;
+    const char *ns = arena_printf(r->arena, "calls:%s", r->auth.tenant_id);
+    const char *filters =
+        arena_printf(r->arena, "%lld|%s|%lld|%s", params[1].i, params[2].s ? params[2].s : "\x01",
+                     params[4].type == DB_T_NULL ? -1 : params[4].i,
+                     params[6].s ? params[6].s : "\x01");
+    if (ns != NULL && filters != NULL && cache_generation(r->cache, ns, &gen) == 0) {
+        crypto_sha256_hex(filters, strlen(filters), digest);
+        key = arena_printf(r->arena, "%s:%llu:count:%s", ns, (unsigned long long)gen, digest);
+        char *val;
+        size_t len;
+        if (key != NULL && cache_get(r->cache, r->arena, key, &val, &len) == 0) {
+            *total = strtoll(val, NULL, 10);
+            return DB_OK;
+        }
+    }
+    struct db_result *res;
+    int rc = plain ? db_exec(r->db, r->arena,
+                             "SELECT COUNT(*) AS total FROM calls c WHERE c.tenant_id = ?"
+                             " AND c.start_time >= NOW(3) - INTERVAL ? DAY",
+                             params, 2, &res)
+                   : db_exec(r->db, r->arena, "SELECT COUNT(*) AS total FROM calls c" LOG_FILTERS,
+                             params, LOG_NFILTERS, &res);
+    if (rc != DB_OK)
+        return rc;
+    *total = db_get_int(res, 0, "total", 0);
+    if (key != NULL) {
+        char buf[32];
+        int n = snprintf(buf, sizeof(buf), "%lld", *total);
+        cache_set(r->cache, key, buf, (size_t)n, (unsigned)r->cfg->cache_ttl);
+    }
+    return DB_OK;
+}
+
 int call_logs(struct request *r)
 {
     static const char *const ranges[] = {"1day", "7days", "30days", "90days", NULL};
@@ -835,13 +894,15 @@ int call_logs(struct request *r)
         /* keyset or offset paging, then LIMIT */
         DB_STR(ctime), DB_STR(ctime), DB_STR(cid), DB_INT(p.limit + 1), DB_INT(p.offset),
     };
-    struct db_result *res, *cres = NULL;
+    struct db_result *res;
+    long long total = -1;
     int rc;
     if (ctime != NULL) {
         params[9 + 3] = DB_INT(p.limit + 1);
         rc = db_exec(r->db, r->arena,
                      LOG_SELECT LOG_FILTERS
-                     " AND (c.start_time < ? OR (c.start_time = ? AND c.id < ?))"
+                     /* The first term bounds an index range; the second breaks ties. */
+                     " AND c.start_time <= ? AND (c.start_time < ? OR c.id < ?)"
                      " ORDER BY c.start_time DESC, c.id DESC LIMIT ?",
                      params, LOG_NFILTERS + 4, &res);
     } else {
@@ -851,8 +912,8 @@ int call_logs(struct request *r)
                      LOG_SELECT LOG_FILTERS " ORDER BY c.start_time DESC, c.id DESC LIMIT ? OFFSET ?",
                      params, LOG_NFILTERS + 2, &res);
         if (rc == DB_OK)
-            rc = db_exec(r->db, r->arena, "SELECT COUNT(*) AS total FROM calls c" LOG_FILTERS,
-                         params, LOG_NFILTERS, &cres);
+            rc = logs_count(r, params, status == NULL && want_transfer != 1 && pattern == NULL,
+                            &total);
     }
     if (rc != DB_OK)
         return request_db_error(r, rc);
@@ -870,8 +931,8 @@ int call_logs(struct request *r)
         next = cursor_encode(r, db_get(res, shown - 1, "_cursor_time"),
                              db_get(res, shown - 1, "id"));
     json_set_str(resp, "next_cursor", next);
-    if (cres != NULL) {
-        page_attach(resp, &p, db_get_int(cres, 0, "total", 0));
+    if (total >= 0) {
+        page_attach(resp, &p, total);
     } else {
         /* Counting every row before a deep cursor would cost what the cursor saves. */
         struct json_object *pg = json_object_new_object();

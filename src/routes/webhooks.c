@@ -173,6 +173,7 @@ int webhook_twilio_call_status(struct request *r)
     if (rc != DB_OK)
         return request_db_error(r, rc);
     event_wake(r);
+    calls_changed(r);
 
     struct db_result *cres;
     rc = db_exec(r->db, r->arena,
