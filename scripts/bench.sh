@@ -123,7 +123,7 @@ run "POST /api/auth/login (argon2id)" -s "$tmp/login.lua" "$base/api/auth/login"
 run "GET /api/calls/active (200 live)" "${auth[@]}" "$base/api/calls/active"
 run "GET /api/calls/logs (first page)" "${auth[@]}" "$base/api/calls/logs?date_range=90days"
 run "GET /api/calls/logs (cursor at 90%)" "${auth[@]}" "$base/api/calls/logs?date_range=90days&after=$cursor"
-run "GET /api/calls/logs (offset at 90%)" "${auth[@]}" "$base/api/calls/logs?date_range=90days&page=$(( deep_offset / 25 ))"
+run "GET /api/calls/logs (page 400, offset)" "${auth[@]}" "$base/api/calls/logs?date_range=90days&page=400"
 run "POST /api/calls/transfer" -s "$tmp/transfer.lua" "$base/api/calls/transfer"
 
 echo
