@@ -722,7 +722,11 @@ int call_transfers(struct request *r)
     "  LEFT JOIN agents a ON a.tenant_id = t.tenant_id AND a.id = t.agent_id"               \
     "  WHERE t.tenant_id = c.tenant_id AND t.call_id = c.id), JSON_ARRAY()) AS transfers,"  \
     " DATE_FORMAT(c.start_time, '%Y-%m-%d %H:%i:%s.%f') AS _cursor_time"                   \
-    " FROM calls c FORCE INDEX (idx_calls_tenant_start)"
+    /* Deferred join: the page's ids first, so skipped rows cost an index step only. */     \
+    " FROM (SELECT c.id FROM calls c FORCE INDEX (idx_calls_tenant_start)"
+
+#define LOG_PAGE_END                                                                         \
+    ") pg JOIN calls c ON c.id = pg.id ORDER BY c.start_time DESC, c.id DESC"
 
 #define LOG_FILTERS                                                                          \
     " WHERE c.tenant_id = ? AND c.start_time >= NOW(3) - INTERVAL ? DAY"                    \
@@ -909,13 +913,14 @@ int call_logs(struct request *r)
                      LOG_SELECT LOG_FILTERS
                      /* The first term bounds an index range; the second breaks ties. */
                      " AND c.start_time <= ? AND (c.start_time < ? OR c.id < ?)"
-                     " ORDER BY c.start_time DESC, c.id DESC LIMIT ?",
+                     " ORDER BY c.start_time DESC, c.id DESC LIMIT ?" LOG_PAGE_END,
                      params, LOG_NFILTERS + 4, &res);
     } else {
         params[9] = DB_INT(p.limit + 1);
         params[10] = DB_INT(p.offset);
         rc = db_exec(r->db, r->arena,
-                     LOG_SELECT LOG_FILTERS " ORDER BY c.start_time DESC, c.id DESC LIMIT ? OFFSET ?",
+                     LOG_SELECT LOG_FILTERS
+                     " ORDER BY c.start_time DESC, c.id DESC LIMIT ? OFFSET ?" LOG_PAGE_END,
                      params, LOG_NFILTERS + 2, &res);
         if (rc == DB_OK)
             rc = logs_count(r, params, status == NULL && want_transfer != 1 && pattern == NULL,
