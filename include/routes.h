@@ -11,8 +11,15 @@ struct arena;
 extern const struct route route_table[];
 extern const size_t route_table_len;
 
-/* Verifies the bearer token and the session/user/tenant behind it; answers 401/503 itself. */
+/*
+ * Verifies the bearer token and the session/user/tenant behind it; answers 401/503 itself.
+ * A successful check is cached in memcached under the tenant's auth generation;
+ * auth_changed() moves that generation and must follow (after commit) every write that
+ * can end a session or change who may do what: revocations, password changes, user
+ * activation, role or deletion, tenant status. A missed bump is bounded by a short TTL.
+ */
 int auth_authenticate(struct request *r);
+void auth_changed(struct request *r, const char *tenant_id);
 /* Records a write in audit_logs (call inside the write's transaction). */
 int audit_record(struct request *r, const char *tenant_id, const char *action,
                  const char *entity_type, const char *entity_id, const char *details_json);

@@ -16,12 +16,16 @@
 #include <string.h>
 
 #include "arena.h"
+#include "cache.h"
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
 #include "password.h"
 #include "router.h"
 #include "validate.h"
+
+/* Set from the config in main(); reset-password needs it to reach memcached. */
+static const char *cfg_memcached_socket;
 
 struct opts {
     const char *dir, *name, *domain, *tenant, *email, *role, *first, *last;
@@ -296,6 +300,13 @@ static int cmd_reset_password(struct db *db, struct arena *a, const struct opts 
         db_rollback(db);
     if (rc != DB_OK)
         return fail("cannot reset the password", db);
+    /* The pool caches verified sessions per tenant generation: move it (see auth.c). */
+    struct cache *cache = cache_create(cfg_memcached_socket);
+    char ns[128];
+    snprintf(ns, sizeof(ns), "auth:%s", o->tenant);
+    if (cache == NULL || cache_bump(cache, ns) != 0)
+        fprintf(stderr, "switchboard-admin: memcached did not answer; cached sessions end within 15 s\n");
+    cache_destroy(cache);
     printf("password reset for %s; its sessions are revoked\n", id);
     return 0;
 }
@@ -357,6 +368,7 @@ int main(int argc, char **argv)
     if (config_load(&cfg, conf, err, sizeof(err)) != 0 ||
         config_load_secrets(&cfg, err, sizeof(err)) != 0)
         return fail(err, NULL);
+    cfg_memcached_socket = cfg.memcached_socket;
     struct db_options dbo = {cfg.db_socket, cfg.db_name, cfg.db_user, cfg.db_password};
     struct db *db = db_create(&dbo);
     struct arena *a = arena_create(16 * 1024);

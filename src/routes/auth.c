@@ -2,12 +2,14 @@
  * Auth: login, registration, refresh-token rotation, logout, profile, password change,
  * and the per-request check of the bearer token against the session behind it.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
 #include "arena.h"
+#include "cache.h"
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
@@ -24,6 +26,8 @@
  * a tenant verifies against each (argon2id each time), up to this many.
  */
 #define LOGIN_MAX_CANDIDATES 10
+/* Seconds a verified session may be served from the cache without asking the database. */
+#define AUTH_CACHE_TTL 15
 
 static int unauthorized(struct request *r, const char *message)
 {
@@ -47,31 +51,46 @@ int auth_authenticate(struct request *r)
     if (trc != TOKEN_OK)
         return unauthorized(r, "Invalid token");
 
-    struct db_result *res;
-    int rc = db_exec(r->db, r->arena,
-                     "SELECT u.is_active, ur.role, t.status AS tenant_status,"
-                     " (s.revoked_at IS NULL AND s.expires_at > NOW()) AS session_live"
-                     " FROM users u"
-                     " JOIN user_roles ur ON ur.tenant_id = u.tenant_id AND ur.user_id = u.id"
-                     " JOIN tenants t ON t.id = u.tenant_id"
-                     " JOIN auth_sessions s ON s.id = ? AND s.tenant_id = u.tenant_id"
-                     "  AND s.user_id = u.id"
-                     " WHERE u.id = ? AND u.tenant_id = ?",
-                     DB_PARAMS(DB_STR(c.sid), DB_STR(c.sub), DB_STR(c.tenant_id)), &res);
-    if (rc != DB_OK)
-        return request_db_error(r, rc);
-    if (res->nrows == 0)
-        return unauthorized(r, "Invalid token");
-    if (db_get_int(res, 0, "session_live", 0) == 0)
-        return unauthorized(r, "Session ended; sign in again");
-    if (db_get_int(res, 0, "is_active", 0) == 0)
-        return unauthorized(r, "This account is disabled");
-    const char *tstatus = db_get(res, 0, "tenant_status");
-    if (tstatus == NULL || strcmp(tstatus, "active") != 0)
-        return unauthorized(r, "This tenant is suspended");
+    /* The cached verdict, valid while the tenant's auth generation has not moved. */
+    char *key = NULL, *role = NULL;
+    uint64_t gen;
+    const char *ns = arena_printf(r->arena, "auth:%s", c.tenant_id);
+    if (ns != NULL && cache_generation(r->cache, ns, &gen) == 0) {
+        key = arena_printf(r->arena, "%s:%llu:%s:%s", ns, (unsigned long long)gen, c.sid, c.sub);
+        size_t len;
+        if (key != NULL && cache_get(r->cache, r->arena, key, &role, &len) == 0 &&
+            role_bit(role) == 0)
+            role = NULL;
+    }
+    if (role == NULL) {
+        struct db_result *res;
+        int rc = db_exec(r->db, r->arena,
+                         "SELECT u.is_active, ur.role, t.status AS tenant_status,"
+                         " (s.revoked_at IS NULL AND s.expires_at > NOW()) AS session_live"
+                         " FROM users u"
+                         " JOIN user_roles ur ON ur.tenant_id = u.tenant_id AND ur.user_id = u.id"
+                         " JOIN tenants t ON t.id = u.tenant_id"
+                         " JOIN auth_sessions s ON s.id = ? AND s.tenant_id = u.tenant_id"
+                         "  AND s.user_id = u.id"
+                         " WHERE u.id = ? AND u.tenant_id = ?",
+                         DB_PARAMS(DB_STR(c.sid), DB_STR(c.sub), DB_STR(c.tenant_id)), &res);
+        if (rc != DB_OK)
+            return request_db_error(r, rc);
+        if (res->nrows == 0)
+            return unauthorized(r, "Invalid token");
+        if (db_get_int(res, 0, "session_live", 0) == 0)
+            return unauthorized(r, "Session ended; sign in again");
+        if (db_get_int(res, 0, "is_active", 0) == 0)
+            return unauthorized(r, "This account is disabled");
+        const char *tstatus = db_get(res, 0, "tenant_status");
+        if (tstatus == NULL || strcmp(tstatus, "active") != 0)
+            return unauthorized(r, "This tenant is suspended");
+        role = (char *)db_get(res, 0, "role");
+        if (key != NULL && role != NULL)
+            cache_set(r->cache, key, role, strlen(role), AUTH_CACHE_TTL);
+    }
 
-    /* The role comes from the database, so a role change applies at once. */
-    const char *role = db_get(res, 0, "role");
+    /* The role comes from the database (or its cached copy), so a change applies at once. */
     r->auth.authenticated = true;
     r->auth.user_id = arena_strdup(r->arena, c.sub);
     r->auth.tenant_id = arena_strdup(r->arena, c.tenant_id);
@@ -81,6 +100,13 @@ int auth_authenticate(struct request *r)
     if (!r->auth.user_id || !r->auth.tenant_id || !r->auth.session_id)
         return request_error(r, 500, "internal_error", "Out of memory");
     return 0;
+}
+
+void auth_changed(struct request *r, const char *tenant_id)
+{
+    const char *ns = arena_printf(r->arena, "auth:%s", tenant_id);
+    if (ns != NULL)
+        cache_bump(r->cache, ns);
 }
 
 /*
@@ -345,6 +371,7 @@ int auth_refresh(struct request *r)
         rc = db_finish(r->db, rc);
         if (rc != DB_OK)
             return request_db_error(r, rc);
+        auth_changed(r, tid);
         log_warn("refresh token reuse: session %s revoked", sid);
         return unauthorized(r, "Refresh token already used; the session has been revoked");
     }
@@ -391,6 +418,7 @@ int auth_logout(struct request *r)
     rc = db_finish(r->db, rc);
     if (rc != DB_OK)
         return request_db_error(r, rc);
+    auth_changed(r, r->auth.tenant_id);
     struct json_object *resp = response_new(r);
     if (resp == NULL || json_set_str(resp, "message", "Signed out") != 0)
         return request_error(r, 500, "internal_error", "Out of memory");
@@ -481,6 +509,7 @@ int auth_change_password(struct request *r)
     rc = db_finish(r->db, rc);
     if (rc != DB_OK)
         return request_db_error(r, rc);
+    auth_changed(r, r->auth.tenant_id);
     struct json_object *resp = response_new(r);
     if (resp == NULL || json_set_str(resp, "message", "Password changed") != 0)
         return request_error(r, 500, "internal_error", "Out of memory");

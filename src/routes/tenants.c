@@ -224,6 +224,8 @@ int tenant_update(struct request *r)
     if (rc == DB_OK)
         rc = audit_record(r, id, "tenant.update", "tenant", id, json_text(body, NULL));
     rc = db_finish(r->db, rc);
+    if (rc == DB_OK)
+        auth_changed(r, id);
     if (rc == 1)
         return request_error(r, 404, "not_found", "Tenant not found");
     if (rc == DB_DUPLICATE)
@@ -262,6 +264,8 @@ int tenant_set_status(struct request *r)
     if (rc == DB_OK)
         rc = audit_record(r, id, "tenant.status_change", "tenant", id, json_text(details, NULL));
     rc = db_finish(r->db, rc);
+    if (rc == DB_OK)
+        auth_changed(r, id);
     if (rc == 1)
         return request_error(r, 404, "not_found", "Tenant not found");
     if (rc != DB_OK)
@@ -294,6 +298,8 @@ int tenant_delete(struct request *r)
     if (rc == DB_OK)
         rc = audit_record(r, id, "tenant.delete", "tenant", id, NULL);
     rc = db_finish(r->db, rc);
+    if (rc == DB_OK)
+        auth_changed(r, id);
     if (rc == 1)
         return request_error(r, 404, "not_found", "Tenant not found");
     if (rc != DB_OK)

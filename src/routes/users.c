@@ -311,6 +311,8 @@ int user_update(struct request *r)
         rc = audit_record(r, r->auth.tenant_id, "user.update", "user", id,
                           json_text(details, NULL));
     rc = db_finish(r->db, rc);
+    if (rc == DB_OK)
+        auth_changed(r, r->auth.tenant_id);
     if (rc != DB_OK)
         return user_write_error(r, rc);
     return user_reply(r, 200, r->auth.tenant_id, id);
@@ -343,6 +345,8 @@ int user_delete(struct request *r)
         rc = audit_record(r, r->auth.tenant_id, "user.delete", "user", id,
                           json_text(details, NULL));
     rc = db_finish(r->db, rc);
+    if (rc == DB_OK)
+        auth_changed(r, r->auth.tenant_id);
     if (rc == DB_FOREIGN_KEY)
         return request_error(r, 409, "conflict",
                              "This user is referenced by call or ticket history;"
@@ -385,6 +389,8 @@ int user_set_role(struct request *r)
         rc = audit_record(r, r->auth.tenant_id, "user.role_change", "user", id,
                           json_text(details, NULL));
     rc = db_finish(r->db, rc);
+    if (rc == DB_OK)
+        auth_changed(r, r->auth.tenant_id);
     if (rc != DB_OK)
         return user_write_error(r, rc);
     return user_reply(r, 200, r->auth.tenant_id, id);
@@ -409,6 +415,8 @@ static int user_set_active(struct request *r, bool active)
         rc = audit_record(r, r->auth.tenant_id, active ? "user.activate" : "user.deactivate",
                           "user", id, NULL);
     rc = db_finish(r->db, rc);
+    if (rc == DB_OK)
+        auth_changed(r, r->auth.tenant_id);
     if (rc != DB_OK)
         return user_write_error(r, rc);
     return user_reply(r, 200, r->auth.tenant_id, id);
