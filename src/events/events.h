@@ -137,8 +137,8 @@ void feed_destroy(struct feed *f);
 int feed_ready(const struct feed *f);
 /* delivered_upto: every id <= this was delivered or declared a gap. */
 unsigned long long feed_watermark(const struct feed *f);
-/* 1 when a client that has seen `after` may have missed events for good (purged by
- * retention, or an id this database never had): it must reload. */
+/* 1 when a client that has seen `after` has missed events for good (retention purged
+ * events after it, or it names an id this database never had): it must reload. */
 int feed_cursor_lost(const struct feed *f, unsigned long long after);
 /* 0 while the last database call worked. */
 int feed_db_down(const struct feed *f);
@@ -182,6 +182,11 @@ void hub_stream_start(struct hub *h, struct http_conn *c, const struct stream_pa
 /* Answers a long-poll now or later; timeout_s 0 answers at once. */
 void hub_poll_start(struct hub *h, struct http_conn *c, const struct stream_params *p,
                     long timeout_s, int head_only);
+
+/* ---- main.c ----------------------------------------------------------------------- */
+
+/* Owner nobody:nogroup when root (nginx's workers, the pool's workers), mode 0600. */
+int events_restrict_socket(const char *path);
 
 /* ---- api.c ------------------------------------------------------------------------ */
 

@@ -54,6 +54,7 @@ struct http_conn {
     struct loop_defer kick; /* parse pipelined input later, or free after close */
     void *user;
     void (*on_close)(struct http_conn *c, void *user);
+    void (*on_drain)(struct http_conn *c, void *user);
     char request_id[HTTP_REQUEST_ID_MAX + 1];
 };
 
@@ -70,6 +71,7 @@ struct http_server {
     unsigned long shed;   /* how many in this episode */
     int paused;           /* accepting paused after an unexpected accept error */
     struct loop_timer resume;
+    const char *extra_headers; /* on answers made here (rejects, 500, 503) */
 };
 
 static void conn_process(struct http_conn *c);
@@ -95,6 +97,7 @@ static const char *reason(int status)
     case 405: return "Method Not Allowed";
     case 408: return "Request Timeout";
     case 413: return "Content Too Large";
+    case 422: return "Unprocessable Content";
     case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
@@ -268,6 +271,11 @@ static void conn_flush(struct http_conn *c)
             conn_close(c, "answer sent, closing");
             return;
         }
+        if ((c->flags & C_STREAM) && c->on_drain != NULL) {
+            conn_update_mask(c);
+            c->on_drain(c, c->user);
+            return;
+        }
         /* Pipelined requests waited for this answer to go out. */
         conn_process(c);
         return;
@@ -404,7 +412,7 @@ int http_stream_begin(struct http_conn *c, int status, const char *content_type,
         return -1;
     char head[2048];
     int n = snprintf(head, sizeof(head),
-                     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nCache-Control: no-store\r\n"
+                     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nCache-Control: no-cache\r\n"
                      "Connection: close\r\n%s\r\n",
                      status, reason(status), content_type, extra_headers ? extra_headers : "");
     if (n < 0 || (size_t)n >= sizeof(head)) {
@@ -445,6 +453,12 @@ void http_stream_end(struct http_conn *c)
     }
     c->flags |= C_CLOSE_AFTER;
     conn_update_mask(c);
+}
+
+void http_conn_set_drain(struct http_conn *c,
+                         void (*on_drain)(struct http_conn *c, void *user))
+{
+    c->on_drain = on_drain;
 }
 
 void http_conn_close(struct http_conn *c)
@@ -586,7 +600,7 @@ static void reject(struct http_conn *c, int status, const char *code, const char
 {
     log_info("events: conn %llu: %d %s", c->id, status, message);
     c->flags = (c->flags & ~(unsigned)(C_KEEPALIVE | C_HEAD)) | C_REPLY_DUE;
-    if (http_reply_error(c, status, code, message, NULL) != 0)
+    if (http_reply_error(c, status, code, message, c->srv->extra_headers) != 0)
         conn_close(c, "rejected");
 }
 
@@ -757,7 +771,8 @@ static int handle_request(struct http_conn *c, size_t end)
     if ((c->flags & (C_DEAD | C_REPLY_DUE | C_DEFERRED)) == C_REPLY_DUE) {
         log_error("events: handler gave no answer to %s %.*s", method, (int)req.path_len,
                   req.path);
-        if (http_reply_error(c, 500, "internal_error", "The handler produced no answer", NULL) != 0)
+        if (http_reply_error(c, 500, "internal_error", "The handler produced no answer",
+                             c->srv->extra_headers) != 0)
             conn_close(c, "no answer");
     }
     log_set_request_id(NULL);
@@ -962,16 +977,21 @@ static int shed_one(struct http_server *srv)
     "{\"success\":false,\"error\":\"Too many connections\",\"code\":\"service_unavailable\","  \
     "\"request_id\":\"-\"}"
     _Static_assert(sizeof(SHED_BODY) - 1 == 94, "Content-Length below");
-    static const char busy[] =
+    static const char busy_head[] =
         "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\n"
-        "Content-Length: 94\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n" SHED_BODY;
+        "Content-Length: 94\r\nCache-Control: no-store\r\nConnection: close\r\n";
+    static const char busy_body[] = "\r\n" SHED_BODY;
+    const char *extra = srv->extra_headers ? srv->extra_headers : "";
+    struct iovec iov[3] = {{(void *)busy_head, sizeof(busy_head) - 1},
+                           {(void *)extra, strlen(extra)},
+                           {(void *)busy_body, sizeof(busy_body) - 1}};
     close_fd(srv->spare_fd, "spare fd");
     srv->spare_fd = -1;
     int rc = 0;
     int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd >= 0) {
         /* Best effort: a fresh socket's buffer takes this; if not, the close says it. */
-        if (write(fd, busy, sizeof(busy) - 1) < 0)
+        if (writev(fd, iov, 3) < 0)
             log_debug("events: write 503 to shed client: %s", strerror(errno));
         close_fd(fd, "shed client");
         if (!srv->shedding)
@@ -1056,6 +1076,11 @@ fail:
         close_fd(srv->spare_fd, "spare fd");
     free(srv);
     return NULL;
+}
+
+void http_server_set_extra_headers(struct http_server *srv, const char *lines)
+{
+    srv->extra_headers = lines;
 }
 
 void http_server_stop_listening(struct http_server *srv)

@@ -61,6 +61,9 @@ struct http_server *http_server_create(struct loop *loop, int listen_fd,
                                                        const struct http_request *req,
                                                        void *data),
                                        void *data);
+/* Header lines (each ending in "\r\n", static storage) added to the answers http.c makes
+ * on its own: malformed requests, a handler that gave no answer, 503 when out of fds. */
+void http_server_set_extra_headers(struct http_server *srv, const char *lines);
 /* Stops accepting and closes the listening socket (shutdown, first step). */
 void http_server_stop_listening(struct http_server *srv);
 /* Closes every connection (their on_close hooks run). */
@@ -91,8 +94,9 @@ int http_reply_error(struct http_conn *c, int status, const char *code, const ch
  * timeout. If the client goes away first, the on_close hook tells. */
 void http_defer(struct http_conn *c);
 
-/* Streaming: headers without Content-Length, "Connection: close" (the stream is
- * close-delimited, which nginx relays unbuffered). No idle timer: send heartbeats. */
+/* Streaming: headers without Content-Length, "Cache-Control: no-cache", "Connection:
+ * close" (the stream is close-delimited, which nginx relays unbuffered). No idle timer:
+ * send heartbeats. */
 int http_stream_begin(struct http_conn *c, int status, const char *content_type,
                       const char *extra_headers);
 /* Queues bytes on a stream. Written at once when the socket takes them; otherwise
@@ -101,6 +105,10 @@ int http_stream_begin(struct http_conn *c, int status, const char *content_type,
 int http_conn_write(struct http_conn *c, const void *buf, size_t len);
 /* Closes once the queued output is written. */
 void http_stream_end(struct http_conn *c);
+/* Streams: on_drain (may be NULL) runs when output that had to be queued in user space
+ * has all gone to the kernel, i.e. a slow reader caught up (paced replays wait for it). */
+void http_conn_set_drain(struct http_conn *c,
+                         void (*on_drain)(struct http_conn *c, void *user));
 
 void http_conn_close(struct http_conn *c);
 int http_conn_alive(const struct http_conn *c);

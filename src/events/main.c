@@ -1,12 +1,14 @@
 /*
- * switchboard-events -c CONFIG: the event worker. nginx proxies /api/events… to it
- * over the unix socket cfg.event_socket (HTTP/1.1). One process, one thread, one
- * epoll loop (loop.c), so thousands of mostly idle clients cost a struct each.
+ * switchboard-events -c CONFIG: the event worker. nginx proxies /api/events… and the
+ * /api/calls/…/events streams to it over the unix socket cfg.event_socket (HTTP/1.1).
+ * One process, one thread, one epoll loop (loop.c), so thousands of mostly idle clients
+ * cost a few hundred bytes each.
  *
- * This step serves GET /api/events/health and answers everything else 404; SSE
- * streams and long-polling plug into route() through http.h.
+ * Pieces (events.h): api.c routes and authenticates, hub.c holds the subscribers,
+ * feed.c is the single reader of call_events (woken through cfg.event_wake_socket),
+ * store.c keeps tenants and the ring of recent events.
  *
- * SIGTERM/SIGINT: stop accepting, remove the socket file, close every connection,
+ * SIGTERM/SIGINT: stop accepting, remove the socket files, close every connection,
  * exit 0. SIGHUP is ignored (nothing to reload). SIGPIPE is ignored (EPIPE instead).
  */
 #include <errno.h>
@@ -23,7 +25,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "arena.h"
 #include "config.h"
+#include "db.h"
+#include "events.h"
 #include "http.h"
 #include "log.h"
 #include "loop.h"
@@ -32,10 +37,14 @@
 /* Who may connect when we run as root: nginx's workers (nginx.conf.in "user"). */
 #define SOCKET_USER "nobody"
 #define SOCKET_GROUP "nogroup"
+/* The ring of recent events: replays of clients at most this far behind need no query. */
+#define RING_EVENTS 50000
+#define RING_BYTES (64u * 1024 * 1024)
 
 struct app {
     struct loop *loop;
     struct http_server *srv;
+    struct ev ev;
     int sigfd;
     const char *sock_path;
     dev_t sock_dev; /* the socket file we created, so we only ever remove our own */
@@ -50,44 +59,6 @@ static void close_fd(int fd, const char *what)
 {
     if (close(fd) != 0)
         log_debug("events: close %s: %s", what, strerror(errno));
-}
-
-/* ---- routes --------------------------------------------------------------------- */
-
-/* The http_reply* results are not checked here: -1 only means the client is gone
- * (already closed and logged by http.c) and there is nothing left to do for it. */
-
-#define ALLOW_READ "Allow: GET, HEAD, OPTIONS\r\n"
-
-static void route(struct http_conn *c, const struct http_request *req, void *data)
-{
-    struct app *app = data;
-    int get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
-    int options = strcmp(req->method, "OPTIONS") == 0;
-
-    if (options && strcmp(req->target, "*") == 0) {
-        http_reply(c, 200, NULL, ALLOW_READ, "", 0);
-        return;
-    }
-    if (http_request_path_is(req, "/api/events/health")) {
-        if (get) {
-            char body[128];
-            int n = snprintf(body, sizeof(body),
-                             "{\"success\":true,\"status\":\"ok\",\"connections\":%zu}",
-                             http_server_connections(app->srv));
-            if (n < 0 || (size_t)n >= sizeof(body)) {
-                http_reply_error(c, 500, "internal_error", "Internal server error", NULL);
-                return;
-            }
-            http_reply(c, 200, "application/json; charset=utf-8", NULL, body, (size_t)n);
-        } else if (options) {
-            http_reply(c, 200, NULL, ALLOW_READ, "", 0);
-        } else {
-            http_reply_error(c, 405, "method_not_allowed", "Method not allowed", ALLOW_READ);
-        }
-        return;
-    }
-    http_reply_error(c, 404, "not_found", "No such route", NULL);
 }
 
 /* ---- the socket ----------------------------------------------------------------- */
@@ -136,8 +107,9 @@ static int remove_stale(const char *path)
 }
 
 /* Only nginx's workers (and root) may connect: owner nobody:nogroup when we are root,
- * else ourselves; mode 0600 either way. */
-static int restrict_socket(const char *path)
+ * else ourselves; mode 0600 either way. The wake socket gets the same: the pool's
+ * workers run as nobody too. */
+int events_restrict_socket(const char *path)
 {
     if (geteuid() == 0) {
         errno = 0;
@@ -209,7 +181,7 @@ static int listen_unix(struct app *app, const char *path)
     app->sock_ino = st.st_ino;
     app->sock_created = 1;
     app->sock_path = path;
-    if (restrict_socket(path) != 0)
+    if (events_restrict_socket(path) != 0)
         goto fail_unlink;
     if (listen(fd, LISTEN_BACKLOG) != 0) {
         log_error("events: listen %s: %s", path, strerror(errno));
@@ -369,6 +341,10 @@ int main(int argc, char **argv)
         return 1;
     }
     log_set_level(level);
+    if (config_load_secrets(&cfg, err, sizeof(err)) != 0) {
+        log_error("events: %s", err);
+        return 1;
+    }
 
     raise_nofile();
     app.sigfd = signals_open();
@@ -382,10 +358,27 @@ int main(int argc, char **argv)
         log_error("events: cannot create the event loop: %s", strerror(errno));
         goto out;
     }
-    app.srv = http_server_create(app.loop, listen_fd, route, &app);
+    struct db_options dbo = {cfg.db_socket, cfg.db_name, cfg.db_user, cfg.db_password};
+    app.ev.cfg = &cfg;
+    app.ev.loop = app.loop;
+    app.ev.db = db_create(&dbo);
+    app.ev.arena = arena_create(16 * 1024);
+    app.ev.store = store_create(RING_EVENTS, RING_BYTES);
+    app.ev.hub = hub_create(&app.ev);
+    app.ev.feed = feed_create(&app.ev);
+    if (app.ev.db == NULL || app.ev.arena == NULL || app.ev.store == NULL ||
+        app.ev.hub == NULL || app.ev.feed == NULL) {
+        log_error("events: out of memory at startup");
+        goto out;
+    }
+    app.srv = http_server_create(app.loop, listen_fd, api_route, &app.ev);
     if (app.srv == NULL)
         goto out;
     listen_fd = -1; /* the server owns it now */
+    app.ev.srv = app.srv;
+    http_server_set_extra_headers(app.srv, api_fallback_headers);
+    if (feed_start(app.ev.feed) != 0)
+        goto out;
     if (loop_fd_add(app.loop, app.sigfd, LOOP_READ, on_signal, &app) != 0) {
         log_error("events: cannot watch signals: %s", strerror(errno));
         goto out;
@@ -396,7 +389,13 @@ int main(int argc, char **argv)
     rc = 0;
     log_info("events: stopped");
 out:
+    /* Connections first (their subscribers are released), then the subscribers. */
     http_server_destroy(app.srv);
+    hub_destroy(app.ev.hub);
+    feed_destroy(app.ev.feed);
+    store_destroy(app.ev.store);
+    arena_destroy(app.ev.arena);
+    db_destroy(app.ev.db);
     if (listen_fd >= 0)
         close_fd(listen_fd, "listening socket");
     remove_socket(&app);

@@ -1,0 +1,603 @@
+/*
+ * The event worker's routes (docs/api.md, "Live events"), under /api/ and /api/v1/:
+ *
+ *   GET|HEAD /api/events                 SSE, everything of the tenant (types=a,b)
+ *   GET|HEAD /api/calls/events           SSE, the tenant's call events
+ *   GET|HEAD /api/calls/active/events    same
+ *   GET|HEAD /api/calls/:id/events       SSE, one call (404 for another tenant's call)
+ *   GET|HEAD /api/events/poll            long-poll: after=ID, timeout=S (0..60, default 25)
+ *   GET|HEAD /api/events/health          the worker's own health
+ *   OPTIONS  any of them                 CORS preflight
+ *
+ * Every answer carries the CORS headers. Order of work for a subscription: parameters
+ * (422), then authentication (401; 503 when the database is away), then the call's
+ * tenant (404), then hub.c takes over. Parameters come first so that a malformed request
+ * does not spend a single-use ticket.
+ *
+ * Authentication, first present wins: Authorization: Bearer <jwt>, ?access_token=<jwt>,
+ * ?ticket=<ticket>. A JWT is verified (HS256, cfg.jwt_key) and its session, user and
+ * tenant checked in one query (the join of src/routes/auth.c auth_authenticate); the
+ * stream ends at the token's exp. A ticket is spent by one UPDATE (exactly one row, not
+ * used, not expired), then its session, user and tenant are checked the same way; its
+ * stream may last one access-token lifetime (cfg.access_token_ttl).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <json-c/json.h>
+
+#include "arena.h"
+#include "config.h"
+#include "crypto.h"
+#include "db.h"
+#include "events.h"
+#include "http.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "request_io.h"
+#include "token.h"
+
+#define POLL_TIMEOUT_DEFAULT 25
+#define POLL_TIMEOUT_MAX 60
+#define ORIGIN_MAX 256
+#define TYPE_MAX 64
+#define CALL_ID_MAX 64
+#define TICKET_MAX 256
+
+#define CORS_COMMON                                                                            \
+    "Access-Control-Allow-Headers: Authorization, Content-Type, Last-Event-ID, Cache-Control\r\n" \
+    "Access-Control-Allow-Methods: GET, OPTIONS\r\n"                                           \
+    "Vary: Origin\r\n"
+
+const char api_fallback_headers[] = "Access-Control-Allow-Origin: *\r\n" CORS_COMMON;
+
+#define ALLOW "Allow: GET, HEAD, OPTIONS\r\n"
+#define JSON_TYPE "application/json; charset=utf-8"
+
+/* ---- CORS ------------------------------------------------------------------------------ */
+
+static int origin_sane(const char *o)
+{
+    size_t n = strlen(o);
+    if (n == 0 || n > ORIGIN_MAX)
+        return 0;
+    for (; *o; o++)
+        if ((unsigned char)*o <= 0x20 || (unsigned char)*o >= 0x7f)
+            return 0;
+    return 1;
+}
+
+/* Is origin one of the space-separated entries of list? */
+static int origin_listed(const char *list, const char *origin)
+{
+    size_t n = strlen(origin);
+    const char *p = list;
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        const char *e = p;
+        while (*e && *e != ' ' && *e != ',')
+            e++;
+        if ((size_t)(e - p) == n && strncmp(p, origin, n) == 0)
+            return 1;
+        p = e;
+    }
+    return 0;
+}
+
+/*
+ * Access-Control-Allow-Origin: the request's Origin when there is one, else "*". When
+ * cors_allow_origins is a list rather than "*", only listed origins are echoed; any other
+ * gets the first listed origin (so the browser refuses the answer).
+ */
+static void cors_headers(const struct config *cfg, const struct http_request *req, char *out,
+                         size_t size)
+{
+    const char *origin = http_request_header(req, "Origin");
+    if (origin != NULL && !origin_sane(origin))
+        origin = NULL;
+    const char *list = cfg->cors_allow_origins;
+    while (*list == ' ')
+        list++;
+    char first[ORIGIN_MAX + 1] = "*";
+    int open = *list == '\0' || strcmp(list, "*") == 0;
+    if (!open) {
+        size_t n = strcspn(list, " ,");
+        if (n > ORIGIN_MAX)
+            n = ORIGIN_MAX;
+        memcpy(first, list, n);
+        first[n] = '\0';
+    }
+    const char *allow = origin == NULL                          ? (open ? "*" : first)
+                        : (open || origin_listed(list, origin)) ? origin
+                                                                : first;
+    snprintf(out, size, "Access-Control-Allow-Origin: %s\r\n" CORS_COMMON, allow);
+}
+
+/* ---- answers --------------------------------------------------------------------------- */
+
+static void reply_422(struct http_conn *c, const char *cors, const char *field, const char *reason)
+{
+    struct json_object *o = json_object_new_object();
+    struct json_object *fields = json_object_new_object();
+    if (o == NULL || fields == NULL || json_set_bool(o, "success", 0) != 0 ||
+        json_set_str(o, "error", "Validation failed") != 0 ||
+        json_set_str(o, "code", "validation_failed") != 0 ||
+        json_set_str(o, "request_id", http_conn_request_id(c)) != 0 ||
+        json_set_str(fields, field, reason) != 0) {
+        json_object_put(o);
+        json_object_put(fields);
+        http_reply_error(c, 500, "internal_error", "Out of memory", cors);
+        return;
+    }
+    json_set(o, "fields", fields);
+    size_t len;
+    const char *body = json_text(o, &len);
+    if (body == NULL)
+        http_reply_error(c, 500, "internal_error", "Out of memory", cors);
+    else
+        http_reply(c, 422, JSON_TYPE, cors, body, len);
+    json_object_put(o);
+}
+
+static void reply_db_error(struct http_conn *c, const char *cors, int rc)
+{
+    if (rc == DB_UNAVAILABLE)
+        http_reply_error(c, 503, "service_unavailable", "The database is unavailable", cors);
+    else
+        http_reply_error(c, 500, "internal_error", "Internal server error", cors);
+}
+
+static void reply_preflight(struct http_conn *c, const char *cors)
+{
+    char h[1024];
+    snprintf(h, sizeof(h), "%s" ALLOW "Access-Control-Max-Age: 600\r\n", cors);
+    http_reply(c, 204, NULL, h, "", 0);
+}
+
+static void reply_405(struct http_conn *c, const char *cors)
+{
+    char h[1024];
+    snprintf(h, sizeof(h), "%s" ALLOW, cors);
+    http_reply_error(c, 405, "method_not_allowed", "Method not allowed", h);
+}
+
+/* ---- parameters ------------------------------------------------------------------------ */
+
+struct query {
+    const char *after, *timeout, *types, *access_token, *ticket;
+};
+
+/* The first occurrence of each parameter we know, %-decoded into the arena. */
+static int query_parse(struct arena *a, const char *qs, struct query *q)
+{
+    memset(q, 0, sizeof(*q));
+    if (qs == NULL)
+        return 0;
+    const char *p = qs;
+    while (*p) {
+        const char *end = strchr(p, '&');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        const char *eq = memchr(p, '=', len);
+        size_t klen = eq ? (size_t)(eq - p) : len;
+        char *key = url_decode(a, p, klen, 1);
+        if (key == NULL)
+            return -1;
+        const char **slot = strcmp(key, "after") == 0          ? &q->after
+                            : strcmp(key, "timeout") == 0      ? &q->timeout
+                            : strcmp(key, "types") == 0        ? &q->types
+                            : strcmp(key, "access_token") == 0 ? &q->access_token
+                            : strcmp(key, "ticket") == 0       ? &q->ticket
+                                                               : NULL;
+        if (slot != NULL && *slot == NULL) {
+            *slot = eq ? url_decode(a, eq + 1, len - klen - 1, 1) : "";
+            if (*slot == NULL)
+                return -1;
+        }
+        p += len;
+        if (*p == '&')
+            p++;
+    }
+    return 0;
+}
+
+/* A non-negative integer that fits a signed 64-bit column parameter. */
+static int parse_id(const char *s, unsigned long long *out)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 19)
+        return -1;
+    unsigned long long v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (unsigned long long)(s[i] - '0');
+    }
+    if (v > 9223372036854775807ULL)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int type_char(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '_' || ch == '.' || ch == '-' || ch == ':';
+}
+
+/* "a,b" into f->types (pointing into s, which is modified). -1 with *why on error. */
+static int parse_types(char *s, struct filter *f, const char **why)
+{
+    f->ntypes = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(s, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+        while (*tok == ' ')
+            tok++;
+        char *e = tok + strlen(tok);
+        while (e > tok && e[-1] == ' ')
+            *--e = '\0';
+        if (*tok == '\0')
+            continue;
+        if (strlen(tok) > TYPE_MAX) {
+            *why = "each type is at most 64 characters";
+            return -1;
+        }
+        for (const char *p = tok; *p; p++) {
+            if (!type_char(*p)) {
+                *why = "a comma-separated list of event types (letters, digits, _ . - :)";
+                return -1;
+            }
+        }
+        if (f->ntypes == FILTER_MAX_TYPES) {
+            *why = "at most 32 types";
+            return -1;
+        }
+        f->types[f->ntypes++] = tok;
+    }
+    return 0;
+}
+
+static int call_id_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > CALL_ID_MAX)
+        return 0;
+    for (; *s; s++)
+        if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f || *s == '/')
+            return 0;
+    return 1;
+}
+
+/* ---- authentication --------------------------------------------------------------------- */
+
+struct identity {
+    char tenant_id[TOKEN_ID_MAX + 1];
+    long long expires_in_ms;
+};
+
+static void unauthorized(struct http_conn *c, const char *cors, const char *message)
+{
+    http_reply_error(c, 401, "unauthorized", message, cors);
+}
+
+/* The row of the liveness query: 0 when usable, else answers 401 and returns -1. */
+static int check_live(struct http_conn *c, const char *cors, const struct db_result *res)
+{
+    if (res->nrows == 0) {
+        unauthorized(c, cors, "Invalid token");
+        return -1;
+    }
+    if (db_get_int(res, 0, "session_live", 0) == 0) {
+        unauthorized(c, cors, "Session ended; sign in again");
+        return -1;
+    }
+    if (db_get_int(res, 0, "is_active", 0) == 0) {
+        unauthorized(c, cors, "This account is disabled");
+        return -1;
+    }
+    const char *ts = db_get(res, 0, "tenant_status");
+    if (ts == NULL || strcmp(ts, "active") != 0) {
+        unauthorized(c, cors, "This tenant is suspended");
+        return -1;
+    }
+    return 0;
+}
+
+static int auth_jwt(struct ev *ev, struct http_conn *c, const char *cors, const char *token,
+                    struct identity *id)
+{
+    const struct config *cfg = ev->cfg;
+    struct token_claims cl;
+    time_t now = time(NULL);
+    int trc = jwt_verify_hs256(token, cfg->jwt_key, cfg->jwt_key_len, now, &cl);
+    if (trc == TOKEN_EXPIRED) {
+        unauthorized(c, cors, "Token expired");
+        return -1;
+    }
+    if (trc != TOKEN_OK) {
+        unauthorized(c, cors, "Invalid token");
+        return -1;
+    }
+    struct db_result *res;
+    int rc = db_exec(ev->db, ev->arena,
+                     "SELECT u.is_active, ur.role, t.status AS tenant_status,"
+                     " (s.revoked_at IS NULL AND s.expires_at > NOW()) AS session_live"
+                     " FROM users u"
+                     " JOIN user_roles ur ON ur.tenant_id = u.tenant_id AND ur.user_id = u.id"
+                     " JOIN tenants t ON t.id = u.tenant_id"
+                     " JOIN auth_sessions s ON s.id = ? AND s.tenant_id = u.tenant_id"
+                     "  AND s.user_id = u.id"
+                     " WHERE u.id = ? AND u.tenant_id = ?",
+                     DB_PARAMS(DB_STR(cl.sid), DB_STR(cl.sub), DB_STR(cl.tenant_id)), &res);
+    if (rc != DB_OK) {
+        reply_db_error(c, cors, rc);
+        return -1;
+    }
+    if (check_live(c, cors, res) != 0)
+        return -1;
+    snprintf(id->tenant_id, sizeof(id->tenant_id), "%s", cl.tenant_id);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    id->expires_in_ms = cl.exp * 1000 - ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+    if (id->expires_in_ms < 1)
+        id->expires_in_ms = 1;
+    return 0;
+}
+
+static int auth_ticket(struct ev *ev, struct http_conn *c, const char *cors, const char *ticket,
+                       struct identity *id)
+{
+    size_t n = strlen(ticket);
+    if (n == 0 || n > TICKET_MAX) {
+        unauthorized(c, cors, "Invalid or used ticket");
+        return -1;
+    }
+    char hash[65];
+    crypto_sha256_hex(ticket, n, hash);
+    struct db_result *res;
+    int rc = db_exec(ev->db, ev->arena,
+                     "UPDATE stream_tickets SET used_at = NOW()"
+                     " WHERE id = ? AND used_at IS NULL AND expires_at > NOW()",
+                     DB_PARAMS(DB_STR(hash)), &res);
+    if (rc != DB_OK) {
+        reply_db_error(c, cors, rc);
+        return -1;
+    }
+    if (res->affected_rows != 1) {
+        unauthorized(c, cors, "Invalid or used ticket");
+        return -1;
+    }
+    rc = db_exec(ev->db, ev->arena,
+                 "SELECT st.tenant_id, u.is_active, t.status AS tenant_status,"
+                 " (s.revoked_at IS NULL AND s.expires_at > NOW()) AS session_live"
+                 " FROM stream_tickets st"
+                 " JOIN users u ON u.id = st.user_id AND u.tenant_id = st.tenant_id"
+                 " JOIN user_roles ur ON ur.tenant_id = u.tenant_id AND ur.user_id = u.id"
+                 " JOIN tenants t ON t.id = u.tenant_id"
+                 " JOIN auth_sessions s ON s.id = st.session_id AND s.tenant_id = u.tenant_id"
+                 "  AND s.user_id = u.id"
+                 " WHERE st.id = ?",
+                 DB_PARAMS(DB_STR(hash)), &res);
+    if (rc != DB_OK) {
+        reply_db_error(c, cors, rc);
+        return -1;
+    }
+    if (check_live(c, cors, res) != 0)
+        return -1;
+    const char *tenant = db_get(res, 0, "tenant_id");
+    if (tenant == NULL || strlen(tenant) > TOKEN_ID_MAX) {
+        unauthorized(c, cors, "Invalid or used ticket");
+        return -1;
+    }
+    snprintf(id->tenant_id, sizeof(id->tenant_id), "%s", tenant);
+    id->expires_in_ms = ev->cfg->access_token_ttl * 1000LL;
+    return 0;
+}
+
+static int authenticate(struct ev *ev, struct http_conn *c, const struct http_request *req,
+                        const struct query *q, const char *cors, struct identity *id)
+{
+    const char *h = http_request_header(req, "Authorization");
+    if (h != NULL && *h != '\0') {
+        if (strncasecmp(h, "Bearer ", 7) != 0) {
+            unauthorized(c, cors, "Use an Authorization: Bearer token");
+            return -1;
+        }
+        const char *token = h + 7;
+        while (*token == ' ')
+            token++;
+        return auth_jwt(ev, c, cors, token, id);
+    }
+    if (q->access_token != NULL && *q->access_token != '\0')
+        return auth_jwt(ev, c, cors, q->access_token, id);
+    if (q->ticket != NULL && *q->ticket != '\0')
+        return auth_ticket(ev, c, cors, q->ticket, id);
+    unauthorized(c, cors, "Authentication required");
+    return -1;
+}
+
+/* ---- subscriptions ------------------------------------------------------------------------ */
+
+static void subscribe(struct ev *ev, struct http_conn *c, const struct http_request *req,
+                      const char *cors, int is_poll, enum scope scope, const char *call_id)
+{
+    int head = strcmp(req->method, "HEAD") == 0;
+    struct query q;
+    if (query_parse(ev->arena, req->query, &q) != 0) {
+        http_reply_error(c, 500, "internal_error", "Out of memory", cors);
+        return;
+    }
+    struct stream_params p;
+    memset(&p, 0, sizeof(p));
+    p.cors = cors;
+    p.filter.scope = scope;
+    p.filter.call_id = call_id;
+
+    /* The cursor: a reconnecting EventSource sends Last-Event-ID (newer than the ?after=
+     * of its URL); a long-poll names it with ?after=. */
+    const char *lei = http_request_header(req, "Last-Event-ID");
+    if (lei != NULL && *lei == '\0')
+        lei = NULL;
+    const char *first = is_poll ? q.after : lei, *second = is_poll ? lei : q.after;
+    const char *cur = first ? first : second;
+    if (cur != NULL) {
+        if (parse_id(cur, &p.after) != 0) {
+            reply_422(c, cors, cur == q.after ? "after" : "Last-Event-ID",
+                      "must be a non-negative integer (an event id)");
+            return;
+        }
+        p.have_cursor = 1;
+    }
+    if (q.types != NULL) {
+        char *types = arena_strdup(ev->arena, q.types);
+        const char *why = NULL;
+        if (types == NULL) {
+            http_reply_error(c, 500, "internal_error", "Out of memory", cors);
+            return;
+        }
+        if (parse_types(types, &p.filter, &why) != 0) {
+            reply_422(c, cors, "types", why);
+            return;
+        }
+    }
+    long timeout = POLL_TIMEOUT_DEFAULT;
+    if (is_poll && q.timeout != NULL) {
+        unsigned long long t;
+        if (parse_id(q.timeout, &t) != 0 || t > POLL_TIMEOUT_MAX) {
+            reply_422(c, cors, "timeout", "must be an integer from 0 to 60 (seconds)");
+            return;
+        }
+        timeout = (long)t;
+    }
+    if (!feed_ready(ev->feed)) {
+        http_reply_error(c, 503, "service_unavailable", "The database is unavailable", cors);
+        return;
+    }
+
+    struct identity id;
+    if (authenticate(ev, c, req, &q, cors, &id) != 0)
+        return;
+    p.tenant = store_tenant(ev->store, id.tenant_id);
+    if (p.tenant == NULL) {
+        http_reply_error(c, 500, "internal_error", "Out of memory", cors);
+        return;
+    }
+    p.expires_in_ms = id.expires_in_ms;
+
+    if (scope == SCOPE_CALL) {
+        struct db_result *res;
+        /* The id as stored: the comparison here is case-insensitive (collation), the
+         * stream's filter compares exactly. */
+        int rc = db_exec(ev->db, ev->arena, "SELECT id FROM calls WHERE id = ? AND tenant_id = ?",
+                         DB_PARAMS(DB_STR(call_id), DB_STR(id.tenant_id)), &res);
+        if (rc != DB_OK) {
+            reply_db_error(c, cors, rc);
+            return;
+        }
+        if (res->nrows == 0 || db_cell(res, 0, 0) == NULL) {
+            http_reply_error(c, 404, "not_found", "Call not found", cors);
+            return;
+        }
+        p.filter.call_id = db_cell(res, 0, 0);
+    }
+    if (is_poll)
+        hub_poll_start(ev->hub, c, &p, timeout, head);
+    else
+        hub_stream_start(ev->hub, c, &p, head);
+}
+
+static void health(struct ev *ev, struct http_conn *c, const char *cors)
+{
+    int ready = feed_ready(ev->feed), down = feed_db_down(ev->feed);
+    char body[512];
+    int n = snprintf(body, sizeof(body),
+                     "{\"success\":true,\"status\":\"%s\",\"connections\":%zu,\"streams\":%zu,"
+                     "\"polls\":%zu,\"cursor\":%llu,\"database\":%s,\"ring_events\":%zu}",
+                     ready && !down ? "ok" : "degraded", http_server_connections(ev->srv),
+                     hub_streams(ev->hub), hub_polls(ev->hub), feed_watermark(ev->feed),
+                     ready && !down ? "true" : "false", store_ring_len(ev->store));
+    if (n < 0 || (size_t)n >= sizeof(body)) {
+        http_reply_error(c, 500, "internal_error", "Internal server error", cors);
+        return;
+    }
+    http_reply(c, 200, JSON_TYPE, cors, body, (size_t)n);
+}
+
+/* ---- routing ------------------------------------------------------------------------------ */
+
+enum route_kind { R_NONE, R_HEALTH, R_STREAM, R_POLL };
+
+/* path: /api/... with /api/v1 folded. *call_id gets the decoded :id. */
+static enum route_kind match(struct arena *a, const char *path, enum scope *scope,
+                             const char **call_id)
+{
+    if (strcmp(path, "/api/events/health") == 0)
+        return R_HEALTH;
+    if (strcmp(path, "/api/events/poll") == 0) {
+        *scope = SCOPE_ALL;
+        return R_POLL;
+    }
+    if (strcmp(path, "/api/events") == 0) {
+        *scope = SCOPE_ALL;
+        return R_STREAM;
+    }
+    if (strcmp(path, "/api/calls/events") == 0 || strcmp(path, "/api/calls/active/events") == 0) {
+        *scope = SCOPE_CALLS;
+        return R_STREAM;
+    }
+    static const char pre[] = "/api/calls/", suf[] = "/events";
+    size_t n = strlen(path), np = sizeof(pre) - 1, ns = sizeof(suf) - 1;
+    if (n > np + ns && strncmp(path, pre, np) == 0 && strcmp(path + n - ns, suf) == 0) {
+        const char *seg = path + np;
+        size_t len = n - np - ns;
+        if (memchr(seg, '/', len) != NULL)
+            return R_NONE;
+        char *id = url_decode(a, seg, len, 0);
+        if (id == NULL || !call_id_ok(id))
+            return R_NONE;
+        *scope = SCOPE_CALL;
+        *call_id = id;
+        return R_STREAM;
+    }
+    return R_NONE;
+}
+
+void api_route(struct http_conn *c, const struct http_request *req, void *data)
+{
+    struct ev *ev = data;
+    arena_reset(ev->arena);
+    char cors[ORIGIN_MAX + 256];
+    cors_headers(ev->cfg, req, cors, sizeof(cors));
+    int get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
+    int options = strcmp(req->method, "OPTIONS") == 0;
+
+    if (options && strcmp(req->target, "*") == 0) {
+        reply_preflight(c, cors);
+        return;
+    }
+    char *path = arena_strndup(ev->arena, req->path, req->path_len);
+    if (path == NULL) {
+        http_reply_error(c, 500, "internal_error", "Out of memory", cors);
+        return;
+    }
+    if (strncmp(path, "/api/v1", 7) == 0 && (path[7] == '/' || path[7] == '\0'))
+        memmove(path + 4, path + 7, strlen(path + 7) + 1); /* "/api" + the rest */
+
+    enum scope scope = SCOPE_ALL;
+    const char *call_id = NULL;
+    enum route_kind kind = match(ev->arena, path, &scope, &call_id);
+    if (kind == R_NONE) {
+        http_reply_error(c, 404, "not_found", "No such route", cors);
+    } else if (options) {
+        reply_preflight(c, cors);
+    } else if (!get) {
+        reply_405(c, cors);
+    } else if (kind == R_HEALTH) {
+        health(ev, c, cors);
+    } else {
+        subscribe(ev, c, req, cors, kind == R_POLL, scope, call_id);
+    }
+    arena_reset(ev->arena);
+}

@@ -1,0 +1,651 @@
+/*
+ * The feed: the one reader of call_events for the whole process.
+ *
+ * Why a watermark and not "the highest id seen"
+ * ---------------------------------------------
+ * call_events.id is AUTO_INCREMENT, allocated when a row is inserted, but a row becomes
+ * visible when its transaction commits. Under concurrent transactions the two orders
+ * differ: transaction A inserts id 11, transaction B inserts id 12 and commits, A commits
+ * later. A reader that remembered "highest id seen = 12" would never read 11, and neither
+ * would a client resuming "after 12". So the feed keeps delivered_upto = W with the
+ * invariant
+ *
+ *     every id <= W has been delivered (in id order) or declared a permanent gap,
+ *
+ * and only ever hands ids <= W to anyone. Each read is
+ *     SELECT … FROM call_events WHERE id > W ORDER BY id LIMIT 1000
+ * so a late commit below the read position is picked up by the next read. Rows are
+ * delivered while they are contiguous (W+1, W+2, …). At a hole (the read returns W+2
+ * but not W+1) delivery stops: W+1 may be an open transaction that will commit. The hole
+ * is remembered with the time it was first seen (sub-ranges of a hole keep that time
+ * when part of it fills); once a hole is older than GAP_GRACE_MS it is declared a gap and
+ * delivery moves past it. That is the price of certainty: ids burnt by rolled-back
+ * transactions (or failed inserts) never commit, and a transaction still open after the
+ * grace period loses its live delivery (a client resuming from the database later still
+ * gets it: replays read whatever is committed in (after, W]).
+ *
+ * Because clients and long-polls only ever see ids <= W, a cursor "after N" is exact:
+ * everything <= N that will ever be delivered has been, everything > N is still to come.
+ *
+ * Startup: in-flight transactions are invisible, so the starting W is the last row
+ * created more than GAP_GRACE_MS ago (an id allocated before it and still uncommitted is
+ * older than the grace period anyway); rows after it are read and delivered again (into
+ * the ring: no client is connected yet). The ring is preloaded with up to PRELOAD_IDS ids
+ * below W so clients reconnecting after a restart replay from memory.
+ *
+ * Wake-ups: a datagram on cfg.event_wake_socket (the pool sends one after each commit
+ * that wrote events), else a fallback timer every POLL_MS. While the database is down the
+ * reads back off up to BACKOFF_MAX_MS; streams keep their heartbeats meanwhile.
+ *
+ * Retention: every RETENTION_MS, delete events older than event_retention_hours in
+ * batches of 10,000 (yielding to the loop between batches), then note the oldest id
+ * left. A cursor below it gets a `reset` once a purge has actually removed rows: ids
+ * below the oldest row may also be ids that never committed (a first transaction that
+ * rolled back burns id 1), and `after=0` must not be told to reload then. A purge made
+ * by an earlier process is known at the first purge of this one that deletes anything
+ * (every minute while events flow).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "config.h"
+#include "db.h"
+#include "events.h"
+#include "log.h"
+#include "loop.h"
+
+#define TAIL_LIMIT 1000          /* LIMIT of the tail read (in the SQL text) */
+#define REPLAY_LIMIT 500         /* LIMIT of the replay reads (in the SQL text) */
+#define POLL_MS 250              /* fallback read interval */
+#define GAP_GRACE_MS 3000        /* a hole older than this is a permanent gap */
+#define BACKOFF_MIN_MS 250
+#define BACKOFF_MAX_MS 5000
+#define RETENTION_FIRST_MS 10000 /* first purge after start */
+#define RETENTION_MS 60000
+#define RETENTION_BATCH 10000    /* LIMIT of the purge (in the SQL text) */
+#define RETENTION_NEXT_MS 20     /* pause between full batches */
+#define PRELOAD_IDS 20000        /* ids below the start watermark loaded into the ring */
+
+struct hole {
+    unsigned long long from, to;
+    long long since; /* CLOCK_MONOTONIC ms when first seen */
+};
+
+struct feed {
+    struct ev *ev;
+    struct arena *arena;      /* startup, retention and replay reads */
+    struct arena *tail_arena; /* the tail read: its rows live across hub callbacks */
+    int ready;
+    unsigned long long wm;       /* delivered_upto (W) */
+    unsigned long long max_seen; /* highest id ever read from the table */
+    unsigned long long oldest;   /* smallest id in the table, max_seen + 1 when empty */
+    unsigned long long purged;   /* retention deleted events up to here (at most) */
+    int purge_unnoted;           /* rows were deleted; purged not updated yet */
+
+    struct hole *holes;
+    size_t nholes, holes_cap;
+
+    struct loop_timer tail_timer;
+    struct loop_defer tail_defer;
+    struct loop_timer retention_timer;
+
+    int wake_fd;
+    int wake_created;
+    dev_t wake_dev;
+    ino_t wake_ino;
+
+    int db_down;
+    long long backoff_ms;
+    unsigned long long delivered, gaps;
+    long long last_build_error;
+};
+
+static long long clock_ms(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+        return 0;
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int feed_ready(const struct feed *f)
+{
+    return f->ready;
+}
+
+unsigned long long feed_watermark(const struct feed *f)
+{
+    return f->wm;
+}
+
+int feed_db_down(const struct feed *f)
+{
+    return f->db_down;
+}
+
+int feed_cursor_lost(const struct feed *f, unsigned long long after)
+{
+    return after < f->purged || after > f->max_seen;
+}
+
+/* ---- database state ------------------------------------------------------------------- */
+
+/* Notes the outcome of a database call; returns rc. */
+static int db_outcome(struct feed *f, int rc, const char *what)
+{
+    if (rc == DB_OK) {
+        if (f->db_down)
+            log_info("events: database reachable again");
+        f->db_down = 0;
+        f->backoff_ms = 0;
+        return rc;
+    }
+    if (!f->db_down)
+        log_warn("events: %s failed (%d: %s); retrying with backoff", what, rc,
+                 db_last_error(f->ev->db));
+    f->db_down = 1;
+    f->backoff_ms = f->backoff_ms ? f->backoff_ms * 2 : BACKOFF_MIN_MS;
+    if (f->backoff_ms > BACKOFF_MAX_MS)
+        f->backoff_ms = BACKOFF_MAX_MS;
+    return rc;
+}
+
+static unsigned long long cell_ull(const struct db_result *res, size_t row, unsigned col,
+                                   int *is_null)
+{
+    const char *v = db_cell(res, row, col);
+    if (is_null != NULL)
+        *is_null = v == NULL;
+    return v ? strtoull(v, NULL, 10) : 0;
+}
+
+static int refresh_oldest(struct feed *f)
+{
+    struct db_result *res;
+    arena_reset(f->arena);
+    int rc = db_exec(f->ev->db, f->arena, "SELECT MIN(id) AS lo FROM call_events", NULL, 0, &res);
+    if (rc != DB_OK)
+        return rc;
+    int null = 1;
+    unsigned long long lo = res->nrows ? cell_ull(res, 0, 0, &null) : 0;
+    f->oldest = null ? f->max_seen + 1 : lo;
+    return DB_OK;
+}
+
+/* ---- startup -------------------------------------------------------------------------- */
+
+static void preload(struct feed *f, unsigned long long upto)
+{
+    struct store *st = f->ev->store;
+    unsigned long long from = upto > PRELOAD_IDS ? upto - PRELOAD_IDS : 0;
+    store_ring_reset(st, from);
+    unsigned long long pos = from;
+    while (pos < upto) {
+        struct db_result *res;
+        arena_reset(f->arena);
+        int rc = db_exec(f->ev->db, f->arena,
+                         "SELECT id, tenant_id, call_id, type, payload, created_at FROM call_events"
+                         " WHERE id > ? AND id <= ? ORDER BY id LIMIT 1000",
+                         DB_PARAMS(DB_INT(pos), DB_INT(upto)), &res);
+        if (rc != DB_OK)
+            goto fail;
+        for (size_t i = 0; i < res->nrows; i++) {
+            struct event *e = event_from_row(st, res, i);
+            if (e == NULL)
+                goto fail;
+            pos = e->id;
+            store_ring_push(st, e);
+        }
+        if (res->nrows < TAIL_LIMIT)
+            break;
+    }
+    log_info("events: ring preloaded with %zu events (ids %llu..%llu)", store_ring_len(st),
+             store_ring_floor(st) + 1, upto);
+    return;
+fail:
+    /* Not fatal: an empty ring covers (upto, upto]; replays use the database. */
+    log_warn("events: ring preload failed (%s); replays before id %llu read the database",
+             db_last_error(f->ev->db), upto);
+    store_ring_reset(st, upto);
+}
+
+static int feed_init(struct feed *f)
+{
+    struct db_result *res;
+    arena_reset(f->arena);
+    /* The last row created before the grace period: the starting watermark. */
+    int rc = db_exec(f->ev->db, f->arena,
+                     "SELECT id FROM call_events WHERE created_at < NOW(3) - INTERVAL ? SECOND"
+                     " ORDER BY created_at DESC, id DESC LIMIT 1",
+                     DB_PARAMS(DB_INT(GAP_GRACE_MS / 1000)), &res);
+    if (db_outcome(f, rc, "reading the start position") != DB_OK)
+        return rc;
+    int have_old = res->nrows > 0;
+    unsigned long long w0 = have_old ? cell_ull(res, 0, 0, NULL) : 0;
+    arena_reset(f->arena);
+    rc = db_exec(f->ev->db, f->arena, "SELECT MIN(id) AS lo, MAX(id) AS hi FROM call_events",
+                 NULL, 0, &res);
+    if (db_outcome(f, rc, "reading the id range") != DB_OK)
+        return rc;
+    int lo_null = 1;
+    unsigned long long lo = res->nrows ? cell_ull(res, 0, 0, &lo_null) : 0;
+    unsigned long long hi = res->nrows ? cell_ull(res, 0, 1, NULL) : 0;
+    if (!have_old && !lo_null)
+        w0 = lo - 1; /* every row is recent: deliver them all again */
+    f->wm = w0;
+    f->max_seen = hi > w0 ? hi : w0;
+    f->oldest = lo_null ? f->max_seen + 1 : lo;
+    preload(f, w0);
+    f->ready = 1;
+    log_info("events: feed starts after id %llu (ids %llu..%llu in the table)", w0,
+             lo_null ? 0 : lo, hi);
+    return DB_OK;
+}
+
+/* ---- the tail ------------------------------------------------------------------------- */
+
+static long long hole_since(const struct feed *f, unsigned long long id, long long now)
+{
+    for (size_t i = 0; i < f->nholes; i++)
+        if (f->holes[i].from <= id && id <= f->holes[i].to)
+            return f->holes[i].since;
+    return now;
+}
+
+static void tail_schedule(struct feed *f, long long ms)
+{
+    if (loop_timer_start(f->ev->loop, &f->tail_timer, ms) != 0)
+        log_error("events: cannot schedule the next read (out of memory)");
+}
+
+static void tail(struct feed *f)
+{
+    if (!f->ready && feed_init(f) != DB_OK) {
+        tail_schedule(f, f->backoff_ms);
+        return;
+    }
+    struct db_result *res;
+    arena_reset(f->tail_arena);
+    int rc = db_exec(f->ev->db, f->tail_arena,
+                     "SELECT id, tenant_id, call_id, type, payload, created_at FROM call_events"
+                     " WHERE id > ? ORDER BY id LIMIT 1000",
+                     DB_PARAMS(DB_INT(f->wm)), &res);
+    if (db_outcome(f, rc, "reading events") != DB_OK) {
+        tail_schedule(f, f->backoff_ms);
+        return;
+    }
+
+    long long now = clock_ms();
+    long long next_expiry = LLONG_MAX;
+    struct hole *nh = NULL;
+    size_t nn = 0, ncap = 0;
+    unsigned long long expect = f->wm + 1;
+    int held = 0, failed = 0;
+    size_t delivered = 0;
+
+    for (size_t i = 0; i < res->nrows; i++) {
+        unsigned long long id = cell_ull(res, i, 0, NULL);
+        if (id < expect)
+            continue; /* cannot happen (id > W, ordered); never deliver twice */
+        if (id > f->max_seen)
+            f->max_seen = id;
+        if (id > expect) {
+            long long since = hole_since(f, expect, now);
+            if (!held && now - since >= GAP_GRACE_MS) {
+                log_debug("events: ids %llu..%llu not committed within %d ms of being "
+                          "skipped: declared a gap",
+                          expect, id - 1, GAP_GRACE_MS);
+                f->gaps += id - expect;
+            } else {
+                held = 1;
+                if (nn == ncap) {
+                    size_t cap = ncap ? ncap * 2 : 8;
+                    struct hole *h = realloc(nh, cap * sizeof(*h));
+                    if (h == NULL) {
+                        failed = 1;
+                        break;
+                    }
+                    nh = h;
+                    ncap = cap;
+                }
+                nh[nn++] = (struct hole){expect, id - 1, since};
+                if (since + GAP_GRACE_MS < next_expiry)
+                    next_expiry = since + GAP_GRACE_MS;
+            }
+        }
+        expect = id + 1;
+        if (held || failed)
+            continue;
+        struct event *e = event_from_row(f->ev->store, res, i);
+        if (e == NULL) {
+            /* Out of memory: stop here, W stays, the next read retries this row. */
+            if (now - f->last_build_error > 10000)
+                log_error("events: cannot build event %llu: %s", id, strerror(errno));
+            f->last_build_error = now;
+            failed = 1;
+            continue;
+        }
+        f->wm = id;
+        f->delivered++;
+        delivered++;
+        store_ring_push(f->ev->store, e);
+        hub_deliver(f->ev->hub, e);
+    }
+    if (failed) {
+        free(nh); /* keep the old holes and their times */
+    } else {
+        free(f->holes);
+        f->holes = nh;
+        f->nholes = nn;
+        f->holes_cap = ncap;
+    }
+    if (delivered > 0) {
+        hub_batch_done(f->ev->hub);
+        log_debug("events: delivered %zu events up to id %llu in %lld ms (read included)",
+                  delivered, f->wm, clock_ms() - now);
+    }
+
+    if (failed) {
+        tail_schedule(f, BACKOFF_MAX_MS);
+    } else if (!held && res->nrows == TAIL_LIMIT) {
+        /* More to read: after the loop has served I/O once. */
+        loop_defer(f->ev->loop, &f->tail_defer);
+        tail_schedule(f, POLL_MS);
+    } else {
+        long long ms = POLL_MS;
+        if (next_expiry != LLONG_MAX && next_expiry - now < ms)
+            ms = next_expiry - now;
+        tail_schedule(f, ms);
+    }
+}
+
+static void on_tail_timer(struct loop *loop, struct loop_timer *t, void *data)
+{
+    (void)loop;
+    (void)t;
+    tail(data);
+}
+
+static void on_tail_defer(struct loop *loop, void *data)
+{
+    (void)loop;
+    tail(data);
+}
+
+/* ---- replay reads --------------------------------------------------------------------- */
+
+int feed_collect(struct feed *f, struct tenant *t, const struct filter *filter,
+                 unsigned long long after, unsigned long long upto, size_t max,
+                 size_t max_bytes, int (*fn)(const struct event *e, void *arg), void *arg,
+                 unsigned long long *scanned)
+{
+    struct store *st = f->ev->store;
+    size_t n = 0, bytes = 0;
+    *scanned = after;
+    if (after >= upto) {
+        *scanned = after;
+        return DB_OK;
+    }
+    if (after >= store_ring_floor(st)) {
+        size_t len = store_ring_len(st);
+        for (size_t i = store_ring_seek(st, after); i < len; i++) {
+            const struct event *e = store_ring_at(st, i);
+            if (e->id > upto)
+                break;
+            if (e->tenant != t || !filter_match(filter, e))
+                continue;
+            n++;
+            bytes += e->frame_len;
+            if (fn(e, arg) != 0 || n >= max || bytes >= max_bytes) {
+                *scanned = e->id;
+                return DB_OK;
+            }
+        }
+        *scanned = upto;
+        return DB_OK;
+    }
+
+    /* Older than the ring: one read of this tenant's rows (indexed by tenant_id, id or
+     * tenant_id, call_id, id). The caller continues from *scanned if it needs more. */
+    struct db_result *res;
+    int rc;
+    arena_reset(f->arena);
+    if (filter->scope == SCOPE_CALL)
+        rc = db_exec(f->ev->db, f->arena,
+                     "SELECT id, tenant_id, call_id, type, payload, created_at FROM call_events"
+                     " WHERE tenant_id = ? AND call_id = ? AND id > ? AND id <= ?"
+                     " ORDER BY id LIMIT 500",
+                     DB_PARAMS(DB_STR(t->id), DB_STR(filter->call_id), DB_INT(after),
+                               DB_INT(upto)),
+                     &res);
+    else
+        rc = db_exec(f->ev->db, f->arena,
+                     "SELECT id, tenant_id, call_id, type, payload, created_at FROM call_events"
+                     " WHERE tenant_id = ? AND id > ? AND id <= ? ORDER BY id LIMIT 500",
+                     DB_PARAMS(DB_STR(t->id), DB_INT(after), DB_INT(upto)), &res);
+    if (db_outcome(f, rc, "replaying events") != DB_OK)
+        return rc;
+    for (size_t i = 0; i < res->nrows; i++) {
+        struct event *e = event_from_row(st, res, i);
+        if (e == NULL) {
+            if (i == 0)
+                return DB_ERROR;
+            /* Out of memory midway: what was passed stands. */
+            return DB_OK;
+        }
+        *scanned = e->id;
+        int stop = 0;
+        if (e->tenant == t && filter_match(filter, e)) {
+            n++;
+            bytes += e->frame_len;
+            stop = fn(e, arg) != 0 || n >= max || bytes >= max_bytes;
+        }
+        event_free(e);
+        if (stop)
+            return DB_OK;
+    }
+    if (res->nrows < REPLAY_LIMIT)
+        *scanned = upto;
+    return DB_OK;
+}
+
+/* ---- retention ------------------------------------------------------------------------ */
+
+static void on_retention(struct loop *loop, struct loop_timer *t, void *data)
+{
+    (void)loop;
+    (void)t;
+    struct feed *f = data;
+    const struct config *cfg = f->ev->cfg;
+    struct db_result *res = NULL;
+    if (!f->ready) {
+        /* Purge only once the feed knows the table (it notes what a purge removes). */
+        loop_timer_start(f->ev->loop, &f->retention_timer, RETENTION_FIRST_MS);
+        return;
+    }
+    arena_reset(f->arena);
+    int rc = db_exec(f->ev->db, f->arena,
+                     "DELETE FROM call_events WHERE created_at < NOW(3) - INTERVAL ? HOUR"
+                     " ORDER BY id LIMIT 10000",
+                     DB_PARAMS(DB_INT(cfg->event_retention_hours)), &res);
+    if (db_outcome(f, rc, "purging old events") != DB_OK) {
+        loop_timer_start(f->ev->loop, &f->retention_timer, RETENTION_MS);
+        return;
+    }
+    unsigned long long n = res ? res->affected_rows : 0;
+    if (n > 0)
+        f->purge_unnoted = 1;
+    /* Every run, not only after a purge: deleting a tenant deletes its events too. */
+    if (db_outcome(f, refresh_oldest(f), "reading the oldest event") != DB_OK) {
+        loop_timer_start(f->ev->loop, &f->retention_timer, RETENTION_MS);
+        return;
+    }
+    /* Everything below the oldest row left is gone now (purged, or never committed). */
+    if (f->purge_unnoted && f->oldest > 0 && f->oldest - 1 > f->purged)
+        f->purged = f->oldest - 1;
+    f->purge_unnoted = 0;
+    if (n > 0)
+        log_info("events: purged %llu events older than %ld hours; oldest kept id %llu", n,
+                 cfg->event_retention_hours, f->oldest);
+    /* A full batch: more to delete, but let the loop serve clients in between. */
+    loop_timer_start(f->ev->loop, &f->retention_timer,
+                     n >= RETENTION_BATCH ? RETENTION_NEXT_MS : RETENTION_MS);
+}
+
+/* ---- the wake socket ------------------------------------------------------------------ */
+
+static void on_wake(struct loop *loop, int fd, int mask, void *data)
+{
+    (void)mask;
+    struct feed *f = data;
+    char buf[64];
+    /* Drain: many commits in a row make one read. */
+    for (int i = 0; i < 4096; i++) {
+        ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                log_debug("events: wake socket: %s", strerror(errno));
+            break;
+        }
+    }
+    loop_defer(loop, &f->tail_defer);
+}
+
+static int wake_open(struct feed *f, const char *path)
+{
+    struct sockaddr_un sa;
+    if (path[0] == '\0') {
+        log_warn("events: event_wake_socket is not set; reading every %d ms only", POLL_MS);
+        return 0;
+    }
+    if (strlen(path) >= sizeof(sa.sun_path)) {
+        log_error("events: event_wake_socket %s is longer than %zu bytes", path,
+                  sizeof(sa.sun_path) - 1);
+        return -1;
+    }
+    /* A leftover from a previous worker (the stream socket's probe already proved that
+     * no other worker runs): remove it if it is a socket, refuse anything else. */
+    struct stat st;
+    if (lstat(path, &st) == 0) {
+        if (!S_ISSOCK(st.st_mode)) {
+            log_error("events: %s exists and is not a socket; not removing it", path);
+            return -1;
+        }
+        if (unlink(path) != 0 && errno != ENOENT) {
+            log_error("events: cannot remove stale %s: %s", path, strerror(errno));
+            return -1;
+        }
+    } else if (errno != ENOENT) {
+        log_error("events: cannot stat %s: %s", path, strerror(errno));
+        return -1;
+    }
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        log_error("events: socket: %s", strerror(errno));
+        return -1;
+    }
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    mode_t old = umask(0177);
+    int rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+    int err = errno;
+    umask(old);
+    if (rc != 0) {
+        log_error("events: bind %s: %s", path, strerror(err));
+        close(fd);
+        return -1;
+    }
+    if (lstat(path, &st) != 0 || events_restrict_socket(path) != 0) {
+        unlink(path);
+        close(fd);
+        return -1;
+    }
+    f->wake_dev = st.st_dev;
+    f->wake_ino = st.st_ino;
+    f->wake_created = 1;
+    if (loop_fd_add(f->ev->loop, fd, LOOP_READ, on_wake, f) != 0) {
+        log_error("events: cannot watch %s: %s", path, strerror(errno));
+        unlink(path);
+        f->wake_created = 0;
+        close(fd);
+        return -1;
+    }
+    f->wake_fd = fd;
+    log_info("events: wake socket %s", path);
+    return 0;
+}
+
+/* ---- life ------------------------------------------------------------------------------ */
+
+struct feed *feed_create(struct ev *ev)
+{
+    struct feed *f = calloc(1, sizeof(*f));
+    if (f == NULL)
+        return NULL;
+    f->ev = ev;
+    f->wake_fd = -1;
+    f->arena = arena_create(64 * 1024);
+    f->tail_arena = arena_create(64 * 1024);
+    if (f->arena == NULL || f->tail_arena == NULL) {
+        arena_destroy(f->arena);
+        arena_destroy(f->tail_arena);
+        free(f);
+        return NULL;
+    }
+    loop_timer_init(&f->tail_timer, on_tail_timer, f);
+    loop_defer_init(&f->tail_defer, on_tail_defer, f);
+    loop_timer_init(&f->retention_timer, on_retention, f);
+    return f;
+}
+
+int feed_start(struct feed *f)
+{
+    if (wake_open(f, f->ev->cfg->event_wake_socket) != 0)
+        return -1;
+    loop_defer(f->ev->loop, &f->tail_defer);
+    if (loop_timer_start(f->ev->loop, &f->tail_timer, POLL_MS) != 0 ||
+        loop_timer_start(f->ev->loop, &f->retention_timer, RETENTION_FIRST_MS) != 0) {
+        log_error("events: cannot start the feed timers (out of memory)");
+        return -1;
+    }
+    return 0;
+}
+
+void feed_destroy(struct feed *f)
+{
+    if (f == NULL)
+        return;
+    loop_timer_stop(f->ev->loop, &f->tail_timer);
+    loop_timer_stop(f->ev->loop, &f->retention_timer);
+    loop_defer_cancel(f->ev->loop, &f->tail_defer);
+    if (f->wake_fd >= 0) {
+        loop_fd_del(f->ev->loop, f->wake_fd);
+        close(f->wake_fd);
+    }
+    if (f->wake_created) {
+        /* Only our own file: a newer worker may have replaced it during a restart. */
+        const char *path = f->ev->cfg->event_wake_socket;
+        struct stat st;
+        if (lstat(path, &st) == 0 && st.st_dev == f->wake_dev && st.st_ino == f->wake_ino &&
+            unlink(path) != 0)
+            log_warn("events: cannot remove %s: %s", path, strerror(errno));
+    }
+    log_info("events: feed stopped at id %llu (%llu delivered, %llu ids declared gaps)", f->wm,
+             f->delivered, f->gaps);
+    free(f->holes);
+    arena_destroy(f->arena);
+    arena_destroy(f->tail_arena);
+    free(f);
+}
