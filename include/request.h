@@ -86,6 +86,13 @@ int request_body_object(struct request *r, struct json_object **out);
 
 /* Answers `status` with `body`, which must be arena-owned (response_new). Returns 0. */
 int request_reply(struct request *r, int status, struct json_object *body);
+/*
+ * The answer of a fetch-one-record helper: fetch_rc < 0 is a db_rc (503/409/500), 1 means
+ * absent (404 with `not_found`), DB_OK answers {"success":true,"<key>":obj}. obj must be
+ * arena-owned (arena_json); it gains a reference. Returns 0 or -1 like request_error.
+ */
+int request_reply_found(struct request *r, int status, int fetch_rc, const char *key,
+                        struct json_object *obj, const char *not_found);
 /* Answers pre-serialised JSON text that lives in the arena. Returns 0. */
 int request_reply_raw(struct request *r, int status, const char *json, size_t len);
 /* Answers the error envelope; returns -1 so handlers can `return request_error(…)`. */

@@ -279,6 +279,19 @@ int request_reply(struct request *r, int status, struct json_object *body)
     return 0;
 }
 
+int request_reply_found(struct request *r, int status, int fetch_rc, const char *key,
+                        struct json_object *obj, const char *not_found)
+{
+    if (fetch_rc < 0)
+        return request_db_error(r, fetch_rc);
+    if (fetch_rc == 1)
+        return request_error(r, 404, "not_found", not_found);
+    struct json_object *resp = response_new(r);
+    if (resp == NULL || obj == NULL || json_set(resp, key, json_object_get(obj)) != 0)
+        return request_error(r, 500, "internal_error", "Out of memory");
+    return request_reply(r, status, resp);
+}
+
 int request_reply_raw(struct request *r, int status, const char *json, size_t len)
 {
     r->status = status;

@@ -60,14 +60,7 @@ static int reply_agent(struct request *r, int status, const char *id)
 {
     struct json_object *agent;
     int rc = agent_fetch(r, id, &agent);
-    if (rc < 0)
-        return request_db_error(r, rc);
-    if (rc == 1)
-        return request_error(r, 404, "not_found", "Agent not found");
-    struct json_object *resp = response_new(r);
-    if (resp == NULL || json_set(resp, "agent", json_object_get(agent)) != 0)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    return request_reply(r, status, resp);
+    return request_reply_found(r, status, rc, "agent", agent, "Agent not found");
 }
 
 /* Adds every row of res to a new array under `key` of resp. 0 or -1 (out of memory). */

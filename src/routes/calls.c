@@ -229,14 +229,7 @@ static int reply_call(struct request *r, int status, const char *id)
 {
     struct json_object *call;
     int rc = call_fetch(r, id, &call);
-    if (rc < 0)
-        return request_db_error(r, rc);
-    if (rc == 1)
-        return request_error(r, 404, "not_found", "Call not found");
-    struct json_object *resp = response_new(r);
-    if (resp == NULL || json_set(resp, "call", json_object_get(call)) != 0)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    return request_reply(r, status, resp);
+    return request_reply_found(r, status, rc, "call", call, "Call not found");
 }
 
 int call_create(struct request *r)

@@ -63,14 +63,7 @@ static int reply_department(struct request *r, int status, const char *id)
 {
     struct json_object *dept;
     int rc = department_fetch(r, id, &dept);
-    if (rc < 0)
-        return request_db_error(r, rc);
-    if (rc == 1)
-        return request_error(r, 404, "not_found", "Department not found");
-    struct json_object *resp = response_new(r);
-    if (resp == NULL || json_set(resp, "department", json_object_get(dept)) != 0)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    return request_reply(r, status, resp);
+    return request_reply_found(r, status, rc, "department", dept, "Department not found");
 }
 
 /* The cached value is "<count>\n<JSON array of every active department>". */

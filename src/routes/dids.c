@@ -44,14 +44,7 @@ static int reply_did(struct request *r, int status, const char *id)
 {
     struct json_object *did;
     int rc = did_fetch(r, id, &did);
-    if (rc < 0)
-        return request_db_error(r, rc);
-    if (rc == 1)
-        return request_error(r, 404, "not_found", "Phone number not found");
-    struct json_object *resp = response_new(r);
-    if (resp == NULL || json_set(resp, "did", json_object_get(did)) != 0)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    return request_reply(r, status, resp);
+    return request_reply_found(r, status, rc, "did", did, "Phone number not found");
 }
 
 int did_list(struct request *r)

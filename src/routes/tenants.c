@@ -50,14 +50,7 @@ static int reply_tenant(struct request *r, int status, const char *id)
 {
     struct json_object *tenant;
     int rc = tenant_fetch(r, id, &tenant);
-    if (rc < 0)
-        return request_db_error(r, rc);
-    if (rc == 1)
-        return request_error(r, 404, "not_found", "Tenant not found");
-    struct json_object *resp = response_new(r);
-    if (resp == NULL || json_set(resp, "tenant", json_object_get(tenant)) != 0)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    return request_reply(r, status, resp);
+    return request_reply_found(r, status, rc, "tenant", tenant, "Tenant not found");
 }
 
 int tenant_list(struct request *r)

@@ -64,14 +64,8 @@ int user_reply(struct request *r, int status, const char *tenant_id, const char 
 {
     struct json_object *user;
     int rc = user_fetch_json(r, tenant_id, id, &user);
-    if (rc < 0)
-        return request_db_error(r, rc);
-    if (rc == 1)
-        return request_error(r, 404, "not_found", "User not found");
-    struct json_object *resp = response_new(r);
-    if (resp == NULL || json_set(resp, "user", user) != 0)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    return request_reply(r, status, resp);
+    return request_reply_found(r, status, rc, "user", arena_json(r->arena, user),
+                               "User not found");
 }
 
 /* An empty query value (`?role=`) means the filter is off, as when it is absent. */
