@@ -32,6 +32,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
+#include "session.h"
 #include "events.h"
 #include "http.h"
 #include "jsonutil.h"
@@ -282,24 +283,18 @@ static void unauthorized(struct http_conn *c, const char *cors, const char *mess
     http_reply_error(c, 401, "unauthorized", message, cors);
 }
 
-/* The row of the liveness query: 0 when usable, else answers 401 and returns -1. */
-static int check_live(struct http_conn *c, const char *cors, const struct db_result *res)
+/* 0 when the session may stream; else answers 401/503 and returns -1. */
+static int check_session(struct ev *ev, struct http_conn *c, const char *cors, const char *sid,
+                         const char *user_id, const char *tenant_id)
 {
-    if (res->nrows == 0) {
-        unauthorized(c, cors, "Invalid token");
+    const char *role, *refusal;
+    int rc = session_check(ev->db, ev->arena, sid, user_id, tenant_id, &role, &refusal);
+    if (rc < 0) {
+        reply_db_error(c, cors, rc);
         return -1;
     }
-    if (db_get_int(res, 0, "session_live", 0) == 0) {
-        unauthorized(c, cors, "Session ended; sign in again");
-        return -1;
-    }
-    if (db_get_int(res, 0, "is_active", 0) == 0) {
-        unauthorized(c, cors, "This account is disabled");
-        return -1;
-    }
-    const char *ts = db_get(res, 0, "tenant_status");
-    if (ts == NULL || strcmp(ts, "active") != 0) {
-        unauthorized(c, cors, "This tenant is suspended");
+    if (rc == 1) {
+        unauthorized(c, cors, refusal);
         return -1;
     }
     return 0;
@@ -320,22 +315,7 @@ static int auth_jwt(struct ev *ev, struct http_conn *c, const char *cors, const 
         unauthorized(c, cors, "Invalid token");
         return -1;
     }
-    struct db_result *res;
-    int rc = db_exec(ev->db, ev->arena,
-                     "SELECT u.is_active, ur.role, t.status AS tenant_status,"
-                     " (s.revoked_at IS NULL AND s.expires_at > NOW()) AS session_live"
-                     " FROM users u"
-                     " JOIN user_roles ur ON ur.tenant_id = u.tenant_id AND ur.user_id = u.id"
-                     " JOIN tenants t ON t.id = u.tenant_id"
-                     " JOIN auth_sessions s ON s.id = ? AND s.tenant_id = u.tenant_id"
-                     "  AND s.user_id = u.id"
-                     " WHERE u.id = ? AND u.tenant_id = ?",
-                     DB_PARAMS(DB_STR(cl.sid), DB_STR(cl.sub), DB_STR(cl.tenant_id)), &res);
-    if (rc != DB_OK) {
-        reply_db_error(c, cors, rc);
-        return -1;
-    }
-    if (check_live(c, cors, res) != 0)
+    if (check_session(ev, c, cors, cl.sid, cl.sub, cl.tenant_id) != 0)
         return -1;
     snprintf(id->tenant_id, sizeof(id->tenant_id), "%s", cl.tenant_id);
     struct timespec ts;
@@ -370,21 +350,18 @@ static int auth_ticket(struct ev *ev, struct http_conn *c, const char *cors, con
         return -1;
     }
     rc = db_exec(ev->db, ev->arena,
-                 "SELECT st.tenant_id, u.is_active, t.status AS tenant_status,"
-                 " (s.revoked_at IS NULL AND s.expires_at > NOW()) AS session_live"
-                 " FROM stream_tickets st"
-                 " JOIN users u ON u.id = st.user_id AND u.tenant_id = st.tenant_id"
-                 " JOIN user_roles ur ON ur.tenant_id = u.tenant_id AND ur.user_id = u.id"
-                 " JOIN tenants t ON t.id = u.tenant_id"
-                 " JOIN auth_sessions s ON s.id = st.session_id AND s.tenant_id = u.tenant_id"
-                 "  AND s.user_id = u.id"
-                 " WHERE st.id = ?",
+                 "SELECT tenant_id, user_id, session_id FROM stream_tickets WHERE id = ?",
                  DB_PARAMS(DB_STR(hash)), &res);
     if (rc != DB_OK) {
         reply_db_error(c, cors, rc);
         return -1;
     }
-    if (check_live(c, cors, res) != 0)
+    if (res->nrows == 0) {
+        unauthorized(c, cors, "Invalid or used ticket");
+        return -1;
+    }
+    if (check_session(ev, c, cors, db_get(res, 0, "session_id"), db_get(res, 0, "user_id"),
+                      db_get(res, 0, "tenant_id")) != 0)
         return -1;
     const char *tenant = db_get(res, 0, "tenant_id");
     if (tenant == NULL || strlen(tenant) > TOKEN_ID_MAX) {

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "password.h"
 #include "request.h"
+#include "session.h"
 #include "routes.h"
 #include "token.h"
 #include "validate.h"
@@ -63,29 +64,13 @@ int auth_authenticate(struct request *r)
             role = NULL;
     }
     if (role == NULL) {
-        struct db_result *res;
-        int rc = db_exec(r->db, r->arena,
-                         "SELECT u.is_active, ur.role, t.status AS tenant_status,"
-                         " (s.revoked_at IS NULL AND s.expires_at > NOW()) AS session_live"
-                         " FROM users u"
-                         " JOIN user_roles ur ON ur.tenant_id = u.tenant_id AND ur.user_id = u.id"
-                         " JOIN tenants t ON t.id = u.tenant_id"
-                         " JOIN auth_sessions s ON s.id = ? AND s.tenant_id = u.tenant_id"
-                         "  AND s.user_id = u.id"
-                         " WHERE u.id = ? AND u.tenant_id = ?",
-                         DB_PARAMS(DB_STR(c.sid), DB_STR(c.sub), DB_STR(c.tenant_id)), &res);
-        if (rc != DB_OK)
+        const char *refusal, *fresh;
+        int rc = session_check(r->db, r->arena, c.sid, c.sub, c.tenant_id, &fresh, &refusal);
+        if (rc < 0)
             return request_db_error(r, rc);
-        if (res->nrows == 0)
-            return unauthorized(r, "Invalid token");
-        if (db_get_int(res, 0, "session_live", 0) == 0)
-            return unauthorized(r, "Session ended; sign in again");
-        if (db_get_int(res, 0, "is_active", 0) == 0)
-            return unauthorized(r, "This account is disabled");
-        const char *tstatus = db_get(res, 0, "tenant_status");
-        if (tstatus == NULL || strcmp(tstatus, "active") != 0)
-            return unauthorized(r, "This tenant is suspended");
-        role = (char *)db_get(res, 0, "role");
+        if (rc == 1)
+            return unauthorized(r, refusal);
+        role = (char *)fresh;
         if (key != NULL && role != NULL)
             cache_set(r->cache, key, role, strlen(role), AUTH_CACHE_TTL);
     }
