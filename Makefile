@@ -21,6 +21,7 @@ POOL_SRC := $(wildcard src/pool/*.c)
 EVENTS_SRC := $(wildcard src/events/*.c)
 ADMIN_SRC := $(wildcard src/admin/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c)
+BENCH_SRC := $(wildcard tests/bench/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 CORE_OBJ := $(call obj,$(CORE_SRC))
@@ -51,6 +52,11 @@ $(BIN)/unit-tests: $(call obj,$(UNIT_SRC)) $(ROUTE_OBJ) $(CORE_OBJ)
 	@mkdir -p $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# The live-event benchmark client (make bench): libc only.
+$(BIN)/sse-bench: $(call obj,$(BENCH_SRC))
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^
+
 deps:
 	@scripts/deps.sh
 
@@ -75,7 +81,7 @@ unit: $(BIN)/unit-tests
 	@$(BIN)/unit-tests
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BIN)/sse-bench
 	@scripts/bench.sh
 
 clean:

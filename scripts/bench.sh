@@ -2,6 +2,13 @@
 # make bench: starts a private stack (own temp dir and port), seeds a tenant with 20
 # departments, and drives wrk through nginx at the hot routes and at the pool's no-op
 # route (the ceiling). Prints requests/s, p50 and p99 and each route's share of the ceiling.
+# Then bin/sse-bench (tests/bench/sse_bench.c) holds 1,000 and 10,000 SSE streams on
+# /api/calls/events through nginx, creates calls and measures POST-written → event-read
+# latency over every (stream, call) pair; a second table shows it.
+#
+# Environment: BENCH_DURATION (10s), BENCH_CONNECTIONS (32), BENCH_THREADS (2),
+# BENCH_CALLS (1000000 seeded calls), BENCH_SSE_CLIENTS ("1000 10000"; empty: skip),
+# BENCH_SSE_EVENTS (20 calls per run), BENCH_SSE_INTERVAL_MS (200).
 set -eu -o pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 bin=${SB_BIN:-$repo/bin}
@@ -19,6 +26,11 @@ cleanup() {
 trap cleanup EXIT
 
 command -v wrk >/dev/null || { echo "bench: wrk is missing (make deps)" >&2; exit 1; }
+sse_clients=${BENCH_SSE_CLIENTS-1000 10000}
+sse_events=${BENCH_SSE_EVENTS:-20}
+sse_interval=${BENCH_SSE_INTERVAL_MS:-200}
+[ -z "$sse_clients" ] || [ -x "$bin/sse-bench" ] ||
+    { echo "bench: $bin/sse-bench is missing (make $bin/sse-bench)" >&2; exit 1; }
 "$repo/scripts/stack.sh" start > "$tmp/start.out" 2>&1 || { cat "$tmp/start.out"; exit 1; }
 base=http://127.0.0.1:$port
 
@@ -47,6 +59,8 @@ call("GET", "/api/departments", token=tok)  # warm the cache
 with open(tmp + "/login.lua", "w") as f:
     f.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
             'wrk.body = %s\n' % json.dumps(json.dumps({"email": email, "password": pw})))
+with open(tmp + "/login.json", "w") as f:
+    f.write(json.dumps({"email": email, "password": pw}))
 print("TOKEN=%s DEPT=%s" % (tok, ids[7]))
 
 # Calls: a department with agents, 200 live calls for /api/calls/active and transfers.
@@ -126,6 +140,45 @@ run "GET /api/calls/logs (cursor at 90%)" "${auth[@]}" "$base/api/calls/logs?dat
 run "GET /api/calls/logs (page 400, offset)" "${auth[@]}" "$base/api/calls/logs?date_range=90days&page=400"
 run "POST /api/calls/transfer" -s "$tmp/transfer.lua" "$base/api/calls/transfer"
 
+# Live events: N SSE streams, then calls created through the API. A fresh token: the
+# registration's may be close to its 15 minutes after a long seeding, and a stream ends
+# when its token expires.
+sse_results=$tmp/sse-results
+: > "$sse_results"
+sse_failed=0
+if [ -n "$sse_clients" ]; then
+    SSE_BENCH_TOKEN=$(curl -fsS -X POST -H "Content-Type: application/json" \
+        --data-binary @"$tmp/login.json" "$base/api/auth/login" |
+        python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
+    export SSE_BENCH_TOKEN
+    events_pid=$(cat "$SB_VAR/run/events.pid")
+    for n in $sse_clients; do
+        echo "sse: $n streams…"
+        rc=0
+        "$bin/sse-bench" -p "$port" -n "$n" -m "$sse_events" -i "$sse_interval" -P "$events_pid" \
+            > "$tmp/sse.out" 2> "$tmp/sse.err" || rc=$?
+        cat "$tmp/sse.out"
+        if [ "$rc" = 2 ]; then
+            # Not every stream could be opened through nginx (a limit: ports, fds, nginx's
+            # worker_connections): measure the event worker on its own unix socket instead.
+            why=$(tail -n1 "$tmp/sse.err")
+            echo "sse: $n streams through nginx failed ($why); again on the unix socket"
+            printf 'note\t%s streams through nginx failed (%s): measured on %s instead\n' \
+                "$n" "$why" "$SB_VAR/run/events.sock" >> "$sse_results"
+            rc=0
+            "$bin/sse-bench" -p "$port" -n "$n" -m "$sse_events" -i "$sse_interval" \
+                -P "$events_pid" -u "$SB_VAR/run/events.sock" \
+                > "$tmp/sse.out" 2> "$tmp/sse.err" || rc=$?
+            cat "$tmp/sse.out"
+        fi
+        if [ "$rc" != 0 ]; then
+            cat "$tmp/sse.err" >&2
+            sse_failed=1
+        fi
+        grep '^sse ' "$tmp/sse.out" >> "$sse_results" || true
+    done
+fi
+
 echo
 echo "wrk -t$threads -c$conns -d$duration through nginx; $(nproc) cores; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 python3 - "$results" "$ncalls" <<'PY'
@@ -138,3 +191,35 @@ for name, rps, p50, p99, non2xx, errs in rows:
     print("%-36s %10.0f %9.2f %9.2f %7.0f%% %s %s" % (name, float(rps), float(p50), float(p99),
           100 * float(rps) / ceiling, non2xx, errs))
 PY
+
+[ -s "$sse_results" ] || exit 0
+echo
+echo "live events: $sse_events calls (POST /api/calls through nginx) ${sse_interval} ms apart to N streams of /api/calls/events;"
+echo "latency = request written → call_started read by the stream, over every (stream, call) pair"
+python3 - "$sse_results" <<'PY'
+import sys
+print("%8s %6s %10s %9s %9s %9s %7s %12s %12s" % ("streams", "via", "connect s", "p50 ms", "p99 ms",
+      "max ms", "missed", "worker RSS", "RSS/stream"))
+notes = []
+for line in open(sys.argv[1]):
+    line = line.rstrip("\n")
+    if line.startswith("note\t"):
+        notes.append(line[5:])
+        continue
+    f = dict(kv.split("=", 1) for kv in line.split()[1:])
+    n = int(f["clients"])
+    rss, base = float(f["rss_mb"]), float(f["rss_base_mb"])
+    extra = "" if f["connected"] == f["clients"] else " (only %s connected)" % f["connected"]
+    for k in ("dup", "unexpected", "dropped", "post_errors"):
+        if f[k] != "0":
+            extra += " %s=%s" % (k, f[k])
+    print("%8d %6s %10s %9s %9s %9s %7s %9.1f MB %9.2f KB%s" % (n, f["via"], f["connect_s"],
+          f["p50_ms"], f["p99_ms"], f["max_ms"], f["missed"], rss,
+          max(rss - base, 0) * 1024 / n, extra))
+for n in notes:
+    print("note: " + n)
+PY
+if [ "$sse_failed" != 0 ]; then
+    echo "bench: a live-event run failed (see above): missed deliveries or errors" >&2
+    exit 1
+fi
