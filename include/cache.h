@@ -25,6 +25,11 @@ int cache_set(struct cache *c, const char *key, const char *val, size_t len, uns
 int cache_generation(struct cache *c, const char *ns, uint64_t *gen);
 /* Moves a namespace to a new generation; -1 when the cache is down. */
 int cache_bump(struct cache *c, const char *ns);
+/*
+ * A short lease so that one process recomputes an expensive value while the others wait
+ * for it (no stampede). 0 taken, 1 held by someone else, -1 cache down (compute anyway).
+ */
+int cache_lease(struct cache *c, const char *key, unsigned ttl);
 /* 0 when the server answers; latency in microseconds in *usec. */
 int cache_ping(struct cache *c, long *usec);
 

@@ -187,6 +187,21 @@ int cache_bump(struct cache *c, const char *ns)
     return -1;
 }
 
+int cache_lease(struct cache *c, const char *key, unsigned ttl)
+{
+    if (c == NULL || c->mc == NULL)
+        return -1;
+    char k[256];
+    snprintf(k, sizeof(k), "lease:%s", key);
+    memcached_return_t rc = memcached_add(c->mc, k, strlen(k), "1", 1, (time_t)ttl, 0);
+    if (rc == MEMCACHED_SUCCESS)
+        return 0;
+    if (rc == MEMCACHED_NOTSTORED || rc == MEMCACHED_DATA_EXISTS)
+        return 1;
+    note_failure(c, "lease", rc);
+    return -1;
+}
+
 int cache_ping(struct cache *c, long *usec)
 {
     *usec = 0;

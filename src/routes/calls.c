@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "arena.h"
 #include "cache.h"
@@ -729,6 +730,11 @@ int call_transfers(struct request *r)
     " AND (? IS NULL OR c.caller_number LIKE ? ESCAPE '\\\\' OR c.id LIKE ? ESCAPE '\\\\')"
 
 #define LOG_NFILTERS 9u
+
+#define LOG_PLAIN_FILTERS " WHERE c.tenant_id = ? AND c.start_time >= NOW(3) - INTERVAL ? DAY"
+
+/* Rows strictly after the cursor: the first term bounds an index range, the second ties. */
+#define LOG_AFTER_CURSOR " AND c.start_time <= ? AND (c.start_time < ? OR c.id < ?)"
 #define LOG_MAX_OFFSET 10000
 
 static int cursor_decode(struct request *r, const char *cursor, const char **time,
@@ -827,9 +833,19 @@ static int logs_count(struct request *r, const struct db_param *params, bool pla
         key = arena_printf(r->arena, "%s:%llu:count:%s", ns, (unsigned long long)gen, digest);
         char *val;
         size_t len;
-        if (key != NULL && cache_get(r->cache, r->arena, key, &val, &len) == 0) {
-            *total = strtoll(val, NULL, 10);
-            return DB_OK;
+        /*
+         * On a miss one worker counts while the others wait for its value (up to ~3 s),
+         * instead of all of them counting the same million rows at once.
+         */
+        for (int wait = 0; key != NULL && wait <= 60; wait++) {
+            if (cache_get(r->cache, r->arena, key, &val, &len) == 0) {
+                *total = strtoll(val, NULL, 10);
+                return DB_OK;
+            }
+            if (wait == 0 && cache_lease(r->cache, key, 10) != 1)
+                break;
+            struct timespec pause = {0, 50 * 1000 * 1000};
+            nanosleep(&pause, NULL);
         }
     }
     struct db_result *res;
@@ -909,14 +925,31 @@ int call_logs(struct request *r)
     struct db_result *res;
     long long total = -1;
     int rc;
-    if (ctime != NULL) {
-        params[9 + 3] = DB_INT(p.limit + 1);
+    /* Without optional filters the page is found inside the index alone. */
+    bool plain = status == NULL && want_transfer != 1 && pattern == NULL;
+    const struct db_param plain_params[] = {
+        DB_STR(r->auth.tenant_id), DB_INT(days), DB_STR(ctime), DB_STR(ctime), DB_STR(cid),
+        DB_INT(p.limit + 1),
+    };
+    const struct db_param plain_offset[] = {
+        DB_STR(r->auth.tenant_id), DB_INT(days), DB_INT(p.limit + 1), DB_INT(p.offset),
+    };
+    if (ctime != NULL && plain) {
         rc = db_exec(r->db, r->arena,
-                     LOG_SELECT LOG_FILTERS
-                     /* The first term bounds an index range; the second breaks ties. */
-                     " AND c.start_time <= ? AND (c.start_time < ? OR c.id < ?)"
+                     LOG_SELECT LOG_PLAIN_FILTERS LOG_AFTER_CURSOR
+                     " ORDER BY c.start_time DESC, c.id DESC LIMIT ?" LOG_PAGE_END,
+                     plain_params, 6, &res);
+    } else if (ctime != NULL) {
+        params[12] = DB_INT(p.limit + 1);
+        rc = db_exec(r->db, r->arena,
+                     LOG_SELECT LOG_FILTERS LOG_AFTER_CURSOR
                      " ORDER BY c.start_time DESC, c.id DESC LIMIT ?" LOG_PAGE_END,
                      params, LOG_NFILTERS + 4, &res);
+    } else if (plain) {
+        rc = db_exec(r->db, r->arena,
+                     LOG_SELECT LOG_PLAIN_FILTERS
+                     " ORDER BY c.start_time DESC, c.id DESC LIMIT ? OFFSET ?" LOG_PAGE_END,
+                     plain_offset, 4, &res);
     } else {
         params[9] = DB_INT(p.limit + 1);
         params[10] = DB_INT(p.offset);
@@ -924,10 +957,10 @@ int call_logs(struct request *r)
                      LOG_SELECT LOG_FILTERS
                      " ORDER BY c.start_time DESC, c.id DESC LIMIT ? OFFSET ?" LOG_PAGE_END,
                      params, LOG_NFILTERS + 2, &res);
-        if (rc == DB_OK)
-            rc = logs_count(r, params, status == NULL && want_transfer != 1 && pattern == NULL,
-                            status != NULL && want_transfer != 1 && pattern == NULL, &total);
     }
+    if (rc == DB_OK && ctime == NULL)
+        rc = logs_count(r, params, plain, status != NULL && want_transfer != 1 && pattern == NULL,
+                        &total);
     if (rc != DB_OK)
         return request_db_error(r, rc);
 
