@@ -30,6 +30,8 @@ int cache_bump(struct cache *c, const char *ns);
  * for it (no stampede). 0 taken, 1 held by someone else, -1 cache down (compute anyway).
  */
 int cache_lease(struct cache *c, const char *key, unsigned ttl);
+/* Gives a lease back once the value is stored. */
+void cache_release(struct cache *c, const char *key);
 /* 0 when the server answers; latency in microseconds in *usec. */
 int cache_ping(struct cache *c, long *usec);
 

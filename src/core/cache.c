@@ -202,6 +202,15 @@ int cache_lease(struct cache *c, const char *key, unsigned ttl)
     return -1;
 }
 
+void cache_release(struct cache *c, const char *key)
+{
+    if (c == NULL || c->mc == NULL)
+        return;
+    char k[256];
+    snprintf(k, sizeof(k), "lease:%s", key);
+    (void)memcached_delete(c->mc, k, strlen(k), 0);
+}
+
 int cache_ping(struct cache *c, long *usec)
 {
     *usec = 0;

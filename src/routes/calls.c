@@ -802,10 +802,7 @@ static char *cursor_encode(struct request *r, const char *time, const char *id)
     return out;
 }
 
-/*
- * Call writes move the tenant's "calls" cache generation, which drops every cached count.
- * Called after a commit.
- */
+/* Call writes move the tenant's "calls" cache generation (see logs_count). After commit. */
 void calls_changed(struct request *r)
 {
     const char *ns = arena_printf(r->arena, "calls:%s", r->auth.tenant_id);
@@ -815,14 +812,36 @@ void calls_changed(struct request *r)
 
 /*
  * The total of a call-log query. Counting is linear in the rows of the date range (about
- * a second per million), so a count is cached per tenant and filter set until the next
- * call write. Without optional filters the plain statement stays inside the index.
+ * 1.4 s per million here), so counts are cached per tenant and filter set with the
+ * tenant's "calls" generation at the time of counting. A count from the current
+ * generation is exact. A count that was expensive (over COUNT_SLOW_MS) may also be
+ * served for COUNT_STALE_S seconds after later writes, so that a busy tenant's dashboard
+ * does not recount a million rows on every poll; cheap counts are always recounted.
+ * While one worker counts, others wait for its value rather than count too.
  */
+#define COUNT_SLOW_MS 200
+#define COUNT_STALE_S 10
+
+struct cached_count {
+    long long total, cost_ms, at;
+    unsigned long long gen;
+};
+
+static bool count_usable(const char *val, unsigned long long gen, struct cached_count *cc)
+{
+    if (sscanf(val, "%lld %llu %lld %lld", &cc->total, &cc->gen, &cc->cost_ms, &cc->at) != 4)
+        return false;
+    if (cc->gen == gen)
+        return true;
+    return cc->cost_ms >= COUNT_SLOW_MS && (long long)time(NULL) - cc->at < COUNT_STALE_S;
+}
+
 static int logs_count(struct request *r, const struct db_param *params, bool plain,
                       bool status_only, long long *total)
 {
     char digest[65], *key = NULL;
-    uint64_t gen;
+    uint64_t gen = 0;
+    struct cached_count cc;
     const char *ns = arena_printf(r->arena, "calls:%s", r->auth.tenant_id);
     const char *filters =
         arena_printf(r->arena, "%lld|%s|%lld|%s", params[1].i, params[2].s ? params[2].s : "\x01",
@@ -830,16 +849,13 @@ static int logs_count(struct request *r, const struct db_param *params, bool pla
                      params[6].s ? params[6].s : "\x01");
     if (ns != NULL && filters != NULL && cache_generation(r->cache, ns, &gen) == 0) {
         crypto_sha256_hex(filters, strlen(filters), digest);
-        key = arena_printf(r->arena, "%s:%llu:count:%s", ns, (unsigned long long)gen, digest);
+        key = arena_printf(r->arena, "%s:count:%s", ns, digest);
         char *val;
         size_t len;
-        /*
-         * On a miss one worker counts while the others wait for its value (up to ~3 s),
-         * instead of all of them counting the same million rows at once.
-         */
         for (int wait = 0; key != NULL && wait <= 60; wait++) {
-            if (cache_get(r->cache, r->arena, key, &val, &len) == 0) {
-                *total = strtoll(val, NULL, 10);
+            if (cache_get(r->cache, r->arena, key, &val, &len) == 0 &&
+                count_usable(val, (unsigned long long)gen, &cc)) {
+                *total = cc.total;
                 return DB_OK;
             }
             if (wait == 0 && cache_lease(r->cache, key, 10) != 1)
@@ -848,6 +864,8 @@ static int logs_count(struct request *r, const struct db_param *params, bool pla
             nanosleep(&pause, NULL);
         }
     }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     struct db_result *res;
     int rc;
     /* The common filter sets get statements an index covers; the rest the general one. */
@@ -864,13 +882,20 @@ static int logs_count(struct request *r, const struct db_param *params, bool pla
     else
         rc = db_exec(r->db, r->arena, "SELECT COUNT(*) AS total FROM calls c" LOG_FILTERS,
                      params, LOG_NFILTERS, &res);
-    if (rc != DB_OK)
+    if (rc != DB_OK) {
+        if (key != NULL)
+            cache_release(r->cache, key);
         return rc;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
     *total = db_get_int(res, 0, "total", 0);
     if (key != NULL) {
-        char buf[32];
-        int n = snprintf(buf, sizeof(buf), "%lld", *total);
+        long long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+        char buf[96];
+        int n = snprintf(buf, sizeof(buf), "%lld %llu %lld %lld", *total,
+                         (unsigned long long)gen, ms, (long long)time(NULL));
         cache_set(r->cache, key, buf, (size_t)n, (unsigned)r->cfg->cache_ttl);
+        cache_release(r->cache, key);
     }
     return DB_OK;
 }
