@@ -150,6 +150,7 @@ run "POST /api/calls/transfer" -s "$tmp/transfer.lua" "$base/api/calls/transfer"
 # Last: requests wrk gave up on keep workers busy after it stops.
 run "GET /api/calls/logs (page 400, offset)" "${auth[@]}" "$base/api/calls/logs?date_range=90days&page=400"
 
+drain
 # Live events: N SSE streams, then calls created through the API. A fresh token: the
 # registration's may be close to its 15 minutes after a long seeding, and a stream ends
 # when its token expires.
