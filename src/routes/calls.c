@@ -817,7 +817,8 @@ void calls_changed(struct request *r)
  * generation is exact. A count that was expensive (over COUNT_SLOW_MS) may also be
  * served for COUNT_STALE_S seconds after later writes, so that a busy tenant's dashboard
  * does not recount a million rows on every poll; cheap counts are always recounted.
- * While one worker counts, others wait for its value rather than count too.
+ * While one worker recounts, the others answer with the previous count; only when there
+ * is none at all do they wait (up to 3 s) for the one being made.
  */
 #define COUNT_SLOW_MS 200
 #define COUNT_STALE_S 10
@@ -850,18 +851,30 @@ static int logs_count(struct request *r, const struct db_param *params, bool pla
     if (ns != NULL && filters != NULL && cache_generation(r->cache, ns, &gen) == 0) {
         crypto_sha256_hex(filters, strlen(filters), digest);
         key = arena_printf(r->arena, "%s:count:%s", ns, digest);
-        char *val;
+        char *val = NULL;
         size_t len;
-        for (int wait = 0; key != NULL && wait <= 60; wait++) {
+        bool have = key != NULL && cache_get(r->cache, r->arena, key, &val, &len) == 0;
+        if (have && count_usable(val, (unsigned long long)gen, &cc)) {
+            *total = cc.total;
+            return DB_OK;
+        }
+        /*
+         * One worker recounts; while it does, the others answer with the previous count
+         * (if any) rather than park a worker or count the same rows too.
+         */
+        int lease = key != NULL ? cache_lease(r->cache, key, 30) : -1;
+        if (lease == 1 && have && sscanf(val, "%lld", &cc.total) == 1) {
+            *total = cc.total;
+            return DB_OK;
+        }
+        for (int wait = 0; lease == 1 && wait < 60; wait++) {
+            struct timespec pause = {0, 50 * 1000 * 1000};
+            nanosleep(&pause, NULL);
             if (cache_get(r->cache, r->arena, key, &val, &len) == 0 &&
-                count_usable(val, (unsigned long long)gen, &cc)) {
+                sscanf(val, "%lld", &cc.total) == 1) {
                 *total = cc.total;
                 return DB_OK;
             }
-            if (wait == 0 && cache_lease(r->cache, key, 10) != 1)
-                break;
-            struct timespec pause = {0, 50 * 1000 * 1000};
-            nanosleep(&pause, NULL);
         }
     }
     struct timespec t0, t1;
