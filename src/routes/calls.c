@@ -711,7 +711,8 @@ int call_transfers(struct request *r)
     " COALESCE((SELECT JSON_ARRAYAGG(JSON_OBJECT('id', t.id, 'target_department', d.name,"  \
     "  'department_id', t.to_department_id, 'agent_id', t.agent_id, 'agent_name', a.name,"  \
     "  'transfer_time', CONCAT(REPLACE(t.transfer_time, ' ', 'T'), 'Z'), 'status',"         \
-    "  t.status) ORDER BY t.transfer_time, t.id) FROM call_transfers t"                     \
+    "  t.status) ORDER BY t.transfer_time, t.id)"                                           \
+    "  FROM call_transfers t FORCE INDEX (idx_call_transfers_tenant_call)"                  \
     "  LEFT JOIN departments d ON d.tenant_id = t.tenant_id AND d.id = t.to_department_id"  \
     "  LEFT JOIN agents a ON a.tenant_id = t.tenant_id AND a.id = t.agent_id"               \
     "  WHERE t.tenant_id = c.tenant_id AND t.call_id = c.id), JSON_ARRAY()) AS transfers,"  \
@@ -726,6 +727,7 @@ int call_transfers(struct request *r)
     " WHERE c.tenant_id = ? AND c.start_time >= NOW(3) - INTERVAL ? DAY"                    \
     " AND (? IS NULL OR c.status = ?)"                                                      \
     " AND (? IS NULL OR ? = EXISTS (SELECT 1 FROM call_transfers x"                         \
+    "  FORCE INDEX (idx_call_transfers_tenant_call)"                                         \
     "  WHERE x.tenant_id = c.tenant_id AND x.call_id = c.id))"                              \
     " AND (? IS NULL OR c.caller_number LIKE ? ESCAPE '\\\\' OR c.id LIKE ? ESCAPE '\\\\')"
 
