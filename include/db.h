@@ -121,4 +121,14 @@ long long db_get_int(const struct db_result *res, size_t row, const char *name, 
 struct json_object *db_row_json(const struct db_result *res, size_t row,
                                 const char *const *json_cols);
 
+/*
+ * The first max_rows rows (all when max_rows exceeds them) as a new JSON array (caller
+ * owns), each as db_row_json() makes it. NULL when out of memory.
+ */
+struct json_object *db_rows_json(const struct db_result *res, size_t max_rows,
+                                 const char *const *json_cols);
+/* db_rows_json() of every row, added to obj under key. 0, or -1 when out of memory. */
+int db_rows_attach(struct json_object *obj, const char *key, const struct db_result *res,
+                   const char *const *json_cols);
+
 #endif

@@ -639,3 +639,27 @@ struct json_object *db_row_json(const struct db_result *res, size_t row,
     }
     return obj;
 }
+
+struct json_object *db_rows_json(const struct db_result *res, size_t max_rows,
+                                 const char *const *json_cols)
+{
+    struct json_object *arr = json_object_new_array();
+    if (arr == NULL)
+        return NULL;
+    for (size_t i = 0; i < res->nrows && i < max_rows; i++) {
+        struct json_object *row = db_row_json(res, i, json_cols);
+        if (row == NULL || json_object_array_add(arr, row) != 0) {
+            json_object_put(row);
+            json_object_put(arr);
+            return NULL;
+        }
+    }
+    return arr;
+}
+
+int db_rows_attach(struct json_object *obj, const char *key, const struct db_result *res,
+                   const char *const *json_cols)
+{
+    struct json_object *arr = db_rows_json(res, res->nrows, json_cols);
+    return arr == NULL ? -1 : json_set(obj, key, arr);
+}

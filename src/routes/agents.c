@@ -63,22 +63,6 @@ static int reply_agent(struct request *r, int status, const char *id)
     return request_reply_found(r, status, rc, "agent", agent, "Agent not found");
 }
 
-/* Adds every row of res to a new array under `key` of resp. 0 or -1 (out of memory). */
-static int rows_attach(struct json_object *resp, const char *key, const struct db_result *res)
-{
-    struct json_object *arr = json_object_new_array();
-    if (arr == NULL || json_set(resp, key, arr) != 0)
-        return -1;
-    for (size_t i = 0; i < res->nrows; i++) {
-        struct json_object *row = db_row_json(res, i, NULL);
-        if (row == NULL || json_object_array_add(arr, row) != 0) {
-            json_object_put(row);
-            return -1;
-        }
-    }
-    return 0;
-}
-
 /*
  * An id given as a query filter. Ids are at most 64 characters; anything longer or not
  * text could never match, and invalid UTF-8 would make the server refuse the statement.
@@ -125,7 +109,7 @@ int agent_list(struct request *r)
         return request_db_error(r, rc);
 
     struct json_object *resp = response_new(r);
-    if (resp == NULL || rows_attach(resp, "agents", res) != 0)
+    if (resp == NULL || db_rows_attach(resp, "agents", res, NULL) != 0)
         return request_error(r, 500, "internal_error", "Out of memory");
     page_attach(resp, &p, db_get_int(cres, 0, "total", 0));
     return request_reply(r, 200, resp);
@@ -156,7 +140,7 @@ int department_agents(struct request *r)
     if (rc != DB_OK)
         return request_db_error(r, rc);
     struct json_object *resp = response_new(r);
-    if (resp == NULL || rows_attach(resp, "agents", res) != 0 ||
+    if (resp == NULL || db_rows_attach(resp, "agents", res, NULL) != 0 ||
         json_set_int(resp, "total", (long long)res->nrows) != 0)
         return request_error(r, 500, "internal_error", "Out of memory");
     return request_reply(r, 200, resp);

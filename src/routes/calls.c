@@ -217,11 +217,8 @@ static int call_fetch(struct request *r, const char *id, struct json_object **ou
     if (rc != DB_OK)
         return rc;
     struct json_object *call = arena_json(r->arena, db_row_json(res, 0, call_json_cols));
-    struct json_object *list = json_object_new_array();
-    if (call == NULL || list == NULL || json_set(call, "transfers", list) != 0)
+    if (call == NULL || db_rows_attach(call, "transfers", tres, transfer_json_cols) != 0)
         return DB_ERROR;
-    for (size_t i = 0; i < tres->nrows; i++)
-        json_object_array_add(list, db_row_json(tres, i, transfer_json_cols));
     *out = call;
     return DB_OK;
 }
@@ -388,17 +385,12 @@ int call_active(struct request *r)
     if (rc != DB_OK)
         return request_db_error(r, rc);
     struct json_object *resp = response_new(r);
-    struct json_object *list = json_object_new_array();
-    if (resp == NULL || list == NULL || json_set(resp, "active_calls", list) != 0)
+    struct json_object *list = resp ? db_rows_json(res, res->nrows, NULL) : NULL;
+    if (list == NULL || json_set(resp, "active_calls", list) != 0)
         return request_error(r, 500, "internal_error", "Out of memory");
-    for (size_t i = 0; i < res->nrows; i++) {
-        struct json_object *row = db_row_json(res, i, NULL);
-        if (row == NULL || json_object_array_add(list, row) != 0) {
-            json_object_put(row);
-            return request_error(r, 500, "internal_error", "Out of memory");
-        }
-        json_set_bool(row, "can_transfer", db_get_int(res, i, "_can_transfer", 0) != 0);
-    }
+    for (size_t i = 0; i < res->nrows; i++)
+        json_set_bool(json_object_array_get_idx(list, i), "can_transfer",
+                      db_get_int(res, i, "_can_transfer", 0) != 0);
     json_set(resp, "calls", json_object_get(list));
     json_set_int(resp, "total", (long long)res->nrows);
     return request_reply(r, 200, resp);
@@ -690,11 +682,8 @@ int call_transfers(struct request *r)
     if (rc != DB_OK)
         return request_db_error(r, rc);
     struct json_object *resp = response_new(r);
-    struct json_object *list = json_object_new_array();
-    if (resp == NULL || list == NULL || json_set(resp, "transfers", list) != 0)
+    if (resp == NULL || db_rows_attach(resp, "transfers", tres, transfer_json_cols) != 0)
         return request_error(r, 500, "internal_error", "Out of memory");
-    for (size_t i = 0; i < tres->nrows; i++)
-        json_object_array_add(list, db_row_json(tres, i, transfer_json_cols));
     json_set_int(resp, "total", (long long)tres->nrows);
     return request_reply(r, 200, resp);
 }
@@ -1004,14 +993,12 @@ int call_logs(struct request *r)
     if (rc != DB_OK)
         return request_db_error(r, rc);
 
-    struct json_object *resp = response_new(r);
-    struct json_object *list = json_object_new_array();
-    if (resp == NULL || list == NULL || json_set(resp, "call_logs", list) != 0)
-        return request_error(r, 500, "internal_error", "Out of memory");
     static const char *const log_json_cols[] = {"transfers", NULL};
     size_t shown = res->nrows > (size_t)p.limit ? (size_t)p.limit : res->nrows;
-    for (size_t i = 0; i < shown; i++)
-        json_object_array_add(list, db_row_json(res, i, log_json_cols));
+    struct json_object *resp = response_new(r);
+    struct json_object *rows = resp ? db_rows_json(res, shown, log_json_cols) : NULL;
+    if (rows == NULL || json_set(resp, "call_logs", rows) != 0)
+        return request_error(r, 500, "internal_error", "Out of memory");
     const char *next = NULL;
     if (res->nrows > shown)
         next = cursor_encode(r, db_get(res, shown - 1, "_cursor_time"),

@@ -93,16 +93,9 @@ static int list_load(struct request *r, const char **text, size_t *len, long lon
                      DB_PARAMS(DB_STR(r->auth.tenant_id)), &res);
     if (rc != DB_OK)
         return rc;
-    struct json_object *arr = arena_json(r->arena, json_object_new_array());
+    struct json_object *arr = arena_json(r->arena, db_rows_json(res, res->nrows, dept_json_cols));
     if (arr == NULL)
         return DB_ERROR;
-    for (size_t i = 0; i < res->nrows; i++) {
-        struct json_object *row = db_row_json(res, i, dept_json_cols);
-        if (row == NULL || json_object_array_add(arr, row) != 0) {
-            json_object_put(row);
-            return DB_ERROR;
-        }
-    }
     size_t alen;
     const char *atext = json_text(arr, &alen);
     if (atext == NULL)

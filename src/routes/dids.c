@@ -65,16 +65,8 @@ int did_list(struct request *r)
         return request_db_error(r, rc);
 
     struct json_object *resp = response_new(r);
-    struct json_object *dids = json_object_new_array();
-    if (resp == NULL || dids == NULL || json_set(resp, "dids", dids) != 0)
+    if (resp == NULL || db_rows_attach(resp, "dids", res, NULL) != 0)
         return request_error(r, 500, "internal_error", "Out of memory");
-    for (size_t i = 0; i < res->nrows; i++) {
-        struct json_object *row = db_row_json(res, i, NULL);
-        if (row == NULL || json_object_array_add(dids, row) != 0) {
-            json_object_put(row);
-            return request_error(r, 500, "internal_error", "Out of memory");
-        }
-    }
     page_attach(resp, &p, db_get_int(cres, 0, "total", 0));
     return request_reply(r, 200, resp);
 }

@@ -80,16 +80,8 @@ int tenant_list(struct request *r)
         return request_db_error(r, rc);
 
     struct json_object *resp = response_new(r);
-    struct json_object *tenants = json_object_new_array();
-    if (resp == NULL || tenants == NULL || json_set(resp, "tenants", tenants) != 0)
+    if (resp == NULL || db_rows_attach(resp, "tenants", res, tenant_json_cols) != 0)
         return request_error(r, 500, "internal_error", "Out of memory");
-    for (size_t i = 0; i < res->nrows; i++) {
-        struct json_object *row = db_row_json(res, i, tenant_json_cols);
-        if (row == NULL || json_object_array_add(tenants, row) != 0) {
-            json_object_put(row);
-            return request_error(r, 500, "internal_error", "Out of memory");
-        }
-    }
     page_attach(resp, &p, db_get_int(cres, 0, "total", 0));
     return request_reply(r, 200, resp);
 }

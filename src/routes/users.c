@@ -107,16 +107,8 @@ static int list_users(struct request *r, const char *text, const char *text_key)
         return request_db_error(r, rc);
 
     struct json_object *resp = response_new(r);
-    struct json_object *users = json_object_new_array();
-    if (resp == NULL || users == NULL || json_set(resp, "users", users) != 0)
+    if (resp == NULL || db_rows_attach(resp, "users", res, NULL) != 0)
         return request_error(r, 500, "internal_error", "Out of memory");
-    for (size_t i = 0; i < res->nrows; i++) {
-        struct json_object *row = db_row_json(res, i, NULL);
-        if (row == NULL || json_object_array_add(users, row) != 0) {
-            json_object_put(row);
-            return request_error(r, 500, "internal_error", "Out of memory");
-        }
-    }
     page_attach(resp, &p, db_get_int(cres, 0, "total", 0));
     return request_reply(r, 200, resp);
 }
