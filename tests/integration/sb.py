@@ -5,6 +5,7 @@ Only the Python standard library: the tests run on a fresh Debian 12 machine.
 import http.client
 import json
 import os
+import pwd
 import subprocess
 import urllib.parse
 import uuid
@@ -123,3 +124,48 @@ def expect_error(r, status, code=None):
     check(isinstance(r.json.get("request_id"), str), "no request_id: %r" % r)
     if code is not None:
         check(r.json.get("code") == code, "expected code %s, got %r" % (code, r))
+
+
+# -- shared setup for the test modules -----------------------------------------------
+
+def uid():
+    """A short unique suffix for names and emails."""
+    return uuid.uuid4().hex[:10]
+
+
+def tenant(ctx):
+    """A fresh tenant registered through the API: (admin token, tenant id)."""
+    s, _ = ctx.new_tenant()
+    return s["token"], s["user"]["tenant_id"]
+
+
+def user(ctx, admin_token, role):
+    """A user of the admin's tenant with this role, logged in: its session."""
+    email = "%s-%s@example.test" % (role, uid())
+    pw = "pw-" + uuid.uuid4().hex
+    r = ctx.post("/api/users", {"email": email, "password": pw, "role": role}, token=admin_token)
+    check(r.status == 201, "create %s: %r" % (role, r))
+    return ctx.login(email, pw)
+
+
+def dept(ctx, token, name=None):
+    r = ctx.post("/api/departments", {"name": name or "Dept " + uid(),
+                                      "phone_number": "+15551230000"}, token=token)
+    check(r.status == 201, "create department: %r" % r)
+    return r.json["department"]
+
+
+def fields(r):
+    """The field names of a 422's `fields`."""
+    return set((r.json or {}).get("fields") or {})
+
+
+def sql(ctx, query):
+    """Runs SQL with the mariadb client on the stack's socket; tab-separated stdout."""
+    me = "root" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
+    p = subprocess.run(["mariadb", "--no-defaults", "-u" + me,
+                        "--socket=" + os.path.join(ctx.var, "run", "mysqld.sock"),
+                        "switchboard", "-N", "-B", "-e", query],
+                       capture_output=True, text=True, timeout=30)
+    check(p.returncode == 0, "mariadb client failed: %s" % p.stderr.strip())
+    return p.stdout

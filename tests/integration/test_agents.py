@@ -1,11 +1,8 @@
 """Agents: create, list, get, partial update, status changes (and who may make them),
 the department's agent list, validation, tenant isolation, delete refused while busy."""
-import os
-import pwd
 import re
-import subprocess
-import uuid
 
+import sb
 from sb import check, expect_error
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
@@ -16,34 +13,8 @@ AGENT_FIELDS = {"id", "tenant_id", "department_id", "user_id", "name", "phone_nu
 
 # -- private helpers ------------------------------------------------------------------
 
-def _u():
-    return uuid.uuid4().hex[:10]
-
-
-def _tenant(ctx):
-    """A fresh tenant: (admin token, tenant id)."""
-    s, _ = ctx.new_tenant()
-    return s["token"], s["user"]["tenant_id"]
-
-
-def _user(ctx, admin_token, role):
-    """A user of the admin's tenant with this role, logged in: its session."""
-    email = "%s-%s@example.test" % (role, _u())
-    pw = "pw-" + uuid.uuid4().hex
-    r = ctx.post("/api/users", {"email": email, "password": pw, "role": role}, token=admin_token)
-    check(r.status == 201, "create %s: %r" % (role, r))
-    return ctx.login(email, pw)
-
-
-def _dept(ctx, token, name=None):
-    r = ctx.post("/api/departments", {"name": name or "Dept " + _u(),
-                                      "phone_number": "+15551230000"}, token=token)
-    check(r.status == 201, "create department: %r" % r)
-    return r.json["department"]
-
-
 def _agent(ctx, token, dept_id, **extra):
-    body = {"name": "Agent " + _u(), "phone_number": "+15550001111", "department_id": dept_id}
+    body = {"name": "Agent " + sb.uid(), "phone_number": "+15550001111", "department_id": dept_id}
     body.update(extra)
     r = ctx.post("/api/agents", body, token=token)
     check(r.status == 201, "create agent %r: %r" % (body, r))
@@ -56,29 +27,12 @@ def _get_agent(ctx, token, aid):
     return r.json["agent"]
 
 
-def _db_user():
-    return "root" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
-
-
-def _sql(ctx, sql):
-    p = subprocess.run(["mariadb", "--no-defaults", "-u" + _db_user(),
-                        "--socket=" + os.path.join(ctx.var, "run", "mysqld.sock"),
-                        "switchboard", "-N", "-B", "-e", sql],
-                       capture_output=True, text=True, timeout=30)
-    check(p.returncode == 0, "mariadb client failed: %s" % p.stderr.strip())
-    return p.stdout
-
-
-def _fields(r):
-    return set((r.json or {}).get("fields") or {})
-
-
 # -- create / get / list --------------------------------------------------------------
 
 def test_agent_create_contract(ctx):
-    token, tid = _tenant(ctx)
-    dept = _dept(ctx, token)
-    user = _user(ctx, token, "agent")["user"]
+    token, tid = sb.tenant(ctx)
+    dept = sb.dept(ctx, token)
+    user = sb.user(ctx, token, "agent")["user"]
     r = ctx.post("/api/agents", {"name": "Ada Lovelace", "phone_number": "+15550002222",
                                  "department_id": dept["id"], "email": "ada@example.test",
                                  "status": "available", "priority": 3,
@@ -118,11 +72,11 @@ def test_agent_create_contract(ctx):
 
 
 def test_agent_list_and_filters(ctx):
-    token, tid = _tenant(ctx)
-    d1, d2 = _dept(ctx, token), _dept(ctx, token)
-    a1 = _agent(ctx, token, d1["id"], name="Alpha " + _u(), status="available")
-    a2 = _agent(ctx, token, d1["id"], name="Bravo " + _u())
-    a3 = _agent(ctx, token, d2["id"], name="Charlie " + _u(), status="busy")
+    token, tid = sb.tenant(ctx)
+    d1, d2 = sb.dept(ctx, token), sb.dept(ctx, token)
+    a1 = _agent(ctx, token, d1["id"], name="Alpha " + sb.uid(), status="available")
+    a2 = _agent(ctx, token, d1["id"], name="Bravo " + sb.uid())
+    a3 = _agent(ctx, token, d2["id"], name="Charlie " + sb.uid(), status="busy")
     r = ctx.get("/api/agents", token=token)
     check(r.status == 200 and r.json.get("success") is True, "list: %r" % r)
     check(r.json["total"] == 3, "total: %r" % r.json.get("total"))
@@ -148,12 +102,12 @@ def test_agent_list_and_filters(ctx):
           "pagination page 2: %r" % r.json["pagination"])
     r = ctx.get("/api/agents?status=sleeping", token=token)
     expect_error(r, 422, "validation_failed")
-    check("status" in _fields(r), "fields.status: %r" % r)
+    check("status" in sb.fields(r), "fields.status: %r" % r)
     r = ctx.get("/api/agents?limit=201", token=token)
     expect_error(r, 422, "validation_failed")
-    check("limit" in _fields(r), "fields.limit: %r" % r)
+    check("limit" in sb.fields(r), "fields.limit: %r" % r)
     # Any role may list.
-    agent_tok = _user(ctx, token, "agent")["token"]
+    agent_tok = sb.user(ctx, token, "agent")["token"]
     r = ctx.get("/api/agents", token=agent_tok)
     check(r.status == 200 and r.json["total"] == 3, "agent role lists: %r" % r)
     check(ctx.get("/api/agents").status == 401, "no token must be 401")
@@ -162,25 +116,25 @@ def test_agent_list_and_filters(ctx):
 # -- validation -----------------------------------------------------------------------
 
 def test_agent_create_validation(ctx):
-    token, _ = _tenant(ctx)
-    dept = _dept(ctx, token)
-    gone = _dept(ctx, token)
+    token, _ = sb.tenant(ctx)
+    dept = sb.dept(ctx, token)
+    gone = sb.dept(ctx, token)
     r = ctx.delete("/api/departments/" + gone["id"], token=token)
     check(r.status == 200, "delete department: %r" % r)
-    other_token, _ = _tenant(ctx)
-    foreign = _dept(ctx, other_token)
-    base = {"name": "Val " + _u(), "phone_number": "+15550003333", "department_id": dept["id"]}
+    other_token, _ = sb.tenant(ctx)
+    foreign = sb.dept(ctx, other_token)
+    base = {"name": "Val " + sb.uid(), "phone_number": "+15550003333", "department_id": dept["id"]}
 
     def refused(body, field):
         r = ctx.post("/api/agents", body, token=token)
         expect_error(r, 422, "validation_failed")
-        check(field in _fields(r), "fields.%s for %r: %r" % (field, body, r))
+        check(field in sb.fields(r), "fields.%s for %r: %r" % (field, body, r))
         return r
 
     body = dict(base)
     del body["department_id"]
     r = refused(body, "department_id")
-    check(_fields(r) == {"department_id"}, "only department_id is wrong: %r" % r)
+    check(sb.fields(r) == {"department_id"}, "only department_id is wrong: %r" % r)
     for field in ("name", "phone_number"):
         body = dict(base)
         del body[field]
@@ -197,18 +151,18 @@ def test_agent_create_validation(ctx):
     refused(dict(base, phone_number="5551234567"), "phone_number")
     refused(dict(base, user_id="usr_nobody"), "user_id")
     r = refused(dict(base, current_calls=0), "current_calls")
-    check(_fields(r) == {"current_calls"}, "only current_calls is wrong: %r" % r)
+    check(sb.fields(r) == {"current_calls"}, "only current_calls is wrong: %r" % r)
     refused(dict(base, current_calls=5), "current_calls")
     # A user of another tenant cannot be linked.
-    other_user = _user(ctx, other_token, "agent")["user"]
+    other_user = sb.user(ctx, other_token, "agent")["user"]
     refused(dict(base, user_id=other_user["id"]), "user_id")
     # Nothing of the refused bodies was stored.
     r = ctx.get("/api/agents", token=token)
     check(r.status == 200 and r.json["total"] == 0, "a refused create was stored: %r" % r)
     # Roles: agents may not create.
-    agent_tok = _user(ctx, token, "agent")["token"]
+    agent_tok = sb.user(ctx, token, "agent")["token"]
     expect_error(ctx.post("/api/agents", base, token=agent_tok), 403, "forbidden")
-    manager_tok = _user(ctx, token, "manager")["token"]
+    manager_tok = sb.user(ctx, token, "manager")["token"]
     r = ctx.post("/api/agents", base, token=manager_tok)
     check(r.status == 201, "a manager creates agents: %r" % r)
 
@@ -216,8 +170,8 @@ def test_agent_create_validation(ctx):
 # -- update ---------------------------------------------------------------------------
 
 def test_agent_partial_update(ctx):
-    token, _ = _tenant(ctx)
-    d1, d2 = _dept(ctx, token), _dept(ctx, token)
+    token, _ = sb.tenant(ctx)
+    d1, d2 = sb.dept(ctx, token), sb.dept(ctx, token)
     a = _agent(ctx, token, d1["id"], name="Original", email="o@example.test", priority=4,
                max_concurrent_calls=2)
     r = ctx.put("/api/agents/" + a["id"], {"priority": 7}, token=token)
@@ -239,7 +193,7 @@ def test_agent_partial_update(ctx):
     check(b["email"] is None, "email null clears it: %r" % b["email"])
     check(_get_agent(ctx, token, a["id"]) == b, "GET after PUT differs")
     # Validation on PUT.
-    gone = _dept(ctx, token)
+    gone = sb.dept(ctx, token)
     check(ctx.delete("/api/departments/" + gone["id"], token=token).status == 200)
     for body, field in (({"priority": 0}, "priority"), ({"priority": 11}, "priority"),
                         ({"current_calls": 3}, "current_calls"),
@@ -248,7 +202,7 @@ def test_agent_partial_update(ctx):
                         ({"max_concurrent_calls": 0}, "max_concurrent_calls")):
         r = ctx.put("/api/agents/" + a["id"], body, token=token)
         expect_error(r, 422, "validation_failed")
-        check(field in _fields(r), "PUT fields.%s for %r: %r" % (field, body, r))
+        check(field in sb.fields(r), "PUT fields.%s for %r: %r" % (field, body, r))
     check(_get_agent(ctx, token, a["id"]) == b, "a refused PUT changed the agent")
     expect_error(ctx.put("/api/agents/agent_nope", {"priority": 2}, token=token), 404,
                  "not_found")
@@ -257,9 +211,9 @@ def test_agent_partial_update(ctx):
 # -- status ---------------------------------------------------------------------------
 
 def test_agent_status_change_and_agent_role(ctx):
-    token, _ = _tenant(ctx)
-    dept = _dept(ctx, token)
-    me = _user(ctx, token, "agent")
+    token, _ = sb.tenant(ctx)
+    dept = sb.dept(ctx, token)
+    me = sb.user(ctx, token, "agent")
     mine = _agent(ctx, token, dept["id"], user_id=me["user"]["id"])
     theirs = _agent(ctx, token, dept["id"])
     check(mine["status"] == "offline", "start offline: %r" % mine)
@@ -281,14 +235,14 @@ def test_agent_status_change_and_agent_role(ctx):
     check(_get_agent(ctx, token, theirs["id"])["status"] == "busy",
           "a refused status change was stored")
     # An agent user without a linked agent cannot change any.
-    stranger = _user(ctx, token, "agent")
+    stranger = sb.user(ctx, token, "agent")
     expect_error(ctx.put("/api/agents/%s/status" % mine["id"], {"status": "offline"},
                          token=stranger["token"]), 403, "forbidden")
     # Agent users cannot use the general PUT either.
     expect_error(ctx.put("/api/agents/" + mine["id"], {"status": "busy"}, token=me["token"]),
                  403, "forbidden")
     # A manager may.
-    mgr = _user(ctx, token, "manager")
+    mgr = sb.user(ctx, token, "manager")
     r = ctx.put("/api/agents/%s/status" % mine["id"], {"status": "offline"},
                 token=mgr["token"])
     check(r.status == 200 and r.json["agent"]["status"] == "offline", "manager: %r" % r)
@@ -296,7 +250,7 @@ def test_agent_status_change_and_agent_role(ctx):
     for body in ({}, {"status": "lunch"}, {"status": None}, {"status": 1}):
         r = ctx.put("/api/agents/%s/status" % mine["id"], body, token=token)
         expect_error(r, 422, "validation_failed")
-        check("status" in _fields(r), "fields.status for %r: %r" % (body, r))
+        check("status" in sb.fields(r), "fields.status for %r: %r" % (body, r))
     expect_error(ctx.put("/api/agents/agent_missing/status", {"status": "busy"}, token=token),
                  404, "not_found")
     # Setting the same status again is fine.
@@ -307,13 +261,13 @@ def test_agent_status_change_and_agent_role(ctx):
 # -- department agents ----------------------------------------------------------------
 
 def test_department_agents_list(ctx):
-    token, _ = _tenant(ctx)
-    d1, d2 = _dept(ctx, token), _dept(ctx, token)
+    token, _ = sb.tenant(ctx)
+    d1, d2 = sb.dept(ctx, token), sb.dept(ctx, token)
     a1 = _agent(ctx, token, d1["id"], name="Al", status="available", priority=2)
     a2 = _agent(ctx, token, d1["id"], name="Zed", priority=1)
     a3 = _agent(ctx, token, d1["id"], name="Amy", priority=1, max_concurrent_calls=5)
     a4 = _agent(ctx, token, d1["id"], name="Bob", priority=1)
-    _sql(ctx, "UPDATE agents SET current_calls = 1 WHERE id = '%s'" % a3["id"])
+    sb.sql(ctx, "UPDATE agents SET current_calls = 1 WHERE id = '%s'" % a3["id"])
     _agent(ctx, token, d2["id"], status="available")
     r = ctx.get("/api/departments/%s/agents" % d1["id"], token=token)
     check(r.status == 200 and r.json.get("success") is True, "dept agents: %r" % r)
@@ -324,7 +278,7 @@ def test_department_agents_list(ctx):
                                         for a in r.json["agents"]])
     for a in r.json["agents"]:
         check(set(a) == AGENT_FIELDS and a["department_id"] == d1["id"], "row: %r" % a)
-    _sql(ctx, "UPDATE agents SET current_calls = 0 WHERE id = '%s'" % a3["id"])
+    sb.sql(ctx, "UPDATE agents SET current_calls = 0 WHERE id = '%s'" % a3["id"])
     r = ctx.get("/api/departments/%s/agents?status=available" % d1["id"], token=token)
     check(r.status == 200 and [a["id"] for a in r.json["agents"]] == [a1["id"]]
           and r.json["total"] == 1, "status filter: %r" % r)
@@ -333,9 +287,9 @@ def test_department_agents_list(ctx):
           "no busy agents: %r" % r)
     r = ctx.get("/api/departments/%s/agents?status=weird" % d1["id"], token=token)
     expect_error(r, 422, "validation_failed")
-    check("status" in _fields(r), "fields.status: %r" % r)
+    check("status" in sb.fields(r), "fields.status: %r" % r)
     expect_error(ctx.get("/api/departments/dept_nope/agents", token=token), 404, "not_found")
-    agent_tok = _user(ctx, token, "agent")["token"]
+    agent_tok = sb.user(ctx, token, "agent")["token"]
     r = ctx.get("/api/departments/%s/agents" % d1["id"], token=agent_tok)
     check(r.status == 200 and r.json["total"] == 4, "any role: %r" % r)
 
@@ -343,11 +297,11 @@ def test_department_agents_list(ctx):
 # -- isolation ------------------------------------------------------------------------
 
 def test_agent_tenant_isolation(ctx):
-    token_a, _ = _tenant(ctx)
-    token_b, _ = _tenant(ctx)
-    dept = _dept(ctx, token_a)
+    token_a, _ = sb.tenant(ctx)
+    token_b, _ = sb.tenant(ctx)
+    dept = sb.dept(ctx, token_a)
     a = _agent(ctx, token_a, dept["id"], status="available")
-    dept_b = _dept(ctx, token_b)
+    dept_b = sb.dept(ctx, token_b)
     expect_error(ctx.get("/api/agents/" + a["id"], token=token_b), 404, "not_found")
     expect_error(ctx.put("/api/agents/" + a["id"], {"name": "Stolen"}, token=token_b), 404,
                  "not_found")
@@ -365,7 +319,7 @@ def test_agent_tenant_isolation(ctx):
     b = _agent(ctx, token_b, dept_b["id"])
     r = ctx.put("/api/agents/" + b["id"], {"department_id": dept["id"]}, token=token_b)
     expect_error(r, 422, "validation_failed")
-    check("department_id" in _fields(r), "fields.department_id: %r" % r)
+    check("department_id" in sb.fields(r), "fields.department_id: %r" % r)
     # A's agent is untouched.
     g = _get_agent(ctx, token_a, a["id"])
     check(g == a, "A's agent changed: %r vs %r" % (g, a))
@@ -374,8 +328,8 @@ def test_agent_tenant_isolation(ctx):
 # -- delete ---------------------------------------------------------------------------
 
 def test_agent_delete(ctx):
-    token, _ = _tenant(ctx)
-    dept = _dept(ctx, token)
+    token, _ = sb.tenant(ctx)
+    dept = sb.dept(ctx, token)
     a = _agent(ctx, token, dept["id"])
     r = ctx.delete("/api/agents/" + a["id"], token=token)
     check(r.status == 200 and r.json.get("success") is True, "delete: %r" % r)
@@ -385,14 +339,14 @@ def test_agent_delete(ctx):
     expect_error(ctx.delete("/api/agents/" + a["id"], token=token), 404, "not_found")
     r = ctx.get("/api/agents", token=token)
     check(r.status == 200 and r.json["total"] == 0, "deleted agent still listed: %r" % r)
-    agent_tok = _user(ctx, token, "agent")["token"]
+    agent_tok = sb.user(ctx, token, "agent")["token"]
     b = _agent(ctx, token, dept["id"])
     expect_error(ctx.delete("/api/agents/" + b["id"], token=agent_tok), 403, "forbidden")
 
 
 def test_agent_delete_refused_while_on_a_call(ctx):
-    token, _ = _tenant(ctx)
-    dept = _dept(ctx, token)
+    token, _ = sb.tenant(ctx)
+    dept = sb.dept(ctx, token)
     a = _agent(ctx, token, dept["id"], status="available")
     r = ctx.post("/api/calls", {"caller_number": "+15557770001",
                                 "called_number": "+15557770002"}, token=token)
@@ -406,8 +360,8 @@ def test_agent_delete_refused_while_on_a_call(ctx):
     check(g["current_calls"] == 1, "a refused delete changed the agent: %r" % g)
     # Same with a count set directly, and a delete succeeds once it is back to 0.
     b = _agent(ctx, token, dept["id"])
-    _sql(ctx, "UPDATE agents SET current_calls = 2 WHERE id = '%s'" % b["id"])
+    sb.sql(ctx, "UPDATE agents SET current_calls = 2 WHERE id = '%s'" % b["id"])
     expect_error(ctx.delete("/api/agents/" + b["id"], token=token), 409, "conflict")
-    _sql(ctx, "UPDATE agents SET current_calls = 0 WHERE id = '%s'" % b["id"])
+    sb.sql(ctx, "UPDATE agents SET current_calls = 0 WHERE id = '%s'" % b["id"])
     r = ctx.delete("/api/agents/" + b["id"], token=token)
     check(r.status == 200, "delete once idle: %r" % r)

@@ -9,6 +9,7 @@ import re
 import time
 import uuid
 
+import sb
 from sb import check, expect_error
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
@@ -17,10 +18,6 @@ USER_FIELDS = {"id", "tenant_id", "email", "first_name", "last_name", "phone", "
 
 
 # -- private helpers ------------------------------------------------------------------
-
-def _u():
-    return uuid.uuid4().hex[:10]
-
 
 def _b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
@@ -48,8 +45,8 @@ def _hs256(header, claims, key):
 
 
 def _register(ctx, tenant_name=None, email=None, password=None, **extra):
-    body = {"tenant_name": tenant_name or ("Auth T " + _u()),
-            "email": email or ("a-%s@example.test" % _u()),
+    body = {"tenant_name": tenant_name or ("Auth T " + sb.uid()),
+            "email": email or ("a-%s@example.test" % sb.uid()),
             "password": password or ("pw-" + uuid.uuid4().hex)}
     body.update(extra)
     r = ctx.post("/api/auth/register", body)
@@ -146,12 +143,12 @@ def test_login_wrong_password(ctx):
 
 
 def test_login_unknown_email(ctx):
-    r = _login(ctx, "nobody-%s@example.test" % _u(), "whatever-password")
+    r = _login(ctx, "nobody-%s@example.test" % sb.uid(), "whatever-password")
     expect_error(r, 401, "invalid_credentials")
 
 
 def test_login_missing_fields(ctx):
-    r = ctx.post("/api/auth/login", {"email": "x-%s@example.test" % _u()})
+    r = ctx.post("/api/auth/login", {"email": "x-%s@example.test" % sb.uid()})
     expect_error(r, 422, "validation_failed")
     check(isinstance(r.json.get("fields"), dict) and "password" in r.json["fields"],
           "fields must name password: %r" % r)
@@ -176,8 +173,8 @@ def test_login_malformed_json(ctx):
 # -- register -------------------------------------------------------------------------
 
 def test_register_creates_tenant_and_admin(ctx):
-    name = "Reg T " + _u()
-    email = "Reg-%s@Example.TEST" % _u()
+    name = "Reg T " + sb.uid()
+    email = "Reg-%s@Example.TEST" % sb.uid()
     r = ctx.post("/api/auth/register", {"tenant_name": name, "email": email,
                                         "password": "a-good-password"})
     check(r.status == 201, "register: %r" % r)
@@ -196,7 +193,7 @@ def test_register_creates_tenant_and_admin(ctx):
 
 def test_register_duplicate_tenant_name(ctx):
     reg, body = _register(ctx)
-    other = "other-%s@example.test" % _u()
+    other = "other-%s@example.test" % sb.uid()
     r = ctx.post("/api/auth/register", {"tenant_name": body["tenant_name"], "email": other,
                                         "password": "a-good-password"})
     expect_error(r, 409, "conflict")
@@ -207,7 +204,7 @@ def test_register_duplicate_tenant_name(ctx):
 
 
 def test_register_validation(ctx):
-    base = {"tenant_name": "V " + _u(), "email": "v-%s@example.test" % _u(),
+    base = {"tenant_name": "V " + sb.uid(), "email": "v-%s@example.test" % sb.uid(),
             "password": "a-good-password"}
     for field, value in (("password", "short7!"), ("email", "not-an-email"),
                          ("tenant_name", ""), ("email", None)):
@@ -356,7 +353,7 @@ def test_profile_update_partial(ctx):
     check(ctx.get("/api/auth/profile", token=tok).json["user"]["first_name"] == "Changed",
           "a refused PUT changed first_name")
     # A new email (stored lower-case) is the new login.
-    new_email = "New-%s@Example.test" % _u()
+    new_email = "New-%s@Example.test" % sb.uid()
     r = ctx.put("/api/auth/profile", {"email": new_email}, token=tok)
     check(r.status == 200 and r.json["user"]["email"] == new_email.lower(), "email PUT: %r" % r)
     check(_login(ctx, new_email.lower(), body["password"]).status == 200, "login with new email")
@@ -365,7 +362,7 @@ def test_profile_update_partial(ctx):
 
 def test_profile_update_duplicate_email(ctx):
     reg, body = _register(ctx)
-    other = "dup-%s@example.test" % _u()
+    other = "dup-%s@example.test" % sb.uid()
     r = ctx.post("/api/users", {"email": other, "password": "a-good-password", "role": "agent"},
                  token=reg["token"])
     check(r.status == 201, "create a second user: %r" % r)
@@ -509,7 +506,7 @@ def test_expired_token_with_the_real_key(ctx):
 # -- same email in two tenants --------------------------------------------------------
 
 def test_same_email_two_tenants(ctx):
-    email = "shared-%s@example.test" % _u()
+    email = "shared-%s@example.test" % sb.uid()
     pw = "shared-" + uuid.uuid4().hex
     ra, ba = _register(ctx, email=email, password=pw)
     rb, bb = _register(ctx, email=email, password=pw)
@@ -526,14 +523,14 @@ def test_same_email_two_tenants(ctx):
     r = _login(ctx, email, pw, tenant_id=ta["id"])
     check(r.status == 200 and r.json["user"]["tenant_id"] == ta["id"], "tenant_id field: %r" % r)
     # A tenant the email does not belong to.
-    r = _login(ctx, email, pw, tenant="No Such Tenant " + _u())
+    r = _login(ctx, email, pw, tenant="No Such Tenant " + sb.uid())
     expect_error(r, 401, "invalid_credentials")
     # Right tenant, wrong password.
     expect_error(_login(ctx, email, pw + "x", tenant=ta["id"]), 401, "invalid_credentials")
 
 
 def test_same_email_two_tenants_different_passwords(ctx):
-    email = "split-%s@example.test" % _u()
+    email = "split-%s@example.test" % sb.uid()
     pa, pb = "first-" + uuid.uuid4().hex, "second-" + uuid.uuid4().hex
     ra, _ = _register(ctx, email=email, password=pa)
     rb, _ = _register(ctx, email=email, password=pb)
@@ -546,7 +543,7 @@ def test_same_email_two_tenants_different_passwords(ctx):
 def test_same_email_in_six_tenants_each_password_logs_in(ctx):
     """One email in six tenants, a different password in each: every password matches
     exactly one tenant, so each logs in (no tenant needed) into its own tenant."""
-    email = "six-%s@example.test" % _u()
+    email = "six-%s@example.test" % sb.uid()
     made = []
     for i in range(6):
         pw = "six-%d-%s" % (i, uuid.uuid4().hex)
@@ -557,7 +554,7 @@ def test_same_email_in_six_tenants_each_password_logs_in(ctx):
         check(r.status == 200, "password of tenant #%d of 6 (the email is in 6 tenants): %r"
               % (i + 1, r))
         check(r.json["user"]["tenant_id"] == tid, "tenant #%d: %r" % (i + 1, r.json["user"]))
-    expect_error(_login(ctx, email, "none-of-them-" + _u()), 401, "invalid_credentials")
+    expect_error(_login(ctx, email, "none-of-them-" + sb.uid()), 401, "invalid_credentials")
 
 
 def test_v1_login(ctx):

@@ -1,14 +1,12 @@
 """Calls: create, the live list, updates, finishing (times and minutes), the finished-is-final
 rule, tenant isolation, and the call logs (filters, search, pagination, keyset cursor)."""
 import base64
-import os
-import pwd
 import random
 import re
-import subprocess
 import urllib.parse
 import uuid
 
+import sb
 from sb import check, expect_error
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
@@ -28,36 +26,12 @@ _rng = random.SystemRandom()
 
 # -- private helpers ------------------------------------------------------------------
 
-def _u():
-    return uuid.uuid4().hex[:10]
-
-
 def _phone(prefix="+1444"):
     return prefix + "%07d" % _rng.randrange(10 ** 7)
 
 
-def _tenant(ctx):
-    s, _ = ctx.new_tenant()
-    return s["token"], s["user"]["tenant_id"]
-
-
-def _user(ctx, admin_token, role):
-    email = "%s-%s@example.test" % (role, _u())
-    pw = "pw-" + uuid.uuid4().hex
-    r = ctx.post("/api/users", {"email": email, "password": pw, "role": role}, token=admin_token)
-    check(r.status == 201, "create %s: %r" % (role, r))
-    return ctx.login(email, pw)
-
-
-def _dept(ctx, token, name=None):
-    r = ctx.post("/api/departments", {"name": name or "Dept " + _u(),
-                                      "phone_number": "+15551230000"}, token=token)
-    check(r.status == 201, "create department: %r" % r)
-    return r.json["department"]
-
-
 def _agent(ctx, token, dept_id, **extra):
-    body = {"name": "Agent " + _u(), "phone_number": "+15550001111", "department_id": dept_id,
+    body = {"name": "Agent " + sb.uid(), "phone_number": "+15550001111", "department_id": dept_id,
             "status": "available"}
     body.update(extra)
     r = ctx.post("/api/agents", body, token=token)
@@ -101,27 +75,10 @@ def _active(ctx, token):
     return r.json
 
 
-def _db_user():
-    return "root" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
-
-
-def _sql(ctx, sql):
-    p = subprocess.run(["mariadb", "--no-defaults", "-u" + _db_user(),
-                        "--socket=" + os.path.join(ctx.var, "run", "mysqld.sock"),
-                        "switchboard", "-N", "-B", "-e", sql],
-                       capture_output=True, text=True, timeout=30)
-    check(p.returncode == 0, "mariadb client failed: %s" % p.stderr.strip())
-    return p.stdout
-
-
 def _age(ctx, cid, seconds):
     """Moves the call's start back by this many seconds (relative: no time zone involved)."""
-    _sql(ctx, "UPDATE calls SET start_time = start_time - INTERVAL %d SECOND WHERE id = '%s'"
+    sb.sql(ctx, "UPDATE calls SET start_time = start_time - INTERVAL %d SECOND WHERE id = '%s'"
          % (seconds, cid))
-
-
-def _fields(r):
-    return set((r.json or {}).get("fields") or {})
 
 
 def _is_int(v):
@@ -135,7 +92,7 @@ def _is_num(v):
 # -- create ---------------------------------------------------------------------------
 
 def test_call_create_contract(ctx):
-    token, tid = _tenant(ctx)
+    token, tid = sb.tenant(ctx)
     caller = _phone()
     r = ctx.post("/api/calls", {"caller_number": caller, "called_number": "+15553334444"},
                  token=token)
@@ -173,7 +130,7 @@ def test_call_create_contract(ctx):
 
 
 def test_call_create_validation(ctx):
-    token, _ = _tenant(ctx)
+    token, _ = sb.tenant(ctx)
     base = {"caller_number": _phone(), "called_number": "+15553334444"}
     for body, field in (({"called_number": "+15553334444"}, "caller_number"),
                         ({"caller_number": _phone()}, "called_number"),
@@ -188,13 +145,13 @@ def test_call_create_validation(ctx):
                         (dict(base, current_flow="f" * 101), "current_flow")):
         r = ctx.post("/api/calls", body, token=token)
         expect_error(r, 422, "validation_failed")
-        check(field in _fields(r), "fields.%s for %r: %r" % (field, body, r))
+        check(field in sb.fields(r), "fields.%s for %r: %r" % (field, body, r))
     check(_logs(ctx, token)["total"] == 0, "a refused call was stored")
     r = ctx.post("/api/calls", raw="[1]", token=token)
     expect_error(r, 400, "invalid_json")
-    agent_tok = _user(ctx, token, "agent")["token"]
+    agent_tok = sb.user(ctx, token, "agent")["token"]
     expect_error(ctx.post("/api/calls", base, token=agent_tok), 403, "forbidden")
-    mgr_tok = _user(ctx, token, "manager")["token"]
+    mgr_tok = sb.user(ctx, token, "manager")["token"]
     check(ctx.post("/api/calls", base, token=mgr_tok).status == 201, "a manager creates calls")
     expect_error(ctx.post("/api/calls", base), 401, "unauthorized")
 
@@ -202,7 +159,7 @@ def test_call_create_validation(ctx):
 # -- the live list --------------------------------------------------------------------
 
 def test_calls_active_contract(ctx):
-    token, _ = _tenant(ctx)
+    token, _ = sb.tenant(ctx)
     c1 = _call(ctx, token, current_flow="greeting")
     c2 = _call(ctx, token, status="active")
     c3 = _call(ctx, token)
@@ -230,7 +187,7 @@ def test_calls_active_contract(ctx):
     check(0 <= rows[c2["id"]]["duration"] <= 10 and rows[c2["id"]]["status"] == "active",
           "row 2: %r" % rows[c2["id"]])
     # Any role may watch.
-    agent_tok = _user(ctx, token, "agent")["token"]
+    agent_tok = sb.user(ctx, token, "agent")["token"]
     r = ctx.get("/api/calls/active", token=agent_tok)
     check(r.status == 200 and r.json["total"] == 2, "agent role: %r" % r)
 
@@ -238,7 +195,7 @@ def test_calls_active_contract(ctx):
 # -- updates --------------------------------------------------------------------------
 
 def test_call_update_fields(ctx):
-    token, _ = _tenant(ctx)
+    token, _ = sb.tenant(ctx)
     c = _call(ctx, token, context={"a": 1})
     u = _set_status(ctx, token, c["id"], "active")
     check(u["status"] == "active", "status: %r" % u["status"])
@@ -272,13 +229,13 @@ def test_call_update_fields(ctx):
                         ({"flow": 5}, "flow"), ({"ai_response": 5}, "ai_response")):
         r = ctx.put("/api/calls/" + c["id"], body, token=token)
         expect_error(r, 422, "validation_failed")
-        check(field in _fields(r), "fields.%s for %r: %r" % (field, body, r))
+        check(field in sb.fields(r), "fields.%s for %r: %r" % (field, body, r))
     check(_get_call(ctx, token, c["id"])["current_flow"] == "hold_music",
           "a refused PUT changed the call")
     expect_error(ctx.put("/api/calls/call_nope", {"status": "active"}, token=token), 404,
                  "not_found")
     expect_error(ctx.get("/api/calls/call_nope", token=token), 404, "not_found")
-    agent_tok = _user(ctx, token, "agent")["token"]
+    agent_tok = sb.user(ctx, token, "agent")["token"]
     expect_error(ctx.put("/api/calls/" + c["id"], {"status": "active"}, token=agent_tok), 403,
                  "forbidden")
     r = ctx.get("/api/calls/" + c["id"], token=agent_tok)
@@ -288,7 +245,7 @@ def test_call_update_fields(ctx):
 # -- finishing ------------------------------------------------------------------------
 
 def test_call_finish_sets_times_and_minutes(ctx):
-    token, _ = _tenant(ctx)
+    token, _ = sb.tenant(ctx)
     c = _call(ctx, token, status="active")
     _age(ctx, c["id"], 120)
     f = _set_status(ctx, token, c["id"], "completed")
@@ -319,8 +276,8 @@ def test_call_finish_sets_times_and_minutes(ctx):
 
 
 def test_call_finish_splits_ai_and_transfer_minutes(ctx):
-    token, _ = _tenant(ctx)
-    dept = _dept(ctx, token)
+    token, _ = sb.tenant(ctx)
+    dept = sb.dept(ctx, token)
     _agent(ctx, token, dept["id"])
     c = _call(ctx, token, status="active")
     r = ctx.post("/api/calls/transfer", {"call_id": c["id"], "target_department": dept["id"]},
@@ -331,7 +288,7 @@ def test_call_finish_splits_ai_and_transfer_minutes(ctx):
     check(r.status == 200, "connect: %r" % r)
     # Call started 5 minutes ago, transfer asked 200 s ago, connected 2 minutes ago.
     _age(ctx, c["id"], 300)
-    _sql(ctx, "UPDATE call_transfers SET transfer_time = transfer_time - INTERVAL 200 SECOND,"
+    sb.sql(ctx, "UPDATE call_transfers SET transfer_time = transfer_time - INTERVAL 200 SECOND,"
               " connection_time = connection_time - INTERVAL 120 SECOND WHERE id = '%s'" % tr)
     f = _set_status(ctx, token, c["id"], "completed")
     check(_is_num(f["ai_minutes"]) and 2.97 <= f["ai_minutes"] <= 3.1,
@@ -346,7 +303,7 @@ def test_call_finish_splits_ai_and_transfer_minutes(ctx):
 
 
 def test_finished_call_cannot_go_back_live(ctx):
-    token, _ = _tenant(ctx)
+    token, _ = sb.tenant(ctx)
     c = _call(ctx, token, status="active")
     f = _set_status(ctx, token, c["id"], "completed")
     for status in ("active", "ringing", "on_hold", "transferring", "connected"):
@@ -369,8 +326,8 @@ def test_finished_call_cannot_go_back_live(ctx):
 # -- isolation ------------------------------------------------------------------------
 
 def test_call_tenant_isolation(ctx):
-    token_a, _ = _tenant(ctx)
-    token_b, _ = _tenant(ctx)
+    token_a, _ = sb.tenant(ctx)
+    token_b, _ = sb.tenant(ctx)
     c = _call(ctx, token_a)
     expect_error(ctx.get("/api/calls/" + c["id"], token=token_b), 404, "not_found")
     expect_error(ctx.put("/api/calls/" + c["id"], {"status": "completed"}, token=token_b), 404,
@@ -387,9 +344,9 @@ def test_call_tenant_isolation(ctx):
 # -- call logs ------------------------------------------------------------------------
 
 def test_call_logs_rows_and_transfers(ctx):
-    token, _ = _tenant(ctx)
-    dept = _dept(ctx, token, name="Billing " + _u())
-    agent = _agent(ctx, token, dept["id"], name="Grace " + _u())
+    token, _ = sb.tenant(ctx)
+    dept = sb.dept(ctx, token, name="Billing " + sb.uid())
+    agent = _agent(ctx, token, dept["id"], name="Grace " + sb.uid())
     plain = _call(ctx, token)
     moved = _call(ctx, token, status="active")
     r = ctx.post("/api/calls/transfer", {"call_id": moved["id"], "target_department": dept["id"]},
@@ -439,7 +396,7 @@ def test_call_logs_rows_and_transfers(ctx):
 
 
 def test_call_logs_pagination_and_limits(ctx):
-    token, _ = _tenant(ctx)
+    token, _ = sb.tenant(ctx)
     made = [_call(ctx, token) for _ in range(5)]
     for i, c in enumerate(made):
         _age(ctx, c["id"], 60 * (i + 1))        # made[0] is the newest
@@ -459,11 +416,11 @@ def test_call_logs_pagination_and_limits(ctx):
                      ("?has_transfer=maybe", "has_transfer")):
         r = ctx.get("/api/calls/logs" + q, token=token)
         expect_error(r, 422, "validation_failed")
-        check(field in _fields(r), "fields.%s for %s: %r" % (field, q, r))
+        check(field in sb.fields(r), "fields.%s for %s: %r" % (field, q, r))
 
 
 def test_call_logs_date_range(ctx):
-    token, _ = _tenant(ctx)
+    token, _ = sb.tenant(ctx)
     now = _call(ctx, token)
     d3 = _call(ctx, token)
     d20 = _call(ctx, token)
@@ -480,12 +437,12 @@ def test_call_logs_date_range(ctx):
     check(_ids(_logs(ctx, token)) == [now["id"], d3["id"]], "default date_range is 7days")
     r = ctx.get("/api/calls/logs?date_range=forever", token=token)
     expect_error(r, 422, "validation_failed")
-    check("date_range" in _fields(r), "fields.date_range: %r" % r)
+    check("date_range" in sb.fields(r), "fields.date_range: %r" % r)
 
 
 def test_call_logs_status_and_transfer_filters(ctx):
-    token, _ = _tenant(ctx)
-    dept = _dept(ctx, token)
+    token, _ = sb.tenant(ctx)
+    dept = sb.dept(ctx, token)
     ringing = _call(ctx, token)
     missed = _call(ctx, token)
     abandoned = _call(ctx, token)
@@ -523,7 +480,7 @@ def test_call_logs_status_and_transfer_filters(ctx):
 
 
 def test_call_logs_search(ctx):
-    token, _ = _tenant(ctx)
+    token, _ = sb.tenant(ctx)
     caller = _phone("+1666")
     target = _call(ctx, token, caller=caller)
     other = _call(ctx, token, caller=_phone("+1777"))
@@ -548,14 +505,14 @@ def test_call_logs_search(ctx):
 
 
 def test_call_logs_cursor_walk(ctx):
-    token, _ = _tenant(ctx)
+    token, _ = sb.tenant(ctx)
     made = [_call(ctx, token) for _ in range(7)]
     # Distinct starts, except three calls sharing one start time (the id breaks the tie).
     offsets = [10, 70, 130, 130, 130, 250, 310]
-    base = _sql(ctx, "SELECT DATE_FORMAT(UTC_TIMESTAMP(3) - INTERVAL 1 HOUR,"
+    base = sb.sql(ctx, "SELECT DATE_FORMAT(UTC_TIMESTAMP(3) - INTERVAL 1 HOUR,"
                      " '%Y-%m-%d %H:%i:%s.%f')").strip()
     for c, off in zip(made, offsets):
-        _sql(ctx, "UPDATE calls SET start_time = '%s' + INTERVAL %d SECOND WHERE id = '%s'"
+        sb.sql(ctx, "UPDATE calls SET start_time = '%s' + INTERVAL %d SECOND WHERE id = '%s'"
              % (base, 3600 - off, c["id"]))
     # Newest first: smallest offset first; equal starts by id, descending.
     expected = [cid for _, cid in sorted(((-off, c["id"]) for c, off in zip(made, offsets)),
@@ -594,7 +551,7 @@ def test_call_logs_cursor_walk(ctx):
 
 
 def test_call_logs_garbage_cursor(ctx):
-    token, _ = _tenant(ctx)
+    token, _ = sb.tenant(ctx)
     _call(ctx, token)
     bad = ["garbage!!", "AAAA",
            base64.urlsafe_b64encode(b"2026-01-01|call_x").decode().rstrip("="),
@@ -603,4 +560,4 @@ def test_call_logs_garbage_cursor(ctx):
     for cur in bad:
         r = ctx.get("/api/calls/logs?after=" + cur, token=token)
         expect_error(r, 422, "validation_failed")
-        check(_fields(r) == {"after"}, "fields.after for %r: %r" % (cur, r))
+        check(sb.fields(r) == {"after"}, "fields.after for %r: %r" % (cur, r))

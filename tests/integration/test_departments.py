@@ -1,11 +1,9 @@
 """Departments: the seed 000 contract (create, list, get, update, delete, isolation, cache)."""
 import concurrent.futures
-import os
-import pwd
 import re
-import subprocess
 import uuid
 
+import sb
 from sb import check, expect_error
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
@@ -15,27 +13,8 @@ DEPT_FIELDS = {"id", "tenant_id", "name", "phone_number", "description", "color"
 
 # -- private helpers ------------------------------------------------------------------
 
-def _u():
-    return uuid.uuid4().hex[:10]
-
-
-def _tenant(ctx):
-    """A fresh tenant: (admin token, tenant id)."""
-    s, _ = ctx.new_tenant()
-    return s["token"], s["user"]["tenant_id"]
-
-
-def _user(ctx, admin_token, role):
-    """A user of the admin's tenant with this role, logged in: its session."""
-    email = "%s-%s@example.test" % (role, _u())
-    pw = "pw-" + uuid.uuid4().hex
-    r = ctx.post("/api/users", {"email": email, "password": pw, "role": role}, token=admin_token)
-    check(r.status == 201, "create %s: %r" % (role, r))
-    return ctx.login(email, pw)
-
-
 def _create(ctx, token, name=None, phone="+15551230000", **extra):
-    body = {"name": name if name is not None else "Dept " + _u(), "phone_number": phone}
+    body = {"name": name if name is not None else "Dept " + sb.uid(), "phone_number": phone}
     body.update(extra)
     r = ctx.post("/api/departments", body, token=token)
     check(r.status == 201, "create department %r: %r" % (body, r))
@@ -52,22 +31,9 @@ def _names(listing):
     return [d["name"] for d in listing["departments"]]
 
 
-def _db_user():
-    return "root" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
-
-
-def _sql(ctx, sql):
-    p = subprocess.run(["mariadb", "--no-defaults", "-u" + _db_user(),
-                        "--socket=" + os.path.join(ctx.var, "run", "mysqld.sock"),
-                        "switchboard", "-N", "-B", "-e", sql],
-                       capture_output=True, text=True, timeout=30)
-    check(p.returncode == 0, "mariadb client failed: %s" % p.stderr.strip())
-    return p.stdout
-
-
 def _insert_agent(ctx, tenant_id, dept_id, status):
     aid = "agent_" + uuid.uuid4().hex[:20]
-    _sql(ctx, "INSERT INTO agents (id, tenant_id, department_id, name, phone_number, status) "
+    sb.sql(ctx, "INSERT INTO agents (id, tenant_id, department_id, name, phone_number, status) "
               "VALUES ('%s', '%s', '%s', 'Agent %s', '+15550001111', '%s')"
               % (aid, tenant_id, dept_id, aid, status))
     return aid
@@ -76,10 +42,10 @@ def _insert_agent(ctx, tenant_id, dept_id, status):
 # -- create ---------------------------------------------------------------------------
 
 def test_department_create_contract(ctx):
-    token, tid = _tenant(ctx)
+    token, tid = sb.tenant(ctx)
     hours = {"mon": [{"open": "09:00", "close": "17:00"}], "sat": [], "tz": "Europe/Paris",
              "nested": {"a": [1, 2.5, True, None]}}
-    name = "Sales " + _u()
+    name = "Sales " + sb.uid()
     r = ctx.post("/api/departments", {"name": name, "phone_number": "+1-555-SALES-01",
                                       "description": "Inbound sales", "business_hours": hours},
                  token=token)
@@ -109,7 +75,7 @@ def test_department_create_contract(ctx):
 
 
 def test_department_phone_normalisation(ctx):
-    token, _ = _tenant(ctx)
+    token, _ = sb.tenant(ctx)
     cases = {"+1-555-SALES-01": "+15557253701", "+1 555 123 4567": "+15551234567",
              "+1.800.flowers": "+18003569377", "+49 30 123456": "+4930123456",
              "+123456789012345": "+123456789012345", "+12345678": "+12345678"}
@@ -118,23 +84,23 @@ def test_department_phone_normalisation(ctx):
         check(d["phone_number"] == want, "%r → %r, want %r" % (raw, d["phone_number"], want))
     for bad in ("5551234567", "15551234567", "+1234567", "+1234567890123456", "+1 555 12#4567",
                 "+0123456789", "", "   ", "+", "++15551234567", "+1555123456€"):
-        r = ctx.post("/api/departments", {"name": "Bad phone " + _u(), "phone_number": bad},
+        r = ctx.post("/api/departments", {"name": "Bad phone " + sb.uid(), "phone_number": bad},
                      token=token)
         expect_error(r, 422, "validation_failed")
         check("phone_number" in r.json.get("fields", {}), "fields.phone_number for %r: %r"
               % (bad, r))
-    r = ctx.post("/api/departments", {"name": "Num phone " + _u(), "phone_number": 15551234567},
+    r = ctx.post("/api/departments", {"name": "Num phone " + sb.uid(), "phone_number": 15551234567},
                  token=token)
     expect_error(r, 422, "validation_failed")
     check("phone_number" in r.json.get("fields", {}), "a number is no phone: %r" % r)
 
 
 def test_department_create_validation(ctx):
-    token, _ = _tenant(ctx)
+    token, _ = sb.tenant(ctx)
     r = ctx.post("/api/departments", {"phone_number": "+15551234567"}, token=token)
     expect_error(r, 422, "validation_failed")
     check(set(r.json.get("fields", {})) == {"name"}, "fields.name only: %r" % r)
-    r = ctx.post("/api/departments", {"name": "No phone " + _u()}, token=token)
+    r = ctx.post("/api/departments", {"name": "No phone " + sb.uid()}, token=token)
     expect_error(r, 422, "validation_failed")
     check(set(r.json.get("fields", {})) == {"phone_number"}, "fields.phone_number only: %r" % r)
     r = ctx.post("/api/departments", {}, token=token)
@@ -146,13 +112,13 @@ def test_department_create_validation(ctx):
         ({"name": None, "phone_number": "+15551234567"}, "name"),
         ({"name": 42, "phone_number": "+15551234567"}, "name"),
         ({"name": "x" * 256, "phone_number": "+15551234567"}, "name"),
-        ({"name": "Color " + _u(), "phone_number": "+15551234567", "color": "c" * 21}, "color"),
-        ({"name": "Color " + _u(), "phone_number": "+15551234567", "color": ""}, "color"),
-        ({"name": "Hours " + _u(), "phone_number": "+15551234567", "business_hours": "9-5"},
+        ({"name": "Color " + sb.uid(), "phone_number": "+15551234567", "color": "c" * 21}, "color"),
+        ({"name": "Color " + sb.uid(), "phone_number": "+15551234567", "color": ""}, "color"),
+        ({"name": "Hours " + sb.uid(), "phone_number": "+15551234567", "business_hours": "9-5"},
          "business_hours"),
-        ({"name": "Hours " + _u(), "phone_number": "+15551234567", "business_hours": [1, 2]},
+        ({"name": "Hours " + sb.uid(), "phone_number": "+15551234567", "business_hours": [1, 2]},
          "business_hours"),
-        ({"name": "Desc " + _u(), "phone_number": "+15551234567", "description": 5},
+        ({"name": "Desc " + sb.uid(), "phone_number": "+15551234567", "description": 5},
          "description"),
     ]
     for body, field in bad_bodies:
@@ -168,9 +134,9 @@ def test_department_create_validation(ctx):
 
 def test_department_description_size_contract(ctx):
     """docs: description at most 16,000 characters (characters, not bytes)."""
-    token, _ = _tenant(ctx)
+    token, _ = sb.tenant(ctx)
     for desc in ("d" * 16000, "\U0001f4de" * 16000, "é" * 16000):
-        r = ctx.post("/api/departments", {"name": "Long desc " + _u(),
+        r = ctx.post("/api/departments", {"name": "Long desc " + sb.uid(),
                                           "phone_number": "+15551234567", "description": desc},
                      token=token)
         check(r.status == 201, "a description of 16000 characters (%d bytes) is refused: %r"
@@ -180,7 +146,7 @@ def test_department_description_size_contract(ctx):
         check(g.json["department"]["description"] == desc, "GET of a long description")
     last = r.json["department"]["id"]
     for desc in ("d" * 16001, "\U0001f4de" * 16001):
-        r = ctx.post("/api/departments", {"name": "Too long " + _u(),
+        r = ctx.post("/api/departments", {"name": "Too long " + sb.uid(),
                                           "phone_number": "+15551234567", "description": desc},
                      token=token)
         expect_error(r, 422, "validation_failed")
@@ -194,7 +160,7 @@ def test_department_description_size_contract(ctx):
 def test_department_deleted_get_and_restore(ctx):
     """docs: GET /:id still returns a deleted department with is_active false, and PUT
     is_active true restores it (409 if its name was reused meanwhile)."""
-    token, _ = _tenant(ctx)
+    token, _ = sb.tenant(ctx)
     d = _create(ctx, token, description="phoenix")
     check(ctx.delete("/api/departments/" + d["id"], token=token).status == 200, "delete")
     g = ctx.get("/api/departments/" + d["id"], token=token)
@@ -216,22 +182,22 @@ def test_department_deleted_get_and_restore(ctx):
 
 
 def test_department_duplicate_name(ctx):
-    token, _ = _tenant(ctx)
+    token, _ = sb.tenant(ctx)
     d = _create(ctx, token)
     r = ctx.post("/api/departments", {"name": d["name"], "phone_number": "+15559990000"},
                  token=token)
     expect_error(r, 409, "conflict")
     check(_list(ctx, token)["total"] == 1, "the duplicate was stored")
     # Names are unique per tenant only.
-    token_b, _ = _tenant(ctx)
+    token_b, _ = sb.tenant(ctx)
     d_b = _create(ctx, token_b, name=d["name"])
     check(d_b["name"] == d["name"] and d_b["id"] != d["id"], "other tenant, same name: %r" % d_b)
 
 
 def test_department_concurrent_duplicate_create(ctx):
     """8 simultaneous creates with one name: exactly one 201, seven 409 (no 500/503)."""
-    token, _ = _tenant(ctx)
-    name = "Race " + _u()
+    token, _ = sb.tenant(ctx)
+    name = "Race " + sb.uid()
     body = {"name": name, "phone_number": "+15551234567"}
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as ex:
         results = list(ex.map(lambda _: ctx.post("/api/departments", body, token=token),
@@ -249,8 +215,8 @@ def test_department_names_differing_in_emoji_are_distinct(ctx):
     """"Team 🍎" and "Team 🍌" are two names: the second is no duplicate of the first.
     (Under utf8mb4_unicode_ci every character outside the BMP weighs the same, so a
     unique key on that collation calls them equal.)"""
-    token, _ = _tenant(ctx)
-    tag = _u()
+    token, _ = sb.tenant(ctx)
+    tag = sb.uid()
     pairs = [("Team \U0001f34e " + tag, "Team \U0001f34c " + tag),       # 🍎 / 🍌
              ("\U0001f4de Support " + tag, "\U0001f3a7 Support " + tag),  # 📞 / 🎧
              ("\U00020000 " + tag, "\U00020001 " + tag)]                  # CJK Ext. B
@@ -271,9 +237,9 @@ def test_department_names_differing_in_emoji_are_distinct(ctx):
 
 
 def test_department_nul_rejected(ctx):
-    token, _ = _tenant(ctx)
+    token, _ = sb.tenant(ctx)
     for field in ("name", "description", "color"):
-        body = {"name": "Nul " + _u(), "phone_number": "+15551234567"}
+        body = {"name": "Nul " + sb.uid(), "phone_number": "+15551234567"}
         body[field] = "a\u0000b"
         r = ctx.post("/api/departments", body, token=token)
         expect_error(r, 422, "validation_failed")
@@ -291,7 +257,7 @@ def test_department_nul_rejected(ctx):
 
 
 def test_department_strings_round_trip(ctx):
-    token, _ = _tenant(ctx)
+    token, _ = sb.tenant(ctx)
     texts = [
         "O'Brien \"Sales\" `tick`",
         "back\\slash \\n not a newline \\\\ double",
@@ -308,7 +274,7 @@ def test_department_strings_round_trip(ctx):
     ]
     made = {}
     for i, t in enumerate(texts):
-        name = "%s #%d %s" % (t, i, _u())
+        name = "%s #%d %s" % (t, i, sb.uid())
         r = ctx.post("/api/departments", {"name": name, "phone_number": "+15551230000",
                                           "description": t}, token=token)
         check(r.status == 201, "create with %r: %r" % (t, r))
@@ -327,7 +293,7 @@ def test_department_strings_round_trip(ctx):
         check(d["name"] == name and d["description"] == t, "list changed %r: %r" % (t, d))
     # Update with the same kinds of text, and the SQL-looking name again.
     some_id = next(iter(made))
-    new_name = "'; UPDATE departments SET name='pwned'; -- " + _u()
+    new_name = "'; UPDATE departments SET name='pwned'; -- " + sb.uid()
     r = ctx.put("/api/departments/" + some_id, {"name": new_name, "description": "\\'\"%_"},
                 token=token)
     check(r.status == 200 and r.json["department"]["name"] == new_name and
@@ -338,13 +304,13 @@ def test_department_strings_round_trip(ctx):
 # -- list -----------------------------------------------------------------------------
 
 def test_department_list_contract(ctx):
-    token, _ = _tenant(ctx)
+    token, _ = sb.tenant(ctx)
     empty = _list(ctx, token)
     check(empty.get("success") is True and empty.get("departments") == [], "empty list: %r" % empty)
     check(empty.get("total") == 0, "empty total: %r" % empty)
     check(empty.get("pagination") == {"page": 1, "limit": 100, "total": 0, "total_pages": 0},
           "empty pagination: %r" % empty.get("pagination"))
-    tag = _u()
+    tag = sb.uid()
     for n in ("charlie", "alpha", "Bravo", "delta"):
         _create(ctx, token, name="%s %s" % (n, tag))
     gone = _create(ctx, token, name="echo " + tag)
@@ -379,7 +345,7 @@ def test_department_list_contract(ctx):
 
 
 def test_department_get(ctx):
-    token, _ = _tenant(ctx)
+    token, _ = sb.tenant(ctx)
     d = _create(ctx, token, description="get me", business_hours={"mon": []})
     r = ctx.get("/api/departments/" + d["id"], token=token)
     check(r.status == 200 and r.json.get("success") is True, "GET: %r" % r)
@@ -393,7 +359,7 @@ def test_department_get(ctx):
 # -- update ---------------------------------------------------------------------------
 
 def test_department_update_partial(ctx):
-    token, _ = _tenant(ctx)
+    token, _ = sb.tenant(ctx)
     hours = {"fri": [{"open": "10:00", "close": "12:00"}]}
     d = _create(ctx, token, phone="+1-555-SALES-01", description="old", color="red",
                 business_hours=hours)
@@ -412,7 +378,7 @@ def test_department_update_partial(ctx):
     r = ctx.put("/api/departments/" + d["id"], {"business_hours": {"sun": []}}, token=token)
     check(r.status == 200 and r.json["department"]["business_hours"] == {"sun": []} and
           r.json["department"]["color"] == "red", "hours PUT: %r" % r)
-    new_name = "Renamed " + _u()
+    new_name = "Renamed " + sb.uid()
     r = ctx.put("/api/departments/" + d["id"], {"name": new_name}, token=token)
     check(r.status == 200 and r.json["department"]["name"] == new_name, "name PUT: %r" % r)
     check(r.json["department"]["phone_number"] == "+442079460958", "phone lost by name PUT")
@@ -431,7 +397,7 @@ def test_department_update_partial(ctx):
     expect_error(r, 422, "validation_failed")
     check("name" in r.json.get("fields", {}), "fields.name: %r" % r)
     # Invalid values → 422 and nothing changes.
-    r = ctx.put("/api/departments/" + d["id"], {"phone_number": "12345", "name": "Never " + _u()},
+    r = ctx.put("/api/departments/" + d["id"], {"phone_number": "12345", "name": "Never " + sb.uid()},
                 token=token)
     expect_error(r, 422, "validation_failed")
     check("phone_number" in r.json.get("fields", {}), "fields.phone_number: %r" % r)
@@ -458,7 +424,7 @@ def test_department_update_partial(ctx):
 # -- delete ---------------------------------------------------------------------------
 
 def test_department_delete(ctx):
-    token, _ = _tenant(ctx)
+    token, _ = sb.tenant(ctx)
     d = _create(ctx, token, description="to delete")
     keep = _create(ctx, token)
     r = ctx.delete("/api/departments/" + d["id"], token=token)
@@ -487,15 +453,15 @@ def test_department_delete(ctx):
 
 
 def test_department_delete_refused_while_agents_active(ctx):
-    token, tid = _tenant(ctx)
+    token, tid = sb.tenant(ctx)
     d = _create(ctx, token)
     aid = _insert_agent(ctx, tid, d["id"], "available")
     r = ctx.delete("/api/departments/" + d["id"], token=token)
     expect_error(r, 409, "conflict")
     check(d["id"] in [x["id"] for x in _list(ctx, token)["departments"]], "refused but gone")
-    _sql(ctx, "UPDATE agents SET status = 'busy' WHERE id = '%s'" % aid)
+    sb.sql(ctx, "UPDATE agents SET status = 'busy' WHERE id = '%s'" % aid)
     expect_error(ctx.delete("/api/departments/" + d["id"], token=token), 409, "conflict")
-    _sql(ctx, "UPDATE agents SET status = 'offline' WHERE id = '%s'" % aid)
+    sb.sql(ctx, "UPDATE agents SET status = 'offline' WHERE id = '%s'" % aid)
     # An available agent of another department (and another tenant) does not block.
     other = _create(ctx, token)
     _insert_agent(ctx, tid, other["id"], "available")
@@ -505,12 +471,12 @@ def test_department_delete_refused_while_agents_active(ctx):
 
 
 def test_department_tenant_isolation(ctx):
-    ta, tid_a = _tenant(ctx)
-    tb, _ = _tenant(ctx)
+    ta, tid_a = sb.tenant(ctx)
+    tb, _ = sb.tenant(ctx)
     d = _create(ctx, ta, description="A's secret")
     p = "/api/departments/" + d["id"]
     expect_error(ctx.get(p, token=tb), 404, "not_found")
-    expect_error(ctx.put(p, {"name": "hijacked " + _u(), "description": "x"}, token=tb),
+    expect_error(ctx.put(p, {"name": "hijacked " + sb.uid(), "description": "x"}, token=tb),
                  404, "not_found")
     expect_error(ctx.put(p, {"is_active": False}, token=tb), 404, "not_found")
     expect_error(ctx.delete(p, token=tb), 404, "not_found")
@@ -528,15 +494,15 @@ def test_department_tenant_isolation(ctx):
 
 
 def test_department_roles(ctx):
-    admin, _ = _tenant(ctx)
-    agent = _user(ctx, admin, "agent")["token"]
-    manager = _user(ctx, admin, "manager")["token"]
+    admin, _ = sb.tenant(ctx)
+    agent = sb.user(ctx, admin, "agent")["token"]
+    manager = sb.user(ctx, admin, "manager")["token"]
     d = _create(ctx, admin)
     p = "/api/departments/" + d["id"]
     # Agents read, never write.
     check(ctx.get("/api/departments", token=agent).status == 200, "agent list")
     check(ctx.get(p, token=agent).status == 200, "agent GET")
-    expect_error(ctx.post("/api/departments", {"name": "Agent " + _u(),
+    expect_error(ctx.post("/api/departments", {"name": "Agent " + sb.uid(),
                                                "phone_number": "+15551234567"}, token=agent),
                  403, "forbidden")
     expect_error(ctx.put(p, {"description": "agent was here"}, token=agent), 403, "forbidden")
@@ -551,9 +517,9 @@ def test_department_roles(ctx):
 
 
 def test_department_list_cache_follows_writes(ctx):
-    token, _ = _tenant(ctx)
-    other, _ = _tenant(ctx)
-    tag = _u()
+    token, _ = sb.tenant(ctx)
+    other, _ = sb.tenant(ctx)
+    tag = sb.uid()
     # Prime the cache of both tenants (several times: several workers).
     for _ in range(4):
         _list(ctx, token)

@@ -2,8 +2,8 @@
 tenant only; route targets must be the tenant's own; roles; tenant isolation."""
 import random
 import re
-import uuid
 
+import sb
 from sb import check, expect_error
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
@@ -14,37 +14,20 @@ _rng = random.SystemRandom()
 
 # -- private helpers ------------------------------------------------------------------
 
-def _u():
-    return uuid.uuid4().hex[:10]
-
-
 def _number():
     """A number no other test (or earlier run on the same database) uses: +1 555 + 8 digits."""
     return "+1555%08d" % _rng.randrange(10 ** 8)
 
 
-def _tenant(ctx):
-    s, _ = ctx.new_tenant()
-    return s["token"], s["user"]["tenant_id"]
-
-
-def _user(ctx, admin_token, role):
-    email = "%s-%s@example.test" % (role, _u())
-    pw = "pw-" + uuid.uuid4().hex
-    r = ctx.post("/api/users", {"email": email, "password": pw, "role": role}, token=admin_token)
-    check(r.status == 201, "create %s: %r" % (role, r))
-    return ctx.login(email, pw)
-
-
 def _dept(ctx, token):
-    r = ctx.post("/api/departments", {"name": "Dept " + _u(), "phone_number": "+15551230000"},
+    r = ctx.post("/api/departments", {"name": "Dept " + sb.uid(), "phone_number": "+15551230000"},
                  token=token)
     check(r.status == 201, "create department: %r" % r)
     return r.json["department"]
 
 
 def _agent(ctx, token, dept_id):
-    r = ctx.post("/api/agents", {"name": "Agent " + _u(), "phone_number": "+15550001111",
+    r = ctx.post("/api/agents", {"name": "Agent " + sb.uid(), "phone_number": "+15550001111",
                                  "department_id": dept_id}, token=token)
     check(r.status == 201, "create agent: %r" % r)
     return r.json["agent"]
@@ -58,14 +41,10 @@ def _did(ctx, token, number=None, **extra):
     return r.json["did"]
 
 
-def _fields(r):
-    return set((r.json or {}).get("fields") or {})
-
-
 # -- CRUD -----------------------------------------------------------------------------
 
 def test_did_create_contract(ctx):
-    token, tid = _tenant(ctx)
+    token, tid = sb.tenant(ctx)
     dept = _dept(ctx, token)
     num = _number()
     r = ctx.post("/api/dids", {"number": num, "friendly_name": "Main line", "provider": "twilio",
@@ -97,7 +76,7 @@ def test_did_create_contract(ctx):
 
 
 def test_did_validation(ctx):
-    token, _ = _tenant(ctx)
+    token, _ = sb.tenant(ctx)
     for body, field in (({}, "number"), ({"number": ""}, "number"),
                         ({"number": "15551234567"}, "number"), ({"number": "+12"}, "number"),
                         ({"number": 15551234567}, "number"),
@@ -106,13 +85,13 @@ def test_did_validation(ctx):
                         ({"number": _number(), "friendly_name": 7}, "friendly_name")):
         r = ctx.post("/api/dids", body, token=token)
         expect_error(r, 422, "validation_failed")
-        check(field in _fields(r), "fields.%s for %r: %r" % (field, body, r))
+        check(field in sb.fields(r), "fields.%s for %r: %r" % (field, body, r))
     r = ctx.get("/api/dids", token=token)
     check(r.status == 200 and r.json["total"] == 0, "a refused DID was stored: %r" % r)
 
 
 def test_did_list_update_delete(ctx):
-    token, _ = _tenant(ctx)
+    token, _ = sb.tenant(ctx)
     nums = sorted(_number() for _ in range(3))
     made = [_did(ctx, token, number=n) for n in nums]
     r = ctx.get("/api/dids", token=token)
@@ -125,7 +104,7 @@ def test_did_list_update_delete(ctx):
     check(r.status == 200 and len(r.json["dids"]) == 1, "page 2: %r" % r)
     r = ctx.get("/api/dids?limit=0", token=token)
     expect_error(r, 422, "validation_failed")
-    check("limit" in _fields(r), "fields.limit: %r" % r)
+    check("limit" in sb.fields(r), "fields.limit: %r" % r)
     # Partial update.
     d = made[0]
     r = ctx.put("/api/dids/" + d["id"], {"friendly_name": "Support"}, token=token)
@@ -146,7 +125,7 @@ def test_did_list_update_delete(ctx):
     check(r.status == 200 and r.json["did"]["number"] == new_num, "renumber: %r" % r)
     r = ctx.put("/api/dids/" + d["id"], {"number": "555"}, token=token)
     expect_error(r, 422, "validation_failed")
-    check("number" in _fields(r), "fields.number: %r" % r)
+    check("number" in sb.fields(r), "fields.number: %r" % r)
     expect_error(ctx.put("/api/dids/did_nope", {"friendly_name": "x"}, token=token), 404,
                  "not_found")
     # Delete.
@@ -164,8 +143,8 @@ def test_did_list_update_delete(ctx):
 # -- one tenant per number ------------------------------------------------------------
 
 def test_did_number_belongs_to_one_tenant(ctx):
-    token_a, _ = _tenant(ctx)
-    token_b, _ = _tenant(ctx)
+    token_a, _ = sb.tenant(ctx)
+    token_b, _ = sb.tenant(ctx)
     num = _number()
     a = _did(ctx, token_a, number=num)
     expect_error(ctx.post("/api/dids", {"number": num}, token=token_b), 409, "conflict")
@@ -190,8 +169,8 @@ def test_did_number_belongs_to_one_tenant(ctx):
 # -- route targets --------------------------------------------------------------------
 
 def test_did_route_target_validation(ctx):
-    token, _ = _tenant(ctx)
-    other, _ = _tenant(ctx)
+    token, _ = sb.tenant(ctx)
+    other, _ = sb.tenant(ctx)
     dept = _dept(ctx, token)
     agent = _agent(ctx, token, dept["id"])
     gone = _dept(ctx, token)
@@ -215,14 +194,14 @@ def test_did_route_target_validation(ctx):
         body["number"] = _number()
         r = ctx.post("/api/dids", body, token=token)
         expect_error(r, 422, "validation_failed")
-        check("route_target" in _fields(r), "fields.route_target for %r: %r" % (body, r))
+        check("route_target" in sb.fields(r), "fields.route_target for %r: %r" % (body, r))
     # PUT checks the pair as it will be: changing only the type re-checks the old target.
     r = ctx.put("/api/dids/" + d["id"], {"route_type": "agent"}, token=token)
     expect_error(r, 422, "validation_failed")
-    check("route_target" in _fields(r), "type change keeps a department target: %r" % r)
+    check("route_target" in sb.fields(r), "type change keeps a department target: %r" % r)
     r = ctx.put("/api/dids/" + d["id"], {"route_target": foreign_dept["id"]}, token=token)
     expect_error(r, 422, "validation_failed")
-    check("route_target" in _fields(r), "PUT foreign target: %r" % r)
+    check("route_target" in sb.fields(r), "PUT foreign target: %r" % r)
     r = ctx.put("/api/dids/" + d["id"], {"route_type": "agent", "route_target": agent["id"]},
                 token=token)
     check(r.status == 200 and r.json["did"]["route_type"] == "agent"
@@ -236,10 +215,10 @@ def test_did_route_target_validation(ctx):
 # -- roles and isolation --------------------------------------------------------------
 
 def test_did_roles(ctx):
-    token, _ = _tenant(ctx)
+    token, _ = sb.tenant(ctx)
     d = _did(ctx, token)
-    mgr = _user(ctx, token, "manager")["token"]
-    agent = _user(ctx, token, "agent")["token"]
+    mgr = sb.user(ctx, token, "manager")["token"]
+    agent = sb.user(ctx, token, "agent")["token"]
     r = ctx.get("/api/dids", token=mgr)
     check(r.status == 200 and r.json["total"] == 1, "manager lists: %r" % r)
     check(ctx.get("/api/dids/" + d["id"], token=mgr).status == 200, "manager gets")
@@ -253,8 +232,8 @@ def test_did_roles(ctx):
 
 
 def test_did_tenant_isolation(ctx):
-    token_a, _ = _tenant(ctx)
-    token_b, _ = _tenant(ctx)
+    token_a, _ = sb.tenant(ctx)
+    token_b, _ = sb.tenant(ctx)
     a = _did(ctx, token_a, friendly_name="A's line")
     expect_error(ctx.get("/api/dids/" + a["id"], token=token_b), 404, "not_found")
     expect_error(ctx.put("/api/dids/" + a["id"], {"friendly_name": "B's now"}, token=token_b),

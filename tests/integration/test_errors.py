@@ -3,16 +3,12 @@ import concurrent.futures
 import socket
 import threading
 import time
-import uuid
 
+import sb
 from sb import Resp, check, expect_error
 
 
 # -- private helpers ------------------------------------------------------------------
-
-def _u():
-    return uuid.uuid4().hex[:10]
-
 
 def _token(ctx):
     s, _ = ctx.new_tenant()
@@ -85,7 +81,7 @@ def test_error_envelope_everywhere(ctx):
         (ctx.post("/api/auth/login", {"email": "x@y.test"}), 422, "validation_failed"),
         (ctx.request("POST", "/api/auth/login", raw=b"{"), 400, "invalid_json"),
         (ctx.request("PATCH", "/api/departments", token=tok), 405, "method_not_allowed"),
-        (ctx.post("/api/auth/login", {"email": "nobody-%s@x.test" % _u(), "password": "p" * 9}),
+        (ctx.post("/api/auth/login", {"email": "nobody-%s@x.test" % sb.uid(), "password": "p" * 9}),
          401, "invalid_credentials"),
         (ctx.get("/api/tenants", token=tok), 403, "forbidden"),
         (ctx.get("/api/departments/dept_nope", token=tok), 404, "not_found"),
@@ -175,7 +171,7 @@ def test_chunked_request_bodies(ctx):
             "Connection: close\r\n\r\n").encode()
     r = _raw_request(ctx, head, _chunked(body, 7))
     check(r.status == 200 and r.json and r.json.get("token"), "chunked login: %r" % r)
-    name = "Chunked " + _u()
+    name = "Chunked " + sb.uid()
     body = ('{"name": "%s", "phone_number": "+15551234567"}' % name).encode()
     head = ("POST /api/departments HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             "Authorization: Bearer %s\r\nTransfer-Encoding: chunked\r\n"
@@ -210,7 +206,7 @@ def test_json_extensions_are_not_json(ctx):
     and above all never a 500 (a NaN in business_hours fails the JSON_VALID check)."""
     tok = _token(ctx)
     for hours in (b'{"a": NaN}', b'{"a": Infinity}', b"{'a': 1}"):
-        raw = (b'{"name": "Hours ' + _u().encode() + b'", "phone_number": "+15551234567", '
+        raw = (b'{"name": "Hours ' + sb.uid().encode() + b'", "phone_number": "+15551234567", '
                b'"business_hours": ' + hours + b"}")
         r = ctx.request("POST", "/api/departments", raw=raw, token=tok)
         check(r.status < 500, "business_hours %r gives a server error: %r" % (hours, r))
@@ -232,7 +228,7 @@ def test_content_type_is_not_checked(ctx):
         r = ctx.request("POST", "/api/auth/login", raw=raw, headers={"Content-Type": ctype})
         check(r.status == 200 and r.json.get("token"), "login with %s: %r" % (ctype, r))
     r = ctx.request("POST", "/api/departments", token=s["token"],
-                    raw=b'{"name": "Plain ' + _u().encode() + b'", "phone_number": "+15551234567"}',
+                    raw=b'{"name": "Plain ' + sb.uid().encode() + b'", "phone_number": "+15551234567"}',
                     headers={"Content-Type": "text/plain"})
     check(r.status == 201, "create with text/plain: %r" % r)
 
@@ -265,7 +261,7 @@ def test_health(ctx):
 
 def test_v1_prefix_serves_the_same_routes(ctx):
     tok = _token(ctx)
-    r = ctx.post("/api/v1/departments", {"name": "V1 " + _u(), "phone_number": "+15551234567"},
+    r = ctx.post("/api/v1/departments", {"name": "V1 " + sb.uid(), "phone_number": "+15551234567"},
                  token=tok)
     check(r.status == 201, "v1 create: %r" % r)
     a = ctx.get("/api/departments", token=tok)
@@ -281,7 +277,7 @@ def test_login_rate_limited(ctx):
     """LOGIN_RATE=50r/s burst 100: 300 simultaneous bad logins must meet 429s."""
     n = 300
     barrier = threading.Barrier(n, timeout=60)
-    body = {"email": "ratelimit-%s@example.test" % _u(), "password": "wrong-password"}
+    body = {"email": "ratelimit-%s@example.test" % sb.uid(), "password": "wrong-password"}
 
     def one(_):
         try:
@@ -323,7 +319,7 @@ def test_login_rate_limit_covers_path_variants(ctx):
                 "/api/v1/auth/login/?x=1"]
     n = 300
     barrier = threading.Barrier(n, timeout=60)
-    body = {"email": "ratelimit-%s@example.test" % _u(), "password": "wrong-password"}
+    body = {"email": "ratelimit-%s@example.test" % sb.uid(), "password": "wrong-password"}
 
     def one(i):
         try:

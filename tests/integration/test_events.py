@@ -12,6 +12,7 @@ import time
 import urllib.parse
 import uuid
 
+import sb
 from sb import Resp, check, expect_error
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
@@ -228,15 +229,6 @@ def _refused(ctx, path, status, code, token=None, headers=None):
 
 # -- API helpers ------------------------------------------------------------------------
 
-def _u():
-    return uuid.uuid4().hex[:10]
-
-
-def _tenant(ctx):
-    s, _ = ctx.new_tenant()
-    return s["token"], s["user"]["tenant_id"]
-
-
 def _call(ctx, token, **extra):
     body = {"caller_number": "+1444%07d" % _rng.randrange(10 ** 7),
             "called_number": "+15553334444"}
@@ -298,7 +290,7 @@ def _wait_worker(ctx, old_pid=None, timeout=30):
 # -- tickets and authentication ----------------------------------------------------------
 
 def test_event_ticket(ctx):
-    token, _ = _tenant(ctx)
+    token, _ = sb.tenant(ctx)
     r = ctx.post("/api/events/ticket", token=token)
     check(r.status == 200 and r.json.get("success") is True, "ticket: %r" % r)
     check(isinstance(r.json.get("ticket"), str) and len(r.json["ticket"]) >= 16,
@@ -309,7 +301,7 @@ def test_event_ticket(ctx):
 
 
 def test_stream_authentication(ctx):
-    token, tid = _tenant(ctx)
+    token, tid = sb.tenant(ctx)
     with _open(ctx, "/api/calls/events", token=token) as s:
         check((s.connected["json"] or {}).get("tenant_id") in (None, tid),
               "connected names another tenant: %r" % s.connected)
@@ -347,7 +339,7 @@ def test_stream_authentication(ctx):
 # -- order, ids, payload -----------------------------------------------------------------
 
 def test_stream_events_in_order(ctx):
-    token, tid = _tenant(ctx)
+    token, tid = sb.tenant(ctx)
     sid = "CA" + uuid.uuid4().hex
     with _open(ctx, "/api/calls/events", token=token) as s:
         c = _call(ctx, token, call_sid=sid, direction="outbound")
@@ -399,7 +391,7 @@ def test_stream_events_in_order(ctx):
 
 
 def test_stream_resume_with_last_event_id(ctx):
-    token, tid = _tenant(ctx)
+    token, tid = sb.tenant(ctx)
     with _open(ctx, "/api/calls/events", token=token) as s:
         first = _call(ctx, token)
         got = s.until(_started(first["id"]))
@@ -432,8 +424,8 @@ def test_stream_resume_with_last_event_id(ctx):
 
 
 def test_stream_tenant_isolation(ctx):
-    token_a, tid_a = _tenant(ctx)
-    token_b, tid_b = _tenant(ctx)
+    token_a, tid_a = sb.tenant(ctx)
+    token_b, tid_b = sb.tenant(ctx)
     with _open(ctx, "/api/calls/events", token=token_b) as sb_, \
             _open(ctx, "/api/events", token=token_b) as sb_all, \
             _open(ctx, "/api/calls/events", token=token_a) as sa:
@@ -460,8 +452,8 @@ def test_stream_tenant_isolation(ctx):
 
 
 def test_call_stream(ctx):
-    token_a, tid_a = _tenant(ctx)
-    token_b, _ = _tenant(ctx)
+    token_a, tid_a = sb.tenant(ctx)
+    token_b, _ = sb.tenant(ctx)
     x = _call(ctx, token_a)
     _refused(ctx, "/api/calls/%s/events" % x["id"], 404, "not_found", token=token_b)
     _refused(ctx, "/api/calls/call_nope/events", 404, "not_found", token=token_a)
@@ -481,15 +473,15 @@ def test_call_stream(ctx):
 
 
 def test_events_type_filter(ctx):
-    token, tid = _tenant(ctx)
+    token, tid = sb.tenant(ctx)
     with _open(ctx, "/api/events?types=call_started", token=token) as s, \
             _open(ctx, "/api/events", token=token) as every:
         c1 = _call(ctx, token)
         _put(ctx, token, c1["id"], {"status": "active"})
-        r = ctx.post("/api/departments", {"name": "D " + _u(), "phone_number": "+15551230000"},
+        r = ctx.post("/api/departments", {"name": "D " + sb.uid(), "phone_number": "+15551230000"},
                      token=token)
         check(r.status == 201, "department: %r" % r)
-        r = ctx.post("/api/agents", {"name": "A " + _u(), "phone_number": "+15550001111",
+        r = ctx.post("/api/agents", {"name": "A " + sb.uid(), "phone_number": "+15550001111",
                                      "department_id": r.json["department"]["id"]}, token=token)
         check(r.status == 201, "agent: %r" % r)
         agent_id = r.json["agent"]["id"]
@@ -519,9 +511,9 @@ def test_events_type_filter(ctx):
 
 
 def test_transfer_agent_and_department_events(ctx):
-    token, tid = _tenant(ctx)
+    token, tid = sb.tenant(ctx)
     with _open(ctx, "/api/events", token=token) as s:
-        name = "Sales " + _u()
+        name = "Sales " + sb.uid()
         r = ctx.post("/api/departments", {"name": name, "phone_number": "+15551230000"},
                      token=token)
         check(r.status == 201, "department: %r" % r)
@@ -554,7 +546,7 @@ def test_transfer_agent_and_department_events(ctx):
         check(r.status == 201, "agent 2: %r" % r)
         agent2 = r.json["agent"]["id"]
         check(ctx.delete("/api/agents/" + agent2, token=token).status == 200, "delete agent 2")
-        r = ctx.post("/api/departments", {"name": "Gone " + _u(), "phone_number": "+15551230000"},
+        r = ctx.post("/api/departments", {"name": "Gone " + sb.uid(), "phone_number": "+15551230000"},
                      token=token)
         gone = r.json["department"]["id"]
         check(ctx.delete("/api/departments/" + gone, token=token).status == 200, "delete dept")
@@ -600,7 +592,7 @@ def test_event_responses_carry_one_cors_origin(ctx):
     """Not in docs/api.md, but the stack enables CORS (cors_allow_origins): a browser
     refuses a response with two Access-Control-Allow-Origin headers ('*, *' or an origin
     plus '*'), so a cross-origin EventSource or poll could never read the answer."""
-    token, _ = _tenant(ctx)
+    token, _ = sb.tenant(ctx)
     for path in ("/api/calls/events", "/api/events/poll?after=0&timeout=1"):
         with _Stream(ctx, path, token=token, headers={"Origin": "http://example.test"}) as s:
             acao = [v for k, v in s.header_list if k.lower() == "access-control-allow-origin"]
@@ -614,7 +606,7 @@ def test_event_responses_carry_one_cors_origin(ctx):
 # -- long-poll ---------------------------------------------------------------------------
 
 def test_long_poll(ctx):
-    token, tid = _tenant(ctx)
+    token, tid = sb.tenant(ctx)
     c = _call(ctx, token)
     t0 = time.monotonic()
     r = ctx.get("/api/events/poll?after=0&timeout=5", token=token)
@@ -658,7 +650,7 @@ def test_long_poll(ctx):
           "woken poll: %r" % r)
     check(took < 5.0, "the poll was not woken by the new event: %.2fs" % took)
     # Tenant isolation and parameter checks.
-    token_b, _ = _tenant(ctx)
+    token_b, _ = sb.tenant(ctx)
     r = ctx.get("/api/events/poll?after=0&timeout=1", token=token_b)
     check(r.status == 200 and r.json["events"] == [] and r.json["cursor"] == 0,
           "B polls A's events: %r" % r)
@@ -668,7 +660,7 @@ def test_long_poll(ctx):
 
 
 def test_stream_heartbeat(ctx):
-    token, _ = _tenant(ctx)
+    token, _ = sb.tenant(ctx)
     with _open(ctx, "/api/calls/events", token=token) as s:
         got = s.quiet(17)
         check(not s.eof, "the stream ended while idle")
@@ -679,7 +671,7 @@ def test_stream_heartbeat(ctx):
 # -- the worker killed --------------------------------------------------------------------
 
 def test_resume_after_event_worker_killed(ctx):
-    token, tid = _tenant(ctx)
+    token, tid = sb.tenant(ctx)
     with _open(ctx, "/api/calls/events", token=token) as s:
         c = _call(ctx, token)
         last = s.until(_started(c["id"]))[-1]["id"]

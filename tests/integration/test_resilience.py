@@ -9,16 +9,12 @@ import signal
 import subprocess
 import threading
 import time
-import uuid
 
+import sb
 from sb import check, expect_error
 
 
 # -- private helpers ------------------------------------------------------------------
-
-def _u():
-    return uuid.uuid4().hex[:10]
-
 
 def _run(ctx, name):
     return os.path.join(ctx.var, "run", name)
@@ -105,7 +101,7 @@ def _tenant(ctx):
 
 
 def _create(ctx, token, name=None):
-    r = ctx.post("/api/departments", {"name": name or "Dept " + _u(),
+    r = ctx.post("/api/departments", {"name": name or "Dept " + sb.uid(),
                                       "phone_number": "+15551234567"}, token=token)
     check(r.status == 201, "create department: %r" % r)
     return r.json["department"]
@@ -238,7 +234,7 @@ def _memcached_running(ctx):
 
 def test_2_memcached_down_every_answer_is_right(ctx):
     token = _tenant(ctx)
-    tag = _u()
+    tag = sb.uid()
     a = _create(ctx, token, "a-" + tag)
     for _ in range(6):
         check(_list_names(ctx, token) == ["a-" + tag], "primed list")
@@ -293,7 +289,7 @@ def test_2b_memcached_paused_during_a_write(ctx):
     """memcached stalls (SIGSTOP) while a department is written, then resumes with the old
     list still cached: the list must still show the write (no stale cache)."""
     token = _tenant(ctx)
-    tag = _u()
+    tag = sb.uid()
     a = _create(ctx, token, "a-" + tag)
     for _ in range(6):
         check(_list_names(ctx, token) == ["a-" + tag], "primed list")
@@ -344,7 +340,7 @@ def test_3_mariadb_restart_503_then_recovery(ctx):
         argv = [a.decode() for a in f.read().split(b"\0") if a]
     check(argv and "mariadbd" in os.path.basename(argv[0]) and
           any(a.startswith("--datadir=") for a in argv), "mariadbd command line: %r" % argv)
-    body = {"name": "During outage " + _u(), "phone_number": "+15551234567"}
+    body = {"name": "During outage " + sb.uid(), "phone_number": "+15551234567"}
     mark = _pool_log_mark(ctx)
     try:
         os.kill(pid, signal.SIGTERM)
@@ -356,7 +352,7 @@ def test_3_mariadb_restart_503_then_recovery(ctx):
             _envelope(ctx.post("/api/departments", dict(body), token=token),
                       503, "service_unavailable")
             _envelope(ctx.get("/api/auth/profile", token=token), 503, "service_unavailable")
-        _envelope(ctx.post("/api/auth/login", {"email": "x-%s@example.test" % _u(),
+        _envelope(ctx.post("/api/auth/login", {"email": "x-%s@example.test" % sb.uid(),
                                                "password": "whatever-pw"}),
                   503, "service_unavailable")
         h = ctx.get("/api/health")
@@ -395,14 +391,14 @@ def _mixed_stream(ctx, token, dept_id, i, stop, started):
     out = []
     while not stop.is_set():
         if i % 3 == 0:
-            fn = lambda: ctx.post("/api/departments", {"name": "Load " + _u(),  # noqa: E731
+            fn = lambda: ctx.post("/api/departments", {"name": "Load " + sb.uid(),  # noqa: E731
                                                        "phone_number": "+15551234567"},
                                   token=token)
         elif i % 3 == 1:
             fn = lambda: ctx.get("/api/departments/" + dept_id, token=token)  # noqa: E731
         else:
             fn = lambda: ctx.put("/api/departments/" + dept_id,  # noqa: E731
-                                 {"description": _u()}, token=token)
+                                 {"description": sb.uid()}, token=token)
         out.append(_safe(fn))
         started.set()
     return out
@@ -473,7 +469,7 @@ def test_4_sighup_rolls_workers_without_failures(ctx):
                 out.append(_safe(lambda: ctx.get("/api/departments/" + dept["id"], token=token)))
             else:
                 out.append(_safe(lambda: ctx.post("/api/users", {
-                    "email": "roll-%s@example.test" % _u(), "password": "a-good-password"},
+                    "email": "roll-%s@example.test" % sb.uid(), "password": "a-good-password"},
                     token=token)))
             started.set()
         return out

@@ -6,6 +6,7 @@ import subprocess
 import urllib.parse
 import uuid
 
+import sb
 from sb import check, expect_error
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
@@ -15,15 +16,11 @@ TENANT_FIELDS = {"id", "name", "domain", "status", "plan", "max_agents", "settin
 
 # -- private helpers ------------------------------------------------------------------
 
-def _u():
-    return uuid.uuid4().hex[:10]
-
-
 def _super(ctx):
     """A super_admin (made with the admin CLI in a fresh tenant): its session."""
     s, _ = ctx.new_tenant()
     tid = s["user"]["tenant_id"]
-    email = "super-%s@example.test" % _u()
+    email = "super-%s@example.test" % sb.uid()
     pw = "pw-" + uuid.uuid4().hex
     rc, out, err = ctx.admin("create-user", "--tenant", tid, "--email", email,
                              "--role", "super_admin", "--password-stdin", stdin=pw + "\n")
@@ -39,7 +36,7 @@ def _q(**params):
 
 
 def _create(ctx, token, **body):
-    body.setdefault("name", "Tenant " + _u())
+    body.setdefault("name", "Tenant " + sb.uid())
     r = ctx.post("/api/tenants", body, token=token)
     check(r.status == 201, "create tenant %r: %r" % (body, r))
     return r.json["tenant"]
@@ -67,7 +64,7 @@ def test_tenant_routes_refuse_non_super(ctx):
     s, _ = ctx.new_tenant()
     tok, tid = s["token"], s["user"]["tenant_id"]
     expect_error(ctx.get("/api/tenants", token=tok), 403, "forbidden")
-    expect_error(ctx.post("/api/tenants", {"name": "Nope " + _u()}, token=tok), 403, "forbidden")
+    expect_error(ctx.post("/api/tenants", {"name": "Nope " + sb.uid()}, token=tok), 403, "forbidden")
     expect_error(ctx.get("/api/tenants/" + tid, token=tok), 403, "forbidden")
     expect_error(ctx.put("/api/tenants/" + tid, {"plan": "gold"}, token=tok), 403, "forbidden")
     expect_error(ctx.put("/api/tenants/%s/status" % tid, {"status": "suspended"}, token=tok),
@@ -75,7 +72,7 @@ def test_tenant_routes_refuse_non_super(ctx):
     expect_error(ctx.delete("/api/tenants/" + tid, token=tok), 403, "forbidden")
     # A manager and an agent neither.
     for role in ("manager", "agent"):
-        email, pw = "%s-%s@example.test" % (role, _u()), "pw-" + uuid.uuid4().hex
+        email, pw = "%s-%s@example.test" % (role, sb.uid()), "pw-" + uuid.uuid4().hex
         check(ctx.post("/api/users", {"email": email, "password": pw, "role": role},
                        token=tok).status == 201, "create %s" % role)
         t = ctx.login(email, pw)["token"]
@@ -89,8 +86,8 @@ def test_tenant_routes_refuse_non_super(ctx):
 
 def test_super_admin_tenant_crud(ctx):
     sup = _super(ctx)["token"]
-    name = "Acme " + _u()
-    domain = "acme-%s.example.test" % _u()
+    name = "Acme " + sb.uid()
+    domain = "acme-%s.example.test" % sb.uid()
     t = _create(ctx, sup, name=name, domain=domain, plan="premium", max_agents=10,
                 settings={"locale": "fr", "features": ["ivr", "sms"], "n": 1})
     _check_tenant(t)
@@ -116,7 +113,7 @@ def test_super_admin_tenant_crud(ctx):
     check(u["plan"] == "enterprise", "plan: %r" % u)
     for k in ("id", "name", "domain", "status", "max_agents", "settings", "created_at"):
         check(u[k] == t[k], "%s changed by a PUT that did not send it: %r → %r" % (k, t[k], u[k]))
-    new_name = "Acme renamed " + _u()
+    new_name = "Acme renamed " + sb.uid()
     r = ctx.put("/api/tenants/" + t["id"], {"name": new_name, "max_agents": 99,
                                             "settings": {"x": True}}, token=sup)
     check(r.status == 200 and r.json["tenant"]["name"] == new_name and
@@ -202,15 +199,15 @@ def test_suspend_tenant_revokes_access_at_once(ctx):
 
 def test_tenant_validation(ctx):
     sup = _super(ctx)["token"]
-    t = _create(ctx, sup, domain="v-%s.example.test" % _u())
+    t = _create(ctx, sup, domain="v-%s.example.test" % sb.uid())
     cases = [({}, "name"), ({"name": ""}, "name"), ({"name": "   "}, "name"),
              ({"name": None}, "name"), ({"name": 5}, "name"), ({"name": "x" * 256}, "name"),
-             ({"name": "S " + _u(), "status": "bogus"}, "status"),
-             ({"name": "S " + _u(), "status": "deleted"}, "status"),
-             ({"name": "S " + _u(), "max_agents": "ten"}, "max_agents"),
-             ({"name": "S " + _u(), "max_agents": 0}, "max_agents"),
-             ({"name": "S " + _u(), "settings": "nope"}, "settings"),
-             ({"name": "S " + _u(), "domain": ""}, "domain")]
+             ({"name": "S " + sb.uid(), "status": "bogus"}, "status"),
+             ({"name": "S " + sb.uid(), "status": "deleted"}, "status"),
+             ({"name": "S " + sb.uid(), "max_agents": "ten"}, "max_agents"),
+             ({"name": "S " + sb.uid(), "max_agents": 0}, "max_agents"),
+             ({"name": "S " + sb.uid(), "settings": "nope"}, "settings"),
+             ({"name": "S " + sb.uid(), "domain": ""}, "domain")]
     for body, field in cases:
         r = ctx.post("/api/tenants", body, token=sup)
         expect_error(r, 422, "validation_failed")
@@ -229,7 +226,7 @@ def test_tenant_validation(ctx):
     reg, _ = ctx.new_tenant()
     reg_name = ctx.get("/api/tenants/" + reg["user"]["tenant_id"], token=sup).json["tenant"]["name"]
     expect_error(ctx.post("/api/tenants", {"name": reg_name}, token=sup), 409, "conflict")
-    expect_error(ctx.post("/api/tenants", {"name": "D " + _u(), "domain": t["domain"]},
+    expect_error(ctx.post("/api/tenants", {"name": "D " + sb.uid(), "domain": t["domain"]},
                           token=sup), 409, "conflict")
     other = _create(ctx, sup)
     expect_error(ctx.put("/api/tenants/" + other["id"], {"name": t["name"]}, token=sup),
@@ -238,22 +235,22 @@ def test_tenant_validation(ctx):
           other["name"], "a 409 PUT renamed the tenant")
     # Register with a name a super_admin created.
     r = ctx.post("/api/auth/register", {"tenant_name": other["name"],
-                                        "email": "r-%s@example.test" % _u(),
+                                        "email": "r-%s@example.test" % sb.uid(),
                                         "password": "a-good-password"})
     expect_error(r, 409, "conflict")
 
 
 def test_tenant_names_differing_in_emoji_are_distinct(ctx):
-    tag = _u()
+    tag = sb.uid()
     names = ["Org \U0001f34e " + tag, "Org \U0001f34c " + tag]
     for n in names:
         r = ctx.post("/api/auth/register", {"tenant_name": n,
-                                            "email": "e-%s@example.test" % _u(),
+                                            "email": "e-%s@example.test" % sb.uid(),
                                             "password": "a-good-password"})
         check(r.status == 201, "register %r: %r" % (n, r))
         check(r.json["tenant"]["name"] == n, "tenant name changed: %r" % r.json["tenant"])
     r = ctx.post("/api/auth/register", {"tenant_name": names[0],
-                                        "email": "e-%s@example.test" % _u(),
+                                        "email": "e-%s@example.test" % sb.uid(),
                                         "password": "a-good-password"})
     expect_error(r, 409, "conflict")
 
@@ -270,7 +267,7 @@ def test_tenant_unknown_id(ctx):
 
 def test_tenant_list_pagination(ctx):
     sup = _super(ctx)["token"]
-    tag = _u()
+    tag = sb.uid()
     made = [_create(ctx, sup, name="Page %s %d" % (tag, i))["id"] for i in range(5)]
     r = ctx.get("/api/tenants", token=sup)
     check(r.status == 200 and r.json.get("success") is True, "list: %r" % r)
@@ -311,7 +308,7 @@ def test_super_admin_own_tenant_scope(ctx):
     sess = _super(ctx)
     sup, own = sess["token"], sess["user"]["tenant_id"]
     other, _ = ctx.new_tenant()
-    r = ctx.post("/api/departments", {"name": "Super dept " + _u(),
+    r = ctx.post("/api/departments", {"name": "Super dept " + sb.uid(),
                                       "phone_number": "+15551234567"}, token=sup)
     check(r.status == 201 and r.json["department"]["tenant_id"] == own, "super dept: %r" % r)
     lst = ctx.get("/api/users", token=sup)

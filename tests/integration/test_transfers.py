@@ -5,8 +5,8 @@ import concurrent.futures
 import random
 import re
 import threading
-import uuid
 
+import sb
 from sb import check, expect_error
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
@@ -19,32 +19,8 @@ _rng = random.SystemRandom()
 
 # -- private helpers ------------------------------------------------------------------
 
-def _u():
-    return uuid.uuid4().hex[:10]
-
-
-def _tenant(ctx):
-    s, _ = ctx.new_tenant()
-    return s["token"], s["user"]["tenant_id"]
-
-
-def _user(ctx, admin_token, role):
-    email = "%s-%s@example.test" % (role, _u())
-    pw = "pw-" + uuid.uuid4().hex
-    r = ctx.post("/api/users", {"email": email, "password": pw, "role": role}, token=admin_token)
-    check(r.status == 201, "create %s: %r" % (role, r))
-    return ctx.login(email, pw)
-
-
-def _dept(ctx, token, name=None):
-    r = ctx.post("/api/departments", {"name": name or "Dept " + _u(),
-                                      "phone_number": "+15551230000"}, token=token)
-    check(r.status == 201, "create department: %r" % r)
-    return r.json["department"]
-
-
 def _agent(ctx, token, dept_id, **extra):
-    body = {"name": "Agent " + _u(), "phone_number": "+15550001111", "department_id": dept_id,
+    body = {"name": "Agent " + sb.uid(), "phone_number": "+15550001111", "department_id": dept_id,
             "status": "available"}
     body.update(extra)
     r = ctx.post("/api/agents", body, token=token)
@@ -85,15 +61,11 @@ def _move(ctx, token, tid, status):
     return r.json["transfer"]
 
 
-def _fields(r):
-    return set((r.json or {}).get("fields") or {})
-
-
 # -- transfer ---------------------------------------------------------------------------
 
 def test_transfer_contract(ctx):
-    token, _ = _tenant(ctx)
-    dept = _dept(ctx, token)
+    token, _ = sb.tenant(ctx)
+    dept = sb.dept(ctx, token)
     a = _agent(ctx, token, dept["id"], max_concurrent_calls=5)
     c = _call(ctx, token)
     r = ctx.post("/api/calls/transfer", {"call_id": c["id"], "target_department": dept["id"],
@@ -137,9 +109,9 @@ def test_transfer_contract(ctx):
 
 
 def test_transfer_picks_priority_then_fewest_calls(ctx):
-    token, _ = _tenant(ctx)
-    dept = _dept(ctx, token)
-    other = _dept(ctx, token)
+    token, _ = sb.tenant(ctx)
+    dept = sb.dept(ctx, token)
+    other = sb.dept(ctx, token)
     _agent(ctx, token, dept["id"], priority=1, status="offline", max_concurrent_calls=9)
     _agent(ctx, token, dept["id"], priority=1, status="busy", max_concurrent_calls=9)
     _agent(ctx, token, other["id"], priority=1, max_concurrent_calls=9)
@@ -167,7 +139,7 @@ def test_transfer_picks_priority_then_fewest_calls(ctx):
     t = _transfer(ctx, token, _call(ctx, token)["id"], dept["id"])
     check(t["agent_id"] == low["id"], "priority 1 now: %r" % t)
     c = _call(ctx, token)
-    d2 = _dept(ctx, token)
+    d2 = sb.dept(ctx, token)
     x = _agent(ctx, token, d2["id"], priority=5, max_concurrent_calls=3)
     y = _agent(ctx, token, d2["id"], priority=5, max_concurrent_calls=3)
     first = _transfer(ctx, token, c["id"], d2["id"])["agent_id"]
@@ -176,8 +148,8 @@ def test_transfer_picks_priority_then_fewest_calls(ctx):
 
 
 def test_transfer_waits_when_nobody_has_capacity(ctx):
-    token, _ = _tenant(ctx)
-    dept = _dept(ctx, token)
+    token, _ = sb.tenant(ctx)
+    dept = sb.dept(ctx, token)
     t = _transfer(ctx, token, _call(ctx, token)["id"], dept["id"])
     check(t["agent_id"] is None and t["status"] == "waiting", "no agents: %r" % t)
     off = _agent(ctx, token, dept["id"], status="offline")
@@ -202,8 +174,8 @@ def test_transfer_waits_when_nobody_has_capacity(ctx):
 
 
 def test_transfer_validation(ctx):
-    token, _ = _tenant(ctx)
-    dept = _dept(ctx, token)
+    token, _ = sb.tenant(ctx)
+    dept = sb.dept(ctx, token)
     c = _call(ctx, token)
     for body, fields in (({"target_department": dept["id"]}, {"call_id"}),
                          ({"call_id": c["id"]}, {"target_department", "department_id"}),
@@ -214,20 +186,20 @@ def test_transfer_validation(ctx):
                          ({"call_id": 5, "target_department": dept["id"]}, {"call_id"})):
         r = ctx.post("/api/calls/transfer", body, token=token)
         expect_error(r, 422, "validation_failed")
-        check(_fields(r) & fields, "fields %r for %r: %r" % (fields, body, r))
+        check(sb.fields(r) & fields, "fields %r for %r: %r" % (fields, body, r))
     r = ctx.get("/api/calls/%s/transfers" % c["id"], token=token)
     check(r.status == 200 and r.json["transfers"] == [], "a refused transfer was stored: %r" % r)
-    agent_tok = _user(ctx, token, "agent")["token"]
+    agent_tok = sb.user(ctx, token, "agent")["token"]
     expect_error(ctx.post("/api/calls/transfer", {"call_id": c["id"],
                                                   "target_department": dept["id"]},
                           token=agent_tok), 403, "forbidden")
 
 
 def test_transfer_not_found_and_conflicts(ctx):
-    token_a, _ = _tenant(ctx)
-    token_b, _ = _tenant(ctx)
-    dept_a = _dept(ctx, token_a)
-    dept_b = _dept(ctx, token_b)
+    token_a, _ = sb.tenant(ctx)
+    token_b, _ = sb.tenant(ctx)
+    dept_a = sb.dept(ctx, token_a)
+    dept_b = sb.dept(ctx, token_b)
     agent_b = _agent(ctx, token_b, dept_b["id"])
     call_a = _call(ctx, token_a)
     call_b = _call(ctx, token_b)
@@ -249,7 +221,7 @@ def test_transfer_not_found_and_conflicts(ctx):
                           token=token_a), 404, "not_found")
     check(_calls_of(ctx, token_b, agent_b["id"]) == 0, "a refused transfer reserved capacity")
     # An inactive (deleted) department: 409.
-    gone = _dept(ctx, token_a)
+    gone = sb.dept(ctx, token_a)
     check(ctx.delete("/api/departments/" + gone["id"], token=token_a).status == 200)
     expect_error(ctx.post("/api/calls/transfer", {"call_id": call_a["id"],
                                                   "target_department": gone["id"]},
@@ -270,8 +242,8 @@ def test_transfer_not_found_and_conflicts(ctx):
 # -- the state machine ----------------------------------------------------------------
 
 def test_transfer_lifecycle_gives_capacity_back(ctx):
-    token, _ = _tenant(ctx)
-    dept = _dept(ctx, token)
+    token, _ = sb.tenant(ctx)
+    dept = sb.dept(ctx, token)
     a = _agent(ctx, token, dept["id"], max_concurrent_calls=1)
     c = _call(ctx, token)
     t = _transfer(ctx, token, c["id"], dept["id"])
@@ -316,9 +288,9 @@ def test_transfer_lifecycle_gives_capacity_back(ctx):
 
 
 def test_transfer_illegal_moves(ctx):
-    token, _ = _tenant(ctx)
-    token_b, _ = _tenant(ctx)
-    dept = _dept(ctx, token)
+    token, _ = sb.tenant(ctx)
+    token_b, _ = sb.tenant(ctx)
+    dept = sb.dept(ctx, token)
     a = _agent(ctx, token, dept["id"], max_concurrent_calls=10)
     t = _transfer(ctx, token, _call(ctx, token)["id"], dept["id"])
     expect_error(ctx.put("/api/calls/transfers/" + t["id"], {"status": "completed"},
@@ -338,7 +310,7 @@ def test_transfer_illegal_moves(ctx):
                              token=token), 409, "conflict")  # failed is final
     check(_calls_of(ctx, token, a["id"]) == 0, "a second failure gave back a seat twice")
     # A waiting transfer has no agent to connect to.
-    empty = _dept(ctx, token)
+    empty = sb.dept(ctx, token)
     w = _transfer(ctx, token, _call(ctx, token)["id"], empty["id"])
     check(w["status"] == "waiting", "waiting: %r" % w)
     for status in ("connecting", "connected", "completed"):
@@ -348,7 +320,7 @@ def test_transfer_illegal_moves(ctx):
     for body in ({}, {"status": "initiated"}, {"status": "waiting"}, {"status": "done"}):
         r = ctx.put("/api/calls/transfers/" + w["id"], body, token=token)
         expect_error(r, 422, "validation_failed")
-        check("status" in _fields(r), "fields.status for %r: %r" % (body, r))
+        check("status" in sb.fields(r), "fields.status for %r: %r" % (body, r))
     expect_error(ctx.put("/api/calls/transfers/transfer_nope", {"status": "failed"},
                          token=token), 404, "not_found")
     expect_error(ctx.put("/api/calls/transfers/" + w["id"], {"status": "failed"},
@@ -356,14 +328,14 @@ def test_transfer_illegal_moves(ctx):
     check(ctx.get("/api/calls/%s/transfers" % w["call_id"],
                   token=token).json["transfers"][0]["status"] == "waiting",
           "another tenant moved the transfer")
-    agent_tok = _user(ctx, token, "agent")["token"]
+    agent_tok = sb.user(ctx, token, "agent")["token"]
     expect_error(ctx.put("/api/calls/transfers/" + w["id"], {"status": "failed"},
                          token=agent_tok), 403, "forbidden")
 
 
 def test_call_end_gives_transfer_capacity_back(ctx):
-    token, _ = _tenant(ctx)
-    dept = _dept(ctx, token)
+    token, _ = sb.tenant(ctx)
+    dept = sb.dept(ctx, token)
     a = _agent(ctx, token, dept["id"], max_concurrent_calls=3)
     c1, c2, c3 = _call(ctx, token), _call(ctx, token), _call(ctx, token)
     t1 = _transfer(ctx, token, c1["id"], dept["id"])
@@ -392,10 +364,10 @@ def test_call_end_gives_transfer_capacity_back(ctx):
 
 
 def test_transferred_call_in_live_list_and_transfers_route(ctx):
-    token, _ = _tenant(ctx)
-    sales = _dept(ctx, token, name="Sales " + _u())
-    support = _dept(ctx, token, name="Support " + _u())
-    s_agent = _agent(ctx, token, sales["id"], name="Sam " + _u())
+    token, _ = sb.tenant(ctx)
+    sales = sb.dept(ctx, token, name="Sales " + sb.uid())
+    support = sb.dept(ctx, token, name="Support " + sb.uid())
+    s_agent = _agent(ctx, token, sales["id"], name="Sam " + sb.uid())
     c = _call(ctx, token)
     t1 = _transfer(ctx, token, c["id"], sales["id"])
     row = [x for x in ctx.get("/api/calls/active", token=token).json["active_calls"]
@@ -422,7 +394,7 @@ def test_transferred_call_in_live_list_and_transfers_route(ctx):
           and ts[1]["target_department"] == support["name"], "names: %r" % ts)
     for t in ts:
         check(set(t) == TRANSFER_FIELDS, "transfer fields: %r" % sorted(t))
-    agent_tok = _user(ctx, token, "agent")["token"]
+    agent_tok = sb.user(ctx, token, "agent")["token"]
     r = ctx.get("/api/calls/%s/transfers" % c["id"], token=agent_tok)
     check(r.status == 200 and len(r.json["transfers"]) == 2, "any role reads: %r" % r)
 
@@ -466,8 +438,8 @@ def _check_race(ctx, token, agents, answers, call_ids, round_no):
 
 
 def test_transfer_capacity_race(ctx):
-    token, _ = _tenant(ctx)
-    dept = _dept(ctx, token)
+    token, _ = sb.tenant(ctx)
+    dept = sb.dept(ctx, token)
     agents = [_agent(ctx, token, dept["id"], max_concurrent_calls=1, priority=p)
               for p in (1, 1, 2)]
     for round_no in (1, 2):
@@ -497,8 +469,8 @@ def test_transfer_capacity_race(ctx):
 
 def test_transfer_capacity_race_fresh_tenant(ctx):
     """The same race again on a fresh tenant, with equal priorities."""
-    token, _ = _tenant(ctx)
-    dept = _dept(ctx, token)
+    token, _ = sb.tenant(ctx)
+    dept = sb.dept(ctx, token)
     agents = [_agent(ctx, token, dept["id"], max_concurrent_calls=1) for _ in range(3)]
     call_ids = [_call(ctx, token)["id"] for _ in range(50)]
     answers = _race(ctx, token, dept["id"], call_ids)

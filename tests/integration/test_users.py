@@ -4,6 +4,7 @@ import re
 import urllib.parse
 import uuid
 
+import sb
 from sb import check, expect_error
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
@@ -13,17 +14,13 @@ USER_FIELDS = {"id", "tenant_id", "email", "first_name", "last_name", "phone", "
 
 # -- private helpers ------------------------------------------------------------------
 
-def _u():
-    return uuid.uuid4().hex[:10]
-
-
 def _tenant(ctx):
     """A fresh tenant: (admin session, admin password)."""
     return ctx.new_tenant()
 
 
 def _create(ctx, token, role=None, email=None, password=None, **extra):
-    body = {"email": email or "u-%s@example.test" % _u(),
+    body = {"email": email or "u-%s@example.test" % sb.uid(),
             "password": password or "pw-" + uuid.uuid4().hex}
     if role is not None:
         body["role"] = role
@@ -62,7 +59,7 @@ def _check_user(u):
 def test_user_create_and_get(ctx):
     s, _ = _tenant(ctx)
     tok, tid = s["token"], s["user"]["tenant_id"]
-    email = "Mixed-%s@Example.TEST" % _u()
+    email = "Mixed-%s@Example.TEST" % sb.uid()
     r = ctx.post("/api/users", {"email": email, "password": "a-good-password",
                                 "first_name": "Mary", "last_name": "Jackson",
                                 "phone": "+15550102030", "role": "manager"}, token=tok)
@@ -93,7 +90,7 @@ def test_user_create_and_get(ctx):
 def test_user_create_validation(ctx):
     s, _ = _tenant(ctx)
     tok = s["token"]
-    good = {"email": "v-%s@example.test" % _u(), "password": "a-good-password"}
+    good = {"email": "v-%s@example.test" % sb.uid(), "password": "a-good-password"}
     cases = [
         ({"password": "a-good-password"}, "email"),
         ({"email": good["email"]}, "password"),
@@ -143,7 +140,7 @@ def test_user_duplicate_email(ctx):
 def test_user_concurrent_duplicate_create(ctx):
     s, _ = _tenant(ctx)
     tok = s["token"]
-    body = {"email": "race-%s@example.test" % _u(), "password": "a-good-password"}
+    body = {"email": "race-%s@example.test" % sb.uid(), "password": "a-good-password"}
     with concurrent.futures.ThreadPoolExecutor(max_workers=6) as ex:
         results = list(ex.map(lambda _: ctx.post("/api/users", body, token=tok), range(6)))
     created = [r for r in results if r.status == 201]
@@ -177,7 +174,7 @@ def test_user_update_partial(ctx):
     check(_login(ctx, u["email"], new_pw).status == 200, "new password does not log in")
     expect_error(_login(ctx, u["email"], pw), 401, "invalid_credentials")
     # Email change.
-    new_email = "moved-%s@example.test" % _u()
+    new_email = "moved-%s@example.test" % sb.uid()
     r = ctx.put("/api/users/" + u["id"], {"email": new_email.upper()}, token=tok)
     check(r.status == 200 and r.json["user"]["email"] == new_email, "email PUT: %r" % r)
     # Validation and unknown id.
@@ -221,7 +218,7 @@ def test_user_role_change(ctx):
     check(r.status == 200 and r.json["user"]["role"] == "manager", "role change: %r" % r)
     # The role is read per request: the existing token now has manager rights.
     check(ctx.get("/api/users", token=agent_tok).status == 200, "role change not applied at once")
-    expect_error(ctx.post("/api/users", {"email": "x-%s@example.test" % _u(),
+    expect_error(ctx.post("/api/users", {"email": "x-%s@example.test" % sb.uid(),
                                          "password": "a-good-password"}, token=agent_tok),
                  403, "forbidden")
     r = ctx.put("/api/users/%s/role" % u["id"], {"role": "admin"}, token=tok)
@@ -307,7 +304,7 @@ def test_user_list_pagination(ctx):
 def test_user_search_literal_wildcards(ctx):
     s, _ = _tenant(ctx)
     tok = s["token"]
-    t = _u()
+    t = sb.uid()
     pct, _ = _create(ctx, tok, first_name="pct%s%%x" % t)          # "pct<t>%x"
     pct_decoy, _ = _create(ctx, tok, first_name="pct%sABx" % t)    # matches an unescaped %
     und, _ = _create(ctx, tok, last_name="und%s_z" % t)           # "und<t>_z"
@@ -378,7 +375,7 @@ def test_user_routes_by_role(ctx):
     mg, mgpw = _create(ctx, tok, role="manager")
     agent = ctx.login(ag["email"], agpw)["token"]
     manager = ctx.login(mg["email"], mgpw)["token"]
-    new = {"email": "n-%s@example.test" % _u(), "password": "a-good-password"}
+    new = {"email": "n-%s@example.test" % sb.uid(), "password": "a-good-password"}
     # Agent: no user routes; departments: read only.
     expect_error(ctx.get("/api/users", token=agent), 403, "forbidden")
     expect_error(ctx.get("/api/users/search?q=a", token=agent), 403, "forbidden")
@@ -388,7 +385,7 @@ def test_user_routes_by_role(ctx):
                  403, "forbidden")
     expect_error(ctx.put("/api/users/%s/role" % ag["id"], {"role": "admin"}, token=agent),
                  403, "forbidden")
-    expect_error(ctx.post("/api/departments", {"name": "Agent dept " + _u(),
+    expect_error(ctx.post("/api/departments", {"name": "Agent dept " + sb.uid(),
                                                "phone_number": "+15551234567"}, token=agent),
                  403, "forbidden")
     check(ctx.get("/api/departments", token=agent).status == 200, "agent may list departments")
@@ -415,7 +412,7 @@ def test_user_tenant_isolation(ctx):
     sa, _ = _tenant(ctx)
     sb_, _ = _tenant(ctx)
     ta, tb = sa["token"], sb_["token"]
-    t = _u()
+    t = sb.uid()
     victim, vpw = _create(ctx, ta, email="victim-%s@example.test" % t, first_name="Vic" + t)
     p = "/api/users/" + victim["id"]
     expect_error(ctx.get(p, token=tb), 404, "not_found")

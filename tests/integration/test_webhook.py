@@ -5,13 +5,11 @@ import base64
 import hashlib
 import hmac
 import os
-import pwd
 import random
 import re
-import subprocess
 import urllib.parse
-import uuid
 
+import sb
 from sb import check, expect_error
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
@@ -21,10 +19,6 @@ _rng = random.SystemRandom()
 
 
 # -- private helpers ------------------------------------------------------------------
-
-def _u():
-    return uuid.uuid4().hex[:10]
-
 
 def _hex(n):
     return "".join(_rng.choice("0123456789abcdef") for _ in range(n))
@@ -36,32 +30,6 @@ def _number():
 
 def _caller():
     return "+1444%07d" % _rng.randrange(10 ** 7)
-
-
-def _tenant(ctx):
-    s, _ = ctx.new_tenant()
-    return s["token"], s["user"]["tenant_id"]
-
-
-def _user(ctx, admin_token, role):
-    email = "%s-%s@example.test" % (role, _u())
-    pw = "pw-" + uuid.uuid4().hex
-    r = ctx.post("/api/users", {"email": email, "password": pw, "role": role}, token=admin_token)
-    check(r.status == 201, "create %s: %r" % (role, r))
-    return ctx.login(email, pw)
-
-
-def _db_user():
-    return "root" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
-
-
-def _sql(ctx, sql):
-    p = subprocess.run(["mariadb", "--no-defaults", "-u" + _db_user(),
-                        "--socket=" + os.path.join(ctx.var, "run", "mysqld.sock"),
-                        "switchboard", "-N", "-B", "-e", sql],
-                       capture_output=True, text=True, timeout=30)
-    check(p.returncode == 0, "mariadb client failed: %s" % p.stderr.strip())
-    return p.stdout
 
 
 def _public_base_url(ctx):
@@ -98,7 +66,7 @@ class _Line:
     """A tenant with a phone number and Twilio credentials."""
 
     def __init__(self, ctx):
-        self.token, self.tenant_id = _tenant(ctx)
+        self.token, self.tenant_id = sb.tenant(ctx)
         self.number = _number()
         r = ctx.post("/api/dids", {"number": self.number}, token=self.token)
         check(r.status == 201, "create DID: %r" % r)
@@ -140,14 +108,10 @@ def _log_ids(ctx, token, query=""):
     return [c["id"] for c in r.json["call_logs"]]
 
 
-def _fields(r):
-    return set((r.json or {}).get("fields") or {})
-
-
 # -- integration settings -------------------------------------------------------------
 
 def test_twilio_integration_contract(ctx):
-    token, tid = _tenant(ctx)
+    token, tid = sb.tenant(ctx)
     expect_error(ctx.get("/api/integrations/twilio", token=token), 404, "not_found")
     sid, secret = "AC" + _hex(32), _hex(32)
     r = ctx.put("/api/integrations/twilio", {"account_sid": sid, "auth_token": secret},
@@ -171,11 +135,11 @@ def test_twilio_integration_contract(ctx):
     check(ctx.get("/api/integrations/twilio", token=token).json["integration"]["account_sid"]
           == sid2, "replacement not stored")
     # Sealed at rest, and not in the audit trail or any log.
-    rows = _sql(ctx, "SELECT HEX(auth_token_sealed), account_sid FROM tenant_integrations"
+    rows = sb.sql(ctx, "SELECT HEX(auth_token_sealed), account_sid FROM tenant_integrations"
                      " WHERE tenant_id = '%s'" % tid).split()
     check(len(rows) == 2 and rows[1] == sid2, "stored row: %r" % rows)
     check(secret2.encode().hex().upper() not in rows[0], "the token is stored in clear")
-    audit = _sql(ctx, "SELECT COALESCE(details, '') FROM audit_logs WHERE tenant_id = '%s'" % tid)
+    audit = sb.sql(ctx, "SELECT COALESCE(details, '') FROM audit_logs WHERE tenant_id = '%s'" % tid)
     check(secret not in audit and secret2 not in audit, "the token is in the audit trail")
     logs = os.path.join(ctx.var, "log")
     for name in os.listdir(logs):
@@ -185,38 +149,38 @@ def test_twilio_integration_contract(ctx):
 
 
 def test_twilio_integration_validation(ctx):
-    token, _ = _tenant(ctx)
+    token, _ = sb.tenant(ctx)
     good_sid, good_token = "AC" + _hex(32), _hex(32)
     for sid in ("AC" + _hex(31), "AC" + _hex(33), "XY" + _hex(32), "ac" + _hex(32),
                 "AC" + "g" * 32, "", 12345, None):
         r = ctx.put("/api/integrations/twilio", {"account_sid": sid, "auth_token": good_token},
                     token=token)
         expect_error(r, 422, "validation_failed")
-        check(_fields(r) == {"account_sid"}, "fields.account_sid only for %r: %r" % (sid, r))
+        check(sb.fields(r) == {"account_sid"}, "fields.account_sid only for %r: %r" % (sid, r))
         check(good_token not in r.text, "the token came back in an error")
     for tok in (_hex(31), _hex(33), "z" * 32, _hex(16) + " " + _hex(15), "", 7, None):
         r = ctx.put("/api/integrations/twilio", {"account_sid": good_sid, "auth_token": tok},
                     token=token)
         expect_error(r, 422, "validation_failed")
-        check(_fields(r) == {"auth_token"}, "fields.auth_token only for %r: %r" % (tok, r))
+        check(sb.fields(r) == {"auth_token"}, "fields.auth_token only for %r: %r" % (tok, r))
         if isinstance(tok, str) and len(tok) >= 8:
             check(tok not in r.text, "the malformed token came back: %r" % r)
     r = ctx.put("/api/integrations/twilio", {}, token=token)
     expect_error(r, 422, "validation_failed")
-    check(_fields(r) == {"account_sid", "auth_token"}, "both fields: %r" % r)
+    check(sb.fields(r) == {"account_sid", "auth_token"}, "both fields: %r" % r)
     expect_error(ctx.get("/api/integrations/twilio", token=token), 404, "not_found")
 
 
 def test_twilio_integration_roles_and_isolation(ctx):
-    token_a, _ = _tenant(ctx)
-    token_b, _ = _tenant(ctx)
+    token_a, _ = sb.tenant(ctx)
+    token_b, _ = sb.tenant(ctx)
     body = {"account_sid": "AC" + _hex(32), "auth_token": _hex(32)}
     check(ctx.put("/api/integrations/twilio", body, token=token_a).status == 200, "A sets")
     expect_error(ctx.get("/api/integrations/twilio", token=token_b), 404, "not_found")
-    mgr = _user(ctx, token_a, "manager")["token"]
+    mgr = sb.user(ctx, token_a, "manager")["token"]
     expect_error(ctx.get("/api/integrations/twilio", token=mgr), 403, "forbidden")
     expect_error(ctx.put("/api/integrations/twilio", body, token=mgr), 403, "forbidden")
-    agent = _user(ctx, token_a, "agent")["token"]
+    agent = sb.user(ctx, token_a, "agent")["token"]
     expect_error(ctx.get("/api/integrations/twilio", token=agent), 403, "forbidden")
     expect_error(ctx.get("/api/integrations/twilio"), 401, "unauthorized")
 
@@ -297,7 +261,7 @@ def test_webhook_status_mapping(ctx):
 
 def test_webhook_signature_covers_query_string(ctx):
     line = _Line(ctx)
-    path = HOOK + "?source=" + _u()
+    path = HOOK + "?source=" + sb.uid()
     p = line.params("ringing")
     sig_with_query = _sign(line.auth_token, _public_base_url(ctx) + path, p)
     _ok(_post_form(ctx, path, p, sig_with_query), "signed with the query")
@@ -347,22 +311,22 @@ def test_webhook_refusals(ctx):
     # A required parameter missing (correctly signed).
     r = _hook(ctx, line.auth_token, line.params(None))
     expect_error(r, 422, "validation_failed")
-    check("CallStatus" in _fields(r), "fields.CallStatus: %r" % r)
+    check("CallStatus" in sb.fields(r), "fields.CallStatus: %r" % r)
     r = _hook(ctx, line.auth_token, line.params("exploded"))
     expect_error(r, 422, "validation_failed")
-    check("CallStatus" in _fields(r), "fields.CallStatus for an unknown value: %r" % r)
+    check("CallStatus" in sb.fields(r), "fields.CallStatus for an unknown value: %r" % r)
     q = line.params("ringing")
     del q["CallSid"]
     r = _hook(ctx, line.auth_token, q)
     expect_error(r, 422, "validation_failed")
-    check("CallSid" in _fields(r), "fields.CallSid: %r" % r)
+    check("CallSid" in sb.fields(r), "fields.CallSid: %r" % r)
     check(_log_ids(ctx, line.token) == [], "a refused callback created a call")
     # The signature is still right after all that.
     _ok(_hook(ctx, line.auth_token, p), "the untampered callback")
 
 
 def test_webhook_without_credentials_is_refused(ctx):
-    token, _ = _tenant(ctx)
+    token, _ = sb.tenant(ctx)
     number = _number()
     check(ctx.post("/api/dids", {"number": number}, token=token).status == 201, "DID")
     p = {"CallSid": "CA" + _hex(32), "From": _caller(), "To": number, "CallStatus": "ringing"}
