@@ -31,6 +31,13 @@ struct config {
     long shutdown_grace;
     long event_retention_hours;
     long event_heartbeat_seconds;
+    long event_max_streams_per_session;
+    long event_max_streams_per_tenant;
+    long event_db_timeout_seconds;
+    long password_max_failures;
+    long password_max_failures_per_address;
+    long password_lockout_seconds;
+    long register_max_per_address_per_day;
     bool register_enabled;
 
     /* Loaded from the *_file keys by config_load_secrets(); never logged. */

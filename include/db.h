@@ -70,6 +70,12 @@ struct db_options {
     const char *name;
     const char *user;
     const char *password;
+    /*
+     * Bound on one round trip, in seconds (0: 30). The server also stops a statement
+     * running this long (max_statement_time), so a process that cannot wait (the event
+     * worker's loop) is never held longer than this by a stuck or stopped server.
+     */
+    unsigned timeout;
 };
 
 /* Copies the options; connects on first use. NULL when out of memory. */

@@ -203,6 +203,12 @@ load_settings() {
     CFG_REGISTER_ENABLED=${SB_REGISTER_ENABLED:-true}
     CFG_EVENT_RETENTION_HOURS=${SB_EVENT_RETENTION_HOURS:-72}
     CFG_EVENT_HEARTBEAT_SECONDS=${SB_EVENT_HEARTBEAT_SECONDS:-15}
+    CFG_EVENT_MAX_STREAMS_PER_SESSION=${SB_EVENT_MAX_STREAMS_PER_SESSION:-32}
+    CFG_EVENT_MAX_STREAMS_PER_TENANT=${SB_EVENT_MAX_STREAMS_PER_TENANT:-10000}
+    CFG_PASSWORD_MAX_FAILURES=${SB_PASSWORD_MAX_FAILURES:-5}
+    CFG_PASSWORD_MAX_FAILURES_PER_ADDRESS=${SB_PASSWORD_MAX_FAILURES_PER_ADDRESS:-50}
+    CFG_PASSWORD_LOCKOUT_SECONDS=${SB_PASSWORD_LOCKOUT_SECONDS:-900}
+    CFG_REGISTER_MAX_PER_ADDRESS_PER_DAY=${SB_REGISTER_MAX_PER_ADDRESS_PER_DAY:-10}
     CFG_CORS_ALLOW_ORIGINS=${SB_CORS_ALLOW_ORIGINS:-*}
     CFG_PUBLIC_BASE_URL=${SB_PUBLIC_BASE_URL:-http://127.0.0.1:$PORT}
 
@@ -385,6 +391,12 @@ write_config() {
             event_wake_socket "$EVENT_WAKE_SOCK" \
             event_retention_hours "$CFG_EVENT_RETENTION_HOURS" \
             event_heartbeat_seconds "$CFG_EVENT_HEARTBEAT_SECONDS" \
+            event_max_streams_per_session "$CFG_EVENT_MAX_STREAMS_PER_SESSION" \
+            event_max_streams_per_tenant "$CFG_EVENT_MAX_STREAMS_PER_TENANT" \
+            password_max_failures "$CFG_PASSWORD_MAX_FAILURES" \
+            password_max_failures_per_address "$CFG_PASSWORD_MAX_FAILURES_PER_ADDRESS" \
+            password_lockout_seconds "$CFG_PASSWORD_LOCKOUT_SECONDS" \
+            register_max_per_address_per_day "$CFG_REGISTER_MAX_PER_ADDRESS_PER_DAY" \
             cors_allow_origins "$CFG_CORS_ALLOW_ORIGINS" \
             jwt_key_file "$JWT_KEY" \
             public_base_url "$CFG_PUBLIC_BASE_URL" \

@@ -40,6 +40,10 @@ count "$tmp/unit.out" "unit tests"
 echo "== starting a test stack in $tmp on port $port"
 export SB_VAR=$tmp/var PORT=$port SB_BIN=$bin
 export SB_WORKERS=${SB_WORKERS:-4} LOGIN_RATE=${LOGIN_RATE:-50r/s} LOGIN_BURST=${LOGIN_BURST:-100}
+# Short heartbeats (streams are watched across a stopped database), and a tenant stream cap
+# a test can reach.
+export SB_EVENT_HEARTBEAT_SECONDS=${SB_EVENT_HEARTBEAT_SECONDS:-3}
+export SB_EVENT_MAX_STREAMS_PER_TENANT=${SB_EVENT_MAX_STREAMS_PER_TENANT:-40}
 if "$repo/scripts/stack.sh" start > "$tmp/stack-start.out" 2>&1; then
     stack_started=1
     echo "== integration tests"

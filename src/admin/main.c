@@ -22,6 +22,7 @@
 #include "db.h"
 #include "password.h"
 #include "router.h"
+#include "session.h"
 #include "validate.h"
 
 /* Set from the config in main(); reset-password needs it to reach memcached. */
@@ -290,10 +291,7 @@ static int cmd_reset_password(struct db *db, struct arena *a, const struct opts 
         rc = db_exec(db, a, "UPDATE users SET password_hash = ? WHERE id = ? AND tenant_id = ?",
                      DB_PARAMS(DB_STR(hash), DB_STR(id), DB_STR(o->tenant)), NULL);
     if (rc == DB_OK)
-        rc = db_exec(db, a,
-                     "UPDATE auth_sessions SET revoked_at = NOW(), revoked_reason = 'password_reset'"
-                     " WHERE tenant_id = ? AND user_id = ? AND revoked_at IS NULL",
-                     DB_PARAMS(DB_STR(o->tenant), DB_STR(id)), NULL);
+        rc = session_revoke(db, a, o->tenant, SESSION_USER, id, NULL, "password_reset");
     if (rc == DB_OK)
         rc = db_commit(db);
     else
@@ -369,7 +367,7 @@ int main(int argc, char **argv)
         config_load_secrets(&cfg, err, sizeof(err)) != 0)
         return fail(err, NULL);
     cfg_memcached_socket = cfg.memcached_socket;
-    struct db_options dbo = {cfg.db_socket, cfg.db_name, cfg.db_user, cfg.db_password};
+    struct db_options dbo = {cfg.db_socket, cfg.db_name, cfg.db_user, cfg.db_password, 0};
     struct db *db = db_create(&dbo);
     struct arena *a = arena_create(16 * 1024);
     int rc = 2;

@@ -46,6 +46,17 @@ static const struct config_key config_keys[] = {
     LONG(shutdown_grace, "10", 1, 600),
     LONG(event_retention_hours, "72", 1, 8760),
     LONG(event_heartbeat_seconds, "15", 1, 300),
+    /* Open streams and waiting long-polls: per session (a browser with tabs), per tenant. */
+    LONG(event_max_streams_per_session, "32", 1, 100000),
+    LONG(event_max_streams_per_tenant, "10000", 1, 10000000),
+    /* The event worker's bound on one database round trip (its loop waits that long). */
+    LONG(event_db_timeout_seconds, "2", 1, 30),
+    /* Failed password checks (login, change-password): per e-mail, and per address. */
+    LONG(password_max_failures, "5", 1, 1000),
+    LONG(password_max_failures_per_address, "50", 1, 1000000),
+    LONG(password_lockout_seconds, "900", 1, 86400),
+    /* Tenants one address may register per day; 0: no cap. */
+    LONG(register_max_per_address_per_day, "10", 0, 1000000),
     BOOL(register_enabled, "true"),
 };
 

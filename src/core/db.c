@@ -20,6 +20,7 @@ struct stmt_entry {
 struct db {
     MYSQL *conn;
     bool in_tx;
+    unsigned timeout;
     char *socket, *name, *user, *password;
     struct stmt_entry *stmts;
     size_t nstmts, cap;
@@ -41,6 +42,7 @@ struct db *db_create(const struct db_options *opt)
     db->name = dup_or_empty(opt->name);
     db->user = dup_or_empty(opt->user);
     db->password = dup_or_empty(opt->password);
+    db->timeout = opt->timeout;
     if (!db->socket || !db->name || !db->user || !db->password) {
         db_destroy(db);
         return NULL;
@@ -142,7 +144,8 @@ static int db_connect(struct db *db)
         set_error(db, 0, "mysql_init failed");
         return DB_ERROR;
     }
-    unsigned timeout = 3, rw_timeout = 30;
+    unsigned timeout = db->timeout && db->timeout < 3 ? db->timeout : 3;
+    unsigned rw_timeout = db->timeout ? db->timeout : 30;
     my_bool no = 0;
     if (mysql_optionsv(conn, MYSQL_OPT_CONNECT_TIMEOUT, &timeout) ||
         mysql_optionsv(conn, MYSQL_OPT_READ_TIMEOUT, &rw_timeout) ||
@@ -162,6 +165,11 @@ static int db_connect(struct db *db)
     db->conn = conn;
     /* Times are stored and compared in UTC. */
     int rc = run_simple(db, "SET time_zone = '+00:00'");
+    if (rc == DB_OK && db->timeout != 0) {
+        char sql[64];
+        snprintf(sql, sizeof(sql), "SET SESSION max_statement_time = %u", db->timeout);
+        rc = run_simple(db, sql);
+    }
     if (rc != DB_OK) {
         db_disconnect(db);
         return rc;
@@ -461,7 +469,8 @@ int db_exec(struct db *db, struct arena *a, const char *sql, const struct db_par
         bool was_in_tx = db->in_tx;
         log_warn("db: connection lost (%u %s)", err, db->last_error);
         db_disconnect(db);
-        if (was_in_tx || !retry_safe(sql, err))
+        /* A caller with a bounded wait already spent it: a second connect would wait again. */
+        if (was_in_tx || !retry_safe(sql, err) || (db->timeout && err != CR_SERVER_GONE_ERROR))
             return DB_UNAVAILABLE;
     }
     return DB_UNAVAILABLE;

@@ -31,6 +31,7 @@
 #include "arena.h"
 #include "config.h"
 #include "crypto.h"
+#include "cursor.h"
 #include "db.h"
 #include "session.h"
 #include "events.h"
@@ -204,8 +205,8 @@ static int query_parse(struct arena *a, const char *qs, struct query *q)
     return 0;
 }
 
-/* A non-negative integer that fits a signed 64-bit column parameter. */
-static int parse_id(const char *s, unsigned long long *out)
+/* A non-negative integer that fits a signed 64-bit value. */
+static int parse_uint(const char *s, unsigned long long *out)
 {
     size_t n = strlen(s);
     if (n == 0 || n > 19)
@@ -275,6 +276,8 @@ static int call_id_ok(const char *s)
 
 struct identity {
     char tenant_id[TOKEN_ID_MAX + 1];
+    char session_id[TOKEN_ID_MAX + 1];
+    char user_id[TOKEN_ID_MAX + 1];
     long long expires_in_ms;
 };
 
@@ -318,6 +321,8 @@ static int auth_jwt(struct ev *ev, struct http_conn *c, const char *cors, const 
     if (check_session(ev, c, cors, cl.sid, cl.sub, cl.tenant_id) != 0)
         return -1;
     snprintf(id->tenant_id, sizeof(id->tenant_id), "%s", cl.tenant_id);
+    snprintf(id->session_id, sizeof(id->session_id), "%s", cl.sid);
+    snprintf(id->user_id, sizeof(id->user_id), "%s", cl.sub);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     id->expires_in_ms = cl.exp * 1000 - ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
@@ -364,11 +369,15 @@ static int auth_ticket(struct ev *ev, struct http_conn *c, const char *cors, con
                       db_get(res, 0, "tenant_id")) != 0)
         return -1;
     const char *tenant = db_get(res, 0, "tenant_id");
-    if (tenant == NULL || strlen(tenant) > TOKEN_ID_MAX) {
+    const char *sid = db_get(res, 0, "session_id"), *uid = db_get(res, 0, "user_id");
+    if (tenant == NULL || strlen(tenant) > TOKEN_ID_MAX || sid == NULL ||
+        strlen(sid) > TOKEN_ID_MAX || uid == NULL || strlen(uid) > TOKEN_ID_MAX) {
         unauthorized(c, cors, "Invalid or used ticket");
         return -1;
     }
     snprintf(id->tenant_id, sizeof(id->tenant_id), "%s", tenant);
+    snprintf(id->session_id, sizeof(id->session_id), "%s", sid);
+    snprintf(id->user_id, sizeof(id->user_id), "%s", uid);
     id->expires_in_ms = ev->cfg->access_token_ttl * 1000LL;
     return 0;
 }
@@ -397,6 +406,27 @@ static int authenticate(struct ev *ev, struct http_conn *c, const struct http_re
 
 /* ---- subscriptions ------------------------------------------------------------------------ */
 
+/* 429 when the session or the tenant holds as many streams and polls as it may. */
+static int over_cap(struct ev *ev, struct http_conn *c, const char *cors, struct tenant *t,
+                    const char *session_id)
+{
+    size_t of_session, of_tenant;
+    hub_count(t, session_id, &of_session, &of_tenant);
+    const char *why = NULL;
+    if (of_session >= (size_t)ev->cfg->event_max_streams_per_session)
+        why = "This session has as many open event streams as it may; close one first";
+    else if (of_tenant >= (size_t)ev->cfg->event_max_streams_per_tenant)
+        why = "This tenant has as many open event streams as it may; close one first";
+    if (why == NULL)
+        return 0;
+    char h[1200];
+    snprintf(h, sizeof(h), "%sRetry-After: 5\r\n", cors);
+    http_reply_error(c, 429, "too_many_streams", why, h);
+    log_info("events: refused a stream of tenant %s: %zu on the session, %zu on the tenant",
+             t->id, of_session, of_tenant);
+    return -1;
+}
+
 static void subscribe(struct ev *ev, struct http_conn *c, const struct http_request *req,
                       const char *cors, int is_poll, enum scope scope, const char *call_id)
 {
@@ -419,13 +449,10 @@ static void subscribe(struct ev *ev, struct http_conn *c, const struct http_requ
         lei = NULL;
     const char *first = is_poll ? q.after : lei, *second = is_poll ? lei : q.after;
     const char *cur = first ? first : second;
-    if (cur != NULL) {
-        if (parse_id(cur, &p.after) != 0) {
-            reply_422(c, cors, cur == q.after ? "after" : "Last-Event-ID",
-                      "must be a non-negative integer (an event id)");
-            return;
-        }
-        p.have_cursor = 1;
+    const char *cur_field = cur == q.after ? "after" : "Last-Event-ID";
+    if (cur != NULL && !cursor_well_formed(cur)) {
+        reply_422(c, cors, cur_field, "must be an event id this stream gave you, or 0");
+        return;
     }
     if (q.types != NULL) {
         char *types = arena_strdup(ev->arena, q.types);
@@ -442,13 +469,15 @@ static void subscribe(struct ev *ev, struct http_conn *c, const struct http_requ
     long timeout = POLL_TIMEOUT_DEFAULT;
     if (is_poll && q.timeout != NULL) {
         unsigned long long t;
-        if (parse_id(q.timeout, &t) != 0 || t > POLL_TIMEOUT_MAX) {
+        if (parse_uint(q.timeout, &t) != 0 || t > POLL_TIMEOUT_MAX) {
             reply_422(c, cors, "timeout", "must be an integer from 0 to 60 (seconds)");
             return;
         }
         timeout = (long)t;
     }
-    if (!feed_ready(ev->feed)) {
+    /* While the feed finds the database away, answer at once: a query would only hold
+     * the loop (and every other stream's heartbeat) for the length of its timeout. */
+    if (!feed_ready(ev->feed) || feed_db_down(ev->feed)) {
         http_reply_error(c, 503, "service_unavailable", "The database is unavailable", cors);
         return;
     }
@@ -461,7 +490,19 @@ static void subscribe(struct ev *ev, struct http_conn *c, const struct http_requ
         http_reply_error(c, 500, "internal_error", "Out of memory", cors);
         return;
     }
+    if (cur != NULL) {
+        if (cursor_decode(p.tenant->cursor, cur, &p.after) != 0) {
+            reply_422(c, cors, cur_field, "is not an event id of this tenant's streams");
+            return;
+        }
+        p.have_cursor = 1;
+        p.after_text = cur;
+    }
+    if (over_cap(ev, c, cors, p.tenant, id.session_id) != 0)
+        return;
     p.expires_in_ms = id.expires_in_ms;
+    p.session_id = id.session_id;
+    p.user_id = id.user_id;
 
     if (scope == SCOPE_CALL) {
         struct db_result *res;
@@ -485,16 +526,61 @@ static void subscribe(struct ev *ev, struct http_conn *c, const struct http_requ
         hub_stream_start(ev->hub, c, &p, head);
 }
 
-static void health(struct ev *ev, struct http_conn *c, const char *cors)
+/*
+ * Anyone may ask whether the worker is up; its counts (every tenant's streams together,
+ * and the feed's position in the table all tenants share) only a super_admin's token
+ * sees.
+ */
+static int health_detail_allowed(struct ev *ev, struct http_conn *c,
+                                 const struct http_request *req, const char *cors)
+{
+    const char *h = http_request_header(req, "Authorization");
+    if (h == NULL || *h == '\0')
+        return 0;
+    struct token_claims cl;
+    const char *role = NULL, *refusal = NULL;
+    if (strncasecmp(h, "Bearer ", 7) != 0 ||
+        jwt_verify_hs256(h + 7, ev->cfg->jwt_key, ev->cfg->jwt_key_len, time(NULL), &cl) !=
+            TOKEN_OK) {
+        unauthorized(c, cors, "Invalid token");
+        return -1;
+    }
+    int rc = session_check(ev->db, ev->arena, cl.sid, cl.sub, cl.tenant_id, &role, &refusal);
+    if (rc < 0) {
+        reply_db_error(c, cors, rc);
+        return -1;
+    }
+    if (rc == 1) {
+        unauthorized(c, cors, refusal);
+        return -1;
+    }
+    if (role == NULL || strcmp(role, "super_admin") != 0) {
+        http_reply_error(c, 403, "forbidden", "Only a super_admin sees the worker's counts",
+                         cors);
+        return -1;
+    }
+    return 1;
+}
+
+static void health(struct ev *ev, struct http_conn *c, const struct http_request *req,
+                   const char *cors)
 {
     int ready = feed_ready(ev->feed), down = feed_db_down(ev->feed);
+    int detail = health_detail_allowed(ev, c, req, cors);
+    if (detail < 0)
+        return;
     char body[512];
-    int n = snprintf(body, sizeof(body),
-                     "{\"success\":true,\"status\":\"%s\",\"connections\":%zu,\"streams\":%zu,"
-                     "\"polls\":%zu,\"cursor\":%llu,\"database\":%s,\"ring_events\":%zu}",
-                     ready && !down ? "ok" : "degraded", http_server_connections(ev->srv),
-                     hub_streams(ev->hub), hub_polls(ev->hub), feed_watermark(ev->feed),
-                     ready && !down ? "true" : "false", store_ring_len(ev->store));
+    int n = snprintf(body, sizeof(body), "{\"success\":true,\"status\":\"%s\",\"database\":%s",
+                     ready && !down ? "ok" : "degraded", ready && !down ? "true" : "false");
+    if (detail && n > 0 && (size_t)n < sizeof(body))
+        n += snprintf(body + n, sizeof(body) - (size_t)n,
+                      ",\"connections\":%zu,\"streams\":%zu,\"polls\":%zu,\"watermark\":%llu,"
+                      "\"ring_events\":%zu,\"tenants\":%zu",
+                      http_server_connections(ev->srv), hub_streams(ev->hub),
+                      hub_polls(ev->hub), feed_watermark(ev->feed), store_ring_len(ev->store),
+                      store_tenants(ev->store));
+    if (n > 0 && (size_t)n + 1 < sizeof(body))
+        n += snprintf(body + n, sizeof(body) - (size_t)n, "}");
     if (n < 0 || (size_t)n >= sizeof(body)) {
         http_reply_error(c, 500, "internal_error", "Internal server error", cors);
         return;
@@ -572,7 +658,7 @@ void api_route(struct http_conn *c, const struct http_request *req, void *data)
     } else if (!get) {
         reply_405(c, cors);
     } else if (kind == R_HEALTH) {
-        health(ev, c, cors);
+        health(ev, c, req, cors);
     } else {
         subscribe(ev, c, req, cors, kind == R_POLL, scope, call_id);
     }

@@ -18,6 +18,7 @@
 
 struct arena;
 struct config;
+struct cursor_cipher;
 struct db;
 struct db_result;
 struct http_conn;
@@ -47,6 +48,7 @@ struct ev {
 struct tenant {
     struct tenant *hnext;
     unsigned hash;
+    struct cursor_cipher *cursor; /* the positions this tenant sees (cursor.h) */
     struct sub *streams; /* doubly linked through sub->prev/next */
     struct sub *polls;   /* waiting long-polls, same links */
     size_t nstreams, npolls;
@@ -57,7 +59,8 @@ struct tenant {
 
 /*
  * One delivered event, formatted once for every client:
- *   frame = "id: <id>\ndata: <json>\n\n", json = frame[json_off .. json_off + json_len).
+ *   frame = "id: <cursor>\ndata: <json>\n\n", json = frame[json_off .. json_off + json_len),
+ * where <cursor> is id encrypted for the event's tenant (cursor.h); the JSON's "id" too.
  * type and call_id (NULL when none) point into the same allocation.
  */
 struct event {
@@ -93,8 +96,10 @@ int filter_match(const struct filter *f, const struct event *e);
 
 /* ---- store.c ----------------------------------------------------------------------- */
 
-/* max_events / max_bytes bound the ring. NULL when out of memory. */
-struct store *store_create(size_t max_events, size_t max_bytes);
+/* max_events / max_bytes bound the ring; key (kept, not copied) keys the tenants' cursors.
+ * NULL when out of memory. */
+struct store *store_create(size_t max_events, size_t max_bytes, const unsigned char *key,
+                           size_t key_len);
 void store_destroy(struct store *st);
 /* The tenant with that id, created on first use. NULL only when out of memory. */
 struct tenant *store_tenant(struct store *st, const char *id);
@@ -162,7 +167,12 @@ void hub_destroy(struct hub *h);
 size_t hub_streams(const struct hub *h);
 size_t hub_polls(const struct hub *h);
 
-/* The feed delivered e (already in the ring, watermark advanced): fan it out. */
+/*
+ * The feed delivered e (already in the ring, watermark advanced): fan it out. A control
+ * event (type "_auth": a session, a user or the tenant lost its right to sign in) goes
+ * to no client; the hub re-checks the sessions it names and ends the streams and polls
+ * that may no longer run, with a final `session_revoked` event.
+ */
 void hub_deliver(struct hub *h, const struct event *e);
 /* The feed finished a batch: answer the long-polls that got events. */
 void hub_batch_done(struct hub *h);
@@ -174,7 +184,33 @@ struct stream_params {
     unsigned long long after;
     long long expires_in_ms;    /* token or ticket lifetime left */
     const char *cors;           /* extra header lines for the answer */
+    const char *session_id;     /* the session the subscriber lives on (copied) */
+    const char *user_id;        /* copied */
+    const char *after_text;     /* the cursor as the client sent it, for `reset` */
 };
+
+/* Who a subscriber is, as hub_end_where() shows it to its verdict function. */
+struct sub_who {
+    const char *session_id, *user_id;
+    int is_poll;
+};
+
+/*
+ * For each stream and waiting poll of t, verdict returns NULL to keep it, or the JSON
+ * text of a final `session_revoked` event: the stream gets it and ends, the poll answers
+ * with it as its last event.
+ */
+void hub_end_where(struct tenant *t, const char *(*verdict)(const struct sub_who *, void *),
+                   void *arg);
+
+/* ---- revoke.c ----------------------------------------------------------------------- */
+
+/* A control event "_auth" was delivered: end the subscribers that may no longer stream. */
+void revoke_apply(struct ev *ev, const struct event *e);
+
+/* Streams and waiting polls of tenant t, and of those the ones on session_id. */
+void hub_count(const struct tenant *t, const char *session_id, size_t *of_session,
+               size_t *of_tenant);
 
 /* Starts an SSE stream on c (answers it). */
 void hub_stream_start(struct hub *h, struct http_conn *c, const struct stream_params *p,

@@ -38,10 +38,11 @@
  * reads back off up to BACKOFF_MAX_MS; streams keep their heartbeats meanwhile.
  *
  * Retention: every RETENTION_MS, delete events older than event_retention_hours in
- * batches of 10,000 (yielding to the loop between batches), then note the oldest id
- * left. A cursor below it gets a `reset` once a purge has actually removed rows: ids
- * below the oldest row may also be ids that never committed (a first transaction that
- * rolled back burns id 1), and `after=0` must not be told to reload then. A purge made
+ * batches of 2,000, each well inside the statement timeout (yielding to the loop between
+ * batches), then note the oldest id left. A cursor below it gets a `reset` once a purge
+ * has actually removed rows: ids below the oldest row may also be ids that never
+ * committed (a first transaction that rolled back burns id 1), and `after=0` must not be
+ * told to reload then. A purge made
  * by an earlier process is known at the first purge of this one that deletes anything
  * (every minute while events flow).
  */
@@ -71,7 +72,7 @@
 #define BACKOFF_MAX_MS 5000
 #define RETENTION_FIRST_MS 10000 /* first purge after start */
 #define RETENTION_MS 60000
-#define RETENTION_BATCH 10000    /* LIMIT of the purge (in the SQL text) */
+#define RETENTION_BATCH 2000     /* LIMIT of the purge (in the SQL text) */
 #define RETENTION_NEXT_MS 20     /* pause between full batches */
 #define PRELOAD_IDS 20000        /* ids below the start watermark loaded into the ring */
 
@@ -415,7 +416,10 @@ int feed_collect(struct feed *f, struct tenant *t, const struct filter *filter,
     }
 
     /* Older than the ring: one read of this tenant's rows (indexed by tenant_id, id or
-     * tenant_id, call_id, id). The caller continues from *scanned if it needs more. */
+     * tenant_id, call_id, id). The caller continues from *scanned if it needs more. While
+     * the tail finds the database away, do not wait for it here too: the replays retry. */
+    if (f->db_down)
+        return DB_UNAVAILABLE;
     struct db_result *res;
     int rc;
     arena_reset(f->arena);
@@ -475,7 +479,7 @@ static void on_retention(struct loop *loop, struct loop_timer *t, void *data)
     arena_reset(f->arena);
     int rc = db_exec(f->ev->db, f->arena,
                      "DELETE FROM call_events WHERE created_at < NOW(3) - INTERVAL ? HOUR"
-                     " ORDER BY id LIMIT 10000",
+                     " ORDER BY id LIMIT 2000",
                      DB_PARAMS(DB_INT(cfg->event_retention_hours)), &res);
     if (db_outcome(f, rc, "purging old events") != DB_OK) {
         loop_timer_start(f->ev->loop, &f->retention_timer, RETENTION_MS);

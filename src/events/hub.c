@@ -34,6 +34,7 @@
 #include <json-c/json.h>
 
 #include "config.h"
+#include "cursor.h"
 #include "db.h"
 #include "events.h"
 #include "http.h"
@@ -63,6 +64,8 @@ struct sub {
     struct filter filter;
     unsigned long long last_id;   /* stream: sent up to; poll: the client's cursor */
     unsigned long long scan_from; /* poll: nothing of interest in (last_id, scan_from] */
+    const char *session_id, *user_id; /* re-checked when a control event names them */
+    const char *after_text;       /* poll: the client's cursor, echoed when nothing came */
     long long expires_at;         /* loop ms; 0: never */
     long long next_heartbeat;
     size_t last_queued;
@@ -128,6 +131,10 @@ static struct sub *sub_new(struct hub *h, const struct stream_params *p, int is_
         extra += strlen(p->filter.types[i]) + 1;
     if (is_poll && p->cors != NULL)
         extra += strlen(p->cors) + 1;
+    const char *sid = p->session_id ? p->session_id : "", *uid = p->user_id ? p->user_id : "";
+    extra += strlen(sid) + 1 + strlen(uid) + 1;
+    if (is_poll && p->after_text != NULL)
+        extra += strlen(p->after_text) + 1;
     struct sub *s = calloc(1, sizeof(*s) + extra);
     if (s == NULL)
         return NULL;
@@ -152,6 +159,17 @@ static struct sub *sub_new(struct hub *h, const struct stream_params *p, int is_
     if (is_poll && p->cors != NULL) {
         memcpy(w, p->cors, strlen(p->cors) + 1);
         s->cors = w;
+        w += strlen(p->cors) + 1;
+    }
+    memcpy(w, sid, strlen(sid) + 1);
+    s->session_id = w;
+    w += strlen(sid) + 1;
+    memcpy(w, uid, strlen(uid) + 1);
+    s->user_id = w;
+    w += strlen(uid) + 1;
+    if (is_poll && p->after_text != NULL) {
+        memcpy(w, p->after_text, strlen(p->after_text) + 1);
+        s->after_text = w;
     }
     loop_timer_init(&s->timer, is_poll ? poll_timeout : stream_tick, s);
     loop_defer_init(&s->defer, sub_defer_fn, s);
@@ -278,8 +296,8 @@ static void now_rfc3339(char out[32])
     snprintf(out + n, 32 - n, ".%03ldZ", ts.tv_nsec / 1000000);
 }
 
-/* "event: <name>\n" (when name) "id: <id>\n" (when with_id) "data: <json>\n\n". */
-static int write_control(struct sub *s, const char *name, int with_id, unsigned long long id,
+/* "event: <name>\n" (when name) "id: <id>\n" (when id) "data: <json>\n\n". */
+static int write_control(struct sub *s, const char *name, const char *id,
                          struct json_object *obj)
 {
     size_t jlen;
@@ -293,8 +311,8 @@ static int write_control(struct sub *s, const char *name, int with_id, unsigned 
         buf_str(&b, name);
         buf_str(&b, "\n");
     }
-    if (with_id) {
-        snprintf(line, sizeof(line), "id: %llu\n", id);
+    if (id != NULL) {
+        snprintf(line, sizeof(line), "id: %s\n", id);
         buf_str(&b, line);
     }
     buf_str(&b, "data: ");
@@ -463,8 +481,15 @@ void hub_stream_start(struct hub *h, struct http_conn *c, const struct stream_pa
     sub_link(s);
 
     /* The connected event carries the stream's cursor as its id. */
-    char ts[32];
+    char ts[32], cursor[CURSOR_TEXT_LEN + 1];
     now_rfc3339(ts);
+    if (p->have_cursor && !lost)
+        snprintf(cursor, sizeof(cursor), "%s", p->after_text);
+    else if (cursor_encode_fresh(p->tenant->cursor, start, cursor) != 0) {
+        sub_release(s);
+        http_conn_close(c);
+        return;
+    }
     struct json_object *o = json_object_new_object();
     if (o != NULL) {
         json_set_str(o, "type", "connected");
@@ -472,11 +497,11 @@ void hub_stream_start(struct hub *h, struct http_conn *c, const struct stream_pa
         json_set_str(o, "tenant_id", p->tenant->id);
         if (p->filter.scope == SCOPE_CALL)
             json_set_str(o, "call_id", p->filter.call_id);
-        json_set_int(o, "cursor", (long long)start);
+        json_set_str(o, "cursor", cursor);
         json_set_int(o, "heartbeat_seconds", h->ev->cfg->event_heartbeat_seconds);
         json_set_str(o, "timestamp", ts);
     }
-    int rc = write_control(s, NULL, 1, start, o);
+    int rc = write_control(s, NULL, cursor, o);
     json_object_put(o);
     if (rc != 0) {
         if (!s->dead) {
@@ -489,15 +514,19 @@ void hub_stream_start(struct hub *h, struct http_conn *c, const struct stream_pa
         /* The cursor is older than what retention kept (or unknown here): the client
          * must reload its state; the stream goes on from the current position. */
         o = json_object_new_object();
+        if (cursor_encode_fresh(p->tenant->cursor, w, cursor) != 0) {
+            json_object_put(o);
+            o = NULL;
+        }
         if (o != NULL) {
             json_set_str(o, "type", "reset");
-            json_set_int(o, "cursor", (long long)w);
-            json_set_int(o, "requested_after", (long long)p->after);
+            json_set_str(o, "cursor", cursor);
+            json_set_str(o, "requested_after", p->after_text);
             json_set_str(o, "message",
                          "Events after your cursor are no longer available; reload and continue");
             json_set_str(o, "timestamp", ts);
         }
-        rc = write_control(s, "reset", 1, w, o);
+        rc = write_control(s, "reset", cursor, o);
         json_object_put(o);
         if (rc != 0)
             return;
@@ -522,6 +551,11 @@ void hub_stream_start(struct hub *h, struct http_conn *c, const struct stream_pa
 void hub_deliver(struct hub *h, const struct event *e)
 {
     struct tenant *t = e->tenant;
+    if (e->type[0] == '_') {
+        if (strcmp(e->type, "_auth") == 0)
+            revoke_apply(h->ev, e);
+        return;
+    }
     for (struct sub *s = t->streams, *next; s != NULL; s = next) {
         next = s->next; /* s may be released by a failed write; next stays */
         if (s->catching_up || e->id <= s->last_id || !filter_match(&s->filter, e))
@@ -572,15 +606,38 @@ static int reply_json(struct http_conn *c, const char *cors, struct buf *b)
     return http_reply(c, 200, "application/json; charset=utf-8", cors, b->p, b->len);
 }
 
-static void reply_poll(struct http_conn *c, const char *cors, struct poll_acc *a,
-                       unsigned long long cursor, int reset)
+/*
+ * {"success":true,"events":[…],"cursor":"…"}; final (JSON text) closes the events. The
+ * cursor is the last event's id; with no events, the client's own cursor (echo) or, when
+ * it gave none, a fresh one for pos.
+ */
+static void reply_poll(struct http_conn *c, const char *cors, const struct tenant *t,
+                       struct poll_acc *a, unsigned long long pos, const char *echo, int reset,
+                       const char *final)
 {
     struct buf b = {0};
-    char tail[96];
+    char tail[96], cursor[CURSOR_TEXT_LEN + 1];
+    int rc;
+    if (a != NULL && a->n > 0)
+        rc = cursor_encode(t->cursor, a->last, cursor);
+    else if (echo != NULL)
+        rc = snprintf(cursor, sizeof(cursor), "%s", echo) >= (int)sizeof(cursor) ? -1 : 0;
+    else
+        rc = cursor_encode_fresh(t->cursor, pos, cursor);
+    if (rc != 0) {
+        http_reply_error(c, 500, "internal_error", "Internal error", cors);
+        return;
+    }
     buf_str(&b, "{\"success\":true,\"events\":[");
     if (a != NULL && a->n > 0)
         buf_add(&b, a->b.p, a->b.len);
-    snprintf(tail, sizeof(tail), "],\"cursor\":%llu%s}", cursor, reset ? ",\"reset\":true" : "");
+    if (final != NULL) {
+        if (a != NULL && a->n > 0)
+            buf_str(&b, ",");
+        buf_str(&b, final);
+    }
+    snprintf(tail, sizeof(tail), "],\"cursor\":\"%s\"%s}", cursor,
+             reset ? ",\"reset\":true" : "");
     buf_str(&b, tail);
     if (a != NULL && a->b.failed)
         b.failed = 1;
@@ -610,22 +667,25 @@ static int poll_gather(struct sub *s, struct poll_acc *acc)
     return 0;
 }
 
-/* Answers a waiting poll and frees it. */
-static void poll_finish(struct sub *s, struct poll_acc *acc, int error)
+/* Answers a waiting poll and frees it; final (JSON text or NULL) ends its events. */
+static void poll_finish(struct sub *s, struct poll_acc *acc, int error, const char *final)
 {
     struct http_conn *c = s->conn;
+    const struct tenant *t = s->tenant;
     char cors[1024];
     snprintf(cors, sizeof(cors), "%s", s->cors ? s->cors : "");
     unsigned long long after = s->last_id;
+    char echo[CURSOR_TEXT_LEN + 1];
+    int have_echo = s->after_text != NULL;
+    if (have_echo)
+        snprintf(echo, sizeof(echo), "%s", s->after_text);
     sub_release(s);
     if (c == NULL)
         return;
     if (error)
         http_reply_error(c, 503, "service_unavailable", "The database is unavailable", cors);
-    else if (acc != NULL && acc->n > 0)
-        reply_poll(c, cors, acc, acc->last, 0);
     else
-        reply_poll(c, cors, NULL, after, 0);
+        reply_poll(c, cors, t, acc, after, have_echo ? echo : NULL, 0, final);
 }
 
 static void poll_timeout(struct loop *loop, struct loop_timer *t, void *data)
@@ -634,7 +694,7 @@ static void poll_timeout(struct loop *loop, struct loop_timer *t, void *data)
     (void)t;
     struct sub *s = data;
     if (!s->dead)
-        poll_finish(s, NULL, 0);
+        poll_finish(s, NULL, 0, NULL);
 }
 
 void hub_batch_done(struct hub *h)
@@ -649,7 +709,7 @@ void hub_batch_done(struct hub *h)
         struct poll_acc acc = {0};
         int rc = poll_gather(s, &acc);
         if (rc > 0)
-            poll_finish(s, &acc, 0);
+            poll_finish(s, &acc, 0, NULL);
         /* 0: nothing of interest after all; < 0: database away, the timeout answers. */
         free(acc.b.p);
     }
@@ -661,7 +721,7 @@ void hub_poll_start(struct hub *h, struct http_conn *c, const struct stream_para
     struct feed *f = h->ev->feed;
     unsigned long long w = feed_watermark(f);
     if (p->have_cursor && feed_cursor_lost(f, p->after)) {
-        reply_poll(c, p->cors, NULL, w, 1);
+        reply_poll(c, p->cors, p->tenant, NULL, w, NULL, 1, NULL);
         return;
     }
     struct sub *s = sub_new(h, p, 1);
@@ -675,9 +735,10 @@ void hub_poll_start(struct hub *h, struct http_conn *c, const struct stream_para
     if (rc < 0) {
         http_reply_error(c, 503, "service_unavailable", "The database is unavailable", p->cors);
     } else if (rc > 0) {
-        reply_poll(c, p->cors, &acc, acc.last, 0);
+        reply_poll(c, p->cors, p->tenant, &acc, acc.last, NULL, 0, NULL);
     } else if (timeout_s <= 0 || head_only) {
-        reply_poll(c, p->cors, NULL, s->last_id, 0);
+        reply_poll(c, p->cors, p->tenant, NULL, s->last_id,
+                   p->have_cursor ? p->after_text : NULL, 0, NULL);
     } else if (loop_timer_start(h->ev->loop, &s->timer, timeout_s * 1000LL) != 0) {
         http_reply_error(c, 500, "internal_error", "Out of memory", p->cors);
     } else {
@@ -691,6 +752,67 @@ void hub_poll_start(struct hub *h, struct http_conn *c, const struct stream_para
     free(acc.b.p);
     s->dead = 1;
     loop_defer(h->ev->loop, &s->defer);
+}
+
+/* ---- ending subscribers whose session ended ------------------------------------------- */
+
+/* Ends s: a stream gets `event: session_revoked` and closes, a poll answers with it. */
+static void sub_revoke(struct sub *s, const char *final)
+{
+    if (s->is_poll) {
+        poll_finish(s, NULL, 0, final);
+        return;
+    }
+    struct buf b = {0};
+    buf_str(&b, "event: session_revoked\ndata: ");
+    buf_str(&b, final);
+    buf_str(&b, "\n\n");
+    int rc = b.failed ? -1 : sub_write(s, b.p, b.len);
+    free(b.p);
+    struct http_conn *c = s->conn;
+    if (s->dead)
+        return;
+    sub_release(s);
+    if (rc == 0 && c != NULL)
+        http_stream_end(c);
+    else if (c != NULL)
+        http_conn_close(c);
+}
+
+static void end_list(struct sub *head, const char *(*verdict)(const struct sub_who *, void *),
+                     void *arg)
+{
+    for (struct sub *s = head, *next; s != NULL; s = next) {
+        next = s->next;
+        if (s->dead)
+            continue;
+        struct sub_who who = {s->session_id, s->user_id, s->is_poll};
+        const char *final = verdict(&who, arg);
+        if (final != NULL) {
+            log_info("events: %s %llu ended: its session may no longer stream",
+                     s->is_poll ? "poll" : "stream", s->conn ? http_conn_id(s->conn) : 0ULL);
+            sub_revoke(s, final);
+        }
+    }
+}
+
+void hub_end_where(struct tenant *t, const char *(*verdict)(const struct sub_who *, void *),
+                   void *arg)
+{
+    end_list(t->streams, verdict, arg);
+    end_list(t->polls, verdict, arg);
+}
+
+void hub_count(const struct tenant *t, const char *session_id, size_t *of_session,
+               size_t *of_tenant)
+{
+    size_t n = 0;
+    for (const struct sub *s = t->streams; s != NULL; s = s->next)
+        n += strcmp(s->session_id, session_id) == 0;
+    for (const struct sub *s = t->polls; s != NULL; s = s->next)
+        n += strcmp(s->session_id, session_id) == 0;
+    *of_session = n;
+    *of_tenant = t->nstreams + t->npolls;
 }
 
 /* ---- the hub -------------------------------------------------------------------------- */

@@ -225,7 +225,10 @@ int loop_timer_start(struct loop *loop, struct loop_timer *t, long long ms)
     if (ms < 1)
         ms = 1;
     long long old = t->deadline;
-    t->deadline = loop->now + ms;
+    /* From the real time, not loop->now: a callback may have run long (a database call
+     * that timed out) since the iteration began, and a timer started then must not be due
+     * before the ones that waited meanwhile. */
+    t->deadline = clock_ms() + ms;
     if (t->index != 0) {
         /* Already queued: move it, no allocation needed. */
         size_t i = t->index - 1;

@@ -358,12 +358,13 @@ int main(int argc, char **argv)
         log_error("events: cannot create the event loop: %s", strerror(errno));
         goto out;
     }
-    struct db_options dbo = {cfg.db_socket, cfg.db_name, cfg.db_user, cfg.db_password};
+    struct db_options dbo = {cfg.db_socket, cfg.db_name, cfg.db_user, cfg.db_password,
+                             (unsigned)cfg.event_db_timeout_seconds};
     app.ev.cfg = &cfg;
     app.ev.loop = app.loop;
     app.ev.db = db_create(&dbo);
     app.ev.arena = arena_create(16 * 1024);
-    app.ev.store = store_create(RING_EVENTS, RING_BYTES);
+    app.ev.store = store_create(RING_EVENTS, RING_BYTES, cfg.jwt_key, cfg.jwt_key_len);
     app.ev.hub = hub_create(&app.ev);
     app.ev.feed = feed_create(&app.ev);
     if (app.ev.db == NULL || app.ev.arena == NULL || app.ev.store == NULL ||

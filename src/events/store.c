@@ -11,12 +11,15 @@
 #include <string.h>
 #include <json-c/json.h>
 
+#include "cursor.h"
 #include "db.h"
 #include "events.h"
 #include "jsonutil.h"
 #include "log.h"
 
 struct store {
+    const unsigned char *key; /* the server key: tenants' cursor ciphers derive from it */
+    size_t key_len;
     struct tenant **buckets;
     size_t nbuckets, ntenants;
 
@@ -36,6 +39,9 @@ static int is_call_event(const struct event *e)
 
 int filter_match(const struct filter *f, const struct event *e)
 {
+    /* Control events (a '_' type: session revocations) are for the hub, never a client. */
+    if (e->type[0] == '_')
+        return 0;
     switch (f->scope) {
     case SCOPE_CALL:
         if (e->call_id == NULL || f->call_id == NULL || strcmp(e->call_id, f->call_id) != 0)
@@ -102,6 +108,11 @@ struct tenant *store_tenant(struct store *st, const char *id)
     if (t == NULL)
         return NULL;
     memcpy(t->id, id, len + 1);
+    t->cursor = cursor_cipher_new(st->key, st->key_len, id);
+    if (t->cursor == NULL) {
+        free(t);
+        return NULL;
+    }
     t->hash = h;
     t->hnext = st->buckets[h & (st->nbuckets - 1)];
     st->buckets[h & (st->nbuckets - 1)] = t;
@@ -133,7 +144,10 @@ struct event *event_build(struct store *st, unsigned long long id, const char *t
     if (obj == NULL)
         return NULL;
     struct event *e = NULL;
-    if (json_set_int(obj, "id", (long long)id) != 0 || json_set_str(obj, "type", type) != 0 ||
+    char cursor[CURSOR_TEXT_LEN + 1];
+    if (cursor_encode(t->cursor, id, cursor) != 0)
+        goto out;
+    if (json_set_str(obj, "id", cursor) != 0 || json_set_str(obj, "type", type) != 0 ||
         json_set_str(obj, "tenant_id", tenant_id) != 0 ||
         json_set_str(obj, "call_id", call_id) != 0 ||
         json_set_str(obj, "timestamp", created_at) != 0)
@@ -166,7 +180,7 @@ struct event *event_build(struct store *st, unsigned long long id, const char *t
     if (json == NULL)
         goto out;
     char head[48];
-    int hn = snprintf(head, sizeof(head), "id: %llu\ndata: ", id);
+    int hn = snprintf(head, sizeof(head), "id: %s\ndata: ", cursor);
     if (hn < 0 || (size_t)hn >= sizeof(head))
         goto out;
     size_t tlen = strlen(type), clen = call_id ? strlen(call_id) : 0;
@@ -220,11 +234,14 @@ void event_free(struct event *e)
 
 /* ---- the ring ------------------------------------------------------------------------ */
 
-struct store *store_create(size_t max_events, size_t max_bytes)
+struct store *store_create(size_t max_events, size_t max_bytes, const unsigned char *key,
+                           size_t key_len)
 {
     struct store *st = calloc(1, sizeof(*st));
     if (st == NULL)
         return NULL;
+    st->key = key;
+    st->key_len = key_len;
     st->cap = max_events ? max_events : 1;
     st->max_bytes = max_bytes;
     st->ring = calloc(st->cap, sizeof(*st->ring));
@@ -313,6 +330,7 @@ void store_destroy(struct store *st)
         struct tenant *t = st->buckets[i];
         while (t != NULL) {
             struct tenant *next = t->hnext;
+            cursor_cipher_free(t->cursor);
             free(t);
             t = next;
         }

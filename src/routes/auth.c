@@ -92,6 +92,8 @@ void auth_changed(struct request *r, const char *tenant_id)
     const char *ns = arena_printf(r->arena, "auth:%s", tenant_id);
     if (ns != NULL)
         cache_bump(r->cache, ns);
+    /* The write may have announced a revocation (session_announce): deliver it now. */
+    event_wake(r);
 }
 
 /*
@@ -347,10 +349,7 @@ int auth_refresh(struct request *r)
     r->auth.user_id = uid;
     if (db_get_int(res, 0, "used", 0) != 0) {
         /* A spent token came back: someone else may hold the family. End all of it. */
-        rc = db_exec(r->db, r->arena,
-                     "UPDATE auth_sessions SET revoked_at = NOW(), revoked_reason = 'refresh_reuse'"
-                     " WHERE id = ? AND revoked_at IS NULL",
-                     DB_PARAMS(DB_STR(sid)), NULL);
+        rc = session_revoke(r->db, r->arena, tid, SESSION_ONE, sid, NULL, "refresh_reuse");
         if (rc == DB_OK)
             rc = audit_record(r, tid, "auth.refresh_reuse", "session", sid, NULL);
         rc = db_finish(r->db, rc);
@@ -393,10 +392,8 @@ int auth_logout(struct request *r)
 {
     int rc = db_begin(r->db);
     if (rc == DB_OK)
-        rc = db_exec(r->db, r->arena,
-                     "UPDATE auth_sessions SET revoked_at = NOW(), revoked_reason = 'logout'"
-                     " WHERE id = ? AND tenant_id = ? AND revoked_at IS NULL",
-                     DB_PARAMS(DB_STR(r->auth.session_id), DB_STR(r->auth.tenant_id)), NULL);
+        rc = session_revoke(r->db, r->arena, r->auth.tenant_id, SESSION_ONE,
+                            r->auth.session_id, NULL, "logout");
     if (rc == DB_OK)
         rc = audit_record(r, r->auth.tenant_id, "auth.logout", "session", r->auth.session_id,
                           NULL);
@@ -481,13 +478,8 @@ int auth_change_password(struct request *r)
                      DB_PARAMS(DB_STR(hash), DB_STR(r->auth.user_id), DB_STR(r->auth.tenant_id)),
                      NULL);
     if (rc == DB_OK)
-        rc = db_exec(r->db, r->arena,
-                     "UPDATE auth_sessions SET revoked_at = NOW(),"
-                     " revoked_reason = 'password_change'"
-                     " WHERE tenant_id = ? AND user_id = ? AND id <> ? AND revoked_at IS NULL",
-                     DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(r->auth.user_id),
-                               DB_STR(r->auth.session_id)),
-                     NULL);
+        rc = session_revoke(r->db, r->arena, r->auth.tenant_id, SESSION_USER, r->auth.user_id,
+                            r->auth.session_id, "password_change");
     if (rc == DB_OK)
         rc = audit_record(r, r->auth.tenant_id, "user.change_password", "user",
                           r->auth.user_id, NULL);

@@ -11,6 +11,7 @@
 #include "db.h"
 #include "jsonutil.h"
 #include "request.h"
+#include "session.h"
 #include "routes.h"
 #include "validate.h"
 
@@ -206,6 +207,8 @@ int tenant_update(struct request *r)
                                DB_INT(in.has_status), DB_STR(in.status),
                                DB_INT(in.has_settings), DB_STR(in.settings), DB_STR(id)),
                      NULL);
+    if (rc == DB_OK && in.has_status && strcmp(in.status, "active") != 0)
+        rc = session_announce(r->db, r->arena, id, SESSION_TENANT, NULL, "tenant_suspended");
     if (rc == DB_OK)
         rc = audit_record(r, id, "tenant.update", "tenant", id, json_text(body, NULL));
     rc = db_finish(r->db, rc);
@@ -246,6 +249,8 @@ int tenant_set_status(struct request *r)
     if (rc == DB_OK && (json_set_str(details, "from", old_status) != 0 ||
                         json_set_str(details, "to", status) != 0))
         rc = DB_ERROR;
+    if (rc == DB_OK && strcmp(status, "active") != 0)
+        rc = session_announce(r->db, r->arena, id, SESSION_TENANT, NULL, "tenant_suspended");
     if (rc == DB_OK)
         rc = audit_record(r, id, "tenant.status_change", "tenant", id, json_text(details, NULL));
     rc = db_finish(r->db, rc);
@@ -275,11 +280,7 @@ int tenant_delete(struct request *r)
                      DB_PARAMS(DB_STR(id)), NULL);
     /* Refresh tokens of the tenant stop working too, not only its access tokens. */
     if (rc == DB_OK)
-        rc = db_exec(r->db, r->arena,
-                     "UPDATE auth_sessions SET revoked_at = NOW(),"
-                     " revoked_reason = 'tenant_deleted'"
-                     " WHERE tenant_id = ? AND revoked_at IS NULL",
-                     DB_PARAMS(DB_STR(id)), NULL);
+        rc = session_revoke(r->db, r->arena, id, SESSION_TENANT, NULL, NULL, "tenant_deleted");
     if (rc == DB_OK)
         rc = audit_record(r, id, "tenant.delete", "tenant", id, NULL);
     rc = db_finish(r->db, rc);

@@ -12,6 +12,7 @@
 #include "jsonutil.h"
 #include "password.h"
 #include "request.h"
+#include "session.h"
 #include "router.h"
 #include "routes.h"
 #include "validate.h"
@@ -165,13 +166,8 @@ static int user_lock(struct request *r, const char *id, const char **role, const
 static int sessions_revoke(struct request *r, const char *user_id, const char *reason,
                            const char *keep)
 {
-    return db_exec(r->db, r->arena,
-                   "UPDATE auth_sessions SET revoked_at = NOW(), revoked_reason = ?"
-                   " WHERE tenant_id = ? AND user_id = ? AND revoked_at IS NULL"
-                   " AND (? IS NULL OR id <> ?)",
-                   DB_PARAMS(DB_STR(reason), DB_STR(r->auth.tenant_id), DB_STR(user_id),
-                             DB_STR(keep), DB_STR(keep)),
-                   NULL);
+    return session_revoke(r->db, r->arena, r->auth.tenant_id, SESSION_USER, user_id, keep,
+                          reason);
 }
 
 static int user_write_error(struct request *r, int rc)
@@ -327,6 +323,9 @@ int user_delete(struct request *r)
     /* The row is gone afterwards: the email is what keeps the audit entry readable. */
     if (rc == DB_OK && json_set_str(details, "email", email) != 0)
         rc = DB_ERROR;
+    if (rc == DB_OK)
+        rc = session_announce(r->db, r->arena, r->auth.tenant_id, SESSION_USER, id,
+                              "user_deleted");
     if (rc == DB_OK)
         rc = audit_record(r, r->auth.tenant_id, "user.delete", "user", id,
                           json_text(details, NULL));

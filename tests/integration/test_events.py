@@ -16,6 +16,8 @@ import sb
 from sb import Resp, check, expect_error
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
+# An event id as a tenant sees it: its position, encrypted for the tenant (docs/api.md).
+CURSOR = re.compile(r"^[A-Za-z0-9_-]{21}[AQgw]$")
 _rng = random.SystemRandom()
 
 
@@ -257,8 +259,8 @@ def _started(cid):
 def _check_event(ev, tenant_id):
     j = ev["json"]
     check(isinstance(j, dict), "data is not a JSON object: %r" % ev)
-    check(ev["id"] is not None and ev["id"].isdigit(), "no numeric id: line: %r" % ev)
-    check(j.get("id") == int(ev["id"]), "JSON id %r differs from the id: line %r"
+    check(ev["id"] is not None and CURSOR.match(ev["id"]), "no opaque id: line: %r" % ev)
+    check(j.get("id") == ev["id"], "JSON id %r differs from the id: line %r"
           % (j.get("id"), ev["id"]))
     for k in ("type", "tenant_id", "call_id", "timestamp"):
         check(k in j, "event JSON misses %s: %r" % (k, j))
@@ -355,8 +357,8 @@ def test_stream_events_in_order(ctx):
     check(mine == got, "events of other calls: %r" % [_brief(e) for e in got])
     for ev in got:
         _check_event(ev, tid)
-    ids = [int(ev["id"]) for ev in got]
-    check(ids == sorted(ids) and len(set(ids)) == len(ids), "ids not increasing: %r" % ids)
+    ids = [ev["id"] for ev in got]
+    check(len(set(ids)) == len(ids), "ids repeat: %r" % ids)
     types = [_type(ev) for ev in got]
     check(types[0] == "call_started", "first: %r" % types)
     check(types[-1] == "call_ended", "last: %r" % types)
@@ -385,9 +387,8 @@ def test_stream_events_in_order(ctx):
           and end.get("transfer_minutes") == final["transfer_minutes"]
           and end.get("end_time") == final["end_time"], "call_ended payload %r vs call %r"
           % (end, final))
-    if s.connected["id"] is not None:
-        check(int(s.connected["id"]) < ids[0], "connected id after the first event: %r"
-              % s.connected)
+    check(s.connected["id"] is not None and s.connected["id"] not in ids,
+          "the connected event's id is an event's: %r" % s.connected)
 
 
 def test_stream_resume_with_last_event_id(ctx):
@@ -404,17 +405,16 @@ def test_stream_resume_with_last_event_id(ctx):
         else:
             s = _open(ctx, "/api/calls/events?after=" + last, token=token)
         with s:
-            if s.connected["id"] is not None:
-                check(int(s.connected["id"]) <= int(last),
-                      "%s: the connected event's id %s skips the events after %s"
-                      % (how, s.connected["id"], last))
+            check(s.connected["id"] == last,
+                  "%s: the connected event's id %s is not the cursor %s it resumes from"
+                  % (how, s.connected["id"], last))
             got = s.until(lambda ev: _type(ev) == "call_status_update", what="the missed events")
             extra = s.quiet(1.5)
         for ev in got + extra:
             _check_event(ev, tid)
-        ids = [int(ev["id"]) for ev in got + extra]
-        check(all(i > int(last) for i in ids), "%s: replayed an old event: %r" % (how, ids))
-        check(len(set(ids)) == len(ids) and ids == sorted(ids), "%s: ids %r" % (how, ids))
+        ids = [ev["id"] for ev in got + extra]
+        check(last not in ids, "%s: replayed an old event: %r" % (how, ids))
+        check(len(set(ids)) == len(ids), "%s: ids %r" % (how, ids))
         started = [ev["json"]["call_id"] for ev in got + extra if _type(ev) == "call_started"]
         check(started == missed, "%s: missed call_started %r, want %r" % (how, started, missed))
         check([_type(ev) for ev in got + extra] == ["call_started"] * 3 + ["call_status_update"],
@@ -620,11 +620,11 @@ def test_long_poll(ctx):
     check(evs[0]["tenant_id"] == tid and RFC3339.match(evs[0].get("timestamp") or ""),
           "event: %r" % evs[0])
     cursor = r.json["cursor"]
-    check(isinstance(cursor, int) and not isinstance(cursor, bool) and cursor == evs[-1]["id"],
+    check(isinstance(cursor, str) and CURSOR.match(cursor) and cursor == evs[-1]["id"],
           "cursor %r vs last id %r" % (cursor, evs[-1]["id"]))
     # Nothing newer: waits the timeout, answers empty with the same cursor.
     t0 = time.monotonic()
-    r = ctx.get("/api/events/poll?after=%d&timeout=2" % cursor, token=token)
+    r = ctx.get("/api/events/poll?after=%s&timeout=2" % cursor, token=token)
     took = time.monotonic() - t0
     check(r.status == 200 and r.json.get("events") == [] and r.json.get("cursor") == cursor,
           "empty poll: %r" % r)
@@ -632,7 +632,7 @@ def test_long_poll(ctx):
     # Something newer: at once.
     c2 = _call(ctx, token)
     t0 = time.monotonic()
-    r = ctx.get("/api/events/poll?after=%d&timeout=10" % cursor, token=token)
+    r = ctx.get("/api/events/poll?after=%s&timeout=10" % cursor, token=token)
     took = time.monotonic() - t0
     check(r.status == 200 and [e["call_id"] for e in r.json["events"]] == [c2["id"]],
           "poll after the cursor: %r" % r)
@@ -641,7 +641,7 @@ def test_long_poll(ctx):
     # A waiting poll wakes when an event is written.
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as ex:
         t0 = time.monotonic()
-        fut = ex.submit(ctx.get, "/api/events/poll?after=%d&timeout=20" % cursor, token=token)
+        fut = ex.submit(ctx.get, "/api/events/poll?after=%s&timeout=20" % cursor, token=token)
         time.sleep(0.7)
         c3 = _call(ctx, token)
         r = fut.result(timeout=30)
@@ -652,8 +652,11 @@ def test_long_poll(ctx):
     # Tenant isolation and parameter checks.
     token_b, _ = sb.tenant(ctx)
     r = ctx.get("/api/events/poll?after=0&timeout=1", token=token_b)
-    check(r.status == 200 and r.json["events"] == [] and r.json["cursor"] == 0,
+    check(r.status == 200 and r.json["events"] == [] and r.json["cursor"] == "0",
           "B polls A's events: %r" % r)
+    # A's cursor means nothing to B.
+    r = ctx.get("/api/events/poll?after=%s&timeout=0" % cursor, token=token_b)
+    expect_error(r, 422, "validation_failed")
     for q in ("after=x", "timeout=-1", "timeout=61", "timeout=abc"):
         r = ctx.get("/api/events/poll?" + q, token=token)
         expect_error(r, 422, "validation_failed")
@@ -700,8 +703,8 @@ def test_resume_after_event_worker_killed(ctx):
         got += s.quiet(1.5)
     for ev in got:
         _check_event(ev, tid)
-    ids = [int(ev["id"]) for ev in got]
-    check(all(i > int(last) for i in ids) and ids == sorted(ids) and len(set(ids)) == len(ids),
+    ids = [ev["id"] for ev in got]
+    check(last not in ids and len(set(ids)) == len(ids),
           "ids after resume: %r (last %s)" % (ids, last))
     started = [ev["json"]["call_id"] for ev in got if _type(ev) == "call_started"]
     check(started == written, "call_started after the restart %r, want %r" % (started, written))
