@@ -12,6 +12,7 @@
 
 struct arena;
 struct config;
+struct request;
 struct db;
 struct cache;
 
@@ -27,6 +28,14 @@ struct auth_identity {
 struct query_pair {
     const char *key;
     const char *value;
+};
+
+/* Work to do once the request's transaction committed (txn.h). */
+typedef void (*txn_hook)(struct request *r, const char *arg);
+#define REQUEST_MAX_HOOKS 8
+struct txn_hook_entry {
+    txn_hook fn;
+    const char *arg;
 };
 
 struct request {
@@ -61,6 +70,11 @@ struct request {
     size_t raw_response_len;
     struct json_object *field_errors;
     char allow[96];
+    long retry_after; /* > 0: a Retry-After header, in seconds */
+    bool replayed;    /* the answer is a stored one (Idempotency-Key) */
+
+    struct txn_hook_entry hooks[REQUEST_MAX_HOOKS];
+    size_t nhooks;
 
     void *transport; /* FCGX_Request *, used by request.c only */
 };

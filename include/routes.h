@@ -19,6 +19,18 @@ extern const size_t route_table_len;
  * activation, role or deletion, tenant status. A missed bump is bounded by a short TTL.
  */
 int auth_authenticate(struct request *r);
+
+/*
+ * Password checks (src/routes/pwcheck.c). pwcheck_before answers 429 (or 503) and
+ * returns -1 while the e-mail or the client's address is locked; else 0. After a check,
+ * pwcheck_passed, or pwcheck_failed (counts it; 1 when that locked the e-mail or the
+ * address) and pwcheck_audit for each user the e-mail names (`what`: "login", …).
+ */
+int pwcheck_before(struct request *r, const char *email);
+int pwcheck_failed(struct request *r, const char *email);
+void pwcheck_audit(struct request *r, const char *email, const char *tenant_id,
+                   const char *user_id, const char *what, int locked);
+void pwcheck_passed(struct request *r, const char *email);
 void auth_changed(struct request *r, const char *tenant_id);
 /* Records a write in audit_logs (call inside the write's transaction). */
 int audit_record(struct request *r, const char *tenant_id, const char *action,

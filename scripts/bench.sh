@@ -18,6 +18,7 @@ threads=${BENCH_THREADS:-2}
 tmp=$(mktemp -d /tmp/sbbench.XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export SB_VAR=$tmp/var PORT=$port SB_BIN=$bin LOGIN_RATE=100000r/s LOGIN_BURST=100000
+export SB_PASSWORD_MAX_FAILURES_PER_ADDRESS=1000000
 # One token opens every SSE stream of the run: lift the per-session and per-tenant caps.
 export SB_EVENT_MAX_STREAMS_PER_SESSION=20000 SB_EVENT_MAX_STREAMS_PER_TENANT=20000
 

@@ -12,6 +12,7 @@
 #   PORT         nginx port on 127.0.0.1 (default: 8080)
 #   LOGIN_RATE   login rate limit per client address, nginx syntax (default: 10r/s)
 #   LOGIN_BURST  login burst (default: 20)
+#   REGISTER_RATE, REGISTER_BURST  the same for POST /api/auth/register (6r/m, 5)
 #   SB_WORKERS, SB_LOG_LEVEL, SB_MAX_REQUESTS, SB_MAX_BODY_BYTES, SB_ACCESS_TOKEN_TTL,
 #   SB_REFRESH_TOKEN_TTL, SB_CACHE_TTL, SB_SHUTDOWN_GRACE, SB_REGISTER_ENABLED
 #                override the defaults written to $SB_VAR/switchboard.conf. The binaries
@@ -192,6 +193,8 @@ sed_repl() {             # escape a value for the replacement part of s|…|…|
 load_settings() {
     LOGIN_RATE=${LOGIN_RATE:-10r/s}
     LOGIN_BURST=${LOGIN_BURST:-20}
+    REGISTER_RATE=${REGISTER_RATE:-6r/m}
+    REGISTER_BURST=${REGISTER_BURST:-5}
     CFG_LOG_LEVEL=${SB_LOG_LEVEL:-info}
     CFG_WORKERS=${SB_WORKERS:-$((2 * $(nproc)))}
     CFG_MAX_REQUESTS=${SB_MAX_REQUESTS:-10000}
@@ -206,7 +209,7 @@ load_settings() {
     CFG_EVENT_MAX_STREAMS_PER_SESSION=${SB_EVENT_MAX_STREAMS_PER_SESSION:-32}
     CFG_EVENT_MAX_STREAMS_PER_TENANT=${SB_EVENT_MAX_STREAMS_PER_TENANT:-10000}
     CFG_PASSWORD_MAX_FAILURES=${SB_PASSWORD_MAX_FAILURES:-5}
-    CFG_PASSWORD_MAX_FAILURES_PER_ADDRESS=${SB_PASSWORD_MAX_FAILURES_PER_ADDRESS:-50}
+    CFG_PASSWORD_MAX_FAILURES_PER_ADDRESS=${SB_PASSWORD_MAX_FAILURES_PER_ADDRESS:-100}
     CFG_PASSWORD_LOCKOUT_SECONDS=${SB_PASSWORD_LOCKOUT_SECONDS:-900}
     CFG_REGISTER_MAX_PER_ADDRESS_PER_DAY=${SB_REGISTER_MAX_PER_ADDRESS_PER_DAY:-10}
     CFG_CORS_ALLOW_ORIGINS=${SB_CORS_ALLOW_ORIGINS:-*}
@@ -219,6 +222,11 @@ load_settings() {
         *) sb_die "LOGIN_RATE must look like 10r/s or 600r/m (got '$LOGIN_RATE')" ;;
     esac
     check_int LOGIN_BURST "$LOGIN_BURST" 0
+    case $REGISTER_RATE in
+        [0-9]*r/s|[0-9]*r/m) check_int "REGISTER_RATE (number part)" "${REGISTER_RATE%r/*}" 1 ;;
+        *) sb_die "REGISTER_RATE must look like 6r/m or 1r/s (got '$REGISTER_RATE')" ;;
+    esac
+    check_int REGISTER_BURST "$REGISTER_BURST" 0
     case $CFG_LOG_LEVEL in debug|info|warn|warning|error) ;;
         *) sb_die "SB_LOG_LEVEL must be debug, info, warn or error (got '$CFG_LOG_LEVEL')" ;;
     esac
@@ -593,6 +601,8 @@ render_nginx() {
         -e "s|@MIME_TYPES@|$(sed_repl "$MIME_TYPES")|g" \
         -e "s|@LOGIN_RATE@|$(sed_repl "$LOGIN_RATE")|g" \
         -e "s|@LOGIN_BURST@|$(sed_repl "$LOGIN_BURST")|g" \
+        -e "s|@REGISTER_RATE@|$(sed_repl "$REGISTER_RATE")|g" \
+        -e "s|@REGISTER_BURST@|$(sed_repl "$REGISTER_BURST")|g" \
         -e "s|@MAX_BODY@|$(sed_repl "$CFG_MAX_BODY_BYTES")|g" \
         -e "s|@NGX_DIR@|$(sed_repl "$NGX")|g" \
         "$TEMPLATE" >"$tmp"

@@ -40,6 +40,10 @@ count "$tmp/unit.out" "unit tests"
 echo "== starting a test stack in $tmp on port $port"
 export SB_VAR=$tmp/var PORT=$port SB_BIN=$bin
 export SB_WORKERS=${SB_WORKERS:-4} LOGIN_RATE=${LOGIN_RATE:-50r/s} LOGIN_BURST=${LOGIN_BURST:-100}
+export REGISTER_RATE=${REGISTER_RATE:-50r/s} REGISTER_BURST=${REGISTER_BURST:-100}
+# Failed password checks from one address: above what the login rate-limit tests send
+# from theirs (tests/integration/test_errors.py), at the default per e-mail.
+export SB_PASSWORD_MAX_FAILURES_PER_ADDRESS=${SB_PASSWORD_MAX_FAILURES_PER_ADDRESS:-400}
 # Short heartbeats (streams are watched across a stopped database), and a tenant stream cap
 # a test can reach.
 export SB_EVENT_HEARTBEAT_SECONDS=${SB_EVENT_HEARTBEAT_SECONDS:-3}

@@ -53,7 +53,7 @@ static const struct config_key config_keys[] = {
     LONG(event_db_timeout_seconds, "2", 1, 30),
     /* Failed password checks (login, change-password): per e-mail, and per address. */
     LONG(password_max_failures, "5", 1, 1000),
-    LONG(password_max_failures_per_address, "50", 1, 1000000),
+    LONG(password_max_failures_per_address, "100", 1, 1000000),
     LONG(password_lockout_seconds, "900", 1, 86400),
     /* Tenants one address may register per day; 0: no cap. */
     LONG(register_max_per_address_per_day, "10", 0, 1000000),

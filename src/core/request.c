@@ -152,16 +152,20 @@ void request_send(struct request *r)
         r->status = 500;
     }
     /* libfcgi's own printf knows no %zu: headers are formatted here. */
-    char head[512];
+    char head[512], retry[80] = "";
+    if (r->retry_after > 0)
+        snprintf(retry, sizeof(retry), "Retry-After: %ld\r\n", r->retry_after);
+    else if (r->replayed)
+        snprintf(retry, sizeof(retry), "Idempotent-Replayed: true\r\n");
     int n = snprintf(head, sizeof(head),
                      "Status: %d %s\r\n"
                      "Content-Type: application/json; charset=utf-8\r\n"
                      "Cache-Control: no-store\r\n"
                      "Content-Length: %zu\r\n"
-                     "%s%s%s"
+                     "%s%s%s%s"
                      "\r\n",
                      r->status, status_text(r->status), len, r->allow[0] ? "Allow: " : "",
-                     r->allow, r->allow[0] ? "\r\n" : "");
+                     r->allow, r->allow[0] ? "\r\n" : "", retry);
     if (n < 0 || (size_t)n >= sizeof(head))
         return;
     if (FCGX_PutStr(head, n, f->out) != n)

@@ -19,6 +19,7 @@
 #include "request.h"
 #include "session.h"
 #include "routes.h"
+#include "throttle.h"
 #include "token.h"
 #include "validate.h"
 
@@ -185,6 +186,8 @@ int auth_login(struct request *r)
     for (char *p = lower; *p; p++)
         if (*p >= 'A' && *p <= 'Z')
             *p = (char)(*p - 'A' + 'a');
+    if (pwcheck_before(r, lower) != 0)
+        return -1;
 
     struct db_result *res;
     int rc = db_exec(r->db, r->arena,
@@ -202,6 +205,7 @@ int auth_login(struct request *r)
     size_t plen = strlen(password);
     if (res->nrows == 0) {
         password_verify_dummy(password, plen);
+        pwcheck_failed(r, lower);
         return request_error(r, 401, "invalid_credentials", "Invalid email or password");
     }
     if (res->nrows > LOGIN_MAX_CANDIDATES) {
@@ -215,8 +219,14 @@ int auth_login(struct request *r)
                 match = i;
         }
     }
-    if (nmatch == 0)
+    if (nmatch == 0) {
+        int locked = pwcheck_failed(r, lower);
+        for (size_t i = 0; i < res->nrows; i++)
+            pwcheck_audit(r, lower, db_get(res, i, "tenant_id"), db_get(res, i, "id"), "login",
+                          locked);
         return request_error(r, 401, "invalid_credentials", "Invalid email or password");
+    }
+    pwcheck_passed(r, lower);
     if (nmatch > 1) {
         request_field_error(r, "tenant",
                             "is required: this email belongs to several tenants");
@@ -248,6 +258,30 @@ int auth_login(struct request *r)
     return request_reply(r, 200, resp);
 }
 
+/*
+ * The per-address cap on registrations (register_max_per_address_per_day; 0: none).
+ * count: 0 only looks, 1 counts this one (inside the registration's transaction).
+ * Answers 429 (or 503) and returns -1 when over; else 0.
+ */
+static int register_over_quota(struct request *r, int count)
+{
+    long cap = r->cfg->register_max_per_address_per_day, hits = 0;
+    if (cap == 0)
+        return 0;
+    const char *addr = r->remote_addr ? r->remote_addr : "-";
+    int rc = count ? throttle_hit(r->db, r->arena, "register-addr", addr, 86400, 0, 0, &hits)
+                   : throttle_count(r->db, r->arena, "register-addr", addr, 86400, &hits);
+    if (rc != DB_OK)
+        return request_db_error(r, rc);
+    if (hits <= (count ? cap : cap - 1))
+        return 0;
+    log_warn("auth: registration refused: %s registered %ld tenants in 24 hours", addr,
+             hits - count);
+    r->retry_after = 3600;
+    return request_error(r, 429, "too_many_registrations",
+                         "This address has registered as many tenants as it may today");
+}
+
 int auth_register(struct request *r)
 {
     if (!r->cfg->register_enabled)
@@ -263,6 +297,9 @@ int auth_register(struct request *r)
     field_string(r, body, "last_name", FIELD_NULLABLE, 0, 100, &last);
     if (request_check_fields(r) != 0)
         return -1;
+    /* Before the argon2 hash: a refused registration costs one indexed read. */
+    if (register_over_quota(r, 0) != 0)
+        return -1;
     char hash[PASSWORD_HASH_MAX];
     if (password_hash(password, strlen(password), hash) != 0)
         return request_error(r, 500, "internal_error", "Could not hash the password");
@@ -274,6 +311,12 @@ int auth_register(struct request *r)
     r->auth.user_id = user_id;
 
     int rc = db_begin(r->db);
+    /* Counted inside the transaction (the bucket's row lock orders concurrent ones), so
+     * the cap is exact and a failed registration does not count. */
+    if (rc == DB_OK && register_over_quota(r, 1) != 0) {
+        db_rollback(r->db);
+        return -1;
+    }
     if (rc == DB_OK)
         rc = db_exec(r->db, r->arena, "INSERT INTO tenants (id, name) VALUES (?, ?)",
                      DB_PARAMS(DB_STR(tenant_id), DB_STR(tenant_name)), NULL);
@@ -461,13 +504,22 @@ int auth_change_password(struct request *r)
         return -1;
     struct db_result *res;
     int rc = db_exec(r->db, r->arena,
-                     "SELECT password_hash FROM users WHERE id = ? AND tenant_id = ?",
+                     "SELECT password_hash, email FROM users WHERE id = ? AND tenant_id = ?",
                      DB_PARAMS(DB_STR(r->auth.user_id), DB_STR(r->auth.tenant_id)), &res);
     if (rc != DB_OK)
         return request_db_error(r, rc);
-    if (res->nrows == 0 ||
-        password_verify(db_get(res, 0, "password_hash"), current, strlen(current)) != 0)
+    if (res->nrows == 0)
         return request_error(r, 401, "invalid_credentials", "The current password is wrong");
+    /* The same e-mail bucket as login: a stolen token cannot guess here instead. */
+    const char *email = db_get(res, 0, "email");
+    if (pwcheck_before(r, email) != 0)
+        return -1;
+    if (password_verify(db_get(res, 0, "password_hash"), current, strlen(current)) != 0) {
+        int locked = pwcheck_failed(r, email);
+        pwcheck_audit(r, email, r->auth.tenant_id, r->auth.user_id, "change_password", locked);
+        return request_error(r, 401, "invalid_credentials", "The current password is wrong");
+    }
+    pwcheck_passed(r, email);
     char hash[PASSWORD_HASH_MAX];
     if (password_hash(fresh, strlen(fresh), hash) != 0)
         return request_error(r, 500, "internal_error", "Could not hash the password");

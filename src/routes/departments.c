@@ -11,6 +11,7 @@
 #include "jsonutil.h"
 #include "request.h"
 #include "routes.h"
+#include "txn.h"
 #include "validate.h"
 
 #define DEPT_COLUMNS                                                                         \
@@ -65,6 +66,7 @@ static int reply_department(struct request *r, int status, const char *id)
     int rc = department_fetch(r, id, &dept);
     return request_reply_found(r, status, rc, "department", dept, "Department not found");
 }
+
 
 /* The cached value is "<count>\n<JSON array of every active department>". */
 static int list_load(struct request *r, const char **text, size_t *len, long long *count)
@@ -180,44 +182,72 @@ static int dept_read_input(struct request *r, struct json_object *body, bool cre
     return request_check_fields(r);
 }
 
-int department_create(struct request *r)
+/* After a write commits: the cached list moves on, the event worker reads at once. */
+static void dept_after_commit(struct request *r, const char *arg)
 {
-    struct json_object *body;
-    struct dept_input in;
-    if (request_body_object(r, &body) != 0 || dept_read_input(r, body, true, &in) != 0)
-        return -1;
-    const char *id = id_new(r->arena, "dept_");
-    if (id == NULL)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    int rc = db_begin(r->db);
-    if (rc != DB_OK)
-        return request_db_error(r, rc);
-    rc = db_exec(r->db, r->arena,
-                 "INSERT INTO departments (id, tenant_id, name, phone_number, description, color,"
-                 " business_hours) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                 DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id), DB_STR(in.name),
-                           DB_STR(in.phone), DB_STR(in.desc),
-                           DB_STR(in.color ? in.color : "default"), DB_STR(in.hours)),
-                 NULL);
-    if (rc == DB_OK)
-        rc = audit_record(r, r->auth.tenant_id, "department.create", "department", id,
-                          json_text(body, NULL));
-    if (rc == DB_OK)
-        rc = department_event(r, id, "created", in.name);
-    rc = db_finish(r->db, rc);
-    if (rc == DB_DUPLICATE)
-        return request_error(r, 409, "conflict", "Department with this name already exists");
-    if (rc != DB_OK)
-        return request_db_error(r, rc);
+    (void)arg;
     list_invalidate(r);
     event_wake(r);
-    return reply_department(r, 201, id);
 }
 
-/*
- * Locks the department row for the rest of the transaction. 1 when absent. *name is its
- * name before the change (for the event).
- */
+/* Inside the transaction: the department as it now is, answered with status. */
+static int dept_answer(struct request *r, int status, const char *id, const char *message)
+{
+    struct json_object *dept, *resp;
+    int rc = department_fetch(r, id, &dept);
+    if (rc != DB_OK)
+        return rc < 0 ? rc : DB_ERROR;
+    resp = response_new(r);
+    if (resp == NULL || (message != NULL && json_set_str(resp, "message", message) != 0) ||
+        json_set(resp, "department", json_object_get(dept)) != 0)
+        return DB_ERROR;
+    txn_after_commit(r, dept_after_commit, NULL);
+    return request_reply(r, status, resp);
+}
+
+struct dept_write {
+    const char *id;
+    struct dept_input in;
+    struct json_object *body;
+};
+
+static int dept_create_step(struct request *r, void *arg)
+{
+    struct dept_write *w = arg;
+    int rc = db_exec(r->db, r->arena,
+                     "INSERT INTO departments (id, tenant_id, name, phone_number, description,"
+                     " color, business_hours) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     DB_PARAMS(DB_STR(w->id), DB_STR(r->auth.tenant_id), DB_STR(w->in.name),
+                               DB_STR(w->in.phone), DB_STR(w->in.desc),
+                               DB_STR(w->in.color ? w->in.color : "default"),
+                               DB_STR(w->in.hours)),
+                     NULL);
+    if (rc == DB_OK)
+        rc = audit_record(r, r->auth.tenant_id, "department.create", "department", w->id,
+                          json_text(w->body, NULL));
+    if (rc == DB_OK)
+        rc = department_event(r, w->id, "created", w->in.name);
+    return rc == DB_OK ? dept_answer(r, 201, w->id, NULL) : rc;
+}
+
+static int dept_conflict(struct request *r, int rc)
+{
+    if (rc == DB_DUPLICATE)
+        return request_error(r, 409, "conflict", "Department with this name already exists");
+    return txn_reply(r, rc);
+}
+
+int department_create(struct request *r)
+{
+    struct dept_write w;
+    if (request_body_object(r, &w.body) != 0 || dept_read_input(r, w.body, true, &w.in) != 0)
+        return -1;
+    w.id = id_new(r->arena, "dept_");
+    if (w.id == NULL)
+        return request_error(r, 500, "internal_error", "Out of memory");
+    return dept_conflict(r, txn_run(r, TXN_IDEMPOTENT, dept_create_step, &w));
+}
+
 static int dept_lock(struct request *r, const char *id, bool active_only, bool *is_active,
                      const char **name)
 {
@@ -235,67 +265,61 @@ static int dept_lock(struct request *r, const char *id, bool active_only, bool *
     return (active_only && !*is_active) ? 1 : DB_OK;
 }
 
-int department_update(struct request *r)
+static int dept_update_step(struct request *r, void *arg)
 {
-    const char *id = request_param(r, "id");
-    struct json_object *body;
-    struct dept_input in;
+    struct dept_write *w = arg;
     bool active;
     const char *name = NULL;
-    if (request_body_object(r, &body) != 0 || dept_read_input(r, body, false, &in) != 0)
-        return -1;
-    int rc = db_begin(r->db);
-    if (rc != DB_OK)
-        return request_db_error(r, rc);
-    rc = dept_lock(r, id, false, &active, &name);
+    int rc = dept_lock(r, w->id, false, &active, &name);
+    if (rc == 1)
+        return txn_fail(r, 404, "not_found", "Department not found");
     if (rc == DB_OK)
         rc = db_exec(r->db, r->arena,
                      "UPDATE departments SET name = IF(?, ?, name),"
                      " phone_number = IF(?, ?, phone_number), description = IF(?, ?, description),"
                      " color = IF(?, ?, color), business_hours = IF(?, ?, business_hours),"
                      " is_active = IF(?, ?, is_active) WHERE id = ? AND tenant_id = ?",
-                     DB_PARAMS(DB_INT(in.has_name), DB_STR(in.name), DB_INT(in.has_phone),
-                               DB_STR(in.phone), DB_INT(in.has_desc), DB_STR(in.desc),
-                               DB_INT(in.has_color), DB_STR(in.color), DB_INT(in.has_hours),
-                               DB_STR(in.hours), DB_INT(in.has_active), DB_INT(in.active),
-                               DB_STR(id), DB_STR(r->auth.tenant_id)),
+                     DB_PARAMS(DB_INT(w->in.has_name), DB_STR(w->in.name),
+                               DB_INT(w->in.has_phone), DB_STR(w->in.phone),
+                               DB_INT(w->in.has_desc), DB_STR(w->in.desc),
+                               DB_INT(w->in.has_color), DB_STR(w->in.color),
+                               DB_INT(w->in.has_hours), DB_STR(w->in.hours),
+                               DB_INT(w->in.has_active), DB_INT(w->in.active), DB_STR(w->id),
+                               DB_STR(r->auth.tenant_id)),
                      NULL);
     if (rc == DB_OK)
-        rc = audit_record(r, r->auth.tenant_id, "department.update", "department", id,
-                          json_text(body, NULL));
+        rc = audit_record(r, r->auth.tenant_id, "department.update", "department", w->id,
+                          json_text(w->body, NULL));
     if (rc == DB_OK)
-        rc = department_event(r, id, "updated", in.has_name ? in.name : name);
-    rc = db_finish(r->db, rc);
-    if (rc == 1)
-        return request_error(r, 404, "not_found", "Department not found");
-    if (rc == DB_DUPLICATE)
-        return request_error(r, 409, "conflict", "Department with this name already exists");
-    if (rc != DB_OK)
-        return request_db_error(r, rc);
-    list_invalidate(r);
-    event_wake(r);
-    return reply_department(r, 200, id);
+        rc = department_event(r, w->id, "updated", w->in.has_name ? w->in.name : name);
+    return rc == DB_OK ? dept_answer(r, 200, w->id, NULL) : rc;
 }
 
-int department_delete(struct request *r)
+int department_update(struct request *r)
 {
-    const char *id = request_param(r, "id");
+    struct dept_write w;
+    w.id = request_param(r, "id");
+    if (request_body_object(r, &w.body) != 0 || dept_read_input(r, w.body, false, &w.in) != 0)
+        return -1;
+    return dept_conflict(r, txn_run(r, 0, dept_update_step, &w));
+}
+
+static int dept_delete_step(struct request *r, void *arg)
+{
+    const char *id = arg;
     struct db_result *res = NULL;
     bool active;
     const char *name = NULL;
-    int rc = db_begin(r->db);
-    if (rc != DB_OK)
-        return request_db_error(r, rc);
-    rc = dept_lock(r, id, true, &active, &name);
+    int rc = dept_lock(r, id, true, &active, &name);
+    if (rc == 1)
+        return txn_fail(r, 404, "not_found", "Department not found");
     if (rc == DB_OK)
         rc = db_exec(r->db, r->arena,
                      "SELECT COUNT(*) AS busy FROM agents"
                      " WHERE tenant_id = ? AND department_id = ? AND status <> 'offline'",
                      DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(id)), &res);
-    if (rc == DB_OK && db_get_int(res, 0, "busy", 0) > 0) {
-        db_rollback(r->db);
-        return request_error(r, 409, "conflict", "Cannot delete department with active agents");
-    }
+    if (rc == DB_OK && db_get_int(res, 0, "busy", 0) > 0)
+        return txn_fail(r, 409, "conflict", "Cannot delete department with active agents");
     if (rc == DB_OK)
         rc = db_exec(r->db, r->arena,
                      "UPDATE departments SET is_active = 0 WHERE id = ? AND tenant_id = ?",
@@ -304,20 +328,11 @@ int department_delete(struct request *r)
         rc = audit_record(r, r->auth.tenant_id, "department.delete", "department", id, NULL);
     if (rc == DB_OK)
         rc = department_event(r, id, "deleted", name);
-    rc = db_finish(r->db, rc);
-    if (rc == 1)
-        return request_error(r, 404, "not_found", "Department not found");
-    if (rc != DB_OK)
-        return request_db_error(r, rc);
-    list_invalidate(r);
-    event_wake(r);
-    struct json_object *dept;
-    rc = department_fetch(r, id, &dept);
-    if (rc != DB_OK)
-        return request_db_error(r, rc < 0 ? rc : DB_ERROR);
-    struct json_object *resp = response_new(r);
-    if (resp == NULL || json_set_str(resp, "message", "Department deleted successfully") != 0 ||
-        json_set(resp, "department", json_object_get(dept)) != 0)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    return request_reply(r, 200, resp);
+    return rc == DB_OK ? dept_answer(r, 200, id, "Department deleted successfully") : rc;
+}
+
+int department_delete(struct request *r)
+{
+    const char *id = request_param(r, "id");
+    return txn_reply(r, txn_run(r, 0, dept_delete_step, (void *)id));
 }

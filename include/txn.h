@@ -1,0 +1,48 @@
+#ifndef SB_TXN_H
+#define SB_TXN_H
+/*
+ * One write, one transaction: begin, the step, commit; retried from the start on a
+ * deadlock or a lock-wait timeout (MariaDB 1213/1205), up to TXN_ATTEMPTS times; then
+ * the post-commit hooks the step registered (event wake-up, cache generation bumps), which
+ * run only once the write is durable. The step builds the whole answer inside the
+ * transaction (request_reply…), so no answer depends on a read after the commit: a
+ * database lost between commit and answer cannot turn a done write into a 503.
+ *
+ * A step returns DB_OK to commit, a negative db_rc (rolled back; DB_DEADLOCK retried,
+ * anything else answered by request_db_error unless the step answered already), or
+ * TXN_ANSWERED when it answered an error itself (404, 409…: rolled back).
+ *
+ * With TXN_IDEMPOTENT, an `Idempotency-Key` header (on an authenticated route) is claimed
+ * first in the same transaction (idempotency.h): a repeat of the key replays the first
+ * answer with `Idempotent-Replayed: true`; a 2xx answer is stored before the commit.
+ */
+#include "request.h"
+
+#define TXN_ATTEMPTS 3
+#define TXN_ANSWERED 1
+#define TXN_IDEMPOTENT 1u
+
+typedef int (*txn_step)(struct request *r, void *arg);
+
+/*
+ * DB_OK when the write committed (the step's answer stands); TXN_ANSWERED when an answer
+ * was given (the step's error, a replay, a bad key); else a negative db_rc, unanswered:
+ * the caller maps the ones it knows (DB_DUPLICATE: its 409) and passes the rest to
+ * request_db_error(). txn_reply() does the last for the common case.
+ */
+int txn_run(struct request *r, unsigned flags, txn_step step, void *arg);
+
+/* In a step: answers the error and returns TXN_ANSWERED (the transaction rolls back). */
+int txn_fail(struct request *r, int status, const char *code, const char *message);
+
+/* The handler's return value for a txn_run() outcome: 0, or -1 with an error answered. */
+int txn_reply(struct request *r, int rc);
+
+/*
+ * From inside a step: fn(r, arg) runs after the commit, once per distinct (fn, arg); arg
+ * (may be NULL) is kept as given and must live in the request arena or longer. A retried
+ * step registers again; a rolled-back one's hooks never run.
+ */
+void txn_after_commit(struct request *r, txn_hook fn, const char *arg);
+
+#endif

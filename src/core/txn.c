@@ -1,0 +1,157 @@
+#include "txn.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "arena.h"
+#include "crypto.h"
+#include "db.h"
+#include "idempotency.h"
+#include "jsonutil.h"
+#include "log.h"
+
+void txn_after_commit(struct request *r, txn_hook fn, const char *arg)
+{
+    for (size_t i = 0; i < r->nhooks; i++) {
+        const char *a = r->hooks[i].arg;
+        if (r->hooks[i].fn == fn && (a == arg || (a && arg && strcmp(a, arg) == 0)))
+            return;
+    }
+    if (r->nhooks == REQUEST_MAX_HOOKS) {
+        /* A programming error (a step with more hooks than fit): say so loudly. */
+        log_error("txn: more than %d post-commit hooks; one is dropped", REQUEST_MAX_HOOKS);
+        return;
+    }
+    r->hooks[r->nhooks++] = (struct txn_hook_entry){fn, arg};
+}
+
+/* What the request asks, so a key reused for something else is told apart. */
+static void request_fingerprint(struct request *r, char out[65])
+{
+    size_t ml = strlen(r->method), pl = strlen(r->path), n = ml + pl + 2 + r->body_len;
+    char *buf = arena_alloc(r->arena, n + 1);
+    if (buf == NULL) {
+        crypto_sha256_hex(r->path, pl, out);
+        return;
+    }
+    memcpy(buf, r->method, ml);
+    buf[ml] = '\n';
+    memcpy(buf + ml + 1, r->path, pl);
+    buf[ml + 1 + pl] = '\n';
+    if (r->body_len > 0)
+        memcpy(buf + ml + pl + 2, r->body, r->body_len);
+    crypto_sha256_hex(buf, n, out);
+}
+
+/* The answer the step built, as text (for the idempotency record). */
+static const char *answer_text(struct request *r, size_t *len)
+{
+    if (r->raw_response != NULL) {
+        *len = r->raw_response_len;
+        return r->raw_response;
+    }
+    return r->response ? json_text(r->response, len) : NULL;
+}
+
+/* One attempt: DB_OK (committed), TXN_ANSWERED, or a negative db_rc (rolled back). */
+static int attempt(struct request *r, const char *key, const char *fingerprint,
+                   txn_step step, void *arg)
+{
+    int rc = db_begin(r->db);
+    if (rc != DB_OK)
+        return rc;
+    if (key != NULL) {
+        struct idem_answer ans;
+        rc = idem_claim(r->db, r->arena, r->auth.tenant_id, key, fingerprint, &ans);
+        if (rc == IDEM_REPLAY || rc == IDEM_MISMATCH || rc < 0) {
+            db_rollback(r->db);
+            if (rc < 0)
+                return rc;
+            if (rc == IDEM_MISMATCH) {
+                request_field_error(r, "Idempotency-Key",
+                                    "was used for a different request within 24 hours");
+                request_check_fields(r);
+                return TXN_ANSWERED;
+            }
+            r->replayed = true;
+            request_reply_raw(r, ans.status, ans.body, ans.len);
+            return TXN_ANSWERED;
+        }
+    }
+    rc = step(r, arg);
+    if (rc == DB_OK && key != NULL && r->status >= 200 && r->status < 300) {
+        size_t len = 0;
+        const char *text = answer_text(r, &len);
+        rc = text ? idem_store(r->db, r->arena, r->auth.tenant_id, key, r->status, text, len)
+                  : DB_ERROR;
+    }
+    if (rc != DB_OK) {
+        db_rollback(r->db);
+        return rc;
+    }
+    return db_commit(r->db);
+}
+
+int txn_fail(struct request *r, int status, const char *code, const char *message)
+{
+    request_error(r, status, code, message);
+    return TXN_ANSWERED;
+}
+
+int txn_reply(struct request *r, int rc)
+{
+    if (rc == DB_OK)
+        return 0;
+    if (rc == TXN_ANSWERED)
+        return r->status < 400 ? 0 : -1;
+    return request_db_error(r, rc);
+}
+
+static int key_of(struct request *r, unsigned flags, const char **key)
+{
+    *key = NULL;
+    if (!(flags & TXN_IDEMPOTENT) || !r->auth.authenticated)
+        return 0;
+    const char *k = request_header(r, "Idempotency-Key");
+    if (k == NULL)
+        return 0;
+    if (!idem_key_valid(k)) {
+        request_field_error(r, "Idempotency-Key",
+                            "must be 1 to 255 printable characters without spaces");
+        return request_check_fields(r);
+    }
+    *key = k;
+    return 0;
+}
+
+int txn_run(struct request *r, unsigned flags, txn_step step, void *arg)
+{
+    const char *key;
+    char fingerprint[65];
+    if (key_of(r, flags, &key) != 0)
+        return TXN_ANSWERED;
+    if (key != NULL)
+        request_fingerprint(r, fingerprint);
+    int rc = DB_DEADLOCK;
+    for (int i = 0; i < TXN_ATTEMPTS && rc == DB_DEADLOCK; i++) {
+        if (i > 0)
+            log_info("txn: deadlock or lock wait timeout; attempt %d of %d", i + 1,
+                     TXN_ATTEMPTS);
+        r->nhooks = 0;
+        r->response = NULL;
+        r->raw_response = NULL;
+        r->status = 500;
+        rc = attempt(r, key, fingerprint, step, arg);
+    }
+    if (rc != DB_OK) {
+        r->nhooks = 0;
+        if (rc < 0) {
+            r->response = NULL;
+            r->raw_response = NULL;
+        }
+        return rc;
+    }
+    for (size_t i = 0; i < r->nhooks; i++)
+        r->hooks[i].fn(r, r->hooks[i].arg);
+    return DB_OK;
+}
