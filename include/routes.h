@@ -44,6 +44,11 @@ struct json_object;
 int user_fetch_json(struct request *r, const char *tenant_id, const char *user_id,
                     struct json_object **out);
 
+/*
+ * Inside a write's transaction: answers {success, user} with status for the user as it
+ * now is. DB_OK, or a negative db_rc (nothing answered).
+ */
+int user_answer(struct request *r, int status, const char *tenant_id, const char *id);
 /* Answers {success, user} for that user, or 404/503/500. */
 int user_reply(struct request *r, int status, const char *tenant_id, const char *user_id);
 
@@ -55,6 +60,8 @@ int user_reply(struct request *r, int status, const char *tenant_id, const char 
 int event_emit(struct request *r, const char *type, const char *call_id,
                const char *payload_json);
 void event_wake(struct request *r);
+/* From inside a txn_run() step: event_wake() once the transaction has committed. */
+void event_wake_after_commit(struct request *r);
 int events_ticket(struct request *r);
 
 int health_live(struct request *r);

@@ -17,8 +17,11 @@ int idem_key_valid(const char *key)
     return 1;
 }
 
-/* The stored answer of a committed claim: IDEM_REPLAY, IDEM_MISMATCH, 1 when there is
- * none (expired and deleted, or rolled back meanwhile), or a db_rc. */
+/* No answer is stored (expired and deleted now): distinct from every enum idem_rc. */
+#define IDEM_ABSENT 3
+
+/* The stored answer of a committed claim: IDEM_REPLAY, IDEM_MISMATCH, IDEM_ABSENT, or a
+ * db_rc. */
 static int idem_lookup(struct db *db, struct arena *a, const char *tenant_id,
                        const char *key_hash, const char *request_hash,
                        struct idem_answer *answer)
@@ -33,13 +36,13 @@ static int idem_lookup(struct db *db, struct arena *a, const char *tenant_id,
     if (rc != DB_OK)
         return rc;
     if (res->nrows == 0)
-        return 1;
+        return IDEM_ABSENT;
     if (db_get_int(res, 0, "fresh", 0) == 0) {
         rc = db_exec(db, a,
                      "DELETE FROM idempotency_keys WHERE tenant_id = ? AND key_hash = ?"
                      " AND created_at <= NOW() - INTERVAL 24 HOUR",
                      DB_PARAMS(DB_STR(tenant_id), DB_STR(key_hash)), NULL);
-        return rc == DB_OK ? 1 : rc;
+        return rc == DB_OK ? IDEM_ABSENT : rc;
     }
     const char *stored = db_get(res, 0, "request_hash");
     const char *body = db_get(res, 0, "response");
@@ -67,7 +70,7 @@ int idem_claim(struct db *db, struct arena *a, const char *tenant_id, const char
         return rc == DB_OK ? IDEM_CLAIMED : rc;
     /* The insert waited for the other request's transaction: it committed. */
     rc = idem_lookup(db, a, tenant_id, key_hash, request_hash, answer);
-    if (rc != 1)
+    if (rc != IDEM_ABSENT)
         return rc;
     /* Expired (now deleted) or gone: claim it afresh, once. */
     rc = db_exec(db, a,

@@ -10,6 +10,8 @@
  *   feed.c   the single tailer of call_events: watermark and gap handling, wake socket,
  *            retention, and replay reads (ring first, database otherwise)
  *   store.c  tenants (interned), event formatting, the ring buffer
+ *   revoke.c control events: streams of ended sessions end
+ *   housekeeping.c  periodic purge of spent rows
  *
  * Everything runs on one thread in one epoll loop; database calls are synchronous, short
  * and indexed.
@@ -218,6 +220,13 @@ void hub_stream_start(struct hub *h, struct http_conn *c, const struct stream_pa
 /* Answers a long-poll now or later; timeout_s 0 answers at once. */
 void hub_poll_start(struct hub *h, struct http_conn *c, const struct stream_params *p,
                     long timeout_s, int head_only);
+
+/* ---- housekeeping.c --------------------------------------------------------------- */
+
+struct housekeeping;
+/* Starts the periodic purge of spent rows (tickets, idempotency records, throttles). */
+struct housekeeping *housekeeping_start(struct ev *ev);
+void housekeeping_stop(struct housekeeping *hk);
 
 /* ---- main.c ----------------------------------------------------------------------- */
 

@@ -43,6 +43,7 @@
 
 struct app {
     struct loop *loop;
+    struct housekeeping *housekeeping;
     struct http_server *srv;
     struct ev ev;
     int sigfd;
@@ -380,6 +381,11 @@ int main(int argc, char **argv)
     http_server_set_extra_headers(app.srv, api_fallback_headers);
     if (feed_start(app.ev.feed) != 0)
         goto out;
+    app.housekeeping = housekeeping_start(&app.ev);
+    if (app.housekeeping == NULL) {
+        log_error("events: cannot start housekeeping (out of memory)");
+        goto out;
+    }
     if (loop_fd_add(app.loop, app.sigfd, LOOP_READ, on_signal, &app) != 0) {
         log_error("events: cannot watch signals: %s", strerror(errno));
         goto out;
@@ -392,6 +398,7 @@ int main(int argc, char **argv)
 out:
     /* Connections first (their subscribers are released), then the subscribers. */
     http_server_destroy(app.srv);
+    housekeeping_stop(app.housekeeping);
     hub_destroy(app.ev.hub);
     feed_destroy(app.ev.feed);
     store_destroy(app.ev.store);

@@ -14,6 +14,7 @@
 #include "request.h"
 #include "router.h"
 #include "routes.h"
+#include "txn.h"
 #include "validate.h"
 
 #define AGENT_COLUMNS                                                                      \
@@ -265,62 +266,90 @@ static int agent_write_error(struct request *r, int rc)
     }
 }
 
-int agent_create(struct request *r)
+/* Inside the transaction: the agent as it now is, answered with status. */
+static int agent_answer(struct request *r, int status, const char *id)
 {
-    struct json_object *body;
-    struct agent_input in;
-    if (request_body_object(r, &body) != 0 || agent_read_input(r, body, true, &in) != 0)
-        return -1;
-    const char *id = id_new(r->arena, "agent_");
-    if (id == NULL)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    const char *status = in.has_status ? in.status : "offline";
-    int rc = db_begin(r->db);
+    struct json_object *agent, *resp;
+    int rc = agent_fetch(r, id, &agent);
     if (rc != DB_OK)
-        return request_db_error(r, rc);
-    rc = department_check(r, in.dept);
-    if (rc == DB_OK && in.user != NULL)
-        rc = user_check(r, in.user);
+        return rc < 0 ? rc : DB_ERROR;
+    resp = response_new(r);
+    if (resp == NULL || json_set(resp, "agent", json_object_get(agent)) != 0)
+        return DB_ERROR;
+    return request_reply(r, status, resp);
+}
+
+/* The end of a step: a failed check answered here, a db_rc to txn_run, else the agent. */
+static int agent_step_end(struct request *r, int rc, int status, const char *id)
+{
+    if (rc > 0) {
+        agent_write_error(r, rc);
+        return TXN_ANSWERED;
+    }
+    return rc == DB_OK ? agent_answer(r, status, id) : rc;
+}
+
+static int agent_outcome(struct request *r, int rc)
+{
+    return rc < 0 ? agent_write_error(r, rc) : txn_reply(r, rc);
+}
+
+struct agent_write {
+    const char *id;
+    struct agent_input in;
+    struct json_object *body;
+};
+
+static int agent_create_step(struct request *r, void *arg)
+{
+    struct agent_write *w = arg;
+    const struct agent_input *in = &w->in;
+    const char *status = in->has_status ? in->status : "offline";
+    int rc = department_check(r, in->dept);
+    if (rc == DB_OK && in->user != NULL)
+        rc = user_check(r, in->user);
     if (rc == DB_OK)
         rc = db_exec(r->db, r->arena,
                      "INSERT INTO agents (id, tenant_id, department_id, user_id, name,"
                      " phone_number, email, status, priority, max_concurrent_calls)"
                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id), DB_STR(in.dept),
-                               DB_STR(in.user), DB_STR(in.name), DB_STR(in.phone),
-                               DB_STR(in.email), DB_STR(status),
-                               DB_INT(in.has_priority ? in.priority : 1),
-                               DB_INT(in.has_max ? in.max_calls : 1)),
+                     DB_PARAMS(DB_STR(w->id), DB_STR(r->auth.tenant_id), DB_STR(in->dept),
+                               DB_STR(in->user), DB_STR(in->name), DB_STR(in->phone),
+                               DB_STR(in->email), DB_STR(status),
+                               DB_INT(in->has_priority ? in->priority : 1),
+                               DB_INT(in->has_max ? in->max_calls : 1)),
                      NULL);
     if (rc == DB_OK)
-        rc = audit_record(r, r->auth.tenant_id, "agent.create", "agent", id,
-                          json_text(body, NULL));
+        rc = audit_record(r, r->auth.tenant_id, "agent.create", "agent", w->id,
+                          json_text(w->body, NULL));
     if (rc == DB_OK)
-        rc = agent_event(r, id, in.dept, in.name, status, NULL);
-    rc = db_finish(r->db, rc);
-    if (rc != DB_OK)
-        return agent_write_error(r, rc);
-    event_wake(r);
-    return reply_agent(r, 201, id);
+        rc = agent_event(r, w->id, in->dept, in->name, status, NULL);
+    if (rc == DB_OK)
+        event_wake_after_commit(r);
+    return agent_step_end(r, rc, 201, w->id);
 }
 
-int agent_update(struct request *r)
+int agent_create(struct request *r)
 {
-    const char *id = request_param(r, "id");
-    struct json_object *body;
-    struct agent_input in;
-    struct db_result *old = NULL;
-    bool changed = false;
-    if (request_body_object(r, &body) != 0 || agent_read_input(r, body, false, &in) != 0)
+    struct agent_write w;
+    if (request_body_object(r, &w.body) != 0 || agent_read_input(r, w.body, true, &w.in) != 0)
         return -1;
-    int rc = db_begin(r->db);
-    if (rc != DB_OK)
-        return request_db_error(r, rc);
-    rc = agent_lock(r, id, &old);
-    if (rc == DB_OK && in.has_dept)
-        rc = department_check(r, in.dept);
-    if (rc == DB_OK && in.user != NULL)
-        rc = user_check(r, in.user);
+    w.id = id_new(r->arena, "agent_");
+    if (w.id == NULL)
+        return request_error(r, 500, "internal_error", "Out of memory");
+    return agent_outcome(r, txn_run(r, TXN_IDEMPOTENT, agent_create_step, &w));
+}
+
+static int agent_update_step(struct request *r, void *arg)
+{
+    struct agent_write *w = arg;
+    const struct agent_input *in = &w->in;
+    struct db_result *old = NULL;
+    int rc = agent_lock(r, w->id, &old);
+    if (rc == DB_OK && in->has_dept)
+        rc = department_check(r, in->dept);
+    if (rc == DB_OK && in->user != NULL)
+        rc = user_check(r, in->user);
     /* Lowering max_concurrent_calls below current_calls is allowed: it only stops new
      * reservations, and the calls in progress end on their own. */
     if (rc == DB_OK)
@@ -331,41 +360,42 @@ int agent_update(struct request *r)
                      " status = IF(?, ?, status), priority = IF(?, ?, priority),"
                      " max_concurrent_calls = IF(?, ?, max_concurrent_calls),"
                      " user_id = IF(?, ?, user_id) WHERE id = ? AND tenant_id = ?",
-                     DB_PARAMS(DB_INT(in.has_name), DB_STR(in.name), DB_INT(in.has_phone),
-                               DB_STR(in.phone), DB_INT(in.has_dept), DB_STR(in.dept),
-                               DB_INT(in.has_email), DB_STR(in.email), DB_INT(in.has_status),
-                               DB_STR(in.status), DB_INT(in.has_priority), DB_INT(in.priority),
-                               DB_INT(in.has_max), DB_INT(in.max_calls), DB_INT(in.has_user),
-                               DB_STR(in.user), DB_STR(id), DB_STR(r->auth.tenant_id)),
+                     DB_PARAMS(DB_INT(in->has_name), DB_STR(in->name), DB_INT(in->has_phone),
+                               DB_STR(in->phone), DB_INT(in->has_dept), DB_STR(in->dept),
+                               DB_INT(in->has_email), DB_STR(in->email),
+                               DB_INT(in->has_status), DB_STR(in->status),
+                               DB_INT(in->has_priority), DB_INT(in->priority),
+                               DB_INT(in->has_max), DB_INT(in->max_calls),
+                               DB_INT(in->has_user), DB_STR(in->user), DB_STR(w->id),
+                               DB_STR(r->auth.tenant_id)),
                      NULL);
     if (rc == DB_OK)
-        rc = audit_record(r, r->auth.tenant_id, "agent.update", "agent", id,
-                          json_text(body, NULL));
-    if (rc == DB_OK && in.has_status && !str_eq(in.status, db_get(old, 0, "status"))) {
-        changed = true;
-        rc = agent_event(r, id, in.has_dept ? in.dept : db_get(old, 0, "department_id"),
-                         in.has_name ? in.name : db_get(old, 0, "name"), in.status,
+        rc = audit_record(r, r->auth.tenant_id, "agent.update", "agent", w->id,
+                          json_text(w->body, NULL));
+    if (rc == DB_OK && in->has_status && !str_eq(in->status, db_get(old, 0, "status"))) {
+        rc = agent_event(r, w->id, in->has_dept ? in->dept : db_get(old, 0, "department_id"),
+                         in->has_name ? in->name : db_get(old, 0, "name"), in->status,
                          db_get(old, 0, "status"));
+        event_wake_after_commit(r);
     }
-    rc = db_finish(r->db, rc);
-    if (rc != DB_OK)
-        return agent_write_error(r, rc);
-    if (changed)
-        event_wake(r);
-    return reply_agent(r, 200, id);
+    return agent_step_end(r, rc, 200, w->id);
 }
 
-int agent_delete(struct request *r)
+int agent_update(struct request *r)
 {
-    const char *id = request_param(r, "id");
+    struct agent_write w;
+    w.id = request_param(r, "id");
+    if (request_body_object(r, &w.body) != 0 || agent_read_input(r, w.body, false, &w.in) != 0)
+        return -1;
+    return agent_outcome(r, txn_run(r, 0, agent_update_step, &w));
+}
+
+static int agent_delete_step(struct request *r, void *arg)
+{
+    const char *id = arg;
     struct db_result *old = NULL;
     struct json_object *details = arena_json(r->arena, json_object_new_object());
-    if (details == NULL)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    int rc = db_begin(r->db);
-    if (rc != DB_OK)
-        return request_db_error(r, rc);
-    rc = agent_lock(r, id, &old);
+    int rc = details ? agent_lock(r, id, &old) : DB_ERROR;
     if (rc == DB_OK && db_get_int(old, 0, "current_calls", 0) > 0)
         rc = AGENT_HAS_CALLS;
     /* calls and call_transfers reference agents ON DELETE RESTRICT: history stays whole,
@@ -384,61 +414,66 @@ int agent_delete(struct request *r)
     if (rc == DB_OK)
         rc = agent_event(r, id, db_get(old, 0, "department_id"), db_get(old, 0, "name"), NULL,
                          db_get(old, 0, "status"));
-    rc = db_finish(r->db, rc);
     if (rc != DB_OK)
-        return agent_write_error(r, rc);
-    event_wake(r);
+        return agent_step_end(r, rc, 0, id);
+    event_wake_after_commit(r);
     struct json_object *agent = arena_json(r->arena, db_row_json(old, 0, NULL));
     struct json_object *resp = response_new(r);
     if (agent == NULL || resp == NULL ||
         json_set_str(resp, "message", "Agent deleted successfully") != 0 ||
         json_set(resp, "agent", json_object_get(agent)) != 0)
-        return request_error(r, 500, "internal_error", "Out of memory");
+        return DB_ERROR;
     return request_reply(r, 200, resp);
 }
 
-int agent_set_status(struct request *r)
+int agent_delete(struct request *r)
 {
     const char *id = request_param(r, "id");
-    struct json_object *body;
-    const char *status;
+    return agent_outcome(r, txn_run(r, 0, agent_delete_step, (void *)id));
+}
+
+struct agent_status_write {
+    const char *id, *status;
+};
+
+static int agent_status_step(struct request *r, void *arg)
+{
+    struct agent_status_write *w = arg;
     struct db_result *old = NULL;
-    bool changed = false;
-    if (request_body_object(r, &body) != 0)
-        return -1;
-    field_enum(r, body, "status", FIELD_REQUIRED, agent_statuses, &status);
-    if (request_check_fields(r) != 0)
-        return -1;
     struct json_object *details = arena_json(r->arena, json_object_new_object());
-    if (details == NULL)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    int rc = db_begin(r->db);
-    if (rc != DB_OK)
-        return request_db_error(r, rc);
-    rc = agent_lock(r, id, &old);
+    int rc = details ? agent_lock(r, w->id, &old) : DB_ERROR;
     /* An agent account answers for its own seat only; staff may set anyone's. */
     if (rc == DB_OK && r->auth.role_bit == ROLE_AGENT &&
         !str_eq(db_get(old, 0, "user_id"), r->auth.user_id))
         rc = AGENT_NOT_YOURS;
     const char *previous = rc == DB_OK ? db_get(old, 0, "status") : NULL;
-    if (rc == DB_OK && !str_eq(status, previous)) {
-        changed = true;
+    if (rc == DB_OK && !str_eq(w->status, previous)) {
         rc = db_exec(r->db, r->arena, "UPDATE agents SET status = ? WHERE id = ? AND tenant_id = ?",
-                     DB_PARAMS(DB_STR(status), DB_STR(id), DB_STR(r->auth.tenant_id)), NULL);
+                     DB_PARAMS(DB_STR(w->status), DB_STR(w->id), DB_STR(r->auth.tenant_id)),
+                     NULL);
         if (rc == DB_OK && (json_set_str(details, "from", previous) != 0 ||
-                            json_set_str(details, "to", status) != 0))
+                            json_set_str(details, "to", w->status) != 0))
             rc = DB_ERROR;
         if (rc == DB_OK)
-            rc = audit_record(r, r->auth.tenant_id, "agent.status", "agent", id,
+            rc = audit_record(r, r->auth.tenant_id, "agent.status", "agent", w->id,
                               json_text(details, NULL));
         if (rc == DB_OK)
-            rc = agent_event(r, id, db_get(old, 0, "department_id"), db_get(old, 0, "name"),
-                             status, previous);
+            rc = agent_event(r, w->id, db_get(old, 0, "department_id"), db_get(old, 0, "name"),
+                             w->status, previous);
+        event_wake_after_commit(r);
     }
-    rc = db_finish(r->db, rc);
-    if (rc != DB_OK)
-        return agent_write_error(r, rc);
-    if (changed)
-        event_wake(r);
-    return reply_agent(r, 200, id);
+    return agent_step_end(r, rc, 200, w->id);
+}
+
+int agent_set_status(struct request *r)
+{
+    struct agent_status_write w;
+    struct json_object *body;
+    w.id = request_param(r, "id");
+    if (request_body_object(r, &body) != 0)
+        return -1;
+    field_enum(r, body, "status", FIELD_REQUIRED, agent_statuses, &w.status);
+    if (request_check_fields(r) != 0)
+        return -1;
+    return agent_outcome(r, txn_run(r, 0, agent_status_step, &w));
 }

@@ -484,12 +484,14 @@ int auth_profile_update(struct request *r)
     if (rc == DB_OK)
         rc = audit_record(r, r->auth.tenant_id, "user.profile_update", "user", r->auth.user_id,
                           json_text(body, NULL));
+    if (rc == DB_OK)
+        rc = user_answer(r, 200, r->auth.tenant_id, r->auth.user_id);
     rc = db_finish(r->db, rc);
     if (rc == DB_DUPLICATE)
         return request_error(r, 409, "conflict", "Another user of this tenant has that email");
     if (rc != DB_OK)
         return request_db_error(r, rc);
-    return user_reply(r, 200, r->auth.tenant_id, r->auth.user_id);
+    return 0;
 }
 
 int auth_change_password(struct request *r)

@@ -19,6 +19,7 @@
 #include "jsonutil.h"
 #include "request.h"
 #include "routes.h"
+#include "txn.h"
 #include "validate.h"
 
 #define CALL_COLUMNS                                                                       \
@@ -230,6 +231,34 @@ static int reply_call(struct request *r, int status, const char *id)
     return request_reply_found(r, status, rc, "call", call, "Call not found");
 }
 
+static void calls_changed_hook(struct request *r, const char *arg)
+{
+    (void)arg;
+    calls_changed(r);
+}
+
+/* Inside a write's transaction: the call as it now is, answered with status, and the
+ * post-commit work of every call write. DB_OK or a negative db_rc. */
+static int call_answer(struct request *r, int status, const char *id)
+{
+    struct json_object *call;
+    int rc = call_fetch(r, id, &call);
+    if (rc != DB_OK)
+        return rc < 0 ? rc : DB_ERROR;
+    event_wake_after_commit(r);
+    txn_after_commit(r, calls_changed_hook, NULL);
+    return request_reply_found(r, status, DB_OK, "call", call, "") == 0 ? DB_OK : DB_ERROR;
+}
+
+static int call_create_step(struct request *r, void *arg)
+{
+    const char *id = NULL;
+    int rc = calls_insert(r, arg, &id);
+    if (rc == DB_OK)
+        rc = audit_record(r, r->auth.tenant_id, "call.create", "call", id, NULL);
+    return rc == DB_OK ? call_answer(r, 201, id) : rc;
+}
+
 int call_create(struct request *r)
 {
     static const char *const directions[] = {"inbound", "outbound", NULL};
@@ -248,20 +277,10 @@ int call_create(struct request *r)
     field_object_text(r, body, "context", FIELD_NULLABLE, &c.context_json);
     if (request_check_fields(r) != 0)
         return -1;
-    const char *id = NULL;
-    int rc = db_begin(r->db);
-    if (rc == DB_OK)
-        rc = calls_insert(r, &c, &id);
-    if (rc == DB_OK)
-        rc = audit_record(r, r->auth.tenant_id, "call.create", "call", id, NULL);
-    rc = db_finish(r->db, rc);
+    int rc = txn_run(r, TXN_IDEMPOTENT, call_create_step, &c);
     if (rc == DB_DUPLICATE)
         return request_error(r, 409, "conflict", "A call with this call_sid already exists");
-    if (rc != DB_OK)
-        return request_db_error(r, rc);
-    event_wake(r);
-    calls_changed(r);
-    return reply_call(r, 201, id);
+    return txn_reply(r, rc);
 }
 
 int call_get(struct request *r)
@@ -357,12 +376,16 @@ int call_update(struct request *r)
         rc = calls_set_status(r, id, status, -1);
     if (rc == DB_OK)
         rc = audit_record(r, r->auth.tenant_id, "call.update", "call", id, NULL);
+    /* The answer is read inside the transaction: it cannot fail after the commit. */
+    struct json_object *call = NULL;
+    if (rc == DB_OK)
+        rc = call_fetch(r, id, &call);
     rc = db_finish(r->db, rc);
     if (rc != DB_OK)
         return request_db_error(r, rc);
     event_wake(r);
     calls_changed(r);
-    return reply_call(r, 200, id);
+    return request_reply_found(r, 200, DB_OK, "call", call, "");
 }
 
 int call_active(struct request *r)
@@ -427,72 +450,86 @@ static int agent_reserve(struct request *r, const char *department_id, const cha
 }
 
 struct transfer_input {
-    const char *call_id, *department_id, *type, *reason, *urgency, *context;
+    const char *id, *call_id, *department_id, *type, *reason, *urgency, *context;
 };
 
-/* One attempt of the transfer transaction; 1 = 404 call, 2 = 404 dept, 3/4 = 409s. */
-static int transfer_tx(struct request *r, const struct transfer_input *in, const char *tid_new,
-                       const char **agent_id, const char **status)
+/* The transfer's answer, from what its transaction knows. DB_OK or DB_ERROR. */
+static int transfer_answer(struct request *r, const struct transfer_input *in,
+                           const char *agent_id, const char *status)
 {
-    const char *tid = r->auth.tenant_id, *agent_name = NULL;
+    struct json_object *resp = response_new(r);
+    struct json_object *t = json_object_new_object();
+    if (resp == NULL || t == NULL || json_set(resp, "transfer", t) != 0)
+        return DB_ERROR;
+    if (json_set_str(t, "id", in->id) || json_set_str(t, "call_id", in->call_id) ||
+        json_set_str(t, "department_id", in->department_id) ||
+        json_set_str(t, "agent_id", agent_id) || json_set_str(t, "status", status) ||
+        json_set_str(t, "transfer_type", in->type))
+        return DB_ERROR;
+    event_wake_after_commit(r);
+    txn_after_commit(r, calls_changed_hook, NULL);
+    return request_reply(r, 200, resp);
+}
+
+/* Lock order everywhere: the call, then agents. */
+static int transfer_step(struct request *r, void *arg)
+{
+    const struct transfer_input *in = arg;
+    const char *tid = r->auth.tenant_id, *agent_name = NULL, *agent = NULL, *status;
     struct db_result *call, *dept;
-    int rc = db_begin(r->db);
-    if (rc != DB_OK)
-        return rc;
-    /* Lock order everywhere: the call, then agents. */
-    rc = db_exec(r->db, r->arena,
-                 "SELECT status, department_id FROM calls WHERE id = ? AND tenant_id = ?"
-                 " FOR UPDATE",
-                 DB_PARAMS(DB_STR(in->call_id), DB_STR(tid)), &call);
+    int rc = db_exec(r->db, r->arena,
+                     "SELECT status, department_id FROM calls WHERE id = ? AND tenant_id = ?"
+                     " FOR UPDATE",
+                     DB_PARAMS(DB_STR(in->call_id), DB_STR(tid)), &call);
     if (rc == DB_OK && call->nrows == 0)
-        rc = 1;
-    else if (rc == DB_OK && !call_status_is_live(db_get(call, 0, "status")))
-        rc = 3;
+        return txn_fail(r, 404, "not_found", "Call not found");
+    if (rc == DB_OK && !call_status_is_live(db_get(call, 0, "status")))
+        return txn_fail(r, 409, "conflict", "The call has ended");
     if (rc == DB_OK)
         rc = db_exec(r->db, r->arena,
                      "SELECT name, is_active FROM departments WHERE id = ? AND tenant_id = ?",
                      DB_PARAMS(DB_STR(in->department_id), DB_STR(tid)), &dept);
     if (rc == DB_OK && dept->nrows == 0)
-        rc = 2;
-    else if (rc == DB_OK && db_get_int(dept, 0, "is_active", 0) == 0)
-        rc = 4;
+        return txn_fail(r, 404, "not_found", "Department not found");
+    if (rc == DB_OK && db_get_int(dept, 0, "is_active", 0) == 0)
+        return txn_fail(r, 409, "conflict", "The department is not active");
     if (rc == DB_OK)
-        rc = agent_reserve(r, in->department_id, agent_id, &agent_name);
-    *status = *agent_id ? "initiated" : "waiting";
+        rc = agent_reserve(r, in->department_id, &agent, &agent_name);
+    status = agent ? "initiated" : "waiting";
     if (rc == DB_OK)
         rc = db_exec(r->db, r->arena,
                      "INSERT INTO call_transfers (id, tenant_id, call_id, from_department_id,"
                      " to_department_id, agent_id, transfer_reason, transfer_type, urgency_level,"
                      " status, context) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     DB_PARAMS(DB_STR(tid_new), DB_STR(tid), DB_STR(in->call_id),
+                     DB_PARAMS(DB_STR(in->id), DB_STR(tid), DB_STR(in->call_id),
                                DB_STR(db_get(call, 0, "department_id")),
-                               DB_STR(in->department_id), DB_STR(*agent_id), DB_STR(in->reason),
-                               DB_STR(in->type), DB_STR(in->urgency), DB_STR(*status),
+                               DB_STR(in->department_id), DB_STR(agent), DB_STR(in->reason),
+                               DB_STR(in->type), DB_STR(in->urgency), DB_STR(status),
                                DB_STR(in->context)),
                      NULL);
     if (rc == DB_OK)
         rc = db_exec(r->db, r->arena,
                      "UPDATE calls SET status = 'transferring', department_id = ?, agent_id = ?"
                      " WHERE id = ? AND tenant_id = ?",
-                     DB_PARAMS(DB_STR(in->department_id), DB_STR(*agent_id), DB_STR(in->call_id),
+                     DB_PARAMS(DB_STR(in->department_id), DB_STR(agent), DB_STR(in->call_id),
                                DB_STR(tid)),
                      NULL);
     if (rc == DB_OK) {
         struct json_object *p = json_object_new_object();
         if (p != NULL) {
-            json_set_str(p, "transfer_id", tid_new);
+            json_set_str(p, "transfer_id", in->id);
             json_set_str(p, "department_id", in->department_id);
             json_set_str(p, "department_name", db_get(dept, 0, "name"));
-            json_set_str(p, "agent_id", *agent_id);
+            json_set_str(p, "agent_id", agent);
             json_set_str(p, "agent_name", agent_name);
             json_set_str(p, "transfer_type", in->type);
-            json_set_str(p, "status", *status);
+            json_set_str(p, "status", status);
         }
         rc = emit(r, "transfer_initiated", in->call_id, p);
     }
     if (rc == DB_OK)
-        rc = audit_record(r, tid, "call.transfer", "call_transfer", tid_new, NULL);
-    return db_finish(r->db, rc);
+        rc = audit_record(r, tid, "call.transfer", "call_transfer", in->id, NULL);
+    return rc == DB_OK ? transfer_answer(r, in, agent, status) : rc;
 }
 
 int call_transfer(struct request *r)
@@ -524,36 +561,10 @@ int call_transfer(struct request *r)
             json_set_str(ctx, "context_summary", summary);
         in.context = payload_text(r, ctx);
     }
-    const char *tid_new = id_new(r->arena, "transfer_");
-    if (tid_new == NULL)
+    in.id = id_new(r->arena, "transfer_");
+    if (in.id == NULL)
         return request_error(r, 500, "internal_error", "Out of memory");
-    const char *agent_id = NULL, *status = NULL;
-    int rc = DB_DEADLOCK;
-    for (int attempt = 0; attempt < 3 && rc == DB_DEADLOCK; attempt++)
-        rc = transfer_tx(r, &in, tid_new, &agent_id, &status);
-    if (rc == 1)
-        return request_error(r, 404, "not_found", "Call not found");
-    if (rc == 2)
-        return request_error(r, 404, "not_found", "Department not found");
-    if (rc == 3)
-        return request_error(r, 409, "conflict", "The call has ended");
-    if (rc == 4)
-        return request_error(r, 409, "conflict", "The department is not active");
-    if (rc != DB_OK)
-        return request_db_error(r, rc);
-    event_wake(r);
-    calls_changed(r);
-    struct json_object *resp = response_new(r);
-    struct json_object *t = json_object_new_object();
-    if (resp == NULL || t == NULL || json_set(resp, "transfer", t) != 0)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    json_set_str(t, "id", tid_new);
-    json_set_str(t, "call_id", in.call_id);
-    json_set_str(t, "department_id", in.department_id);
-    json_set_str(t, "agent_id", agent_id);
-    json_set_str(t, "status", status);
-    json_set_str(t, "transfer_type", in.type);
-    return request_reply(r, 200, resp);
+    return txn_reply(r, txn_run(r, TXN_IDEMPOTENT, transfer_step, &in));
 }
 
 /* Whether the transfer state machine allows from → to. */
@@ -649,16 +660,17 @@ int transfer_update(struct request *r)
     }
     if (rc == DB_OK)
         rc = audit_record(r, tid, "call.transfer_update", "call_transfer", id, NULL);
+    /* The answer is read inside the transaction: it cannot fail after the commit. */
+    struct db_result *tres = NULL;
+    if (rc == DB_OK)
+        rc = db_exec(r->db, r->arena,
+                     "SELECT " TRANSFER_COLUMNS " WHERE t.id = ? AND t.tenant_id = ?",
+                     DB_PARAMS(DB_STR(id), DB_STR(tid)), &tres);
     rc = db_finish(r->db, rc);
     if (rc != DB_OK)
         return request_db_error(r, rc);
     event_wake(r);
     calls_changed(r);
-    struct db_result *tres;
-    rc = db_exec(r->db, r->arena, "SELECT " TRANSFER_COLUMNS " WHERE t.id = ? AND t.tenant_id = ?",
-                 DB_PARAMS(DB_STR(id), DB_STR(tid)), &tres);
-    if (rc != DB_OK)
-        return request_db_error(r, rc);
     struct json_object *resp = response_new(r);
     struct json_object *t = tres->nrows ? db_row_json(tres, 0, transfer_json_cols) : NULL;
     if (resp == NULL || t == NULL || json_set(resp, "transfer", t) != 0)

@@ -182,12 +182,11 @@ static int dept_read_input(struct request *r, struct json_object *body, bool cre
     return request_check_fields(r);
 }
 
-/* After a write commits: the cached list moves on, the event worker reads at once. */
+/* After a write commits: the cached list moves on. */
 static void dept_after_commit(struct request *r, const char *arg)
 {
     (void)arg;
     list_invalidate(r);
-    event_wake(r);
 }
 
 /* Inside the transaction: the department as it now is, answered with status. */
@@ -202,6 +201,7 @@ static int dept_answer(struct request *r, int status, const char *id, const char
         json_set(resp, "department", json_object_get(dept)) != 0)
         return DB_ERROR;
     txn_after_commit(r, dept_after_commit, NULL);
+    event_wake_after_commit(r);
     return request_reply(r, status, resp);
 }
 

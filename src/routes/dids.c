@@ -13,6 +13,7 @@
 #include "jsonutil.h"
 #include "request.h"
 #include "routes.h"
+#include "txn.h"
 #include "validate.h"
 
 #define DID_COLUMNS                                                                    \
@@ -147,35 +148,51 @@ static int did_write_error(struct request *r, int rc, const char *type)
     }
 }
 
-int did_create(struct request *r)
-{
-    struct json_object *body;
+struct did_write {
+    const char *id, *type;
     struct did_input in;
-    if (request_body_object(r, &body) != 0 || did_read_input(r, body, true, &in) != 0)
-        return -1;
-    const char *id = id_new(r->arena, "did_");
-    if (id == NULL)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    const char *type = in.has_type ? in.type : "department";
-    int rc = db_begin(r->db);
-    if (rc != DB_OK)
-        return request_db_error(r, rc);
-    rc = target_check(r, type, in.target);
+    struct json_object *body;
+};
+
+static int did_create_step(struct request *r, void *arg)
+{
+    struct did_write *w = arg;
+    const struct did_input *in = &w->in;
+    struct json_object *did;
+    int rc = target_check(r, w->type, in->target);
     if (rc == DB_OK)
         rc = db_exec(r->db, r->arena,
                      "INSERT INTO dids (id, tenant_id, number, friendly_name, provider, route_type,"
                      " route_target, is_active) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                     DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id), DB_STR(in.number),
-                               DB_STR(in.friendly),
-                               DB_STR(in.has_provider ? in.provider : "twilio"), DB_STR(type),
-                               DB_STR(in.target), DB_INT(in.has_active ? in.active : true)),
+                     DB_PARAMS(DB_STR(w->id), DB_STR(r->auth.tenant_id), DB_STR(in->number),
+                               DB_STR(in->friendly),
+                               DB_STR(in->has_provider ? in->provider : "twilio"),
+                               DB_STR(w->type), DB_STR(in->target),
+                               DB_INT(in->has_active ? in->active : true)),
                      NULL);
     if (rc == DB_OK)
-        rc = audit_record(r, r->auth.tenant_id, "did.create", "did", id, json_text(body, NULL));
-    rc = db_finish(r->db, rc);
-    if (rc != DB_OK)
-        return did_write_error(r, rc, type);
-    return reply_did(r, 201, id);
+        rc = audit_record(r, r->auth.tenant_id, "did.create", "did", w->id,
+                          json_text(w->body, NULL));
+    if (rc == DB_OK)
+        rc = did_fetch(r, w->id, &did);
+    if (rc > 0) {
+        did_write_error(r, rc, w->type);
+        return TXN_ANSWERED;
+    }
+    return rc == DB_OK ? request_reply_found(r, 201, rc, "did", did, "") : rc;
+}
+
+int did_create(struct request *r)
+{
+    struct did_write w;
+    if (request_body_object(r, &w.body) != 0 || did_read_input(r, w.body, true, &w.in) != 0)
+        return -1;
+    w.id = id_new(r->arena, "did_");
+    if (w.id == NULL)
+        return request_error(r, 500, "internal_error", "Out of memory");
+    w.type = w.in.has_type ? w.in.type : "department";
+    int rc = txn_run(r, TXN_IDEMPOTENT, did_create_step, &w);
+    return rc < 0 ? did_write_error(r, rc, w.type) : txn_reply(r, rc);
 }
 
 int did_update(struct request *r)
@@ -216,10 +233,14 @@ int did_update(struct request *r)
                      NULL);
     if (rc == DB_OK)
         rc = audit_record(r, r->auth.tenant_id, "did.update", "did", id, json_text(body, NULL));
+    /* The answer is read inside the transaction: it cannot fail after the commit. */
+    struct json_object *did = NULL;
+    if (rc == DB_OK)
+        rc = did_fetch(r, id, &did);
     rc = db_finish(r->db, rc);
     if (rc != DB_OK)
         return did_write_error(r, rc, type ? type : "department");
-    return reply_did(r, 200, id);
+    return request_reply_found(r, 200, rc, "did", did, "Phone number not found");
 }
 
 int did_delete(struct request *r)

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "request.h"
 #include "routes.h"
+#include "txn.h"
 
 #define TICKET_TTL 60
 
@@ -46,6 +47,17 @@ void event_wake(struct request *r)
     if (sendto(fd, "w", 1, MSG_DONTWAIT, (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
         errno != EAGAIN && errno != ENOENT && errno != ECONNREFUSED)
         log_debug("event wake: %s", strerror(errno));
+}
+
+static void wake_hook(struct request *r, const char *arg)
+{
+    (void)arg;
+    event_wake(r);
+}
+
+void event_wake_after_commit(struct request *r)
+{
+    txn_after_commit(r, wake_hook, NULL);
 }
 
 int events_ticket(struct request *r)

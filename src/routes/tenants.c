@@ -12,6 +12,7 @@
 #include "jsonutil.h"
 #include "request.h"
 #include "session.h"
+#include "txn.h"
 #include "routes.h"
 #include "validate.h"
 
@@ -45,6 +46,16 @@ static int tenant_fetch(struct request *r, const char *id, struct json_object **
         return 1;
     *out = arena_json(r->arena, db_row_json(res, 0, tenant_json_cols));
     return *out ? DB_OK : DB_ERROR;
+}
+
+/* Inside the write's transaction: answers with the tenant as it now is. DB_OK or a db_rc. */
+static int tenant_answer(struct request *r, int status, const char *id)
+{
+    struct json_object *tenant;
+    int rc = tenant_fetch(r, id, &tenant);
+    if (rc != DB_OK)
+        return rc < 0 ? rc : DB_ERROR;
+    return request_reply_found(r, status, DB_OK, "tenant", tenant, "") == 0 ? DB_OK : DB_ERROR;
 }
 
 static int reply_tenant(struct request *r, int status, const char *id)
@@ -140,33 +151,42 @@ static bool is_own_tenant(const struct request *r, const char *id)
     return id != NULL && r->auth.tenant_id != NULL && strcmp(id, r->auth.tenant_id) == 0;
 }
 
+struct tenant_write {
+    const char *id;
+    const struct tenant_input *in;
+    struct json_object *body;
+};
+
+static int tenant_create_step(struct request *r, void *arg)
+{
+    const struct tenant_write *w = arg;
+    const struct tenant_input *in = w->in;
+    int rc = db_exec(r->db, r->arena,
+                     "INSERT INTO tenants (id, name, domain, status, plan, max_agents, settings)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     DB_PARAMS(DB_STR(w->id), DB_STR(in->name), DB_STR(in->domain),
+                               DB_STR(in->has_status ? in->status : "active"),
+                               DB_STR(in->has_plan ? in->plan : "standard"),
+                               DB_INT(in->has_max ? in->max_agents : 50), DB_STR(in->settings)),
+                     NULL);
+    if (rc == DB_OK)
+        rc = audit_record(r, w->id, "tenant.create", "tenant", w->id, json_text(w->body, NULL));
+    return rc == DB_OK ? tenant_answer(r, 201, w->id) : rc;
+}
+
 int tenant_create(struct request *r)
 {
     struct json_object *body;
     struct tenant_input in;
     if (request_body_object(r, &body) != 0 || tenant_read_input(r, body, true, &in) != 0)
         return -1;
-    const char *id = id_new(r->arena, "ten_");
-    if (id == NULL)
+    struct tenant_write w = {id_new(r->arena, "ten_"), &in, body};
+    if (w.id == NULL)
         return request_error(r, 500, "internal_error", "Out of memory");
-    int rc = db_begin(r->db);
-    if (rc == DB_OK)
-        rc = db_exec(r->db, r->arena,
-                     "INSERT INTO tenants (id, name, domain, status, plan, max_agents, settings)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     DB_PARAMS(DB_STR(id), DB_STR(in.name), DB_STR(in.domain),
-                               DB_STR(in.has_status ? in.status : "active"),
-                               DB_STR(in.has_plan ? in.plan : "standard"),
-                               DB_INT(in.has_max ? in.max_agents : 50), DB_STR(in.settings)),
-                     NULL);
-    if (rc == DB_OK)
-        rc = audit_record(r, id, "tenant.create", "tenant", id, json_text(body, NULL));
-    rc = db_finish(r->db, rc);
+    int rc = txn_run(r, TXN_IDEMPOTENT, tenant_create_step, &w);
     if (rc == DB_DUPLICATE)
-        return tenant_conflict(r, &in, id);
-    if (rc != DB_OK)
-        return request_db_error(r, rc);
-    return reply_tenant(r, 201, id);
+        return tenant_conflict(r, &in, w.id);
+    return txn_reply(r, rc);
 }
 
 /* Locks the tenant row for the rest of the transaction. 1 when absent. */
@@ -211,16 +231,17 @@ int tenant_update(struct request *r)
         rc = session_announce(r->db, r->arena, id, SESSION_TENANT, NULL, "tenant_suspended");
     if (rc == DB_OK)
         rc = audit_record(r, id, "tenant.update", "tenant", id, json_text(body, NULL));
-    rc = db_finish(r->db, rc);
     if (rc == DB_OK)
-        auth_changed(r, id);
+        rc = tenant_answer(r, 200, id);
+    rc = db_finish(r->db, rc);
     if (rc == 1)
         return request_error(r, 404, "not_found", "Tenant not found");
     if (rc == DB_DUPLICATE)
         return tenant_conflict(r, &in, id);
     if (rc != DB_OK)
         return request_db_error(r, rc);
-    return reply_tenant(r, 200, id);
+    auth_changed(r, id);
+    return 0;
 }
 
 int tenant_set_status(struct request *r)
@@ -253,14 +274,15 @@ int tenant_set_status(struct request *r)
         rc = session_announce(r->db, r->arena, id, SESSION_TENANT, NULL, "tenant_suspended");
     if (rc == DB_OK)
         rc = audit_record(r, id, "tenant.status_change", "tenant", id, json_text(details, NULL));
-    rc = db_finish(r->db, rc);
     if (rc == DB_OK)
-        auth_changed(r, id);
+        rc = tenant_answer(r, 200, id);
+    rc = db_finish(r->db, rc);
     if (rc == 1)
         return request_error(r, 404, "not_found", "Tenant not found");
     if (rc != DB_OK)
         return request_db_error(r, rc);
-    return reply_tenant(r, 200, id);
+    auth_changed(r, id);
+    return 0;
 }
 
 int tenant_delete(struct request *r)

@@ -15,6 +15,7 @@
 #include "session.h"
 #include "router.h"
 #include "routes.h"
+#include "txn.h"
 #include "validate.h"
 
 #define USER_COLUMNS                                                                        \
@@ -59,6 +60,22 @@ int user_fetch_json(struct request *r, const char *tenant_id, const char *user_i
         return 1;
     *out = db_row_json(res, 0, NULL);
     return *out ? DB_OK : DB_ERROR;
+}
+
+int user_answer(struct request *r, int status, const char *tenant_id, const char *id)
+{
+    struct json_object *user;
+    int rc = user_fetch_json(r, tenant_id, id, &user);
+    if (rc != DB_OK)
+        return rc < 0 ? rc : DB_ERROR;
+    struct json_object *resp = response_new(r);
+    if (resp == NULL) {
+        json_object_put(user);
+        return DB_ERROR;
+    }
+    if (json_set(resp, "user", user) != 0)
+        return DB_ERROR;
+    return request_reply(r, status, resp);
 }
 
 int user_reply(struct request *r, int status, const char *tenant_id, const char *id)
@@ -197,6 +214,32 @@ static struct json_object *details_new(struct request *r)
     return arena_json(r->arena, json_object_new_object());
 }
 
+struct user_new {
+    const char *id, *email, *hash, *first, *last, *phone, *role;
+    struct json_object *details;
+};
+
+static int user_create_step(struct request *r, void *arg)
+{
+    const struct user_new *u = arg;
+    int rc = db_exec(r->db, r->arena,
+                     "INSERT INTO users (id, tenant_id, email, password_hash, first_name,"
+                     " last_name, phone) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     DB_PARAMS(DB_STR(u->id), DB_STR(r->auth.tenant_id), DB_STR(u->email),
+                               DB_STR(u->hash), DB_STR(u->first), DB_STR(u->last),
+                               DB_STR(u->phone)),
+                     NULL);
+    if (rc == DB_OK)
+        rc = db_exec(r->db, r->arena,
+                     "INSERT INTO user_roles (tenant_id, user_id, role) VALUES (?, ?, ?)",
+                     DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(u->id), DB_STR(u->role)),
+                     NULL);
+    if (rc == DB_OK)
+        rc = audit_record(r, r->auth.tenant_id, "user.create", "user", u->id,
+                          json_text(u->details, NULL));
+    return rc == DB_OK ? user_answer(r, 201, r->auth.tenant_id, u->id) : rc;
+}
+
 int user_create(struct request *r)
 {
     struct json_object *body;
@@ -223,25 +266,9 @@ int user_create(struct request *r)
         json_set_str(details, "role", role) != 0)
         return request_error(r, 500, "internal_error", "Out of memory");
 
-    int rc = db_begin(r->db);
-    if (rc == DB_OK)
-        rc = db_exec(r->db, r->arena,
-                     "INSERT INTO users (id, tenant_id, email, password_hash, first_name,"
-                     " last_name, phone) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id), DB_STR(email),
-                               DB_STR(hash), DB_STR(first), DB_STR(last), DB_STR(phone)),
-                     NULL);
-    if (rc == DB_OK)
-        rc = db_exec(r->db, r->arena,
-                     "INSERT INTO user_roles (tenant_id, user_id, role) VALUES (?, ?, ?)",
-                     DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(id), DB_STR(role)), NULL);
-    if (rc == DB_OK)
-        rc = audit_record(r, r->auth.tenant_id, "user.create", "user", id,
-                          json_text(details, NULL));
-    rc = db_finish(r->db, rc);
-    if (rc != DB_OK)
-        return user_write_error(r, rc);
-    return user_reply(r, 201, r->auth.tenant_id, id);
+    struct user_new u = {id, email, hash, first, last, phone, role, details};
+    int rc = txn_run(r, TXN_IDEMPOTENT, user_create_step, &u);
+    return rc < 0 ? user_write_error(r, rc) : txn_reply(r, rc);
 }
 
 int user_update(struct request *r)
@@ -292,12 +319,14 @@ int user_update(struct request *r)
     if (rc == DB_OK)
         rc = audit_record(r, r->auth.tenant_id, "user.update", "user", id,
                           json_text(details, NULL));
-    rc = db_finish(r->db, rc);
+    /* The answer is read inside the transaction: it cannot fail after the commit. */
     if (rc == DB_OK)
-        auth_changed(r, r->auth.tenant_id);
+        rc = user_answer(r, 200, r->auth.tenant_id, id);
+    rc = db_finish(r->db, rc);
     if (rc != DB_OK)
         return user_write_error(r, rc);
-    return user_reply(r, 200, r->auth.tenant_id, id);
+    auth_changed(r, r->auth.tenant_id);
+    return 0;
 }
 
 int user_delete(struct request *r)
@@ -373,12 +402,14 @@ int user_set_role(struct request *r)
     if (rc == DB_OK)
         rc = audit_record(r, r->auth.tenant_id, "user.role_change", "user", id,
                           json_text(details, NULL));
-    rc = db_finish(r->db, rc);
+    /* The answer is read inside the transaction: it cannot fail after the commit. */
     if (rc == DB_OK)
-        auth_changed(r, r->auth.tenant_id);
+        rc = user_answer(r, 200, r->auth.tenant_id, id);
+    rc = db_finish(r->db, rc);
     if (rc != DB_OK)
         return user_write_error(r, rc);
-    return user_reply(r, 200, r->auth.tenant_id, id);
+    auth_changed(r, r->auth.tenant_id);
+    return 0;
 }
 
 static int user_set_active(struct request *r, bool active)
@@ -399,12 +430,14 @@ static int user_set_active(struct request *r, bool active)
     if (rc == DB_OK)
         rc = audit_record(r, r->auth.tenant_id, active ? "user.activate" : "user.deactivate",
                           "user", id, NULL);
-    rc = db_finish(r->db, rc);
+    /* The answer is read inside the transaction: it cannot fail after the commit. */
     if (rc == DB_OK)
-        auth_changed(r, r->auth.tenant_id);
+        rc = user_answer(r, 200, r->auth.tenant_id, id);
+    rc = db_finish(r->db, rc);
     if (rc != DB_OK)
         return user_write_error(r, rc);
-    return user_reply(r, 200, r->auth.tenant_id, id);
+    auth_changed(r, r->auth.tenant_id);
+    return 0;
 }
 
 int user_activate(struct request *r)
