@@ -1,7 +1,9 @@
 """Resilience: a killed worker, memcached down, MariaDB restarted, a SIGHUP roll.
 
 Every test here is destructive (it stops or kills parts of the stack), so the runner runs
-them last, in the order of this file; each one leaves the stack whole again.
+them last, in the order of this file; each one leaves the stack whole again. The stack
+supervises each component (scripts/stack.sh `_supervise`): a test that wants a component
+to stay down pauses its supervisor (SIGSTOP) and resumes it after.
 """
 import concurrent.futures
 import os
@@ -206,30 +208,32 @@ def test_1_worker_sigkill_is_contained(ctx):
 
 # -- 2. memcached stopped ------------------------------------------------------------
 
-def _start_memcached(ctx):
-    """Exactly as scripts/stack.sh start_memcached does it."""
-    sock, pidf = _run(ctx, "memcached.sock"), _run(ctx, "memcached.pid")
-    for p in (sock, pidf):
-        try:
-            os.unlink(p)
-        except FileNotFoundError:
-            pass
-    args = ["memcached", "-s", sock, "-a", "0600", "-m", "64", "-d", "-P", pidf]
-    if os.geteuid() == 0:
-        args += ["-u", "root"]
-    with open(os.path.join(ctx.var, "log", "memcached.log"), "ab") as log:
-        rc = subprocess.call(args, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-    check(rc == 0, "memcached did not start (rc %d)" % rc)
-    ok = _wait(lambda: os.path.exists(sock) and os.path.exists(pidf) and
-               os.path.getsize(pidf) > 0 and _alive(ctx.pidfile("memcached.pid")), 10, 0.1)
-    check(ok, "memcached did not create its socket and pid file within 10 s")
+def _hold(ctx, name):
+    """Pauses the component's supervisor (SIGSTOP): what the test stops stays down (the
+    supervisor restarts it once resumed). Returns the supervisor's pid for _release."""
+    sup = ctx.pidfile(name + "-supervisor.pid")
+    check(_alive(sup), "the %s supervisor (pid %d) is not running" % (name, sup))
+    os.kill(sup, signal.SIGSTOP)
+    return sup
 
 
-def _memcached_running(ctx):
+def _release(sup):
+    os.kill(sup, signal.SIGCONT)
+
+
+def _pid_or_none(ctx, name):
     try:
-        return _alive(ctx.pidfile("memcached.pid"))
+        return ctx.pidfile(name)
     except (OSError, ValueError):
-        return False
+        return None
+
+
+def _memcached_back(ctx, old_pid):
+    """Until its supervisor has restarted memcached: a new live pid and the socket."""
+    sock = _run(ctx, "memcached.sock")
+    ok = _wait(lambda: (lambda p: p is not None and p != old_pid and _alive(p))(
+        _pid_or_none(ctx, "memcached.pid")) and os.path.exists(sock), 10, 0.1)
+    check(ok, "memcached did not create its socket and pid file within 10 s")
 
 
 def test_2_memcached_down_every_answer_is_right(ctx):
@@ -240,6 +244,7 @@ def test_2_memcached_down_every_answer_is_right(ctx):
         check(_list_names(ctx, token) == ["a-" + tag], "primed list")
     pid = ctx.pidfile("memcached.pid")
     mark = _pool_log_mark(ctx)
+    sup = _hold(ctx, "memcached")      # memcached stays down until the checks are done
     try:
         os.kill(pid, signal.SIGKILL)
         check(_wait(lambda: not _alive(pid), 10), "memcached did not die")
@@ -268,8 +273,8 @@ def test_2_memcached_down_every_answer_is_right(ctx):
         check(h.json["checks"]["memcached"]["ok"] is False, "memcached check: %r" % h)
         check(h.json["checks"]["database"]["ok"] is True, "database check: %r" % h)
     finally:
-        if not _memcached_running(ctx):
-            _start_memcached(ctx)
+        _release(sup)
+        _memcached_back(ctx, pid)
     # Back: health ok again within a few seconds (dead servers are retried after 1 s),
     # and the list is right and follows writes again.
     ok = _wait(lambda: ctx.get("/api/health").json.get("status") == "ok", 10, 0.25)
@@ -322,11 +327,10 @@ def _mariadb_ping(ctx):
     return subprocess.call(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0
 
 
-def _start_mariadb(ctx, argv):
-    """Starts mariadbd with the command line the stack used (read from /proc)."""
-    with open(os.path.join(ctx.var, "log", "mariadb.log"), "ab") as log:
-        subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                         start_new_session=True, close_fds=True)
+def _resume_mariadb(ctx, sup):
+    """Resumes the paused supervisor, which starts mariadbd again with the stack's command
+    line, and waits until it answers."""
+    _release(sup)
     check(_wait(lambda: _mariadb_ping(ctx), 60, 0.2), "mariadbd did not answer within 60 s")
 
 
@@ -342,6 +346,7 @@ def test_3_mariadb_restart_503_then_recovery(ctx):
           any(a.startswith("--datadir=") for a in argv), "mariadbd command line: %r" % argv)
     body = {"name": "During outage " + sb.uid(), "phone_number": "+15551234567"}
     mark = _pool_log_mark(ctx)
+    sup = _hold(ctx, "mariadb")        # MariaDB stays down until the checks are done
     try:
         os.kill(pid, signal.SIGTERM)
         check(_wait(lambda: not _alive(pid), 60, 0.1), "mariadbd did not stop within 60 s")
@@ -362,8 +367,7 @@ def test_3_mariadb_restart_503_then_recovery(ctx):
         r = ctx.get("/health")
         check(r.status == 200, "liveness during a database outage: %r" % r)
     finally:
-        if not _mariadb_ping(ctx):
-            _start_mariadb(ctx, argv)
+        _resume_mariadb(ctx, sup)
     # Within 10 s the same requests succeed, with the same pool.
     t0 = time.time()
     ok = _wait(lambda: ctx.get("/api/departments/" + dept["id"], token=token).status == 200,
@@ -411,10 +415,9 @@ def test_3b_mariadb_restart_under_load(ctx):
     dept = _create(ctx, token)
     master = ctx.pidfile("pool.pid")
     pid = ctx.pidfile("mariadb.pid")
-    with open("/proc/%d/cmdline" % pid, "rb") as f:
-        argv = [a.decode() for a in f.read().split(b"\0") if a]
     mark = _pool_log_mark(ctx)
     stop, started = threading.Event(), threading.Event()
+    sup = _hold(ctx, "mariadb")        # MariaDB starts again when the test says so
     try:
         with concurrent.futures.ThreadPoolExecutor(max_workers=6) as ex:
             futs = [ex.submit(_mixed_stream, ctx, token, dept["id"], i, stop, started)
@@ -424,14 +427,13 @@ def test_3b_mariadb_restart_under_load(ctx):
             os.kill(pid, signal.SIGTERM)
             check(_wait(lambda: not _alive(pid), 60, 0.05), "mariadbd did not stop")
             time.sleep(1)
-            _start_mariadb(ctx, argv)
+            _resume_mariadb(ctx, sup)
             time.sleep(3)
             stop.set()
             results = [r for f in futs for r in f.result()]
     finally:
         stop.set()
-        if not _mariadb_ping(ctx):
-            _start_mariadb(ctx, argv)
+        _resume_mariadb(ctx, sup)
     counts = _fmt(results)
     check(counts.get(503, 0) > 0, "no request met the outage: %r" % counts)
     for r in results:
