@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Switchboard local stack: a private MariaDB, memcached, the FastCGI worker pool (under
-# spawn-fcgi), the event worker (under a restart loop) and nginx. Every piece of state
-# lives under $SB_VAR; nginx is the only TCP listener (127.0.0.1:$PORT), everything else
-# talks over unix sockets in $SB_VAR/run.
+# spawn-fcgi), the event worker and nginx, each in the foreground under its own
+# supervisor (a restart loop with backoff, like systemd's Restart= in production). Every
+# piece of state, temporary files included, lives under $SB_VAR; nginx is the only TCP
+# listener (127.0.0.1:$PORT), everything else talks over unix sockets in $SB_VAR/run.
 #
 # Usage: scripts/stack.sh start|stop|status
 #
@@ -68,11 +69,10 @@ EVENT_SOCK=$RUN/events.sock
 EVENT_WAKE_SOCK=$RUN/events-wake.sock
 
 MARIADB_PID=$RUN/mariadb.pid
-MC_PID=$RUN/memcached.pid
-POOL_PID=$RUN/pool.pid
-SUP_PID=$RUN/events-supervisor.pid
-EVENTS_PID=$RUN/events.pid
-NGINX_PID=$RUN/nginx.pid
+# Temporary files: every component's stay under SB_VAR (TMPDIR for all of them), none in
+# the shared /tmp, where a cleaner may remove a file still in use.
+TMP_DIR=$SB_VAR/tmp
+MARIADB_TMP=$TMP_DIR/mariadb
 
 FRESH_DB=0
 DEMO_EMAIL=admin@demo.switchboard.test
@@ -89,37 +89,87 @@ for _v in $(compgen -e); do
 done
 unset _v
 
-# ------------------------------------------------------------------------ liveness --
-# Each prints the pid and succeeds when the component is up.
+# ---------------------------------------------------------------------- components --
+# Each long-running component runs in the foreground under its own supervisor (see
+# "supervision" below). $RUN/NAME.pid holds the component's own pid,
+# $RUN/NAME-supervisor.pid its supervisor's, $RUN/NAME.restarts how often the supervisor
+# restarted it (its mtime is the time of the last restart).
 
-mariadb_pid() {
-    local p; p=$(sb_read_pid "$MARIADB_PID")
-    sb_pid_alive "$p" mariadbd "$SB_VAR/" && printf '%s' "$p"
+COMPONENTS=(mariadb memcached pool events nginx)
+
+# comp_policy NAME: sets C_LABEL and C_THE (for messages), C_LOG (its log, which its
+# supervisor writes too), C_SIG (the graceful stop signal) and C_WAIT (seconds a graceful
+# stop may take before SIGKILL).
+comp_policy() {
+    local grace
+    C_THE=''
+    case $1 in
+        mariadb) C_LABEL=MariaDB C_LOG=$LOG/mariadb.log C_SIG=TERM C_WAIT=60 ;;
+        memcached) C_LABEL=memcached C_LOG=$LOG/memcached.log C_SIG=TERM C_WAIT=10 ;;
+        pool)
+            grace=$(sb_conf_get "$CONF" shutdown_grace)
+            case $grace in ''|*[!0-9]*) grace=10 ;; esac
+            C_LABEL="worker pool" C_THE="the worker pool" C_LOG=$LOG/pool.log C_SIG=TERM
+            C_WAIT=$((grace + 5))
+            ;;
+        events) C_LABEL="event worker" C_THE="the event worker" C_LOG=$LOG/events.log C_SIG=TERM C_WAIT=10 ;;
+        nginx) C_LABEL=nginx C_LOG=$LOG/nginx-error.log C_SIG=QUIT C_WAIT=20 ;;
+        *) sb_die "unknown component '$1'" ;;
+    esac
+    C_THE=${C_THE:-$C_LABEL}
 }
-memcached_pid() {
-    local p; p=$(sb_read_pid "$MC_PID")
-    sb_pid_alive "$p" memcached "$SB_VAR/" && printf '%s' "$p"
+
+# comp_pid NAME: prints the component's pid and succeeds when it is up.
+comp_pid() {
+    local p
+    p=$(sb_read_pid "$RUN/$1.pid")
+    case $1 in
+        mariadb) sb_pid_alive "$p" mariadbd "$SB_VAR/" ;;
+        memcached) sb_pid_alive "$p" memcached "$SB_VAR/" ;;
+        pool|events) sb_app_alive "$p" switchboard ;;
+        nginx) sb_pid_alive "$p" nginx "$SB_VAR/" ;;
+        *) false ;;
+    esac || return 1
+    printf '%s' "$p"
 }
-pool_pid() {
-    local p; p=$(sb_read_pid "$POOL_PID")
-    sb_app_alive "$p" switchboard && printf '%s' "$p"
+
+# sup_pid NAME: prints the pid of the component's supervisor and succeeds when it runs.
+sup_pid() {
+    local p
+    p=$(sb_read_pid "$RUN/$1-supervisor.pid")
+    if sb_pid_alive "$p" "_supervise $1 $SB_VAR --" ||
+        { [ "$1" = events ] && sb_pid_alive "$p" _events-supervisor "$SB_VAR/"; }; then
+        printf '%s' "$p"    # (_events-supervisor: the event worker's loop of older versions)
+        return 0
+    fi
+    return 1
 }
-supervisor_pid() {
-    local p; p=$(sb_read_pid "$SUP_PID")
-    sb_pid_alive "$p" _events-supervisor "$SB_VAR/" && printf '%s' "$p"
+
+# exe_is PID NAME: the process runs the program NAME (it has exec'd, not just forked).
+exe_is() {
+    local exe
+    exe=$(readlink "/proc/$1/exe" 2>/dev/null) || return 1
+    case ${exe##*/} in "$2"*) return 0 ;; esac
+    return 1
 }
-events_pid() {
-    local p; p=$(sb_read_pid "$EVENTS_PID")
-    sb_app_alive "$p" switchboard && printf '%s' "$p"
+
+# restart_count NAME: how often the supervisor restarted the component.
+restart_count() {
+    local n=''
+    if [ -r "$RUN/$1.restarts" ]; then read -r n <"$RUN/$1.restarts" || true; fi
+    case $n in ''|*[!0-9]*) n=0 ;; esac
+    printf '%s' "$n"
 }
-nginx_pid() {
-    local p; p=$(sb_read_pid "$NGINX_PID")
-    sb_pid_alive "$p" nginx "$SB_VAR/" && printf '%s' "$p"
+
+write_restarts() {       # NAME COUNT
+    printf '%s\n' "$2" >"$RUN/$1.restarts.tmp" && mv -f "$RUN/$1.restarts.tmp" "$RUN/$1.restarts"
 }
 
 all_running() {
-    mariadb_pid >/dev/null && memcached_pid >/dev/null && pool_pid >/dev/null &&
-        supervisor_pid >/dev/null && events_pid >/dev/null && nginx_pid >/dev/null
+    local n
+    for n in "${COMPONENTS[@]}"; do
+        sup_pid "$n" >/dev/null && comp_pid "$n" >/dev/null || return 1
+    done
 }
 
 base_url() {
@@ -279,10 +329,10 @@ open_temp_parents() {
 make_dirs() {
     STEP="create $SB_VAR"
     mkdir -p "$SB_VAR" 2>/dev/null || sb_die "cannot create the state directory SB_VAR=$SB_VAR"
-    mkdir -p "$RUN" "$LOG" "$NGX/tmp"
+    mkdir -p "$RUN" "$LOG" "$NGX/tmp" "$MARIADB_TMP"
     # Keep every generated file out of git, wherever SB_VAR is.
     [ -e "$SB_VAR/.gitignore" ] || printf '*\n' >"$SB_VAR/.gitignore"
-    chmod 700 "$LOG"
+    chmod 700 "$LOG" "$TMP_DIR" "$MARIADB_TMP"
     if [ "$IS_ROOT" = 1 ]; then
         # nginx's workers run as nobody: they must traverse to the sockets and temp dirs
         # (search permission only; nothing here becomes listable or readable).
@@ -298,18 +348,87 @@ make_dirs() {
     fi
 }
 
-start_mariadb() {
-    local pid args deadline
-    STEP="MariaDB"
-    if pid=$(mariadb_pid); then
-        sb_say "MariaDB already running (pid $pid)"
-        return 0
+# supervise NAME COMMAND…: start COMMAND under a new supervisor (`stack.sh _supervise`),
+# detached, its output on the component's log (comp_policy NAME set).
+supervise() {
+    local name=$1 sup
+    shift
+    rm -f "$RUN/$name.pid" "$RUN/$name-supervisor.pid"
+    write_restarts "$name" 0
+    env SB_VAR="$SB_VAR" setsid "$BASH" "$SCRIPT" _supervise "$name" "$SB_VAR" -- "$@" \
+        </dev/null >>"$C_LOG" 2>&1 9>&- &
+    sup=$!
+    disown "$sup" 2>/dev/null || true
+    printf '%s\n' "$sup" >"$RUN/$name-supervisor.pid"
+}
+
+# wait_ready NAME CHECK SECONDS: until the command CHECK succeeds. Fails when the
+# component exits during startup (its supervisor is then stopped: no restart loop is
+# left behind), when its supervisor dies, or after SECONDS.
+wait_ready() {
+    local name=$1 ready=$2 secs=$3 sup restarts first='' p deadline
+    STEP="$C_LABEL: wait until it is ready"
+    sup=$(sb_read_pid "$RUN/$name-supervisor.pid")
+    restarts=$(restart_count "$name")
+    deadline=$((SECONDS + secs))
+    until "$ready"; do
+        if ! sb_pid_alive "$sup"; then    # (its command line may not be set yet)
+            sb_tail "$C_LOG" 30
+            sb_die "the supervisor of $C_THE exited (log: $C_LOG)"
+        fi
+        p=$(sb_read_pid "$RUN/$name.pid")
+        [ -n "$first" ] || first=$p
+        if [ "$(restart_count "$name")" != "$restarts" ] ||
+            { [ -n "$first" ] && { [ "$p" != "$first" ] || ! sb_pid_alive "$first"; }; }; then
+            kill -TERM "$sup" 2>/dev/null || true
+            sb_wait_gone $((C_WAIT + 20)) "$sup" || true
+            sb_tail "$C_LOG" 30
+            sb_die "$C_LABEL exited during startup; stopped its supervisor (log: $C_LOG)"
+        fi
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            sb_tail "$C_LOG" 30
+            sb_die "$C_LABEL was not ready within $secs s (pid ${first:-none}; log: $C_LOG)"
+        fi
+        sleep 0.1
+    done
+}
+
+# start_component NAME CHECK SECONDS COMMAND…: run COMMAND under a supervisor unless one
+# runs already, then wait_ready. A component running without a supervisor (its
+# supervisor was killed, or an older stack.sh started it) is stopped and restarted
+# under one.
+start_component() {
+    local name=$1 ready=$2 secs=$3 sup pid
+    shift 3
+    comp_policy "$name"
+    STEP="$C_LABEL"
+    if sup=$(sup_pid "$name"); then
+        sb_say "$C_LABEL already running (supervisor pid $sup)"
+    else
+        if pid=$(comp_pid "$name"); then
+            sb_say "$C_LABEL runs without a supervisor (pid $pid); restarting it under one…"
+            terminate "$pid" || sb_die "$C_LABEL (pid $pid) does not stop"
+        fi
+        sb_say "Starting $C_THE…"
+        supervise "$name" "$@"
     fi
-    if [ ! -d "$DB_DIR/mysql" ]; then
+    wait_ready "$name" "$ready" "$secs"
+}
+
+mariadb_ready() {
+    mariadb-admin --no-defaults --socket="$MYSQL_SOCK" -u"$DB_ADMIN" --connect-timeout=2 \
+        ping >/dev/null 2>&1
+}
+
+start_mariadb() {
+    local args
+    comp_policy mariadb
+    if [ ! -d "$DB_DIR/mysql" ] && ! sup_pid mariadb >/dev/null; then
         STEP="MariaDB: initialise the datadir (mariadb-install-db)"
         sb_say "Initialising the MariaDB datadir $DB_DIR (first run)…"
         mkdir -p "$DB_DIR"
-        args=(--no-defaults --datadir="$DB_DIR" --auth-root-authentication-method=socket --skip-test-db)
+        args=(--no-defaults --datadir="$DB_DIR" --tmpdir="$MARIADB_TMP"
+            --auth-root-authentication-method=socket --skip-test-db)
         if [ "$IS_ROOT" = 1 ]; then args+=(--user=root); else args+=(--auth-root-socket-user="$DB_ADMIN"); fi
         if ! mariadb-install-db "${args[@]}" >>"$LOG/mariadb-install.log" 2>&1; then
             sb_tail "$LOG/mariadb-install.log"
@@ -317,34 +436,15 @@ start_mariadb() {
         fi
         FRESH_DB=1
     fi
-    STEP="MariaDB: start mariadbd"
-    sb_say "Starting MariaDB…"
-    rm -f "$MARIADB_PID"
     args=(--no-defaults)
     [ "$IS_ROOT" = 1 ] && args+=(--user=root)
     args+=(--datadir="$DB_DIR" --socket="$MYSQL_SOCK" --skip-networking
-        --pid-file="$MARIADB_PID" --log-error="$LOG/mariadb.log"
+        --pid-file="$MARIADB_PID" --log-error="$LOG/mariadb.log" --tmpdir="$MARIADB_TMP"
         --innodb-buffer-pool-size=256M --max-connections=500
         --character-set-server=utf8mb4 --collation-server=utf8mb4_uca1400_as_ci
         --skip-name-resolve)
-    setsid mariadbd "${args[@]}" </dev/null >>"$LOG/mariadb.log" 2>&1 9>&- &
-    pid=$!
-    disown "$pid" 2>/dev/null || true
-    STEP="MariaDB: wait for mariadb-admin ping"
-    deadline=$((SECONDS + 60))
-    until mariadb-admin --no-defaults --socket="$MYSQL_SOCK" -u"$DB_ADMIN" --connect-timeout=2 \
-        ping >/dev/null 2>&1; do
-        if ! sb_pid_alive "$pid"; then
-            sb_tail "$LOG/mariadb.log" 30
-            sb_die "mariadbd exited during startup (log: $LOG/mariadb.log)"
-        fi
-        if [ "$SECONDS" -ge "$deadline" ]; then
-            sb_tail "$LOG/mariadb.log" 30
-            sb_die "MariaDB did not answer mariadb-admin ping within 60 s (pid $pid still running; log: $LOG/mariadb.log)"
-        fi
-        sleep 0.1
-    done
-    [ -s "$MARIADB_PID" ] || printf '%s\n' "$pid" >"$MARIADB_PID"
+    # 60 s: InnoDB crash recovery after a kill can take a while.
+    start_component mariadb mariadb_ready 60 mariadbd "${args[@]}"
 }
 
 setup_database() {
@@ -422,27 +522,19 @@ write_config() {
     mv -f "$tmp" "$CONF"
 }
 
+memcached_ready() {
+    local p
+    p=$(comp_pid memcached) && exe_is "$p" memcached && [ -S "$MC_SOCK" ]
+}
+
 start_memcached() {
-    local pid i args
-    STEP="memcached"
-    if pid=$(memcached_pid); then
-        sb_say "memcached already running (pid $pid)"
-        return 0
-    fi
-    sb_say "Starting memcached…"
-    rm -f "$MC_PID" "$MC_SOCK"
-    args=(-s "$MC_SOCK" -a 0600 -m 64 -d -P "$MC_PID")
+    local args
+    comp_policy memcached
+    sup_pid memcached >/dev/null || comp_pid memcached >/dev/null || rm -f "$MC_SOCK"
+    # In the foreground (no -d): the supervisor watches it.
+    args=(-s "$MC_SOCK" -a 0600 -m 64)
     [ "$IS_ROOT" = 1 ] && args+=(-u root)
-    if ! memcached "${args[@]}" </dev/null >>"$LOG/memcached.log" 2>&1 9>&-; then
-        sb_tail "$LOG/memcached.log"
-        sb_die "memcached failed to start (log: $LOG/memcached.log)"
-    fi
-    for ((i = 0; i < 100; i++)); do
-        if pid=$(memcached_pid) && [ -S "$MC_SOCK" ]; then return 0; fi
-        sleep 0.1
-    done
-    sb_tail "$LOG/memcached.log"
-    sb_die "memcached did not create $MC_SOCK within 10 s"
+    start_component memcached memcached_ready 10 memcached "${args[@]}"
 }
 
 run_migrations() {
@@ -498,74 +590,35 @@ create_demo() {
     rm -f "$tenant_file" "$err"
 }
 
+pool_ready() {
+    local p
+    [ -S "$POOL_SOCK" ] && p=$(comp_pid pool) && exe_is "$p" switchboard-pool
+}
+
 start_pool() {
-    local pid i args
-    STEP="worker pool (spawn-fcgi switchboard-pool)"
-    if pid=$(pool_pid); then
-        sb_say "worker pool already running (pid $pid)"
-        return 0
-    fi
-    sb_say "Starting the worker pool…"
-    rm -f "$POOL_PID"
+    local args
+    comp_policy pool
+    sup_pid pool >/dev/null || comp_pid pool >/dev/null || rm -f "$POOL_SOCK"
     # -n: spawn-fcgi creates the socket, puts it on fd 0 and execs the pool in the same
     # process. (Without -n its forked child gets stderr on /dev/null and the log is lost.)
+    # A socket left by a killed pool is replaced: spawn-fcgi removes it when no one
+    # accepts on it any more (and its supervisor first makes sure the old workers are
+    # gone). The master leads its own process group (the supervisor's setsid).
     args=(-n -s "$POOL_SOCK" -M 0600)
     [ "$IS_ROOT" = 1 ] && args+=(-U nobody -G nogroup)
-    # setsid: the pool master leads its own process group (stop can signal the group).
-    env "${SB_ENV_UNSET[@]}" setsid spawn-fcgi "${args[@]}" -- "$SB_BIN/switchboard-pool" -c "$CONF" \
-        </dev/null >>"$LOG/pool.log" 2>&1 9>&- &
-    pid=$!
-    disown "$pid" 2>/dev/null || true
-    printf '%s\n' "$pid" >"$POOL_PID"
-    for ((i = 0; i < 100; i++)); do
-        if ! sb_pid_alive "$pid"; then
-            sb_tail "$LOG/pool.log"
-            sb_die "the worker pool exited during startup (log: $LOG/pool.log)"
-        fi
-        if [ -S "$POOL_SOCK" ] && sb_app_alive "$pid" switchboard-pool; then return 0; fi
-        sleep 0.1
-    done
-    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-    rm -f "$POOL_PID"
-    sb_tail "$LOG/pool.log"
-    sb_die "the worker pool did not come up within 10 s (log: $LOG/pool.log)"
+    start_component pool pool_ready 10 spawn-fcgi "${args[@]}" -- \
+        "$SB_BIN/switchboard-pool" -c "$CONF"
+}
+
+events_ready() {
+    [ -S "$EVENT_SOCK" ] && comp_pid events >/dev/null &&
+        curl -fsS -o /dev/null --max-time 2 --unix-socket "$EVENT_SOCK" \
+            http://localhost/api/events/health 2>/dev/null
 }
 
 start_events() {
-    local sup wpid deadline
-    STEP="event worker"
-    if sup=$(supervisor_pid); then
-        sb_say "event worker supervisor already running (pid $sup)"
-        return 0
-    fi
-    if wpid=$(events_pid); then
-        # Orphaned by a killed supervisor: replace it with a supervised one.
-        kill -TERM "$wpid" 2>/dev/null || true
-        sb_wait_gone 10 "$wpid" || kill -KILL "$wpid" 2>/dev/null || true
-    fi
-    sb_say "Starting the event worker…"
-    rm -f "$SUP_PID" "$EVENTS_PID"
-    setsid "$BASH" "$SCRIPT" _events-supervisor "$CONF" "$SB_BIN" \
-        </dev/null >>"$LOG/events.log" 2>&1 9>&- &
-    sup=$!
-    printf '%s\n' "$sup" >"$SUP_PID"
-    disown "$sup" 2>/dev/null || true
-    STEP="event worker: wait for GET /api/events/health on $EVENT_SOCK"
-    deadline=$((SECONDS + 15))
-    while [ "$SECONDS" -lt "$deadline" ]; do
-        if [ -S "$EVENT_SOCK" ] && events_pid >/dev/null &&
-            curl -fsS -o /dev/null --max-time 2 --unix-socket "$EVENT_SOCK" \
-                http://localhost/api/events/health 2>/dev/null; then
-            return 0
-        fi
-        if ! sb_pid_alive "$sup"; then    # (its command line may not be set yet)
-            sb_tail "$LOG/events.log"
-            sb_die "the event worker supervisor exited (log: $LOG/events.log)"
-        fi
-        sleep 0.1
-    done
-    sb_tail "$LOG/events.log"
-    sb_die "the event worker did not answer GET /api/events/health within 15 s (log: $LOG/events.log)"
+    comp_policy events
+    start_component events events_ready 15 "$SB_BIN/switchboard-events" -c "$CONF"
 }
 
 render_cors() { # FILE: the body of nginx's Origin map, from cors_allow_origins
@@ -615,35 +668,27 @@ render_nginx() {
     mv -f "$tmp" "$out"
 }
 
+nginx_ready() {
+    local p
+    p=$(comp_pid nginx) && exe_is "$p" nginx && (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null
+}
+
 start_nginx() {
-    local pid i out
-    STEP="nginx"
-    if pid=$(nginx_pid); then
-        sb_say "nginx already running (pid $pid)"
-        return 0
+    local out
+    comp_policy nginx
+    if ! sup_pid nginx >/dev/null; then
+        render_nginx
+        STEP="nginx: configuration test (nginx -t)"
+        if ! out=$(nginx -t -q -p "$NGX" -c "$NGX/nginx.conf" -e "$LOG/nginx-error.log" 2>&1); then
+            printf '%s\n' "$out" | sed 's/^/    /' >&2
+            sb_die "nginx -t rejected $NGX/nginx.conf"
+        fi
+        STEP="nginx: check port $PORT"
+        comp_pid nginx >/dev/null || check_port_free
     fi
-    render_nginx
-    STEP="nginx: configuration test (nginx -t)"
-    if ! out=$(nginx -t -q -p "$NGX" -c "$NGX/nginx.conf" -e "$LOG/nginx-error.log" 2>&1); then
-        printf '%s\n' "$out" | sed 's/^/    /' >&2
-        sb_die "nginx -t rejected $NGX/nginx.conf"
-    fi
-    STEP="nginx: start"
-    check_port_free
-    sb_say "Starting nginx on 127.0.0.1:$PORT…"
-    rm -f "$NGINX_PID"
-    # shellcheck disable=SC2094 # nginx appends to its own log; so do we
-    if ! nginx -p "$NGX" -c "$NGX/nginx.conf" -e "$LOG/nginx-error.log" \
-        </dev/null >>"$LOG/nginx-error.log" 2>&1 9>&-; then
-        sb_tail "$LOG/nginx-error.log"
-        sb_die "nginx failed to start (log: $LOG/nginx-error.log)"
-    fi
-    for ((i = 0; i < 100; i++)); do
-        nginx_pid >/dev/null && return 0
-        sleep 0.1
-    done
-    sb_tail "$LOG/nginx-error.log"
-    sb_die "nginx did not write $NGINX_PID within 10 s"
+    # daemon off: the master stays in the foreground, under its supervisor.
+    start_component nginx nginx_ready 10 \
+        nginx -p "$NGX" -c "$NGX/nginx.conf" -e "$LOG/nginx-error.log" -g 'daemon off;'
 }
 
 wait_health() {
@@ -662,12 +707,15 @@ wait_health() {
 }
 
 start_failed() {
+    local n
     [ "$1" -ne 0 ] || return 0
-    if mariadb_pid >/dev/null || memcached_pid >/dev/null || pool_pid >/dev/null ||
-        supervisor_pid >/dev/null || nginx_pid >/dev/null; then
-        printf '%s: start failed; the components that did start are still running. Stop them with:\n    SB_VAR=%s %s stop\n' \
-            "$sb_prog" "$SB_VAR" "$SCRIPT" >&2
-    fi
+    for n in "${COMPONENTS[@]}"; do
+        if sup_pid "$n" >/dev/null || comp_pid "$n" >/dev/null; then
+            printf '%s: start failed; the components that did start are still running. Stop them with:\n    SB_VAR=%s %s stop\n' \
+                "$sb_prog" "$SB_VAR" "$SCRIPT" >&2
+            return 0
+        fi
+    done
 }
 
 cmd_start() {
@@ -687,7 +735,8 @@ cmd_start() {
     # On failure, say how to stop what did start (it is left running for inspection).
     trap 'start_failed $?' EXIT
     # Fail before starting anything when nginx would not get its port.
-    nginx_pid >/dev/null || { STEP="check port $PORT"; check_port_free; }
+    sup_pid nginx >/dev/null || comp_pid nginx >/dev/null || { STEP="check port $PORT"; check_port_free; }
+    export TMPDIR=$TMP_DIR
     setup_jwt_key
     start_mariadb
     setup_database
@@ -723,204 +772,209 @@ cmd_start() {
 
 # ---------------------------------------------------------------------------- stop --
 
-# kill_children PID SIGNAL: signal the direct children of PID (by pid).
-kill_children() {
-    local c
-    for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do
-        kill "-$2" "$c" 2>/dev/null || true
-    done
-}
-
-stop_nginx() {
-    local pid kids k
-    STEP="stop nginx"
-    if ! pid=$(nginx_pid); then
-        sb_say "nginx: not running"
-        rm -f "$NGINX_PID"
-        return 0
-    fi
-    kids=$(ps -o pid= --ppid "$pid" 2>/dev/null || true)
-    kill -QUIT "$pid" 2>/dev/null || true
-    if ! sb_wait_gone 20 "$pid"; then
-        sb_warn "nginx did not finish a graceful stop in 20 s; terminating it"
-        kill -TERM "$pid" 2>/dev/null || true
-        if ! sb_wait_gone 5 "$pid"; then
-            kill_children "$pid" KILL
-            kill -KILL "$pid" 2>/dev/null || true
-            sb_wait_gone 5 "$pid" || true
-        fi
-    fi
-    for k in $kids; do
-        if sb_pid_alive "$k" nginx; then kill -KILL "$k" 2>/dev/null || true; fi
-    done
-    rm -f "$NGINX_PID"
-    sb_say "nginx: stopped (pid $pid)"
-}
-
-stop_pool() {
-    local pid grace pgid
-    STEP="stop the worker pool"
-    grace=$(sb_conf_get "$CONF" shutdown_grace)
-    case $grace in ''|*[!0-9]*) grace=10 ;; esac
-    if ! pid=$(pool_pid); then
-        sb_say "worker pool: not running"
-        rm -f "$POOL_PID" "$POOL_SOCK"
-        return 0
-    fi
-    pgid=$(ps -o pgid= -p "$pid" | tr -d ' ') || pgid=
-    kill -TERM "$pid" 2>/dev/null || true
-    if [ "$pgid" = "$pid" ]; then
-        # The master leads its own group (setsid): wait for the workers too.
-        if ! sb_wait_pgrp_gone $((grace + 5)) "$pgid"; then
-            sb_warn "worker pool still running $((grace + 5)) s after SIGTERM; killing process group $pgid"
-            kill -KILL -- "-$pgid" 2>/dev/null || true
-            sb_wait_pgrp_gone 5 "$pgid" || true
-        fi
-    elif ! sb_wait_gone $((grace + 5)) "$pid"; then
-        sb_warn "worker pool master still running $((grace + 5)) s after SIGTERM; killing it and its children"
-        kill_children "$pid" KILL
-        kill -KILL "$pid" 2>/dev/null || true
-    fi
-    rm -f "$POOL_PID" "$POOL_SOCK"
-    sb_say "worker pool: stopped (pid $pid)"
-}
-
-stop_events() {
-    local sup wpid said=0
-    STEP="stop the event worker"
-    if sup=$(supervisor_pid); then
+# stop_component NAME: TERM to its supervisor, which stops the component gracefully (see
+# terminate) and exits; then stop whatever still runs without a supervisor.
+stop_component() {
+    local name=$1 sup pid said=0 limit
+    comp_policy "$name"
+    STEP="stop $C_THE"
+    limit=$((C_WAIT + 20))
+    if sup=$(sup_pid "$name"); then
+        pid=$(comp_pid "$name") || pid=''
         kill -TERM "$sup" 2>/dev/null || true
-        if ! sb_wait_gone 15 "$sup"; then
-            sb_warn "event worker supervisor still running 15 s after SIGTERM; killing its process group"
-            kill -KILL -- "-$sup" 2>/dev/null || true
+        if ! sb_wait_gone "$limit" "$sup"; then
+            sb_warn "$C_LABEL supervisor (pid $sup) still running $limit s after SIGTERM; killing it${pid:+ and $C_LABEL (pid $pid)}"
+            kill -KILL -- "-$sup" 2>/dev/null || kill -KILL "$sup" 2>/dev/null || true
+            if [ -n "$pid" ]; then
+                kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+            fi
             sb_wait_gone 5 "$sup" || true
         fi
-        sb_say "event worker supervisor: stopped (pid $sup)"
+        sb_say "$C_LABEL: stopped (${pid:+pid $pid, }supervisor pid $sup)"
         said=1
     fi
-    if wpid=$(events_pid); then
-        kill -TERM "$wpid" 2>/dev/null || true
-        if ! sb_wait_gone 10 "$wpid"; then
-            kill -KILL "$wpid" 2>/dev/null || true
-            sb_wait_gone 5 "$wpid" || true
-        fi
-        sb_say "event worker: stopped (pid $wpid)"
+    if pid=$(comp_pid "$name"); then
+        terminate "$pid" || sb_die "$C_LABEL (pid $pid) does not die"
+        sb_say "$C_LABEL: stopped (pid $pid, was not supervised)"
         said=1
     fi
-    [ "$said" = 1 ] || sb_say "event worker: not running"
-    rm -f "$SUP_PID" "$EVENTS_PID" "$EVENT_SOCK"
-}
-
-stop_memcached() {
-    local pid
-    STEP="stop memcached"
-    if ! pid=$(memcached_pid); then
-        sb_say "memcached: not running"
-        rm -f "$MC_PID"
-        return 0
-    fi
-    kill -TERM "$pid" 2>/dev/null || true
-    if ! sb_wait_gone 10 "$pid"; then
-        kill -KILL "$pid" 2>/dev/null || true
-        sb_wait_gone 5 "$pid" || true
-    fi
-    rm -f "$MC_PID" "$MC_SOCK"
-    sb_say "memcached: stopped (pid $pid)"
-}
-
-stop_mariadb() {
-    local pid
-    STEP="stop MariaDB"
-    if ! pid=$(mariadb_pid); then
-        sb_say "MariaDB: not running"
-        return 0
-    fi
-    kill -TERM "$pid" 2>/dev/null || true
-    if ! sb_wait_gone 60 "$pid"; then
-        sb_warn "mariadbd (pid $pid) still running 60 s after SIGTERM; killing it (InnoDB recovers at the next start)"
-        kill -KILL "$pid" 2>/dev/null || true
-        sb_wait_gone 10 "$pid" || sb_die "mariadbd (pid $pid) does not die"
-    fi
-    rm -f "$MARIADB_PID"
-    sb_say "MariaDB: stopped (pid $pid)"
+    [ "$said" = 1 ] || sb_say "$C_LABEL: not running"
+    rm -f "$RUN/$name.pid" "$RUN/$name-supervisor.pid"
+    case $name in
+        memcached) rm -f "$MC_SOCK" ;;
+        pool) rm -f "$POOL_SOCK" ;;
+        events) rm -f "$EVENT_SOCK" ;;
+    esac
 }
 
 cmd_stop() {
+    local name
     if [ ! -d "$SB_VAR" ]; then
         sb_say "Nothing to stop: $SB_VAR does not exist."
         return 0
     fi
     lock_var
-    stop_nginx
-    stop_pool
-    stop_events
-    stop_memcached
-    stop_mariadb
+    for name in nginx pool events memcached mariadb; do
+        stop_component "$name"
+    done
 }
 
 # -------------------------------------------------------------------------- status --
 
+# One line per component: running (pid, supervisor pid, restarts and the time of the
+# last one), restarting (its supervisor waits to start it again), running without a
+# supervisor, or stopped. Exit status 3 unless every component runs supervised.
 cmd_status() {
-    local pid sup down=0
-    line() { printf '%-13s %s\n' "$1" "$2"; }
-    if pid=$(mariadb_pid); then line mariadb "running (pid $pid)"; else line mariadb stopped; down=1; fi
-    if pid=$(memcached_pid); then line memcached "running (pid $pid)"; else line memcached stopped; down=1; fi
-    if pid=$(pool_pid); then line pool "running (pid $pid)"; else line pool stopped; down=1; fi
-    if sup=$(supervisor_pid); then
-        if pid=$(events_pid); then
-            line events "running (pid $pid, supervisor pid $sup)"
-        else
-            line events "restarting (supervisor pid $sup)"; down=1
+    local name pid sup n info extra down=0
+    for name in "${COMPONENTS[@]}"; do
+        n=$(restart_count "$name")
+        info="restarts $n"
+        if [ "$n" -gt 0 ]; then
+            info+=", last $(date -u -r "$RUN/$name.restarts" +%FT%TZ 2>/dev/null || printf '?')"
         fi
-    elif pid=$(events_pid); then
-        line events "running unsupervised (pid $pid)"; down=1
-    else
-        line events stopped; down=1
-    fi
-    if pid=$(nginx_pid); then line nginx "running (pid $pid) at $(base_url)/"; else line nginx stopped; down=1; fi
+        extra=''
+        [ "$name" != nginx ] || extra=" at $(base_url)/"
+        if sup=$(sup_pid "$name"); then
+            if pid=$(comp_pid "$name"); then
+                printf '%-10s running (pid %s, supervisor pid %s, %s)%s\n' "$name" "$pid" "$sup" "$info" "$extra"
+            else
+                printf '%-10s restarting (supervisor pid %s, %s)\n' "$name" "$sup" "$info"
+                down=1
+            fi
+        elif pid=$(comp_pid "$name"); then
+            printf '%-10s running without a supervisor (pid %s)%s\n' "$name" "$pid" "$extra"
+            down=1
+        else
+            printf '%-10s stopped\n' "$name"
+            down=1
+        fi
+    done
     [ "$down" = 0 ] || return 3
 }
+# --------------------------------------------------------------------- supervision --
+# `stack.sh _supervise NAME SB_VAR -- COMMAND…` runs detached (setsid) with stdout and
+# stderr on the component's log. It runs COMMAND in the foreground as the leader of a
+# new process group (setsid), writes its pid to $RUN/NAME.pid and restarts it whenever it
+# exits: after 1 s, doubling up to 30 s while it keeps dying, back to 1 s once it has run
+# for 30 s. Before a restart, what is left of the old process group (the workers of a
+# killed pool or nginx master) gets SIGTERM, then SIGKILL after C_WAIT s. Each exit is
+# logged with its status or signal and the restart count, which $RUN/NAME.restarts keeps.
+# SIGTERM (or INT, HUP) stops the component gracefully (terminate) and exits.
 
-# ------------------------------------------------------------ event worker restart loop --
+SUPERVISOR=''    # the component's name inside `stack.sh _supervise`
 
-# Runs detached (setsid) with stdout/stderr on $SB_VAR/log/events.log. Restarts
-# switchboard-events whenever it exits, with a growing pause while it keeps failing.
-# SIGTERM: forward SIGTERM to the worker, wait for it, exit.
-cmd_events_supervisor() {
-    local conf=$1 bin=$2 child='' stopping=0 rc started ran backoff=1 sp
-    SB_VAR=$(dirname "$conf")
-    RUN=$SB_VAR/run
+slog() { printf '%s [%s-supervisor] %s\n' "$(date -u +%FT%TZ)" "$SUPERVISOR" "$*"; }
+
+cwarn() {        # a warning: on stderr, or a timestamped line in a supervisor's log
+    if [ -n "$SUPERVISOR" ]; then slog "warning: $*"; else sb_warn "$*"; fi
+}
+
+# gone_within SECONDS PID PGID: wait until PID is gone (the whole process group when PGID
+# is set; zombies count as gone); false on timeout.
+gone_within() {
+    if [ -n "$3" ]; then sb_wait_pgrp_gone "$1" "$3"; else sb_wait_gone "$1" "$2"; fi
+}
+
+# terminate PID [signalled]: stop a component (comp_policy set) with C_SIG (not again
+# when `signalled`); C_WAIT s later SIGTERM if C_SIG is another signal, then SIGKILL to it
+# and its process group. Waits for the whole group when PID leads one (the pool's and
+# nginx's workers). False when it still runs 10 s after SIGKILL.
+terminate() {
+    local pid=$1 pgid
+    pgid=$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ') || pgid=''
+    [ "$pgid" = "$pid" ] || pgid=''
+    [ "${2:-}" = signalled ] || kill -"$C_SIG" "$pid" 2>/dev/null || true
+    gone_within "$C_WAIT" "$pid" "$pgid" && return 0
+    if [ "$C_SIG" != TERM ]; then
+        cwarn "$C_LABEL (pid $pid) did not stop within $C_WAIT s of SIG$C_SIG; sending SIGTERM"
+        kill -TERM "$pid" 2>/dev/null || true
+        gone_within 5 "$pid" "$pgid" && return 0
+    fi
+    cwarn "$C_LABEL (pid $pid) still running after SIG$C_SIG; killing it${pgid:+ and its process group}"
+    [ -z "$pgid" ] || kill -KILL -- "-$pgid" 2>/dev/null || true
+    kill -KILL "$pid" 2>/dev/null || true
+    gone_within 10 "$pid" "$pgid"
+}
+
+# reap_group PGID: SIGTERM, then SIGKILL after C_WAIT s, to what is left of a dead
+# component's process group (the workers of a killed master finish their requests).
+reap_group() {
+    sb_pgrp_alive "$1" || return 0
+    slog "processes of process group $1 are still running; sending them SIGTERM"
+    kill -TERM -- "-$1" 2>/dev/null
+    sb_wait_pgrp_gone "$C_WAIT" "$1" && return 0
+    slog "warning: process group $1 still running $C_WAIT s after SIGTERM; killing it"
+    kill -KILL -- "-$1" 2>/dev/null
+    sb_wait_pgrp_gone 5 "$1" || slog "warning: process group $1 does not die"
+}
+
+exit_desc() {    # STATUS (as `wait` reports it)
+    if [ "$1" -gt 128 ]; then
+        printf 'was killed by signal %s (SIG%s)' "$(($1 - 128))" "$(kill -l "$1" 2>/dev/null || printf '?')"
+    else
+        printf 'exited with status %s' "$1"
+    fi
+}
+
+# run_child COMMAND…: start it (its own session and process group, no SB_* variables),
+# wait until it exits (stopping it when we are told to stop); sets CHILD_RC.
+run_child() {
+    env "${SB_ENV_UNSET[@]}" setsid "$@" </dev/null &
+    child=$!
+    [ "$stopping" = 0 ] || kill -"$C_SIG" "$child" 2>/dev/null   # the signal came during the fork
+    printf '%s\n' "$child" >"$RUN/$SUPERVISOR.pid"
+    if [ "$restarts" = 0 ]; then
+        slog "started $C_LABEL (pid $child)"
+    else
+        slog "restart $restarts: started $C_LABEL (pid $child)"
+    fi
+    wait "$child" 2>/dev/null     # (no "Killed" notice from bash: slog says it)
+    CHILD_RC=$?
+    if [ "$stopping" = 1 ]; then
+        # A stop request interrupted the wait: let it stop, escalating after C_WAIT s.
+        if sb_pid_alive "$child"; then
+            terminate "$child" signalled || slog "warning: $C_LABEL (pid $child) does not die"
+        fi
+        wait "$child" 2>/dev/null     # its own exit status (bash keeps it)
+        CHILD_RC=$?
+    fi
+}
+
+cmd_supervise() {
+    local child='' stopping=0 started ran backoff=1 restarts=0 last sp
+    SUPERVISOR=$1
+    shift 3                                      # NAME SB_VAR --
     trap - ERR
     set +e
-    log() { printf '%s [events-supervisor] %s\n' "$(date -u +%FT%TZ)" "$*"; }
-    trap 'stopping=1; [ -z "$child" ] || kill -TERM "$child" 2>/dev/null' TERM INT HUP
-    printf '%s\n' "$$" >"$RUN/events-supervisor.pid"
+    comp_policy "$SUPERVISOR"
+    trap 'stopping=1; [ -z "$child" ] || kill -"$C_SIG" "$child" 2>/dev/null' TERM INT HUP
+    printf '%s\n' "$$" >"$RUN/$SUPERVISOR-supervisor.pid"
+    write_restarts "$SUPERVISOR" 0
     while [ "$stopping" = 0 ]; do
         started=$SECONDS
-        env "${SB_ENV_UNSET[@]}" "$bin/switchboard-events" -c "$conf" </dev/null &
-        child=$!
-        [ "$stopping" = 0 ] || kill -TERM "$child" 2>/dev/null   # TERM came during the fork
-        printf '%s\n' "$child" >"$RUN/events.pid"
-        log "started switchboard-events (pid $child)"
-        while :; do
-            wait "$child"
-            rc=$?
-            sb_pid_alive "$child" || break     # else: interrupted by a trapped signal
-        done
-        child=
-        rm -f "$RUN/events.pid"
-        [ "$stopping" = 0 ] || { log "switchboard-events stopped (status $rc)"; break; }
+        run_child "$@"
+        last=$child
+        child=''
+        rm -f "$RUN/$SUPERVISOR.pid"
+        if [ "$stopping" = 1 ]; then
+            slog "$C_LABEL (pid $last) stopped: it $(exit_desc "$CHILD_RC")"
+            break
+        fi
         ran=$((SECONDS - started))
         [ "$ran" -lt 30 ] || backoff=1
-        log "switchboard-events exited with status $rc after ${ran} s; restarting in ${backoff} s"
+        restarts=$((restarts + 1))
+        write_restarts "$SUPERVISOR" "$restarts"
+        slog "$C_LABEL (pid $last) $(exit_desc "$CHILD_RC") after $ran s; restart $restarts in $backoff s"
+        reap_group "$last"
+        [ "$stopping" = 0 ] || break
         sleep "$backoff" &
         sp=$!
         wait "$sp"
         kill "$sp" 2>/dev/null
         backoff=$((backoff * 2 > 30 ? 30 : backoff * 2))
     done
-    rm -f "$RUN/events-supervisor.pid"
-    log "exiting"
+    rm -f "$RUN/$SUPERVISOR-supervisor.pid"
+    slog "exiting"
     exit 0
 }
 
@@ -930,6 +984,10 @@ case ${1:-} in
     start) cmd_start ;;
     stop) cmd_stop ;;
     status) cmd_status || exit $? ;;   # 3 = not everything runs (not an error)
-    _events-supervisor) [ $# -eq 3 ] || sb_die "internal command"; cmd_events_supervisor "$2" "$3" ;;
+    _supervise)
+        if [ $# -lt 5 ] || [ "$3" != "$SB_VAR" ] || [ "$4" != -- ]; then sb_die "internal command"; fi
+        shift
+        cmd_supervise "$@"
+        ;;
     *) printf 'usage: %s start|stop|status\n' "$0" >&2; exit 2 ;;
 esac

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -118,8 +119,21 @@ out:
     return rc;
 }
 
+/* A worker must not outlive its master (kill -9, a crash): orphans would keep accepting
+ * on the old socket and block the next master. The kernel sends the worker SIGTERM when
+ * the master dies, so it finishes the request in hand and exits. A master that died
+ * before the prctl() is caught by getppid(). Called with SIGTERM blocked. */
+static void follow_master(pid_t master)
+{
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0)
+        log_warn("worker: prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
+    if (getppid() != master)
+        got_term = 1;
+}
+
 static pid_t spawn(struct worker_slot *slot)
 {
+    pid_t master = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         log_error("master: fork failed: %s", strerror(errno));
@@ -130,6 +144,7 @@ static pid_t spawn(struct worker_slot *slot)
         install(SIGTERM, on_signal);
         install(SIGINT, on_signal);
         signal(SIGHUP, SIG_IGN);
+        follow_master(master);
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);

@@ -1,7 +1,10 @@
-"""Resilience: a killed worker, memcached down, MariaDB restarted, a SIGHUP roll.
+"""Resilience: a killed worker, memcached down, MariaDB restarted, a SIGHUP roll, and every
+supervised component killed with SIGKILL.
 
-Every test here is destructive (it stops or kills parts of the stack), so the runner runs
-them last, in the order of this file; each one leaves the stack whole again.
+Every test here but test_0 (temporary files) is destructive (it stops or kills parts of
+the stack), so the runner runs them last, in the order of this file; each one leaves the
+stack whole again. The stack supervises each component (scripts/stack.sh `_supervise`): a test that
+wants a component to stay down pauses its supervisor (SIGSTOP) and resumes it after.
 """
 import concurrent.futures
 import os
@@ -206,30 +209,32 @@ def test_1_worker_sigkill_is_contained(ctx):
 
 # -- 2. memcached stopped ------------------------------------------------------------
 
-def _start_memcached(ctx):
-    """Exactly as scripts/stack.sh start_memcached does it."""
-    sock, pidf = _run(ctx, "memcached.sock"), _run(ctx, "memcached.pid")
-    for p in (sock, pidf):
-        try:
-            os.unlink(p)
-        except FileNotFoundError:
-            pass
-    args = ["memcached", "-s", sock, "-a", "0600", "-m", "64", "-d", "-P", pidf]
-    if os.geteuid() == 0:
-        args += ["-u", "root"]
-    with open(os.path.join(ctx.var, "log", "memcached.log"), "ab") as log:
-        rc = subprocess.call(args, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-    check(rc == 0, "memcached did not start (rc %d)" % rc)
-    ok = _wait(lambda: os.path.exists(sock) and os.path.exists(pidf) and
-               os.path.getsize(pidf) > 0 and _alive(ctx.pidfile("memcached.pid")), 10, 0.1)
-    check(ok, "memcached did not create its socket and pid file within 10 s")
+def _hold(ctx, name):
+    """Pauses the component's supervisor (SIGSTOP): what the test stops stays down (the
+    supervisor restarts it once resumed). Returns the supervisor's pid for _release."""
+    sup = ctx.pidfile(name + "-supervisor.pid")
+    check(_alive(sup), "the %s supervisor (pid %d) is not running" % (name, sup))
+    os.kill(sup, signal.SIGSTOP)
+    return sup
 
 
-def _memcached_running(ctx):
+def _release(sup):
+    os.kill(sup, signal.SIGCONT)
+
+
+def _pid_or_none(ctx, name):
     try:
-        return _alive(ctx.pidfile("memcached.pid"))
+        return ctx.pidfile(name)
     except (OSError, ValueError):
-        return False
+        return None
+
+
+def _memcached_back(ctx, old_pid):
+    """Until its supervisor has restarted memcached: a new live pid and the socket."""
+    sock = _run(ctx, "memcached.sock")
+    ok = _wait(lambda: (lambda p: p is not None and p != old_pid and _alive(p))(
+        _pid_or_none(ctx, "memcached.pid")) and os.path.exists(sock), 10, 0.1)
+    check(ok, "memcached did not create its socket and pid file within 10 s")
 
 
 def test_2_memcached_down_every_answer_is_right(ctx):
@@ -240,6 +245,7 @@ def test_2_memcached_down_every_answer_is_right(ctx):
         check(_list_names(ctx, token) == ["a-" + tag], "primed list")
     pid = ctx.pidfile("memcached.pid")
     mark = _pool_log_mark(ctx)
+    sup = _hold(ctx, "memcached")      # memcached stays down until the checks are done
     try:
         os.kill(pid, signal.SIGKILL)
         check(_wait(lambda: not _alive(pid), 10), "memcached did not die")
@@ -268,8 +274,8 @@ def test_2_memcached_down_every_answer_is_right(ctx):
         check(h.json["checks"]["memcached"]["ok"] is False, "memcached check: %r" % h)
         check(h.json["checks"]["database"]["ok"] is True, "database check: %r" % h)
     finally:
-        if not _memcached_running(ctx):
-            _start_memcached(ctx)
+        _release(sup)
+        _memcached_back(ctx, pid)
     # Back: health ok again within a few seconds (dead servers are retried after 1 s),
     # and the list is right and follows writes again.
     ok = _wait(lambda: ctx.get("/api/health").json.get("status") == "ok", 10, 0.25)
@@ -322,11 +328,10 @@ def _mariadb_ping(ctx):
     return subprocess.call(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0
 
 
-def _start_mariadb(ctx, argv):
-    """Starts mariadbd with the command line the stack used (read from /proc)."""
-    with open(os.path.join(ctx.var, "log", "mariadb.log"), "ab") as log:
-        subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                         start_new_session=True, close_fds=True)
+def _resume_mariadb(ctx, sup):
+    """Resumes the paused supervisor, which starts mariadbd again with the stack's command
+    line, and waits until it answers."""
+    _release(sup)
     check(_wait(lambda: _mariadb_ping(ctx), 60, 0.2), "mariadbd did not answer within 60 s")
 
 
@@ -342,6 +347,7 @@ def test_3_mariadb_restart_503_then_recovery(ctx):
           any(a.startswith("--datadir=") for a in argv), "mariadbd command line: %r" % argv)
     body = {"name": "During outage " + sb.uid(), "phone_number": "+15551234567"}
     mark = _pool_log_mark(ctx)
+    sup = _hold(ctx, "mariadb")        # MariaDB stays down until the checks are done
     try:
         os.kill(pid, signal.SIGTERM)
         check(_wait(lambda: not _alive(pid), 60, 0.1), "mariadbd did not stop within 60 s")
@@ -362,8 +368,7 @@ def test_3_mariadb_restart_503_then_recovery(ctx):
         r = ctx.get("/health")
         check(r.status == 200, "liveness during a database outage: %r" % r)
     finally:
-        if not _mariadb_ping(ctx):
-            _start_mariadb(ctx, argv)
+        _resume_mariadb(ctx, sup)
     # Within 10 s the same requests succeed, with the same pool.
     t0 = time.time()
     ok = _wait(lambda: ctx.get("/api/departments/" + dept["id"], token=token).status == 200,
@@ -411,10 +416,9 @@ def test_3b_mariadb_restart_under_load(ctx):
     dept = _create(ctx, token)
     master = ctx.pidfile("pool.pid")
     pid = ctx.pidfile("mariadb.pid")
-    with open("/proc/%d/cmdline" % pid, "rb") as f:
-        argv = [a.decode() for a in f.read().split(b"\0") if a]
     mark = _pool_log_mark(ctx)
     stop, started = threading.Event(), threading.Event()
+    sup = _hold(ctx, "mariadb")        # MariaDB starts again when the test says so
     try:
         with concurrent.futures.ThreadPoolExecutor(max_workers=6) as ex:
             futs = [ex.submit(_mixed_stream, ctx, token, dept["id"], i, stop, started)
@@ -424,14 +428,13 @@ def test_3b_mariadb_restart_under_load(ctx):
             os.kill(pid, signal.SIGTERM)
             check(_wait(lambda: not _alive(pid), 60, 0.05), "mariadbd did not stop")
             time.sleep(1)
-            _start_mariadb(ctx, argv)
+            _resume_mariadb(ctx, sup)
             time.sleep(3)
             stop.set()
             results = [r for f in futs for r in f.result()]
     finally:
         stop.set()
-        if not _mariadb_ping(ctx):
-            _start_mariadb(ctx, argv)
+        _resume_mariadb(ctx, sup)
     counts = _fmt(results)
     check(counts.get(503, 0) > 0, "no request met the outage: %r" % counts)
     for r in results:
@@ -529,9 +532,209 @@ def test_4b_repeated_sighup(ctx):
     _no_worker_died(ctx, mark, "repeated SIGHUPs")
 
 
+# -- 0. temporary files stay under var/ ----------------------------------------------
+
+_LOGS = {"mariadb": "mariadb.log", "memcached": "memcached.log", "pool": "pool.log",
+         "events": "events.log", "nginx": "nginx-error.log"}
+
+
+def _environ(pid):
+    with open("/proc/%d/environ" % pid, "rb") as f:
+        return dict(e.split(b"=", 1) for e in f.read().split(b"\0") if b"=" in e)
+
+
+def test_0_temporary_files_under_var(ctx):
+    """MariaDB's tmpdir (its temporary tables) and every component's TMPDIR are under
+    var/, never the shared /tmp."""
+    tmp = os.path.join(ctx.var, "tmp")
+    got = sb.sql(ctx, "SELECT @@tmpdir").strip().rstrip("/")
+    check(got == os.path.join(tmp, "mariadb"), "MariaDB tmpdir %r, want %s/mariadb" % (got, tmp))
+    check(os.stat(got).st_mode & 0o777 == 0o700, "%s is not mode 700" % got)
+    for name in ("mariadb", "memcached", "pool", "events"):  # (nginx: own temp paths in var/)
+        env = _environ(ctx.pidfile(name + ".pid"))
+        check(env.get(b"TMPDIR") == tmp.encode(), "%s: TMPDIR=%r, want %s"
+              % (name, env.get(b"TMPDIR"), tmp))
+
+
+# -- 5. any component killed with SIGKILL comes back ----------------------------------
+
+def _restarts(ctx, name):
+    with open(_run(ctx, name + ".restarts")) as f:
+        return int(f.read().strip())
+
+
+def _log_size(ctx, name):
+    return os.path.getsize(os.path.join(ctx.var, "log", _LOGS[name]))
+
+
+def _log_since(ctx, name, mark):
+    with open(os.path.join(ctx.var, "log", _LOGS[name]), "rb") as f:
+        f.seek(mark)
+        return f.read().decode("utf-8", "replace")
+
+
+def _group(pgid):
+    """Pids of the live (non-zombie) processes in process group pgid."""
+    out = set()
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] not in ("Z", "X", "x"):
+            out.add(int(d))
+    return out
+
+
+def _status(ctx):
+    """`scripts/stack.sh status` for this stack: (exit status, {component: line})."""
+    env = dict(os.environ, SB_VAR=ctx.var)
+    p = subprocess.run([os.path.join(ctx.repo, "scripts", "stack.sh"), "status"], env=env,
+                       capture_output=True, text=True, timeout=60)
+    lines = {}
+    for line in p.stdout.splitlines():
+        if line.split():
+            lines[line.split()[0]] = line
+    return p.returncode, lines
+
+
+def _answers_normally(ctx, token, dept_id):
+    """/api/health is ok (database, memcached and event worker), and a read and a write
+    through the pool succeed."""
+    try:
+        h = ctx.get("/api/health", timeout=5)
+        if h.status != 200 or (h.json or {}).get("status") != "ok":
+            return False
+        if ctx.get("/api/departments/" + dept_id, token=token, timeout=5).status != 200:
+            return False
+        r = ctx.post("/api/departments", {"name": "Back " + sb.uid(),
+                                          "phone_number": "+15551234567"}, token=token, timeout=5)
+        return r.status == 201
+    except OSError:
+        return False
+
+
+def _read_write_stream(ctx, token, i, stop, started):
+    """Lists and creates departments until stop; every answer (or exception)."""
+    out = []
+    while not stop.is_set():
+        if i % 2:
+            r = _safe(lambda: ctx.get("/api/departments", token=token, timeout=10))
+        else:
+            r = _safe(lambda: ctx.post("/api/departments", {
+                "name": "Kill " + sb.uid(), "phone_number": "+15551234567"},
+                token=token, timeout=10))
+        out.append(r)
+        started.set()
+        if not (hasattr(r, "status") and r.status in (200, 201)):
+            time.sleep(0.05)  # the stack is not answering yet: do not spin
+    return out
+
+
+def _kill_9(ctx, name):
+    """kill -9 of the component while requests run. Within 30 s its supervisor has started
+    a new one (restart counted, logged and shown by `stack.sh status`) and the stack
+    answers normally again. Returns (old pid, new pid)."""
+    token = _tenant(ctx)
+    dept = _create(ctx, token)
+    pid = ctx.pidfile(name + ".pid")
+    sup = ctx.pidfile(name + "-supervisor.pid")
+    check(_alive(pid) and _alive(sup), "%s (pid %d) or its supervisor (pid %d) is not running"
+          % (name, pid, sup))
+    before = _restarts(ctx, name)
+    mark = _log_size(ctx, name)
+    stop, started = threading.Event(), threading.Event()
+    new = None
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as ex:
+        futs = [ex.submit(_read_write_stream, ctx, token, i, stop, started) for i in range(4)]
+        try:
+            check(started.wait(30), "the request stream did not start")
+            time.sleep(0.5)
+            os.kill(pid, signal.SIGKILL)
+            deadline = time.time() + 30
+            check(_wait(lambda: not _alive(pid), 10), "%s (pid %d) did not die" % (name, pid))
+            new = _wait(lambda: (lambda p: p if p is not None and p != pid and _alive(p) else None)(
+                _pid_or_none(ctx, name + ".pid")), deadline - time.time(), 0.1)
+            check(new, "no new %s within 30 s of kill -9; its log:\n%s"
+                  % (name, _log_since(ctx, name, mark)[-2000:]))
+            ok = _wait(lambda: _answers_normally(ctx, token, dept["id"]),
+                       max(deadline - time.time(), 1), 0.2)
+            check(ok, "the stack does not answer normally 30 s after kill -9 of %s: %r"
+                  % (name, ctx.get("/api/health")))
+            time.sleep(1)  # the streams go on against the recovered stack
+        finally:
+            stop.set()
+        streams = [f.result() for f in futs]
+    for out in streams:
+        check(out, "a stream sent nothing")
+        check(hasattr(out[-1], "status") and out[-1].status in (200, 201),
+              "a stream's last answer, after the recovery: %r (all: %r)" % (out[-1], _fmt(out)))
+    check(ctx.pidfile(name + "-supervisor.pid") == sup and _alive(sup),
+          "the %s supervisor changed" % name)
+    check(_restarts(ctx, name) == before + 1, "%s.restarts: %d, want %d"
+          % (name, _restarts(ctx, name), before + 1))
+    log = _log_since(ctx, name, mark)
+    for want in ("(pid %d) was killed by signal 9" % pid,
+                 "restart %d: started" % (before + 1), "(pid %d)" % new):
+        check(want in log, "%s's log does not say %r:\n%s" % (name, want, log[-2000:]))
+    rc, lines = _status(ctx)
+    check(rc == 0, "stack.sh status exits %d: %r" % (rc, lines))
+    want = "running (pid %d, supervisor pid %d, restarts %d, last " % (new, sup, before + 1)
+    check(want in lines.get(name, ""), "status line %r, want %r" % (lines.get(name), want))
+    return pid, new
+
+
+def test_5_mariadb_sigkill_restarted(ctx):
+    token = _tenant(ctx)
+    kept = _create(ctx, token)
+    master = ctx.pidfile("pool.pid")
+    mark = _pool_log_mark(ctx)
+    _kill_9(ctx, "mariadb")
+    # InnoDB recovered what was committed; the same pool reconnected.
+    r = ctx.get("/api/departments/" + kept["id"], token=token)
+    check(r.status == 200 and r.json["department"] == kept, "after recovery: %r" % r)
+    check(ctx.pidfile("pool.pid") == master and _alive(master), "the pool was restarted")
+    _no_worker_died(ctx, mark, "the MariaDB restart")
+
+
+def test_5b_memcached_sigkill_restarted(ctx):
+    _kill_9(ctx, "memcached")
+    check(os.path.exists(_run(ctx, "memcached.sock")), "no memcached socket")
+
+
+def test_5c_event_worker_sigkill_restarted(ctx):
+    _kill_9(ctx, "events")
+    r = ctx.get("/api/events/health")
+    check(r.status == 200, "event worker health: %r" % r)
+
+
+def test_5d_pool_master_sigkill_restarted(ctx):
+    """The killed master's workers go too (SIGTERM from the kernel, then the supervisor):
+    none is left holding the old socket, and the new master has its full pool."""
+    n = _conf_workers(ctx)
+    old_workers = _children(ctx.pidfile("pool.pid"))
+    check(len(old_workers) == n, "workers before: %r, want %d" % (sorted(old_workers), n))
+    old, new = _kill_9(ctx, "pool")
+    check(not _group(old), "processes of the killed master's group still run: %r" % _group(old))
+    check(not any(_alive(p) for p in old_workers), "old workers still run: %r"
+          % [p for p in old_workers if _alive(p)])
+    got = _wait(lambda: (lambda c: c if len(c) == n else None)(_children(new)), 5)
+    check(got, "the new master has workers %r, want %d" % (sorted(_children(new)), n))
+
+
+def test_5e_nginx_sigkill_restarted(ctx):
+    old, _ = _kill_9(ctx, "nginx")
+    check(not _group(old), "the killed nginx master's workers still run: %r" % _group(old))
+
+
 for _fn in (test_1_worker_sigkill_is_contained, test_2_memcached_down_every_answer_is_right,
             test_2b_memcached_paused_during_a_write, test_3_mariadb_restart_503_then_recovery,
             test_3b_mariadb_restart_under_load, test_4_sighup_rolls_workers_without_failures,
-            test_4b_repeated_sighup):
+            test_4b_repeated_sighup, test_5_mariadb_sigkill_restarted,
+            test_5b_memcached_sigkill_restarted, test_5c_event_worker_sigkill_restarted,
+            test_5d_pool_master_sigkill_restarted, test_5e_nginx_sigkill_restarted):
     _fn.destructive = True
 del _fn
