@@ -128,6 +128,13 @@ struct json_object *db_row_json(const struct db_result *res, size_t row,
                                 const char *const *json_cols);
 
 /*
+ * While on, text columns that are SQL NULL come out of db_row_json() as "" instead of null:
+ * the callcenter dialect (its Go encoder wrote "" for an empty string, and its clients rely
+ * on it). Per process: the pool's dispatcher sets it for each request.
+ */
+void db_json_text_nulls_empty(bool on);
+
+/*
  * The first max_rows rows (all when max_rows exceeds them) as a new JSON array (caller
  * owns), each as db_row_json() makes it. NULL when out of memory.
  */

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <json-c/json.h>
+#include "reply.h"
 #include "router.h"
 
 struct arena;
@@ -46,6 +47,7 @@ struct request {
 
     const char *method;
     const char *path;        /* decoded, `/api/v1/` already folded to `/api/` */
+    const char *original_path; /* decoded, as the client sent it (before the folding) */
     const char *query;       /* raw query string */
     const char *request_uri; /* raw path and query as the client sent them */
     const char *request_id;
@@ -64,10 +66,8 @@ struct request {
     size_t nquery;
     bool query_parsed;
 
-    int status;
-    struct json_object *response;
-    const char *raw_response; /* pre-serialised JSON (cache hits); wins over response */
-    size_t raw_response_len;
+    unsigned families;  /* who reads the answer (reply.h): set by the dispatcher */
+    struct reply reply; /* what the handler answered (reply.h) */
     struct json_object *field_errors;
     char allow[96];
     long retry_after; /* > 0: a Retry-After header, in seconds */
@@ -98,19 +98,22 @@ int request_form(struct request *r, struct query_pair **pairs, size_t *n);
  */
 int request_body_object(struct request *r, struct json_object **out);
 
-/* Answers `status` with `body`, which must be arena-owned (response_new). Returns 0. */
-int request_reply(struct request *r, int status, struct json_object *body);
 /*
  * The answer of a fetch-one-record helper: fetch_rc < 0 is a db_rc (503/409/500), 1 means
- * absent (404 with `not_found`), DB_OK answers {"success":true,"<key>":obj}. obj must be
- * arena-owned (arena_json); it gains a reference. Returns 0 or -1 like request_error.
+ * absent (404 with `not_found`), DB_OK answers obj under key (reply_one). obj must be
+ * arena-owned (arena_json). Returns 0 or -1 like request_error.
  */
 int request_reply_found(struct request *r, int status, int fetch_rc, const char *key,
                         struct json_object *obj, const char *not_found);
-/* Answers pre-serialised JSON text that lives in the arena. Returns 0. */
-int request_reply_raw(struct request *r, int status, const char *json, size_t len);
-/* Answers the error envelope; returns -1 so handlers can `return request_error(…)`. */
+/* Answers an error (the 422 `fields` included); returns -1 so handlers can
+ * `return request_error(…)`. */
 int request_error(struct request *r, int status, const char *code, const char *message);
+/* The answer as its dialect renders it (reply.h). 0, or -1 when out of memory. */
+int request_render(struct request *r, struct rendered *out);
+/* True once something was answered. */
+bool request_answered(const struct request *r);
+/* Forgets the answer (a transaction that is tried again). */
+void request_unanswer(struct request *r);
 /* Maps a negative db_* result to 503/409/500. Returns -1. */
 int request_db_error(struct request *r, int db_rc);
 
@@ -119,11 +122,5 @@ void request_field_error(struct request *r, const char *field, const char *reaso
 /* If any field error was recorded, answers 422 with `fields` and returns -1; else 0. */
 int request_check_fields(struct request *r);
 
-/*
- * A fresh `{"success": true}` object owned by the request arena. Children added to it
- * with json_object_object_add() are owned by it; build a child, then add it at once.
- * Returns NULL when out of memory.
- */
-struct json_object *response_new(struct request *r);
 
 #endif

@@ -29,7 +29,14 @@ struct route {
     const char *method;
     const char *pattern;
     route_handler handler;
-    unsigned roles; /* ROLES_PUBLIC: no token needed; else the roles allowed */
+    unsigned roles;    /* ROLES_PUBLIC: no token needed; else the roles allowed */
+    unsigned families; /* the client families that call it (reply.h); 0: transfer */
+};
+
+/* A module's routes: each resource module exports one (src/routes/route_table.c lists them). */
+struct route_group {
+    const struct route *routes;
+    size_t n;
 };
 
 #define ROUTER_MAX_PARAMS 6

@@ -8,8 +8,13 @@
 struct request;
 struct arena;
 
-extern const struct route route_table[];
-extern const size_t route_table_len;
+/* Every route (route_table.c), built before main() from the modules' groups. */
+extern const struct route *route_table;
+extern size_t route_table_len;
+
+extern const struct route_group health_routes, auth_routes, tenants_routes, users_routes,
+    departments_routes, agents_routes, dids_routes, integrations_routes, webhooks_routes,
+    calls_routes, events_routes;
 
 /*
  * Verifies the bearer token and the session/user/tenant behind it; answers 401/503 itself.
@@ -62,66 +67,13 @@ int event_emit(struct request *r, const char *type, const char *call_id,
 void event_wake(struct request *r);
 /* From inside a txn_run() step: event_wake() once the transaction has committed. */
 void event_wake_after_commit(struct request *r);
-int events_ticket(struct request *r);
 
-int health_live(struct request *r);
-int health_ready(struct request *r);
-int pool_noop(struct request *r);
-
-int auth_register(struct request *r);
-int auth_login(struct request *r);
-int auth_refresh(struct request *r);
-int auth_logout(struct request *r);
-int auth_profile_get(struct request *r);
-int auth_profile_update(struct request *r);
-int auth_change_password(struct request *r);
-
-int tenant_list(struct request *r);
-int tenant_create(struct request *r);
-int tenant_get(struct request *r);
-int tenant_update(struct request *r);
-int tenant_set_status(struct request *r);
-int tenant_delete(struct request *r);
-
-int user_list(struct request *r);
-int user_search(struct request *r);
-int user_create(struct request *r);
-int user_get(struct request *r);
-int user_update(struct request *r);
-int user_delete(struct request *r);
-int user_set_role(struct request *r);
-int user_activate(struct request *r);
-int user_deactivate(struct request *r);
-
-int department_list(struct request *r);
-int department_create(struct request *r);
-int department_get(struct request *r);
-int department_update(struct request *r);
-int department_delete(struct request *r);
-int department_agents(struct request *r);
-
-int agent_list(struct request *r);
-int agent_create(struct request *r);
-int agent_get(struct request *r);
-int agent_update(struct request *r);
-int agent_delete(struct request *r);
-int agent_set_status(struct request *r);
-
-int did_list(struct request *r);
-int did_create(struct request *r);
-int did_get(struct request *r);
-int did_update(struct request *r);
-int did_delete(struct request *r);
-
-int integration_twilio_get(struct request *r);
-int integration_twilio_put(struct request *r);
 /*
  * The tenant's Twilio auth token, decrypted into out (at least 65 bytes).
  * DB_OK, 1 when the tenant has none, or a negative db_rc.
  */
 int integration_twilio_token(struct request *r, const char *tenant_id, char *out, size_t size);
 
-int webhook_twilio_call_status(struct request *r);
 /*
  * Twilio's request signature: base64(HMAC-SHA1(token, url + every param name and value,
  * sorted by name, then value)). Pure; in the arena; NULL when out of memory.
@@ -148,14 +100,5 @@ bool call_status_is_live(const char *status);
 /* After a commit that changed calls: cached call-log counts of the tenant are dropped. */
 void calls_changed(struct request *r);
 bool call_status_is_known(const char *status);
-
-int call_create(struct request *r);
-int call_active(struct request *r);
-int call_logs(struct request *r);
-int call_get(struct request *r);
-int call_update(struct request *r);
-int call_transfer(struct request *r);
-int transfer_update(struct request *r);
-int call_transfers(struct request *r);
 
 #endif

@@ -607,6 +607,14 @@ static bool in_list(const char *const *list, const char *name)
     return false;
 }
 
+/* The callcenter dialect's text nulls (db_json_text_nulls_empty); one request at a time. */
+static bool text_nulls_empty;
+
+void db_json_text_nulls_empty(bool on)
+{
+    text_nulls_empty = on;
+}
+
 struct json_object *db_row_json(const struct db_result *res, size_t row,
                                 const char *const *json_cols)
 {
@@ -636,6 +644,12 @@ struct json_object *db_row_json(const struct db_result *res, size_t row,
                 v = json_object_new_string_len(cell->v, (int)cell->len);
                 break;
             }
+            if (v == NULL) {
+                json_object_put(obj);
+                return NULL;
+            }
+        } else if (text_nulls_empty && res->kinds[c] == DB_COL_STR && !in_list(json_cols, name)) {
+            v = json_object_new_string("");
             if (v == NULL) {
                 json_object_put(obj);
                 return NULL;

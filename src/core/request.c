@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <fcgiapp.h>
 
 #include "arena.h"
@@ -66,7 +67,7 @@ int request_begin(struct request *r, void *fcgx_request, struct arena *a,
     r->db = db;
     r->cache = cache;
     r->transport = f;
-    r->status = 500;
+    r->reply.status = 500;
 
     const char *v;
     r->method = (v = param(f, "REQUEST_METHOD")) ? v : "GET";
@@ -87,6 +88,7 @@ int request_begin(struct request *r, void *fcgx_request, struct arena *a,
         if (path == NULL)
             return -1;
     }
+    r->original_path = path;
     r->path = path_fold_v1(a, path);
     if (r->path == NULL)
         return -1;
@@ -137,19 +139,40 @@ static const char *status_text(int status)
     }
 }
 
+/* RFC 3339 UTC with milliseconds, for the dialects that stamp their answers. */
+static void now_rfc3339(char out[32])
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 32 - n, ".%03ldZ", ts.tv_nsec / 1000000);
+}
+
+int request_render(struct request *r, struct rendered *out)
+{
+    char ts[32];
+    now_rfc3339(ts);
+    struct render_ctx ctx = {r->families, r->request_id, ts, r->original_path,
+                             r->reply.is_error && r->reply.status == 422 ? r->field_errors
+                                                                         : NULL};
+    return render_reply(r->arena, &r->reply, &ctx, out);
+}
+
 void request_send(struct request *r)
 {
     FCGX_Request *f = r->transport;
-    if (r->response == NULL && r->raw_response == NULL)
+    struct rendered body;
+    if (!request_answered(r))
         request_error(r, 500, "internal_error", "The handler produced no answer");
-    size_t len = r->raw_response_len;
-    const char *body = r->raw_response;
-    if (body == NULL)
-        body = r->response ? json_text(r->response, &len) : NULL;
-    if (body == NULL) {
-        body = "{\"success\":false,\"error\":\"Out of memory\",\"code\":\"internal_error\"}";
-        len = strlen(body);
-        r->status = 500;
+    if (request_render(r, &body) != 0) {
+        static const char oom[] =
+            "{\"success\":false,\"error\":\"Out of memory\",\"code\":\"internal_error\"}";
+        body.part[0] = oom;
+        body.len[0] = body.total = sizeof(oom) - 1;
+        body.n = 1;
+        r->reply.status = 500;
     }
     /* libfcgi's own printf knows no %zu: headers are formatted here. */
     char head[512], retry[80] = "";
@@ -164,14 +187,19 @@ void request_send(struct request *r)
                      "Content-Length: %zu\r\n"
                      "%s%s%s%s"
                      "\r\n",
-                     r->status, status_text(r->status), len, r->allow[0] ? "Allow: " : "",
-                     r->allow, r->allow[0] ? "\r\n" : "", retry);
+                     r->reply.status, status_text(r->reply.status), body.total,
+                     r->allow[0] ? "Allow: " : "", r->allow, r->allow[0] ? "\r\n" : "", retry);
     if (n < 0 || (size_t)n >= sizeof(head))
         return;
     if (FCGX_PutStr(head, n, f->out) != n)
         return;
-    if (FCGX_PutStr(body, (int)len, f->out) != (int)len)
-        log_warn("the client went away before the answer was written");
+    /* The pieces go into libfcgi's buffer as they are: a cached body is never reformatted. */
+    for (int i = 0; i < body.n; i++) {
+        if (FCGX_PutStr(body.part[i], (int)body.len[i], f->out) != (int)body.len[i]) {
+            log_warn("the client went away before the answer was written");
+            return;
+        }
+    }
 }
 
 const char *request_param(struct request *r, const char *name)
@@ -266,21 +294,16 @@ int request_body_object(struct request *r, struct json_object **out)
     return 0;
 }
 
-struct json_object *response_new(struct request *r)
+bool request_answered(const struct request *r)
 {
-    struct json_object *o = arena_json(r->arena, json_object_new_object());
-    if (o != NULL && json_set_bool(o, "success", 1) != 0)
-        return NULL;
-    return o;
+    const struct reply *p = &r->reply;
+    return p->is_error || p->raw != NULL || p->data != NULL || p->data_text != NULL;
 }
 
-int request_reply(struct request *r, int status, struct json_object *body)
+void request_unanswer(struct request *r)
 {
-    if (body == NULL)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    r->status = status;
-    r->response = body;
-    return 0;
+    memset(&r->reply, 0, sizeof(r->reply));
+    r->reply.status = 500;
 }
 
 int request_reply_found(struct request *r, int status, int fetch_rc, const char *key,
@@ -290,36 +313,16 @@ int request_reply_found(struct request *r, int status, int fetch_rc, const char 
         return request_db_error(r, fetch_rc);
     if (fetch_rc == 1)
         return request_error(r, 404, "not_found", not_found);
-    struct json_object *resp = response_new(r);
-    if (resp == NULL || obj == NULL || json_set(resp, key, json_object_get(obj)) != 0)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    return request_reply(r, status, resp);
-}
-
-int request_reply_raw(struct request *r, int status, const char *json, size_t len)
-{
-    r->status = status;
-    r->raw_response = json;
-    r->raw_response_len = len;
-    return 0;
+    return reply_one(r, status, key, obj);
 }
 
 int request_error(struct request *r, int status, const char *code, const char *message)
 {
-    struct json_object *o = arena_json(r->arena, json_object_new_object());
-    r->status = status;
-    r->response = NULL;
-    r->raw_response = NULL;
-    if (o == NULL)
-        return -1;
-    if (json_set_bool(o, "success", 0) || json_set_str(o, "error", message) ||
-        json_set_str(o, "code", code) || json_set_str(o, "request_id", r->request_id))
-        return -1;
-    if (status == 422 && r->field_errors != NULL) {
-        if (json_set(o, "fields", json_object_get(r->field_errors)) != 0)
-            return -1;
-    }
-    r->response = o;
+    memset(&r->reply, 0, sizeof(r->reply));
+    r->reply.status = status;
+    r->reply.is_error = true;
+    r->reply.code = code;
+    r->reply.message = message;
     return -1;
 }
 

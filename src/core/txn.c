@@ -43,14 +43,25 @@ static void request_fingerprint(struct request *r, char out[65])
     crypto_sha256_hex(buf, n, out);
 }
 
-/* The answer the step built, as text (for the idempotency record). */
+/* The answer the step built, rendered as one text (for the idempotency record). */
 static const char *answer_text(struct request *r, size_t *len)
 {
-    if (r->raw_response != NULL) {
-        *len = r->raw_response_len;
-        return r->raw_response;
+    struct rendered out;
+    if (request_render(r, &out) != 0)
+        return NULL;
+    char *text = arena_alloc(r->arena, out.total + 1);
+    if (text == NULL)
+        return NULL;
+    size_t o = 0;
+    for (int i = 0; i < out.n; i++) {
+        memcpy(text + o, out.part[i], out.len[i]);
+        o += out.len[i];
     }
-    return r->response ? json_text(r->response, len) : NULL;
+    text[o] = '\0';
+    *len = o;
+    /* The first answer goes out as stored, so a replay is byte for byte the same. */
+    reply_raw(r, r->reply.status, text, o);
+    return text;
 }
 
 /* One attempt: DB_OK (committed), TXN_ANSWERED, or a negative db_rc (rolled back). */
@@ -74,15 +85,16 @@ static int attempt(struct request *r, const char *key, const char *fingerprint,
                 return TXN_ANSWERED;
             }
             r->replayed = true;
-            request_reply_raw(r, ans.status, ans.body, ans.len);
+            reply_raw(r, ans.status, ans.body, ans.len);
             return TXN_ANSWERED;
         }
     }
     rc = step(r, arg);
-    if (rc == DB_OK && key != NULL && r->status >= 200 && r->status < 300) {
+    int status = r->reply.status;
+    if (rc == DB_OK && key != NULL && status >= 200 && status < 300) {
         size_t len = 0;
         const char *text = answer_text(r, &len);
-        rc = text ? idem_store(r->db, r->arena, r->auth.tenant_id, key, r->status, text, len)
+        rc = text ? idem_store(r->db, r->arena, r->auth.tenant_id, key, status, text, len)
                   : DB_ERROR;
     }
     if (rc != DB_OK) {
@@ -103,7 +115,7 @@ int txn_reply(struct request *r, int rc)
     if (rc == DB_OK)
         return 0;
     if (rc == TXN_ANSWERED)
-        return r->status < 400 ? 0 : -1;
+        return r->reply.status < 400 ? 0 : -1;
     return request_db_error(r, rc);
 }
 
@@ -138,17 +150,13 @@ int txn_run(struct request *r, unsigned flags, txn_step step, void *arg)
             log_info("txn: deadlock or lock wait timeout; attempt %d of %d", i + 1,
                      TXN_ATTEMPTS);
         r->nhooks = 0;
-        r->response = NULL;
-        r->raw_response = NULL;
-        r->status = 500;
+        request_unanswer(r);
         rc = attempt(r, key, fingerprint, step, arg);
     }
     if (rc != DB_OK) {
         r->nhooks = 0;
-        if (rc < 0) {
-            r->response = NULL;
-            r->raw_response = NULL;
-        }
+        if (rc < 0)
+            request_unanswer(r);
         return rc;
     }
     for (size_t i = 0; i < r->nhooks; i++)

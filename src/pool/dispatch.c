@@ -4,12 +4,18 @@
 #include <string.h>
 
 #include "arena.h"
+#include "db.h"
 #include "log.h"
 #include "request.h"
 #include "routes.h"
 
+/* The families of a path no route has: whoever calls paths like it. */
+#define UNROUTED_FAMILIES (FAM_TRANSFER | FAM_CALLDOCKER | FAM_COLDCALLER)
+
 void dispatch(struct request *r)
 {
+    r->families = reply_families(r->original_path, UNROUTED_FAMILIES);
+    db_json_text_nulls_empty(false);
     if (r->body_too_large) {
         request_error(r, 413, "payload_too_large", "The request body is too large");
         return;
@@ -19,6 +25,7 @@ void dispatch(struct request *r)
     enum router_result rr = router_match(route_table, route_table_len, method, r->path, &r->match);
     if (rr == ROUTER_NOT_FOUND) {
         request_error(r, 404, "not_found", "No such route");
+        r->reply.no_route = true;
         return;
     }
     if (rr == ROUTER_METHOD_NOT_ALLOWED) {
@@ -29,6 +36,8 @@ void dispatch(struct request *r)
         return;
     }
     const struct route *route = r->match.route;
+    r->families = reply_families(r->original_path, route->families);
+    db_json_text_nulls_empty(r->families == FAM_CALLCENTER);
     if (route->roles != ROLES_PUBLIC) {
         if (auth_authenticate(r) != 0)
             return;
@@ -38,7 +47,7 @@ void dispatch(struct request *r)
         }
     }
     route->handler(r);
-    if (r->response == NULL && r->raw_response == NULL) {
+    if (!request_answered(r)) {
         log_error("handler for %s %s produced no answer", route->method, route->pattern);
         request_error(r, 500, "internal_error", "Internal error");
     }

@@ -83,7 +83,7 @@ static int query_id(struct request *r, const char *key, const char **out)
     return 1;
 }
 
-int agent_list(struct request *r)
+static int agent_list(struct request *r)
 {
     struct page p;
     const char *dept = NULL, *status = NULL;
@@ -109,14 +109,11 @@ int agent_list(struct request *r)
     if (rc != DB_OK)
         return request_db_error(r, rc);
 
-    struct json_object *resp = response_new(r);
-    if (resp == NULL || db_rows_attach(resp, "agents", res, NULL) != 0)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    page_attach(resp, &p, db_get_int(cres, 0, "total", 0));
-    return request_reply(r, 200, resp);
+    struct json_object *rows = arena_json(r->arena, db_rows_json(res, res->nrows, NULL));
+    return reply_list(r, "agents", rows, p.page, p.limit, db_get_int(cres, 0, "total", 0));
 }
 
-int department_agents(struct request *r)
+static int department_agents(struct request *r)
 {
     const char *dept = request_param(r, "id");
     const char *status = NULL;
@@ -140,14 +137,12 @@ int department_agents(struct request *r)
                      &res);
     if (rc != DB_OK)
         return request_db_error(r, rc);
-    struct json_object *resp = response_new(r);
-    if (resp == NULL || db_rows_attach(resp, "agents", res, NULL) != 0 ||
-        json_set_int(resp, "total", (long long)res->nrows) != 0)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    return request_reply(r, 200, resp);
+    struct json_object *rows = arena_json(r->arena, db_rows_json(res, res->nrows, NULL));
+    long long n = (long long)res->nrows;
+    return reply_list(r, "agents", rows, 1, n > 0 ? n : 1, n);
 }
 
-int agent_get(struct request *r)
+static int agent_get(struct request *r)
 {
     return reply_agent(r, 200, request_param(r, "id"));
 }
@@ -269,14 +264,11 @@ static int agent_write_error(struct request *r, int rc)
 /* Inside the transaction: the agent as it now is, answered with status. */
 static int agent_answer(struct request *r, int status, const char *id)
 {
-    struct json_object *agent, *resp;
+    struct json_object *agent;
     int rc = agent_fetch(r, id, &agent);
     if (rc != DB_OK)
         return rc < 0 ? rc : DB_ERROR;
-    resp = response_new(r);
-    if (resp == NULL || json_set(resp, "agent", json_object_get(agent)) != 0)
-        return DB_ERROR;
-    return request_reply(r, status, resp);
+    return reply_one(r, status, "agent", agent) == 0 ? DB_OK : DB_ERROR;
 }
 
 /* The end of a step: a failed check answered here, a db_rc to txn_run, else the agent. */
@@ -329,7 +321,7 @@ static int agent_create_step(struct request *r, void *arg)
     return agent_step_end(r, rc, 201, w->id);
 }
 
-int agent_create(struct request *r)
+static int agent_create(struct request *r)
 {
     struct agent_write w;
     if (request_body_object(r, &w.body) != 0 || agent_read_input(r, w.body, true, &w.in) != 0)
@@ -381,7 +373,7 @@ static int agent_update_step(struct request *r, void *arg)
     return agent_step_end(r, rc, 200, w->id);
 }
 
-int agent_update(struct request *r)
+static int agent_update(struct request *r)
 {
     struct agent_write w;
     w.id = request_param(r, "id");
@@ -418,15 +410,13 @@ static int agent_delete_step(struct request *r, void *arg)
         return agent_step_end(r, rc, 0, id);
     event_wake_after_commit(r);
     struct json_object *agent = arena_json(r->arena, db_row_json(old, 0, NULL));
-    struct json_object *resp = response_new(r);
-    if (agent == NULL || resp == NULL ||
-        json_set_str(resp, "message", "Agent deleted successfully") != 0 ||
-        json_set(resp, "agent", json_object_get(agent)) != 0)
+    if (agent == NULL ||
+        reply_set(r, "message", json_object_new_string("Agent deleted successfully")) != 0)
         return DB_ERROR;
-    return request_reply(r, 200, resp);
+    return reply_one(r, 200, "agent", agent) == 0 ? DB_OK : DB_ERROR;
 }
 
-int agent_delete(struct request *r)
+static int agent_delete(struct request *r)
 {
     const char *id = request_param(r, "id");
     return agent_outcome(r, txn_run(r, 0, agent_delete_step, (void *)id));
@@ -465,7 +455,7 @@ static int agent_status_step(struct request *r, void *arg)
     return agent_step_end(r, rc, 200, w->id);
 }
 
-int agent_set_status(struct request *r)
+static int agent_set_status(struct request *r)
 {
     struct agent_status_write w;
     struct json_object *body;
@@ -477,3 +467,15 @@ int agent_set_status(struct request *r)
         return -1;
     return agent_outcome(r, txn_run(r, 0, agent_status_step, &w));
 }
+
+static const struct route routes[] = {
+    {"GET", "/api/departments/:id/agents", department_agents, ROLES_ANY, FAM_TRANSFER},
+    {"GET", "/api/agents", agent_list, ROLES_ANY, FAM_TRANSFER},
+    {"POST", "/api/agents", agent_create, ROLES_STAFF, FAM_TRANSFER},
+    {"GET", "/api/agents/:id", agent_get, ROLES_ANY, FAM_TRANSFER},
+    {"PUT", "/api/agents/:id", agent_update, ROLES_STAFF, FAM_TRANSFER},
+    {"DELETE", "/api/agents/:id", agent_delete, ROLES_STAFF, FAM_TRANSFER},
+    {"PUT", "/api/agents/:id/status", agent_set_status, ROLES_ANY, FAM_TRANSFER},
+};
+
+const struct route_group agents_routes = {routes, sizeof(routes) / sizeof(routes[0])};

@@ -259,7 +259,7 @@ static int call_create_step(struct request *r, void *arg)
     return rc == DB_OK ? call_answer(r, 201, id) : rc;
 }
 
-int call_create(struct request *r)
+static int call_create(struct request *r)
 {
     static const char *const directions[] = {"inbound", "outbound", NULL};
     struct json_object *body;
@@ -283,7 +283,7 @@ int call_create(struct request *r)
     return txn_reply(r, rc);
 }
 
-int call_get(struct request *r)
+static int call_get(struct request *r)
 {
     return reply_call(r, 200, request_param(r, "id"));
 }
@@ -308,7 +308,7 @@ static int field_number(struct request *r, struct json_object *body, const char 
     return 1;
 }
 
-int call_update(struct request *r)
+static int call_update(struct request *r)
 {
     const char *id = request_param(r, "id");
     struct json_object *body;
@@ -388,7 +388,7 @@ int call_update(struct request *r)
     return request_reply_found(r, 200, DB_OK, "call", call, "");
 }
 
-int call_active(struct request *r)
+static int call_active(struct request *r)
 {
     struct db_result *res;
     int rc = db_exec(
@@ -407,16 +407,14 @@ int call_active(struct request *r)
         DB_PARAMS(DB_STR(r->auth.tenant_id)), &res);
     if (rc != DB_OK)
         return request_db_error(r, rc);
-    struct json_object *resp = response_new(r);
-    struct json_object *list = resp ? db_rows_json(res, res->nrows, NULL) : NULL;
-    if (list == NULL || json_set(resp, "active_calls", list) != 0)
+    struct json_object *list = arena_json(r->arena, db_rows_json(res, res->nrows, NULL));
+    if (list == NULL)
         return request_error(r, 500, "internal_error", "Out of memory");
     for (size_t i = 0; i < res->nrows; i++)
         json_set_bool(json_object_array_get_idx(list, i), "can_transfer",
                       db_get_int(res, i, "_can_transfer", 0) != 0);
-    json_set(resp, "calls", json_object_get(list));
-    json_set_int(resp, "total", (long long)res->nrows);
-    return request_reply(r, 200, resp);
+    long long n = (long long)res->nrows;
+    return reply_list(r, "active_calls", list, 1, n > 0 ? n : 1, n);
 }
 
 /* Capacity reservation: the best available agent, locked; NULL id when none has room. */
@@ -457,18 +455,15 @@ struct transfer_input {
 static int transfer_answer(struct request *r, const struct transfer_input *in,
                            const char *agent_id, const char *status)
 {
-    struct json_object *resp = response_new(r);
-    struct json_object *t = json_object_new_object();
-    if (resp == NULL || t == NULL || json_set(resp, "transfer", t) != 0)
-        return DB_ERROR;
-    if (json_set_str(t, "id", in->id) || json_set_str(t, "call_id", in->call_id) ||
+    struct json_object *t = arena_json(r->arena, json_object_new_object());
+    if (t == NULL || json_set_str(t, "id", in->id) || json_set_str(t, "call_id", in->call_id) ||
         json_set_str(t, "department_id", in->department_id) ||
         json_set_str(t, "agent_id", agent_id) || json_set_str(t, "status", status) ||
         json_set_str(t, "transfer_type", in->type))
         return DB_ERROR;
     event_wake_after_commit(r);
     txn_after_commit(r, calls_changed_hook, NULL);
-    return request_reply(r, 200, resp);
+    return reply_one(r, 200, "transfer", t) == 0 ? DB_OK : DB_ERROR;
 }
 
 /* Lock order everywhere: the call, then agents. */
@@ -532,7 +527,7 @@ static int transfer_step(struct request *r, void *arg)
     return rc == DB_OK ? transfer_answer(r, in, agent, status) : rc;
 }
 
-int call_transfer(struct request *r)
+static int call_transfer(struct request *r)
 {
     static const char *const types[] = {"warm", "cold", "blind", NULL};
     static const char *const urgencies[] = {"low", "normal", "high", "critical", NULL};
@@ -581,7 +576,7 @@ static bool transfer_move_allowed(const char *from, const char *to, bool has_age
     return false;
 }
 
-int transfer_update(struct request *r)
+static int transfer_update(struct request *r)
 {
     static const char *const moves[] = {"connecting", "connected", "completed", "failed", NULL};
     const char *id = request_param(r, "id"), *status, *tid = r->auth.tenant_id;
@@ -671,14 +666,11 @@ int transfer_update(struct request *r)
         return request_db_error(r, rc);
     event_wake(r);
     calls_changed(r);
-    struct json_object *resp = response_new(r);
     struct json_object *t = tres->nrows ? db_row_json(tres, 0, transfer_json_cols) : NULL;
-    if (resp == NULL || t == NULL || json_set(resp, "transfer", t) != 0)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    return request_reply(r, 200, resp);
+    return reply_one(r, 200, "transfer", arena_json(r->arena, t));
 }
 
-int call_transfers(struct request *r)
+static int call_transfers(struct request *r)
 {
     const char *id = request_param(r, "id");
     struct db_result *res, *tres;
@@ -693,11 +685,10 @@ int call_transfers(struct request *r)
                      DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(id)), &tres);
     if (rc != DB_OK)
         return request_db_error(r, rc);
-    struct json_object *resp = response_new(r);
-    if (resp == NULL || db_rows_attach(resp, "transfers", tres, transfer_json_cols) != 0)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    json_set_int(resp, "total", (long long)tres->nrows);
-    return request_reply(r, 200, resp);
+    struct json_object *rows =
+        arena_json(r->arena, db_rows_json(tres, tres->nrows, transfer_json_cols));
+    long long n = (long long)tres->nrows;
+    return reply_list(r, "transfers", rows, 1, n > 0 ? n : 1, n);
 }
 
 /*
@@ -916,7 +907,7 @@ static int logs_count(struct request *r, const struct db_param *params, bool pla
     return DB_OK;
 }
 
-int call_logs(struct request *r)
+static int call_logs(struct request *r)
 {
     static const char *const ranges[] = {"1day", "7days", "30days", "90days", NULL};
     static const int range_days[] = {1, 7, 30, 90};
@@ -1007,29 +998,31 @@ int call_logs(struct request *r)
 
     static const char *const log_json_cols[] = {"transfers", NULL};
     size_t shown = res->nrows > (size_t)p.limit ? (size_t)p.limit : res->nrows;
-    struct json_object *resp = response_new(r);
-    struct json_object *rows = resp ? db_rows_json(res, shown, log_json_cols) : NULL;
-    if (rows == NULL || json_set(resp, "call_logs", rows) != 0)
-        return request_error(r, 500, "internal_error", "Out of memory");
+    struct json_object *rows = arena_json(r->arena, db_rows_json(res, shown, log_json_cols));
     const char *next = NULL;
     if (res->nrows > shown)
         next = cursor_encode(r, db_get(res, shown - 1, "_cursor_time"),
                              db_get(res, shown - 1, "id"));
-    json_set_str(resp, "next_cursor", next);
-    if (total >= 0) {
-        page_attach(resp, &p, total);
-    } else {
-        /* Counting every row before a deep cursor would cost what the cursor saves. */
-        struct json_object *pg = json_object_new_object();
-        if (pg != NULL) {
-            json_set(pg, "page", NULL);
-            json_set_int(pg, "limit", p.limit);
-            json_set(pg, "total", NULL);
-            json_set(pg, "total_pages", NULL);
-            json_set_bool(pg, "has_more", next != NULL);
-            json_set(resp, "pagination", pg);
-        }
-        json_set(resp, "total", NULL);
-    }
-    return request_reply(r, 200, resp);
+    if (reply_list(r, "call_logs", rows, p.page, p.limit, total) != 0)
+        return -1;
+    /* Counting every row before a deep cursor would cost what the cursor saves. */
+    if (total < 0)
+        reply_list_by_cursor(r, next != NULL);
+    struct json_object *nc = next ? json_object_new_string(next) : NULL;
+    if ((next != NULL && nc == NULL) || reply_set(r, "next_cursor", nc) != 0)
+        return request_error(r, 500, "internal_error", "Out of memory");
+    return 0;
 }
+
+static const struct route routes[] = {
+    {"POST", "/api/calls", call_create, ROLES_STAFF, FAM_TRANSFER},
+    {"GET", "/api/calls/active", call_active, ROLES_ANY, FAM_TRANSFER},
+    {"GET", "/api/calls/logs", call_logs, ROLES_ANY, FAM_TRANSFER},
+    {"POST", "/api/calls/transfer", call_transfer, ROLES_STAFF, FAM_TRANSFER},
+    {"PUT", "/api/calls/transfers/:id", transfer_update, ROLES_STAFF, FAM_TRANSFER},
+    {"GET", "/api/calls/:id", call_get, ROLES_ANY, FAM_TRANSFER},
+    {"PUT", "/api/calls/:id", call_update, ROLES_STAFF, FAM_TRANSFER},
+    {"GET", "/api/calls/:id/transfers", call_transfers, ROLES_ANY, FAM_TRANSFER},
+};
+
+const struct route_group calls_routes = {routes, sizeof(routes) / sizeof(routes[0])};

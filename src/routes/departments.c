@@ -75,7 +75,9 @@ static int list_load(struct request *r, const char **text, size_t *len, long lon
     uint64_t gen = 0;
     char *key = NULL;
     if (ns != NULL && cache_generation(r->cache, ns, &gen) == 0) {
-        key = arena_printf(r->arena, "%s:%llu", ns, (unsigned long long)gen);
+        /* The callcenter dialect writes text nulls as "": its own copy of the list. */
+        key = arena_printf(r->arena, "%s:%llu%s", ns, (unsigned long long)gen,
+                           r->families == FAM_CALLCENTER ? ":cc" : "");
         char *val;
         size_t vlen;
         if (key != NULL && cache_get(r->cache, r->arena, key, &val, &vlen) == 0) {
@@ -113,7 +115,7 @@ static int list_load(struct request *r, const char **text, size_t *len, long lon
     return DB_OK;
 }
 
-int department_list(struct request *r)
+static int department_list(struct request *r)
 {
     struct page p;
     if (query_page(r, 100, 500, &p) != 0)
@@ -124,33 +126,22 @@ int department_list(struct request *r)
     int rc = list_load(r, &text, &len, &total);
     if (rc != DB_OK)
         return request_db_error(r, rc);
-    long long pages = (total + p.limit - 1) / p.limit;
-    if (p.offset == 0 && total <= p.limit) {
-        /* The usual case: the whole list, spliced without re-parsing the cached text. */
-        char *out = arena_printf(r->arena,
-                                 "{\"success\":true,\"departments\":%.*s,\"total\":%lld,"
-                                 "\"pagination\":{\"page\":%lld,\"limit\":%lld,\"total\":%lld,"
-                                 "\"total_pages\":%lld}}",
-                                 (int)len, text, total, p.page, p.limit, total, pages);
-        if (out == NULL)
-            return request_error(r, 500, "internal_error", "Out of memory");
-        return request_reply_raw(r, 200, out, strlen(out));
-    }
+    /* The usual case: the whole list, the cached text sent as it is. */
+    if (p.offset == 0 && total <= p.limit)
+        return reply_list_text(r, "departments", text, len, p.page, p.limit, total);
     struct json_object *all;
     if (json_parse_value(text, len, &all) != 0 || arena_json(r->arena, all) == NULL ||
         !json_object_is_type(all, json_type_array))
         return request_error(r, 500, "internal_error", "Internal error");
-    struct json_object *resp = response_new(r);
-    struct json_object *slice = json_object_new_array();
-    if (resp == NULL || slice == NULL || json_set(resp, "departments", slice) != 0)
+    struct json_object *slice = arena_json(r->arena, json_object_new_array());
+    if (slice == NULL)
         return request_error(r, 500, "internal_error", "Out of memory");
     for (long long i = p.offset; i < total && i < p.offset + p.limit; i++)
         json_object_array_add(slice, json_object_get(json_object_array_get_idx(all, (size_t)i)));
-    page_attach(resp, &p, total);
-    return request_reply(r, 200, resp);
+    return reply_list(r, "departments", slice, p.page, p.limit, total);
 }
 
-int department_get(struct request *r)
+static int department_get(struct request *r)
 {
     return reply_department(r, 200, request_param(r, "id"));
 }
@@ -192,17 +183,15 @@ static void dept_after_commit(struct request *r, const char *arg)
 /* Inside the transaction: the department as it now is, answered with status. */
 static int dept_answer(struct request *r, int status, const char *id, const char *message)
 {
-    struct json_object *dept, *resp;
+    struct json_object *dept;
     int rc = department_fetch(r, id, &dept);
     if (rc != DB_OK)
         return rc < 0 ? rc : DB_ERROR;
-    resp = response_new(r);
-    if (resp == NULL || (message != NULL && json_set_str(resp, "message", message) != 0) ||
-        json_set(resp, "department", json_object_get(dept)) != 0)
+    if (message != NULL && reply_set(r, "message", json_object_new_string(message)) != 0)
         return DB_ERROR;
     txn_after_commit(r, dept_after_commit, NULL);
     event_wake_after_commit(r);
-    return request_reply(r, status, resp);
+    return reply_one(r, status, "department", dept) == 0 ? DB_OK : DB_ERROR;
 }
 
 struct dept_write {
@@ -237,7 +226,7 @@ static int dept_conflict(struct request *r, int rc)
     return txn_reply(r, rc);
 }
 
-int department_create(struct request *r)
+static int department_create(struct request *r)
 {
     struct dept_write w;
     if (request_body_object(r, &w.body) != 0 || dept_read_input(r, w.body, true, &w.in) != 0)
@@ -295,7 +284,7 @@ static int dept_update_step(struct request *r, void *arg)
     return rc == DB_OK ? dept_answer(r, 200, w->id, NULL) : rc;
 }
 
-int department_update(struct request *r)
+static int department_update(struct request *r)
 {
     struct dept_write w;
     w.id = request_param(r, "id");
@@ -331,8 +320,18 @@ static int dept_delete_step(struct request *r, void *arg)
     return rc == DB_OK ? dept_answer(r, 200, id, "Department deleted successfully") : rc;
 }
 
-int department_delete(struct request *r)
+static int department_delete(struct request *r)
 {
     const char *id = request_param(r, "id");
     return txn_reply(r, txn_run(r, 0, dept_delete_step, (void *)id));
 }
+
+static const struct route routes[] = {
+    {"GET", "/api/departments", department_list, ROLES_ANY, FAM_TRANSFER},
+    {"POST", "/api/departments", department_create, ROLES_STAFF, FAM_TRANSFER},
+    {"GET", "/api/departments/:id", department_get, ROLES_ANY, FAM_TRANSFER},
+    {"PUT", "/api/departments/:id", department_update, ROLES_STAFF, FAM_TRANSFER},
+    {"DELETE", "/api/departments/:id", department_delete, ROLES_STAFF, FAM_TRANSFER},
+};
+
+const struct route_group departments_routes = {routes, sizeof(routes) / sizeof(routes[0])};

@@ -48,7 +48,7 @@ static int reply_did(struct request *r, int status, const char *id)
     return request_reply_found(r, status, rc, "did", did, "Phone number not found");
 }
 
-int did_list(struct request *r)
+static int did_list(struct request *r)
 {
     struct page p;
     if (query_page(r, 25, 200, &p) != 0)
@@ -65,14 +65,11 @@ int did_list(struct request *r)
     if (rc != DB_OK)
         return request_db_error(r, rc);
 
-    struct json_object *resp = response_new(r);
-    if (resp == NULL || db_rows_attach(resp, "dids", res, NULL) != 0)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    page_attach(resp, &p, db_get_int(cres, 0, "total", 0));
-    return request_reply(r, 200, resp);
+    struct json_object *rows = arena_json(r->arena, db_rows_json(res, res->nrows, NULL));
+    return reply_list(r, "dids", rows, p.page, p.limit, db_get_int(cres, 0, "total", 0));
 }
 
-int did_get(struct request *r)
+static int did_get(struct request *r)
 {
     return reply_did(r, 200, request_param(r, "id"));
 }
@@ -182,7 +179,7 @@ static int did_create_step(struct request *r, void *arg)
     return rc == DB_OK ? request_reply_found(r, 201, rc, "did", did, "") : rc;
 }
 
-int did_create(struct request *r)
+static int did_create(struct request *r)
 {
     struct did_write w;
     if (request_body_object(r, &w.body) != 0 || did_read_input(r, w.body, true, &w.in) != 0)
@@ -195,7 +192,7 @@ int did_create(struct request *r)
     return rc < 0 ? did_write_error(r, rc, w.type) : txn_reply(r, rc);
 }
 
-int did_update(struct request *r)
+static int did_update(struct request *r)
 {
     const char *id = request_param(r, "id");
     struct json_object *body;
@@ -243,7 +240,7 @@ int did_update(struct request *r)
     return request_reply_found(r, 200, rc, "did", did, "Phone number not found");
 }
 
-int did_delete(struct request *r)
+static int did_delete(struct request *r)
 {
     const char *id = request_param(r, "id");
     struct db_result *old;
@@ -270,8 +267,15 @@ int did_delete(struct request *r)
     rc = db_finish(r->db, rc);
     if (rc != DB_OK)
         return did_write_error(r, rc, "department");
-    struct json_object *resp = response_new(r);
-    if (resp == NULL || json_set_str(resp, "message", "Phone number deleted successfully") != 0)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    return request_reply(r, 200, resp);
+    return reply_message(r, 200, "Phone number deleted successfully");
 }
+
+static const struct route routes[] = {
+    {"GET", "/api/dids", did_list, ROLES_STAFF, FAM_TRANSFER},
+    {"POST", "/api/dids", did_create, ROLES_ADMIN, FAM_TRANSFER},
+    {"GET", "/api/dids/:id", did_get, ROLES_STAFF, FAM_TRANSFER},
+    {"PUT", "/api/dids/:id", did_update, ROLES_ADMIN, FAM_TRANSFER},
+    {"DELETE", "/api/dids/:id", did_delete, ROLES_ADMIN, FAM_TRANSFER},
+};
+
+const struct route_group dids_routes = {routes, sizeof(routes) / sizeof(routes[0])};

@@ -60,7 +60,7 @@ void event_wake_after_commit(struct request *r)
     txn_after_commit(r, wake_hook, NULL);
 }
 
-int events_ticket(struct request *r)
+static int events_ticket(struct request *r)
 {
     char *ticket = crypto_random_token(r->arena, 32);
     if (ticket == NULL)
@@ -75,9 +75,15 @@ int events_ticket(struct request *r)
                      NULL);
     if (rc != DB_OK)
         return request_db_error(r, rc);
-    struct json_object *resp = response_new(r);
-    if (resp == NULL || json_set_str(resp, "ticket", ticket) != 0 ||
-        json_set_int(resp, "expires_in", TICKET_TTL) != 0)
+    struct json_object *t = arena_json(r->arena, json_object_new_object());
+    if (t == NULL || json_set_str(t, "ticket", ticket) != 0 ||
+        json_set_int(t, "expires_in", TICKET_TTL) != 0)
         return request_error(r, 500, "internal_error", "Out of memory");
-    return request_reply(r, 200, resp);
+    return reply_one(r, 200, NULL, t);
 }
+
+static const struct route routes[] = {
+    {"POST", "/api/events/ticket", events_ticket, ROLES_ANY, FAM_TRANSFER},
+};
+
+const struct route_group events_routes = {routes, sizeof(routes) / sizeof(routes[0])};

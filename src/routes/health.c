@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "arena.h"
 #include "cache.h"
 #include "config.h"
 #include "db.h"
@@ -22,18 +23,16 @@ static long usec_since(const struct timespec *t0)
     return (t1.tv_sec - t0->tv_sec) * 1000000L + (t1.tv_nsec - t0->tv_nsec) / 1000L;
 }
 
-int health_live(struct request *r)
+static int health_live(struct request *r)
 {
-    struct json_object *resp = response_new(r);
-    if (resp == NULL || json_set_str(resp, "status", "ok") != 0)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    return request_reply(r, 200, resp);
+    static const char body[] = "{\"success\":true,\"status\":\"ok\"}";
+    return reply_raw(r, 200, body, sizeof(body) - 1);
 }
 
-int pool_noop(struct request *r)
+static int pool_noop(struct request *r)
 {
     static const char body[] = "{\"success\":true}";
-    return request_reply_raw(r, 200, body, sizeof(body) - 1);
+    return reply_raw(r, 200, body, sizeof(body) - 1);
 }
 
 /* GET /api/events/health on the event worker's unix socket, 500 ms at most. */
@@ -78,7 +77,7 @@ static int add_check(struct json_object *checks, const char *name, int ok, long 
     return json_set(checks, name, c);
 }
 
-int health_ready(struct request *r)
+static int health_ready(struct request *r)
 {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -92,20 +91,28 @@ int health_ready(struct request *r)
     int ev_ok = event_worker_probe(r->cfg->event_socket) == 0;
     long ev_us = usec_since(&t0);
 
-    struct json_object *resp = response_new(r);
+    struct json_object *data = arena_json(r->arena, json_object_new_object());
     struct json_object *checks = json_object_new_object();
-    if (resp == NULL || checks == NULL || json_set(resp, "checks", checks) != 0)
+    if (data == NULL || checks == NULL || json_set(data, "checks", checks) != 0)
         return request_error(r, 500, "internal_error", "Out of memory");
     add_check(checks, "database", db_ok, db_us);
     add_check(checks, "memcached", mc_ok, mc_us);
     add_check(checks, "event_worker", ev_ok, ev_us);
-    json_set_str(resp, "status", db_ok && mc_ok && ev_ok ? "ok" : "degraded");
+    json_set_str(data, "status", db_ok && mc_ok && ev_ok ? "ok" : "degraded");
     if (!db_ok) {
-        json_set_bool(resp, "success", 0);
-        json_set_str(resp, "error", "The database is unavailable");
-        json_set_str(resp, "code", "service_unavailable");
-        json_set_str(resp, "request_id", r->request_id);
-        return request_reply(r, 503, resp);
+        /* The error envelope, and what was checked beside it. */
+        request_error(r, 503, "service_unavailable", "The database is unavailable");
+        reply_set(r, "status", json_object_new_string("degraded"));
+        reply_set(r, "checks", json_object_get(checks));
+        return -1;
     }
-    return request_reply(r, 200, resp);
+    return reply_one(r, 200, NULL, data);
 }
+
+static const struct route routes[] = {
+    {"GET", "/health", health_live, ROLES_PUBLIC, FAM_PLAIN},
+    {"GET", "/api/health", health_ready, ROLES_PUBLIC, FAM_TRANSFER | FAM_COLDCALLER},
+    {"GET", "/api/noop", pool_noop, ROLES_PUBLIC, FAM_PLAIN},
+};
+
+const struct route_group health_routes = {routes, sizeof(routes) / sizeof(routes[0])};

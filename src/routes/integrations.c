@@ -41,24 +41,22 @@ static int reply_twilio(struct request *r)
         return request_db_error(r, rc);
     if (res->nrows == 0)
         return request_error(r, 404, "not_found", "No Twilio integration");
-    struct json_object *resp = response_new(r);
-    struct json_object *integration = json_object_new_object();
-    if (resp == NULL || integration == NULL || json_set(resp, "integration", integration) != 0 ||
-        json_set_str(integration, "provider", "twilio") != 0 ||
+    struct json_object *integration = arena_json(r->arena, json_object_new_object());
+    if (integration == NULL || json_set_str(integration, "provider", "twilio") != 0 ||
         json_set_str(integration, "account_sid", db_get(res, 0, "account_sid")) != 0 ||
         json_set_bool(integration, "auth_token_set", db_get_int(res, 0, "token_set", 0) != 0) !=
             0 ||
         json_set_str(integration, "updated_at", db_get(res, 0, "updated_at")) != 0)
         return request_error(r, 500, "internal_error", "Out of memory");
-    return request_reply(r, 200, resp);
+    return reply_one(r, 200, "integration", integration);
 }
 
-int integration_twilio_get(struct request *r)
+static int integration_twilio_get(struct request *r)
 {
     return reply_twilio(r);
 }
 
-int integration_twilio_put(struct request *r)
+static int integration_twilio_put(struct request *r)
 {
     struct json_object *body;
     const char *sid, *token;
@@ -132,3 +130,10 @@ int integration_twilio_token(struct request *r, const char *tenant_id, char *out
     out[sealed->len - CRYPTO_SEAL_OVERHEAD] = '\0';
     return DB_OK;
 }
+
+static const struct route routes[] = {
+    {"GET", "/api/integrations/twilio", integration_twilio_get, ROLES_ADMIN, FAM_TRANSFER},
+    {"PUT", "/api/integrations/twilio", integration_twilio_put, ROLES_ADMIN, FAM_TRANSFER},
+};
+
+const struct route_group integrations_routes = {routes, sizeof(routes) / sizeof(routes[0])};

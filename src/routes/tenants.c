@@ -65,7 +65,7 @@ static int reply_tenant(struct request *r, int status, const char *id)
     return request_reply_found(r, status, rc, "tenant", tenant, "Tenant not found");
 }
 
-int tenant_list(struct request *r)
+static int tenant_list(struct request *r)
 {
     struct page p;
     const char *status = NULL, *pattern = NULL;
@@ -91,14 +91,11 @@ int tenant_list(struct request *r)
     if (rc != DB_OK)
         return request_db_error(r, rc);
 
-    struct json_object *resp = response_new(r);
-    if (resp == NULL || db_rows_attach(resp, "tenants", res, tenant_json_cols) != 0)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    page_attach(resp, &p, db_get_int(cres, 0, "total", 0));
-    return request_reply(r, 200, resp);
+    struct json_object *rows = arena_json(r->arena, db_rows_json(res, res->nrows, tenant_json_cols));
+    return reply_list(r, "tenants", rows, p.page, p.limit, db_get_int(cres, 0, "total", 0));
 }
 
-int tenant_get(struct request *r)
+static int tenant_get(struct request *r)
 {
     return reply_tenant(r, 200, request_param(r, "id"));
 }
@@ -174,7 +171,7 @@ static int tenant_create_step(struct request *r, void *arg)
     return rc == DB_OK ? tenant_answer(r, 201, w->id) : rc;
 }
 
-int tenant_create(struct request *r)
+static int tenant_create(struct request *r)
 {
     struct json_object *body;
     struct tenant_input in;
@@ -203,7 +200,7 @@ static int tenant_lock(struct request *r, const char *id, const char **status)
     return DB_OK;
 }
 
-int tenant_update(struct request *r)
+static int tenant_update(struct request *r)
 {
     const char *id = request_param(r, "id");
     struct json_object *body;
@@ -244,7 +241,7 @@ int tenant_update(struct request *r)
     return 0;
 }
 
-int tenant_set_status(struct request *r)
+static int tenant_set_status(struct request *r)
 {
     const char *id = request_param(r, "id");
     struct json_object *body;
@@ -285,7 +282,7 @@ int tenant_set_status(struct request *r)
     return 0;
 }
 
-int tenant_delete(struct request *r)
+static int tenant_delete(struct request *r)
 {
     const char *id = request_param(r, "id");
     const char *old_status = NULL;
@@ -312,8 +309,16 @@ int tenant_delete(struct request *r)
         return request_error(r, 404, "not_found", "Tenant not found");
     if (rc != DB_OK)
         return request_db_error(r, rc);
-    struct json_object *resp = response_new(r);
-    if (resp == NULL || json_set_str(resp, "message", "Tenant deleted successfully") != 0)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    return request_reply(r, 200, resp);
+    return reply_message(r, 200, "Tenant deleted successfully");
 }
+
+static const struct route routes[] = {
+    {"GET", "/api/tenants", tenant_list, ROLES_SUPER, FAM_TRANSFER},
+    {"POST", "/api/tenants", tenant_create, ROLES_SUPER, FAM_TRANSFER},
+    {"GET", "/api/tenants/:id", tenant_get, ROLES_SUPER, FAM_TRANSFER},
+    {"PUT", "/api/tenants/:id", tenant_update, ROLES_SUPER, FAM_TRANSFER},
+    {"PUT", "/api/tenants/:id/status", tenant_set_status, ROLES_SUPER, FAM_TRANSFER},
+    {"DELETE", "/api/tenants/:id", tenant_delete, ROLES_SUPER, FAM_TRANSFER},
+};
+
+const struct route_group tenants_routes = {routes, sizeof(routes) / sizeof(routes[0])};

@@ -68,14 +68,7 @@ int user_answer(struct request *r, int status, const char *tenant_id, const char
     int rc = user_fetch_json(r, tenant_id, id, &user);
     if (rc != DB_OK)
         return rc < 0 ? rc : DB_ERROR;
-    struct json_object *resp = response_new(r);
-    if (resp == NULL) {
-        json_object_put(user);
-        return DB_ERROR;
-    }
-    if (json_set(resp, "user", user) != 0)
-        return DB_ERROR;
-    return request_reply(r, status, resp);
+    return reply_one(r, status, "user", arena_json(r->arena, user)) == 0 ? DB_OK : DB_ERROR;
 }
 
 int user_reply(struct request *r, int status, const char *tenant_id, const char *id)
@@ -124,19 +117,16 @@ static int list_users(struct request *r, const char *text, const char *text_key)
     if (rc != DB_OK)
         return request_db_error(r, rc);
 
-    struct json_object *resp = response_new(r);
-    if (resp == NULL || db_rows_attach(resp, "users", res, NULL) != 0)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    page_attach(resp, &p, db_get_int(cres, 0, "total", 0));
-    return request_reply(r, 200, resp);
+    struct json_object *rows = arena_json(r->arena, db_rows_json(res, res->nrows, NULL));
+    return reply_list(r, "users", rows, p.page, p.limit, db_get_int(cres, 0, "total", 0));
 }
 
-int user_list(struct request *r)
+static int user_list(struct request *r)
 {
     return list_users(r, query_value(r, "search"), "search");
 }
 
-int user_search(struct request *r)
+static int user_search(struct request *r)
 {
     const char *q = query_value(r, "q");
     if (q != NULL)
@@ -144,7 +134,7 @@ int user_search(struct request *r)
     return list_users(r, query_value(r, "search"), "search");
 }
 
-int user_get(struct request *r)
+static int user_get(struct request *r)
 {
     return user_reply(r, 200, r->auth.tenant_id, request_param(r, "id"));
 }
@@ -240,7 +230,7 @@ static int user_create_step(struct request *r, void *arg)
     return rc == DB_OK ? user_answer(r, 201, r->auth.tenant_id, u->id) : rc;
 }
 
-int user_create(struct request *r)
+static int user_create(struct request *r)
 {
     struct json_object *body;
     const char *email, *password, *first = NULL, *last = NULL, *phone = NULL, *role = NULL;
@@ -271,7 +261,7 @@ int user_create(struct request *r)
     return rc < 0 ? user_write_error(r, rc) : txn_reply(r, rc);
 }
 
-int user_update(struct request *r)
+static int user_update(struct request *r)
 {
     const char *id = request_param(r, "id");
     struct json_object *body;
@@ -329,7 +319,7 @@ int user_update(struct request *r)
     return 0;
 }
 
-int user_delete(struct request *r)
+static int user_delete(struct request *r)
 {
     const char *id = request_param(r, "id");
     if (is_self(r, id))
@@ -367,13 +357,10 @@ int user_delete(struct request *r)
                              " deactivate the user instead");
     if (rc != DB_OK)
         return user_write_error(r, rc);
-    struct json_object *resp = response_new(r);
-    if (resp == NULL || json_set_str(resp, "message", "User deleted successfully") != 0)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    return request_reply(r, 200, resp);
+    return reply_message(r, 200, "User deleted successfully");
 }
 
-int user_set_role(struct request *r)
+static int user_set_role(struct request *r)
 {
     const char *id = request_param(r, "id");
     struct json_object *body;
@@ -440,12 +427,26 @@ static int user_set_active(struct request *r, bool active)
     return 0;
 }
 
-int user_activate(struct request *r)
+static int user_activate(struct request *r)
 {
     return user_set_active(r, true);
 }
 
-int user_deactivate(struct request *r)
+static int user_deactivate(struct request *r)
 {
     return user_set_active(r, false);
 }
+
+static const struct route routes[] = {
+    {"GET", "/api/users", user_list, ROLES_STAFF, FAM_TRANSFER},
+    {"GET", "/api/users/search", user_search, ROLES_STAFF, FAM_TRANSFER},
+    {"POST", "/api/users", user_create, ROLES_ADMIN, FAM_TRANSFER},
+    {"GET", "/api/users/:id", user_get, ROLES_STAFF, FAM_TRANSFER},
+    {"PUT", "/api/users/:id", user_update, ROLES_ADMIN, FAM_TRANSFER},
+    {"DELETE", "/api/users/:id", user_delete, ROLES_ADMIN, FAM_TRANSFER},
+    {"PUT", "/api/users/:id/role", user_set_role, ROLES_ADMIN, FAM_TRANSFER},
+    {"POST", "/api/users/:id/activate", user_activate, ROLES_ADMIN, FAM_TRANSFER},
+    {"POST", "/api/users/:id/deactivate", user_deactivate, ROLES_ADMIN, FAM_TRANSFER},
+};
+
+const struct route_group users_routes = {routes, sizeof(routes) / sizeof(routes[0])};

@@ -76,7 +76,7 @@ static int forbidden(struct request *r, const char *message)
     return request_error(r, 403, "invalid_signature", message);
 }
 
-int webhook_twilio_call_status(struct request *r)
+static int webhook_twilio_call_status(struct request *r)
 {
     const char *signature = request_header(r, "X-Twilio-Signature");
     if (signature == NULL || signature[0] == '\0')
@@ -169,23 +169,25 @@ int webhook_twilio_call_status(struct request *r)
         rc = calls_set_status(r, call_id, status, duration);
     if (rc == DB_OK)
         rc = audit_record(r, tenant_id, "call.twilio_status", "call", call_id, NULL);
+    /* The answer is read inside the transaction: it cannot fail after the commit. */
+    struct db_result *cres = NULL;
+    if (rc == DB_OK)
+        rc = db_exec(r->db, r->arena,
+                     "SELECT id, id AS call_id, call_sid, caller_number, called_number,"
+                     " direction, status, total_duration, ai_minutes, transfer_minutes,"
+                     " start_time, end_time FROM calls WHERE id = ? AND tenant_id = ?",
+                     DB_PARAMS(DB_STR(call_id), DB_STR(tenant_id)), &cres);
     rc = db_finish(r->db, rc);
     if (rc != DB_OK)
         return request_db_error(r, rc);
     event_wake(r);
     calls_changed(r);
-
-    struct db_result *cres;
-    rc = db_exec(r->db, r->arena,
-                 "SELECT id, id AS call_id, call_sid, caller_number, called_number, direction,"
-                 " status, total_duration, ai_minutes, transfer_minutes, start_time, end_time"
-                 " FROM calls WHERE id = ? AND tenant_id = ?",
-                 DB_PARAMS(DB_STR(call_id), DB_STR(tenant_id)), &cres);
-    if (rc != DB_OK)
-        return request_db_error(r, rc);
-    struct json_object *resp = response_new(r);
     struct json_object *call = cres->nrows ? db_row_json(cres, 0, NULL) : NULL;
-    if (resp == NULL || call == NULL || json_set(resp, "call", call) != 0)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    return request_reply(r, 200, resp);
+    return reply_one(r, 200, "call", arena_json(r->arena, call));
 }
+
+static const struct route routes[] = {
+    {"POST", "/webhooks/twilio/call-status", webhook_twilio_call_status, ROLES_PUBLIC, FAM_TRANSFER},
+};
+
+const struct route_group webhooks_routes = {routes, sizeof(routes) / sizeof(routes[0])};

@@ -142,6 +142,60 @@ def expect_error(r, status, code=None):
         check(r.json.get("code") == code, "expected code %s, got %r" % (code, r))
 
 
+# The callcenter dialect (everything under /api/v1): its error codes by status.
+CC_CODES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
+            409: "CONFLICT", 422: "VALIDATION_ERROR", 500: "INTERNAL_ERROR"}
+
+
+def is_v1(path):
+    return path.split("?")[0].lstrip("/").startswith("api/v1/") or path.rstrip("/") in (
+        "/api/v1", "//api/v1")
+
+
+def expect_cc_error(r, status, code=None):
+    """Asserts the callcenter error envelope: {success:false, error:{code, message,
+    details?}, request_id, timestamp}; code is ours (snake_case) or theirs."""
+    check(r.status == status, "expected %d, got %r" % (status, r))
+    j = r.json
+    check(isinstance(j, dict) and j.get("success") is False, "not a callcenter error: %r" % r)
+    e = j.get("error")
+    check(isinstance(e, dict) and isinstance(e.get("message"), str) and e["message"],
+          "error is not {code, message}: %r" % r)
+    want = CC_CODES.get(status) or (code or "").upper()
+    check(e.get("code") == want, "error.code %r, want %r: %r" % (e.get("code"), want, r))
+    check(isinstance(j.get("request_id"), str) and isinstance(j.get("timestamp"), str),
+          "no request_id/timestamp: %r" % r)
+
+
+def cc_data(r, status=200):
+    """The data of a callcenter success envelope (checked)."""
+    check(r.status == status, "expected %d, got %r" % (status, r))
+    j = r.json
+    check(isinstance(j, dict) and j.get("success") is True and "data" in j and
+          isinstance(j.get("request_id"), str) and isinstance(j.get("timestamp"), str),
+          "not a callcenter success: %r" % r)
+    return j["data"]
+
+
+def cc_form(v, keep_null=()):
+    """v as the callcenter dialect writes it: a text field without a value is "" (null stays
+    null for the keys in keep_null: JSON columns, numbers)."""
+    if isinstance(v, list):
+        return [cc_form(x, keep_null) for x in v]
+    if isinstance(v, dict):
+        return {k: ("" if x is None and k not in keep_null else cc_form(x, keep_null))
+                for k, x in v.items()}
+    return v
+
+
+def expect_error_at(path, r, status, code=None):
+    """expect_error, in the dialect the path answers in (/api/v1: the callcenter's)."""
+    if is_v1(path):
+        expect_cc_error(r, status, code)
+    else:
+        expect_error(r, status, code)
+
+
 # -- shared setup for the test modules -----------------------------------------------
 
 def uid():

@@ -322,7 +322,7 @@ def test_profile_get_and_me(ctx):
         check(u["first_name"] == "Grace" and u["last_name"] == "Hopper", "names: %r" % u)
     check(p.json["user"] == m.json["user"], "profile and me differ")
     r = ctx.get("/api/v1/auth/me", token=tok)
-    check(r.status == 200 and r.json["user"]["id"] == reg["user"]["id"], "v1 me: %r" % r)
+    check(sb.cc_data(r)["id"] == reg["user"]["id"], "v1 me: %r" % r)
 
 
 def test_profile_update_partial(ctx):
@@ -561,12 +561,14 @@ def test_v1_login(ctx):
     _, body = _register(ctx)
     r = _login(ctx, body["email"], body["password"], path="/api/v1/auth/login")
     check(r.status == 200, "v1 login: %r" % r)
-    u = _check_session(r.json, body["email"])
-    p = ctx.get("/api/v1/auth/profile", token=r.json["token"])
-    check(p.status == 200 and p.json["user"]["id"] == u["id"], "v1 profile: %r" % p)
-    expect_error(_login(ctx, body["email"], "wrong-password", path="/api/v1/auth/login"),
-                 401, "invalid_credentials")
+    # The callcenter dialect (issue 7): the session under data.
+    session = dict(sb.cc_data(r), success=True)
+    u = _check_session(session, body["email"])
+    p = ctx.get("/api/v1/auth/profile", token=session["token"])
+    check(sb.cc_data(p)["id"] == u["id"], "v1 profile: %r" % p)
+    sb.expect_cc_error(_login(ctx, body["email"], "wrong-password", path="/api/v1/auth/login"),
+                       401, "invalid_credentials")
     # The v1 refresh works like the plain one.
-    r2 = ctx.post("/api/v1/auth/refresh", {"refresh_token": r.json["refresh_token"]})
+    r2 = ctx.post("/api/v1/auth/refresh", {"refresh_token": session["refresh_token"]})
     check(r2.status == 200, "v1 refresh: %r" % r2)
-    _check_session(r2.json, body["email"])
+    _check_session(dict(sb.cc_data(r2), success=True), body["email"])

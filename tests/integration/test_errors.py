@@ -15,9 +15,10 @@ def _token(ctx):
     return s["token"]
 
 
-def _envelope(r, status, code):
-    """expect_error plus the X-Request-Id header, equal to the body's request_id."""
-    expect_error(r, status, code)
+def _envelope(r, status, code, path=""):
+    """expect_error (in the dialect of path: /api/v1 answers the callcenter's) plus the
+    X-Request-Id header, equal to the body's request_id."""
+    sb.expect_error_at(path, r, status, code)
     rid = r.headers.get("x-request-id")
     check(rid, "no X-Request-Id header: %r %r" % (r, r.headers))
     check(r.json["request_id"] == rid, "request_id %r != X-Request-Id %r"
@@ -106,10 +107,10 @@ def test_unknown_routes_are_json_404(ctx):
                  "/api/v2/departments", "/api/DEPARTMENTS", "/api/departments/x/role"):
         for token in (None, tok):
             r = ctx.get(path, token=token)
-            _envelope(r, 404, "not_found")
+            _envelope(r, 404, "not_found", path)
             check(b"<html" not in r.body.lower(), "HTML 404 for %s" % path)
     r = ctx.post("/api/v1/nope", {"a": 1})
-    _envelope(r, 404, "not_found")
+    _envelope(r, 404, "not_found", "/api/v1/nope")
 
 
 def test_wrong_method_405(ctx):
@@ -124,7 +125,7 @@ def test_wrong_method_405(ctx):
              ("POST", "/api/v1/departments/dept_x", {"GET", "PUT", "DELETE"})]
     for method, path, allowed in cases:
         r = ctx.request(method, path)
-        _envelope(r, 405, "method_not_allowed")
+        _envelope(r, 405, "method_not_allowed", path)
         allow = r.headers.get("allow")
         check(allow is not None, "%s %s: no Allow header: %r" % (method, path, r.headers))
         got = {m.strip() for m in allow.split(",")}
@@ -140,7 +141,7 @@ def test_body_too_large_413(ctx):
                 "Content-Length: %d\r\nConnection: close\r\n%s\r\n"
                 % (path, len(big), "Authorization: Bearer %s\r\n" % token if token else ""))
         r = _raw_request(ctx, head.encode(), big)
-        _envelope(r, 413, "payload_too_large")
+        _envelope(r, 413, "payload_too_large", path)
     # Just over 1 MiB too; under it is parsed (and validated) normally.
     over = b'{"description": "' + b"d" * (1024 * 1024) + b'"}'
     r = ctx.request("POST", "/api/departments", raw=over, token=tok)
@@ -170,7 +171,7 @@ def test_chunked_request_bodies(ctx):
             "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
             "Connection: close\r\n\r\n").encode()
     r = _raw_request(ctx, head, _chunked(body, 7))
-    check(r.status == 200 and r.json and r.json.get("token"), "chunked login: %r" % r)
+    check(r.status == 200 and sb.cc_data(r).get("access_token"), "chunked login: %r" % r)
     name = "Chunked " + sb.uid()
     body = ('{"name": "%s", "phone_number": "+15551234567"}' % name).encode()
     head = ("POST /api/departments HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -255,7 +256,7 @@ def test_health(ctx):
         check(_is_number(c.get("latency_ms")) and c["latency_ms"] >= 0,
               "%s latency_ms: %r" % (name, c))
     r = ctx.get("/api/v1/health")
-    check(r.status == 200 and r.json.get("checks", {}).get("database", {}).get("ok") is True,
+    check(sb.cc_data(r).get("checks", {}).get("database", {}).get("ok") is True,
           "/api/v1/health: %r" % r)
 
 
@@ -266,7 +267,13 @@ def test_v1_prefix_serves_the_same_routes(ctx):
     check(r.status == 201, "v1 create: %r" % r)
     a = ctx.get("/api/departments", token=tok)
     b = ctx.get("/api/v1/departments", token=tok)
-    check(a.status == 200 and b.status == 200 and a.json == b.json, "v1 list differs")
+    # The same departments, in the callcenter dialect (issue 7).
+    check(a.status == 200 and sb.cc_data(b) == sb.cc_form(a.json["departments"],
+                                                          ("business_hours",)),
+          "v1 list differs: %r vs %r" % (a.json, b.json))
+    check(b.json["meta"] == {"page": 1, "page_size": a.json["pagination"]["limit"],
+                             "total_pages": 1, "total_count": a.json["total"]},
+          "v1 meta: %r" % b.json)
     # /api/v1x is not the v1 prefix.
     _envelope(ctx.get("/api/v1departments", token=tok), 404, "not_found")
 
@@ -346,8 +353,8 @@ def test_login_rate_limit_covers_path_variants(ctx):
             check(any(r.status == 429 for r in got), "%s is not rate limited: %r" % (v, counts))
             for r in got:
                 if r.status == 429:
-                    _envelope(r, 429, "rate_limited")
+                    _envelope(r, 429, "rate_limited", v)
                 else:
-                    expect_error(r, 401, "invalid_credentials")
+                    sb.expect_error_at(v, r, 401, "invalid_credentials")
     finally:
         time.sleep(3)

@@ -178,7 +178,7 @@ def test_spent_rows_are_purged(ctx):
     """The event worker's housekeeping removes expired tickets, day-old idempotency
     records and long-passed throttle buckets, and keeps the live ones."""
     _, tid = sb.tenant(ctx)
-    old, new = "a" * 63 + "1", "a" * 63 + "2"
+    old, new = sorted(uuid.uuid4().hex + uuid.uuid4().hex for _ in range(2))
     sid = sb.sql(ctx, "SELECT id FROM auth_sessions WHERE tenant_id = '%s' LIMIT 1" % tid).strip()
     uid = sb.sql(ctx, "SELECT user_id FROM auth_sessions WHERE id = '%s'" % sid).strip()
     sb.sql(ctx, "INSERT INTO stream_tickets (id, tenant_id, user_id, session_id, expires_at)"
