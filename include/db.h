@@ -89,6 +89,10 @@ void db_destroy(struct db *db);
 int db_exec(struct db *db, struct arena *a, const char *sql, const struct db_param *params,
             unsigned nparams, struct db_result **out);
 
+/* db_exec() with a statement prepared for this call only (text that is not interned). */
+int db_exec_once(struct db *db, struct arena *a, const char *sql, const struct db_param *params,
+                 unsigned nparams, struct db_result **out);
+
 /*
  * Prepares, runs and closes one statement without caching it: for SQL text that is not a
  * string literal (migrations), whose address could be reused by different text later.

@@ -37,9 +37,7 @@ void pwcheck_audit(struct request *r, const char *email, const char *tenant_id,
                    const char *user_id, const char *what, int locked);
 void pwcheck_passed(struct request *r, const char *email);
 void auth_changed(struct request *r, const char *tenant_id);
-/* Records a write in audit_logs (call inside the write's transaction). */
-int audit_record(struct request *r, const char *tenant_id, const char *action,
-                 const char *entity_type, const char *entity_id, const char *details_json);
+#include "audit.h"
 
 /*
  * The user object of the API (users joined with their role) as a new JSON reference.

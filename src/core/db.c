@@ -370,19 +370,16 @@ out:
     return rc;
 }
 
-static int exec_once(struct db *db, struct arena *a, const char *sql,
-                     const struct db_param *params, unsigned nparams, struct db_result **out,
-                     unsigned *err)
+/* Binds, runs and fetches a prepared statement. */
+static int run_stmt(struct db *db, struct arena *a, MYSQL_STMT *stmt, const char *sql,
+                    const struct db_param *params, unsigned nparams, struct db_result **out,
+                    unsigned *err)
 {
     MYSQL_BIND bind[32];
     unsigned long lens[32];
     MYSQL_RES *meta = NULL;
     int rc;
 
-    *err = 0;
-    MYSQL_STMT *stmt = stmt_get(db, sql, err);
-    if (stmt == NULL)
-        return classify(*err);
     if (nparams != mysql_stmt_param_count(stmt) || nparams > 32) {
         set_error(db, 0, "parameter count does not match the statement");
         log_error("db: %u parameters given for: %.120s", nparams, sql);
@@ -433,6 +430,44 @@ static int exec_once(struct db *db, struct arena *a, const char *sql,
     if (out != NULL)
         *out = res;
     return DB_OK;
+}
+
+static int exec_once(struct db *db, struct arena *a, const char *sql,
+                     const struct db_param *params, unsigned nparams, struct db_result **out,
+                     unsigned *err)
+{
+    *err = 0;
+    MYSQL_STMT *stmt = stmt_get(db, sql, err);
+    if (stmt == NULL)
+        return classify(*err);
+    return run_stmt(db, a, stmt, sql, params, nparams, out, err);
+}
+
+int db_exec_once(struct db *db, struct arena *a, const char *sql, const struct db_param *params,
+                 unsigned nparams, struct db_result **out)
+{
+    if (out != NULL)
+        *out = NULL;
+    int rc = db_connect(db);
+    if (rc != DB_OK)
+        return rc;
+    MYSQL_STMT *stmt = mysql_stmt_init(db->conn);
+    if (stmt == NULL) {
+        set_error(db, mysql_errno(db->conn), mysql_error(db->conn));
+        return classify(mysql_errno(db->conn));
+    }
+    unsigned err = 0;
+    if (mysql_stmt_prepare(stmt, sql, (unsigned long)strlen(sql))) {
+        err = mysql_stmt_errno(stmt);
+        set_error(db, err, mysql_stmt_error(stmt));
+        rc = classify(err);
+    } else {
+        rc = run_stmt(db, a, stmt, sql, params, nparams, out, &err);
+    }
+    mysql_stmt_close(stmt);
+    if (rc != DB_OK && is_connection_error(err))
+        db_disconnect(db);
+    return rc;
 }
 
 static bool retry_safe(const char *sql, unsigned err)

@@ -366,7 +366,12 @@ int query_like_pattern(struct request *r, const char *key, const char *text, con
 int query_page(struct request *r, long long def_limit, long long max_limit, struct page *p)
 {
     int a = query_int(r, "page", 1, 1000000, 1, &p->page);
-    int b = query_int(r, "limit", 1, max_limit, def_limit, &p->limit);
+    /* The callcenter clients say page_size; the others limit. */
+    const char *size_key = request_query(r, "limit") == NULL &&
+                                   request_query(r, "page_size") != NULL
+                               ? "page_size"
+                               : "limit";
+    int b = query_int(r, size_key, 1, max_limit, def_limit, &p->limit);
     p->offset = (p->page - 1) * p->limit;
     return (a < 0 || b < 0) ? -1 : 0;
 }

@@ -1,5 +1,10 @@
-/* Departments: the seed 000 contract. The active list is cached per tenant. */
-#include <stdio.h>
+/*
+ * Departments: the seed 000 contract. The list of active departments is cached per
+ * tenant (by generation, moved after every write's commit); a delete is soft (is_active
+ * 0), refused while an agent of the department is not offline.
+ */
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +15,7 @@
 #include "db.h"
 #include "jsonutil.h"
 #include "request.h"
+#include "resource.h"
 #include "routes.h"
 #include "txn.h"
 #include "validate.h"
@@ -18,55 +24,55 @@
     "id, tenant_id, name, phone_number, description, color, is_active, business_hours, " \
     "created_at, updated_at"
 
+enum { D_NAME, D_PHONE, D_DESC, D_COLOR, D_HOURS, D_ACTIVE, D_NFIELDS };
+
+static const struct field_def dept_fields[] = {
+    [D_NAME] = {"name", FT_TEXT, F_REQUIRED, 1, 255, NULL, NULL, NULL},
+    [D_PHONE] = {"phone_number", FT_PHONE, F_REQUIRED, 0, 0, NULL, NULL, NULL},
+    [D_DESC] = {"description", FT_TEXT, F_NULLABLE, 0, 16000, NULL, NULL, NULL},
+    /* null on create means the default colour; an update must name one */
+    [D_COLOR] = {"color", FT_TEXT, F_NULLABLE, 1, 20, NULL, NULL, NULL},
+    [D_HOURS] = {"business_hours", FT_OBJECT, F_NULLABLE, 0, 0, NULL, NULL, NULL},
+    /* updates only: PUT is_active true restores a deleted department */
+    [D_ACTIVE] = {"is_active", FT_BOOL, 0, 0, 0, NULL, NULL, NULL},
+};
+
+static const char *const dept_columns_of[] = {"name",  "phone_number",   "description",
+                                              "color", "business_hours", "is_active"};
 static const char *const dept_json_cols[] = {"business_hours", NULL};
+
+static const struct resource departments = {
+    .table = "departments",
+    .columns = DEPT_COLUMNS,
+    .tenant_col = "tenant_id",
+    .json_cols = dept_json_cols,
+    .id_prefix = "dept_",
+    .one = "department",
+    .many = "departments",
+    .entity = "department",
+    .not_found = "Department not found",
+    .order = "name, id",
+    .soft_delete_col = "is_active",
+    .fields = dept_fields,
+    .columns_of = dept_columns_of,
+    .nfields = D_NFIELDS,
+};
+
+/* ---- the cached list ------------------------------------------------------------------- */
 
 static const char *cache_ns(struct request *r)
 {
     return arena_printf(r->arena, "dept:%s", r->auth.tenant_id);
 }
 
-/* Called after a commit: readers move to a new generation. */
-static void list_invalidate(struct request *r)
+/* After a write's commit: readers move to a new generation. */
+static void list_invalidate(struct request *r, const char *arg)
 {
+    (void)arg;
     const char *ns = cache_ns(r);
     if (ns != NULL)
         cache_bump(r->cache, ns);
 }
-
-static int department_fetch(struct request *r, const char *id, struct json_object **out)
-{
-    struct db_result *res;
-    *out = NULL;
-    int rc = db_exec(r->db, r->arena,
-                     "SELECT " DEPT_COLUMNS " FROM departments WHERE id = ? AND tenant_id = ?",
-                     DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)), &res);
-    if (rc != DB_OK)
-        return rc;
-    if (res->nrows == 0)
-        return 1;
-    *out = arena_json(r->arena, db_row_json(res, 0, dept_json_cols));
-    return *out ? DB_OK : DB_ERROR;
-}
-
-/* Writes department_changed inside the caller's transaction. */
-static int department_event(struct request *r, const char *id, const char *action,
-                            const char *name)
-{
-    struct json_object *p = arena_json(r->arena, json_object_new_object());
-    if (p == NULL || json_set_str(p, "department_id", id) != 0 ||
-        json_set_str(p, "action", action) != 0 || json_set_str(p, "name", name) != 0)
-        return DB_ERROR;
-    const char *text = json_text(p, NULL);
-    return text ? event_emit(r, "department_changed", NULL, text) : DB_ERROR;
-}
-
-static int reply_department(struct request *r, int status, const char *id)
-{
-    struct json_object *dept;
-    int rc = department_fetch(r, id, &dept);
-    return request_reply_found(r, status, rc, "department", dept, "Department not found");
-}
-
 
 /* The cached value is "<count>\n<JSON array of every active department>". */
 static int list_load(struct request *r, const char **text, size_t *len, long long *count)
@@ -98,10 +104,8 @@ static int list_load(struct request *r, const char **text, size_t *len, long lon
     if (rc != DB_OK)
         return rc;
     struct json_object *arr = arena_json(r->arena, db_rows_json(res, res->nrows, dept_json_cols));
-    if (arr == NULL)
-        return DB_ERROR;
     size_t alen;
-    const char *atext = json_text(arr, &alen);
+    const char *atext = arr ? json_text(arr, &alen) : NULL;
     if (atext == NULL)
         return DB_ERROR;
     *count = (long long)res->nrows;
@@ -143,80 +147,57 @@ static int department_list(struct request *r)
 
 static int department_get(struct request *r)
 {
-    return reply_department(r, 200, request_param(r, "id"));
+    return resource_get(r, &departments);
 }
 
-struct dept_input {
-    int has_name, has_phone, has_desc, has_color, has_hours, has_active;
-    const char *name, *phone, *desc, *color, *hours;
-    bool active;
-};
+/* ---- writes ---------------------------------------------------------------------------- */
 
-static int dept_read_input(struct request *r, struct json_object *body, bool create,
-                           struct dept_input *in)
+/* department_changed, inside the write's transaction. */
+static int department_event(struct request *r, const char *id, const char *action,
+                            const char *name)
 {
-    unsigned req = create ? FIELD_REQUIRED : 0;
-    memset(in, 0, sizeof(*in));
-    in->has_name = field_string(r, body, "name", req, 1, 255, &in->name) == 1;
-    in->has_phone = field_phone(r, body, "phone_number", req, &in->phone) == 1;
-    in->has_desc = field_string(r, body, "description", FIELD_NULLABLE, 0, 16000, &in->desc) >= 0 &&
-                   json_object_object_get_ex(body, "description", NULL);
-    in->has_color = field_string(r, body, "color", create ? FIELD_NULLABLE : 0, 0, 20,
-                                 &in->color) == 1;
-    in->has_hours = field_object_text(r, body, "business_hours", FIELD_NULLABLE, &in->hours) >= 0 &&
-                    json_object_object_get_ex(body, "business_hours", NULL);
-    if (!create)
-        in->has_active = field_bool(r, body, "is_active", 0, &in->active) == 1;
-    if (in->color != NULL && in->color[0] == '\0') {
-        request_field_error(r, "color", "must not be empty");
-    }
-    return request_check_fields(r);
-}
-
-/* After a write commits: the cached list moves on. */
-static void dept_after_commit(struct request *r, const char *arg)
-{
-    (void)arg;
-    list_invalidate(r);
-}
-
-/* Inside the transaction: the department as it now is, answered with status. */
-static int dept_answer(struct request *r, int status, const char *id, const char *message)
-{
-    struct json_object *dept;
-    int rc = department_fetch(r, id, &dept);
-    if (rc != DB_OK)
-        return rc < 0 ? rc : DB_ERROR;
-    if (message != NULL && reply_set(r, "message", json_object_new_string(message)) != 0)
+    struct json_object *p = arena_json(r->arena, json_object_new_object());
+    if (p == NULL || json_set_str(p, "department_id", id) != 0 ||
+        json_set_str(p, "action", action) != 0 || json_set_str(p, "name", name) != 0)
         return DB_ERROR;
-    txn_after_commit(r, dept_after_commit, NULL);
+    const char *text = json_text(p, NULL);
+    return text ? event_emit(r, "department_changed", NULL, text) : DB_ERROR;
+}
+
+/* The end of every write: the event, the audit, the answer, the cache after the commit. */
+static int dept_written(struct request *r, const char *id, const char *action,
+                        const char *name, const char *details, int status)
+{
+    int rc = department_event(r, id, action, name);
+    if (rc == DB_OK)
+        rc = resource_audit(r, &departments,
+                            strcmp(action, "created") == 0   ? "create"
+                            : strcmp(action, "deleted") == 0 ? "delete"
+                                                             : "update",
+                            id, details);
+    if (rc == DB_OK && strcmp(action, "deleted") == 0 &&
+        reply_set(r, "message", json_object_new_string("Department deleted successfully")) != 0)
+        rc = DB_ERROR;
+    if (rc != DB_OK)
+        return rc;
+    txn_after_commit(r, list_invalidate, NULL);
     event_wake_after_commit(r);
-    return reply_one(r, status, "department", dept) == 0 ? DB_OK : DB_ERROR;
+    return resource_answer(r, &departments, status, id);
 }
 
 struct dept_write {
     const char *id;
-    struct dept_input in;
+    struct field_value v[D_NFIELDS];
     struct json_object *body;
 };
 
 static int dept_create_step(struct request *r, void *arg)
 {
     struct dept_write *w = arg;
-    int rc = db_exec(r->db, r->arena,
-                     "INSERT INTO departments (id, tenant_id, name, phone_number, description,"
-                     " color, business_hours) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     DB_PARAMS(DB_STR(w->id), DB_STR(r->auth.tenant_id), DB_STR(w->in.name),
-                               DB_STR(w->in.phone), DB_STR(w->in.desc),
-                               DB_STR(w->in.color ? w->in.color : "default"),
-                               DB_STR(w->in.hours)),
-                     NULL);
-    if (rc == DB_OK)
-        rc = audit_record(r, r->auth.tenant_id, "department.create", "department", w->id,
-                          json_text(w->body, NULL));
-    if (rc == DB_OK)
-        rc = department_event(r, w->id, "created", w->in.name);
-    return rc == DB_OK ? dept_answer(r, 201, w->id, NULL) : rc;
+    int rc = resource_insert(r, &departments, w->id, w->v, NULL, 0);
+    return rc == DB_OK ? dept_written(r, w->id, "created", w->v[D_NAME].s,
+                                      json_text(w->body, NULL), 201)
+                       : rc;
 }
 
 static int dept_conflict(struct request *r, int rc)
@@ -229,95 +210,62 @@ static int dept_conflict(struct request *r, int rc)
 static int department_create(struct request *r)
 {
     struct dept_write w;
-    if (request_body_object(r, &w.body) != 0 || dept_read_input(r, w.body, true, &w.in) != 0)
+    if (fields_body(r, dept_fields, D_NFIELDS, FIELDS_CREATE, w.v, &w.body) != 0)
         return -1;
-    w.id = id_new(r->arena, "dept_");
+    w.v[D_ACTIVE].sent = false; /* a new department is active */
+    if (w.v[D_COLOR].null)
+        w.v[D_COLOR].sent = false; /* the column's default */
+    w.id = id_new(r->arena, departments.id_prefix);
     if (w.id == NULL)
         return request_error(r, 500, "internal_error", "Out of memory");
     return dept_conflict(r, txn_run(r, TXN_IDEMPOTENT, dept_create_step, &w));
 }
 
-static int dept_lock(struct request *r, const char *id, bool active_only, bool *is_active,
-                     const char **name)
-{
-    struct db_result *res;
-    int rc = db_exec(r->db, r->arena,
-                     "SELECT is_active, name FROM departments"
-                     " WHERE id = ? AND tenant_id = ? FOR UPDATE",
-                     DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)), &res);
-    if (rc != DB_OK)
-        return rc;
-    if (res->nrows == 0)
-        return 1;
-    *is_active = db_get_int(res, 0, "is_active", 0) != 0;
-    *name = db_get(res, 0, "name");
-    return (active_only && !*is_active) ? 1 : DB_OK;
-}
-
 static int dept_update_step(struct request *r, void *arg)
 {
     struct dept_write *w = arg;
-    bool active;
-    const char *name = NULL;
-    int rc = dept_lock(r, w->id, false, &active, &name);
+    struct db_result *old;
+    int rc = resource_lock(r, &departments, w->id, &old);
     if (rc == 1)
-        return txn_fail(r, 404, "not_found", "Department not found");
+        return txn_fail(r, 404, "not_found", departments.not_found);
     if (rc == DB_OK)
-        rc = db_exec(r->db, r->arena,
-                     "UPDATE departments SET name = IF(?, ?, name),"
-                     " phone_number = IF(?, ?, phone_number), description = IF(?, ?, description),"
-                     " color = IF(?, ?, color), business_hours = IF(?, ?, business_hours),"
-                     " is_active = IF(?, ?, is_active) WHERE id = ? AND tenant_id = ?",
-                     DB_PARAMS(DB_INT(w->in.has_name), DB_STR(w->in.name),
-                               DB_INT(w->in.has_phone), DB_STR(w->in.phone),
-                               DB_INT(w->in.has_desc), DB_STR(w->in.desc),
-                               DB_INT(w->in.has_color), DB_STR(w->in.color),
-                               DB_INT(w->in.has_hours), DB_STR(w->in.hours),
-                               DB_INT(w->in.has_active), DB_INT(w->in.active), DB_STR(w->id),
-                               DB_STR(r->auth.tenant_id)),
-                     NULL);
-    if (rc == DB_OK)
-        rc = audit_record(r, r->auth.tenant_id, "department.update", "department", w->id,
-                          json_text(w->body, NULL));
-    if (rc == DB_OK)
-        rc = department_event(r, w->id, "updated", w->in.has_name ? w->in.name : name);
-    return rc == DB_OK ? dept_answer(r, 200, w->id, NULL) : rc;
+        rc = resource_update(r, &departments, w->id, w->v, NULL, 0);
+    if (rc != DB_OK)
+        return rc;
+    const char *name = w->v[D_NAME].sent ? w->v[D_NAME].s : db_get(old, 0, "name");
+    return dept_written(r, w->id, "updated", name, json_text(w->body, NULL), 200);
 }
 
 static int department_update(struct request *r)
 {
     struct dept_write w;
     w.id = request_param(r, "id");
-    if (request_body_object(r, &w.body) != 0 || dept_read_input(r, w.body, false, &w.in) != 0)
+    if (fields_body(r, dept_fields, D_NFIELDS, FIELDS_UPDATE, w.v, &w.body) != 0)
         return -1;
+    if (w.v[D_COLOR].null) {
+        request_field_error(r, "color", "must not be null");
+        return request_check_fields(r);
+    }
     return dept_conflict(r, txn_run(r, 0, dept_update_step, &w));
 }
 
 static int dept_delete_step(struct request *r, void *arg)
 {
     const char *id = arg;
-    struct db_result *res = NULL;
-    bool active;
-    const char *name = NULL;
-    int rc = dept_lock(r, id, true, &active, &name);
-    if (rc == 1)
-        return txn_fail(r, 404, "not_found", "Department not found");
+    struct db_result *old, *busy;
+    int rc = resource_lock(r, &departments, id, &old);
+    if (rc == 1 || (rc == DB_OK && db_get_int(old, 0, "is_active", 0) == 0))
+        return txn_fail(r, 404, "not_found", departments.not_found);
     if (rc == DB_OK)
         rc = db_exec(r->db, r->arena,
                      "SELECT COUNT(*) AS busy FROM agents"
                      " WHERE tenant_id = ? AND department_id = ? AND status <> 'offline'",
-                     DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(id)), &res);
-    if (rc == DB_OK && db_get_int(res, 0, "busy", 0) > 0)
+                     DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(id)), &busy);
+    if (rc == DB_OK && db_get_int(busy, 0, "busy", 0) > 0)
         return txn_fail(r, 409, "conflict", "Cannot delete department with active agents");
     if (rc == DB_OK)
-        rc = db_exec(r->db, r->arena,
-                     "UPDATE departments SET is_active = 0 WHERE id = ? AND tenant_id = ?",
-                     DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)), NULL);
-    if (rc == DB_OK)
-        rc = audit_record(r, r->auth.tenant_id, "department.delete", "department", id, NULL);
-    if (rc == DB_OK)
-        rc = department_event(r, id, "deleted", name);
-    return rc == DB_OK ? dept_answer(r, 200, id, "Department deleted successfully") : rc;
+        rc = resource_remove(r, &departments, id);
+    return rc == DB_OK ? dept_written(r, id, "deleted", db_get(old, 0, "name"), NULL, 200) : rc;
 }
 
 static int department_delete(struct request *r)

@@ -1,7 +1,8 @@
 /* audit_logs: who did what to which record, from where. Written inside the change's transaction. */
+#include "audit.h"
+
 #include "db.h"
 #include "request.h"
-#include "routes.h"
 
 int audit_record(struct request *r, const char *tenant_id, const char *action,
                  const char *entity_type, const char *entity_id, const char *details_json)

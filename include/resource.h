@@ -1,0 +1,116 @@
+#ifndef SB_RESOURCE_H
+#define SB_RESOURCE_H
+/*
+ * Declared resources. A resource module declares its table once (columns, JSON columns,
+ * id prefix, names, not-found text, tenant scope, default order, list filters, sort keys,
+ * body fields with their columns); this layer gives it, from the declaration:
+ *   resource_fetch()   one record as JSON (inside or outside a transaction)
+ *   resource_get()     the GET /…/:id handler
+ *   resource_list()    a page of a list: filters from the query, COUNT(*) and the page
+ *   resource_insert(), resource_update()   the INSERT and UPDATE of the declared columns
+ *   resource_delete()  hard or soft delete, with the audit record
+ * so a module is its declarations plus the logic that is truly its own.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "db.h"
+#include "fields.h"
+
+struct json_object;
+struct qb;
+struct request;
+
+enum filter_kind {
+    FILTER_EQ,   /* param = value, given as text (ids, free values) */
+    FILTER_ENUM, /* one of values (words of clients mapped too) */
+    FILTER_BOOL, /* true/false as 1/0 */
+    FILTER_LIKE, /* search text, bound as a LIKE pattern to every `?` of the clause */
+};
+
+struct filter_def {
+    const char *param;               /* query parameter */
+    enum filter_kind kind;
+    const char *clause;              /* " AND …" with its `?`s */
+    const char *const *values;       /* FILTER_ENUM */
+    const struct field_word *words;  /* FILTER_ENUM: client words */
+};
+
+struct sort_def {
+    const char *key; /* the value of ?sort= / ?sortBy= */
+    const char *sql; /* the ORDER BY expression, ascending */
+};
+
+struct resource {
+    const char *table;             /* for INSERT, UPDATE, DELETE */
+    const char *columns;           /* the SELECT list */
+    const char *from;              /* FROM …, joins included; NULL: the table */
+    const char *id_col;            /* in WHERE of fetch, e.g. "d.id"; NULL: "id" */
+    const char *tenant_col;        /* e.g. "d.tenant_id"; NULL: not tenant-scoped */
+    const char *const *json_cols;  /* columns holding JSON text */
+    const char *id_prefix;         /* "dept_" */
+    const char *one, *many;        /* "department", "departments" */
+    const char *entity;            /* the audit log's entity type: "department" */
+    const char *not_found;         /* "Department not found" */
+    const char *order;             /* default ORDER BY, e.g. "d.name, d.id" */
+    const char *soft_delete_col;   /* set to 0 by delete (NULL: rows are deleted) */
+    const struct filter_def *filters;
+    size_t nfilters;
+    const struct sort_def *sorts;  /* {NULL, NULL}-terminated, may be NULL */
+    const struct field_def *fields; /* the body of create/update */
+    const char *const *columns_of;  /* columns_of[i]: the column of fields[i] (NULL: none) */
+    size_t nfields;
+    long long default_limit, max_limit;
+    /* Dialect-specific members added to each record (the callcenter user's roles…). */
+    void (*decorate)(struct request *r, struct json_object *row);
+};
+
+/* One record: DB_OK with *out (arena), 1 when absent (in this tenant), or a db_rc. */
+int resource_fetch(struct request *r, const struct resource *res, const char *id,
+                   struct json_object **out);
+/* Inside a write's transaction: answers the record as it now is (reply_one). DB_OK or a
+ * db_rc (1 becomes DB_ERROR: the caller just wrote it). */
+int resource_answer(struct request *r, const struct resource *res, int status, const char *id);
+/* GET /…/:id */
+int resource_get(struct request *r, const struct resource *res);
+/*
+ * A page of the list: the declared filters read from the query (422 on a bad value), the
+ * optional `where` added to them (its text and parameters, may be NULL), COUNT(*) and the
+ * page in the default (or requested) order. Answers it; 0 or -1.
+ */
+int resource_list(struct request *r, const struct resource *res, const struct qb *where);
+
+/* A column and its value, for the columns a module computes itself. */
+struct column_value {
+    const char *column;
+    struct db_param value;
+};
+
+/*
+ * INSERT of the sent declared columns (unsent ones take the table's defaults), with id
+ * and, for a tenant-scoped resource, the caller's tenant; extra (n of them, may be NULL)
+ * adds the columns the module computes. DB_OK or a db_rc.
+ */
+int resource_insert(struct request *r, const struct resource *res, const char *id,
+                    const struct field_value *vals, const struct column_value *extra,
+                    size_t nextra);
+/* UPDATE of the sent declared columns (and extra) of record id; DB_OK, also when nothing
+ * was sent. */
+int resource_update(struct request *r, const struct resource *res, const char *id,
+                    const struct field_value *vals, const struct column_value *extra,
+                    size_t nextra);
+/*
+ * Inside a write's transaction: locks record id (in the caller's tenant) until the commit;
+ * *row gets its columns. DB_OK, 1 when absent, or a db_rc.
+ */
+int resource_lock(struct request *r, const struct resource *res, const char *id,
+                  struct db_result **row);
+/* Deletes record id (or, with soft_delete_col, sets that column to 0). DB_OK or a db_rc. */
+int resource_remove(struct request *r, const struct resource *res, const char *id);
+/* The audit record of a write: action "create" becomes "<entity>.create". */
+int resource_audit(struct request *r, const struct resource *res, const char *action,
+                   const char *id, const char *details_json);
+/* A value's db parameter by its field's type (NULL for a null or unsent value). */
+struct db_param resource_param(const struct field_def *d, const struct field_value *v);
+
+#endif

@@ -1,0 +1,340 @@
+/* Declared resources (resource.h): reads, lists and writes from a module's declaration. */
+#include "resource.h"
+
+#include <string.h>
+#include <strings.h>
+#include <json-c/json.h>
+
+#include "arena.h"
+#include "audit.h"
+#include "jsonutil.h"
+#include "qb.h"
+#include "reply.h"
+#include "request.h"
+#include "validate.h"
+
+static const char *id_col(const struct resource *res)
+{
+    return res->id_col ? res->id_col : "id";
+}
+
+/* " WHERE <id> = ? [AND <tenant> = ?]" */
+static void where_id(struct request *r, const struct resource *res, struct qb *q,
+                     const char *id)
+{
+    qb_add(q, " WHERE ");
+    qb_add(q, id_col(res));
+    qb_addv(q, " = ?", DB_STR(id));
+    if (res->tenant_col != NULL) {
+        qb_add(q, " AND ");
+        qb_add(q, res->tenant_col);
+        qb_addv(q, " = ?", DB_STR(r->auth.tenant_id));
+    }
+}
+
+static struct json_object *row_json(struct request *r, const struct resource *res,
+                                    const struct db_result *rows, size_t i)
+{
+    struct json_object *o = arena_json(r->arena, db_row_json(rows, i, res->json_cols));
+    if (o != NULL && res->decorate != NULL)
+        res->decorate(r, o);
+    return o;
+}
+
+int resource_fetch(struct request *r, const struct resource *res, const char *id,
+                   struct json_object **out)
+{
+    struct qb q;
+    struct db_result *rows;
+    *out = NULL;
+    qb_init(&q, r->arena);
+    qb_add(&q, "SELECT ");
+    qb_add(&q, res->columns);
+    qb_add(&q, " FROM ");
+    qb_add(&q, res->from ? res->from : res->table);
+    where_id(r, res, &q, id);
+    int rc = qb_exec(&q, r->db, &rows);
+    if (rc != DB_OK)
+        return rc;
+    if (rows->nrows == 0)
+        return 1;
+    *out = row_json(r, res, rows, 0);
+    return *out ? DB_OK : DB_ERROR;
+}
+
+int resource_answer(struct request *r, const struct resource *res, int status, const char *id)
+{
+    struct json_object *obj;
+    int rc = resource_fetch(r, res, id, &obj);
+    if (rc != DB_OK)
+        return rc < 0 ? rc : DB_ERROR;
+    return reply_one(r, status, res->one, obj) == 0 ? DB_OK : DB_ERROR;
+}
+
+int resource_get(struct request *r, const struct resource *res)
+{
+    struct json_object *obj;
+    int rc = resource_fetch(r, res, request_param(r, "id"), &obj);
+    return request_reply_found(r, 200, rc, res->one, obj, res->not_found);
+}
+
+/* ---- lists ----------------------------------------------------------------------------- */
+
+static unsigned marks(const char *clause)
+{
+    unsigned n = 0;
+    for (; *clause; clause++)
+        n += *clause == '?';
+    return n;
+}
+
+static const char *query_value(struct request *r, const char *key)
+{
+    const char *v = request_query(r, key);
+    return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+/* One declared filter, if its parameter was given: its clause and values into q. */
+static int add_filter(struct request *r, const struct filter_def *f, struct qb *q)
+{
+    const char *v = query_value(r, f->param);
+    struct db_param p;
+    int on = 0;
+    if (v == NULL)
+        return 0;
+    if (f->kind == FILTER_BOOL) {
+        if (query_bool(r, f->param, &on) != 1)
+            return -1;
+        p = DB_INT(on);
+    } else if (f->kind == FILTER_LIKE) {
+        const char *pattern;
+        if (query_like_pattern(r, f->param, v, &pattern) != 1)
+            return -1;
+        p = DB_STR(pattern);
+    } else if (f->kind == FILTER_ENUM) {
+        const char *ours = fields_word(f->words, v), *match = NULL;
+        for (size_t i = 0; f->values[i] != NULL && match == NULL; i++)
+            if (strcmp(f->values[i], ours) == 0)
+                match = f->values[i];
+        if (match == NULL)
+            return query_enum(r, f->param, f->values, &match) < 0 ? -1 : 0;
+        p = DB_STR(match);
+    } else {
+        if (strlen(v) > 255 || validate_text(v, strlen(v)) != 0) {
+            request_field_error(r, f->param, "must be text of at most 255 bytes");
+            return -1;
+        }
+        p = DB_STR(v);
+    }
+    unsigned n = marks(f->clause);
+    struct db_param ps[8];
+    for (unsigned i = 0; i < n && i < 8; i++)
+        ps[i] = p;
+    qb_addp(q, f->clause, ps, n < 8 ? n : 8);
+    return 0;
+}
+
+/* " ORDER BY …": a declared sort key (?sort=, ?sort_by=, ?sortBy=), then the default. */
+static void add_order(struct request *r, const struct resource *res, struct qb *q)
+{
+    const char *key = query_value(r, "sort");
+    if (key == NULL)
+        key = query_value(r, "sort_by");
+    if (key == NULL)
+        key = query_value(r, "sortBy");
+    const char *dir = query_value(r, "order");
+    if (dir == NULL)
+        dir = query_value(r, "sort_order");
+    if (dir == NULL)
+        dir = query_value(r, "sortOrder");
+    bool desc = dir != NULL && strcasecmp(dir, "desc") == 0;
+    if (dir != NULL && !desc && strcasecmp(dir, "asc") != 0)
+        request_field_error(r, "order", "must be asc or desc");
+    qb_add(q, " ORDER BY ");
+    for (size_t i = 0; key != NULL && res->sorts != NULL && res->sorts[i].key != NULL; i++) {
+        if (strcmp(res->sorts[i].key, key) == 0) {
+            qb_add(q, res->sorts[i].sql);
+            qb_add(q, desc ? " DESC, " : ", ");
+            key = NULL;
+        }
+    }
+    if (key != NULL)
+        request_field_error(r, "sort", "is not a sort key of this list");
+    qb_add(q, res->order);
+}
+
+int resource_list(struct request *r, const struct resource *res, const struct qb *where)
+{
+    struct page p;
+    struct qb w, count, page;
+    struct db_result *cres, *rows;
+    qb_init(&w, r->arena);
+    query_page(r, res->default_limit ? res->default_limit : 25,
+               res->max_limit ? res->max_limit : 200, &p);
+    if (res->tenant_col != NULL) {
+        qb_add(&w, " WHERE ");
+        qb_add(&w, res->tenant_col);
+        qb_addv(&w, " = ?", DB_STR(r->auth.tenant_id));
+    } else {
+        qb_add(&w, " WHERE 1 = 1");
+    }
+    for (size_t i = 0; i < res->nfilters; i++)
+        add_filter(r, &res->filters[i], &w);
+    if (where != NULL)
+        qb_append(&w, where);
+    qb_init(&page, r->arena);
+    qb_add(&page, "SELECT ");
+    qb_add(&page, res->columns);
+    qb_add(&page, " FROM ");
+    qb_add(&page, res->from ? res->from : res->table);
+    qb_append(&page, &w);
+    add_order(r, res, &page);
+    if (request_check_fields(r) != 0)
+        return -1;
+    qb_addv(&page, " LIMIT ? OFFSET ?", DB_INT(p.limit), DB_INT(p.offset));
+    qb_init(&count, r->arena);
+    qb_add(&count, "SELECT COUNT(*) AS total FROM ");
+    qb_add(&count, res->from ? res->from : res->table);
+    qb_append(&count, &w);
+    int rc = qb_exec(&count, r->db, &cres);
+    if (rc == DB_OK)
+        rc = qb_exec(&page, r->db, &rows);
+    if (rc != DB_OK)
+        return request_db_error(r, rc);
+    struct json_object *arr = arena_json(r->arena, json_object_new_array());
+    for (size_t i = 0; arr != NULL && i < rows->nrows; i++) {
+        struct json_object *o = row_json(r, res, rows, i);
+        if (o == NULL || json_object_array_add(arr, json_object_get(o)) != 0)
+            arr = NULL;
+    }
+    if (arr == NULL)
+        return request_error(r, 500, "internal_error", "Out of memory");
+    return reply_list(r, res->many, arr, p.page, p.limit, db_get_int(cres, 0, "total", 0));
+}
+
+/* ---- writes ---------------------------------------------------------------------------- */
+
+struct db_param resource_param(const struct field_def *d, const struct field_value *v)
+{
+    if (!v->sent || v->null)
+        return DB_NULL;
+    switch (d->type) {
+    case FT_INT:
+        return DB_INT(v->i);
+    case FT_NUMBER:
+        return DB_DOUBLE(v->d);
+    case FT_BOOL:
+        return DB_INT(v->b);
+    default:
+        return DB_STR(v->s);
+    }
+}
+
+int resource_insert(struct request *r, const struct resource *res, const char *id,
+                    const struct field_value *vals, const struct column_value *extra,
+                    size_t nextra)
+{
+    struct qb cols, values;
+    qb_init(&cols, r->arena);
+    qb_init(&values, r->arena);
+    qb_add(&cols, "INSERT INTO ");
+    qb_add(&cols, res->table);
+    qb_add(&cols, " (id");
+    qb_addv(&values, ") VALUES (?", DB_STR(id));
+    if (res->tenant_col != NULL) {
+        qb_add(&cols, ", tenant_id");
+        qb_addv(&values, ", ?", DB_STR(r->auth.tenant_id));
+    }
+    for (size_t i = 0; i < res->nfields; i++) {
+        if (res->columns_of == NULL || res->columns_of[i] == NULL || !vals[i].sent)
+            continue;
+        qb_add(&cols, ", ");
+        qb_add(&cols, res->columns_of[i]);
+        qb_addp(&values, ", ?", (struct db_param[]){resource_param(&res->fields[i], &vals[i])},
+                1);
+    }
+    for (size_t i = 0; i < nextra; i++) {
+        qb_add(&cols, ", ");
+        qb_add(&cols, extra[i].column);
+        qb_addp(&values, ", ?", &extra[i].value, 1);
+    }
+    qb_add(&values, ")");
+    qb_append(&cols, &values);
+    return qb_exec(&cols, r->db, NULL);
+}
+
+int resource_update(struct request *r, const struct resource *res, const char *id,
+                    const struct field_value *vals, const struct column_value *extra,
+                    size_t nextra)
+{
+    struct qb q;
+    size_t nset = 0;
+    qb_init(&q, r->arena);
+    qb_add(&q, "UPDATE ");
+    qb_add(&q, res->table);
+    for (size_t i = 0; i < res->nfields + nextra; i++) {
+        bool field = i < res->nfields;
+        const char *col = field ? (res->columns_of ? res->columns_of[i] : NULL)
+                                : extra[i - res->nfields].column;
+        if (col == NULL || (field && !vals[i].sent))
+            continue;
+        struct db_param p = field ? resource_param(&res->fields[i], &vals[i])
+                                  : extra[i - res->nfields].value;
+        qb_add(&q, nset++ ? ", " : " SET ");
+        qb_add(&q, col);
+        qb_addp(&q, " = ?", &p, 1);
+    }
+    if (nset == 0)
+        return DB_OK;
+    qb_addv(&q, " WHERE id = ?", DB_STR(id));
+    if (res->tenant_col != NULL)
+        qb_addv(&q, " AND tenant_id = ?", DB_STR(r->auth.tenant_id));
+    return qb_exec(&q, r->db, NULL);
+}
+
+int resource_lock(struct request *r, const struct resource *res, const char *id,
+                  struct db_result **row)
+{
+    struct qb q;
+    qb_init(&q, r->arena);
+    qb_add(&q, "SELECT * FROM ");
+    qb_add(&q, res->table);
+    qb_addv(&q, " WHERE id = ?", DB_STR(id));
+    if (res->tenant_col != NULL)
+        qb_addv(&q, " AND tenant_id = ?", DB_STR(r->auth.tenant_id));
+    qb_add(&q, " FOR UPDATE");
+    int rc = qb_exec(&q, r->db, row);
+    if (rc != DB_OK)
+        return rc;
+    return (*row)->nrows == 0 ? 1 : DB_OK;
+}
+
+int resource_remove(struct request *r, const struct resource *res, const char *id)
+{
+    struct qb q;
+    qb_init(&q, r->arena);
+    if (res->soft_delete_col != NULL) {
+        qb_add(&q, "UPDATE ");
+        qb_add(&q, res->table);
+        qb_add(&q, " SET ");
+        qb_add(&q, res->soft_delete_col);
+        qb_add(&q, " = 0");
+    } else {
+        qb_add(&q, "DELETE FROM ");
+        qb_add(&q, res->table);
+    }
+    qb_addv(&q, " WHERE id = ?", DB_STR(id));
+    if (res->tenant_col != NULL)
+        qb_addv(&q, " AND tenant_id = ?", DB_STR(r->auth.tenant_id));
+    return qb_exec(&q, r->db, NULL);
+}
+
+int resource_audit(struct request *r, const struct resource *res, const char *action,
+                   const char *id, const char *details_json)
+{
+    const char *what = arena_printf(r->arena, "%s.%s", res->entity, action);
+    if (what == NULL)
+        return DB_ERROR;
+    return audit_record(r, res->tenant_col ? r->auth.tenant_id : id, what, res->entity, id,
+                        details_json);
+}
