@@ -22,7 +22,8 @@ struct qb;
 struct request;
 
 enum filter_kind {
-    FILTER_EQ,   /* param = value, given as text (ids, free values) */
+    FILTER_EQ,   /* param = value, given as text (at most 255 bytes) */
+    FILTER_ID,   /* param = a record id (at most 64 characters) */
     FILTER_ENUM, /* one of values (words of clients mapped too) */
     FILTER_BOOL, /* true/false as 1/0 */
     FILTER_LIKE, /* search text, bound as a LIKE pattern to every `?` of the clause */

@@ -120,8 +120,12 @@ static int add_filter(struct request *r, const struct filter_def *f, struct qb *
             return query_enum(r, f->param, f->values, &match) < 0 ? -1 : 0;
         p = DB_STR(match);
     } else {
-        if (strlen(v) > 255 || validate_text(v, strlen(v)) != 0) {
-            request_field_error(r, f->param, "must be text of at most 255 bytes");
+        /* Longer or broken text could never match (and MariaDB refuses invalid UTF-8). */
+        size_t max = f->kind == FILTER_ID ? 64 : 255;
+        if (strlen(v) > max || validate_text(v, strlen(v)) != 0) {
+            request_field_error(r, f->param, f->kind == FILTER_ID
+                                                 ? "must be an id"
+                                                 : "must be text of at most 255 bytes");
             return -1;
         }
         p = DB_STR(v);

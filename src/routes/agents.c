@@ -11,7 +11,9 @@
 #include "crypto.h"
 #include "db.h"
 #include "jsonutil.h"
+#include "qb.h"
 #include "request.h"
+#include "resource.h"
 #include "router.h"
 #include "routes.h"
 #include "txn.h"
@@ -21,96 +23,58 @@
     "id, tenant_id, department_id, user_id, name, phone_number, email, status, priority," \
     " max_concurrent_calls, current_calls, created_at, updated_at"
 
-/*
- * Shared by the page and its COUNT(*) so both always filter alike. Parameters: tenant,
- * department x2, status x2.
- */
-#define AGENT_FILTERS                                                  \
-    " WHERE tenant_id = ? AND (? IS NULL OR department_id = ?)"        \
-    " AND (? IS NULL OR status = ?)"
-
-#define AGENT_FILTER_NPARAMS 5u
-
-/* Results of the checks inside a write's transaction besides the db_rc values. */
-enum {
-    AGENT_ABSENT = 1,
-    AGENT_BAD_DEPARTMENT = 2,
-    AGENT_BAD_USER = 3,
-    AGENT_HAS_CALLS = 4,
-    AGENT_NOT_YOURS = 5,
-};
-
 static const char *const agent_statuses[] = {"available", "busy", "offline", NULL};
 
-static int agent_fetch(struct request *r, const char *id, struct json_object **out)
-{
-    struct db_result *res;
-    *out = NULL;
-    int rc = db_exec(r->db, r->arena,
-                     "SELECT " AGENT_COLUMNS " FROM agents WHERE id = ? AND tenant_id = ?",
-                     DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)), &res);
-    if (rc != DB_OK)
-        return rc;
-    if (res->nrows == 0)
-        return 1;
-    *out = arena_json(r->arena, db_row_json(res, 0, NULL));
-    return *out ? DB_OK : DB_ERROR;
-}
+enum { A_NAME, A_PHONE, A_DEPT, A_EMAIL, A_STATUS, A_PRIORITY, A_MAX, A_USER, A_CALLS,
+       A_NFIELDS };
 
-static int reply_agent(struct request *r, int status, const char *id)
-{
-    struct json_object *agent;
-    int rc = agent_fetch(r, id, &agent);
-    return request_reply_found(r, status, rc, "agent", agent, "Agent not found");
-}
+static const struct field_def agent_fields[] = {
+    [A_NAME] = {"name", FT_TEXT, F_REQUIRED, 1, 255, NULL, NULL, NULL},
+    [A_PHONE] = {"phone_number", FT_PHONE, F_REQUIRED, 0, 0, NULL, NULL, NULL},
+    [A_DEPT] = {"department_id", FT_ID, F_REQUIRED, 0, 0, NULL, NULL, NULL},
+    [A_EMAIL] = {"email", FT_EMAIL, F_NULLABLE, 0, 0, NULL, NULL, NULL},
+    [A_STATUS] = {"status", FT_ENUM, 0, 0, 0, agent_statuses, NULL, NULL},
+    [A_PRIORITY] = {"priority", FT_INT, 0, 1, 10, NULL, NULL, NULL},
+    [A_MAX] = {"max_concurrent_calls", FT_INT, 0, 1, 100, NULL, NULL, NULL},
+    [A_USER] = {"user_id", FT_ID, F_NULLABLE, 0, 0, NULL, NULL, NULL},
+    /* Only call reservations move current_calls; a client writing it would break capacity. */
+    [A_CALLS] = {"current_calls", FT_INT, F_READONLY, 0, 0, NULL, NULL, NULL},
+};
 
-/*
- * An id given as a query filter. Ids are at most 64 characters; anything longer or not
- * text could never match, and invalid UTF-8 would make the server refuse the statement.
- */
-static int query_id(struct request *r, const char *key, const char **out)
-{
-    const char *v = request_query(r, key);
-    *out = NULL;
-    if (v == NULL || v[0] == '\0')
-        return 0;
-    size_t n = strlen(v);
-    if (n > 64 || validate_text(v, n) != 0) {
-        request_field_error(r, key, "must be an id");
-        return -1;
-    }
-    *out = v;
-    return 1;
-}
+static const char *const agent_columns_of[] = {
+    "name",     "phone_number", "department_id", "email", "status", "priority",
+    "max_concurrent_calls", "user_id", NULL};
+
+static const struct filter_def agent_filters[] = {
+    {"department_id", FILTER_ID, " AND department_id = ?", NULL, NULL},
+    {"status", FILTER_ENUM, " AND status = ?", agent_statuses, NULL},
+};
+
+static const struct resource agents = {
+    .table = "agents",
+    .columns = AGENT_COLUMNS,
+    .tenant_col = "tenant_id",
+    .id_prefix = "agent_",
+    .one = "agent",
+    .many = "agents",
+    .entity = "agent",
+    .not_found = "Agent not found",
+    .order = "name, id",
+    .filters = agent_filters,
+    .nfilters = 2,
+    .fields = agent_fields,
+    .columns_of = agent_columns_of,
+    .nfields = A_NFIELDS,
+};
 
 static int agent_list(struct request *r)
 {
-    struct page p;
-    const char *dept = NULL, *status = NULL;
-    query_page(r, 25, 200, &p);
-    query_id(r, "department_id", &dept);
-    query_enum(r, "status", agent_statuses, &status);
-    if (request_check_fields(r) != 0)
-        return -1;
+    return resource_list(r, &agents, NULL);
+}
 
-    /* The first AGENT_FILTER_NPARAMS serve the COUNT(*); the page adds LIMIT/OFFSET. */
-    const struct db_param params[] = {
-        DB_STR(r->auth.tenant_id), DB_STR(dept),    DB_STR(dept),     DB_STR(status),
-        DB_STR(status),            DB_INT(p.limit), DB_INT(p.offset),
-    };
-    struct db_result *cres, *res;
-    int rc = db_exec(r->db, r->arena, "SELECT COUNT(*) AS total FROM agents" AGENT_FILTERS,
-                     params, AGENT_FILTER_NPARAMS, &cres);
-    if (rc == DB_OK)
-        rc = db_exec(r->db, r->arena,
-                     "SELECT " AGENT_COLUMNS " FROM agents" AGENT_FILTERS
-                     " ORDER BY name, id LIMIT ? OFFSET ?",
-                     params, AGENT_FILTER_NPARAMS + 2, &res);
-    if (rc != DB_OK)
-        return request_db_error(r, rc);
-
-    struct json_object *rows = arena_json(r->arena, db_rows_json(res, res->nrows, NULL));
-    return reply_list(r, "agents", rows, p.page, p.limit, db_get_int(cres, 0, "total", 0));
+static int agent_get(struct request *r)
+{
+    return resource_get(r, &agents);
 }
 
 static int department_agents(struct request *r)
@@ -127,14 +91,15 @@ static int department_agents(struct request *r)
     if (rc == DB_OK && dres->nrows == 0)
         return request_error(r, 404, "not_found", "Department not found");
     /* The order in which a transfer picks an agent: lowest priority value, fewest calls. */
+    struct qb q;
+    qb_init(&q, r->arena);
+    qb_addv(&q, "SELECT " AGENT_COLUMNS " FROM agents WHERE tenant_id = ? AND department_id = ?",
+            DB_STR(r->auth.tenant_id), DB_STR(dept));
+    if (status != NULL)
+        qb_addv(&q, " AND status = ?", DB_STR(status));
+    qb_add(&q, " ORDER BY priority, current_calls, name, id");
     if (rc == DB_OK)
-        rc = db_exec(r->db, r->arena,
-                     "SELECT " AGENT_COLUMNS " FROM agents"
-                     " WHERE tenant_id = ? AND department_id = ? AND (? IS NULL OR status = ?)"
-                     " ORDER BY priority, current_calls, name, id",
-                     DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(dept), DB_STR(status),
-                               DB_STR(status)),
-                     &res);
+        rc = qb_exec(&q, r->db, &res);
     if (rc != DB_OK)
         return request_db_error(r, rc);
     struct json_object *rows = arena_json(r->arena, db_rows_json(res, res->nrows, NULL));
@@ -142,36 +107,13 @@ static int department_agents(struct request *r)
     return reply_list(r, "agents", rows, 1, n > 0 ? n : 1, n);
 }
 
-static int agent_get(struct request *r)
-{
-    return reply_agent(r, 200, request_param(r, "id"));
-}
+/* ---- checks inside a write's transaction: DB_OK, TXN_ANSWERED (a 422), or a db_rc ---- */
 
-struct agent_input {
-    int has_name, has_phone, has_dept, has_email, has_status, has_priority, has_max, has_user;
-    const char *name, *phone, *dept, *email, *status, *user;
-    long long priority, max_calls;
-};
-
-static int agent_read_input(struct request *r, struct json_object *body, bool create,
-                            struct agent_input *in)
+static int refuse_field(struct request *r, const char *field, const char *why)
 {
-    unsigned req = create ? FIELD_REQUIRED : 0;
-    memset(in, 0, sizeof(*in));
-    in->has_name = field_string(r, body, "name", req, 1, 255, &in->name) == 1;
-    in->has_phone = field_phone(r, body, "phone_number", req, &in->phone) == 1;
-    in->has_dept = field_string(r, body, "department_id", req, 1, 64, &in->dept) == 1;
-    in->has_email = field_email(r, body, "email", FIELD_NULLABLE, &in->email) >= 0 &&
-                    json_object_object_get_ex(body, "email", NULL);
-    in->has_status = field_enum(r, body, "status", 0, agent_statuses, &in->status) == 1;
-    in->has_priority = field_int(r, body, "priority", 0, 1, 10, &in->priority) == 1;
-    in->has_max = field_int(r, body, "max_concurrent_calls", 0, 1, 100, &in->max_calls) == 1;
-    in->has_user = field_string(r, body, "user_id", FIELD_NULLABLE, 1, 64, &in->user) >= 0 &&
-                   json_object_object_get_ex(body, "user_id", NULL);
-    /* Only call reservations move current_calls; a client writing it would break capacity. */
-    if (json_object_object_get_ex(body, "current_calls", NULL))
-        request_field_error(r, "current_calls", "is read-only");
-    return request_check_fields(r);
+    request_field_error(r, field, why);
+    request_check_fields(r);
+    return TXN_ANSWERED;
 }
 
 /*
@@ -186,8 +128,9 @@ static int department_check(struct request *r, const char *dept)
                      DB_PARAMS(DB_STR(dept), DB_STR(r->auth.tenant_id)), &res);
     if (rc != DB_OK)
         return rc;
-    return (res->nrows == 0 || db_get_int(res, 0, "is_active", 0) == 0) ? AGENT_BAD_DEPARTMENT
-                                                                        : DB_OK;
+    if (res->nrows == 0 || db_get_int(res, 0, "is_active", 0) == 0)
+        return refuse_field(r, "department_id", "must be an active department of this tenant");
+    return DB_OK;
 }
 
 /* The shared lock keeps the user from being deleted before we commit. */
@@ -199,19 +142,7 @@ static int user_check(struct request *r, const char *user_id)
                      DB_PARAMS(DB_STR(user_id), DB_STR(r->auth.tenant_id)), &res);
     if (rc != DB_OK)
         return rc;
-    return res->nrows == 0 ? AGENT_BAD_USER : DB_OK;
-}
-
-/* Locks the agent row for the rest of the transaction; *row is its full record. */
-static int agent_lock(struct request *r, const char *id, struct db_result **row)
-{
-    int rc = db_exec(r->db, r->arena,
-                     "SELECT " AGENT_COLUMNS " FROM agents"
-                     " WHERE id = ? AND tenant_id = ? FOR UPDATE",
-                     DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)), row);
-    if (rc != DB_OK)
-        return rc;
-    return (*row)->nrows == 0 ? AGENT_ABSENT : DB_OK;
+    return res->nrows == 0 ? refuse_field(r, "user_id", "must be a user of this tenant") : DB_OK;
 }
 
 /*
@@ -230,6 +161,7 @@ static int agent_event(struct request *r, const char *id, const char *dept, cons
     const char *text = json_text(p, NULL);
     if (text == NULL)
         return DB_ERROR;
+    event_wake_after_commit(r);
     return event_emit(r, "agent.state.changed", NULL, text);
 }
 
@@ -238,95 +170,45 @@ static bool str_eq(const char *a, const char *b)
     return a != NULL && b != NULL && strcmp(a, b) == 0;
 }
 
-static int agent_write_error(struct request *r, int rc)
-{
-    switch (rc) {
-    case AGENT_ABSENT:
-        return request_error(r, 404, "not_found", "Agent not found");
-    case AGENT_BAD_DEPARTMENT:
-        request_field_error(r, "department_id", "must be an active department of this tenant");
-        return request_check_fields(r);
-    case AGENT_BAD_USER:
-        request_field_error(r, "user_id", "must be a user of this tenant");
-        return request_check_fields(r);
-    case AGENT_HAS_CALLS:
-        return request_error(r, 409, "conflict", "Cannot delete an agent while it has calls");
-    case AGENT_NOT_YOURS:
-        return request_error(r, 403, "forbidden", "Agents may only change their own status");
-    case DB_FOREIGN_KEY:
-        return request_error(r, 409, "conflict",
-                             "The agent has call history; set it offline instead");
-    default:
-        return request_db_error(r, rc);
-    }
-}
-
-/* Inside the transaction: the agent as it now is, answered with status. */
-static int agent_answer(struct request *r, int status, const char *id)
-{
-    struct json_object *agent;
-    int rc = agent_fetch(r, id, &agent);
-    if (rc != DB_OK)
-        return rc < 0 ? rc : DB_ERROR;
-    return reply_one(r, status, "agent", agent) == 0 ? DB_OK : DB_ERROR;
-}
-
-/* The end of a step: a failed check answered here, a db_rc to txn_run, else the agent. */
-static int agent_step_end(struct request *r, int rc, int status, const char *id)
-{
-    if (rc > 0) {
-        agent_write_error(r, rc);
-        return TXN_ANSWERED;
-    }
-    return rc == DB_OK ? agent_answer(r, status, id) : rc;
-}
-
 static int agent_outcome(struct request *r, int rc)
 {
-    return rc < 0 ? agent_write_error(r, rc) : txn_reply(r, rc);
+    if (rc == DB_FOREIGN_KEY)
+        return request_error(r, 409, "conflict",
+                             "The agent has call history; set it offline instead");
+    return txn_reply(r, rc);
 }
+
+/* ---- writes ---------------------------------------------------------------------------- */
 
 struct agent_write {
     const char *id;
-    struct agent_input in;
+    struct field_value v[A_NFIELDS];
     struct json_object *body;
 };
 
 static int agent_create_step(struct request *r, void *arg)
 {
     struct agent_write *w = arg;
-    const struct agent_input *in = &w->in;
-    const char *status = in->has_status ? in->status : "offline";
-    int rc = department_check(r, in->dept);
-    if (rc == DB_OK && in->user != NULL)
-        rc = user_check(r, in->user);
+    const struct field_value *v = w->v;
+    int rc = department_check(r, v[A_DEPT].s);
+    if (rc == DB_OK && v[A_USER].s != NULL)
+        rc = user_check(r, v[A_USER].s);
     if (rc == DB_OK)
-        rc = db_exec(r->db, r->arena,
-                     "INSERT INTO agents (id, tenant_id, department_id, user_id, name,"
-                     " phone_number, email, status, priority, max_concurrent_calls)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     DB_PARAMS(DB_STR(w->id), DB_STR(r->auth.tenant_id), DB_STR(in->dept),
-                               DB_STR(in->user), DB_STR(in->name), DB_STR(in->phone),
-                               DB_STR(in->email), DB_STR(status),
-                               DB_INT(in->has_priority ? in->priority : 1),
-                               DB_INT(in->has_max ? in->max_calls : 1)),
-                     NULL);
+        rc = resource_insert(r, &agents, w->id, v, NULL, 0);
     if (rc == DB_OK)
-        rc = audit_record(r, r->auth.tenant_id, "agent.create", "agent", w->id,
-                          json_text(w->body, NULL));
+        rc = resource_audit(r, &agents, "create", w->id, json_text(w->body, NULL));
     if (rc == DB_OK)
-        rc = agent_event(r, w->id, in->dept, in->name, status, NULL);
-    if (rc == DB_OK)
-        event_wake_after_commit(r);
-    return agent_step_end(r, rc, 201, w->id);
+        rc = agent_event(r, w->id, v[A_DEPT].s, v[A_NAME].s,
+                         v[A_STATUS].sent ? v[A_STATUS].s : "offline", NULL);
+    return rc == DB_OK ? resource_answer(r, &agents, 201, w->id) : rc;
 }
 
 static int agent_create(struct request *r)
 {
     struct agent_write w;
-    if (request_body_object(r, &w.body) != 0 || agent_read_input(r, w.body, true, &w.in) != 0)
+    if (fields_body(r, agent_fields, A_NFIELDS, FIELDS_CREATE, w.v, &w.body) != 0)
         return -1;
-    w.id = id_new(r->arena, "agent_");
+    w.id = id_new(r->arena, agents.id_prefix);
     if (w.id == NULL)
         return request_error(r, 500, "internal_error", "Out of memory");
     return agent_outcome(r, txn_run(r, TXN_IDEMPOTENT, agent_create_step, &w));
@@ -335,49 +217,33 @@ static int agent_create(struct request *r)
 static int agent_update_step(struct request *r, void *arg)
 {
     struct agent_write *w = arg;
-    const struct agent_input *in = &w->in;
+    const struct field_value *v = w->v;
     struct db_result *old = NULL;
-    int rc = agent_lock(r, w->id, &old);
-    if (rc == DB_OK && in->has_dept)
-        rc = department_check(r, in->dept);
-    if (rc == DB_OK && in->user != NULL)
-        rc = user_check(r, in->user);
+    int rc = resource_lock(r, &agents, w->id, &old);
+    if (rc == 1)
+        return txn_fail(r, 404, "not_found", agents.not_found);
+    if (rc == DB_OK && v[A_DEPT].sent)
+        rc = department_check(r, v[A_DEPT].s);
+    if (rc == DB_OK && v[A_USER].s != NULL)
+        rc = user_check(r, v[A_USER].s);
     /* Lowering max_concurrent_calls below current_calls is allowed: it only stops new
      * reservations, and the calls in progress end on their own. */
     if (rc == DB_OK)
-        rc = db_exec(r->db, r->arena,
-                     "UPDATE agents SET name = IF(?, ?, name),"
-                     " phone_number = IF(?, ?, phone_number),"
-                     " department_id = IF(?, ?, department_id), email = IF(?, ?, email),"
-                     " status = IF(?, ?, status), priority = IF(?, ?, priority),"
-                     " max_concurrent_calls = IF(?, ?, max_concurrent_calls),"
-                     " user_id = IF(?, ?, user_id) WHERE id = ? AND tenant_id = ?",
-                     DB_PARAMS(DB_INT(in->has_name), DB_STR(in->name), DB_INT(in->has_phone),
-                               DB_STR(in->phone), DB_INT(in->has_dept), DB_STR(in->dept),
-                               DB_INT(in->has_email), DB_STR(in->email),
-                               DB_INT(in->has_status), DB_STR(in->status),
-                               DB_INT(in->has_priority), DB_INT(in->priority),
-                               DB_INT(in->has_max), DB_INT(in->max_calls),
-                               DB_INT(in->has_user), DB_STR(in->user), DB_STR(w->id),
-                               DB_STR(r->auth.tenant_id)),
-                     NULL);
+        rc = resource_update(r, &agents, w->id, v, NULL, 0);
     if (rc == DB_OK)
-        rc = audit_record(r, r->auth.tenant_id, "agent.update", "agent", w->id,
-                          json_text(w->body, NULL));
-    if (rc == DB_OK && in->has_status && !str_eq(in->status, db_get(old, 0, "status"))) {
-        rc = agent_event(r, w->id, in->has_dept ? in->dept : db_get(old, 0, "department_id"),
-                         in->has_name ? in->name : db_get(old, 0, "name"), in->status,
+        rc = resource_audit(r, &agents, "update", w->id, json_text(w->body, NULL));
+    if (rc == DB_OK && v[A_STATUS].sent && !str_eq(v[A_STATUS].s, db_get(old, 0, "status")))
+        rc = agent_event(r, w->id, v[A_DEPT].sent ? v[A_DEPT].s : db_get(old, 0, "department_id"),
+                         v[A_NAME].sent ? v[A_NAME].s : db_get(old, 0, "name"), v[A_STATUS].s,
                          db_get(old, 0, "status"));
-        event_wake_after_commit(r);
-    }
-    return agent_step_end(r, rc, 200, w->id);
+    return rc == DB_OK ? resource_answer(r, &agents, 200, w->id) : rc;
 }
 
 static int agent_update(struct request *r)
 {
     struct agent_write w;
     w.id = request_param(r, "id");
-    if (request_body_object(r, &w.body) != 0 || agent_read_input(r, w.body, false, &w.in) != 0)
+    if (fields_body(r, agent_fields, A_NFIELDS, FIELDS_UPDATE, w.v, &w.body) != 0)
         return -1;
     return agent_outcome(r, txn_run(r, 0, agent_update_step, &w));
 }
@@ -387,33 +253,32 @@ static int agent_delete_step(struct request *r, void *arg)
     const char *id = arg;
     struct db_result *old = NULL;
     struct json_object *details = arena_json(r->arena, json_object_new_object());
-    int rc = details ? agent_lock(r, id, &old) : DB_ERROR;
+    int rc = details ? resource_lock(r, &agents, id, &old) : DB_ERROR;
+    if (rc == 1)
+        return txn_fail(r, 404, "not_found", agents.not_found);
     if (rc == DB_OK && db_get_int(old, 0, "current_calls", 0) > 0)
-        rc = AGENT_HAS_CALLS;
+        return txn_fail(r, 409, "conflict", "Cannot delete an agent while it has calls");
+    struct json_object *agent = NULL;
+    if (rc == DB_OK)
+        rc = resource_fetch(r, &agents, id, &agent);
     /* calls and call_transfers reference agents ON DELETE RESTRICT: history stays whole,
      * and DB_FOREIGN_KEY tells the client to take the agent offline instead. */
     if (rc == DB_OK)
-        rc = db_exec(r->db, r->arena, "DELETE FROM agents WHERE id = ? AND tenant_id = ?",
-                     DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)), NULL);
+        rc = resource_remove(r, &agents, id);
     /* The row is gone afterwards: name and department keep the audit entry readable. */
     if (rc == DB_OK && (json_set_str(details, "name", db_get(old, 0, "name")) != 0 ||
                         json_set_str(details, "department_id",
                                      db_get(old, 0, "department_id")) != 0))
         rc = DB_ERROR;
     if (rc == DB_OK)
-        rc = audit_record(r, r->auth.tenant_id, "agent.delete", "agent", id,
-                          json_text(details, NULL));
+        rc = resource_audit(r, &agents, "delete", id, json_text(details, NULL));
     if (rc == DB_OK)
         rc = agent_event(r, id, db_get(old, 0, "department_id"), db_get(old, 0, "name"), NULL,
                          db_get(old, 0, "status"));
-    if (rc != DB_OK)
-        return agent_step_end(r, rc, 0, id);
-    event_wake_after_commit(r);
-    struct json_object *agent = arena_json(r->arena, db_row_json(old, 0, NULL));
-    if (agent == NULL ||
+    if (rc == DB_OK &&
         reply_set(r, "message", json_object_new_string("Agent deleted successfully")) != 0)
-        return DB_ERROR;
-    return reply_one(r, 200, "agent", agent) == 0 ? DB_OK : DB_ERROR;
+        rc = DB_ERROR;
+    return rc == DB_OK ? (reply_one(r, 200, "agent", agent) == 0 ? DB_OK : DB_ERROR) : rc;
 }
 
 static int agent_delete(struct request *r)
@@ -431,11 +296,13 @@ static int agent_status_step(struct request *r, void *arg)
     struct agent_status_write *w = arg;
     struct db_result *old = NULL;
     struct json_object *details = arena_json(r->arena, json_object_new_object());
-    int rc = details ? agent_lock(r, w->id, &old) : DB_ERROR;
+    int rc = details ? resource_lock(r, &agents, w->id, &old) : DB_ERROR;
+    if (rc == 1)
+        return txn_fail(r, 404, "not_found", agents.not_found);
     /* An agent account answers for its own seat only; staff may set anyone's. */
     if (rc == DB_OK && r->auth.role_bit == ROLE_AGENT &&
         !str_eq(db_get(old, 0, "user_id"), r->auth.user_id))
-        rc = AGENT_NOT_YOURS;
+        return txn_fail(r, 403, "forbidden", "Agents may only change their own status");
     const char *previous = rc == DB_OK ? db_get(old, 0, "status") : NULL;
     if (rc == DB_OK && !str_eq(w->status, previous)) {
         rc = db_exec(r->db, r->arena, "UPDATE agents SET status = ? WHERE id = ? AND tenant_id = ?",
@@ -445,26 +312,24 @@ static int agent_status_step(struct request *r, void *arg)
                             json_set_str(details, "to", w->status) != 0))
             rc = DB_ERROR;
         if (rc == DB_OK)
-            rc = audit_record(r, r->auth.tenant_id, "agent.status", "agent", w->id,
-                              json_text(details, NULL));
+            rc = resource_audit(r, &agents, "status", w->id, json_text(details, NULL));
         if (rc == DB_OK)
             rc = agent_event(r, w->id, db_get(old, 0, "department_id"), db_get(old, 0, "name"),
                              w->status, previous);
-        event_wake_after_commit(r);
     }
-    return agent_step_end(r, rc, 200, w->id);
+    return rc == DB_OK ? resource_answer(r, &agents, 200, w->id) : rc;
 }
 
 static int agent_set_status(struct request *r)
 {
-    struct agent_status_write w;
-    struct json_object *body;
-    w.id = request_param(r, "id");
-    if (request_body_object(r, &body) != 0)
+    static const struct field_def status_field[] = {
+        {"status", FT_ENUM, F_ALWAYS, 0, 0, agent_statuses, NULL, NULL},
+    };
+    struct field_value v[1];
+    struct agent_status_write w = {request_param(r, "id"), NULL};
+    if (fields_body(r, status_field, 1, FIELDS_UPDATE, v, NULL) != 0)
         return -1;
-    field_enum(r, body, "status", FIELD_REQUIRED, agent_statuses, &w.status);
-    if (request_check_fields(r) != 0)
-        return -1;
+    w.status = v[0].s;
     return agent_outcome(r, txn_run(r, 0, agent_status_step, &w));
 }
 

@@ -12,95 +12,58 @@
 #include "db.h"
 #include "jsonutil.h"
 #include "request.h"
+#include "resource.h"
 #include "routes.h"
 #include "txn.h"
-#include "validate.h"
-
-#define DID_COLUMNS                                                                    \
-    "id, tenant_id, number, friendly_name, provider, route_type, route_target, is_active," \
-    " created_at, updated_at"
-
-/* Results of the checks inside a write's transaction besides the db_rc values. */
-enum { DID_ABSENT = 1, DID_BAD_TARGET = 2 };
 
 static const char *const route_types[] = {"queue",     "ivr",      "department", "agent",
                                           "voicemail", "external", NULL};
 
-static int did_fetch(struct request *r, const char *id, struct json_object **out)
-{
-    struct db_result *res;
-    *out = NULL;
-    int rc = db_exec(r->db, r->arena,
-                     "SELECT " DID_COLUMNS " FROM dids WHERE id = ? AND tenant_id = ?",
-                     DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)), &res);
-    if (rc != DB_OK)
-        return rc;
-    if (res->nrows == 0)
-        return 1;
-    *out = arena_json(r->arena, db_row_json(res, 0, NULL));
-    return *out ? DB_OK : DB_ERROR;
-}
+enum { V_NUMBER, V_FRIENDLY, V_PROVIDER, V_TYPE, V_TARGET, V_ACTIVE, V_NFIELDS };
 
-static int reply_did(struct request *r, int status, const char *id)
-{
-    struct json_object *did;
-    int rc = did_fetch(r, id, &did);
-    return request_reply_found(r, status, rc, "did", did, "Phone number not found");
-}
+static const struct field_def did_fields[] = {
+    [V_NUMBER] = {"number", FT_PHONE, F_REQUIRED, 0, 0, NULL, NULL, NULL},
+    [V_FRIENDLY] = {"friendly_name", FT_TEXT, F_NULLABLE, 0, 255, NULL, NULL, NULL},
+    [V_PROVIDER] = {"provider", FT_TEXT, 0, 1, 50, NULL, NULL, NULL},
+    [V_TYPE] = {"route_type", FT_ENUM, 0, 0, 0, route_types, NULL, NULL},
+    [V_TARGET] = {"route_target", FT_TEXT, F_NULLABLE, 1, 64, NULL, NULL, NULL},
+    [V_ACTIVE] = {"is_active", FT_BOOL, 0, 0, 0, NULL, NULL, NULL},
+};
+
+static const char *const did_columns_of[] = {"number",     "friendly_name", "provider",
+                                             "route_type", "route_target",  "is_active"};
+
+static const struct resource dids = {
+    .table = "dids",
+    .columns = "id, tenant_id, number, friendly_name, provider, route_type, route_target,"
+               " is_active, created_at, updated_at",
+    .tenant_col = "tenant_id",
+    .id_prefix = "did_",
+    .one = "did",
+    .many = "dids",
+    .entity = "did",
+    .not_found = "Phone number not found",
+    .order = "number, id",
+    .fields = did_fields,
+    .columns_of = did_columns_of,
+    .nfields = V_NFIELDS,
+};
 
 static int did_list(struct request *r)
 {
-    struct page p;
-    if (query_page(r, 25, 200, &p) != 0)
-        return request_check_fields(r);
-    struct db_result *cres, *res;
-    int rc = db_exec(r->db, r->arena, "SELECT COUNT(*) AS total FROM dids WHERE tenant_id = ?",
-                     DB_PARAMS(DB_STR(r->auth.tenant_id)), &cres);
-    if (rc == DB_OK)
-        rc = db_exec(r->db, r->arena,
-                     "SELECT " DID_COLUMNS " FROM dids WHERE tenant_id = ?"
-                     " ORDER BY number, id LIMIT ? OFFSET ?",
-                     DB_PARAMS(DB_STR(r->auth.tenant_id), DB_INT(p.limit), DB_INT(p.offset)),
-                     &res);
-    if (rc != DB_OK)
-        return request_db_error(r, rc);
-
-    struct json_object *rows = arena_json(r->arena, db_rows_json(res, res->nrows, NULL));
-    return reply_list(r, "dids", rows, p.page, p.limit, db_get_int(cres, 0, "total", 0));
+    return resource_list(r, &dids, NULL);
 }
 
 static int did_get(struct request *r)
 {
-    return reply_did(r, 200, request_param(r, "id"));
-}
-
-struct did_input {
-    int has_number, has_friendly, has_provider, has_type, has_target, has_active;
-    const char *number, *friendly, *provider, *type, *target;
-    bool active;
-};
-
-static int did_read_input(struct request *r, struct json_object *body, bool create,
-                          struct did_input *in)
-{
-    memset(in, 0, sizeof(*in));
-    in->has_number = field_phone(r, body, "number", create ? FIELD_REQUIRED : 0, &in->number) == 1;
-    in->has_friendly =
-        field_string(r, body, "friendly_name", FIELD_NULLABLE, 0, 255, &in->friendly) >= 0 &&
-        json_object_object_get_ex(body, "friendly_name", NULL);
-    in->has_provider = field_string(r, body, "provider", 0, 1, 50, &in->provider) == 1;
-    in->has_type = field_enum(r, body, "route_type", 0, route_types, &in->type) == 1;
-    in->has_target =
-        field_string(r, body, "route_target", FIELD_NULLABLE, 1, 64, &in->target) >= 0 &&
-        json_object_object_get_ex(body, "route_target", NULL);
-    in->has_active = field_bool(r, body, "is_active", 0, &in->active) == 1;
-    return request_check_fields(r);
+    return resource_get(r, &dids);
 }
 
 /*
  * route_target has no FK (its table depends on route_type), so a department or agent
  * target is checked here to belong to the tenant. A NULL target is a number not routed
  * yet. Other types point at things this API does not manage yet and are stored as given.
+ * DB_OK, TXN_ANSWERED (a 422 naming route_target), or a db_rc.
  */
 static int target_check(struct request *r, const char *type, const char *target)
 {
@@ -119,155 +82,109 @@ static int target_check(struct request *r, const char *type, const char *target)
                      DB_PARAMS(DB_STR(target), DB_STR(r->auth.tenant_id)), &res);
     else
         return DB_OK;
-    if (rc != DB_OK)
+    if (rc != DB_OK || res->nrows > 0)
         return rc;
-    return res->nrows == 0 ? DID_BAD_TARGET : DB_OK;
+    request_field_error(r, "route_target", strcmp(type, "agent") == 0
+                                               ? "must be an agent of this tenant"
+                                               : "must be an active department of this tenant");
+    request_check_fields(r);
+    return TXN_ANSWERED;
 }
 
-static int did_write_error(struct request *r, int rc, const char *type)
+static int did_outcome(struct request *r, int rc)
 {
-    switch (rc) {
-    case DID_ABSENT:
-        return request_error(r, 404, "not_found", "Phone number not found");
-    case DID_BAD_TARGET:
-        request_field_error(r, "route_target",
-                            strcmp(type, "agent") == 0
-                                ? "must be an agent of this tenant"
-                                : "must be an active department of this tenant");
-        return request_check_fields(r);
-    case DB_DUPLICATE:
+    if (rc == DB_DUPLICATE)
         return request_error(r, 409, "conflict", "This number is already in use");
-    case DB_FOREIGN_KEY:
+    if (rc == DB_FOREIGN_KEY)
         return request_error(r, 409, "conflict",
                              "This number has call records; deactivate it instead");
-    default:
-        return request_db_error(r, rc);
-    }
+    return txn_reply(r, rc);
 }
 
 struct did_write {
-    const char *id, *type;
-    struct did_input in;
+    const char *id;
+    struct field_value v[V_NFIELDS];
     struct json_object *body;
 };
 
 static int did_create_step(struct request *r, void *arg)
 {
     struct did_write *w = arg;
-    const struct did_input *in = &w->in;
-    struct json_object *did;
-    int rc = target_check(r, w->type, in->target);
+    int rc = target_check(r, w->v[V_TYPE].s, w->v[V_TARGET].s);
     if (rc == DB_OK)
-        rc = db_exec(r->db, r->arena,
-                     "INSERT INTO dids (id, tenant_id, number, friendly_name, provider, route_type,"
-                     " route_target, is_active) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                     DB_PARAMS(DB_STR(w->id), DB_STR(r->auth.tenant_id), DB_STR(in->number),
-                               DB_STR(in->friendly),
-                               DB_STR(in->has_provider ? in->provider : "twilio"),
-                               DB_STR(w->type), DB_STR(in->target),
-                               DB_INT(in->has_active ? in->active : true)),
-                     NULL);
+        rc = resource_insert(r, &dids, w->id, w->v, NULL, 0);
     if (rc == DB_OK)
-        rc = audit_record(r, r->auth.tenant_id, "did.create", "did", w->id,
-                          json_text(w->body, NULL));
-    if (rc == DB_OK)
-        rc = did_fetch(r, w->id, &did);
-    if (rc > 0) {
-        did_write_error(r, rc, w->type);
-        return TXN_ANSWERED;
-    }
-    return rc == DB_OK ? request_reply_found(r, 201, rc, "did", did, "") : rc;
+        rc = resource_audit(r, &dids, "create", w->id, json_text(w->body, NULL));
+    return rc == DB_OK ? resource_answer(r, &dids, 201, w->id) : rc;
 }
 
 static int did_create(struct request *r)
 {
     struct did_write w;
-    if (request_body_object(r, &w.body) != 0 || did_read_input(r, w.body, true, &w.in) != 0)
+    if (fields_body(r, did_fields, V_NFIELDS, FIELDS_CREATE, w.v, &w.body) != 0)
         return -1;
-    w.id = id_new(r->arena, "did_");
+    /* Our defaults, not the table's (a queue route needs a queue this API cannot name). */
+    if (!w.v[V_PROVIDER].sent)
+        w.v[V_PROVIDER] = (struct field_value){.sent = true, .s = "twilio"};
+    if (!w.v[V_TYPE].sent)
+        w.v[V_TYPE] = (struct field_value){.sent = true, .s = "department"};
+    w.id = id_new(r->arena, dids.id_prefix);
     if (w.id == NULL)
         return request_error(r, 500, "internal_error", "Out of memory");
-    w.type = w.in.has_type ? w.in.type : "department";
-    int rc = txn_run(r, TXN_IDEMPOTENT, did_create_step, &w);
-    return rc < 0 ? did_write_error(r, rc, w.type) : txn_reply(r, rc);
+    return did_outcome(r, txn_run(r, TXN_IDEMPOTENT, did_create_step, &w));
+}
+
+static int did_update_step(struct request *r, void *arg)
+{
+    struct did_write *w = arg;
+    struct db_result *old;
+    int rc = resource_lock(r, &dids, w->id, &old);
+    if (rc == 1)
+        return txn_fail(r, 404, "not_found", dids.not_found);
+    /* Either half of the route may change alone; the pair as it will be is what must hold. */
+    if (rc == DB_OK && (w->v[V_TYPE].sent || w->v[V_TARGET].sent))
+        rc = target_check(r, w->v[V_TYPE].sent ? w->v[V_TYPE].s : db_get(old, 0, "route_type"),
+                          w->v[V_TARGET].sent ? w->v[V_TARGET].s
+                                              : db_get(old, 0, "route_target"));
+    if (rc == DB_OK)
+        rc = resource_update(r, &dids, w->id, w->v, NULL, 0);
+    if (rc == DB_OK)
+        rc = resource_audit(r, &dids, "update", w->id, json_text(w->body, NULL));
+    return rc == DB_OK ? resource_answer(r, &dids, 200, w->id) : rc;
 }
 
 static int did_update(struct request *r)
 {
-    const char *id = request_param(r, "id");
-    struct json_object *body;
-    struct did_input in;
-    struct db_result *old;
-    const char *type = NULL;
-    if (request_body_object(r, &body) != 0 || did_read_input(r, body, false, &in) != 0)
+    struct did_write w;
+    w.id = request_param(r, "id");
+    if (fields_body(r, did_fields, V_NFIELDS, FIELDS_UPDATE, w.v, &w.body) != 0)
         return -1;
-    int rc = db_begin(r->db);
-    if (rc != DB_OK)
-        return request_db_error(r, rc);
-    rc = db_exec(r->db, r->arena,
-                 "SELECT route_type, route_target FROM dids WHERE id = ? AND tenant_id = ?"
-                 " FOR UPDATE",
-                 DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)), &old);
-    if (rc == DB_OK && old->nrows == 0)
-        rc = DID_ABSENT;
-    /* Either half of the route may change alone; the pair as it will be is what must hold. */
-    if (rc == DB_OK) {
-        type = in.has_type ? in.type : db_get(old, 0, "route_type");
-        if (in.has_type || in.has_target)
-            rc = target_check(r, type, in.has_target ? in.target : db_get(old, 0, "route_target"));
-    }
+    return did_outcome(r, txn_run(r, 0, did_update_step, &w));
+}
+
+static int did_delete_step(struct request *r, void *arg)
+{
+    const char *id = arg;
+    struct db_result *old;
+    int rc = resource_lock(r, &dids, id, &old);
+    if (rc == 1)
+        return txn_fail(r, 404, "not_found", dids.not_found);
     if (rc == DB_OK)
-        rc = db_exec(r->db, r->arena,
-                     "UPDATE dids SET number = IF(?, ?, number),"
-                     " friendly_name = IF(?, ?, friendly_name), provider = IF(?, ?, provider),"
-                     " route_type = IF(?, ?, route_type), route_target = IF(?, ?, route_target),"
-                     " is_active = IF(?, ?, is_active) WHERE id = ? AND tenant_id = ?",
-                     DB_PARAMS(DB_INT(in.has_number), DB_STR(in.number), DB_INT(in.has_friendly),
-                               DB_STR(in.friendly), DB_INT(in.has_provider), DB_STR(in.provider),
-                               DB_INT(in.has_type), DB_STR(in.type), DB_INT(in.has_target),
-                               DB_STR(in.target), DB_INT(in.has_active), DB_INT(in.active),
-                               DB_STR(id), DB_STR(r->auth.tenant_id)),
-                     NULL);
+        rc = resource_remove(r, &dids, id);
+    /* The row is gone afterwards: the number keeps the audit entry readable. */
+    struct json_object *details = arena_json(r->arena, json_object_new_object());
+    if (rc == DB_OK &&
+        (details == NULL || json_set_str(details, "number", db_get(old, 0, "number")) != 0))
+        rc = DB_ERROR;
     if (rc == DB_OK)
-        rc = audit_record(r, r->auth.tenant_id, "did.update", "did", id, json_text(body, NULL));
-    /* The answer is read inside the transaction: it cannot fail after the commit. */
-    struct json_object *did = NULL;
-    if (rc == DB_OK)
-        rc = did_fetch(r, id, &did);
-    rc = db_finish(r->db, rc);
-    if (rc != DB_OK)
-        return did_write_error(r, rc, type ? type : "department");
-    return request_reply_found(r, 200, rc, "did", did, "Phone number not found");
+        rc = resource_audit(r, &dids, "delete", id, json_text(details, NULL));
+    return rc == DB_OK ? reply_message(r, 200, "Phone number deleted successfully") : rc;
 }
 
 static int did_delete(struct request *r)
 {
     const char *id = request_param(r, "id");
-    struct db_result *old;
-    struct json_object *details = arena_json(r->arena, json_object_new_object());
-    if (details == NULL)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    int rc = db_begin(r->db);
-    if (rc != DB_OK)
-        return request_db_error(r, rc);
-    rc = db_exec(r->db, r->arena,
-                 "SELECT number FROM dids WHERE id = ? AND tenant_id = ? FOR UPDATE",
-                 DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)), &old);
-    if (rc == DB_OK && old->nrows == 0)
-        rc = DID_ABSENT;
-    if (rc == DB_OK)
-        rc = db_exec(r->db, r->arena, "DELETE FROM dids WHERE id = ? AND tenant_id = ?",
-                     DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)), NULL);
-    /* The row is gone afterwards: the number keeps the audit entry readable. */
-    if (rc == DB_OK && json_set_str(details, "number", db_get(old, 0, "number")) != 0)
-        rc = DB_ERROR;
-    if (rc == DB_OK)
-        rc = audit_record(r, r->auth.tenant_id, "did.delete", "did", id,
-                          json_text(details, NULL));
-    rc = db_finish(r->db, rc);
-    if (rc != DB_OK)
-        return did_write_error(r, rc, "department");
-    return reply_message(r, 200, "Phone number deleted successfully");
+    return did_outcome(r, txn_run(r, 0, did_delete_step, (void *)id));
 }
 
 static const struct route routes[] = {
