@@ -3,6 +3,10 @@
 /* Handlers, one resource per file under src/routes/, and the route table. */
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "audit.h"
+#include "auth.h"
+#include "event_out.h"
 #include "router.h"
 
 struct request;
@@ -12,59 +16,25 @@ struct arena;
 extern const struct route *route_table;
 extern size_t route_table_len;
 
-extern const struct route_group health_routes, auth_routes, tenants_routes, users_routes,
-    departments_routes, agents_routes, dids_routes, integrations_routes, webhooks_routes,
-    calls_routes, events_routes;
+extern const struct route_group health_routes, auth_routes, profile_routes, tenants_routes,
+    users_routes, departments_routes, agents_routes, dids_routes, integrations_routes,
+    webhooks_routes, calls_routes, events_routes;
+
+/* The auth paths: the calldocker and coldcaller clients call them, and our own clients read
+ * the transfer dialect's shape (tokens on top). */
+#define SHARED_AUTH (FAM_TRANSFER | FAM_CALLDOCKER | FAM_COLDCALLER)
+
 
 /*
- * Verifies the bearer token and the session/user/tenant behind it; answers 401/503 itself.
- * A successful check is cached in memcached under the tenant's auth generation;
- * auth_changed() moves that generation and must follow (after commit) every write that
- * can end a session or change who may do what: revocations, password changes, user
- * activation, role or deletion, tenant status. A missed bump is bounded by a short TTL.
- */
-int auth_authenticate(struct request *r);
-
-/*
- * Password checks (src/routes/pwcheck.c). pwcheck_before answers 429 (or 503) and
- * returns -1 while the e-mail or the client's address is locked; else 0. After a check,
- * pwcheck_passed, or pwcheck_failed (counts it; 1 when that locked the e-mail or the
- * address) and pwcheck_audit for each user the e-mail names (`what`: "login", …).
- */
-int pwcheck_before(struct request *r, const char *email);
-int pwcheck_failed(struct request *r, const char *email);
-void pwcheck_audit(struct request *r, const char *email, const char *tenant_id,
-                   const char *user_id, const char *what, int locked);
-void pwcheck_passed(struct request *r, const char *email);
-void auth_changed(struct request *r, const char *tenant_id);
-#include "audit.h"
-
-/*
- * The user object of the API (users joined with their role) as a new JSON reference.
- * Returns DB_OK, 1 when there is no such user in that tenant, or a negative db_rc.
+ * The user object of the API (users joined with their role), of the caller's tenant
+ * (r->auth.tenant_id), arena-owned. DB_OK, 1 when absent, or a negative db_rc.
  */
 struct json_object;
-int user_fetch_json(struct request *r, const char *tenant_id, const char *user_id,
-                    struct json_object **out);
+int user_fetch_json(struct request *r, const char *user_id, struct json_object **out);
+/* Inside a write's transaction: answers {…, user} with status for the user as it now is.
+ * DB_OK, or a negative db_rc (nothing answered). */
+int user_answer(struct request *r, int status, const char *id);
 
-/*
- * Inside a write's transaction: answers {success, user} with status for the user as it
- * now is. DB_OK, or a negative db_rc (nothing answered).
- */
-int user_answer(struct request *r, int status, const char *tenant_id, const char *id);
-/* Answers {success, user} for that user, or 404/503/500. */
-int user_reply(struct request *r, int status, const char *tenant_id, const char *user_id);
-
-/*
- * Live events. event_emit() writes one row of call_events inside the caller's
- * transaction (payload: a JSON object's text, or NULL); after the commit, event_wake()
- * pokes the event worker so it reads at once instead of at its next poll.
- */
-int event_emit(struct request *r, const char *type, const char *call_id,
-               const char *payload_json);
-void event_wake(struct request *r);
-/* From inside a txn_run() step: event_wake() once the transaction has committed. */
-void event_wake_after_commit(struct request *r);
 
 /*
  * The tenant's Twilio auth token, decrypted into out (at least 65 bytes).

@@ -22,7 +22,7 @@
 #include "db.h"
 #include "password.h"
 #include "router.h"
-#include "session.h"
+#include "user_store.h"
 #include "validate.h"
 
 /* Set from the config in main(); reset-password needs it to reach memcached. */
@@ -244,17 +244,10 @@ static int cmd_create_user(struct db *db, struct arena *a, const struct opts *o)
     char *id = id_new(a, "usr_");
     if (id == NULL)
         return fail("out of memory", NULL);
+    struct user_new u = {id, o->tenant, email, hash, o->first, o->last, NULL, o->role};
     int rc = db_begin(db);
     if (rc == DB_OK)
-        rc = db_exec(db, a,
-                     "INSERT INTO users (id, tenant_id, email, password_hash, first_name,"
-                     " last_name) VALUES (?, ?, ?, ?, ?, ?)",
-                     DB_PARAMS(DB_STR(id), DB_STR(o->tenant), DB_STR(email), DB_STR(hash),
-                               DB_STR(o->first), DB_STR(o->last)),
-                     NULL);
-    if (rc == DB_OK)
-        rc = db_exec(db, a, "INSERT INTO user_roles (tenant_id, user_id, role) VALUES (?, ?, ?)",
-                     DB_PARAMS(DB_STR(o->tenant), DB_STR(id), DB_STR(o->role)), NULL);
+        rc = user_store_insert(db, a, &u);
     if (rc == DB_OK)
         rc = db_commit(db);
     else
@@ -288,10 +281,7 @@ static int cmd_reset_password(struct db *db, struct arena *a, const struct opts 
     }
     const char *id = rc == DB_OK ? db_get(res, 0, "id") : NULL;
     if (rc == DB_OK)
-        rc = db_exec(db, a, "UPDATE users SET password_hash = ? WHERE id = ? AND tenant_id = ?",
-                     DB_PARAMS(DB_STR(hash), DB_STR(id), DB_STR(o->tenant)), NULL);
-    if (rc == DB_OK)
-        rc = session_revoke(db, a, o->tenant, SESSION_USER, id, NULL, "password_reset");
+        rc = user_store_set_password(db, a, o->tenant, id, hash, NULL, "password_reset");
     if (rc == DB_OK)
         rc = db_commit(db);
     else

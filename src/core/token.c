@@ -24,7 +24,9 @@ int jwt_sign_hs256(const unsigned char *key, size_t key_len, const struct token_
     if (add_claim(jwt, "sub", c->sub) || add_claim(jwt, "tenant_id", c->tenant_id) ||
         add_claim(jwt, "role", c->role) || add_claim(jwt, "sid", c->sid) ||
         add_claim(jwt, "jti", c->jti) || jwt_add_grant_int(jwt, "iat", (long)c->iat) != 0 ||
-        jwt_add_grant_int(jwt, "exp", (long)c->exp) != 0)
+        jwt_add_grant_int(jwt, "exp", (long)c->exp) != 0 ||
+        add_claim(jwt, "user_id", c->sub) || add_claim(jwt, "token_type", "access") ||
+        (c->email[0] != '\0' && add_claim(jwt, "email", c->email)))
         goto out;
     if (jwt_set_alg(jwt, JWT_ALG_HS256, key, (int)key_len) != 0)
         goto out;

@@ -1,64 +1,16 @@
-/* The pool's side of live events: writing them, waking the event worker, stream tickets. */
-#include <errno.h>
+/* Stream tickets: EventSource cannot send a bearer header, so a client trades its token
+ * for a single-use ticket the event worker accepts (src/events/api.c). */
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include "arena.h"
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
 #include "jsonutil.h"
-#include "log.h"
 #include "request.h"
 #include "routes.h"
-#include "txn.h"
 
 #define TICKET_TTL 60
-
-int event_emit(struct request *r, const char *type, const char *call_id,
-               const char *payload_json)
-{
-    return db_exec(r->db, r->arena,
-                   "INSERT INTO call_events (tenant_id, call_id, type, payload) VALUES (?, ?, ?, ?)",
-                   DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(call_id), DB_STR(type),
-                             DB_STR(payload_json)),
-                   NULL);
-}
-
-void event_wake(struct request *r)
-{
-    /* One socket per worker process, made on first use after fork. */
-    static int fd = -1;
-    const char *path = r->cfg->event_wake_socket;
-    struct sockaddr_un sa;
-    if (path[0] == '\0' || strlen(path) >= sizeof(sa.sun_path))
-        return;
-    if (fd < 0) {
-        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-            return;
-    }
-    memset(&sa, 0, sizeof(sa));
-    sa.sun_family = AF_UNIX;
-    memcpy(sa.sun_path, path, strlen(path) + 1);
-    /* Best effort: when the worker is down or busy it catches up at its next poll. */
-    if (sendto(fd, "w", 1, MSG_DONTWAIT, (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
-        errno != EAGAIN && errno != ENOENT && errno != ECONNREFUSED)
-        log_debug("event wake: %s", strerror(errno));
-}
-
-static void wake_hook(struct request *r, const char *arg)
-{
-    (void)arg;
-    event_wake(r);
-}
-
-void event_wake_after_commit(struct request *r)
-{
-    txn_after_commit(r, wake_hook, NULL);
-}
 
 static int events_ticket(struct request *r)
 {

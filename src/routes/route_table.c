@@ -9,7 +9,7 @@
 #include "routes.h"
 
 static const struct route_group *const groups[] = {
-    &health_routes, &auth_routes,  &tenants_routes,      &users_routes,
+    &health_routes, &auth_routes,  &profile_routes, &tenants_routes, &users_routes,
     &departments_routes, &agents_routes, &dids_routes, &integrations_routes,
     &webhooks_routes, &calls_routes, &events_routes,
 };

@@ -12,185 +12,143 @@
 #include "jsonutil.h"
 #include "password.h"
 #include "request.h"
-#include "session.h"
+#include "resource.h"
 #include "router.h"
 #include "routes.h"
+#include "session.h"
 #include "txn.h"
-#include "validate.h"
-
-#define USER_COLUMNS                                                                        \
-    "u.id, u.tenant_id, u.email, u.first_name, u.last_name, u.phone, ur.role, u.is_active," \
-    " u.last_login_at, u.created_at, u.updated_at"
-
-#define USER_FROM \
-    " FROM users u JOIN user_roles ur ON ur.tenant_id = u.tenant_id AND ur.user_id = u.id"
-
-/*
- * Shared by the page and its COUNT(*) so both always filter alike. Parameters: tenant,
- * pattern x5, role x2, is_active x2. ESCAPE is spelled out so the patterns built by
- * query_like_pattern() keep their meaning whatever the server's default escape is.
- */
-#define USER_FILTERS                                                                   \
-    " WHERE u.tenant_id = ?"                                                           \
-    " AND (? IS NULL OR u.email LIKE ? ESCAPE '\\\\' OR u.first_name LIKE ? ESCAPE '\\\\'" \
-    "  OR u.last_name LIKE ? ESCAPE '\\\\'"                                            \
-    "  OR CONCAT(u.first_name, ' ', u.last_name) LIKE ? ESCAPE '\\\\')"                \
-    " AND (? IS NULL OR ur.role = ?) AND (? IS NULL OR u.is_active = ?)"
-
-#define USER_FILTER_NPARAMS 10u
-
-/* user_lock() results besides the db_rc values; both end the transaction. */
-enum { USER_ABSENT = 1, USER_PROTECTED = 2 };
+#include "user_store.h"
 
 /* super_admin is granted out of band (seed/admin tool), never through the API. */
 static const char *const assignable_roles[] = {"admin", "manager", "agent", NULL};
 static const char *const all_roles[] = {"super_admin", "admin", "manager", "agent", NULL};
 
-int user_fetch_json(struct request *r, const char *tenant_id, const char *user_id,
-                    struct json_object **out)
+enum { U_EMAIL, U_PASSWORD, U_FIRST, U_LAST, U_PHONE, U_ROLE, U_NFIELDS };
+
+static const struct field_def user_fields[] = {
+    [U_EMAIL] = {"email", FT_EMAIL, F_REQUIRED, 0, 0, NULL, NULL, NULL},
+    [U_PASSWORD] = {"password", FT_TEXT, F_REQUIRED, 8, 256, NULL, NULL, NULL},
+    [U_FIRST] = {"first_name", FT_TEXT, F_NULLABLE, 0, 100, NULL, NULL, NULL},
+    [U_LAST] = {"last_name", FT_TEXT, F_NULLABLE, 0, 100, NULL, NULL, NULL},
+    [U_PHONE] = {"phone", FT_PHONE, F_NULLABLE, 0, 0, NULL, NULL, NULL},
+    /* create only; PUT /users/:id/role changes it */
+    [U_ROLE] = {"role", FT_ENUM, 0, 0, 0, assignable_roles, NULL, NULL},
+};
+
+/* The password is hashed apart and the role lives in user_roles: no column here. */
+static const char *const user_columns_of[] = {"email", NULL, "first_name", "last_name",
+                                              "phone", NULL};
+
+/* The search text is matched against e-mail, either name and the full name. */
+#define USER_LIKE                                                                          \
+    " AND (u.email LIKE ? ESCAPE '\\\\' OR u.first_name LIKE ? ESCAPE '\\\\'"                \
+    " OR u.last_name LIKE ? ESCAPE '\\\\'"                                                 \
+    " OR CONCAT(u.first_name, ' ', u.last_name) LIKE ? ESCAPE '\\\\')"
+
+static const struct filter_def user_filters[] = {
+    {"search", FILTER_LIKE, USER_LIKE, NULL, NULL},
+    {"q", FILTER_LIKE, USER_LIKE, NULL, NULL},
+    {"role", FILTER_ENUM, " AND ur.role = ?", all_roles, NULL},
+    {"is_active", FILTER_BOOL, " AND u.is_active = ?", NULL, NULL},
+};
+
+static void user_decorate(struct request *r, struct json_object *u);
+
+static const struct resource users = {
+    .table = "users",
+    .columns = "u.id, u.tenant_id, u.email, u.first_name, u.last_name, u.phone, ur.role,"
+               " u.is_active, u.last_login_at, u.created_at, u.updated_at",
+    .from = "users u JOIN user_roles ur ON ur.tenant_id = u.tenant_id AND ur.user_id = u.id",
+    .id_col = "u.id",
+    .tenant_col = "u.tenant_id",
+    .id_prefix = "usr_",
+    .one = "user",
+    .many = "users",
+    .entity = "user",
+    .not_found = "User not found",
+    .order = "u.created_at, u.id",
+    .filters = user_filters,
+    .nfilters = 4,
+    .fields = user_fields,
+    .columns_of = user_columns_of,
+    .nfields = U_NFIELDS,
+    .decorate = user_decorate,
+};
+
+/* The callcenter SPA reads a status and roles:[{tenant_id, role}] (clients.md). */
+static void user_decorate(struct request *r, struct json_object *u)
 {
-    struct db_result *res;
-    *out = NULL;
-    int rc = db_exec(r->db, r->arena,
-                     "SELECT " USER_COLUMNS USER_FROM " WHERE u.id = ? AND u.tenant_id = ?",
-                     DB_PARAMS(DB_STR(user_id), DB_STR(tenant_id)), &res);
-    if (rc != DB_OK)
-        return rc;
-    if (res->nrows == 0)
-        return 1;
-    *out = db_row_json(res, 0, NULL);
-    return *out ? DB_OK : DB_ERROR;
+    if (!(r->families & FAM_CALLCENTER))
+        return;
+    struct json_object *active, *role, *tid;
+    json_object_object_get_ex(u, "is_active", &active);
+    json_object_object_get_ex(u, "role", &role);
+    json_object_object_get_ex(u, "tenant_id", &tid);
+    struct json_object *roles = json_object_new_array(), *one = json_object_new_object();
+    if (roles == NULL || one == NULL || json_set(one, "tenant_id", json_object_get(tid)) != 0 ||
+        json_set(one, "role", json_object_get(role)) != 0 ||
+        json_object_array_add(roles, one) != 0) {
+        json_object_put(one);
+        json_object_put(roles);
+        return;
+    }
+    json_set_str(u, "status", json_object_get_boolean(active) ? "active" : "inactive");
+    json_set(u, "roles", roles);
 }
 
-int user_answer(struct request *r, int status, const char *tenant_id, const char *id)
+int user_fetch_json(struct request *r, const char *user_id, struct json_object **out)
 {
-    struct json_object *user;
-    int rc = user_fetch_json(r, tenant_id, id, &user);
-    if (rc != DB_OK)
-        return rc < 0 ? rc : DB_ERROR;
-    return reply_one(r, status, "user", arena_json(r->arena, user)) == 0 ? DB_OK : DB_ERROR;
+    return resource_fetch(r, &users, user_id, out);
 }
 
-int user_reply(struct request *r, int status, const char *tenant_id, const char *id)
+int user_answer(struct request *r, int status, const char *id)
 {
-    struct json_object *user;
-    int rc = user_fetch_json(r, tenant_id, id, &user);
-    return request_reply_found(r, status, rc, "user", arena_json(r->arena, user),
-                               "User not found");
-}
-
-/* An empty query value (`?role=`) means the filter is off, as when it is absent. */
-static const char *query_value(struct request *r, const char *key)
-{
-    const char *v = request_query(r, key);
-    return (v != NULL && v[0] != '\0') ? v : NULL;
-}
-
-/* The list and /search differ only in the name of the parameter holding the text. */
-static int list_users(struct request *r, const char *text, const char *text_key)
-{
-    struct page p;
-    const char *pattern = NULL, *role = NULL;
-    int active = 0;
-    query_page(r, 25, 200, &p);
-    query_like_pattern(r, text_key, text, &pattern);
-    query_enum(r, "role", all_roles, &role);
-    struct db_param active_param =
-        query_bool(r, "is_active", &active) == 1 ? DB_INT(active) : DB_NULL;
-    if (request_check_fields(r) != 0)
-        return -1;
-
-    /* The first USER_FILTER_NPARAMS serve the COUNT(*); the page adds LIMIT/OFFSET. */
-    const struct db_param params[] = {
-        DB_STR(r->auth.tenant_id), DB_STR(pattern), DB_STR(pattern), DB_STR(pattern),
-        DB_STR(pattern),           DB_STR(pattern), DB_STR(role),    DB_STR(role),
-        active_param,              active_param,    DB_INT(p.limit), DB_INT(p.offset),
-    };
-    struct db_result *cres, *res;
-    int rc = db_exec(r->db, r->arena, "SELECT COUNT(*) AS total" USER_FROM USER_FILTERS, params,
-                     USER_FILTER_NPARAMS, &cres);
-    if (rc == DB_OK)
-        rc = db_exec(r->db, r->arena,
-                     "SELECT " USER_COLUMNS USER_FROM USER_FILTERS
-                     " ORDER BY u.created_at, u.id LIMIT ? OFFSET ?",
-                     params, USER_FILTER_NPARAMS + 2, &res);
-    if (rc != DB_OK)
-        return request_db_error(r, rc);
-
-    struct json_object *rows = arena_json(r->arena, db_rows_json(res, res->nrows, NULL));
-    return reply_list(r, "users", rows, p.page, p.limit, db_get_int(cres, 0, "total", 0));
+    return resource_answer(r, &users, status, id);
 }
 
 static int user_list(struct request *r)
 {
-    return list_users(r, query_value(r, "search"), "search");
-}
-
-static int user_search(struct request *r)
-{
-    const char *q = query_value(r, "q");
-    if (q != NULL)
-        return list_users(r, q, "q");
-    return list_users(r, query_value(r, "search"), "search");
+    return resource_list(r, &users, NULL);
 }
 
 static int user_get(struct request *r)
 {
-    return user_reply(r, 200, r->auth.tenant_id, request_param(r, "id"));
+    return resource_get(r, &users);
 }
 
 /*
- * Locks the user and its role row for the rest of the transaction. A super_admin
- * account is USER_PROTECTED from anyone else: an admin who could set its password,
- * email, role or state could take it over. role/email may be NULL.
+ * Locks the user and its role row for the rest of the transaction. A super_admin account
+ * is protected from anyone else: an admin who could set its password, email, role or
+ * state could take it over. DB_OK with *row, TXN_ANSWERED (404/403), or a db_rc.
  */
-static int user_lock(struct request *r, const char *id, const char **role, const char **email)
+static int user_lock(struct request *r, const char *id, struct db_result **row)
 {
-    struct db_result *res;
     int rc = db_exec(r->db, r->arena,
-                     "SELECT u.email, ur.role" USER_FROM
+                     "SELECT u.email, ur.role FROM users u JOIN user_roles ur"
+                     " ON ur.tenant_id = u.tenant_id AND ur.user_id = u.id"
                      " WHERE u.id = ? AND u.tenant_id = ? FOR UPDATE",
-                     DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)), &res);
+                     DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)), row);
     if (rc != DB_OK)
         return rc;
-    if (res->nrows == 0)
-        return USER_ABSENT;
-    const char *target_role = db_get(res, 0, "role");
-    if (target_role != NULL && strcmp(target_role, "super_admin") == 0 &&
-        r->auth.role_bit != ROLE_SUPER_ADMIN)
-        return USER_PROTECTED;
-    if (role != NULL)
-        *role = target_role;
-    if (email != NULL)
-        *email = db_get(res, 0, "email");
+    if ((*row)->nrows == 0)
+        return txn_fail(r, 404, "not_found", users.not_found);
+    const char *role = db_get(*row, 0, "role");
+    if (role != NULL && strcmp(role, "super_admin") == 0 && r->auth.role_bit != ROLE_SUPER_ADMIN)
+        return txn_fail(r, 403, "forbidden",
+                        "Only a super_admin may change a super_admin account");
     return DB_OK;
 }
 
-/*
- * Ends the user's live sessions, so their tokens stop working at the next request.
- * `keep` (may be NULL) spares the caller's own session when it edits itself.
- */
-static int sessions_revoke(struct request *r, const char *user_id, const char *reason,
-                           const char *keep)
+static int user_outcome(struct request *r, int rc)
 {
-    return session_revoke(r->db, r->arena, r->auth.tenant_id, SESSION_USER, user_id, keep,
-                          reason);
-}
-
-static int user_write_error(struct request *r, int rc)
-{
-    switch (rc) {
-    case USER_ABSENT:
-        return request_error(r, 404, "not_found", "User not found");
-    case USER_PROTECTED:
-        return request_error(r, 403, "forbidden",
-                             "Only a super_admin may change a super_admin account");
-    case DB_DUPLICATE:
+    if (rc == DB_DUPLICATE)
         return request_error(r, 409, "conflict",
                              "A user with this email already exists in this tenant");
-    default:
-        return request_db_error(r, rc);
-    }
+    if (rc == DB_FOREIGN_KEY)
+        return request_error(r, 409, "conflict",
+                             "This user is referenced by call or ticket history;"
+                             " deactivate the user instead");
+    return txn_reply(r, rc);
 }
 
 static bool is_self(const struct request *r, const char *id)
@@ -199,124 +157,109 @@ static bool is_self(const struct request *r, const char *id)
 }
 
 /* Audit details are built from chosen fields, so a password never reaches audit_logs. */
-static struct json_object *details_new(struct request *r)
+static const char *user_details(struct request *r, const struct field_value *v)
 {
-    return arena_json(r->arena, json_object_new_object());
+    static const char *const shown[] = {"email", "first_name", "last_name", "phone", "role"};
+    static const int idx[] = {U_EMAIL, U_FIRST, U_LAST, U_PHONE, U_ROLE};
+    struct json_object *d = arena_json(r->arena, json_object_new_object());
+    for (size_t i = 0; d != NULL && i < sizeof(idx) / sizeof(idx[0]); i++)
+        if (v[idx[i]].sent && json_set_str(d, shown[i], v[idx[i]].s) != 0)
+            return NULL;
+    if (d != NULL && v[U_PASSWORD].sent && json_set_bool(d, "password_changed", 1) != 0)
+        return NULL;
+    return d ? json_text(d, NULL) : NULL;
 }
 
-struct user_new {
-    const char *id, *email, *hash, *first, *last, *phone, *role;
-    struct json_object *details;
+struct user_write {
+    const char *id;
+    struct field_value v[U_NFIELDS];
+    char hash[PASSWORD_HASH_MAX];
 };
 
 static int user_create_step(struct request *r, void *arg)
 {
-    const struct user_new *u = arg;
-    int rc = db_exec(r->db, r->arena,
-                     "INSERT INTO users (id, tenant_id, email, password_hash, first_name,"
-                     " last_name, phone) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     DB_PARAMS(DB_STR(u->id), DB_STR(r->auth.tenant_id), DB_STR(u->email),
-                               DB_STR(u->hash), DB_STR(u->first), DB_STR(u->last),
-                               DB_STR(u->phone)),
-                     NULL);
+    struct user_write *w = arg;
+    const struct field_value *v = w->v;
+    struct user_new u = {w->id, r->auth.tenant_id, v[U_EMAIL].s, w->hash, v[U_FIRST].s,
+                         v[U_LAST].s, v[U_PHONE].s, v[U_ROLE].sent ? v[U_ROLE].s : "agent"};
+    int rc = user_store_insert(r->db, r->arena, &u);
     if (rc == DB_OK)
-        rc = db_exec(r->db, r->arena,
-                     "INSERT INTO user_roles (tenant_id, user_id, role) VALUES (?, ?, ?)",
-                     DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(u->id), DB_STR(u->role)),
-                     NULL);
-    if (rc == DB_OK)
-        rc = audit_record(r, r->auth.tenant_id, "user.create", "user", u->id,
-                          json_text(u->details, NULL));
-    return rc == DB_OK ? user_answer(r, 201, r->auth.tenant_id, u->id) : rc;
+        rc = resource_audit(r, &users, "create", w->id, user_details(r, v));
+    return rc == DB_OK ? user_answer(r, 201, w->id) : rc;
 }
 
 static int user_create(struct request *r)
 {
-    struct json_object *body;
-    const char *email, *password, *first = NULL, *last = NULL, *phone = NULL, *role = NULL;
-    if (request_body_object(r, &body) != 0)
+    struct user_write w;
+    if (fields_body(r, user_fields, U_NFIELDS, FIELDS_CREATE, w.v, NULL) != 0)
         return -1;
-    field_email(r, body, "email", FIELD_REQUIRED, &email);
-    field_string(r, body, "password", FIELD_REQUIRED, 8, 256, &password);
-    field_string(r, body, "first_name", FIELD_NULLABLE, 0, 100, &first);
-    field_string(r, body, "last_name", FIELD_NULLABLE, 0, 100, &last);
-    field_phone(r, body, "phone", FIELD_NULLABLE, &phone);
-    field_enum(r, body, "role", 0, assignable_roles, &role);
-    if (request_check_fields(r) != 0)
-        return -1;
-    if (role == NULL)
-        role = "agent";
+    if (!w.v[U_ROLE].sent)
+        w.v[U_ROLE] = (struct field_value){.sent = true, .s = "agent"};
     /* argon2 takes a while: hash before the transaction so no locks are held meanwhile. */
-    char hash[PASSWORD_HASH_MAX];
-    if (password_hash(password, strlen(password), hash) != 0)
+    const char *pw = w.v[U_PASSWORD].s;
+    if (password_hash(pw, strlen(pw), w.hash) != 0)
         return request_error(r, 500, "internal_error", "Could not hash the password");
-    const char *id = id_new(r->arena, "usr_");
-    struct json_object *details = details_new(r);
-    if (id == NULL || details == NULL || json_set_str(details, "email", email) != 0 ||
-        json_set_str(details, "role", role) != 0)
+    w.id = id_new(r->arena, users.id_prefix);
+    if (w.id == NULL)
         return request_error(r, 500, "internal_error", "Out of memory");
+    return user_outcome(r, txn_run(r, TXN_IDEMPOTENT, user_create_step, &w));
+}
 
-    struct user_new u = {id, email, hash, first, last, phone, role, details};
-    int rc = txn_run(r, TXN_IDEMPOTENT, user_create_step, &u);
-    return rc < 0 ? user_write_error(r, rc) : txn_reply(r, rc);
+static int user_update_step(struct request *r, void *arg)
+{
+    struct user_write *w = arg;
+    struct db_result *old;
+    int rc = user_lock(r, w->id, &old);
+    if (rc == DB_OK)
+        rc = resource_update(r, &users, w->id, w->v, NULL, 0);
+    if (rc == DB_OK && w->v[U_PASSWORD].sent)
+        rc = user_store_set_password(r->db, r->arena, r->auth.tenant_id, w->id, w->hash,
+                                     r->auth.session_id, "password_reset");
+    if (rc == DB_OK)
+        rc = resource_audit(r, &users, "update", w->id, user_details(r, w->v));
+    if (rc == DB_OK)
+        txn_after_commit(r, auth_changed, r->auth.tenant_id);
+    return rc == DB_OK ? user_answer(r, 200, w->id) : rc;
 }
 
 static int user_update(struct request *r)
 {
-    const char *id = request_param(r, "id");
-    struct json_object *body;
-    const char *email = NULL, *first = NULL, *last = NULL, *phone = NULL, *password = NULL;
-    if (request_body_object(r, &body) != 0)
+    struct user_write w;
+    w.id = request_param(r, "id");
+    if (fields_body(r, user_fields, U_NFIELDS, FIELDS_UPDATE, w.v, NULL) != 0)
         return -1;
-    int has_email = field_email(r, body, "email", 0, &email) == 1;
-    int has_first = field_string(r, body, "first_name", FIELD_NULLABLE, 0, 100, &first) >= 0 &&
-                    json_object_object_get_ex(body, "first_name", NULL);
-    int has_last = field_string(r, body, "last_name", FIELD_NULLABLE, 0, 100, &last) >= 0 &&
-                   json_object_object_get_ex(body, "last_name", NULL);
-    int has_phone = field_phone(r, body, "phone", FIELD_NULLABLE, &phone) >= 0 &&
-                    json_object_object_get_ex(body, "phone", NULL);
-    int has_password = field_string(r, body, "password", 0, 8, 256, &password) == 1;
-    if (request_check_fields(r) != 0)
-        return -1;
-    char hash[PASSWORD_HASH_MAX];
-    if (has_password && password_hash(password, strlen(password), hash) != 0)
+    w.v[U_ROLE].sent = false; /* PUT /users/:id/role changes it */
+    const char *pw = w.v[U_PASSWORD].s;
+    if (w.v[U_PASSWORD].sent && password_hash(pw, strlen(pw), w.hash) != 0)
         return request_error(r, 500, "internal_error", "Could not hash the password");
-    struct json_object *details = details_new(r);
-    if (details == NULL || (has_email && json_set_str(details, "email", email) != 0) ||
-        (has_first && json_set_str(details, "first_name", first) != 0) ||
-        (has_last && json_set_str(details, "last_name", last) != 0) ||
-        (has_phone && json_set_str(details, "phone", phone) != 0) ||
-        (has_password && json_set_bool(details, "password_changed", 1) != 0))
-        return request_error(r, 500, "internal_error", "Out of memory");
+    return user_outcome(r, txn_run(r, 0, user_update_step, &w));
+}
 
-    int rc = db_begin(r->db);
-    if (rc == DB_OK)
-        rc = user_lock(r, id, NULL, NULL);
+static int user_delete_step(struct request *r, void *arg)
+{
+    const char *id = arg;
+    struct db_result *old;
+    struct json_object *details = arena_json(r->arena, json_object_new_object());
+    int rc = details ? user_lock(r, id, &old) : DB_ERROR;
+    /* agents.user_id is ON DELETE RESTRICT (MariaDB cannot SET NULL a composite key). */
     if (rc == DB_OK)
         rc = db_exec(r->db, r->arena,
-                     "UPDATE users SET email = IF(?, ?, email), first_name = IF(?, ?, first_name),"
-                     " last_name = IF(?, ?, last_name), phone = IF(?, ?, phone),"
-                     " password_hash = IF(?, ?, password_hash) WHERE id = ? AND tenant_id = ?",
-                     DB_PARAMS(DB_INT(has_email), DB_STR(email), DB_INT(has_first),
-                               DB_STR(first), DB_INT(has_last), DB_STR(last),
-                               DB_INT(has_phone), DB_STR(phone), DB_INT(has_password),
-                               DB_STR(has_password ? hash : NULL), DB_STR(id),
-                               DB_STR(r->auth.tenant_id)),
-                     NULL);
-    /* Whoever held the old password must not stay signed in with it. */
-    if (rc == DB_OK && has_password)
-        rc = sessions_revoke(r, id, "password_reset", r->auth.session_id);
+                     "UPDATE agents SET user_id = NULL WHERE tenant_id = ? AND user_id = ?",
+                     DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(id)), NULL);
     if (rc == DB_OK)
-        rc = audit_record(r, r->auth.tenant_id, "user.update", "user", id,
-                          json_text(details, NULL));
-    /* The answer is read inside the transaction: it cannot fail after the commit. */
+        rc = resource_remove(r, &users, id);
+    /* The row is gone afterwards: the email is what keeps the audit entry readable. */
+    if (rc == DB_OK && json_set_str(details, "email", db_get(old, 0, "email")) != 0)
+        rc = DB_ERROR;
     if (rc == DB_OK)
-        rc = user_answer(r, 200, r->auth.tenant_id, id);
-    rc = db_finish(r->db, rc);
+        rc = session_announce(r->db, r->arena, r->auth.tenant_id, SESSION_USER, id,
+                              "user_deleted");
+    if (rc == DB_OK)
+        rc = resource_audit(r, &users, "delete", id, json_text(details, NULL));
     if (rc != DB_OK)
-        return user_write_error(r, rc);
-    auth_changed(r, r->auth.tenant_id);
-    return 0;
+        return rc;
+    txn_after_commit(r, auth_changed, r->auth.tenant_id);
+    return reply_message(r, 200, "User deleted successfully");
 }
 
 static int user_delete(struct request *r)
@@ -324,107 +267,78 @@ static int user_delete(struct request *r)
     const char *id = request_param(r, "id");
     if (is_self(r, id))
         return request_error(r, 409, "conflict", "You cannot delete yourself");
-    const char *email = NULL;
-    struct json_object *details = details_new(r);
-    if (details == NULL)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    int rc = db_begin(r->db);
-    if (rc == DB_OK)
-        rc = user_lock(r, id, NULL, &email);
-    /* agents.user_id is ON DELETE RESTRICT (MariaDB cannot SET NULL a composite key). */
+    return user_outcome(r, txn_run(r, 0, user_delete_step, (void *)id));
+}
+
+struct user_change {
+    const char *id, *role;
+    bool active;
+};
+
+static int user_role_step(struct request *r, void *arg)
+{
+    struct user_change *w = arg;
+    struct db_result *old;
+    struct json_object *details = arena_json(r->arena, json_object_new_object());
+    int rc = details ? user_lock(r, w->id, &old) : DB_ERROR;
     if (rc == DB_OK)
         rc = db_exec(r->db, r->arena,
-                     "UPDATE agents SET user_id = NULL WHERE tenant_id = ? AND user_id = ?",
-                     DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(id)), NULL);
-    if (rc == DB_OK)
-        rc = db_exec(r->db, r->arena, "DELETE FROM users WHERE id = ? AND tenant_id = ?",
-                     DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)), NULL);
-    /* The row is gone afterwards: the email is what keeps the audit entry readable. */
-    if (rc == DB_OK && json_set_str(details, "email", email) != 0)
+                     "UPDATE user_roles SET role = ? WHERE tenant_id = ? AND user_id = ?",
+                     DB_PARAMS(DB_STR(w->role), DB_STR(r->auth.tenant_id), DB_STR(w->id)),
+                     NULL);
+    if (rc == DB_OK && (json_set_str(details, "from", db_get(old, 0, "role")) != 0 ||
+                        json_set_str(details, "to", w->role) != 0))
         rc = DB_ERROR;
     if (rc == DB_OK)
-        rc = session_announce(r->db, r->arena, r->auth.tenant_id, SESSION_USER, id,
-                              "user_deleted");
+        rc = resource_audit(r, &users, "role_change", w->id, json_text(details, NULL));
     if (rc == DB_OK)
-        rc = audit_record(r, r->auth.tenant_id, "user.delete", "user", id,
-                          json_text(details, NULL));
-    rc = db_finish(r->db, rc);
-    if (rc == DB_OK)
-        auth_changed(r, r->auth.tenant_id);
-    if (rc == DB_FOREIGN_KEY)
-        return request_error(r, 409, "conflict",
-                             "This user is referenced by call or ticket history;"
-                             " deactivate the user instead");
-    if (rc != DB_OK)
-        return user_write_error(r, rc);
-    return reply_message(r, 200, "User deleted successfully");
+        txn_after_commit(r, auth_changed, r->auth.tenant_id);
+    return rc == DB_OK ? user_answer(r, 200, w->id) : rc;
 }
 
 static int user_set_role(struct request *r)
 {
-    const char *id = request_param(r, "id");
-    struct json_object *body;
-    const char *role, *old_role = NULL;
-    if (request_body_object(r, &body) != 0)
+    static const struct field_def role_field[] = {
+        {"role", FT_ENUM, F_ALWAYS, 0, 0, assignable_roles, NULL, NULL},
+    };
+    struct field_value v[1];
+    struct user_change w = {request_param(r, "id"), NULL, false};
+    if (fields_body(r, role_field, 1, FIELDS_UPDATE, v, NULL) != 0)
         return -1;
-    field_enum(r, body, "role", FIELD_REQUIRED, assignable_roles, &role);
-    if (request_check_fields(r) != 0)
-        return -1;
+    w.role = v[0].s;
     /* Demoting yourself could leave the tenant without an admin able to undo it. */
-    if (is_self(r, id) && (r->auth.role == NULL || strcmp(role, r->auth.role) != 0))
+    if (is_self(r, w.id) && (r->auth.role == NULL || strcmp(w.role, r->auth.role) != 0))
         return request_error(r, 409, "conflict", "You cannot change your own role");
-    struct json_object *details = details_new(r);
-    if (details == NULL)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    int rc = db_begin(r->db);
-    if (rc == DB_OK)
-        rc = user_lock(r, id, &old_role, NULL);
+    return user_outcome(r, txn_run(r, 0, user_role_step, &w));
+}
+
+static int user_active_step(struct request *r, void *arg)
+{
+    struct user_change *w = arg;
+    struct db_result *old;
+    int rc = user_lock(r, w->id, &old);
     if (rc == DB_OK)
         rc = db_exec(r->db, r->arena,
-                     "UPDATE user_roles SET role = ? WHERE tenant_id = ? AND user_id = ?",
-                     DB_PARAMS(DB_STR(role), DB_STR(r->auth.tenant_id), DB_STR(id)), NULL);
-    if (rc == DB_OK && (json_set_str(details, "from", old_role) != 0 ||
-                        json_set_str(details, "to", role) != 0))
-        rc = DB_ERROR;
+                     "UPDATE users SET is_active = ? WHERE id = ? AND tenant_id = ?",
+                     DB_PARAMS(DB_INT(w->active), DB_STR(w->id), DB_STR(r->auth.tenant_id)),
+                     NULL);
+    /* The access check already refuses inactive users; revoking also ends refresh. */
+    if (rc == DB_OK && !w->active)
+        rc = session_revoke(r->db, r->arena, r->auth.tenant_id, SESSION_USER, w->id, NULL,
+                            "deactivated");
     if (rc == DB_OK)
-        rc = audit_record(r, r->auth.tenant_id, "user.role_change", "user", id,
-                          json_text(details, NULL));
-    /* The answer is read inside the transaction: it cannot fail after the commit. */
+        rc = resource_audit(r, &users, w->active ? "activate" : "deactivate", w->id, NULL);
     if (rc == DB_OK)
-        rc = user_answer(r, 200, r->auth.tenant_id, id);
-    rc = db_finish(r->db, rc);
-    if (rc != DB_OK)
-        return user_write_error(r, rc);
-    auth_changed(r, r->auth.tenant_id);
-    return 0;
+        txn_after_commit(r, auth_changed, r->auth.tenant_id);
+    return rc == DB_OK ? user_answer(r, 200, w->id) : rc;
 }
 
 static int user_set_active(struct request *r, bool active)
 {
-    const char *id = request_param(r, "id");
-    if (!active && is_self(r, id))
+    struct user_change w = {request_param(r, "id"), NULL, active};
+    if (!active && is_self(r, w.id))
         return request_error(r, 409, "conflict", "You cannot deactivate yourself");
-    int rc = db_begin(r->db);
-    if (rc == DB_OK)
-        rc = user_lock(r, id, NULL, NULL);
-    if (rc == DB_OK)
-        rc = db_exec(r->db, r->arena,
-                     "UPDATE users SET is_active = ? WHERE id = ? AND tenant_id = ?",
-                     DB_PARAMS(DB_INT(active), DB_STR(id), DB_STR(r->auth.tenant_id)), NULL);
-    /* The access check already refuses inactive users; revoking also ends refresh. */
-    if (rc == DB_OK && !active)
-        rc = sessions_revoke(r, id, "deactivated", NULL);
-    if (rc == DB_OK)
-        rc = audit_record(r, r->auth.tenant_id, active ? "user.activate" : "user.deactivate",
-                          "user", id, NULL);
-    /* The answer is read inside the transaction: it cannot fail after the commit. */
-    if (rc == DB_OK)
-        rc = user_answer(r, 200, r->auth.tenant_id, id);
-    rc = db_finish(r->db, rc);
-    if (rc != DB_OK)
-        return user_write_error(r, rc);
-    auth_changed(r, r->auth.tenant_id);
-    return 0;
+    return user_outcome(r, txn_run(r, 0, user_active_step, &w));
 }
 
 static int user_activate(struct request *r)
@@ -439,7 +353,7 @@ static int user_deactivate(struct request *r)
 
 static const struct route routes[] = {
     {"GET", "/api/users", user_list, ROLES_STAFF, FAM_TRANSFER},
-    {"GET", "/api/users/search", user_search, ROLES_STAFF, FAM_TRANSFER},
+    {"GET", "/api/users/search", user_list, ROLES_STAFF, FAM_TRANSFER},
     {"POST", "/api/users", user_create, ROLES_ADMIN, FAM_TRANSFER},
     {"GET", "/api/users/:id", user_get, ROLES_STAFF, FAM_TRANSFER},
     {"PUT", "/api/users/:id", user_update, ROLES_ADMIN, FAM_TRANSFER},

@@ -20,7 +20,8 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "request.h"
-#include "routes.h"
+#include "audit.h"
+#include "auth.h"
 #include "throttle.h"
 
 static const char KIND_EMAIL[] = "pwd-email", KIND_ADDR[] = "pwd-addr";

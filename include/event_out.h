@@ -1,0 +1,17 @@
+#ifndef SB_EVENT_OUT_H
+#define SB_EVENT_OUT_H
+/*
+ * The pool's side of live events. event_emit() writes one row of call_events inside the
+ * caller's transaction (tenant: r->auth.tenant_id; payload: a JSON object's text, or
+ * NULL); after the commit, event_wake() pokes the event worker so it reads at once
+ * instead of at its next poll (a datagram; best effort: the worker also polls).
+ */
+struct request;
+
+int event_emit(struct request *r, const char *type, const char *call_id,
+               const char *payload_json);
+void event_wake(struct request *r);
+/* From inside a txn_run() step: event_wake() once the transaction has committed. */
+void event_wake_after_commit(struct request *r);
+
+#endif
