@@ -7,6 +7,7 @@
 #include "audit.h"
 #include "auth.h"
 #include "event_out.h"
+#include "fields.h"
 #include "router.h"
 
 struct request;
@@ -18,7 +19,7 @@ extern size_t route_table_len;
 
 extern const struct route_group health_routes, auth_routes, profile_routes, tenants_routes,
     users_routes, departments_routes, agents_routes, dids_routes, integrations_routes,
-    webhooks_routes, calls_routes, events_routes;
+    webhooks_routes, calls_routes, transfers_routes, call_logs_routes, events_routes;
 
 /* The auth paths: the calldocker and coldcaller clients call them, and our own clients read
  * the transfer dialect's shape (tokens on top). */
@@ -65,8 +66,27 @@ int calls_insert(struct request *r, const struct call_new *c, const char **id_ou
 int calls_set_status(struct request *r, const char *call_id, const char *status,
                      long long duration);
 bool call_status_is_live(const char *status);
-/* After a commit that changed calls: cached call-log counts of the tenant are dropped. */
-void calls_changed(struct request *r);
 bool call_status_is_known(const char *status);
+/* Our call statuses, and the words other clients use for them (calls.c). */
+extern const char *const call_statuses[];
+extern const struct field_word call_status_words[];
+/* call_events row for the call, payload (released) as its fields. DB_OK or a db_rc. */
+int call_emit(struct request *r, const char *type, const char *call_id,
+              struct json_object *payload);
+/* After a commit that changed calls: the tenant's cached counts and live list move on
+ * (call_logs.c); the hook form is for txn_after_commit(). */
+void calls_changed(struct request *r);
+void calls_changed_hook(struct request *r, const char *arg);
+
+/* SQL of the live statuses, and a transfer row with its department's and agent's names. */
+#define LIVE_SQL "('ringing','active','on_hold','transferring','connected')"
+#define TRANSFER_COLUMNS                                                                    \
+    "t.id, t.call_id, t.to_department_id AS department_id, d.name AS target_department,"   \
+    " t.agent_id, a.name AS agent_name, t.transfer_type, t.transfer_reason,"               \
+    " t.urgency_level, t.status, t.transfer_time, t.connection_time, t.completion_time,"   \
+    " t.context FROM call_transfers t"                                                     \
+    " LEFT JOIN departments d ON d.tenant_id = t.tenant_id AND d.id = t.to_department_id"  \
+    " LEFT JOIN agents a ON a.tenant_id = t.tenant_id AND a.id = t.agent_id"
+extern const char *const transfer_json_cols[];
 
 #endif
