@@ -149,8 +149,7 @@ static int add_pagination(struct json_object *env, const struct reply *rep, unsi
 }
 
 /* Top-level members besides the data: extras, message, pagination, ids, time. */
-static struct json_object *success_envelope(const struct reply *rep, const struct render_ctx *c,
-                                            bool extras_in_data)
+static struct json_object *success_envelope(const struct reply *rep, const struct render_ctx *c)
 {
     unsigned fam = c->families;
     struct json_object *env = json_object_new_object();
@@ -160,8 +159,6 @@ static struct json_object *success_envelope(const struct reply *rep, const struc
     if (rep->extra != NULL) {
         json_object_object_foreach(rep->extra, k, v)
         {
-            if (extras_in_data && strcmp(k, "message") != 0)
-                continue;
             struct json_object *val = (fam & FAM_COLDCALLER) && !(fam & FAM_TRANSFER)
                                           ? render_camel(v, false)
                                           : json_object_get(v);
@@ -294,17 +291,7 @@ static int render_success(struct arena *a, const struct reply *rep, const struct
                           struct rendered *out)
 {
     unsigned fam = c->families;
-    bool cc_only = fam == FAM_CALLCENTER;
-    bool merge_extras = cc_only && rep->key == NULL && rep->extra != NULL &&
-                        rep->data != NULL && json_object_is_type(rep->data, json_type_object);
-    if (merge_extras) {
-        json_object_object_foreach(rep->extra, k, v)
-        {
-            if (strcmp(k, "message") != 0 && json_set(rep->data, k, json_object_get(v)) != 0)
-                return -1;
-        }
-    }
-    struct json_object *env = arena_json(a, success_envelope(rep, c, merge_extras));
+    struct json_object *env = arena_json(a, success_envelope(rep, c));
     size_t elen, mlen = 0, dlen = 0;
     const char *etext = env ? json_text(env, &elen) : NULL;
     if (etext == NULL)
