@@ -42,7 +42,7 @@ const char *const call_statuses[] = {"ringing",   "active",    "on_hold", "trans
 const struct field_word call_status_words[] = {
     {"initiated", "ringing"},       {"in_progress", "active"}, {"in-progress", "active"},
     {"transferred", "transferring"}, {"queued", "ringing"},     {"no-answer", "missed"},
-    {"canceled", "abandoned"},      {NULL, NULL},
+    {"canceled", "abandoned"},      {"answered", "active"},    {NULL, NULL},
 };
 static const char *const call_json_cols[] = {"context", NULL};
 const char *const transfer_json_cols[] = {"context", NULL};

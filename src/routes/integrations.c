@@ -14,8 +14,9 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "request.h"
+#include "fields.h"
 #include "routes.h"
-#include "validate.h"
+#include "txn.h"
 
 #define TWILIO_TOKEN_PURPOSE "twilio-auth-token"
 #define TWILIO_SID_LEN 34
@@ -29,8 +30,8 @@ static bool all_hex(const char *s, size_t n)
     return true;
 }
 
-/* Answers {success, integration} for the tenant's Twilio row, or 404. */
-static int reply_twilio(struct request *r)
+/* The tenant's Twilio row as the API shows it: DB_OK with *out, 1 when none, or a db_rc. */
+static int twilio_fetch(struct request *r, struct json_object **out)
 {
     struct db_result *res;
     int rc = db_exec(r->db, r->arena,
@@ -38,67 +39,81 @@ static int reply_twilio(struct request *r)
                      " FROM tenant_integrations WHERE tenant_id = ? AND provider = 'twilio'",
                      DB_PARAMS(DB_STR(r->auth.tenant_id)), &res);
     if (rc != DB_OK)
-        return request_db_error(r, rc);
+        return rc;
     if (res->nrows == 0)
-        return request_error(r, 404, "not_found", "No Twilio integration");
-    struct json_object *integration = arena_json(r->arena, json_object_new_object());
-    if (integration == NULL || json_set_str(integration, "provider", "twilio") != 0 ||
-        json_set_str(integration, "account_sid", db_get(res, 0, "account_sid")) != 0 ||
-        json_set_bool(integration, "auth_token_set", db_get_int(res, 0, "token_set", 0) != 0) !=
-            0 ||
-        json_set_str(integration, "updated_at", db_get(res, 0, "updated_at")) != 0)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    return reply_one(r, 200, "integration", integration);
+        return 1;
+    struct json_object *o = arena_json(r->arena, json_object_new_object());
+    if (o == NULL || json_set_str(o, "provider", "twilio") != 0 ||
+        json_set_str(o, "account_sid", db_get(res, 0, "account_sid")) != 0 ||
+        json_set_bool(o, "auth_token_set", db_get_int(res, 0, "token_set", 0) != 0) != 0 ||
+        json_set_str(o, "updated_at", db_get(res, 0, "updated_at")) != 0)
+        return DB_ERROR;
+    *out = o;
+    return DB_OK;
 }
 
 static int integration_twilio_get(struct request *r)
 {
-    return reply_twilio(r);
+    struct json_object *integration = NULL;
+    int rc = twilio_fetch(r, &integration);
+    return request_reply_found(r, 200, rc, "integration", integration, "No Twilio integration");
 }
 
-static int integration_twilio_put(struct request *r)
-{
-    struct json_object *body;
-    const char *sid, *token;
-    if (request_body_object(r, &body) != 0)
-        return -1;
-    if (field_string(r, body, "account_sid", FIELD_REQUIRED, 1, 64, &sid) == 1 &&
-        (strlen(sid) != TWILIO_SID_LEN || strncmp(sid, "AC", 2) != 0 ||
-         !all_hex(sid + 2, TWILIO_SID_LEN - 2)))
-        request_field_error(r, "account_sid", "must be AC followed by 32 hexadecimal digits");
-    if (field_string(r, body, "auth_token", FIELD_REQUIRED, 1, 64, &token) == 1 &&
-        (strlen(token) != TWILIO_TOKEN_LEN || !all_hex(token, TWILIO_TOKEN_LEN)))
-        request_field_error(r, "auth_token", "must be 32 hexadecimal digits");
-    if (request_check_fields(r) != 0)
-        return -1;
+static const struct field_def twilio_fields[] = {
+    {"account_sid", FT_TEXT, F_ALWAYS, 1, 64, NULL, NULL, NULL},
+    {"auth_token", FT_TEXT, F_ALWAYS, 1, 64, NULL, NULL, NULL},
+};
 
-    /* A fresh nonce per seal, so the stored value changes even when the token does not. */
+struct twilio_write {
+    const char *sid;
     unsigned char sealed[TWILIO_TOKEN_LEN + CRYPTO_SEAL_OVERHEAD];
-    if (crypto_seal(r->cfg->jwt_key, r->cfg->jwt_key_len, TWILIO_TOKEN_PURPOSE, token,
-                    TWILIO_TOKEN_LEN, sealed) != 0)
-        return request_error(r, 500, "internal_error", "Could not seal the auth token");
-    struct json_object *details = arena_json(r->arena, json_object_new_object());
-    if (details == NULL || json_set_str(details, "provider", "twilio") != 0 ||
-        json_set_str(details, "account_sid", sid) != 0)
-        return request_error(r, 500, "internal_error", "Out of memory");
+};
 
-    int rc = db_begin(r->db);
-    if (rc == DB_OK)
-        rc = db_exec(r->db, r->arena,
+static int twilio_step(struct request *r, void *arg)
+{
+    const struct twilio_write *w = arg;
+    struct json_object *details = arena_json(r->arena, json_object_new_object()), *out = NULL;
+    if (details == NULL || json_set_str(details, "provider", "twilio") != 0 ||
+        json_set_str(details, "account_sid", w->sid) != 0)
+        return DB_ERROR;
+    int rc = db_exec(r->db, r->arena,
                      "INSERT INTO tenant_integrations (tenant_id, provider, account_sid,"
                      " auth_token_sealed) VALUES (?, 'twilio', ?, ?)"
                      " ON DUPLICATE KEY UPDATE account_sid = VALUES(account_sid),"
                      " auth_token_sealed = VALUES(auth_token_sealed)",
-                     DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(sid),
-                               DB_STRN((const char *)sealed, sizeof(sealed))),
+                     DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(w->sid),
+                               DB_STRN((const char *)w->sealed, sizeof(w->sealed))),
                      NULL);
     if (rc == DB_OK)
         rc = audit_record(r, r->auth.tenant_id, "integration.twilio", "integration", "twilio",
                           json_text(details, NULL));
-    rc = db_finish(r->db, rc);
+    if (rc == DB_OK)
+        rc = twilio_fetch(r, &out);
     if (rc != DB_OK)
-        return request_db_error(r, rc);
-    return reply_twilio(r);
+        return rc < 0 ? rc : DB_ERROR;
+    return reply_one(r, 200, "integration", out) == 0 ? DB_OK : DB_ERROR;
+}
+
+static int integration_twilio_put(struct request *r)
+{
+    struct field_value v[2];
+    struct twilio_write w;
+    if (fields_body(r, twilio_fields, 2, FIELDS_UPDATE, v, NULL) != 0)
+        return -1;
+    const char *sid = v[0].s, *token = v[1].s;
+    if (strlen(sid) != TWILIO_SID_LEN || strncmp(sid, "AC", 2) != 0 ||
+        !all_hex(sid + 2, TWILIO_SID_LEN - 2))
+        request_field_error(r, "account_sid", "must be AC followed by 32 hexadecimal digits");
+    if (strlen(token) != TWILIO_TOKEN_LEN || !all_hex(token, TWILIO_TOKEN_LEN))
+        request_field_error(r, "auth_token", "must be 32 hexadecimal digits");
+    if (request_check_fields(r) != 0)
+        return -1;
+    /* A fresh nonce per seal, so the stored value changes even when the token does not. */
+    w.sid = sid;
+    if (crypto_seal(r->cfg->jwt_key, r->cfg->jwt_key_len, TWILIO_TOKEN_PURPOSE, token,
+                    TWILIO_TOKEN_LEN, w.sealed) != 0)
+        return request_error(r, 500, "internal_error", "Could not seal the auth token");
+    return txn_reply(r, txn_run(r, 0, twilio_step, &w));
 }
 
 /*

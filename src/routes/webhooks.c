@@ -14,6 +14,7 @@
 #include "log.h"
 #include "request.h"
 #include "routes.h"
+#include "txn.h"
 
 static int pair_cmp(const void *a, const void *b)
 {
@@ -56,24 +57,59 @@ static const char *form_get(const struct query_pair *pairs, size_t n, const char
     return NULL;
 }
 
+/* Twilio's CallStatus in our words (calls.c knows them); NULL when it is not a status. */
 static const char *map_status(const char *twilio)
 {
-    static const char *const map[][2] = {
-        {"queued", "ringing"},     {"initiated", "ringing"}, {"ringing", "ringing"},
-        {"in-progress", "active"}, {"answered", "active"},   {"completed", "completed"},
-        {"busy", "busy"},          {"failed", "failed"},     {"no-answer", "missed"},
-        {"canceled", "abandoned"},
-    };
-    for (size_t i = 0; twilio != NULL && i < sizeof(map) / sizeof(map[0]); i++)
-        if (strcmp(map[i][0], twilio) == 0)
-            return map[i][1];
-    return NULL;
+    const char *ours = fields_word(call_status_words, twilio);
+    return call_status_is_known(ours) ? ours : NULL;
 }
 
 static int forbidden(struct request *r, const char *message)
 {
     log_warn("twilio webhook refused: %s", message);
     return request_error(r, 403, "invalid_signature", message);
+}
+
+struct twilio_status {
+    const char *sid, *from, *to, *direction, *status;
+    long long duration;
+};
+
+static int status_step(struct request *r, void *arg)
+{
+    const struct twilio_status *st = arg;
+    const char *tenant_id = r->auth.tenant_id, *call_id = NULL;
+    struct db_result *res, *cres = NULL;
+    int rc = db_exec(r->db, r->arena,
+                     "SELECT id, tenant_id FROM calls WHERE call_sid = ? FOR UPDATE",
+                     DB_PARAMS(DB_STR(st->sid)), &res);
+    if (rc == DB_OK && res->nrows > 0 && strcmp(db_get(res, 0, "tenant_id"), tenant_id) != 0)
+        return txn_fail(r, 409, "conflict", "This CallSid belongs to another number");
+    if (rc == DB_OK && res->nrows > 0) {
+        call_id = db_get(res, 0, "id");
+    } else if (rc == DB_OK) {
+        /* First sight of the call: it starts live, then takes the reported state. */
+        struct call_new c = {.call_sid = st->sid, .caller_number = st->from,
+                             .called_number = st->to, .direction = st->direction,
+                             .status = call_status_is_live(st->status) ? st->status : "ringing"};
+        rc = calls_insert(r, &c, &call_id);
+    }
+    if (rc == DB_OK)
+        rc = calls_set_status(r, call_id, st->status, st->duration);
+    if (rc == DB_OK)
+        rc = audit_record(r, tenant_id, "call.twilio_status", "call", call_id, NULL);
+    if (rc == DB_OK)
+        rc = db_exec(r->db, r->arena,
+                     "SELECT id, id AS call_id, call_sid, caller_number, called_number,"
+                     " direction, status, total_duration, ai_minutes, transfer_minutes,"
+                     " start_time, end_time FROM calls WHERE id = ? AND tenant_id = ?",
+                     DB_PARAMS(DB_STR(call_id), DB_STR(tenant_id)), &cres);
+    if (rc != DB_OK)
+        return rc;
+    event_wake_after_commit(r);
+    txn_after_commit(r, calls_changed_hook, NULL);
+    struct json_object *call = cres->nrows ? db_row_json(cres, 0, NULL) : NULL;
+    return reply_one(r, 200, "call", arena_json(r->arena, call)) == 0 ? DB_OK : DB_ERROR;
 }
 
 static int webhook_twilio_call_status(struct request *r)
@@ -146,44 +182,8 @@ static int webhook_twilio_call_status(struct request *r)
 
     /* From here on the request acts for the number's tenant. */
     r->auth.tenant_id = tenant_id;
-    const char *call_id = NULL;
-    rc = db_begin(r->db);
-    if (rc == DB_OK)
-        rc = db_exec(r->db, r->arena,
-                     "SELECT id, tenant_id FROM calls WHERE call_sid = ? FOR UPDATE",
-                     DB_PARAMS(DB_STR(sid)), &res);
-    if (rc == DB_OK && res->nrows > 0 && strcmp(db_get(res, 0, "tenant_id"), tenant_id) != 0) {
-        db_rollback(r->db);
-        return request_error(r, 409, "conflict", "This CallSid belongs to another number");
-    }
-    if (rc == DB_OK && res->nrows > 0) {
-        call_id = db_get(res, 0, "id");
-    } else if (rc == DB_OK) {
-        /* First sight of the call: it starts live, then takes the reported state. */
-        struct call_new c = {.call_sid = sid, .caller_number = from, .called_number = to,
-                             .direction = direction,
-                             .status = call_status_is_live(status) ? status : "ringing"};
-        rc = calls_insert(r, &c, &call_id);
-    }
-    if (rc == DB_OK)
-        rc = calls_set_status(r, call_id, status, duration);
-    if (rc == DB_OK)
-        rc = audit_record(r, tenant_id, "call.twilio_status", "call", call_id, NULL);
-    /* The answer is read inside the transaction: it cannot fail after the commit. */
-    struct db_result *cres = NULL;
-    if (rc == DB_OK)
-        rc = db_exec(r->db, r->arena,
-                     "SELECT id, id AS call_id, call_sid, caller_number, called_number,"
-                     " direction, status, total_duration, ai_minutes, transfer_minutes,"
-                     " start_time, end_time FROM calls WHERE id = ? AND tenant_id = ?",
-                     DB_PARAMS(DB_STR(call_id), DB_STR(tenant_id)), &cres);
-    rc = db_finish(r->db, rc);
-    if (rc != DB_OK)
-        return request_db_error(r, rc);
-    event_wake(r);
-    calls_changed(r);
-    struct json_object *call = cres->nrows ? db_row_json(cres, 0, NULL) : NULL;
-    return reply_one(r, 200, "call", arena_json(r->arena, call));
+    struct twilio_status st = {sid, from, to, direction, status, duration};
+    return txn_reply(r, txn_run(r, 0, status_step, &st));
 }
 
 static const struct route routes[] = {
