@@ -2,7 +2,9 @@
 CC ?= cc
 PKGS := json-c libmariadb libjwt libmemcached libargon2 libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# Only the pool speaks FastCGI (src/pool/fcgi.c).
+POOL_LIBS := $(PKG_LIBS) -lfcgi
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
 CFLAGS ?= -O2 -g
@@ -38,7 +40,7 @@ $(BUILD)/%.o: %.c $(wildcard include/*.h)
 
 $(BIN)/switchboard-pool: $(call obj,$(POOL_SRC)) $(ROUTE_OBJ) $(CORE_OBJ)
 	@mkdir -p $(BIN)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(POOL_LIBS)
 
 $(BIN)/switchboard-events: $(call obj,$(EVENTS_SRC)) $(CORE_OBJ)
 	@mkdir -p $(BIN)

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <json-c/json.h>
+#include "httputil.h"
 #include "reply.h"
 #include "router.h"
 
@@ -26,10 +27,6 @@ struct auth_identity {
     const char *session_id;
 };
 
-struct query_pair {
-    const char *key;
-    const char *value;
-};
 
 /* Work to do once the request's transaction committed (txn.h). */
 typedef void (*txn_hook)(struct request *r, const char *arg);
@@ -76,7 +73,8 @@ struct request {
     struct txn_hook_entry hooks[REQUEST_MAX_HOOKS];
     size_t nhooks;
 
-    void *transport; /* FCGX_Request *, used by request.c only */
+    void *transport; /* the transport's own (FCGX_Request *: src/pool/fcgi.c) */
+    const char *(*header)(struct request *r, const char *name); /* the transport's */
 };
 
 /* Path parameter by name, NULL when absent. */

@@ -38,7 +38,7 @@
 #include "http.h"
 #include "jsonutil.h"
 #include "log.h"
-#include "request_io.h"
+#include "httputil.h"
 #include "token.h"
 
 #define POLL_TIMEOUT_DEFAULT 25

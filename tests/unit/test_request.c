@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "arena.h"
-#include "request_io.h"
+#include "httputil.h"
 #include "unit.h"
 
 static struct arena *ut_a;
