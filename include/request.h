@@ -69,6 +69,7 @@ struct request {
     char allow[96];
     long retry_after; /* > 0: a Retry-After header, in seconds */
     bool replayed;    /* the answer is a stored one (Idempotency-Key) */
+    bool key_claimed; /* its Idempotency-Key was looked at (txn.c) */
 
     struct txn_hook_entry hooks[REQUEST_MAX_HOOKS];
     size_t nhooks;

@@ -25,13 +25,34 @@ enum role_bits {
 #define ROLES_ADMIN (ROLE_ADMIN | ROLE_SUPER_ADMIN)
 #define ROLES_SUPER (ROLE_SUPER_ADMIN)
 
+struct field_def;
+
+/* Route flags. */
+#define ROUTE_LIST 1u       /* answers a page of a list (page/limit or page_size) */
+#define ROUTE_IDEMPOTENT 2u /* a create that takes Idempotency-Key */
+
+/*
+ * A route as its module declares it (with ROUTE() below). Besides what dispatching needs,
+ * it says what the OpenAPI description (openapi.c) and docs/api.md tell: a summary, the
+ * body's fields, the answer's name, whether it is a list.
+ */
 struct route {
     const char *method;
     const char *pattern;
     route_handler handler;
     unsigned roles;    /* ROLES_PUBLIC: no token needed; else the roles allowed */
     unsigned families; /* the client families that call it (reply.h); 0: transfer */
+    const char *summary;
+    const struct field_def *body; /* the JSON body's fields, NULL when none */
+    size_t nbody;
+    const char *key; /* the answer's name in the transfer dialect, NULL: on top */
+    unsigned flags;
 };
+
+/* ROUTE("GET", "/api/x", handler, ROLES_ANY, FAM_TRANSFER, .summary = "…", …) */
+#define ROUTE(m, p, h, r, f, ...)                                                          \
+    {.method = (m), .pattern = (p), .handler = (h), .roles = (r), .families = (f), __VA_ARGS__}
+#define ROUTE_BODY(defs) .body = (defs), .nbody = sizeof(defs) / sizeof((defs)[0])
 
 /* A module's routes: each resource module exports one (src/routes/route_table.c lists them). */
 struct route_group {

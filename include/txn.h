@@ -12,15 +12,14 @@
  * anything else answered by request_db_error unless the step answered already), or
  * TXN_ANSWERED when it answered an error itself (404, 409…: rolled back).
  *
- * With TXN_IDEMPOTENT, an `Idempotency-Key` header (on an authenticated route) is claimed
- * first in the same transaction (idempotency.h): a repeat of the key replays the first
+ * On a route declared ROUTE_IDEMPOTENT (router.h), an `Idempotency-Key` header (when
+ * authenticated) is claimed by the request's first transaction, in it (idempotency.h): a repeat of the key replays the first
  * answer with `Idempotent-Replayed: true`; a 2xx answer is stored before the commit.
  */
 #include "request.h"
 
 #define TXN_ATTEMPTS 3
 #define TXN_ANSWERED 1
-#define TXN_IDEMPOTENT 1u
 
 typedef int (*txn_step)(struct request *r, void *arg);
 
@@ -30,7 +29,7 @@ typedef int (*txn_step)(struct request *r, void *arg);
  * the caller maps the ones it knows (DB_DUPLICATE: its 409) and passes the rest to
  * request_db_error(). txn_reply() does the last for the common case.
  */
-int txn_run(struct request *r, unsigned flags, txn_step step, void *arg);
+int txn_run(struct request *r, txn_step step, void *arg);
 
 /* In a step: answers the error and returns TXN_ANSWERED (the transaction rolls back). */
 int txn_fail(struct request *r, int status, const char *code, const char *message);

@@ -119,11 +119,15 @@ int txn_reply(struct request *r, int rc)
     return request_db_error(r, rc);
 }
 
-static int key_of(struct request *r, unsigned flags, const char **key)
+/* The route declares it takes a key (ROUTE_IDEMPOTENT); its first transaction claims it. */
+static int key_of(struct request *r, const char **key)
 {
     *key = NULL;
-    if (!(flags & TXN_IDEMPOTENT) || !r->auth.authenticated)
+    const struct route *route = r->match.route;
+    if (route == NULL || !(route->flags & ROUTE_IDEMPOTENT) || !r->auth.authenticated ||
+        r->key_claimed)
         return 0;
+    r->key_claimed = true;
     const char *k = request_header(r, "Idempotency-Key");
     if (k == NULL)
         return 0;
@@ -136,11 +140,11 @@ static int key_of(struct request *r, unsigned flags, const char **key)
     return 0;
 }
 
-int txn_run(struct request *r, unsigned flags, txn_step step, void *arg)
+int txn_run(struct request *r, txn_step step, void *arg)
 {
     const char *key;
     char fingerprint[65];
-    if (key_of(r, flags, &key) != 0)
+    if (key_of(r, &key) != 0)
         return TXN_ANSWERED;
     if (key != NULL)
         request_fingerprint(r, fingerprint);

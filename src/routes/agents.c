@@ -211,7 +211,7 @@ static int agent_create(struct request *r)
     w.id = id_new(r->arena, agents.id_prefix);
     if (w.id == NULL)
         return request_error(r, 500, "internal_error", "Out of memory");
-    return agent_outcome(r, txn_run(r, TXN_IDEMPOTENT, agent_create_step, &w));
+    return agent_outcome(r, txn_run(r, agent_create_step, &w));
 }
 
 static int agent_update_step(struct request *r, void *arg)
@@ -245,7 +245,7 @@ static int agent_update(struct request *r)
     w.id = request_param(r, "id");
     if (fields_body(r, agent_fields, A_NFIELDS, FIELDS_UPDATE, w.v, &w.body) != 0)
         return -1;
-    return agent_outcome(r, txn_run(r, 0, agent_update_step, &w));
+    return agent_outcome(r, txn_run(r, agent_update_step, &w));
 }
 
 static int agent_delete_step(struct request *r, void *arg)
@@ -284,7 +284,7 @@ static int agent_delete_step(struct request *r, void *arg)
 static int agent_delete(struct request *r)
 {
     const char *id = request_param(r, "id");
-    return agent_outcome(r, txn_run(r, 0, agent_delete_step, (void *)id));
+    return agent_outcome(r, txn_run(r, agent_delete_step, (void *)id));
 }
 
 struct agent_status_write {
@@ -320,27 +320,37 @@ static int agent_status_step(struct request *r, void *arg)
     return rc == DB_OK ? resource_answer(r, &agents, 200, w->id) : rc;
 }
 
+static const struct field_def agent_status_field[] = {
+    {"status", FT_ENUM, F_ALWAYS, 0, 0, agent_statuses, NULL, NULL},
+};
+
 static int agent_set_status(struct request *r)
 {
-    static const struct field_def status_field[] = {
-        {"status", FT_ENUM, F_ALWAYS, 0, 0, agent_statuses, NULL, NULL},
-    };
     struct field_value v[1];
     struct agent_status_write w = {request_param(r, "id"), NULL};
-    if (fields_body(r, status_field, 1, FIELDS_UPDATE, v, NULL) != 0)
+    if (fields_body(r, agent_status_field, 1, FIELDS_UPDATE, v, NULL) != 0)
         return -1;
     w.status = v[0].s;
-    return agent_outcome(r, txn_run(r, 0, agent_status_step, &w));
+    return agent_outcome(r, txn_run(r, agent_status_step, &w));
 }
 
 static const struct route routes[] = {
-    {"GET", "/api/departments/:id/agents", department_agents, ROLES_ANY, FAM_TRANSFER},
-    {"GET", "/api/agents", agent_list, ROLES_ANY, FAM_TRANSFER},
-    {"POST", "/api/agents", agent_create, ROLES_STAFF, FAM_TRANSFER},
-    {"GET", "/api/agents/:id", agent_get, ROLES_ANY, FAM_TRANSFER},
-    {"PUT", "/api/agents/:id", agent_update, ROLES_STAFF, FAM_TRANSFER},
-    {"DELETE", "/api/agents/:id", agent_delete, ROLES_STAFF, FAM_TRANSFER},
-    {"PUT", "/api/agents/:id/status", agent_set_status, ROLES_ANY, FAM_TRANSFER},
+    ROUTE("GET", "/api/departments/:id/agents", department_agents, ROLES_ANY, FAM_TRANSFER,
+          .summary = "The agents of a department", .key = "agents", .flags = ROUTE_LIST),
+    ROUTE("GET", "/api/agents", agent_list, ROLES_ANY, FAM_TRANSFER,
+          .summary = "List agents (filters: department_id, status, search)", .key = "agents",
+          .flags = ROUTE_LIST),
+    ROUTE("POST", "/api/agents", agent_create, ROLES_STAFF, FAM_TRANSFER,
+          .summary = "Create an agent", ROUTE_BODY(agent_fields), .key = "agent",
+          .flags = ROUTE_IDEMPOTENT),
+    ROUTE("GET", "/api/agents/:id", agent_get, ROLES_ANY, FAM_TRANSFER,
+          .summary = "One agent", .key = "agent"),
+    ROUTE("PUT", "/api/agents/:id", agent_update, ROLES_STAFF, FAM_TRANSFER,
+          .summary = "Change an agent", ROUTE_BODY(agent_fields), .key = "agent"),
+    ROUTE("DELETE", "/api/agents/:id", agent_delete, ROLES_STAFF, FAM_TRANSFER,
+          .summary = "Delete an agent (not while on a call)"),
+    ROUTE("PUT", "/api/agents/:id/status", agent_set_status, ROLES_ANY, FAM_TRANSFER,
+          .summary = "Set an agent's availability", ROUTE_BODY(agent_status_field), .key = "agent"),
 };
 
 const struct route_group agents_routes = {routes, sizeof(routes) / sizeof(routes[0])};

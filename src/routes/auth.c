@@ -212,7 +212,7 @@ static int auth_login(struct request *r)
         return -1;
     r->auth.user_id = db_get(res, (size_t)match, "id");
     r->auth.tenant_id = db_get(res, (size_t)match, "tenant_id");
-    return txn_reply(r, txn_run(r, 0, login_step, (void *)db_get(res, (size_t)match, "role")));
+    return txn_reply(r, txn_run(r, login_step, (void *)db_get(res, (size_t)match, "role")));
 }
 
 /* ---- registration ---------------------------------------------------------------------- */
@@ -309,7 +309,7 @@ static int auth_register(struct request *r)
     r->auth.user_id = id_new(r->arena, "usr_");
     if (r->auth.tenant_id == NULL || r->auth.user_id == NULL)
         return request_error(r, 500, "internal_error", "Out of memory");
-    return txn_reply(r, txn_run(r, 0, register_step, &g));
+    return txn_reply(r, txn_run(r, register_step, &g));
 }
 
 /* ---- refresh and logout ---------------------------------------------------------------- */
@@ -385,17 +385,18 @@ static int refresh_step(struct request *r, void *arg)
     return reply_one(r, 200, NULL, data);
 }
 
+static const struct field_def refresh_field[] = {
+    {"refresh_token", FT_TEXT, F_REQUIRED, 1, 128, NULL, NULL, NULL},
+};
+
 static int auth_refresh(struct request *r)
 {
-    static const struct field_def refresh_field[] = {
-        {"refresh_token", FT_TEXT, F_REQUIRED, 1, 128, NULL, NULL, NULL},
-    };
     struct field_value v[1];
     char hash[65];
     if (fields_body(r, refresh_field, 1, FIELDS_CREATE, v, NULL) != 0)
         return -1;
     crypto_sha256_hex(v[0].s, strlen(v[0].s), hash);
-    return txn_reply(r, txn_run(r, 0, refresh_step, hash));
+    return txn_reply(r, txn_run(r, refresh_step, hash));
 }
 
 static int logout_step(struct request *r, void *arg)
@@ -414,14 +415,18 @@ static int logout_step(struct request *r, void *arg)
 
 static int auth_logout(struct request *r)
 {
-    return txn_reply(r, txn_run(r, 0, logout_step, NULL));
+    return txn_reply(r, txn_run(r, logout_step, NULL));
 }
 
 static const struct route routes[] = {
-    {"POST", "/api/auth/register", auth_register, ROLES_PUBLIC, SHARED_AUTH},
-    {"POST", "/api/auth/login", auth_login, ROLES_PUBLIC, SHARED_AUTH},
-    {"POST", "/api/auth/refresh", auth_refresh, ROLES_PUBLIC, SHARED_AUTH},
-    {"POST", "/api/auth/logout", auth_logout, ROLES_ANY, SHARED_AUTH},
+    ROUTE("POST", "/api/auth/register", auth_register, ROLES_PUBLIC, SHARED_AUTH,
+          .summary = "Create a tenant and its first admin", ROUTE_BODY(register_fields)),
+    ROUTE("POST", "/api/auth/login", auth_login, ROLES_PUBLIC, SHARED_AUTH,
+          .summary = "Log in; answers an access and a refresh token", ROUTE_BODY(login_fields)),
+    ROUTE("POST", "/api/auth/refresh", auth_refresh, ROLES_PUBLIC, SHARED_AUTH,
+          .summary = "Trade a refresh token for a new pair", ROUTE_BODY(refresh_field)),
+    ROUTE("POST", "/api/auth/logout", auth_logout, ROLES_ANY, SHARED_AUTH,
+          .summary = "End the session (revokes its tokens and streams)"),
 };
 
 const struct route_group auth_routes = {routes, sizeof(routes) / sizeof(routes[0])};

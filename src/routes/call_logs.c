@@ -337,7 +337,9 @@ static int call_logs(struct request *r)
 }
 
 static const struct route routes[] = {
-    {"GET", "/api/calls/logs", call_logs, ROLES_ANY, FAM_TRANSFER},
+    ROUTE("GET", "/api/calls/logs", call_logs, ROLES_ANY, FAM_TRANSFER,
+          .summary = "Call history (filters, sort, page or cursor)", .key = "call_logs",
+          .flags = ROUTE_LIST),
 };
 
 const struct route_group call_logs_routes = {routes, sizeof(routes) / sizeof(routes[0])};

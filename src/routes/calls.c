@@ -284,7 +284,7 @@ static int call_create(struct request *r)
     }
     struct call_new c = {v[C_SID].s,  v[C_CALLER].s, v[C_CALLED].s,  v[C_DIRECTION].s,
                          v[C_STATUS].s, v[C_FLOW].s,  v[C_FLOW_ID].s, v[C_CONTEXT].s};
-    int rc = txn_run(r, TXN_IDEMPOTENT, call_create_step, &c);
+    int rc = txn_run(r, call_create_step, &c);
     if (rc == DB_DUPLICATE)
         return request_error(r, 409, "conflict", "A call with this call_sid already exists");
     return txn_reply(r, rc);
@@ -358,7 +358,7 @@ static int call_update(struct request *r)
     w.id = request_param(r, "id");
     if (fields_body(r, call_fields, C_NFIELDS, FIELDS_UPDATE, w.v, NULL) != 0)
         return -1;
-    return txn_reply(r, txn_run(r, 0, call_update_step, &w));
+    return txn_reply(r, txn_run(r, call_update_step, &w));
 }
 
 /* ---- the live list ------------------------------------------------------------------------ */
@@ -433,10 +433,16 @@ static int call_active(struct request *r)
 }
 
 static const struct route routes[] = {
-    {"POST", "/api/calls", call_create, ROLES_STAFF, FAM_TRANSFER},
-    {"GET", "/api/calls/active", call_active, ROLES_ANY, FAM_TRANSFER},
-    {"GET", "/api/calls/:id", call_get, ROLES_ANY, FAM_TRANSFER},
-    {"PUT", "/api/calls/:id", call_update, ROLES_STAFF, FAM_TRANSFER},
+    ROUTE("POST", "/api/calls", call_create, ROLES_STAFF, FAM_TRANSFER,
+          .summary = "Record a call", ROUTE_BODY(call_fields), .key = "call",
+          .flags = ROUTE_IDEMPOTENT),
+    ROUTE("GET", "/api/calls/active", call_active, ROLES_ANY, FAM_TRANSFER,
+          .summary = "Calls in progress", .key = "active_calls", .flags = ROUTE_LIST),
+    ROUTE("GET", "/api/calls/:id", call_get, ROLES_ANY, FAM_TRANSFER,
+          .summary = "One call", .key = "call"),
+    ROUTE("PUT", "/api/calls/:id", call_update, ROLES_STAFF, FAM_TRANSFER,
+          .summary = "Change a call's status, agent or notes", ROUTE_BODY(call_fields),
+          .key = "call"),
 };
 
 const struct route_group calls_routes = {routes, sizeof(routes) / sizeof(routes[0])};

@@ -218,7 +218,7 @@ static int department_create(struct request *r)
     w.id = id_new(r->arena, departments.id_prefix);
     if (w.id == NULL)
         return request_error(r, 500, "internal_error", "Out of memory");
-    return dept_conflict(r, txn_run(r, TXN_IDEMPOTENT, dept_create_step, &w));
+    return dept_conflict(r, txn_run(r, dept_create_step, &w));
 }
 
 static int dept_update_step(struct request *r, void *arg)
@@ -246,7 +246,7 @@ static int department_update(struct request *r)
         request_field_error(r, "color", "must not be null");
         return request_check_fields(r);
     }
-    return dept_conflict(r, txn_run(r, 0, dept_update_step, &w));
+    return dept_conflict(r, txn_run(r, dept_update_step, &w));
 }
 
 static int dept_delete_step(struct request *r, void *arg)
@@ -271,15 +271,21 @@ static int dept_delete_step(struct request *r, void *arg)
 static int department_delete(struct request *r)
 {
     const char *id = request_param(r, "id");
-    return txn_reply(r, txn_run(r, 0, dept_delete_step, (void *)id));
+    return txn_reply(r, txn_run(r, dept_delete_step, (void *)id));
 }
 
 static const struct route routes[] = {
-    {"GET", "/api/departments", department_list, ROLES_ANY, FAM_TRANSFER},
-    {"POST", "/api/departments", department_create, ROLES_STAFF, FAM_TRANSFER},
-    {"GET", "/api/departments/:id", department_get, ROLES_ANY, FAM_TRANSFER},
-    {"PUT", "/api/departments/:id", department_update, ROLES_STAFF, FAM_TRANSFER},
-    {"DELETE", "/api/departments/:id", department_delete, ROLES_STAFF, FAM_TRANSFER},
+    ROUTE("GET", "/api/departments", department_list, ROLES_ANY, FAM_TRANSFER,
+          .summary = "List departments", .key = "departments", .flags = ROUTE_LIST),
+    ROUTE("POST", "/api/departments", department_create, ROLES_STAFF, FAM_TRANSFER,
+          .summary = "Create a department", ROUTE_BODY(dept_fields), .key = "department",
+          .flags = ROUTE_IDEMPOTENT),
+    ROUTE("GET", "/api/departments/:id", department_get, ROLES_ANY, FAM_TRANSFER,
+          .summary = "One department", .key = "department"),
+    ROUTE("PUT", "/api/departments/:id", department_update, ROLES_STAFF, FAM_TRANSFER,
+          .summary = "Change a department", ROUTE_BODY(dept_fields), .key = "department"),
+    ROUTE("DELETE", "/api/departments/:id", department_delete, ROLES_STAFF, FAM_TRANSFER,
+          .summary = "Deactivate a department"),
 };
 
 const struct route_group departments_routes = {routes, sizeof(routes) / sizeof(routes[0])};

@@ -131,7 +131,7 @@ static int did_create(struct request *r)
     w.id = id_new(r->arena, dids.id_prefix);
     if (w.id == NULL)
         return request_error(r, 500, "internal_error", "Out of memory");
-    return did_outcome(r, txn_run(r, TXN_IDEMPOTENT, did_create_step, &w));
+    return did_outcome(r, txn_run(r, did_create_step, &w));
 }
 
 static int did_update_step(struct request *r, void *arg)
@@ -159,7 +159,7 @@ static int did_update(struct request *r)
     w.id = request_param(r, "id");
     if (fields_body(r, did_fields, V_NFIELDS, FIELDS_UPDATE, w.v, &w.body) != 0)
         return -1;
-    return did_outcome(r, txn_run(r, 0, did_update_step, &w));
+    return did_outcome(r, txn_run(r, did_update_step, &w));
 }
 
 static int did_delete_step(struct request *r, void *arg)
@@ -184,15 +184,21 @@ static int did_delete_step(struct request *r, void *arg)
 static int did_delete(struct request *r)
 {
     const char *id = request_param(r, "id");
-    return did_outcome(r, txn_run(r, 0, did_delete_step, (void *)id));
+    return did_outcome(r, txn_run(r, did_delete_step, (void *)id));
 }
 
 static const struct route routes[] = {
-    {"GET", "/api/dids", did_list, ROLES_STAFF, FAM_TRANSFER},
-    {"POST", "/api/dids", did_create, ROLES_ADMIN, FAM_TRANSFER},
-    {"GET", "/api/dids/:id", did_get, ROLES_STAFF, FAM_TRANSFER},
-    {"PUT", "/api/dids/:id", did_update, ROLES_ADMIN, FAM_TRANSFER},
-    {"DELETE", "/api/dids/:id", did_delete, ROLES_ADMIN, FAM_TRANSFER},
+    ROUTE("GET", "/api/dids", did_list, ROLES_STAFF, FAM_TRANSFER,
+          .summary = "List phone numbers", .key = "dids", .flags = ROUTE_LIST),
+    ROUTE("POST", "/api/dids", did_create, ROLES_ADMIN, FAM_TRANSFER,
+          .summary = "Add a phone number", ROUTE_BODY(did_fields), .key = "did",
+          .flags = ROUTE_IDEMPOTENT),
+    ROUTE("GET", "/api/dids/:id", did_get, ROLES_STAFF, FAM_TRANSFER,
+          .summary = "One phone number", .key = "did"),
+    ROUTE("PUT", "/api/dids/:id", did_update, ROLES_ADMIN, FAM_TRANSFER,
+          .summary = "Change a phone number's routing", ROUTE_BODY(did_fields), .key = "did"),
+    ROUTE("DELETE", "/api/dids/:id", did_delete, ROLES_ADMIN, FAM_TRANSFER,
+          .summary = "Remove a phone number"),
 };
 
 const struct route_group dids_routes = {routes, sizeof(routes) / sizeof(routes[0])};

@@ -35,7 +35,8 @@ static int events_ticket(struct request *r)
 }
 
 static const struct route routes[] = {
-    {"POST", "/api/events/ticket", events_ticket, ROLES_ANY, FAM_TRANSFER},
+    ROUTE("POST", "/api/events/ticket", events_ticket, ROLES_ANY, FAM_TRANSFER,
+          .summary = "A one-use ticket for opening an event stream"),
 };
 
 const struct route_group events_routes = {routes, sizeof(routes) / sizeof(routes[0])};

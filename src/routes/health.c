@@ -110,9 +110,12 @@ static int health_ready(struct request *r)
 }
 
 static const struct route routes[] = {
-    {"GET", "/health", health_live, ROLES_PUBLIC, FAM_PLAIN},
-    {"GET", "/api/health", health_ready, ROLES_PUBLIC, FAM_TRANSFER | FAM_COLDCALLER},
-    {"GET", "/api/noop", pool_noop, ROLES_PUBLIC, FAM_PLAIN},
+    ROUTE("GET", "/health", health_live, ROLES_PUBLIC, FAM_PLAIN,
+          .summary = "Liveness"),
+    ROUTE("GET", "/api/health", health_ready, ROLES_PUBLIC, FAM_TRANSFER | FAM_COLDCALLER,
+          .summary = "Readiness: database and cache"),
+    ROUTE("GET", "/api/noop", pool_noop, ROLES_PUBLIC, FAM_PLAIN,
+          .summary = "The pool's ceiling: answers without work"),
 };
 
 const struct route_group health_routes = {routes, sizeof(routes) / sizeof(routes[0])};

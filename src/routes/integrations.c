@@ -113,7 +113,7 @@ static int integration_twilio_put(struct request *r)
     if (crypto_seal(r->cfg->jwt_key, r->cfg->jwt_key_len, TWILIO_TOKEN_PURPOSE, token,
                     TWILIO_TOKEN_LEN, w.sealed) != 0)
         return request_error(r, 500, "internal_error", "Could not seal the auth token");
-    return txn_reply(r, txn_run(r, 0, twilio_step, &w));
+    return txn_reply(r, txn_run(r, twilio_step, &w));
 }
 
 /*
@@ -147,8 +147,11 @@ int integration_twilio_token(struct request *r, const char *tenant_id, char *out
 }
 
 static const struct route routes[] = {
-    {"GET", "/api/integrations/twilio", integration_twilio_get, ROLES_ADMIN, FAM_TRANSFER},
-    {"PUT", "/api/integrations/twilio", integration_twilio_put, ROLES_ADMIN, FAM_TRANSFER},
+    ROUTE("GET", "/api/integrations/twilio", integration_twilio_get, ROLES_ADMIN, FAM_TRANSFER,
+          .summary = "The tenant's Twilio settings (secrets never shown)", .key = "integration"),
+    ROUTE("PUT", "/api/integrations/twilio", integration_twilio_put, ROLES_ADMIN, FAM_TRANSFER,
+          .summary = "Set the tenant's Twilio credentials", ROUTE_BODY(twilio_fields),
+          .key = "integration"),
 };
 
 const struct route_group integrations_routes = {routes, sizeof(routes) / sizeof(routes[0])};

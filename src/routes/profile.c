@@ -63,7 +63,7 @@ static int profile_update(struct request *r)
     struct profile_write w;
     if (fields_body(r, profile_fields, P_NFIELDS, FIELDS_UPDATE, w.v, &w.body) != 0)
         return -1;
-    int rc = txn_run(r, 0, profile_step, &w);
+    int rc = txn_run(r, profile_step, &w);
     if (rc == DB_DUPLICATE)
         return request_error(r, 409, "conflict", "Another user of this tenant has that email");
     return txn_reply(r, rc);
@@ -83,12 +83,13 @@ static int password_step(struct request *r, void *arg)
     return reply_message(r, 200, "Password changed");
 }
 
+static const struct field_def pw_fields[] = {
+    {"current_password", FT_TEXT, F_ALWAYS, 1, 256, NULL, NULL, NULL},
+    {"new_password", FT_TEXT, F_ALWAYS, 8, 256, NULL, NULL, NULL},
+};
+
 static int change_password(struct request *r)
 {
-    static const struct field_def pw_fields[] = {
-        {"current_password", FT_TEXT, F_ALWAYS, 1, 256, NULL, NULL, NULL},
-        {"new_password", FT_TEXT, F_ALWAYS, 8, 256, NULL, NULL, NULL},
-    };
     struct field_value v[2];
     if (fields_body(r, pw_fields, 2, FIELDS_UPDATE, v, NULL) != 0)
         return -1;
@@ -113,15 +114,20 @@ static int change_password(struct request *r)
     char *hash = arena_alloc(r->arena, PASSWORD_HASH_MAX);
     if (hash == NULL || password_hash(fresh, strlen(fresh), hash) != 0)
         return request_error(r, 500, "internal_error", "Could not hash the password");
-    return txn_reply(r, txn_run(r, 0, password_step, hash));
+    return txn_reply(r, txn_run(r, password_step, hash));
 }
 
 static const struct route routes[] = {
-    {"GET", "/api/auth/profile", profile_get, ROLES_ANY, SHARED_AUTH},
-    {"GET", "/api/auth/me", profile_get, ROLES_ANY, SHARED_AUTH},
-    {"PUT", "/api/auth/profile", profile_update, ROLES_ANY, SHARED_AUTH},
-    {"PUT", "/api/auth/me", profile_update, ROLES_ANY, SHARED_AUTH},
-    {"POST", "/api/auth/change-password", change_password, ROLES_ANY, SHARED_AUTH},
+    ROUTE("GET", "/api/auth/profile", profile_get, ROLES_ANY, SHARED_AUTH,
+          .summary = "The logged-in user", .key = "user"),
+    ROUTE("GET", "/api/auth/me", profile_get, ROLES_ANY, SHARED_AUTH,
+          .summary = "The logged-in user", .key = "user"),
+    ROUTE("PUT", "/api/auth/profile", profile_update, ROLES_ANY, SHARED_AUTH,
+          .summary = "Change your own name or phone", ROUTE_BODY(profile_fields), .key = "user"),
+    ROUTE("PUT", "/api/auth/me", profile_update, ROLES_ANY, SHARED_AUTH,
+          .summary = "Change your own name or phone", ROUTE_BODY(profile_fields), .key = "user"),
+    ROUTE("POST", "/api/auth/change-password", change_password, ROLES_ANY, SHARED_AUTH,
+          .summary = "Change your password (ends your other sessions)", ROUTE_BODY(pw_fields)),
 };
 
 const struct route_group profile_routes = {routes, sizeof(routes) / sizeof(routes[0])};

@@ -126,7 +126,7 @@ static int tenant_create(struct request *r)
     w.id = id_new(r->arena, tenants.id_prefix);
     if (w.id == NULL)
         return request_error(r, 500, "internal_error", "Out of memory");
-    return tenant_outcome(r, txn_run(r, TXN_IDEMPOTENT, tenant_create_step, &w), w.v, w.id);
+    return tenant_outcome(r, txn_run(r, tenant_create_step, &w), w.v, w.id);
 }
 
 /* Status changes end or resume sign-ins: streams are told, cached sessions dropped. */
@@ -165,7 +165,7 @@ static int tenant_update(struct request *r)
     if (w.v[T_STATUS].sent && strcmp(w.v[T_STATUS].s, "suspended") == 0 &&
         is_own_tenant(r, w.id))
         return request_error(r, 409, "conflict", "You cannot suspend your own tenant");
-    return tenant_outcome(r, txn_run(r, 0, tenant_update_step, &w), w.v, w.id);
+    return tenant_outcome(r, txn_run(r, tenant_update_step, &w), w.v, w.id);
 }
 
 struct status_write {
@@ -193,19 +193,20 @@ static int tenant_status_step(struct request *r, void *arg)
     return rc == DB_OK ? resource_answer(r, &tenants, 200, w->id) : rc;
 }
 
+static const struct field_def tenant_status_field[] = {
+    {"status", FT_ENUM, F_ALWAYS, 0, 0, settable_statuses, NULL, NULL},
+};
+
 static int tenant_set_status(struct request *r)
 {
-    static const struct field_def status_field[] = {
-        {"status", FT_ENUM, F_ALWAYS, 0, 0, settable_statuses, NULL, NULL},
-    };
     struct field_value v[1];
     struct status_write w = {request_param(r, "id"), NULL};
-    if (fields_body(r, status_field, 1, FIELDS_UPDATE, v, NULL) != 0)
+    if (fields_body(r, tenant_status_field, 1, FIELDS_UPDATE, v, NULL) != 0)
         return -1;
     w.status = v[0].s;
     if (strcmp(w.status, "suspended") == 0 && is_own_tenant(r, w.id))
         return request_error(r, 409, "conflict", "You cannot suspend your own tenant");
-    return txn_reply(r, txn_run(r, 0, tenant_status_step, &w));
+    return txn_reply(r, txn_run(r, tenant_status_step, &w));
 }
 
 static int tenant_delete_step(struct request *r, void *arg)
@@ -235,16 +236,24 @@ static int tenant_delete(struct request *r)
     const char *id = request_param(r, "id");
     if (is_own_tenant(r, id))
         return request_error(r, 409, "conflict", "You cannot delete your own tenant");
-    return txn_reply(r, txn_run(r, 0, tenant_delete_step, (void *)id));
+    return txn_reply(r, txn_run(r, tenant_delete_step, (void *)id));
 }
 
 static const struct route routes[] = {
-    {"GET", "/api/tenants", tenant_list, ROLES_SUPER, FAM_TRANSFER},
-    {"POST", "/api/tenants", tenant_create, ROLES_SUPER, FAM_TRANSFER},
-    {"GET", "/api/tenants/:id", tenant_get, ROLES_SUPER, FAM_TRANSFER},
-    {"PUT", "/api/tenants/:id", tenant_update, ROLES_SUPER, FAM_TRANSFER},
-    {"PUT", "/api/tenants/:id/status", tenant_set_status, ROLES_SUPER, FAM_TRANSFER},
-    {"DELETE", "/api/tenants/:id", tenant_delete, ROLES_SUPER, FAM_TRANSFER},
+    ROUTE("GET", "/api/tenants", tenant_list, ROLES_SUPER, FAM_TRANSFER,
+          .summary = "List tenants", .key = "tenants", .flags = ROUTE_LIST),
+    ROUTE("POST", "/api/tenants", tenant_create, ROLES_SUPER, FAM_TRANSFER,
+          .summary = "Create a tenant", ROUTE_BODY(tenant_fields), .key = "tenant",
+          .flags = ROUTE_IDEMPOTENT),
+    ROUTE("GET", "/api/tenants/:id", tenant_get, ROLES_SUPER, FAM_TRANSFER,
+          .summary = "One tenant", .key = "tenant"),
+    ROUTE("PUT", "/api/tenants/:id", tenant_update, ROLES_SUPER, FAM_TRANSFER,
+          .summary = "Change a tenant", ROUTE_BODY(tenant_fields), .key = "tenant"),
+    ROUTE("PUT", "/api/tenants/:id/status", tenant_set_status, ROLES_SUPER, FAM_TRANSFER,
+          .summary = "Activate or suspend a tenant", ROUTE_BODY(tenant_status_field),
+          .key = "tenant"),
+    ROUTE("DELETE", "/api/tenants/:id", tenant_delete, ROLES_SUPER, FAM_TRANSFER,
+          .summary = "Delete a tenant"),
 };
 
 const struct route_group tenants_routes = {routes, sizeof(routes) / sizeof(routes[0])};

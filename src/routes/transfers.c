@@ -164,7 +164,7 @@ static int call_transfer(struct request *r)
     in.id = id_new(r->arena, "transfer_");
     if (in.id == NULL)
         return request_error(r, 500, "internal_error", "Out of memory");
-    return txn_reply(r, txn_run(r, TXN_IDEMPOTENT, transfer_step, &in));
+    return txn_reply(r, txn_run(r, transfer_step, &in));
 }
 
 /* ---- moves -------------------------------------------------------------------------------- */
@@ -281,18 +281,19 @@ static int transfer_update_step(struct request *r, void *arg)
     return reply_one(r, 200, "transfer", arena_json(r->arena, t)) == 0 ? DB_OK : DB_ERROR;
 }
 
+static const char *const moves[] = {"connecting", "connected", "completed", "failed", NULL};
+static const struct field_def move_field[] = {
+    {"status", FT_ENUM, F_ALWAYS, 0, 0, moves, NULL, NULL},
+};
+
 static int transfer_update(struct request *r)
 {
-    static const char *const moves[] = {"connecting", "connected", "completed", "failed", NULL};
-    static const struct field_def move_field[] = {
-        {"status", FT_ENUM, F_ALWAYS, 0, 0, moves, NULL, NULL},
-    };
     struct field_value v[1];
     struct transfer_move m = {request_param(r, "id"), NULL};
     if (fields_body(r, move_field, 1, FIELDS_UPDATE, v, NULL) != 0)
         return -1;
     m.status = v[0].s;
-    return txn_reply(r, txn_run(r, 0, transfer_update_step, &m));
+    return txn_reply(r, txn_run(r, transfer_update_step, &m));
 }
 
 static int call_transfers(struct request *r)
@@ -317,9 +318,14 @@ static int call_transfers(struct request *r)
 }
 
 static const struct route routes[] = {
-    {"POST", "/api/calls/transfer", call_transfer, ROLES_STAFF, FAM_TRANSFER},
-    {"PUT", "/api/calls/transfers/:id", transfer_update, ROLES_STAFF, FAM_TRANSFER},
-    {"GET", "/api/calls/:id/transfers", call_transfers, ROLES_ANY, FAM_TRANSFER},
+    ROUTE("POST", "/api/calls/transfer", call_transfer, ROLES_STAFF, FAM_TRANSFER,
+          .summary = "Transfer a call to a department or agent", ROUTE_BODY(transfer_fields),
+          .key = "transfer", .flags = ROUTE_IDEMPOTENT),
+    ROUTE("PUT", "/api/calls/transfers/:id", transfer_update, ROLES_STAFF, FAM_TRANSFER,
+          .summary = "Move a transfer on (connecting, connected, completed, failed)",
+          ROUTE_BODY(move_field), .key = "transfer"),
+    ROUTE("GET", "/api/calls/:id/transfers", call_transfers, ROLES_ANY, FAM_TRANSFER,
+          .summary = "A call's transfers", .key = "transfers", .flags = ROUTE_LIST),
 };
 
 const struct route_group transfers_routes = {routes, sizeof(routes) / sizeof(routes[0])};

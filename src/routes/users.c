@@ -202,7 +202,7 @@ static int user_create(struct request *r)
     w.id = id_new(r->arena, users.id_prefix);
     if (w.id == NULL)
         return request_error(r, 500, "internal_error", "Out of memory");
-    return user_outcome(r, txn_run(r, TXN_IDEMPOTENT, user_create_step, &w));
+    return user_outcome(r, txn_run(r, user_create_step, &w));
 }
 
 static int user_update_step(struct request *r, void *arg)
@@ -232,7 +232,7 @@ static int user_update(struct request *r)
     const char *pw = w.v[U_PASSWORD].s;
     if (w.v[U_PASSWORD].sent && password_hash(pw, strlen(pw), w.hash) != 0)
         return request_error(r, 500, "internal_error", "Could not hash the password");
-    return user_outcome(r, txn_run(r, 0, user_update_step, &w));
+    return user_outcome(r, txn_run(r, user_update_step, &w));
 }
 
 static int user_delete_step(struct request *r, void *arg)
@@ -267,7 +267,7 @@ static int user_delete(struct request *r)
     const char *id = request_param(r, "id");
     if (is_self(r, id))
         return request_error(r, 409, "conflict", "You cannot delete yourself");
-    return user_outcome(r, txn_run(r, 0, user_delete_step, (void *)id));
+    return user_outcome(r, txn_run(r, user_delete_step, (void *)id));
 }
 
 struct user_change {
@@ -296,11 +296,12 @@ static int user_role_step(struct request *r, void *arg)
     return rc == DB_OK ? user_answer(r, 200, w->id) : rc;
 }
 
+static const struct field_def role_field[] = {
+    {"role", FT_ENUM, F_ALWAYS, 0, 0, assignable_roles, NULL, NULL},
+};
+
 static int user_set_role(struct request *r)
 {
-    static const struct field_def role_field[] = {
-        {"role", FT_ENUM, F_ALWAYS, 0, 0, assignable_roles, NULL, NULL},
-    };
     struct field_value v[1];
     struct user_change w = {request_param(r, "id"), NULL, false};
     if (fields_body(r, role_field, 1, FIELDS_UPDATE, v, NULL) != 0)
@@ -309,7 +310,7 @@ static int user_set_role(struct request *r)
     /* Demoting yourself could leave the tenant without an admin able to undo it. */
     if (is_self(r, w.id) && (r->auth.role == NULL || strcmp(w.role, r->auth.role) != 0))
         return request_error(r, 409, "conflict", "You cannot change your own role");
-    return user_outcome(r, txn_run(r, 0, user_role_step, &w));
+    return user_outcome(r, txn_run(r, user_role_step, &w));
 }
 
 static int user_active_step(struct request *r, void *arg)
@@ -338,7 +339,7 @@ static int user_set_active(struct request *r, bool active)
     struct user_change w = {request_param(r, "id"), NULL, active};
     if (!active && is_self(r, w.id))
         return request_error(r, 409, "conflict", "You cannot deactivate yourself");
-    return user_outcome(r, txn_run(r, 0, user_active_step, &w));
+    return user_outcome(r, txn_run(r, user_active_step, &w));
 }
 
 static int user_activate(struct request *r)
@@ -352,15 +353,26 @@ static int user_deactivate(struct request *r)
 }
 
 static const struct route routes[] = {
-    {"GET", "/api/users", user_list, ROLES_STAFF, FAM_TRANSFER},
-    {"GET", "/api/users/search", user_list, ROLES_STAFF, FAM_TRANSFER},
-    {"POST", "/api/users", user_create, ROLES_ADMIN, FAM_TRANSFER},
-    {"GET", "/api/users/:id", user_get, ROLES_STAFF, FAM_TRANSFER},
-    {"PUT", "/api/users/:id", user_update, ROLES_ADMIN, FAM_TRANSFER},
-    {"DELETE", "/api/users/:id", user_delete, ROLES_ADMIN, FAM_TRANSFER},
-    {"PUT", "/api/users/:id/role", user_set_role, ROLES_ADMIN, FAM_TRANSFER},
-    {"POST", "/api/users/:id/activate", user_activate, ROLES_ADMIN, FAM_TRANSFER},
-    {"POST", "/api/users/:id/deactivate", user_deactivate, ROLES_ADMIN, FAM_TRANSFER},
+    ROUTE("GET", "/api/users", user_list, ROLES_STAFF, FAM_TRANSFER,
+          .summary = "List users (filters: role, is_active, search)", .key = "users",
+          .flags = ROUTE_LIST),
+    ROUTE("GET", "/api/users/search", user_list, ROLES_STAFF, FAM_TRANSFER,
+          .summary = "Search users", .key = "users", .flags = ROUTE_LIST),
+    ROUTE("POST", "/api/users", user_create, ROLES_ADMIN, FAM_TRANSFER,
+          .summary = "Create a user", ROUTE_BODY(user_fields), .key = "user",
+          .flags = ROUTE_IDEMPOTENT),
+    ROUTE("GET", "/api/users/:id", user_get, ROLES_STAFF, FAM_TRANSFER,
+          .summary = "One user", .key = "user"),
+    ROUTE("PUT", "/api/users/:id", user_update, ROLES_ADMIN, FAM_TRANSFER,
+          .summary = "Change a user", ROUTE_BODY(user_fields), .key = "user"),
+    ROUTE("DELETE", "/api/users/:id", user_delete, ROLES_ADMIN, FAM_TRANSFER,
+          .summary = "Delete a user"),
+    ROUTE("PUT", "/api/users/:id/role", user_set_role, ROLES_ADMIN, FAM_TRANSFER,
+          .summary = "Change a user's role", ROUTE_BODY(role_field), .key = "user"),
+    ROUTE("POST", "/api/users/:id/activate", user_activate, ROLES_ADMIN, FAM_TRANSFER,
+          .summary = "Activate a user", .key = "user"),
+    ROUTE("POST", "/api/users/:id/deactivate", user_deactivate, ROLES_ADMIN, FAM_TRANSFER,
+          .summary = "Deactivate a user (ends their sessions)", .key = "user"),
 };
 
 const struct route_group users_routes = {routes, sizeof(routes) / sizeof(routes[0])};

@@ -183,11 +183,13 @@ static int webhook_twilio_call_status(struct request *r)
     /* From here on the request acts for the number's tenant. */
     r->auth.tenant_id = tenant_id;
     struct twilio_status st = {sid, from, to, direction, status, duration};
-    return txn_reply(r, txn_run(r, 0, status_step, &st));
+    return txn_reply(r, txn_run(r, status_step, &st));
 }
 
 static const struct route routes[] = {
-    {"POST", "/webhooks/twilio/call-status", webhook_twilio_call_status, ROLES_PUBLIC, FAM_TRANSFER},
+    ROUTE("POST", "/webhooks/twilio/call-status", webhook_twilio_call_status, ROLES_PUBLIC,
+          FAM_TRANSFER,
+          .summary = "Twilio's call status callback (signed)"),
 };
 
 const struct route_group webhooks_routes = {routes, sizeof(routes) / sizeof(routes[0])};

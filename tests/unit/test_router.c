@@ -7,20 +7,20 @@
 #include "unit.h"
 
 static const struct route ut_table[] = {
-    /* 0 */ {"GET", "/api/items", NULL, ROLES_ANY, 0},
-    /* 1 */ {"POST", "/api/items", NULL, ROLES_STAFF, 0},
-    /* 2 */ {"GET", "/api/items/:id", NULL, ROLES_ANY, 0},
-    /* 3 */ {"GET", "/api/items/search", NULL, ROLES_ANY, 0},
-    /* 4 */ {"PUT", "/api/items/:id", NULL, ROLES_STAFF, 0},
-    /* 5 */ {"DELETE", "/api/items/:id", NULL, ROLES_ADMIN, 0},
-    /* 6 */ {"GET", "/api/items/:id/tags/:tag", NULL, ROLES_ANY, 0},
-    /* 7 */ {"PUT", "/api/items/:id/status", NULL, ROLES_ADMIN, 0},
-    /* 8 */ {"GET", "/six/:a/:b/:c/:d/:e/:f", NULL, ROLES_PUBLIC, 0},
-    /* 9 */ {"GET", "/seven/:a/:b/:c/:d/:e/:f/:g", NULL, ROLES_PUBLIC, 0},
-    /* 10 */ {"GET", "/s/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16", NULL, ROLES_PUBLIC, 0},
-    /* 11 */ {"GET", "/x/:a/lit", NULL, ROLES_PUBLIC, 0},
-    /* 12 */ {"GET", "/x/lit/:b", NULL, ROLES_PUBLIC, 0},
-    /* 13 */ {"GET", "/", NULL, ROLES_PUBLIC, 0},
+    /* 0 */ ROUTE("GET", "/api/items", NULL, ROLES_ANY, 0),
+    /* 1 */ ROUTE("POST", "/api/items", NULL, ROLES_STAFF, 0),
+    /* 2 */ ROUTE("GET", "/api/items/:id", NULL, ROLES_ANY, 0),
+    /* 3 */ ROUTE("GET", "/api/items/search", NULL, ROLES_ANY, 0),
+    /* 4 */ ROUTE("PUT", "/api/items/:id", NULL, ROLES_STAFF, 0),
+    /* 5 */ ROUTE("DELETE", "/api/items/:id", NULL, ROLES_ADMIN, 0),
+    /* 6 */ ROUTE("GET", "/api/items/:id/tags/:tag", NULL, ROLES_ANY, 0),
+    /* 7 */ ROUTE("PUT", "/api/items/:id/status", NULL, ROLES_ADMIN, 0),
+    /* 8 */ ROUTE("GET", "/six/:a/:b/:c/:d/:e/:f", NULL, ROLES_PUBLIC, 0),
+    /* 9 */ ROUTE("GET", "/seven/:a/:b/:c/:d/:e/:f/:g", NULL, ROLES_PUBLIC, 0),
+    /* 10 */ ROUTE("GET", "/s/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16", NULL, ROLES_PUBLIC, 0),
+    /* 11 */ ROUTE("GET", "/x/:a/lit", NULL, ROLES_PUBLIC, 0),
+    /* 12 */ ROUTE("GET", "/x/lit/:b", NULL, ROLES_PUBLIC, 0),
+    /* 13 */ ROUTE("GET", "/", NULL, ROLES_PUBLIC, 0),
 };
 #define UT_N (sizeof(ut_table) / sizeof(ut_table[0]))
 
@@ -158,12 +158,12 @@ static void allow_list_bounded(void)
 {
     /* More methods than fit in `allow`: it stays a NUL-terminated prefix. */
     static const struct route many[] = {
-        {"METHODAAAA", "/p", NULL, 0, 0}, {"METHODBBBB", "/p", NULL, 0, 0},
-        {"METHODCCCC", "/p", NULL, 0, 0}, {"METHODDDDD", "/p", NULL, 0, 0},
-        {"METHODEEEE", "/p", NULL, 0, 0}, {"METHODFFFF", "/p", NULL, 0, 0},
-        {"METHODGGGG", "/p", NULL, 0, 0}, {"METHODHHHH", "/p", NULL, 0, 0},
-        {"METHODIIII", "/p", NULL, 0, 0}, {"METHODJJJJ", "/p", NULL, 0, 0},
-        {"METHODKKKK", "/p", NULL, 0, 0}, {"METHODLLLL", "/p", NULL, 0, 0},
+        ROUTE("METHODAAAA", "/p", NULL, 0, 0), ROUTE("METHODBBBB", "/p", NULL, 0, 0),
+        ROUTE("METHODCCCC", "/p", NULL, 0, 0), ROUTE("METHODDDDD", "/p", NULL, 0, 0),
+        ROUTE("METHODEEEE", "/p", NULL, 0, 0), ROUTE("METHODFFFF", "/p", NULL, 0, 0),
+        ROUTE("METHODGGGG", "/p", NULL, 0, 0), ROUTE("METHODHHHH", "/p", NULL, 0, 0),
+        ROUTE("METHODIIII", "/p", NULL, 0, 0), ROUTE("METHODJJJJ", "/p", NULL, 0, 0),
+        ROUTE("METHODKKKK", "/p", NULL, 0, 0), ROUTE("METHODLLLL", "/p", NULL, 0, 0),
     };
     struct route_match m;
     CHECK_EQ_INT(router_match(many, sizeof(many) / sizeof(many[0]), "GET", "/p", &m),
