@@ -19,6 +19,18 @@ void cache_destroy(struct cache *c);
 
 /* 0 hit (value in arena, NUL-terminated), 1 miss or cache down. */
 int cache_get(struct cache *c, struct arena *a, const char *key, char **val, size_t *len);
+/* One value of a multi-get: val NULL on a miss. */
+struct cache_item {
+    char *val; /* in the arena, NUL-terminated */
+    size_t len;
+};
+/*
+ * Several keys in one round trip: items[i] for keys[i] (at most CACHE_MGET_MAX).
+ * 0 answered (each item a hit or a miss), -1 cache down (all misses).
+ */
+#define CACHE_MGET_MAX 8
+int cache_mget(struct cache *c, struct arena *a, const char *const *keys, size_t n,
+               struct cache_item *items);
 /* 0 stored, -1 not (ignored by callers beyond logging). */
 int cache_set(struct cache *c, const char *key, const char *val, size_t len, unsigned ttl);
 /* Current generation of a namespace; creates it when missing. -1 when the cache is down. */

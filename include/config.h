@@ -24,6 +24,7 @@ struct config {
     char log_level[16];
     long workers;
     long max_requests;
+    long worker_max_rss_growth_mb;
     long max_body_bytes;
     long access_token_ttl;
     long refresh_token_ttl;

@@ -7,6 +7,7 @@
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <json-c/json.h>
 #include "httputil.h"
 #include "reply.h"
@@ -27,6 +28,17 @@ struct auth_identity {
     const char *session_id;
 };
 
+/* The route's cached list as the request's multi-get found it (cached.h). */
+struct request_cached {
+    bool fetched;
+    bool gen_ok; /* gen is the namespace's current generation */
+    bool hit;    /* count, text: the value, stamped with gen */
+    uint64_t gen;
+    const char *key;
+    long long count;
+    const char *text;
+    size_t len;
+};
 
 /* Work to do once the request's transaction committed (txn.h). */
 typedef void (*txn_hook)(struct request *r, const char *arg);
@@ -58,6 +70,7 @@ struct request {
 
     struct route_match match;
     struct auth_identity auth;
+    struct request_cached cached;
 
     struct query_pair *query_pairs;
     size_t nquery;

@@ -46,6 +46,7 @@ struct route {
     const struct field_def *body; /* the JSON body's fields, NULL when none */
     size_t nbody;
     const char *key; /* the answer's name in the transfer dialect, NULL: on top */
+    const char *cache; /* the namespace of its cached list (cached.h), NULL: none */
     unsigned flags;
 };
 

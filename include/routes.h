@@ -73,10 +73,8 @@ extern const struct field_word call_status_words[];
 /* call_events row for the call, payload (released) as its fields. DB_OK or a db_rc. */
 int call_emit(struct request *r, const char *type, const char *call_id,
               struct json_object *payload);
-/* After a commit that changed calls: the tenant's cached counts and live list move on
- * (call_logs.c); the hook form is for txn_after_commit(). */
-void calls_changed(struct request *r);
-void calls_changed_hook(struct request *r, const char *arg);
+/* Call writes move the tenant's "calls" cache namespace after their commit
+ * (txn_after_commit(r, cached_invalidate, "calls")): the live list and call-log counts. */
 
 /* SQL of the live statuses, and a transfer row with its department's and agent's names. */
 #define LIVE_SQL "('ringing','active','on_hold','transferring','connected')"

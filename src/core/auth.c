@@ -1,18 +1,22 @@
 /*
  * Authentication of every request: the bearer token, then the session, user and tenant
  * behind it (session.h), so logout, deactivation and suspension act at the next request.
- * A verified session is cached in memcached under the tenant's auth generation, which
- * every auth-relevant write moves (auth_changed); a missed move is bounded by the TTL.
+ * A verified session is cached in memcached, stamped with the tenant's auth generation,
+ * which every auth-relevant write moves (auth_changed); a missed move is bounded by the
+ * TTL. It is read in one multi-get with the route's cached list (cached.h).
  */
 #include "auth.h"
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
 #include "arena.h"
 #include "cache.h"
+#include "cached.h"
 #include "config.h"
 #include "event_out.h"
 #include "request.h"
@@ -22,6 +26,36 @@
 
 /* Seconds a verified session may be served from the cache without asking the database. */
 #define AUTH_CACHE_TTL 15
+
+/*
+ * The cached verdict on the token's session ("<generation> <role>" under
+ * "auth:<tenant>:<sid>:<user>"), current while the tenant's auth generation has not moved;
+ * fetched with the route's cached list in one multi-get. Returns whether *gen is the
+ * current generation (a verdict may be stored under it); *role: the verdict, NULL a miss.
+ */
+static bool cached_verdict(struct request *r, const struct token_claims *c, const char **key,
+                           uint64_t *gen, const char **role)
+{
+    const char *ns = arena_printf(r->arena, "auth:%s", c->tenant_id);
+    const char *keys[2] = {ns ? arena_printf(r->arena, "gen:%s", ns) : NULL,
+                           ns ? arena_printf(r->arena, "%s:%s:%s", ns, c->sid, c->sub) : NULL};
+    struct cache_item got[2];
+    *key = keys[1];
+    if (keys[0] == NULL || keys[1] == NULL || cached_fetch(r, c->tenant_id, keys, 2, got) != 0)
+        return false;
+    char *end;
+    if (got[0].val != NULL) {
+        *gen = strtoull(got[0].val, &end, 10);
+        if (end == got[0].val)
+            return false;
+    } else if (cache_generation(r->cache, ns, gen) != 0) {
+        return false;
+    }
+    if (got[1].val != NULL && strtoull(got[1].val, &end, 10) == *gen && *end == ' ' &&
+        role_bit(end + 1) != 0)
+        *role = end + 1;
+    return true;
+}
 
 static int unauthorized(struct request *r, const char *message)
 {
@@ -45,17 +79,9 @@ int auth_authenticate(struct request *r)
     if (trc != TOKEN_OK)
         return unauthorized(r, "Invalid token");
 
-    /* The cached verdict, valid while the tenant's auth generation has not moved. */
-    char *key = NULL, *role = NULL;
-    uint64_t gen;
-    const char *ns = arena_printf(r->arena, "auth:%s", c.tenant_id);
-    if (ns != NULL && cache_generation(r->cache, ns, &gen) == 0) {
-        key = arena_printf(r->arena, "%s:%llu:%s:%s", ns, (unsigned long long)gen, c.sid, c.sub);
-        size_t len;
-        if (key != NULL && cache_get(r->cache, r->arena, key, &role, &len) == 0 &&
-            role_bit(role) == 0)
-            role = NULL;
-    }
+    const char *role = NULL, *verdict_key = NULL;
+    uint64_t gen = 0;
+    bool gen_ok = cached_verdict(r, &c, &verdict_key, &gen, &role);
     if (role == NULL) {
         const char *refusal, *fresh;
         int rc = session_check(r->db, r->arena, c.sid, c.sub, c.tenant_id, &fresh, &refusal);
@@ -63,9 +89,12 @@ int auth_authenticate(struct request *r)
             return request_db_error(r, rc);
         if (rc == 1)
             return unauthorized(r, refusal);
-        role = (char *)fresh;
-        if (key != NULL && role != NULL)
-            cache_set(r->cache, key, role, strlen(role), AUTH_CACHE_TTL);
+        role = fresh;
+        char *val = gen_ok && role ? arena_printf(r->arena, "%llu %s", (unsigned long long)gen,
+                                                  role)
+                                   : NULL;
+        if (val != NULL)
+            cache_set(r->cache, verdict_key, val, strlen(val), AUTH_CACHE_TTL);
     }
 
     /* The role comes from the database (or its cached copy), so a change applies at once. */

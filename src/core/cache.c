@@ -95,6 +95,56 @@ int cache_get(struct cache *c, struct arena *a, const char *key, char **val, siz
     return 0;
 }
 
+/* The item whose key the server returned: results come in any order. */
+static struct cache_item *item_for(const char *const *keys, const size_t *lens, size_t n,
+                                   struct cache_item *items, const char *key, size_t klen)
+{
+    for (size_t i = 0; i < n; i++)
+        if (lens[i] == klen && memcmp(keys[i], key, klen) == 0)
+            return &items[i];
+    return NULL;
+}
+
+int cache_mget(struct cache *c, struct arena *a, const char *const *keys, size_t n,
+               struct cache_item *items)
+{
+    size_t lens[CACHE_MGET_MAX];
+    memset(items, 0, n * sizeof(*items));
+    if (c == NULL || c->mc == NULL || n > CACHE_MGET_MAX)
+        return -1;
+    if (n == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        lens[i] = strlen(keys[i]);
+    memcached_return_t rc = memcached_mget(c->mc, keys, lens, n);
+    if (rc != MEMCACHED_SUCCESS) {
+        note_failure(c, "multi-get", rc);
+        return -1;
+    }
+    memcached_result_st result;
+    if (memcached_result_create(c->mc, &result) == NULL)
+        return -1;
+    while (memcached_fetch_result(c->mc, &result, &rc) != NULL) {
+        struct cache_item *it =
+            item_for(keys, lens, n, items, memcached_result_key_value(&result),
+                     memcached_result_key_length(&result));
+        size_t vlen = memcached_result_length(&result);
+        char *v = it != NULL ? arena_strndup(a, memcached_result_value(&result), vlen) : NULL;
+        if (v != NULL) {
+            it->val = v;
+            it->len = vlen;
+        }
+    }
+    memcached_result_free(&result);
+    if (rc != MEMCACHED_END && rc != MEMCACHED_SUCCESS && rc != MEMCACHED_NOTFOUND) {
+        note_failure(c, "multi-get", rc);
+        memset(items, 0, n * sizeof(*items));
+        return -1;
+    }
+    note_success(c);
+    return 0;
+}
+
 int cache_set(struct cache *c, const char *key, const char *val, size_t len, unsigned ttl)
 {
     if (c == NULL || c->mc == NULL)

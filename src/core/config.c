@@ -38,7 +38,10 @@ static const struct config_key config_keys[] = {
     STR(public_base_url, "http://127.0.0.1:8080"),
     STR(log_level, "info"),
     LONG(workers, "0", 0, 256), /* 0: two per core */
-    LONG(max_requests, "10000", 1, 100000000),
+    /* Recycling: a worker ends after this many requests, or once its resident memory grew
+     * by worker_max_rss_growth_mb since its first request (a leak, a heap grown by a burst). */
+    LONG(max_requests, "1000000", 1, 1000000000),
+    LONG(worker_max_rss_growth_mb, "128", 8, 65536),
     LONG(max_body_bytes, "1048576", 1024, 64 * 1024 * 1024),
     LONG(access_token_ttl, "900", 30, 86400),
     LONG(refresh_token_ttl, "2592000", 300, 31536000),

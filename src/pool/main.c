@@ -1,11 +1,12 @@
 /*
  * The FastCGI worker pool. spawn-fcgi hands us the listening socket as fd 0; this
  * master preforks `workers` workers that accept on it, respawns any that die,
- * recycles them after `max_requests`, rolls them on SIGHUP and stops gracefully on
+ * recycles them after `max_requests` or by memory growth, rolls them on SIGHUP and stops gracefully on
  * SIGTERM (in-flight requests finish; idle workers go at once).
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,37 @@ static int install(int sig, void (*fn)(int))
     return sigaction(sig, &sa, NULL);
 }
 
+/* Resident memory in KiB (/proc/self/statm), 0 when unknown. */
+static long rss_kib(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long pages = 0, resident = 0;
+    if (f == NULL)
+        return 0;
+    if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+        resident = 0;
+    fclose(f);
+    return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* Checked every RSS_CHECK_EVERY requests: a worker recycles by memory growth, not by count
+ * alone, so a busy pool does not fork a worker every few seconds. */
+#define RSS_CHECK_EVERY 256
+
+static bool grew_too_much(long served, long *base_kib)
+{
+    if (served == 1)
+        *base_kib = rss_kib();
+    if (served % RSS_CHECK_EVERY != 0 || *base_kib == 0)
+        return false;
+    long grown = rss_kib() - *base_kib;
+    if (grown <= cfg.worker_max_rss_growth_mb * 1024)
+        return false;
+    log_info("worker: recycled after %ld requests: resident memory grew by %ld MiB", served,
+             grown / 1024);
+    return true;
+}
+
 static int worker_run(struct worker_slot *slot)
 {
     sigset_t block, old;
@@ -81,8 +113,9 @@ static int worker_run(struct worker_slot *slot)
         log_error("worker: FCGX_InitRequest failed");
         goto out;
     }
+    long base_kib = 0;
     for (long served = 0; served < cfg.max_requests;) {
-        if (got_term)
+        if (got_term || grew_too_much(served, &base_kib))
             break;
         if (FCGX_Accept_r(&fcgx) < 0) {
             if (got_term)

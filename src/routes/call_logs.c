@@ -117,14 +117,6 @@ static char *cursor_encode(struct request *r, const char *time, const char *id)
 
 /* ---- counts ------------------------------------------------------------------------------ */
 
-/* Call writes move the tenant's "calls" cache generation (counts, the live list). */
-void calls_changed(struct request *r)
-{
-    const char *ns = arena_printf(r->arena, "calls:%s", r->auth.tenant_id);
-    if (ns != NULL)
-        cache_bump(r->cache, ns);
-}
-
 /*
  * The total of a call-log query. Counting is linear in the rows of the date range (about
  * 1.4 s per million here), so counts are cached per tenant and filter set with the

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "arena.h"
-#include "cache.h"
+#include "cached.h"
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
@@ -218,12 +218,6 @@ static int call_fetch(struct request *r, const char *id, struct json_object **ou
     return db_rows_attach(*out, "transfers", tres, transfer_json_cols) == 0 ? DB_OK : DB_ERROR;
 }
 
-void calls_changed_hook(struct request *r, const char *arg)
-{
-    (void)arg;
-    calls_changed(r);
-}
-
 /* Inside a write's transaction: the call as it now is, answered with status, and the
  * post-commit work of every call write. DB_OK or a negative db_rc. */
 static int call_answer(struct request *r, int status, const char *id)
@@ -233,7 +227,7 @@ static int call_answer(struct request *r, int status, const char *id)
     if (rc != DB_OK)
         return rc < 0 ? rc : DB_ERROR;
     event_wake_after_commit(r);
-    txn_after_commit(r, calls_changed_hook, NULL);
+    txn_after_commit(r, cached_invalidate, "calls");
     return reply_one(r, status, "call", call) == 0 ? DB_OK : DB_ERROR;
 }
 
@@ -373,22 +367,8 @@ static int call_update(struct request *r)
 
 static int active_load(struct request *r, const char **text, size_t *len, long long *n)
 {
-    uint64_t gen;
-    char *key = NULL, *val;
-    size_t vlen;
-    const char *ns = arena_printf(r->arena, "calls:%s", r->auth.tenant_id);
-    if (ns != NULL && cache_generation(r->cache, ns, &gen) == 0)
-        key = arena_printf(r->arena, "%s:active:%llu%s", ns, (unsigned long long)gen,
-                           r->families == FAM_CALLCENTER ? ":cc" : "");
-    if (key != NULL && cache_get(r->cache, r->arena, key, &val, &vlen) == 0) {
-        char *nl = memchr(val, '\n', vlen);
-        if (nl != NULL) {
-            *n = strtoll(val, NULL, 10);
-            *text = nl + 1;
-            *len = vlen - (size_t)(nl + 1 - val);
-            return DB_OK;
-        }
-    }
+    if (cached_list(r, n, text, len) == 0)
+        return DB_OK;
     struct db_result *res;
     int rc = db_exec(
         r->db, r->arena,
@@ -415,9 +395,7 @@ static int active_load(struct request *r, const char **text, size_t *len, long l
         return DB_ERROR;
     *text = t;
     *n = (long long)res->nrows;
-    char *entry = key ? arena_printf(r->arena, "%lld\n%s", *n, t) : NULL;
-    if (entry != NULL)
-        cache_set(r->cache, key, entry, strlen(entry), ACTIVE_CACHE_TTL);
+    cached_list_store(r, *n, t, *len, ACTIVE_CACHE_TTL);
     return DB_OK;
 }
 
@@ -437,7 +415,8 @@ static const struct route routes[] = {
           .summary = "Record a call", ROUTE_BODY(call_fields), .key = "call",
           .flags = ROUTE_IDEMPOTENT),
     ROUTE("GET", "/api/calls/active", call_active, ROLES_ANY, FAM_TRANSFER,
-          .summary = "Calls in progress", .key = "active_calls", .flags = ROUTE_LIST),
+          .summary = "Calls in progress", .key = "active_calls", .flags = ROUTE_LIST,
+          .cache = "calls"),
     ROUTE("GET", "/api/calls/:id", call_get, ROLES_ANY, FAM_TRANSFER,
           .summary = "One call", .key = "call"),
     ROUTE("PUT", "/api/calls/:id", call_update, ROLES_STAFF, FAM_TRANSFER,

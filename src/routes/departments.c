@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "arena.h"
-#include "cache.h"
+#include "cached.h"
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
@@ -60,42 +60,14 @@ static const struct resource departments = {
 
 /* ---- the cached list ------------------------------------------------------------------- */
 
-static const char *cache_ns(struct request *r)
-{
-    return arena_printf(r->arena, "dept:%s", r->auth.tenant_id);
-}
-
-/* After a write's commit: readers move to a new generation. */
-static void list_invalidate(struct request *r, const char *arg)
-{
-    (void)arg;
-    const char *ns = cache_ns(r);
-    if (ns != NULL)
-        cache_bump(r->cache, ns);
-}
-
-/* The cached value is "<count>\n<JSON array of every active department>". */
+/*
+ * The whole list of active departments per tenant, cached (cached.h) under the "dept"
+ * namespace that every department write moves after its commit; pages are cut from it.
+ */
 static int list_load(struct request *r, const char **text, size_t *len, long long *count)
 {
-    const char *ns = cache_ns(r);
-    uint64_t gen = 0;
-    char *key = NULL;
-    if (ns != NULL && cache_generation(r->cache, ns, &gen) == 0) {
-        /* The callcenter dialect writes text nulls as "": its own copy of the list. */
-        key = arena_printf(r->arena, "%s:%llu%s", ns, (unsigned long long)gen,
-                           r->families == FAM_CALLCENTER ? ":cc" : "");
-        char *val;
-        size_t vlen;
-        if (key != NULL && cache_get(r->cache, r->arena, key, &val, &vlen) == 0) {
-            char *nl = memchr(val, '\n', vlen);
-            if (nl != NULL) {
-                *count = strtoll(val, NULL, 10);
-                *text = nl + 1;
-                *len = vlen - (size_t)(nl + 1 - val);
-                return DB_OK;
-            }
-        }
-    }
+    if (cached_list(r, count, text, len) == 0)
+        return DB_OK;
     struct db_result *res;
     int rc = db_exec(r->db, r->arena,
                      "SELECT " DEPT_COLUMNS " FROM departments"
@@ -104,18 +76,12 @@ static int list_load(struct request *r, const char **text, size_t *len, long lon
     if (rc != DB_OK)
         return rc;
     struct json_object *arr = arena_json(r->arena, db_rows_json(res, res->nrows, dept_json_cols));
-    size_t alen;
-    const char *atext = arr ? json_text(arr, &alen) : NULL;
+    const char *atext = arr ? json_text(arr, len) : NULL;
     if (atext == NULL)
         return DB_ERROR;
     *count = (long long)res->nrows;
     *text = atext;
-    *len = alen;
-    if (key != NULL) {
-        char *val = arena_printf(r->arena, "%lld\n%s", *count, atext);
-        if (val != NULL)
-            cache_set(r->cache, key, val, strlen(val), (unsigned)r->cfg->cache_ttl);
-    }
+    cached_list_store(r, *count, atext, *len, (unsigned)r->cfg->cache_ttl);
     return DB_OK;
 }
 
@@ -180,7 +146,7 @@ static int dept_written(struct request *r, const char *id, const char *action,
         rc = DB_ERROR;
     if (rc != DB_OK)
         return rc;
-    txn_after_commit(r, list_invalidate, NULL);
+    txn_after_commit(r, cached_invalidate, "dept");
     event_wake_after_commit(r);
     return resource_answer(r, &departments, status, id);
 }
@@ -276,7 +242,8 @@ static int department_delete(struct request *r)
 
 static const struct route routes[] = {
     ROUTE("GET", "/api/departments", department_list, ROLES_ANY, FAM_TRANSFER,
-          .summary = "List departments", .key = "departments", .flags = ROUTE_LIST),
+          .summary = "List departments", .key = "departments", .flags = ROUTE_LIST,
+          .cache = "dept"),
     ROUTE("POST", "/api/departments", department_create, ROLES_STAFF, FAM_TRANSFER,
           .summary = "Create a department", ROUTE_BODY(dept_fields), .key = "department",
           .flags = ROUTE_IDEMPOTENT),

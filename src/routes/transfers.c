@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "cached.h"
 #include "crypto.h"
 #include "db.h"
 #include "fields.h"
@@ -80,7 +81,7 @@ static int transfer_answer(struct request *r, const struct transfer_input *in,
         json_set_str(t, "transfer_type", in->type))
         return DB_ERROR;
     event_wake_after_commit(r);
-    txn_after_commit(r, calls_changed_hook, NULL);
+    txn_after_commit(r, cached_invalidate, "calls");
     return reply_one(r, 200, "transfer", t) == 0 ? DB_OK : DB_ERROR;
 }
 
@@ -276,7 +277,7 @@ static int transfer_update_step(struct request *r, void *arg)
     if (rc != DB_OK)
         return rc;
     event_wake_after_commit(r);
-    txn_after_commit(r, calls_changed_hook, NULL);
+    txn_after_commit(r, cached_invalidate, "calls");
     struct json_object *t = tres->nrows ? db_row_json(tres, 0, transfer_json_cols) : NULL;
     return reply_one(r, 200, "transfer", arena_json(r->arena, t)) == 0 ? DB_OK : DB_ERROR;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "cached.h"
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
@@ -107,7 +108,7 @@ static int status_step(struct request *r, void *arg)
     if (rc != DB_OK)
         return rc;
     event_wake_after_commit(r);
-    txn_after_commit(r, calls_changed_hook, NULL);
+    txn_after_commit(r, cached_invalidate, "calls");
     struct json_object *call = cres->nrows ? db_row_json(cres, 0, NULL) : NULL;
     return reply_one(r, 200, "call", arena_json(r->arena, call)) == 0 ? DB_OK : DB_ERROR;
 }

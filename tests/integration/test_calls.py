@@ -193,6 +193,25 @@ def test_calls_active_contract(ctx):
     check(r.status == 200 and r.json["total"] == 2, "agent role: %r" % r)
 
 
+def test_calls_active_cache_follows_writes(ctx):
+    """The live list is cached per tenant and dialect (issue 7); every acknowledged call
+    write shows in the next read, whichever worker answers it, in both dialects."""
+    token, _ = sb.tenant(ctx)
+    live = set()
+    for i in range(12):
+        c = _call(ctx, token)
+        live.add(c["id"])
+        if i % 3 == 2:
+            _set_status(ctx, token, c["id"], "completed")
+            live.discard(c["id"])
+        j = _active(ctx, token)
+        check({row["id"] for row in j["active_calls"]} == live and j["total"] == len(live),
+              "transfer dialect after write %d: %r" % (i, j))
+        r = ctx.get("/api/v1/calls/active", token=token)
+        check(r.status == 200 and {row["id"] for row in r.json["data"]} == live,
+              "callcenter dialect after write %d: %r" % (i, r))
+
+
 # -- updates --------------------------------------------------------------------------
 
 def test_call_update_fields(ctx):
