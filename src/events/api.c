@@ -39,6 +39,7 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "httputil.h"
+#include "router.h"
 #include "token.h"
 
 #define POLL_TIMEOUT_DEFAULT 25
@@ -590,41 +591,59 @@ static void health(struct ev *ev, struct http_conn *c, const struct http_request
 
 /* ---- routing ------------------------------------------------------------------------------ */
 
-enum route_kind { R_NONE, R_HEALTH, R_STREAM, R_POLL };
+enum route_kind { R_HEALTH, R_STREAM, R_POLL };
 
-/* path: /api/... with /api/v1 folded. *call_id gets the decoded :id. */
-static enum route_kind match(struct arena *a, const char *path, enum scope *scope,
-                             const char **call_id)
+/*
+ * Every route is GET (HEAD is answered as GET, without a body). The handlers are the pool's
+ * kind, so they stay NULL here: targets[] says what the route at the same index serves.
+ */
+static const struct route routes[] = {
+    {"GET", "/api/events/health", NULL, ROLES_PUBLIC, 0},
+    {"GET", "/api/events/poll", NULL, ROLES_ANY, 0},
+    {"GET", "/api/events", NULL, ROLES_ANY, 0},
+    {"GET", "/api/calls/events", NULL, ROLES_ANY, 0},
+    {"GET", "/api/calls/active/events", NULL, ROLES_ANY, 0},
+    {"GET", "/api/calls/:id/events", NULL, ROLES_ANY, 0},
+};
+
+struct route_target {
+    enum route_kind kind;
+    enum scope scope;
+};
+
+static const struct route_target targets[] = {
+    {R_HEALTH, SCOPE_ALL}, {R_POLL, SCOPE_ALL},   {R_STREAM, SCOPE_ALL},
+    {R_STREAM, SCOPE_CALLS}, {R_STREAM, SCOPE_CALLS}, {R_STREAM, SCOPE_CALL},
+};
+
+_Static_assert(sizeof(routes) / sizeof(routes[0]) == sizeof(targets) / sizeof(targets[0]),
+               "one target per route");
+
+/*
+ * path: /api/... with /api/v1 folded. The target of the route it names, or NULL (404).
+ * *call_id gets the decoded :id. Matched as GET whatever the method: the path alone decides
+ * 404 (a malformed call id included), the method is looked at after.
+ */
+static const struct route_target *match(struct arena *a, const char *path, const char **call_id)
 {
-    if (strcmp(path, "/api/events/health") == 0)
-        return R_HEALTH;
-    if (strcmp(path, "/api/events/poll") == 0) {
-        *scope = SCOPE_ALL;
-        return R_POLL;
-    }
-    if (strcmp(path, "/api/events") == 0) {
-        *scope = SCOPE_ALL;
-        return R_STREAM;
-    }
-    if (strcmp(path, "/api/calls/events") == 0 || strcmp(path, "/api/calls/active/events") == 0) {
-        *scope = SCOPE_CALLS;
-        return R_STREAM;
-    }
-    static const char pre[] = "/api/calls/", suf[] = "/events";
-    size_t n = strlen(path), np = sizeof(pre) - 1, ns = sizeof(suf) - 1;
-    if (n > np + ns && strncmp(path, pre, np) == 0 && strcmp(path + n - ns, suf) == 0) {
-        const char *seg = path + np;
-        size_t len = n - np - ns;
-        if (memchr(seg, '/', len) != NULL)
-            return R_NONE;
-        char *id = url_decode(a, seg, len, 0);
+    /* The router forgives empty segments (`/api//events`, a trailing `/`); these routes
+     * never did, so such paths stay unknown. */
+    size_t n = strlen(path);
+    if (strstr(path, "//") != NULL || (n > 0 && path[n - 1] == '/'))
+        return NULL;
+    struct route_match m;
+    if (router_match(routes, sizeof(routes) / sizeof(routes[0]), "GET", path, &m) != ROUTER_FOUND)
+        return NULL;
+    const struct route_target *target = &targets[m.route - routes];
+    if (target->scope == SCOPE_CALL) {
+        if (m.nparams != 1)
+            return NULL;
+        char *id = url_decode(a, m.params[0].value, m.params[0].value_len, 0);
         if (id == NULL || !call_id_ok(id))
-            return R_NONE;
-        *scope = SCOPE_CALL;
+            return NULL;
         *call_id = id;
-        return R_STREAM;
     }
-    return R_NONE;
+    return target;
 }
 
 void api_route(struct http_conn *c, const struct http_request *req, void *data)
@@ -640,27 +659,25 @@ void api_route(struct http_conn *c, const struct http_request *req, void *data)
         reply_preflight(c, cors);
         return;
     }
-    char *path = arena_strndup(ev->arena, req->path, req->path_len);
+    char *raw = arena_strndup(ev->arena, req->path, req->path_len);
+    const char *path = raw != NULL ? path_fold_v1(ev->arena, raw) : NULL;
     if (path == NULL) {
         http_reply_error(c, 500, "internal_error", "Out of memory", cors);
         return;
     }
-    if (strncmp(path, "/api/v1", 7) == 0 && (path[7] == '/' || path[7] == '\0'))
-        memmove(path + 4, path + 7, strlen(path + 7) + 1); /* "/api" + the rest */
 
-    enum scope scope = SCOPE_ALL;
     const char *call_id = NULL;
-    enum route_kind kind = match(ev->arena, path, &scope, &call_id);
-    if (kind == R_NONE) {
+    const struct route_target *target = match(ev->arena, path, &call_id);
+    if (target == NULL) {
         http_reply_error(c, 404, "not_found", "No such route", cors);
     } else if (options) {
         reply_preflight(c, cors);
     } else if (!get) {
         reply_405(c, cors);
-    } else if (kind == R_HEALTH) {
+    } else if (target->kind == R_HEALTH) {
         health(ev, c, req, cors);
     } else {
-        subscribe(ev, c, req, cors, kind == R_POLL, scope, call_id);
+        subscribe(ev, c, req, cors, target->kind == R_POLL, target->scope, call_id);
     }
     arena_reset(ev->arena);
 }
