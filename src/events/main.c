@@ -4,9 +4,9 @@
  * One process, one thread, one epoll loop (loop.c), so thousands of mostly idle clients
  * cost a few hundred bytes each.
  *
- * Pieces (events.h): api.c routes and authenticates, hub.c holds the subscribers,
- * feed.c is the single reader of call_events (woken through cfg.event_wake_socket),
- * store.c keeps tenants and the ring of recent events.
+ * Pieces (events.h has the file map): api*.c route and authenticate, hub*.c hold the
+ * subscribers, feed*.c is the single reader of call_events (woken through
+ * cfg.event_wake_socket), store.c keeps tenants and the ring of recent events.
  *
  * SIGTERM/SIGINT: stop accepting, remove the socket files, close every connection,
  * exit 0. SIGHUP is ignored (nothing to reload). SIGPIPE is ignored (EPIPE instead).
