@@ -1,3 +1,8 @@
+/*
+ * The database connection and its statements (db.h): connecting lazily, the statement
+ * cache, running with parameters and retrying once on a lost connection, transactions.
+ * Results are fetched and read in db_result.c.
+ */
 #include "db.h"
 
 #include <stdio.h>
@@ -9,8 +14,8 @@
 #include <mysqld_error.h>
 
 #include "arena.h"
-#include "jsonutil.h"
 #include "log.h"
+#include "db_internal.h"
 
 struct stmt_entry {
     const char *sql;
@@ -76,7 +81,7 @@ void db_destroy(struct db *db)
     free(db);
 }
 
-static void set_error(struct db *db, unsigned err, const char *msg)
+void db_set_error(struct db *db, unsigned err, const char *msg)
 {
     db->last_errno = err;
     snprintf(db->last_error, sizeof(db->last_error), "%s", msg ? msg : "");
@@ -110,7 +115,7 @@ static bool is_connection_error(unsigned err)
     }
 }
 
-static int classify(unsigned err)
+int db_classify(unsigned err)
 {
     if (is_connection_error(err))
         return DB_UNAVAILABLE;
@@ -141,7 +146,7 @@ static int db_connect(struct db *db)
         return DB_OK;
     MYSQL *conn = mysql_init(NULL);
     if (conn == NULL) {
-        set_error(db, 0, "mysql_init failed");
+        db_set_error(db, 0, "mysql_init failed");
         return DB_ERROR;
     }
     unsigned timeout = db->timeout && db->timeout < 3 ? db->timeout : 3;
@@ -152,13 +157,13 @@ static int db_connect(struct db *db)
         mysql_optionsv(conn, MYSQL_OPT_WRITE_TIMEOUT, &rw_timeout) ||
         mysql_optionsv(conn, MYSQL_OPT_RECONNECT, &no) ||
         mysql_optionsv(conn, MYSQL_SET_CHARSET_NAME, "utf8mb4")) {
-        set_error(db, 0, "mysql_optionsv failed");
+        db_set_error(db, 0, "mysql_optionsv failed");
         mysql_close(conn);
         return DB_ERROR;
     }
     if (mysql_real_connect(conn, NULL, db->user, db->password, db->name, 0, db->socket, 0) ==
         NULL) {
-        set_error(db, mysql_errno(conn), mysql_error(conn));
+        db_set_error(db, mysql_errno(conn), mysql_error(conn));
         mysql_close(conn);
         return DB_UNAVAILABLE;
     }
@@ -195,14 +200,14 @@ static MYSQL_STMT *stmt_get(struct db *db, const char *sql, unsigned *err)
     MYSQL_STMT *stmt = mysql_stmt_init(db->conn);
     if (stmt == NULL) {
         *err = mysql_errno(db->conn);
-        set_error(db, *err, mysql_error(db->conn));
+        db_set_error(db, *err, mysql_error(db->conn));
         return NULL;
     }
     my_bool update_max = 1;
     if (mysql_stmt_attr_set(stmt, STMT_ATTR_UPDATE_MAX_LENGTH, &update_max) ||
         mysql_stmt_prepare(stmt, sql, (unsigned long)strlen(sql))) {
         *err = mysql_stmt_errno(stmt);
-        set_error(db, *err, mysql_stmt_error(stmt));
+        db_set_error(db, *err, mysql_stmt_error(stmt));
         mysql_stmt_close(stmt);
         return NULL;
     }
@@ -223,152 +228,6 @@ static void stmt_forget(struct db *db, MYSQL_STMT *stmt)
     }
 }
 
-static bool is_blob_like(enum enum_field_types t)
-{
-    switch (t) {
-    case MYSQL_TYPE_VARCHAR:
-    case MYSQL_TYPE_VAR_STRING:
-    case MYSQL_TYPE_STRING:
-    case MYSQL_TYPE_TINY_BLOB:
-    case MYSQL_TYPE_MEDIUM_BLOB:
-    case MYSQL_TYPE_LONG_BLOB:
-    case MYSQL_TYPE_BLOB:
-    case MYSQL_TYPE_JSON:
-    case MYSQL_TYPE_GEOMETRY:
-    case MYSQL_TYPE_ENUM:
-    case MYSQL_TYPE_SET:
-    case MYSQL_TYPE_BIT:
-        return true;
-    default:
-        return false;
-    }
-}
-
-static enum db_col_kind kind_of(const MYSQL_FIELD *f)
-{
-    switch (f->type) {
-    case MYSQL_TYPE_TINY:
-        return f->length == 1 ? DB_COL_BOOL : DB_COL_INT;
-    case MYSQL_TYPE_SHORT:
-    case MYSQL_TYPE_INT24:
-    case MYSQL_TYPE_LONG:
-    case MYSQL_TYPE_LONGLONG:
-    case MYSQL_TYPE_YEAR:
-        return DB_COL_INT;
-    case MYSQL_TYPE_DECIMAL:
-    case MYSQL_TYPE_NEWDECIMAL:
-    case MYSQL_TYPE_FLOAT:
-    case MYSQL_TYPE_DOUBLE:
-        return DB_COL_DOUBLE;
-    case MYSQL_TYPE_DATETIME:
-    case MYSQL_TYPE_TIMESTAMP:
-        return DB_COL_TIME;
-    default:
-        return DB_COL_STR;
-    }
-}
-
-/* "YYYY-MM-DD HH:MM:SS[.fff]" becomes "YYYY-MM-DDTHH:MM:SS[.fff]Z". */
-static const char *time_rfc3339(struct arena *a, const char *v, size_t len, size_t *out_len)
-{
-    if (len < 19 || v[10] != ' ') {
-        *out_len = len;
-        return arena_strndup(a, v, len);
-    }
-    char *s = arena_alloc(a, len + 2);
-    if (s == NULL)
-        return NULL;
-    memcpy(s, v, len);
-    s[10] = 'T';
-    s[len] = 'Z';
-    s[len + 1] = '\0';
-    *out_len = len + 1;
-    return s;
-}
-
-static int fetch_result(struct db *db, struct arena *a, MYSQL_STMT *stmt, MYSQL_RES *meta,
-                        struct db_result *res)
-{
-    int rc = DB_ERROR;
-    unsigned ncols = mysql_num_fields(meta);
-    MYSQL_FIELD *fields = mysql_fetch_fields(meta);
-    MYSQL_BIND *bind = NULL;
-    unsigned long *lengths = NULL;
-    my_bool *nulls = NULL;
-    char **bufs = NULL;
-
-    if (mysql_stmt_store_result(stmt)) {
-        unsigned err = mysql_stmt_errno(stmt);
-        set_error(db, err, mysql_stmt_error(stmt));
-        return classify(err);
-    }
-    res->ncols = ncols;
-    res->nrows = (size_t)mysql_stmt_num_rows(stmt);
-    res->names = arena_calloc(a, ncols, sizeof(*res->names));
-    res->kinds = arena_calloc(a, ncols, sizeof(*res->kinds));
-    res->cells = arena_calloc(a, res->nrows * ncols + 1, sizeof(*res->cells));
-    bind = calloc(ncols, sizeof(*bind));
-    lengths = calloc(ncols, sizeof(*lengths));
-    nulls = calloc(ncols, sizeof(*nulls));
-    bufs = calloc(ncols, sizeof(*bufs));
-    if (!res->names || !res->kinds || !res->cells || !bind || !lengths || !nulls || !bufs)
-        goto out;
-    for (unsigned c = 0; c < ncols; c++) {
-        res->names[c] = arena_strndup(a, fields[c].name, fields[c].name_length);
-        res->kinds[c] = kind_of(&fields[c]);
-        unsigned long size = is_blob_like(fields[c].type) ? fields[c].max_length + 1 : 96;
-        bufs[c] = malloc(size);
-        if (res->names[c] == NULL || bufs[c] == NULL)
-            goto out;
-        bind[c].buffer_type = MYSQL_TYPE_STRING;
-        bind[c].buffer = bufs[c];
-        bind[c].buffer_length = size;
-        bind[c].length = &lengths[c];
-        bind[c].is_null = &nulls[c];
-    }
-    if (mysql_stmt_bind_result(stmt, bind)) {
-        set_error(db, mysql_stmt_errno(stmt), mysql_stmt_error(stmt));
-        goto out;
-    }
-    for (size_t row = 0; row < res->nrows; row++) {
-        int f = mysql_stmt_fetch(stmt);
-        if (f == MYSQL_NO_DATA) {
-            res->nrows = row;
-            break;
-        }
-        if (f != 0) {
-            set_error(db, mysql_stmt_errno(stmt), f == MYSQL_DATA_TRUNCATED
-                                                      ? "result truncated"
-                                                      : mysql_stmt_error(stmt));
-            goto out;
-        }
-        for (unsigned c = 0; c < ncols; c++) {
-            struct db_cell *cell = &res->cells[row * ncols + c];
-            if (nulls[c]) {
-                cell->v = NULL;
-                cell->len = 0;
-                continue;
-            }
-            size_t len = lengths[c];
-            cell->v = res->kinds[c] == DB_COL_TIME ? time_rfc3339(a, bufs[c], len, &len)
-                                                   : arena_strndup(a, bufs[c], len);
-            cell->len = len;
-            if (cell->v == NULL)
-                goto out;
-        }
-    }
-    rc = DB_OK;
-out:
-    mysql_stmt_free_result(stmt);
-    if (bufs != NULL)
-        for (unsigned c = 0; c < ncols; c++)
-            free(bufs[c]);
-    free(bufs);
-    free(nulls);
-    free(lengths);
-    free(bind);
-    return rc;
-}
 
 /* Binds, runs and fetches a prepared statement. */
 static int run_stmt(struct db *db, struct arena *a, MYSQL_STMT *stmt, const char *sql,
@@ -381,7 +240,7 @@ static int run_stmt(struct db *db, struct arena *a, MYSQL_STMT *stmt, const char
     int rc;
 
     if (nparams != mysql_stmt_param_count(stmt) || nparams > 32) {
-        set_error(db, 0, "parameter count does not match the statement");
+        db_set_error(db, 0, "parameter count does not match the statement");
         log_error("db: %u parameters given for: %.120s", nparams, sql);
         return DB_ERROR;
     }
@@ -410,15 +269,15 @@ static int run_stmt(struct db *db, struct arena *a, MYSQL_STMT *stmt, const char
     }
     if ((nparams > 0 && mysql_stmt_bind_param(stmt, bind)) || mysql_stmt_execute(stmt)) {
         *err = mysql_stmt_errno(stmt);
-        set_error(db, *err, mysql_stmt_error(stmt));
-        return classify(*err);
+        db_set_error(db, *err, mysql_stmt_error(stmt));
+        return db_classify(*err);
     }
     struct db_result *res = arena_calloc(a, 1, sizeof(*res));
     if (res == NULL)
         return DB_ERROR;
     meta = mysql_stmt_result_metadata(stmt);
     if (meta != NULL) {
-        rc = fetch_result(db, a, stmt, meta, res);
+        rc = db_fetch_result(db, a, stmt, meta, res);
         mysql_free_result(meta);
         if (rc != DB_OK) {
             *err = db->last_errno;
@@ -439,7 +298,7 @@ static int exec_once(struct db *db, struct arena *a, const char *sql,
     *err = 0;
     MYSQL_STMT *stmt = stmt_get(db, sql, err);
     if (stmt == NULL)
-        return classify(*err);
+        return db_classify(*err);
     return run_stmt(db, a, stmt, sql, params, nparams, out, err);
 }
 
@@ -453,14 +312,14 @@ int db_exec_once(struct db *db, struct arena *a, const char *sql, const struct d
         return rc;
     MYSQL_STMT *stmt = mysql_stmt_init(db->conn);
     if (stmt == NULL) {
-        set_error(db, mysql_errno(db->conn), mysql_error(db->conn));
-        return classify(mysql_errno(db->conn));
+        db_set_error(db, mysql_errno(db->conn), mysql_error(db->conn));
+        return db_classify(mysql_errno(db->conn));
     }
     unsigned err = 0;
     if (mysql_stmt_prepare(stmt, sql, (unsigned long)strlen(sql))) {
         err = mysql_stmt_errno(stmt);
-        set_error(db, err, mysql_stmt_error(stmt));
-        rc = classify(err);
+        db_set_error(db, err, mysql_stmt_error(stmt));
+        rc = db_classify(err);
     } else {
         rc = run_stmt(db, a, stmt, sql, params, nparams, out, &err);
     }
@@ -520,8 +379,8 @@ static int run_simple(struct db *db, const char *sql)
     int rc = DB_OK;
     if (mysql_stmt_prepare(stmt, sql, (unsigned long)strlen(sql)) || mysql_stmt_execute(stmt)) {
         unsigned err = mysql_stmt_errno(stmt);
-        set_error(db, err, mysql_stmt_error(stmt));
-        rc = classify(err);
+        db_set_error(db, err, mysql_stmt_error(stmt));
+        rc = db_classify(err);
     }
     mysql_stmt_close(stmt);
     return rc;
@@ -542,19 +401,19 @@ int db_begin(struct db *db)
         return rc;
     if (mysql_autocommit(db->conn, 0)) {
         unsigned err = mysql_errno(db->conn);
-        set_error(db, err, mysql_error(db->conn));
+        db_set_error(db, err, mysql_error(db->conn));
         if (is_connection_error(err)) {
             /* A stale connection: one fresh try, nothing has run yet. */
             db_disconnect(db);
             if ((rc = db_connect(db)) != DB_OK)
                 return rc;
             if (mysql_autocommit(db->conn, 0)) {
-                set_error(db, mysql_errno(db->conn), mysql_error(db->conn));
+                db_set_error(db, mysql_errno(db->conn), mysql_error(db->conn));
                 db_disconnect(db);
                 return DB_UNAVAILABLE;
             }
         } else {
-            return classify(err);
+            return db_classify(err);
         }
     }
     db->in_tx = true;
@@ -568,8 +427,8 @@ int db_commit(struct db *db)
     int rc = DB_OK;
     if (mysql_commit(db->conn)) {
         unsigned err = mysql_errno(db->conn);
-        set_error(db, err, mysql_error(db->conn));
-        rc = classify(err);
+        db_set_error(db, err, mysql_error(db->conn));
+        rc = db_classify(err);
         if (rc == DB_OK)
             rc = DB_ERROR;
         mysql_rollback(db->conn);
@@ -605,119 +464,4 @@ int db_ping(struct db *db)
     int rc = db_exec(db, a, "SELECT 1", NULL, 0, NULL);
     arena_destroy(a);
     return rc;
-}
-
-const char *db_cell(const struct db_result *res, size_t row, unsigned col)
-{
-    if (res == NULL || row >= res->nrows || col >= res->ncols)
-        return NULL;
-    return res->cells[row * res->ncols + col].v;
-}
-
-int db_col_index(const struct db_result *res, const char *name)
-{
-    for (unsigned c = 0; c < res->ncols; c++)
-        if (strcmp(res->names[c], name) == 0)
-            return (int)c;
-    return -1;
-}
-
-const char *db_get(const struct db_result *res, size_t row, const char *name)
-{
-    int c = res ? db_col_index(res, name) : -1;
-    return c < 0 ? NULL : db_cell(res, row, (unsigned)c);
-}
-
-long long db_get_int(const struct db_result *res, size_t row, const char *name, long long def)
-{
-    const char *v = db_get(res, row, name);
-    return v ? strtoll(v, NULL, 10) : def;
-}
-
-static bool in_list(const char *const *list, const char *name)
-{
-    for (; list != NULL && *list != NULL; list++)
-        if (strcmp(*list, name) == 0)
-            return true;
-    return false;
-}
-
-/* The callcenter dialect's text nulls (db_json_text_nulls_empty); one request at a time. */
-static bool text_nulls_empty;
-
-void db_json_text_nulls_empty(bool on)
-{
-    text_nulls_empty = on;
-}
-
-struct json_object *db_row_json(const struct db_result *res, size_t row,
-                                const char *const *json_cols)
-{
-    struct json_object *obj = json_object_new_object();
-    if (obj == NULL)
-        return NULL;
-    for (unsigned c = 0; c < res->ncols; c++) {
-        const char *name = res->names[c];
-        if (name[0] == '_')
-            continue;
-        const struct db_cell *cell = &res->cells[row * res->ncols + c];
-        struct json_object *v = NULL;
-        if (cell->v != NULL) {
-            switch (res->kinds[c]) {
-            case DB_COL_BOOL:
-                v = json_object_new_boolean(strcmp(cell->v, "0") != 0);
-                break;
-            case DB_COL_INT:
-                v = json_object_new_int64(strtoll(cell->v, NULL, 10));
-                break;
-            case DB_COL_DOUBLE:
-                v = json_object_new_double(strtod(cell->v, NULL));
-                break;
-            default:
-                if (in_list(json_cols, name) && json_parse_value(cell->v, cell->len, &v) == 0)
-                    break;
-                v = json_object_new_string_len(cell->v, (int)cell->len);
-                break;
-            }
-            if (v == NULL) {
-                json_object_put(obj);
-                return NULL;
-            }
-        } else if (text_nulls_empty && res->kinds[c] == DB_COL_STR && !in_list(json_cols, name)) {
-            v = json_object_new_string("");
-            if (v == NULL) {
-                json_object_put(obj);
-                return NULL;
-            }
-        }
-        if (json_set(obj, name, v) != 0) {
-            json_object_put(obj);
-            return NULL;
-        }
-    }
-    return obj;
-}
-
-struct json_object *db_rows_json(const struct db_result *res, size_t max_rows,
-                                 const char *const *json_cols)
-{
-    struct json_object *arr = json_object_new_array();
-    if (arr == NULL)
-        return NULL;
-    for (size_t i = 0; i < res->nrows && i < max_rows; i++) {
-        struct json_object *row = db_row_json(res, i, json_cols);
-        if (row == NULL || json_object_array_add(arr, row) != 0) {
-            json_object_put(row);
-            json_object_put(arr);
-            return NULL;
-        }
-    }
-    return arr;
-}
-
-int db_rows_attach(struct json_object *obj, const char *key, const struct db_result *res,
-                   const char *const *json_cols)
-{
-    struct json_object *arr = db_rows_json(res, res->nrows, json_cols);
-    return arr == NULL ? -1 : json_set(obj, key, arr);
 }

@@ -15,38 +15,30 @@
  * does not spend a single-use ticket.
  *
  * Authentication, first present wins: Authorization: Bearer <jwt>, ?access_token=<jwt>,
- * ?ticket=<ticket>. A JWT is verified (HS256, cfg.jwt_key) and its session, user and
- * tenant checked in one query (the join of src/routes/auth.c auth_authenticate); the
- * stream ends at the token's exp. A ticket is spent by one UPDATE (exactly one row, not
- * used, not expired), then its session, user and tenant are checked the same way; its
- * stream may last one access-token lifetime (cfg.access_token_ttl).
+ * ?ticket=<ticket> (api_auth.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 #include <json-c/json.h>
 
 #include "arena.h"
 #include "config.h"
-#include "crypto.h"
 #include "cursor.h"
 #include "db.h"
-#include "session.h"
 #include "events.h"
 #include "http.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "httputil.h"
-#include "token.h"
+#include "router.h"
+#include "api_internal.h"
 
 #define POLL_TIMEOUT_DEFAULT 25
 #define POLL_TIMEOUT_MAX 60
 #define ORIGIN_MAX 256
 #define TYPE_MAX 64
 #define CALL_ID_MAX 64
-#define TICKET_MAX 256
 
 #define CORS_COMMON                                                                            \
     "Access-Control-Allow-Headers: Authorization, Content-Type, Last-Event-ID, Cache-Control\r\n" \
@@ -144,14 +136,6 @@ static void reply_422(struct http_conn *c, const char *cors, const char *field, 
     json_object_put(o);
 }
 
-static void reply_db_error(struct http_conn *c, const char *cors, int rc)
-{
-    if (rc == DB_UNAVAILABLE)
-        http_reply_error(c, 503, "service_unavailable", "The database is unavailable", cors);
-    else
-        http_reply_error(c, 500, "internal_error", "Internal server error", cors);
-}
-
 static void reply_preflight(struct http_conn *c, const char *cors)
 {
     char h[1024];
@@ -167,10 +151,6 @@ static void reply_405(struct http_conn *c, const char *cors)
 }
 
 /* ---- parameters ------------------------------------------------------------------------ */
-
-struct query {
-    const char *after, *timeout, *types, *access_token, *ticket;
-};
 
 /* The first occurrence of each parameter we know, %-decoded into the arena. */
 static int query_parse(struct arena *a, const char *qs, struct query *q)
@@ -272,138 +252,6 @@ static int call_id_ok(const char *s)
     return 1;
 }
 
-/* ---- authentication --------------------------------------------------------------------- */
-
-struct identity {
-    char tenant_id[TOKEN_ID_MAX + 1];
-    char session_id[TOKEN_ID_MAX + 1];
-    char user_id[TOKEN_ID_MAX + 1];
-    long long expires_in_ms;
-};
-
-static void unauthorized(struct http_conn *c, const char *cors, const char *message)
-{
-    http_reply_error(c, 401, "unauthorized", message, cors);
-}
-
-/* 0 when the session may stream; else answers 401/503 and returns -1. */
-static int check_session(struct ev *ev, struct http_conn *c, const char *cors, const char *sid,
-                         const char *user_id, const char *tenant_id)
-{
-    const char *role, *refusal;
-    int rc = session_check(ev->db, ev->arena, sid, user_id, tenant_id, &role, &refusal);
-    if (rc < 0) {
-        reply_db_error(c, cors, rc);
-        return -1;
-    }
-    if (rc == 1) {
-        unauthorized(c, cors, refusal);
-        return -1;
-    }
-    return 0;
-}
-
-static int auth_jwt(struct ev *ev, struct http_conn *c, const char *cors, const char *token,
-                    struct identity *id)
-{
-    const struct config *cfg = ev->cfg;
-    struct token_claims cl;
-    time_t now = time(NULL);
-    int trc = jwt_verify_hs256(token, cfg->jwt_key, cfg->jwt_key_len, now, &cl);
-    if (trc == TOKEN_EXPIRED) {
-        unauthorized(c, cors, "Token expired");
-        return -1;
-    }
-    if (trc != TOKEN_OK) {
-        unauthorized(c, cors, "Invalid token");
-        return -1;
-    }
-    if (check_session(ev, c, cors, cl.sid, cl.sub, cl.tenant_id) != 0)
-        return -1;
-    snprintf(id->tenant_id, sizeof(id->tenant_id), "%s", cl.tenant_id);
-    snprintf(id->session_id, sizeof(id->session_id), "%s", cl.sid);
-    snprintf(id->user_id, sizeof(id->user_id), "%s", cl.sub);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    id->expires_in_ms = cl.exp * 1000 - ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-    if (id->expires_in_ms < 1)
-        id->expires_in_ms = 1;
-    return 0;
-}
-
-static int auth_ticket(struct ev *ev, struct http_conn *c, const char *cors, const char *ticket,
-                       struct identity *id)
-{
-    size_t n = strlen(ticket);
-    if (n == 0 || n > TICKET_MAX) {
-        unauthorized(c, cors, "Invalid or used ticket");
-        return -1;
-    }
-    char hash[65];
-    crypto_sha256_hex(ticket, n, hash);
-    struct db_result *res;
-    int rc = db_exec(ev->db, ev->arena,
-                     "UPDATE stream_tickets SET used_at = NOW()"
-                     " WHERE id = ? AND used_at IS NULL AND expires_at > NOW()",
-                     DB_PARAMS(DB_STR(hash)), &res);
-    if (rc != DB_OK) {
-        reply_db_error(c, cors, rc);
-        return -1;
-    }
-    if (res->affected_rows != 1) {
-        unauthorized(c, cors, "Invalid or used ticket");
-        return -1;
-    }
-    rc = db_exec(ev->db, ev->arena,
-                 "SELECT tenant_id, user_id, session_id FROM stream_tickets WHERE id = ?",
-                 DB_PARAMS(DB_STR(hash)), &res);
-    if (rc != DB_OK) {
-        reply_db_error(c, cors, rc);
-        return -1;
-    }
-    if (res->nrows == 0) {
-        unauthorized(c, cors, "Invalid or used ticket");
-        return -1;
-    }
-    if (check_session(ev, c, cors, db_get(res, 0, "session_id"), db_get(res, 0, "user_id"),
-                      db_get(res, 0, "tenant_id")) != 0)
-        return -1;
-    const char *tenant = db_get(res, 0, "tenant_id");
-    const char *sid = db_get(res, 0, "session_id"), *uid = db_get(res, 0, "user_id");
-    if (tenant == NULL || strlen(tenant) > TOKEN_ID_MAX || sid == NULL ||
-        strlen(sid) > TOKEN_ID_MAX || uid == NULL || strlen(uid) > TOKEN_ID_MAX) {
-        unauthorized(c, cors, "Invalid or used ticket");
-        return -1;
-    }
-    snprintf(id->tenant_id, sizeof(id->tenant_id), "%s", tenant);
-    snprintf(id->session_id, sizeof(id->session_id), "%s", sid);
-    snprintf(id->user_id, sizeof(id->user_id), "%s", uid);
-    id->expires_in_ms = ev->cfg->access_token_ttl * 1000LL;
-    return 0;
-}
-
-static int authenticate(struct ev *ev, struct http_conn *c, const struct http_request *req,
-                        const struct query *q, const char *cors, struct identity *id)
-{
-    const char *h = http_request_header(req, "Authorization");
-    if (h != NULL && *h != '\0') {
-        if (strncasecmp(h, "Bearer ", 7) != 0) {
-            unauthorized(c, cors, "Use an Authorization: Bearer token");
-            return -1;
-        }
-        const char *token = h + 7;
-        while (*token == ' ')
-            token++;
-        return auth_jwt(ev, c, cors, token, id);
-    }
-    if (q->access_token != NULL && *q->access_token != '\0')
-        return auth_jwt(ev, c, cors, q->access_token, id);
-    if (q->ticket != NULL && *q->ticket != '\0')
-        return auth_ticket(ev, c, cors, q->ticket, id);
-    unauthorized(c, cors, "Authentication required");
-    return -1;
-}
-
 /* ---- subscriptions ------------------------------------------------------------------------ */
 
 /* 429 when the session or the tenant holds as many streams and polls as it may. */
@@ -427,6 +275,79 @@ static int over_cap(struct ev *ev, struct http_conn *c, const char *cors, struct
     return -1;
 }
 
+/* The cursor a subscription resumes after, as the client sent it (NULL: none), and the
+ * name it came by, for a 422. */
+struct resume {
+    const char *text;
+    const char *field;
+};
+
+/*
+ * The parameters of a subscription: cursor, types, timeout (long-polls). Checked before
+ * authentication; types go into p->filter. 0, or -1 once a 422 (or 500) is answered.
+ */
+static int subscription_params(struct ev *ev, struct http_conn *c, const struct http_request *req,
+                               const char *cors, int is_poll, const struct query *q,
+                               struct stream_params *p, struct resume *cur, long *timeout)
+{
+    /* The cursor: a reconnecting EventSource sends Last-Event-ID (newer than the ?after=
+     * of its URL); a long-poll names it with ?after=. */
+    const char *lei = http_request_header(req, "Last-Event-ID");
+    if (lei != NULL && *lei == '\0')
+        lei = NULL;
+    const char *first = is_poll ? q->after : lei, *second = is_poll ? lei : q->after;
+    cur->text = first ? first : second;
+    cur->field = cur->text == q->after ? "after" : "Last-Event-ID";
+    if (cur->text != NULL && !cursor_well_formed(cur->text)) {
+        reply_422(c, cors, cur->field, "must be an event id this stream gave you, or 0");
+        return -1;
+    }
+    if (q->types != NULL) {
+        char *types = arena_strdup(ev->arena, q->types);
+        const char *why = NULL;
+        if (types == NULL) {
+            http_reply_error(c, 500, "internal_error", "Out of memory", cors);
+            return -1;
+        }
+        if (parse_types(types, &p->filter, &why) != 0) {
+            reply_422(c, cors, "types", why);
+            return -1;
+        }
+    }
+    *timeout = POLL_TIMEOUT_DEFAULT;
+    if (is_poll && q->timeout != NULL) {
+        unsigned long long t;
+        if (parse_uint(q->timeout, &t) != 0 || t > POLL_TIMEOUT_MAX) {
+            reply_422(c, cors, "timeout", "must be an integer from 0 to 60 (seconds)");
+            return -1;
+        }
+        *timeout = (long)t;
+    }
+    return 0;
+}
+
+/* /api/calls/:id/events: the call must be the tenant's. *stored gets its id as stored.
+ * 0, or -1 once a 404 (or the database's 503/500) is answered. */
+static int call_of_tenant(struct ev *ev, struct http_conn *c, const char *cors,
+                          const char *call_id, const char *tenant_id, const char **stored)
+{
+    struct db_result *res;
+    /* The id as stored: the comparison here is case-insensitive (collation), the
+     * stream's filter compares exactly. */
+    int rc = db_exec(ev->db, ev->arena, "SELECT id FROM calls WHERE id = ? AND tenant_id = ?",
+                     DB_PARAMS(DB_STR(call_id), DB_STR(tenant_id)), &res);
+    if (rc != DB_OK) {
+        api_reply_db_error(c, cors, rc);
+        return -1;
+    }
+    if (res->nrows == 0 || db_cell(res, 0, 0) == NULL) {
+        http_reply_error(c, 404, "not_found", "Call not found", cors);
+        return -1;
+    }
+    *stored = db_cell(res, 0, 0);
+    return 0;
+}
+
 static void subscribe(struct ev *ev, struct http_conn *c, const struct http_request *req,
                       const char *cors, int is_poll, enum scope scope, const char *call_id)
 {
@@ -441,40 +362,10 @@ static void subscribe(struct ev *ev, struct http_conn *c, const struct http_requ
     p.cors = cors;
     p.filter.scope = scope;
     p.filter.call_id = call_id;
-
-    /* The cursor: a reconnecting EventSource sends Last-Event-ID (newer than the ?after=
-     * of its URL); a long-poll names it with ?after=. */
-    const char *lei = http_request_header(req, "Last-Event-ID");
-    if (lei != NULL && *lei == '\0')
-        lei = NULL;
-    const char *first = is_poll ? q.after : lei, *second = is_poll ? lei : q.after;
-    const char *cur = first ? first : second;
-    const char *cur_field = cur == q.after ? "after" : "Last-Event-ID";
-    if (cur != NULL && !cursor_well_formed(cur)) {
-        reply_422(c, cors, cur_field, "must be an event id this stream gave you, or 0");
+    struct resume cur;
+    long timeout;
+    if (subscription_params(ev, c, req, cors, is_poll, &q, &p, &cur, &timeout) != 0)
         return;
-    }
-    if (q.types != NULL) {
-        char *types = arena_strdup(ev->arena, q.types);
-        const char *why = NULL;
-        if (types == NULL) {
-            http_reply_error(c, 500, "internal_error", "Out of memory", cors);
-            return;
-        }
-        if (parse_types(types, &p.filter, &why) != 0) {
-            reply_422(c, cors, "types", why);
-            return;
-        }
-    }
-    long timeout = POLL_TIMEOUT_DEFAULT;
-    if (is_poll && q.timeout != NULL) {
-        unsigned long long t;
-        if (parse_uint(q.timeout, &t) != 0 || t > POLL_TIMEOUT_MAX) {
-            reply_422(c, cors, "timeout", "must be an integer from 0 to 60 (seconds)");
-            return;
-        }
-        timeout = (long)t;
-    }
     /* While the feed finds the database away, answer at once: a query would only hold
      * the loop (and every other stream's heartbeat) for the length of its timeout. */
     if (!feed_ready(ev->feed) || feed_db_down(ev->feed)) {
@@ -483,20 +374,20 @@ static void subscribe(struct ev *ev, struct http_conn *c, const struct http_requ
     }
 
     struct identity id;
-    if (authenticate(ev, c, req, &q, cors, &id) != 0)
+    if (api_authenticate(ev, c, req, &q, cors, &id) != 0)
         return;
     p.tenant = store_tenant(ev->store, id.tenant_id);
     if (p.tenant == NULL) {
         http_reply_error(c, 500, "internal_error", "Out of memory", cors);
         return;
     }
-    if (cur != NULL) {
-        if (cursor_decode(p.tenant->cursor, cur, &p.after) != 0) {
-            reply_422(c, cors, cur_field, "is not an event id of this tenant's streams");
+    if (cur.text != NULL) {
+        if (cursor_decode(p.tenant->cursor, cur.text, &p.after) != 0) {
+            reply_422(c, cors, cur.field, "is not an event id of this tenant's streams");
             return;
         }
         p.have_cursor = 1;
-        p.after_text = cur;
+        p.after_text = cur.text;
     }
     if (over_cap(ev, c, cors, p.tenant, id.session_id) != 0)
         return;
@@ -504,69 +395,20 @@ static void subscribe(struct ev *ev, struct http_conn *c, const struct http_requ
     p.session_id = id.session_id;
     p.user_id = id.user_id;
 
-    if (scope == SCOPE_CALL) {
-        struct db_result *res;
-        /* The id as stored: the comparison here is case-insensitive (collation), the
-         * stream's filter compares exactly. */
-        int rc = db_exec(ev->db, ev->arena, "SELECT id FROM calls WHERE id = ? AND tenant_id = ?",
-                         DB_PARAMS(DB_STR(call_id), DB_STR(id.tenant_id)), &res);
-        if (rc != DB_OK) {
-            reply_db_error(c, cors, rc);
-            return;
-        }
-        if (res->nrows == 0 || db_cell(res, 0, 0) == NULL) {
-            http_reply_error(c, 404, "not_found", "Call not found", cors);
-            return;
-        }
-        p.filter.call_id = db_cell(res, 0, 0);
-    }
+    if (scope == SCOPE_CALL &&
+        call_of_tenant(ev, c, cors, call_id, id.tenant_id, &p.filter.call_id) != 0)
+        return;
     if (is_poll)
         hub_poll_start(ev->hub, c, &p, timeout, head);
     else
         hub_stream_start(ev->hub, c, &p, head);
 }
 
-/*
- * Anyone may ask whether the worker is up; its counts (every tenant's streams together,
- * and the feed's position in the table all tenants share) only a super_admin's token
- * sees.
- */
-static int health_detail_allowed(struct ev *ev, struct http_conn *c,
-                                 const struct http_request *req, const char *cors)
-{
-    const char *h = http_request_header(req, "Authorization");
-    if (h == NULL || *h == '\0')
-        return 0;
-    struct token_claims cl;
-    const char *role = NULL, *refusal = NULL;
-    if (strncasecmp(h, "Bearer ", 7) != 0 ||
-        jwt_verify_hs256(h + 7, ev->cfg->jwt_key, ev->cfg->jwt_key_len, time(NULL), &cl) !=
-            TOKEN_OK) {
-        unauthorized(c, cors, "Invalid token");
-        return -1;
-    }
-    int rc = session_check(ev->db, ev->arena, cl.sid, cl.sub, cl.tenant_id, &role, &refusal);
-    if (rc < 0) {
-        reply_db_error(c, cors, rc);
-        return -1;
-    }
-    if (rc == 1) {
-        unauthorized(c, cors, refusal);
-        return -1;
-    }
-    if (role == NULL || strcmp(role, "super_admin") != 0) {
-        http_reply_error(c, 403, "forbidden", "Only a super_admin sees the worker's counts",
-                         cors);
-        return -1;
-    }
-    return 1;
-}
-
 static void health(struct ev *ev, struct http_conn *c, const struct http_request *req,
                    const char *cors)
 {
     int ready = feed_ready(ev->feed), down = feed_db_down(ev->feed);
-    int detail = health_detail_allowed(ev, c, req, cors);
+    int detail = api_health_detail_allowed(ev, c, req, cors);
     if (detail < 0)
         return;
     char body[512];
@@ -590,41 +432,59 @@ static void health(struct ev *ev, struct http_conn *c, const struct http_request
 
 /* ---- routing ------------------------------------------------------------------------------ */
 
-enum route_kind { R_NONE, R_HEALTH, R_STREAM, R_POLL };
+enum route_kind { R_HEALTH, R_STREAM, R_POLL };
 
-/* path: /api/... with /api/v1 folded. *call_id gets the decoded :id. */
-static enum route_kind match(struct arena *a, const char *path, enum scope *scope,
-                             const char **call_id)
+/*
+ * Every route is GET (HEAD is answered as GET, without a body). The handlers are the pool's
+ * kind, so they stay NULL here: targets[] says what the route at the same index serves.
+ */
+static const struct route routes[] = {
+    {"GET", "/api/events/health", NULL, ROLES_PUBLIC, 0},
+    {"GET", "/api/events/poll", NULL, ROLES_ANY, 0},
+    {"GET", "/api/events", NULL, ROLES_ANY, 0},
+    {"GET", "/api/calls/events", NULL, ROLES_ANY, 0},
+    {"GET", "/api/calls/active/events", NULL, ROLES_ANY, 0},
+    {"GET", "/api/calls/:id/events", NULL, ROLES_ANY, 0},
+};
+
+struct route_target {
+    enum route_kind kind;
+    enum scope scope;
+};
+
+static const struct route_target targets[] = {
+    {R_HEALTH, SCOPE_ALL}, {R_POLL, SCOPE_ALL},   {R_STREAM, SCOPE_ALL},
+    {R_STREAM, SCOPE_CALLS}, {R_STREAM, SCOPE_CALLS}, {R_STREAM, SCOPE_CALL},
+};
+
+_Static_assert(sizeof(routes) / sizeof(routes[0]) == sizeof(targets) / sizeof(targets[0]),
+               "one target per route");
+
+/*
+ * path: /api/... with /api/v1 folded. The target of the route it names, or NULL (404).
+ * *call_id gets the decoded :id. Matched as GET whatever the method: the path alone decides
+ * 404 (a malformed call id included), the method is looked at after.
+ */
+static const struct route_target *match(struct arena *a, const char *path, const char **call_id)
 {
-    if (strcmp(path, "/api/events/health") == 0)
-        return R_HEALTH;
-    if (strcmp(path, "/api/events/poll") == 0) {
-        *scope = SCOPE_ALL;
-        return R_POLL;
-    }
-    if (strcmp(path, "/api/events") == 0) {
-        *scope = SCOPE_ALL;
-        return R_STREAM;
-    }
-    if (strcmp(path, "/api/calls/events") == 0 || strcmp(path, "/api/calls/active/events") == 0) {
-        *scope = SCOPE_CALLS;
-        return R_STREAM;
-    }
-    static const char pre[] = "/api/calls/", suf[] = "/events";
-    size_t n = strlen(path), np = sizeof(pre) - 1, ns = sizeof(suf) - 1;
-    if (n > np + ns && strncmp(path, pre, np) == 0 && strcmp(path + n - ns, suf) == 0) {
-        const char *seg = path + np;
-        size_t len = n - np - ns;
-        if (memchr(seg, '/', len) != NULL)
-            return R_NONE;
-        char *id = url_decode(a, seg, len, 0);
+    /* The router forgives empty segments (`/api//events`, a trailing `/`); these routes
+     * never did, so such paths stay unknown. */
+    size_t n = strlen(path);
+    if (strstr(path, "//") != NULL || (n > 0 && path[n - 1] == '/'))
+        return NULL;
+    struct route_match m;
+    if (router_match(routes, sizeof(routes) / sizeof(routes[0]), "GET", path, &m) != ROUTER_FOUND)
+        return NULL;
+    const struct route_target *target = &targets[m.route - routes];
+    if (target->scope == SCOPE_CALL) {
+        if (m.nparams != 1)
+            return NULL;
+        char *id = url_decode(a, m.params[0].value, m.params[0].value_len, 0);
         if (id == NULL || !call_id_ok(id))
-            return R_NONE;
-        *scope = SCOPE_CALL;
+            return NULL;
         *call_id = id;
-        return R_STREAM;
     }
-    return R_NONE;
+    return target;
 }
 
 void api_route(struct http_conn *c, const struct http_request *req, void *data)
@@ -640,27 +500,25 @@ void api_route(struct http_conn *c, const struct http_request *req, void *data)
         reply_preflight(c, cors);
         return;
     }
-    char *path = arena_strndup(ev->arena, req->path, req->path_len);
+    char *raw = arena_strndup(ev->arena, req->path, req->path_len);
+    const char *path = raw != NULL ? path_fold_v1(ev->arena, raw) : NULL;
     if (path == NULL) {
         http_reply_error(c, 500, "internal_error", "Out of memory", cors);
         return;
     }
-    if (strncmp(path, "/api/v1", 7) == 0 && (path[7] == '/' || path[7] == '\0'))
-        memmove(path + 4, path + 7, strlen(path + 7) + 1); /* "/api" + the rest */
 
-    enum scope scope = SCOPE_ALL;
     const char *call_id = NULL;
-    enum route_kind kind = match(ev->arena, path, &scope, &call_id);
-    if (kind == R_NONE) {
+    const struct route_target *target = match(ev->arena, path, &call_id);
+    if (target == NULL) {
         http_reply_error(c, 404, "not_found", "No such route", cors);
     } else if (options) {
         reply_preflight(c, cors);
     } else if (!get) {
         reply_405(c, cors);
-    } else if (kind == R_HEALTH) {
+    } else if (target->kind == R_HEALTH) {
         health(ev, c, req, cors);
     } else {
-        subscribe(ev, c, req, cors, kind == R_POLL, scope, call_id);
+        subscribe(ev, c, req, cors, target->kind == R_POLL, target->scope, call_id);
     }
     arena_reset(ev->arena);
 }

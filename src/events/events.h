@@ -4,14 +4,25 @@
  * Shared pieces of the event worker: the process context, tenants, events, the ring of
  * recently delivered events and stream filters.
  *
- *   main.c   process setup, sockets, signals
- *   api.c    HTTP routes: CORS, parameters, authentication, then hands over to hub.c
- *   hub.c    subscribers (SSE streams, long-polls): fan-out, replay, heartbeats
- *   feed.c   the single tailer of call_events: watermark and gap handling, wake socket,
- *            retention, and replay reads (ring first, database otherwise)
- *   store.c  tenants (interned), event formatting, the ring buffer
- *   revoke.c control events: streams of ended sessions end
- *   housekeeping.c  periodic purge of spent rows
+ *   main.c         process setup, sockets, signals
+ *   api.c          HTTP routes (router.h): CORS, parameters, then hands over to hub.c
+ *   api_auth.c     who is asking: bearer token, access_token or ticket; health's counts
+ *   hub.c          subscribers: their life, fan-out, ending those of ended sessions
+ *   hub_stream.c   SSE streams: connect, replay (catching up), heartbeats, expiry
+ *   hub_poll.c     long-polls
+ *   feed.c         the single tailer of call_events: watermark and gap handling, wake
+ *                  socket
+ *   feed_replay.c  replay reads (ring first, database otherwise) and retention
+ *   store.c        tenants (interned), event formatting, the ring buffer
+ *   revoke.c       control events: streams of ended sessions end
+ *   housekeeping.c periodic purge of spent rows
+ *   loop.c         the epoll loop (loop.h)
+ *   http.c         HTTP/1.1 connections: life, output, answers, reading (http.h)
+ *   http_parse.c   the request parser
+ *   http_server.c  the listening socket: accepting, shedding when out of fds
+ *
+ * api, hub, feed and http each share their inside through a private header
+ * (*_internal.h) that only their own files include.
  *
  * Everything runs on one thread in one epoll loop; database calls are synchronous, short
  * and indexed.
@@ -134,7 +145,7 @@ size_t store_ring_bytes(const struct store *st);
 size_t store_ring_seek(const struct store *st, unsigned long long after);
 const struct event *store_ring_at(const struct store *st, size_t index);
 
-/* ---- feed.c ----------------------------------------------------------------------- */
+/* ---- feed.c, feed_replay.c --------------------------------------------------------- */
 
 struct feed *feed_create(struct ev *ev);
 /* Binds the wake socket and starts the timers; reading starts at once. -1 on failure. */
@@ -162,7 +173,7 @@ int feed_collect(struct feed *f, struct tenant *t, const struct filter *filter,
                  size_t max_bytes, int (*fn)(const struct event *e, void *arg), void *arg,
                  unsigned long long *scanned);
 
-/* ---- hub.c ------------------------------------------------------------------------ */
+/* ---- hub.c, hub_stream.c, hub_poll.c ----------------------------------------------- */
 
 struct hub *hub_create(struct ev *ev);
 void hub_destroy(struct hub *h);
@@ -205,11 +216,6 @@ struct sub_who {
 void hub_end_where(struct tenant *t, const char *(*verdict)(const struct sub_who *, void *),
                    void *arg);
 
-/* ---- revoke.c ----------------------------------------------------------------------- */
-
-/* A control event "_auth" was delivered: end the subscribers that may no longer stream. */
-void revoke_apply(struct ev *ev, const struct event *e);
-
 /* Streams and waiting polls of tenant t, and of those the ones on session_id. */
 void hub_count(const struct tenant *t, const char *session_id, size_t *of_session,
                size_t *of_tenant);
@@ -220,6 +226,11 @@ void hub_stream_start(struct hub *h, struct http_conn *c, const struct stream_pa
 /* Answers a long-poll now or later; timeout_s 0 answers at once. */
 void hub_poll_start(struct hub *h, struct http_conn *c, const struct stream_params *p,
                     long timeout_s, int head_only);
+
+/* ---- revoke.c ----------------------------------------------------------------------- */
+
+/* A control event "_auth" was delivered: end the subscribers that may no longer stream. */
+void revoke_apply(struct ev *ev, const struct event *e);
 
 /* ---- housekeeping.c --------------------------------------------------------------- */
 

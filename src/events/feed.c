@@ -37,14 +37,8 @@
  * that wrote events), else a fallback timer every POLL_MS. While the database is down the
  * reads back off up to BACKOFF_MAX_MS; streams keep their heartbeats meanwhile.
  *
- * Retention: every RETENTION_MS, delete events older than event_retention_hours in
- * batches of 2,000, each well inside the statement timeout (yielding to the loop between
- * batches), then note the oldest id left. A cursor below it gets a `reset` once a purge
- * has actually removed rows: ids below the oldest row may also be ids that never
- * committed (a first transaction that rolled back burns id 1), and `after=0` must not be
- * told to reload then. A purge made
- * by an earlier process is known at the first purge of this one that deletes anything
- * (every minute while events flow).
+ * Retention (feed_replay.c) deletes old events; a cursor below what it removed gets a
+ * `reset`.
  */
 #include <errno.h>
 #include <limits.h>
@@ -63,52 +57,14 @@
 #include "events.h"
 #include "log.h"
 #include "loop.h"
+#include "feed_internal.h"
 
 #define TAIL_LIMIT 1000          /* LIMIT of the tail read (in the SQL text) */
-#define REPLAY_LIMIT 500         /* LIMIT of the replay reads (in the SQL text) */
 #define POLL_MS 250              /* fallback read interval */
 #define GAP_GRACE_MS 3000        /* a hole older than this is a permanent gap */
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 5000
-#define RETENTION_FIRST_MS 10000 /* first purge after start */
-#define RETENTION_MS 60000
-#define RETENTION_BATCH 2000     /* LIMIT of the purge (in the SQL text) */
-#define RETENTION_NEXT_MS 20     /* pause between full batches */
 #define PRELOAD_IDS 20000        /* ids below the start watermark loaded into the ring */
-
-struct hole {
-    unsigned long long from, to;
-    long long since; /* CLOCK_MONOTONIC ms when first seen */
-};
-
-struct feed {
-    struct ev *ev;
-    struct arena *arena;      /* startup, retention and replay reads */
-    struct arena *tail_arena; /* the tail read: its rows live across hub callbacks */
-    int ready;
-    unsigned long long wm;       /* delivered_upto (W) */
-    unsigned long long max_seen; /* highest id ever read from the table */
-    unsigned long long oldest;   /* smallest id in the table, max_seen + 1 when empty */
-    unsigned long long purged;   /* retention deleted events up to here (at most) */
-    int purge_unnoted;           /* rows were deleted; purged not updated yet */
-
-    struct hole *holes;
-    size_t nholes, holes_cap;
-
-    struct loop_timer tail_timer;
-    struct loop_defer tail_defer;
-    struct loop_timer retention_timer;
-
-    int wake_fd;
-    int wake_created;
-    dev_t wake_dev;
-    ino_t wake_ino;
-
-    int db_down;
-    long long backoff_ms;
-    unsigned long long delivered, gaps;
-    long long last_build_error;
-};
 
 static long long clock_ms(void)
 {
@@ -140,8 +96,7 @@ int feed_cursor_lost(const struct feed *f, unsigned long long after)
 
 /* ---- database state ------------------------------------------------------------------- */
 
-/* Notes the outcome of a database call; returns rc. */
-static int db_outcome(struct feed *f, int rc, const char *what)
+int feed_db_outcome(struct feed *f, int rc, const char *what)
 {
     if (rc == DB_OK) {
         if (f->db_down)
@@ -160,26 +115,13 @@ static int db_outcome(struct feed *f, int rc, const char *what)
     return rc;
 }
 
-static unsigned long long cell_ull(const struct db_result *res, size_t row, unsigned col,
-                                   int *is_null)
+unsigned long long feed_cell_ull(const struct db_result *res, size_t row, unsigned col,
+                                 int *is_null)
 {
     const char *v = db_cell(res, row, col);
     if (is_null != NULL)
         *is_null = v == NULL;
     return v ? strtoull(v, NULL, 10) : 0;
-}
-
-static int refresh_oldest(struct feed *f)
-{
-    struct db_result *res;
-    arena_reset(f->arena);
-    int rc = db_exec(f->ev->db, f->arena, "SELECT MIN(id) AS lo FROM call_events", NULL, 0, &res);
-    if (rc != DB_OK)
-        return rc;
-    int null = 1;
-    unsigned long long lo = res->nrows ? cell_ull(res, 0, 0, &null) : 0;
-    f->oldest = null ? f->max_seen + 1 : lo;
-    return DB_OK;
 }
 
 /* ---- startup -------------------------------------------------------------------------- */
@@ -228,18 +170,18 @@ static int feed_init(struct feed *f)
                      "SELECT id FROM call_events WHERE created_at < NOW(3) - INTERVAL ? SECOND"
                      " ORDER BY created_at DESC, id DESC LIMIT 1",
                      DB_PARAMS(DB_INT(GAP_GRACE_MS / 1000)), &res);
-    if (db_outcome(f, rc, "reading the start position") != DB_OK)
+    if (feed_db_outcome(f, rc, "reading the start position") != DB_OK)
         return rc;
     int have_old = res->nrows > 0;
-    unsigned long long w0 = have_old ? cell_ull(res, 0, 0, NULL) : 0;
+    unsigned long long w0 = have_old ? feed_cell_ull(res, 0, 0, NULL) : 0;
     arena_reset(f->arena);
     rc = db_exec(f->ev->db, f->arena, "SELECT MIN(id) AS lo, MAX(id) AS hi FROM call_events",
                  NULL, 0, &res);
-    if (db_outcome(f, rc, "reading the id range") != DB_OK)
+    if (feed_db_outcome(f, rc, "reading the id range") != DB_OK)
         return rc;
     int lo_null = 1;
-    unsigned long long lo = res->nrows ? cell_ull(res, 0, 0, &lo_null) : 0;
-    unsigned long long hi = res->nrows ? cell_ull(res, 0, 1, NULL) : 0;
+    unsigned long long lo = res->nrows ? feed_cell_ull(res, 0, 0, &lo_null) : 0;
+    unsigned long long hi = res->nrows ? feed_cell_ull(res, 0, 1, NULL) : 0;
     if (!have_old && !lo_null)
         w0 = lo - 1; /* every row is recent: deliver them all again */
     f->wm = w0;
@@ -268,6 +210,78 @@ static void tail_schedule(struct feed *f, long long ms)
         log_error("events: cannot schedule the next read (out of memory)");
 }
 
+/* One tail read: the holes it leaves open (they replace f->holes unless it failed), when
+ * the oldest of them turns into a gap, and how far delivery got. */
+struct tail_pass {
+    long long now;
+    long long next_expiry;
+    struct hole *holes;
+    size_t nholes, cap;
+    unsigned long long expect; /* the id that delivery waits for */
+    int held, failed;
+    size_t delivered;
+};
+
+/* The ids expect..id-1 are missing: a gap once older than GAP_GRACE_MS (while nothing is
+ * held), else held, with the time first seen. -1 when out of memory. */
+static int tail_hole(struct feed *f, struct tail_pass *tp, unsigned long long id)
+{
+    long long since = hole_since(f, tp->expect, tp->now);
+    if (!tp->held && tp->now - since >= GAP_GRACE_MS) {
+        log_debug("events: ids %llu..%llu not committed within %d ms of being "
+                  "skipped: declared a gap",
+                  tp->expect, id - 1, GAP_GRACE_MS);
+        f->gaps += id - tp->expect;
+        return 0;
+    }
+    tp->held = 1;
+    if (tp->nholes == tp->cap) {
+        size_t cap = tp->cap ? tp->cap * 2 : 8;
+        struct hole *h = realloc(tp->holes, cap * sizeof(*h));
+        if (h == NULL) {
+            tp->failed = 1;
+            return -1;
+        }
+        tp->holes = h;
+        tp->cap = cap;
+    }
+    tp->holes[tp->nholes++] = (struct hole){tp->expect, id - 1, since};
+    if (since + GAP_GRACE_MS < tp->next_expiry)
+        tp->next_expiry = since + GAP_GRACE_MS;
+    return 0;
+}
+
+/* Row i of a tail read, in id order: delivered unless a hole before it is held (then
+ * nothing after it is delivered in this pass). -1 to stop reading the rows. */
+static int tail_row(struct feed *f, const struct db_result *res, size_t i, struct tail_pass *tp)
+{
+    unsigned long long id = feed_cell_ull(res, i, 0, NULL);
+    if (id < tp->expect)
+        return 0; /* cannot happen (id > W, ordered); never deliver twice */
+    if (id > f->max_seen)
+        f->max_seen = id;
+    if (id > tp->expect && tail_hole(f, tp, id) != 0)
+        return -1;
+    tp->expect = id + 1;
+    if (tp->held || tp->failed)
+        return 0;
+    struct event *e = event_from_row(f->ev->store, res, i);
+    if (e == NULL) {
+        /* Out of memory: stop here, W stays, the next read retries this row. */
+        if (tp->now - f->last_build_error > 10000)
+            log_error("events: cannot build event %llu: %s", id, strerror(errno));
+        f->last_build_error = tp->now;
+        tp->failed = 1;
+        return 0;
+    }
+    f->wm = id;
+    f->delivered++;
+    tp->delivered++;
+    store_ring_push(f->ev->store, e);
+    hub_deliver(f->ev->hub, e);
+    return 0;
+}
+
 static void tail(struct feed *f)
 {
     if (!f->ready && feed_init(f) != DB_OK) {
@@ -280,91 +294,39 @@ static void tail(struct feed *f)
                      "SELECT id, tenant_id, call_id, type, payload, created_at FROM call_events"
                      " WHERE id > ? ORDER BY id LIMIT 1000",
                      DB_PARAMS(DB_INT(f->wm)), &res);
-    if (db_outcome(f, rc, "reading events") != DB_OK) {
+    if (feed_db_outcome(f, rc, "reading events") != DB_OK) {
         tail_schedule(f, f->backoff_ms);
         return;
     }
 
-    long long now = clock_ms();
-    long long next_expiry = LLONG_MAX;
-    struct hole *nh = NULL;
-    size_t nn = 0, ncap = 0;
-    unsigned long long expect = f->wm + 1;
-    int held = 0, failed = 0;
-    size_t delivered = 0;
-
-    for (size_t i = 0; i < res->nrows; i++) {
-        unsigned long long id = cell_ull(res, i, 0, NULL);
-        if (id < expect)
-            continue; /* cannot happen (id > W, ordered); never deliver twice */
-        if (id > f->max_seen)
-            f->max_seen = id;
-        if (id > expect) {
-            long long since = hole_since(f, expect, now);
-            if (!held && now - since >= GAP_GRACE_MS) {
-                log_debug("events: ids %llu..%llu not committed within %d ms of being "
-                          "skipped: declared a gap",
-                          expect, id - 1, GAP_GRACE_MS);
-                f->gaps += id - expect;
-            } else {
-                held = 1;
-                if (nn == ncap) {
-                    size_t cap = ncap ? ncap * 2 : 8;
-                    struct hole *h = realloc(nh, cap * sizeof(*h));
-                    if (h == NULL) {
-                        failed = 1;
-                        break;
-                    }
-                    nh = h;
-                    ncap = cap;
-                }
-                nh[nn++] = (struct hole){expect, id - 1, since};
-                if (since + GAP_GRACE_MS < next_expiry)
-                    next_expiry = since + GAP_GRACE_MS;
-            }
-        }
-        expect = id + 1;
-        if (held || failed)
-            continue;
-        struct event *e = event_from_row(f->ev->store, res, i);
-        if (e == NULL) {
-            /* Out of memory: stop here, W stays, the next read retries this row. */
-            if (now - f->last_build_error > 10000)
-                log_error("events: cannot build event %llu: %s", id, strerror(errno));
-            f->last_build_error = now;
-            failed = 1;
-            continue;
-        }
-        f->wm = id;
-        f->delivered++;
-        delivered++;
-        store_ring_push(f->ev->store, e);
-        hub_deliver(f->ev->hub, e);
-    }
-    if (failed) {
-        free(nh); /* keep the old holes and their times */
+    struct tail_pass tp = {.now = clock_ms(), .next_expiry = LLONG_MAX, .expect = f->wm + 1};
+    for (size_t i = 0; i < res->nrows; i++)
+        if (tail_row(f, res, i, &tp) != 0)
+            break;
+    if (tp.failed) {
+        free(tp.holes); /* keep the old holes and their times */
     } else {
         free(f->holes);
-        f->holes = nh;
-        f->nholes = nn;
-        f->holes_cap = ncap;
+        f->holes = tp.holes;
+        f->nholes = tp.nholes;
+        f->holes_cap = tp.cap;
     }
-    if (delivered > 0) {
+    if (tp.delivered > 0) {
         hub_batch_done(f->ev->hub);
         log_debug("events: delivered %zu events up to id %llu in %lld ms (read included)",
-                  delivered, f->wm, clock_ms() - now);
+                  tp.delivered, f->wm, clock_ms() - tp.now);
     }
 
-    if (failed) {
+    if (tp.failed) {
         tail_schedule(f, BACKOFF_MAX_MS);
-    } else if (!held && res->nrows == TAIL_LIMIT) {
+    } else if (!tp.held && res->nrows == TAIL_LIMIT) {
         /* More to read: after the loop has served I/O once. */
         loop_defer(f->ev->loop, &f->tail_defer);
         tail_schedule(f, POLL_MS);
     } else {
         long long ms = POLL_MS;
-        if (next_expiry != LLONG_MAX && next_expiry - now < ms)
-            ms = next_expiry - now;
+        if (tp.next_expiry != LLONG_MAX && tp.next_expiry - tp.now < ms)
+            ms = tp.next_expiry - tp.now;
         tail_schedule(f, ms);
     }
 }
@@ -380,129 +342,6 @@ static void on_tail_defer(struct loop *loop, void *data)
 {
     (void)loop;
     tail(data);
-}
-
-/* ---- replay reads --------------------------------------------------------------------- */
-
-int feed_collect(struct feed *f, struct tenant *t, const struct filter *filter,
-                 unsigned long long after, unsigned long long upto, size_t max,
-                 size_t max_bytes, int (*fn)(const struct event *e, void *arg), void *arg,
-                 unsigned long long *scanned)
-{
-    struct store *st = f->ev->store;
-    size_t n = 0, bytes = 0;
-    *scanned = after;
-    if (after >= upto) {
-        *scanned = after;
-        return DB_OK;
-    }
-    if (after >= store_ring_floor(st)) {
-        size_t len = store_ring_len(st);
-        for (size_t i = store_ring_seek(st, after); i < len; i++) {
-            const struct event *e = store_ring_at(st, i);
-            if (e->id > upto)
-                break;
-            if (e->tenant != t || !filter_match(filter, e))
-                continue;
-            n++;
-            bytes += e->frame_len;
-            if (fn(e, arg) != 0 || n >= max || bytes >= max_bytes) {
-                *scanned = e->id;
-                return DB_OK;
-            }
-        }
-        *scanned = upto;
-        return DB_OK;
-    }
-
-    /* Older than the ring: one read of this tenant's rows (indexed by tenant_id, id or
-     * tenant_id, call_id, id). The caller continues from *scanned if it needs more. While
-     * the tail finds the database away, do not wait for it here too: the replays retry. */
-    if (f->db_down)
-        return DB_UNAVAILABLE;
-    struct db_result *res;
-    int rc;
-    arena_reset(f->arena);
-    if (filter->scope == SCOPE_CALL)
-        rc = db_exec(f->ev->db, f->arena,
-                     "SELECT id, tenant_id, call_id, type, payload, created_at FROM call_events"
-                     " WHERE tenant_id = ? AND call_id = ? AND id > ? AND id <= ?"
-                     " ORDER BY id LIMIT 500",
-                     DB_PARAMS(DB_STR(t->id), DB_STR(filter->call_id), DB_INT(after),
-                               DB_INT(upto)),
-                     &res);
-    else
-        rc = db_exec(f->ev->db, f->arena,
-                     "SELECT id, tenant_id, call_id, type, payload, created_at FROM call_events"
-                     " WHERE tenant_id = ? AND id > ? AND id <= ? ORDER BY id LIMIT 500",
-                     DB_PARAMS(DB_STR(t->id), DB_INT(after), DB_INT(upto)), &res);
-    if (db_outcome(f, rc, "replaying events") != DB_OK)
-        return rc;
-    for (size_t i = 0; i < res->nrows; i++) {
-        struct event *e = event_from_row(st, res, i);
-        if (e == NULL) {
-            if (i == 0)
-                return DB_ERROR;
-            /* Out of memory midway: what was passed stands. */
-            return DB_OK;
-        }
-        *scanned = e->id;
-        int stop = 0;
-        if (e->tenant == t && filter_match(filter, e)) {
-            n++;
-            bytes += e->frame_len;
-            stop = fn(e, arg) != 0 || n >= max || bytes >= max_bytes;
-        }
-        event_free(e);
-        if (stop)
-            return DB_OK;
-    }
-    if (res->nrows < REPLAY_LIMIT)
-        *scanned = upto;
-    return DB_OK;
-}
-
-/* ---- retention ------------------------------------------------------------------------ */
-
-static void on_retention(struct loop *loop, struct loop_timer *t, void *data)
-{
-    (void)loop;
-    (void)t;
-    struct feed *f = data;
-    const struct config *cfg = f->ev->cfg;
-    struct db_result *res = NULL;
-    if (!f->ready) {
-        /* Purge only once the feed knows the table (it notes what a purge removes). */
-        loop_timer_start(f->ev->loop, &f->retention_timer, RETENTION_FIRST_MS);
-        return;
-    }
-    arena_reset(f->arena);
-    int rc = db_exec(f->ev->db, f->arena,
-                     "DELETE FROM call_events WHERE created_at < NOW(3) - INTERVAL ? HOUR"
-                     " ORDER BY id LIMIT 2000",
-                     DB_PARAMS(DB_INT(cfg->event_retention_hours)), &res);
-    if (db_outcome(f, rc, "purging old events") != DB_OK) {
-        loop_timer_start(f->ev->loop, &f->retention_timer, RETENTION_MS);
-        return;
-    }
-    unsigned long long n = res ? res->affected_rows : 0;
-    if (n > 0)
-        f->purge_unnoted = 1;
-    /* Every run, not only after a purge: deleting a tenant deletes its events too. */
-    if (db_outcome(f, refresh_oldest(f), "reading the oldest event") != DB_OK) {
-        loop_timer_start(f->ev->loop, &f->retention_timer, RETENTION_MS);
-        return;
-    }
-    /* Everything below the oldest row left is gone now (purged, or never committed). */
-    if (f->purge_unnoted && f->oldest > 0 && f->oldest - 1 > f->purged)
-        f->purged = f->oldest - 1;
-    f->purge_unnoted = 0;
-    if (n > 0)
-        log_info("events: purged %llu events older than %ld hours; oldest kept id %llu", n,
-                 cfg->event_retention_hours, f->oldest);
-    /* A full batch: more to delete, but let the loop serve clients in between. */
-    loop_timer_start(f->ev->loop, &f->retention_timer,
-                     n >= RETENTION_BATCH ? RETENTION_NEXT_MS : RETENTION_MS);
 }
 
 /* ---- the wake socket ------------------------------------------------------------------ */
@@ -610,7 +449,7 @@ struct feed *feed_create(struct ev *ev)
     }
     loop_timer_init(&f->tail_timer, on_tail_timer, f);
     loop_defer_init(&f->tail_defer, on_tail_defer, f);
-    loop_timer_init(&f->retention_timer, on_retention, f);
+    loop_timer_init(&f->retention_timer, feed_on_retention, f);
     return f;
 }
 

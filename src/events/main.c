@@ -4,9 +4,9 @@
  * One process, one thread, one epoll loop (loop.c), so thousands of mostly idle clients
  * cost a few hundred bytes each.
  *
- * Pieces (events.h): api.c routes and authenticates, hub.c holds the subscribers,
- * feed.c is the single reader of call_events (woken through cfg.event_wake_socket),
- * store.c keeps tenants and the ring of recent events.
+ * Pieces (events.h has the file map): api*.c route and authenticate, hub*.c hold the
+ * subscribers, feed*.c is the single reader of call_events (woken through
+ * cfg.event_wake_socket), store.c keeps tenants and the ring of recent events.
  *
  * SIGTERM/SIGINT: stop accepting, remove the socket files, close every connection,
  * exit 0. SIGHUP is ignored (nothing to reload). SIGPIPE is ignored (EPIPE instead).
@@ -307,14 +307,12 @@ static void usage(FILE *f)
     fprintf(f, "usage: switchboard-events -c CONFIG\n");
 }
 
-int main(int argc, char **argv)
+/* Reads the command line and the configuration (into cfg) and sets the log level. -1 to
+ * go on, else the exit status (0 after -h, 2 for a bad command line, 1 for a bad config). */
+static int configure(int argc, char **argv)
 {
     const char *config_path = NULL;
-    struct app app;
-    memset(&app, 0, sizeof(app));
-    app.sigfd = -1;
-    int listen_fd = -1, rc = 1, opt;
-
+    int opt;
     while ((opt = getopt(argc, argv, "c:h")) != -1) {
         if (opt == 'c') {
             config_path = optarg;
@@ -346,6 +344,82 @@ int main(int argc, char **argv)
         log_error("events: %s", err);
         return 1;
     }
+    return -1;
+}
+
+/* The loop and the worker's pieces on it, serving *listen_fd (which the server owns once it
+ * exists: *listen_fd is -1 then). 0, or -1 (logged); app_stop() undoes either. */
+static int app_start(struct app *app, int *listen_fd)
+{
+    app->loop = loop_create(1024);
+    if (app->loop == NULL) {
+        log_error("events: cannot create the event loop: %s", strerror(errno));
+        return -1;
+    }
+    struct db_options dbo = {cfg.db_socket, cfg.db_name, cfg.db_user, cfg.db_password,
+                             (unsigned)cfg.event_db_timeout_seconds};
+    app->ev.cfg = &cfg;
+    app->ev.loop = app->loop;
+    app->ev.db = db_create(&dbo);
+    app->ev.arena = arena_create(16 * 1024);
+    app->ev.store = store_create(RING_EVENTS, RING_BYTES, cfg.jwt_key, cfg.jwt_key_len);
+    app->ev.hub = hub_create(&app->ev);
+    app->ev.feed = feed_create(&app->ev);
+    if (app->ev.db == NULL || app->ev.arena == NULL || app->ev.store == NULL ||
+        app->ev.hub == NULL || app->ev.feed == NULL) {
+        log_error("events: out of memory at startup");
+        return -1;
+    }
+    app->srv = http_server_create(app->loop, *listen_fd, api_route, &app->ev);
+    if (app->srv == NULL)
+        return -1;
+    *listen_fd = -1; /* the server owns it now */
+    app->ev.srv = app->srv;
+    http_server_set_extra_headers(app->srv, api_fallback_headers);
+    if (feed_start(app->ev.feed) != 0)
+        return -1;
+    app->housekeeping = housekeeping_start(&app->ev);
+    if (app->housekeeping == NULL) {
+        log_error("events: cannot start housekeeping (out of memory)");
+        return -1;
+    }
+    if (loop_fd_add(app->loop, app->sigfd, LOOP_READ, on_signal, app) != 0) {
+        log_error("events: cannot watch signals: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static void app_stop(struct app *app, int listen_fd)
+{
+    /* Connections first (their subscribers are released), then the subscribers. */
+    http_server_destroy(app->srv);
+    housekeeping_stop(app->housekeeping);
+    hub_destroy(app->ev.hub);
+    feed_destroy(app->ev.feed);
+    store_destroy(app->ev.store);
+    arena_destroy(app->ev.arena);
+    db_destroy(app->ev.db);
+    if (listen_fd >= 0)
+        close_fd(listen_fd, "listening socket");
+    remove_socket(app);
+    if (app->sigfd >= 0) {
+        if (app->loop != NULL)
+            loop_fd_del(app->loop, app->sigfd);
+        close_fd(app->sigfd, "signalfd");
+    }
+    loop_destroy(app->loop);
+}
+
+int main(int argc, char **argv)
+{
+    int status = configure(argc, argv);
+    if (status >= 0)
+        return status;
+    struct app app;
+    memset(&app, 0, sizeof(app));
+    app.sigfd = -1;
+    int listen_fd = -1, rc = 1;
 
     raise_nofile();
     app.sigfd = signals_open();
@@ -354,64 +428,14 @@ int main(int argc, char **argv)
     listen_fd = listen_unix(&app, cfg.event_socket);
     if (listen_fd < 0)
         goto out;
-    app.loop = loop_create(1024);
-    if (app.loop == NULL) {
-        log_error("events: cannot create the event loop: %s", strerror(errno));
+    if (app_start(&app, &listen_fd) != 0)
         goto out;
-    }
-    struct db_options dbo = {cfg.db_socket, cfg.db_name, cfg.db_user, cfg.db_password,
-                             (unsigned)cfg.event_db_timeout_seconds};
-    app.ev.cfg = &cfg;
-    app.ev.loop = app.loop;
-    app.ev.db = db_create(&dbo);
-    app.ev.arena = arena_create(16 * 1024);
-    app.ev.store = store_create(RING_EVENTS, RING_BYTES, cfg.jwt_key, cfg.jwt_key_len);
-    app.ev.hub = hub_create(&app.ev);
-    app.ev.feed = feed_create(&app.ev);
-    if (app.ev.db == NULL || app.ev.arena == NULL || app.ev.store == NULL ||
-        app.ev.hub == NULL || app.ev.feed == NULL) {
-        log_error("events: out of memory at startup");
-        goto out;
-    }
-    app.srv = http_server_create(app.loop, listen_fd, api_route, &app.ev);
-    if (app.srv == NULL)
-        goto out;
-    listen_fd = -1; /* the server owns it now */
-    app.ev.srv = app.srv;
-    http_server_set_extra_headers(app.srv, api_fallback_headers);
-    if (feed_start(app.ev.feed) != 0)
-        goto out;
-    app.housekeeping = housekeeping_start(&app.ev);
-    if (app.housekeeping == NULL) {
-        log_error("events: cannot start housekeeping (out of memory)");
-        goto out;
-    }
-    if (loop_fd_add(app.loop, app.sigfd, LOOP_READ, on_signal, &app) != 0) {
-        log_error("events: cannot watch signals: %s", strerror(errno));
-        goto out;
-    }
     log_info("events: listening on %s", cfg.event_socket);
     if (loop_run(app.loop) != 0)
         goto out;
     rc = 0;
     log_info("events: stopped");
 out:
-    /* Connections first (their subscribers are released), then the subscribers. */
-    http_server_destroy(app.srv);
-    housekeeping_stop(app.housekeeping);
-    hub_destroy(app.ev.hub);
-    feed_destroy(app.ev.feed);
-    store_destroy(app.ev.store);
-    arena_destroy(app.ev.arena);
-    db_destroy(app.ev.db);
-    if (listen_fd >= 0)
-        close_fd(listen_fd, "listening socket");
-    remove_socket(&app);
-    if (app.sigfd >= 0) {
-        if (app.loop != NULL)
-            loop_fd_del(app.loop, app.sigfd);
-        close_fd(app.sigfd, "signalfd");
-    }
-    loop_destroy(app.loop);
+    app_stop(&app, listen_fd);
     return rc;
 }

@@ -1,0 +1,46 @@
+#ifndef SB_EVENTS_API_INTERNAL_H
+#define SB_EVENTS_API_INTERNAL_H
+/*
+ * Between api.c (routes, parameters, subscriptions) and api_auth.c (who is asking). Private
+ * to those two files. Every answer written here carries `cors`, the CORS header lines.
+ */
+#include "token.h"
+
+struct ev;
+struct http_conn;
+struct http_request;
+
+/* The query parameters the routes know: the first occurrence of each, %-decoded into the
+ * request's arena; NULL when absent. */
+struct query {
+    const char *after, *timeout, *types, *access_token, *ticket;
+};
+
+/* Who a subscription belongs to, and how long its credential lasts. */
+struct identity {
+    char tenant_id[TOKEN_ID_MAX + 1];
+    char session_id[TOKEN_ID_MAX + 1];
+    char user_id[TOKEN_ID_MAX + 1];
+    long long expires_in_ms;
+};
+
+/*
+ * Authentication of a subscription, first present wins: Authorization: Bearer <jwt>,
+ * ?access_token=<jwt>, ?ticket=<ticket> (spent here). 0 with *id filled, or -1 once the
+ * refusal (401, or 503/500 from the database) is answered.
+ */
+int api_authenticate(struct ev *ev, struct http_conn *c, const struct http_request *req,
+                     const struct query *q, const char *cors, struct identity *id);
+
+/*
+ * Whether /api/events/health may show its counts: 1 for a super_admin's bearer token, 0
+ * without an Authorization header, -1 once a bad token (401), another role (403) or the
+ * database (503/500) is answered.
+ */
+int api_health_detail_allowed(struct ev *ev, struct http_conn *c,
+                              const struct http_request *req, const char *cors);
+
+/* 503 when the database is unavailable, else 500. */
+void api_reply_db_error(struct http_conn *c, const char *cors, int rc);
+
+#endif
