@@ -34,9 +34,12 @@ BINS := $(BIN)/switchboard-pool $(BIN)/switchboard-events $(BIN)/switchboard-adm
 .PHONY: all run stop status test unit bench clean deps
 all: $(BINS)
 
+# -MMD -MP: each object also depends on the headers it includes (src/*/…_internal.h too).
 $(BUILD)/%.o: %.c $(wildcard include/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 $(BIN)/switchboard-pool: $(call obj,$(POOL_SRC)) $(ROUTE_OBJ) $(CORE_OBJ)
 	@mkdir -p $(BIN)
