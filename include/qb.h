@@ -41,6 +41,9 @@ void qb_addp(struct qb *q, const char *text, const struct db_param *params, unsi
             (unsigned)(sizeof((const struct db_param[]){__VA_ARGS__}) / sizeof(struct db_param)))
 /* Appends another builder's text and parameters (a shared WHERE for a count and a page). */
 void qb_append(struct qb *q, const struct qb *part);
+/* The text's one interned copy (the same pointer for the same text); NULL when the build
+ * failed or the intern table is full. */
+const char *qb_sql(const struct qb *q);
 /* Runs the statement (db_exec rules). */
 int qb_exec(struct qb *q, struct db *db, struct db_result **out);
 

@@ -101,11 +101,16 @@ static const char *intern(const char *text)
     return copy;
 }
 
+const char *qb_sql(const struct qb *q)
+{
+    return q->failed || q->sql == NULL ? NULL : intern(q->sql);
+}
+
 int qb_exec(struct qb *q, struct db *db, struct db_result **out)
 {
     if (q->failed || q->sql == NULL)
         return DB_ERROR;
-    const char *sql = intern(q->sql);
+    const char *sql = qb_sql(q);
     if (sql == NULL) {
         static int warned;
         if (!warned++)

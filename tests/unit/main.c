@@ -45,7 +45,7 @@ static const struct {
     {"password", ut_password_cases}, {"crypto", ut_crypto_cases},
     {"arena", ut_arena_cases},       {"webhooks", ut_webhooks_cases},
     {"cursor", ut_cursor_cases},     {"render", ut_render_cases},
-    {"fields", ut_fields_cases},
+    {"fields", ut_fields_cases},     {"qb", ut_qb_cases},
 };
 
 static int ut_selected(const char *full, int argc, char **argv)
@@ -62,6 +62,8 @@ int main(int argc, char **argv)
 {
     int passed = 0, failed = 0;
     char full[160];
+    /* Line by line: a log line on stderr lands beside the case that wrote it. */
+    setvbuf(stdout, NULL, _IOLBF, 0);
     for (size_t s = 0; s < sizeof(ut_suites) / sizeof(ut_suites[0]); s++) {
         for (const struct ut_case *c = ut_suites[s].cases; c->fn != NULL; c++) {
             snprintf(full, sizeof(full), "%s/%s", ut_suites[s].name, c->name);

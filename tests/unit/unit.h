@@ -77,5 +77,6 @@ extern const struct ut_case ut_webhooks_cases[];
 extern const struct ut_case ut_cursor_cases[];
 extern const struct ut_case ut_render_cases[];
 extern const struct ut_case ut_fields_cases[];
+extern const struct ut_case ut_qb_cases[];
 
 #endif
