@@ -15,6 +15,14 @@ void crypto_sha256_hex(const void *data, size_t n, char out[65]);
 bool crypto_equal(const void *a, const void *b, size_t n);
 /* Base64url without padding of n random bytes, in the arena (NULL on failure). */
 char *crypto_random_token(struct arena *a, size_t nbytes);
+/* Base64url without padding of n bytes into out, which has room for (4n + 2) / 3 + 1;
+ * returns the text's length. */
+size_t crypto_b64url_encode(const unsigned char *in, size_t n, char *out);
+/* The value of a base64url digit, -1 for any other character (NUL included). */
+int crypto_b64url_digit(char c);
+/* Decodes n characters of unpadded base64url into out (at most cap bytes): the number of
+ * bytes, or -1 when a character is not a digit or out is too small. */
+long crypto_b64url_decode(const char *in, size_t n, unsigned char *out, size_t cap);
 /* Standard base64 (with padding) of n bytes into the arena. */
 char *crypto_base64(struct arena *a, const unsigned char *in, size_t n);
 /* HMAC-SHA1 (Twilio request signatures). out gets 20 bytes. 0 on success. */

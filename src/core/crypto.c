@@ -44,21 +44,15 @@ bool crypto_equal(const void *a, const void *b, size_t n)
     return CRYPTO_memcmp(a, b, n) == 0;
 }
 
-char *crypto_random_token(struct arena *a, size_t nbytes)
+static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+size_t crypto_b64url_encode(const unsigned char *in, size_t n, char *out)
 {
-    static const char b64url[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    unsigned char buf[64];
-    if (nbytes > sizeof(buf) || crypto_random(buf, nbytes) != 0)
-        return NULL;
-    char *out = arena_alloc(a, (nbytes * 4 + 2) / 3 + 1);
-    if (out == NULL)
-        return NULL;
     size_t o = 0;
     unsigned acc = 0;
     int bits = 0;
-    for (size_t i = 0; i < nbytes; i++) {
-        acc = (acc << 8) | buf[i];
+    for (size_t i = 0; i < n; i++) {
+        acc = (acc << 8) | in[i];
         bits += 8;
         while (bits >= 6) {
             bits -= 6;
@@ -68,6 +62,44 @@ char *crypto_random_token(struct arena *a, size_t nbytes)
     if (bits > 0)
         out[o++] = b64url[(acc << (6 - bits)) & 63];
     out[o] = '\0';
+    return o;
+}
+
+int crypto_b64url_digit(char c)
+{
+    const char *p = c ? strchr(b64url, c) : NULL;
+    return p ? (int)(p - b64url) : -1;
+}
+
+long crypto_b64url_decode(const char *in, size_t n, unsigned char *out, size_t cap)
+{
+    size_t o = 0;
+    unsigned acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < n; i++) {
+        int d = crypto_b64url_digit(in[i]);
+        if (d < 0)
+            return -1;
+        acc = (acc << 6) | (unsigned)d;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (o >= cap)
+                return -1;
+            out[o++] = (unsigned char)(acc >> bits);
+        }
+    }
+    return (long)o;
+}
+
+char *crypto_random_token(struct arena *a, size_t nbytes)
+{
+    unsigned char buf[64];
+    if (nbytes > sizeof(buf) || crypto_random(buf, nbytes) != 0)
+        return NULL;
+    char *out = arena_alloc(a, (nbytes * 4 + 2) / 3 + 1);
+    if (out != NULL)
+        crypto_b64url_encode(buf, nbytes, out);
     return out;
 }
 

@@ -11,7 +11,6 @@
 /* The last 4 bytes of every plaintext block: what makes a foreign cursor detectable. */
 static const unsigned char magic[4] = {'s', 'b', 'c', 1};
 static const char label[] = "switchboard event cursor v1";
-static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 struct cursor_cipher {
     EVP_CIPHER_CTX *enc, *dec;
@@ -84,19 +83,7 @@ static int encode(const struct cursor_cipher *cc, unsigned long long pos,
     if (EVP_EncryptUpdate(cc->enc, sealed, &n, plain, BLOCK) != 1 || n != BLOCK)
         return -1;
     /* 128 bits as 22 six-bit digits, the last one holding the final 2 bits. */
-    unsigned acc = 0;
-    int bits = 0;
-    size_t o = 0;
-    for (int i = 0; i < BLOCK; i++) {
-        acc = (acc << 8) | sealed[i];
-        bits += 8;
-        while (bits >= 6) {
-            bits -= 6;
-            out[o++] = b64url[(acc >> bits) & 63];
-        }
-    }
-    out[o++] = b64url[(acc << (6 - bits)) & 63];
-    out[o] = '\0';
+    crypto_b64url_encode(sealed, BLOCK, out);
     return 0;
 }
 
@@ -116,12 +103,6 @@ int cursor_encode_fresh(const struct cursor_cipher *cc, unsigned long long pos,
     return encode(cc, pos, nonce, out);
 }
 
-static int digit(char c)
-{
-    const char *p = c ? strchr(b64url, c) : NULL;
-    return p ? (int)(p - b64url) : -1;
-}
-
 int cursor_well_formed(const char *text)
 {
     if (strcmp(text, "0") == 0)
@@ -129,10 +110,10 @@ int cursor_well_formed(const char *text)
     if (strlen(text) != CURSOR_TEXT_LEN)
         return 0;
     for (const char *p = text; *p; p++)
-        if (digit(*p) < 0)
+        if (crypto_b64url_digit(*p) < 0)
             return 0;
     /* The last digit carries 2 bits; the 4 below them are always 0. */
-    return (digit(text[CURSOR_TEXT_LEN - 1]) & 15) == 0;
+    return (crypto_b64url_digit(text[CURSOR_TEXT_LEN - 1]) & 15) == 0;
 }
 
 int cursor_decode(const struct cursor_cipher *cc, const char *text, unsigned long long *pos)
@@ -144,17 +125,7 @@ int cursor_decode(const struct cursor_cipher *cc, const char *text, unsigned lon
         return 0;
     }
     unsigned char sealed[BLOCK], plain[BLOCK];
-    unsigned acc = 0;
-    int bits = 0;
-    size_t o = 0;
-    for (size_t i = 0; i < CURSOR_TEXT_LEN && o < BLOCK; i++) {
-        acc = (acc << 6) | (unsigned)digit(text[i]);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            sealed[o++] = (unsigned char)(acc >> bits);
-        }
-    }
+    long o = crypto_b64url_decode(text, CURSOR_TEXT_LEN, sealed, BLOCK);
     int n = 0;
     if (o != BLOCK || EVP_DecryptUpdate(cc->dec, plain, &n, sealed, BLOCK) != 1 || n != BLOCK)
         return -1;

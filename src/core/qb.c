@@ -5,6 +5,7 @@
 
 #include "arena.h"
 #include "log.h"
+#include "hash.h"
 
 void qb_init(struct qb *q, struct arena *a)
 {
@@ -67,20 +68,10 @@ struct interned {
 static struct interned table[QB_INTERN_MAX * 2]; /* open addressing, at most half full */
 static size_t ninterned;
 
-static unsigned fnv1a(const char *s)
-{
-    unsigned h = 2166136261u;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 16777619u;
-    }
-    return h;
-}
-
 /* The one copy of text; NULL when the table is full (the caller prepares uncached). */
 static const char *intern(const char *text)
 {
-    unsigned h = fnv1a(text);
+    unsigned h = hash_fnv1a(text);
     size_t size = sizeof(table) / sizeof(table[0]);
     for (size_t i = h % size;; i = (i + 1) % size) {
         if (table[i].text == NULL)

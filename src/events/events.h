@@ -241,6 +241,11 @@ void housekeeping_stop(struct housekeeping *hk);
 
 /* ---- main.c ----------------------------------------------------------------------- */
 
+/* A unix socket of this type (SOCK_STREAM, SOCK_DGRAM), non-blocking, bound at path
+ * (which must not exist) with mode 0600 and events_restrict_socket()'s owner; *st: the
+ * file's identity. The fd, or -1 (logged, nothing left behind). */
+struct stat;
+int events_bind_unix(const char *path, int type, struct stat *st);
 /* Owner nobody:nogroup when root (nginx's workers, the pool's workers), mode 0600. */
 int events_restrict_socket(const char *path);
 

@@ -393,28 +393,9 @@ static int wake_open(struct feed *f, const char *path)
         log_error("events: cannot stat %s: %s", path, strerror(errno));
         return -1;
     }
-    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        log_error("events: socket: %s", strerror(errno));
+    int fd = events_bind_unix(path, SOCK_DGRAM, &st);
+    if (fd < 0)
         return -1;
-    }
-    memset(&sa, 0, sizeof(sa));
-    sa.sun_family = AF_UNIX;
-    memcpy(sa.sun_path, path, strlen(path) + 1);
-    mode_t old = umask(0177);
-    int rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-    int err = errno;
-    umask(old);
-    if (rc != 0) {
-        log_error("events: bind %s: %s", path, strerror(err));
-        close(fd);
-        return -1;
-    }
-    if (lstat(path, &st) != 0 || events_restrict_socket(path) != 0) {
-        unlink(path);
-        close(fd);
-        return -1;
-    }
     f->wake_dev = st.st_dev;
     f->wake_ino = st.st_ino;
     f->wake_created = 1;

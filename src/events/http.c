@@ -20,33 +20,12 @@
 #include "log.h"
 #include "loop.h"
 #include "http_internal.h"
+#include "httputil.h"
 
 void http_close_fd(int fd, const char *what)
 {
     if (close(fd) != 0)
         log_debug("events: close %s: %s", what, strerror(errno));
-}
-
-static const char *reason(int status)
-{
-    switch (status) {
-    case 200: return "OK";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 413: return "Content Too Large";
-    case 422: return "Unprocessable Content";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Unknown";
-    }
 }
 
 /* ---- closing -------------------------------------------------------------------- */
@@ -290,7 +269,7 @@ int http_reply(struct http_conn *c, int status, const char *content_type,
     char head[2048];
     int n = snprintf(head, sizeof(head),
                      "HTTP/1.1 %d %s\r\n%sContent-Length: %zu\r\nCache-Control: no-store\r\n%s%s\r\n",
-                     status, reason(status), ctype, len,
+                     status, http_status_text(status), ctype, len,
                      !keep ? "Connection: close\r\n"
                            : (c->flags & C_HTTP10) ? "Connection: keep-alive\r\n" : "",
                      extra_headers ? extra_headers : "");
@@ -351,7 +330,7 @@ int http_stream_begin(struct http_conn *c, int status, const char *content_type,
     int n = snprintf(head, sizeof(head),
                      "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nCache-Control: no-cache\r\n"
                      "Connection: close\r\n%s\r\n",
-                     status, reason(status), content_type, extra_headers ? extra_headers : "");
+                     status, http_status_text(status), content_type, extra_headers ? extra_headers : "");
     if (n < 0 || (size_t)n >= sizeof(head)) {
         log_error("events: conn %llu: stream headers too long", c->id);
         conn_close(c, "stream headers too long");

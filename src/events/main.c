@@ -107,6 +107,37 @@ static int remove_stale(const char *path)
     return 0;
 }
 
+int events_bind_unix(const char *path, int type, struct stat *st)
+{
+    struct sockaddr_un sa;
+    int fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        log_error("events: socket: %s", strerror(errno));
+        return -1;
+    }
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    /* Created 0600 from the start: no window in which anyone else could connect. */
+    mode_t old = umask(0177); /* umask() cannot fail */
+    int rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+    int err = errno;
+    umask(old);
+    if (rc != 0) {
+        log_error("events: bind %s: %s", path, strerror(err));
+        close_fd(fd, "socket");
+        return -1;
+    }
+    if (lstat(path, st) != 0 || events_restrict_socket(path) != 0) {
+        log_error("events: cannot secure %s: %s", path, strerror(errno));
+        if (unlink(path) != 0)
+            log_warn("events: cannot remove %s: %s", path, strerror(errno));
+        close_fd(fd, "socket");
+        return -1;
+    }
+    return fd;
+}
+
 /* Only nginx's workers (and root) may connect: owner nobody:nogroup when we are root,
  * else ourselves; mode 0600 either way. The wake socket gets the same: the pool's
  * workers run as nobody too. */
@@ -144,7 +175,6 @@ int events_restrict_socket(const char *path)
 static int listen_unix(struct app *app, const char *path)
 {
     struct sockaddr_un sa;
-    int fd = -1;
     if (path[0] == '\0') {
         log_error("events: config event_socket is not set");
         return -1;
@@ -156,46 +186,23 @@ static int listen_unix(struct app *app, const char *path)
     }
     if (remove_stale(path) != 0)
         return -1;
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        log_error("events: socket: %s", strerror(errno));
-        return -1;
-    }
-    memset(&sa, 0, sizeof(sa));
-    sa.sun_family = AF_UNIX;
-    memcpy(sa.sun_path, path, strlen(path) + 1);
-    /* Created 0600 from the start: no window in which anyone else could connect. */
-    mode_t old = umask(0177); /* umask() cannot fail */
-    int rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-    int err = errno;
-    umask(old);
-    if (rc != 0) {
-        log_error("events: bind %s: %s", path, strerror(err));
-        goto fail;
-    }
     struct stat st;
-    if (lstat(path, &st) != 0) {
-        log_error("events: stat %s: %s", path, strerror(errno));
-        goto fail_unlink;
-    }
+    int fd = events_bind_unix(path, SOCK_STREAM, &st);
+    if (fd < 0)
+        return -1;
     app->sock_dev = st.st_dev;
     app->sock_ino = st.st_ino;
     app->sock_created = 1;
     app->sock_path = path;
-    if (events_restrict_socket(path) != 0)
-        goto fail_unlink;
     if (listen(fd, LISTEN_BACKLOG) != 0) {
         log_error("events: listen %s: %s", path, strerror(errno));
-        goto fail_unlink;
+        if (unlink(path) != 0)
+            log_warn("events: cannot remove %s: %s", path, strerror(errno));
+        app->sock_created = 0;
+        close_fd(fd, "socket");
+        return -1;
     }
     return fd;
-fail_unlink:
-    if (unlink(path) != 0)
-        log_warn("events: cannot remove %s: %s", path, strerror(errno));
-    app->sock_created = 0;
-fail:
-    close_fd(fd, "socket");
-    return -1;
 }
 
 /* Removes the socket file if it is still the one we created (a newer worker may

@@ -16,6 +16,7 @@
 #include "events.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "hash.h"
 
 struct store {
     const unsigned char *key; /* the server key: tenants' cursor ciphers derive from it */
@@ -64,16 +65,6 @@ int filter_match(const struct filter *f, const struct event *e)
 
 /* ---- tenants ------------------------------------------------------------------------- */
 
-static unsigned fnv1a(const char *s)
-{
-    unsigned h = 2166136261u;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 16777619u;
-    }
-    return h;
-}
-
 static int tenants_grow(struct store *st)
 {
     size_t n = st->nbuckets ? st->nbuckets * 2 : 64;
@@ -97,7 +88,7 @@ static int tenants_grow(struct store *st)
 
 struct tenant *store_tenant(struct store *st, const char *id)
 {
-    unsigned h = fnv1a(id);
+    unsigned h = hash_fnv1a(id);
     for (struct tenant *t = st->buckets[h & (st->nbuckets - 1)]; t != NULL; t = t->hnext)
         if (t->hash == h && strcmp(t->id, id) == 0)
             return t;

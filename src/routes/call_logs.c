@@ -53,30 +53,16 @@ static const struct field_word log_status_words[] = {
 
 /* ---- the cursor: base64url("<start_time with microseconds>|<id>") of the last row ---- */
 
-static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
 static int cursor_decode(struct request *r, const char *cursor, const char **time,
                          const char **id)
 {
-    size_t n = strlen(cursor), o = 0;
+    size_t n = strlen(cursor);
     unsigned char buf[160];
-    unsigned acc = 0;
-    int bits = 0;
     if (n == 0 || n > 200)
         return -1;
-    for (size_t i = 0; i < n; i++) {
-        const char *p = strchr(b64url, cursor[i]);
-        if (p == NULL || cursor[i] == '\0')
-            return -1;
-        acc = (acc << 6) | (unsigned)(p - b64url);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (o >= sizeof(buf) - 1)
-                return -1;
-            buf[o++] = (unsigned char)(acc >> bits);
-        }
-    }
+    long o = crypto_b64url_decode(cursor, n, buf, sizeof(buf) - 1);
+    if (o < 0)
+        return -1;
     buf[o] = '\0';
     char *bar = memchr(buf, '|', o);
     if (bar == NULL || bar == (char *)buf || validate_text((char *)buf, o) != 0)
@@ -95,23 +81,10 @@ static char *cursor_encode(struct request *r, const char *time, const char *id)
     char *raw = arena_printf(r->arena, "%s|%s", time, id);
     if (raw == NULL)
         return NULL;
-    size_t n = strlen(raw), o = 0;
+    size_t n = strlen(raw);
     char *out = arena_alloc(r->arena, n * 4 / 3 + 4);
-    if (out == NULL)
-        return NULL;
-    unsigned acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < n; i++) {
-        acc = (acc << 8) | (unsigned char)raw[i];
-        bits += 8;
-        while (bits >= 6) {
-            bits -= 6;
-            out[o++] = b64url[(acc >> bits) & 63];
-        }
-    }
-    if (bits > 0)
-        out[o++] = b64url[(acc << (6 - bits)) & 63];
-    out[o] = '\0';
+    if (out != NULL)
+        crypto_b64url_encode((const unsigned char *)raw, n, out);
     return out;
 }
 
