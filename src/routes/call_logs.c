@@ -22,6 +22,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "fields.h"
+#include "metrics.h"
 #include "qb.h"
 #include "request.h"
 #include "routes.h"
@@ -161,8 +162,13 @@ static int count_cached(struct request *r, const char *filters, char **key_out, 
     struct cached_count cc;
     const char *ns = arena_printf(r->arena, "calls:%s", r->auth.tenant_id);
     *key_out = NULL;
-    if (ns == NULL || cache_generation(r->cache, ns, gen) != 0)
+    if (ns == NULL)
         return 0;
+    if (cache_generation(r->cache, ns, gen) != 0) {
+        if (r->cfg->memcached_socket[0] != '\0')
+            metrics_cache_error();
+        return 0;
+    }
     crypto_sha256_hex(filters, strlen(filters), digest);
     char *key = arena_printf(r->arena, "%s:count:%s", ns, digest);
     bool have = key != NULL && cache_get(r->cache, r->arena, key, &val, &len) == 0;
