@@ -20,6 +20,7 @@ struct config {
     char event_wake_socket[256];
     char cors_allow_origins[512];
     char jwt_key_file[256];
+    char metrics_token_file[256];
     char public_base_url[256];
     char log_level[16];
     long workers;
@@ -45,11 +46,13 @@ struct config {
     char db_password[256];
     unsigned char jwt_key[256];
     size_t jwt_key_len;
+    char metrics_token[256]; /* "" when metrics_token_file is not set */
 };
 
 /* path may be NULL (defaults + environment). On error writes a message to err. */
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
-/* Reads db_password_file and jwt_key_file; the key must be at least 32 bytes. */
+/* Reads db_password_file, jwt_key_file and metrics_token_file; the key must be at least
+ * 32 bytes, a metrics token at least 16 characters. */
 int config_load_secrets(struct config *cfg, char *err, size_t errlen);
 
 #endif

@@ -60,6 +60,7 @@ struct reply {
     /* a whole body, sent as is (a replayed answer, the no-op) */
     const char *raw;
     size_t raw_len;
+    const char *content_type; /* of raw (reply_text); NULL: JSON */
 };
 
 /* Success with one record (or, key NULL, an object whose members are the answer). */
@@ -78,6 +79,9 @@ int reply_message(struct request *r, int status, const char *message);
 int reply_set(struct request *r, const char *name, struct json_object *value);
 /* A body sent exactly as given (arena or static). Returns 0. */
 int reply_raw(struct request *r, int status, const char *body, size_t len);
+/* The same with its own Content-Type ("text/plain; version=0.0.4"), static. Returns 0. */
+int reply_text(struct request *r, int status, const char *content_type, const char *body,
+               size_t len);
 
 /* The family set a path answers in: everything under /api/v1 is the callcenter's. */
 unsigned reply_families(const char *original_path, unsigned route_families);

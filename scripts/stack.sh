@@ -56,6 +56,7 @@ NGX=$SB_VAR/nginx
 CONF=$SB_VAR/switchboard.conf
 DB_PASSWORD_FILE=$SB_VAR/db.password
 JWT_KEY=$SB_VAR/jwt.key
+METRICS_TOKEN=$SB_VAR/metrics.token
 DEMO=$SB_VAR/demo-login
 STATIC_DIR=$REPO/static
 SQL_DIR=$REPO/sql
@@ -484,6 +485,13 @@ setup_jwt_key() {
     chmod 600 "$JWT_KEY"
 }
 
+# The bearer token that opens /metrics to clients other than loopback (a scraper elsewhere).
+setup_metrics_token() {
+    STEP="metrics token"
+    [ -s "$METRICS_TOKEN" ] || write_secret "$METRICS_TOKEN" "$(sb_rand_hex 32)"
+    chmod 600 "$METRICS_TOKEN"
+}
+
 write_config() {
     local tmp="$CONF.tmp.$$"
     STEP="write $CONF"
@@ -507,6 +515,7 @@ write_config() {
             register_max_per_address_per_day "$CFG_REGISTER_MAX_PER_ADDRESS_PER_DAY" \
             cors_allow_origins "$CFG_CORS_ALLOW_ORIGINS" \
             jwt_key_file "$JWT_KEY" \
+            metrics_token_file "$METRICS_TOKEN" \
             public_base_url "$CFG_PUBLIC_BASE_URL" \
             log_level "$CFG_LOG_LEVEL" \
             workers "$CFG_WORKERS" \
@@ -738,6 +747,7 @@ cmd_start() {
     sup_pid nginx >/dev/null || comp_pid nginx >/dev/null || { STEP="check port $PORT"; check_port_free; }
     export TMPDIR=$TMP_DIR
     setup_jwt_key
+    setup_metrics_token
     start_mariadb
     setup_database
     write_config

@@ -10,6 +10,7 @@
 
 #include "arena.h"
 #include "log.h"
+#include "metrics.h"
 
 struct cache {
     memcached_st *mc;
@@ -18,6 +19,7 @@ struct cache {
 
 static void note_failure(struct cache *c, const char *what, memcached_return_t rc)
 {
+    metrics_cache_error(); /* counted once per request, however many calls failed */
     if (!c->down)
         log_warn("cache: %s failed (%s); serving from the database", what,
                  memcached_strerror(c->mc, rc));

@@ -35,6 +35,8 @@ static const struct config_key config_keys[] = {
     STR(event_wake_socket, ""), /* datagram socket the pool pokes after writing events */
     STR(cors_allow_origins, "*"), /* "*" or a space-separated list of origins */
     STR(jwt_key_file, ""),
+    /* A bearer token that opens /metrics to other addresses than loopback; "": none. */
+    STR(metrics_token_file, ""),
     STR(public_base_url, "http://127.0.0.1:8080"),
     STR(log_level, "info"),
     LONG(workers, "0", 0, 256), /* 0: two per core */
@@ -217,6 +219,22 @@ static int read_secret(const char *path, unsigned char *buf, size_t size, size_t
     return 0;
 }
 
+static int load_metrics_token(struct config *cfg, char *err, size_t errlen)
+{
+    size_t n = 0;
+    if (cfg->metrics_token_file[0] == '\0')
+        return 0;
+    if (read_secret(cfg->metrics_token_file, (unsigned char *)cfg->metrics_token,
+                    sizeof(cfg->metrics_token), &n, err, errlen) != 0)
+        return -1;
+    if (n < 16) {
+        snprintf(err, errlen, "metrics token in %s is shorter than 16 characters",
+                 cfg->metrics_token_file);
+        return -1;
+    }
+    return 0;
+}
+
 int config_load_secrets(struct config *cfg, char *err, size_t errlen)
 {
     size_t n = 0;
@@ -235,5 +253,5 @@ int config_load_secrets(struct config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "jwt key in %s is shorter than 32 bytes", cfg->jwt_key_file);
         return -1;
     }
-    return 0;
+    return load_metrics_token(cfg, err, errlen);
 }

@@ -89,6 +89,14 @@ int reply_raw(struct request *r, int status, const char *body, size_t len)
     return 0;
 }
 
+int reply_text(struct request *r, int status, const char *content_type, const char *body,
+               size_t len)
+{
+    reply_raw(r, status, body, len);
+    r->reply.content_type = content_type;
+    return 0;
+}
+
 unsigned reply_families(const char *original_path, unsigned route_families)
 {
     if (original_path != NULL && strncmp(original_path, "/api/v1", 7) == 0 &&

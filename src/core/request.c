@@ -12,6 +12,7 @@
 #include "httputil.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "metrics.h"
 
 const char *request_param(struct request *r, const char *name)
 {
@@ -111,9 +112,11 @@ int request_db_error(struct request *r, int db_rc)
 {
     switch (db_rc) {
     case DB_UNAVAILABLE:
+        metrics_db_error(METRICS_DB_UNAVAILABLE);
         return request_error(r, 503, "service_unavailable",
                              "The database is unavailable; retry shortly");
     case DB_DEADLOCK:
+        metrics_db_error(METRICS_DB_DEADLOCK);
         return request_error(r, 503, "service_unavailable",
                              "The request conflicted with another; retry");
     case DB_DUPLICATE:
@@ -121,6 +124,7 @@ int request_db_error(struct request *r, int db_rc)
     case DB_FOREIGN_KEY:
         return request_error(r, 409, "conflict", "The record is referenced by other records");
     default:
+        metrics_db_error(METRICS_DB_OTHER);
         log_error("database error %u: %s", db_last_errno(r->db), db_last_error(r->db));
         return request_error(r, 500, "internal_error", "Internal error");
     }

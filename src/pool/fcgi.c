@@ -110,6 +110,7 @@ void request_send(struct request *r)
         body.len[0] = body.total = sizeof(oom) - 1;
         body.n = 1;
         r->reply.status = 500;
+        r->reply.content_type = NULL;
     }
     /* libfcgi's own printf knows no %zu: headers are formatted here. */
     char head[512], retry[80] = "";
@@ -119,12 +120,15 @@ void request_send(struct request *r)
         snprintf(retry, sizeof(retry), "Idempotent-Replayed: true\r\n");
     int n = snprintf(head, sizeof(head),
                      "Status: %d %s\r\n"
-                     "Content-Type: application/json; charset=utf-8\r\n"
+                     "Content-Type: %s\r\n"
                      "Cache-Control: no-store\r\n"
                      "Content-Length: %zu\r\n"
                      "%s%s%s%s"
                      "\r\n",
-                     r->reply.status, http_status_text(r->reply.status), body.total,
+                     r->reply.status, http_status_text(r->reply.status),
+                     r->reply.content_type ? r->reply.content_type
+                                           : "application/json; charset=utf-8",
+                     body.total,
                      r->allow[0] ? "Allow: " : "", r->allow, r->allow[0] ? "\r\n" : "", retry);
     if (n < 0 || (size_t)n >= sizeof(head))
         return;

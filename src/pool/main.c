@@ -23,7 +23,9 @@
 #include "db.h"
 #include "dispatch.h"
 #include "log.h"
+#include "metrics.h"
 #include "request_io.h"
+#include "routes.h"
 
 #define MAX_WORKERS 256
 
@@ -49,6 +51,32 @@ static void on_signal(int sig)
     else if (sig == SIGCHLD)
         got_chld = 1;
 }
+
+/* ---- metrics (metrics.h): the pool's part ------------------------------------------ */
+
+static long slot_index(const struct worker_slot *slot)
+{
+    return (long)(slot - slots);
+}
+
+/* How the worker a respawn replaces ended. */
+static enum metrics_respawn exit_cause(int status)
+{
+    if (WIFSIGNALED(status))
+        return METRICS_RESPAWN_CRASHED;
+    return WEXITSTATUS(status) == 0 ? METRICS_RESPAWN_RECYCLED : METRICS_RESPAWN_FAILED;
+}
+
+/* The block for every slot and route, before the first fork. 0 or -1 (said on stderr). */
+static int metrics_start(void)
+{
+    if (metrics_create(nslots, cfg.workers, route_table, route_table_len) == 0)
+        return 0;
+    fprintf(stderr, "switchboard-pool: metrics: mmap failed: %s\n", strerror(errno));
+    return -1;
+}
+
+/* ------------------------------------------------------------------------------------ */
 
 static int install(int sig, void (*fn)(int))
 {
@@ -127,6 +155,7 @@ static int worker_run(struct worker_slot *slot)
         }
         /* Signals wait until the answer is written: libfcgi does not retry on EINTR. */
         sigprocmask(SIG_BLOCK, &block, &old);
+        uint64_t t0 = metrics_request_begin();
         struct request req;
         if (request_begin(&req, &fcgx, arena, &cfg, db, cache) == 0) {
             snprintf(slot->current, sizeof(slot->current), "%s %s (request %s)", req.method,
@@ -138,6 +167,7 @@ static int worker_run(struct worker_slot *slot)
         }
         request_send(&req);
         FCGX_Finish_r(&fcgx);
+        metrics_request_end(req.match.route, req.reply.status, t0);
         slot->current[0] = '\0';
         log_set_request_id(NULL);
         arena_reset(arena);
@@ -167,9 +197,11 @@ static void follow_master(pid_t master)
 static pid_t spawn(struct worker_slot *slot)
 {
     pid_t master = getpid();
+    metrics_slot_open(slot_index(slot));
     pid_t pid = fork();
     if (pid < 0) {
         log_error("master: fork failed: %s", strerror(errno));
+        metrics_slot_close(slot_index(slot));
         return -1;
     }
     if (pid == 0) {
@@ -178,6 +210,7 @@ static pid_t spawn(struct worker_slot *slot)
         install(SIGINT, on_signal);
         signal(SIGHUP, SIG_IGN);
         follow_master(master);
+        metrics_attach(slot_index(slot));
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
@@ -227,6 +260,7 @@ static void reap(int respawn)
         int quick = time(NULL) - slot->started < 1;
         slot->pid = 0;
         slot->current[0] = '\0';
+        metrics_slot_close(slot_index(slot));
         if (!respawn)
             continue;
         /* A worker that dies at once would otherwise make us fork in a tight loop. */
@@ -236,6 +270,7 @@ static void reap(int respawn)
             struct worker_slot *s = free_slot();
             if (s == NULL || spawn(s) < 0)
                 break;
+            metrics_respawn(exit_cause(status));
         }
     }
 }
@@ -320,6 +355,8 @@ int main(int argc, char **argv)
         return 1;
     }
     memset(slots, 0, sizeof(*slots) * (size_t)nslots);
+    if (metrics_start() != 0)
+        return 1;
     signal(SIGPIPE, SIG_IGN);
 
     sigset_t block, old;

@@ -1,20 +1,18 @@
 /* Liveness, readiness (database, memcached, event worker) and the no-op bench ceiling. */
-#include <errno.h>
-#include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "arena.h"
 #include "cache.h"
 #include "config.h"
 #include "db.h"
 #include "jsonutil.h"
+#include "metrics.h"
 #include "request.h"
 #include "routes.h"
+#include "unixhttp.h"
 
 static long usec_since(const struct timespec *t0)
 {
@@ -38,31 +36,11 @@ static int pool_noop(struct request *r)
 /* GET /api/events/health on the event worker's unix socket, 500 ms at most. */
 static int event_worker_probe(const char *path)
 {
-    struct sockaddr_un sa;
-    if (path == NULL || path[0] == '\0' || strlen(path) >= sizeof(sa.sun_path))
+    struct unixhttp_answer a;
+    if (unixhttp_get(path, "/api/events/health", 500, 4096, &a) != 0)
         return -1;
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    memset(&sa, 0, sizeof(sa));
-    sa.sun_family = AF_UNIX;
-    memcpy(sa.sun_path, path, strlen(path) + 1);
-    int rc = -1;
-    static const char req[] =
-        "GET /api/events/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
-    char buf[256];
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-        write(fd, req, sizeof(req) - 1) != (ssize_t)(sizeof(req) - 1) || poll(&p, 1, 500) != 1)
-        goto out;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    if (n > 12) {
-        buf[n] = '\0';
-        rc = strncmp(buf, "HTTP/1.1 200", 12) == 0 ? 0 : -1;
-    }
-out:
-    close(fd);
-    return rc;
+    free(a.body);
+    return a.status == 200 ? 0 : -1;
 }
 
 static int add_check(struct json_object *checks, const char *name, int ok, long usec)
@@ -86,6 +64,8 @@ static int health_ready(struct request *r)
 
     long mc_us = 0;
     int mc_ok = cache_ping(r->cache, &mc_us) == 0;
+    if (!db_ok)
+        metrics_db_error(METRICS_DB_UNAVAILABLE);
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int ev_ok = event_worker_probe(r->cfg->event_socket) == 0;

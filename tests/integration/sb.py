@@ -7,7 +7,9 @@ import json
 import os
 import pwd
 import random
+import re
 import subprocess
+import time
 import urllib.parse
 import uuid
 
@@ -126,6 +128,16 @@ class Ctx:
             return int(f.read().strip())
 
 
+def wait(cond, timeout, step=0.05):
+    """Calls cond() until it returns something true or timeout seconds passed; its last value."""
+    deadline = time.time() + timeout
+    while True:
+        v = cond()
+        if v or time.time() >= deadline:
+            return v
+        time.sleep(step)
+
+
 def check(cond, msg="check failed"):
     if not cond:
         raise AssertionError(msg)
@@ -239,3 +251,48 @@ def sql(ctx, query):
                        capture_output=True, text=True, timeout=30)
     check(p.returncode == 0, "mariadb client failed: %s" % p.stderr.strip())
     return p.stdout
+
+
+# -- /metrics (Prometheus text format) -------------------------------------------------
+
+_SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
+_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(,|$)')
+
+
+def parse_labels(text):
+    """'a="x",b="y\\"z"' -> {"a": "x", "b": 'y"z'} (escapes undone); AssertionError when
+    the text is not a label list."""
+    out, pos = {}, 0
+    while pos < len(text):
+        m = _LABEL.match(text, pos)
+        check(m is not None, "bad labels at %d: %r" % (pos, text))
+        v = re.sub(r'\\(.)', lambda e: "\n" if e.group(1) == "n" else e.group(1), m.group(2))
+        out[m.group(1)] = v
+        pos = m.end()
+    return out
+
+
+def parse_metrics(text):
+    """The samples of a text exposition: {(name, frozenset(labels.items())): float}."""
+    out = {}
+    for line in text.split("\n"):
+        if not line or line.startswith("#"):
+            continue
+        m = _SAMPLE.match(line)
+        check(m is not None, "not a sample line: %r" % line)
+        key = (m.group(1), frozenset(parse_labels(m.group(2) or "").items()))
+        check(key not in out, "sample twice: %r" % line)
+        out[key] = float(m.group(3))
+    return out
+
+
+def metrics(ctx, **kw):
+    """GET /metrics (from 127.0.0.1 unless source= says otherwise), parsed."""
+    r = ctx.get("/metrics", **kw)
+    check(r.status == 200, "GET /metrics: %r" % r)
+    return parse_metrics(r.text)
+
+
+def metric(samples, name, **labels):
+    """One sample's value (0 when the series is absent: counters start unseen)."""
+    return samples.get((name, frozenset(labels.items())), 0.0)

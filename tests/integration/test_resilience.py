@@ -89,13 +89,7 @@ def _conf_workers(ctx):
     raise AssertionError("no workers = in switchboard.conf")
 
 
-def _wait(cond, timeout, step=0.05):
-    deadline = time.time() + timeout
-    while True:
-        v = cond()
-        if v or time.time() >= deadline:
-            return v
-        time.sleep(step)
+_wait = sb.wait
 
 
 def _tenant(ctx):
@@ -245,6 +239,7 @@ def test_2_memcached_down_every_answer_is_right(ctx):
         check(_list_names(ctx, token) == ["a-" + tag], "primed list")
     pid = ctx.pidfile("memcached.pid")
     mark = _pool_log_mark(ctx)
+    cache_errors = sb.metric(sb.metrics(ctx), "switchboard_cache_errors_total")
     sup = _hold(ctx, "memcached")      # memcached stays down until the checks are done
     try:
         os.kill(pid, signal.SIGKILL)
@@ -273,6 +268,10 @@ def test_2_memcached_down_every_answer_is_right(ctx):
               "health status: %r" % h)
         check(h.json["checks"]["memcached"]["ok"] is False, "memcached check: %r" % h)
         check(h.json["checks"]["database"]["ok"] is True, "database check: %r" % h)
+        # /metrics counted the requests that found the cache down (health's at least).
+        now = sb.metric(sb.metrics(ctx), "switchboard_cache_errors_total")
+        check(now >= cache_errors + 1, "cache errors %r, before the outage %r"
+              % (now, cache_errors))
     finally:
         _release(sup)
         _memcached_back(ctx, pid)
@@ -347,6 +346,7 @@ def test_3_mariadb_restart_503_then_recovery(ctx):
           any(a.startswith("--datadir=") for a in argv), "mariadbd command line: %r" % argv)
     body = {"name": "During outage " + sb.uid(), "phone_number": "+15551234567"}
     mark = _pool_log_mark(ctx)
+    db_errors = sb.metric(sb.metrics(ctx), "switchboard_db_errors_total", kind="unavailable")
     sup = _hold(ctx, "mariadb")        # MariaDB stays down until the checks are done
     try:
         os.kill(pid, signal.SIGTERM)
@@ -367,6 +367,10 @@ def test_3_mariadb_restart_503_then_recovery(ctx):
               "health during the outage: %r" % h)
         r = ctx.get("/health")
         check(r.status == 200, "liveness during a database outage: %r" % r)
+        # /metrics needs no database, and counted every 503 above (6 per worker, 2 more).
+        now = sb.metric(sb.metrics(ctx), "switchboard_db_errors_total", kind="unavailable")
+        want = db_errors + 6 * len(workers_before) + 2
+        check(now >= want, "db errors (unavailable) %r, want at least %r" % (now, want))
     finally:
         _resume_mariadb(ctx, sup)
     # Within 10 s the same requests succeed, with the same pool.

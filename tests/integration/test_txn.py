@@ -76,7 +76,8 @@ def test_deadlock_victim_is_retried(ctx):
               % (tenant_id, ",".join("'%s'" % i for i in filler)))
         s.run("INSERT INTO departments (id, tenant_id, name, phone_number) VALUES "
               "('dept_%s', '%s', '%s', '+15551230000')" % (uuid.uuid4().hex[:24], tenant_id, name))
-        s.mark()
+        out = s.mark()
+        check(not any(line.startswith("ERROR") for line in out), "setup: %r" % out)
 
         def update():
             result["r"] = ctx.put("/api/departments/" + target["id"], {"name": name},
@@ -87,7 +88,7 @@ def test_deadlock_victim_is_retried(ctx):
         while _lock_waits(ctx) < 1 and time.monotonic() < deadline:
             time.sleep(0.05)
         ok = _lock_waits(ctx) >= 1
-        check(ok, "the route's update never waited for the test's lock")
+        check(ok, "the route's update never waited for the test's lock: %r" % result.get("r"))
         # The cycle: the test now wants the row the route holds.
         s.run("SELECT id FROM departments WHERE id = '%s' FOR UPDATE" % target["id"])
         s.mark()

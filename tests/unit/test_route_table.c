@@ -282,6 +282,8 @@ static int ut_is_public_path(const char *method, const char *pattern)
         {"POST", "/api/auth/login"},  {"POST", "/api/auth/refresh"},
         /* Authenticated by the X-Twilio-Signature of the number's tenant, not a token. */
         {"POST", "/webhooks/twilio/call-status"},
+        /* Loopback clients or the metrics token, checked by its handler (metrics.c). */
+        {"GET", "/metrics"},
     };
     for (size_t i = 0; i < sizeof(pub) / sizeof(pub[0]); i++)
         if (strcmp(pub[i][0], method) == 0 && strcmp(pub[i][1], pattern) == 0)
