@@ -74,6 +74,10 @@ int resource_fetch(struct request *r, const struct resource *res, const char *id
 int resource_answer(struct request *r, const struct resource *res, int status, const char *id);
 /* GET /…/:id */
 int resource_get(struct request *r, const struct resource *res);
+/* Inside a step: answers the first row of a result (JSON columns parsed) under key. DB_OK,
+ * or DB_ERROR when out of memory. */
+int resource_reply_row(struct request *r, int status, const char *key,
+                       const struct db_result *row, const char *const *json_cols);
 /*
  * A page of the list: the declared filters read from the query (422 on a bad value), the
  * optional `where` added to them (its text and parameters, may be NULL), COUNT(*) and the

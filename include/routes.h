@@ -74,8 +74,9 @@ extern const struct field_word call_status_words[];
 /* call_events row for the call, payload (released) as its fields. DB_OK or a db_rc. */
 int call_emit(struct request *r, const char *type, const char *call_id,
               struct json_object *payload);
-/* Call writes move the tenant's "calls" cache namespace after their commit
- * (txn_after_commit(r, cached_invalidate, "calls")): the live list and call-log counts. */
+/* Inside every call write's transaction: after the commit, the event worker is woken and
+ * the tenant's "calls" cache namespace moves (the live list, call-log counts). */
+void calls_written(struct request *r);
 
 /* SQL of the live statuses, and a transfer row with its department's and agent's names. */
 #define LIVE_SQL "('ringing','active','on_hold','transferring','connected')"

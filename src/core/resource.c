@@ -71,6 +71,13 @@ int resource_answer(struct request *r, const struct resource *res, int status, c
     return reply_one(r, status, res->one, obj) == 0 ? DB_OK : DB_ERROR;
 }
 
+int resource_reply_row(struct request *r, int status, const char *key,
+                       const struct db_result *row, const char *const *json_cols)
+{
+    struct json_object *o = row->nrows ? db_row_json(row, 0, json_cols) : NULL;
+    return reply_one(r, status, key, arena_json(r->arena, o)) == 0 ? DB_OK : DB_ERROR;
+}
+
 int resource_get(struct request *r, const struct resource *res)
 {
     struct json_object *obj;

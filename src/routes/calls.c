@@ -218,6 +218,12 @@ static int call_fetch(struct request *r, const char *id, struct json_object **ou
     return db_rows_attach(*out, "transfers", tres, transfer_json_cols) == 0 ? DB_OK : DB_ERROR;
 }
 
+void calls_written(struct request *r)
+{
+    event_wake_after_commit(r);
+    txn_after_commit(r, cached_invalidate, "calls");
+}
+
 /* Inside a write's transaction: the call as it now is, answered with status, and the
  * post-commit work of every call write. DB_OK or a negative db_rc. */
 static int call_answer(struct request *r, int status, const char *id)
@@ -226,8 +232,7 @@ static int call_answer(struct request *r, int status, const char *id)
     int rc = call_fetch(r, id, &call);
     if (rc != DB_OK)
         return rc < 0 ? rc : DB_ERROR;
-    event_wake_after_commit(r);
-    txn_after_commit(r, cached_invalidate, "calls");
+    calls_written(r);
     return reply_one(r, status, "call", call) == 0 ? DB_OK : DB_ERROR;
 }
 

@@ -8,12 +8,12 @@
 #include <string.h>
 
 #include "arena.h"
-#include "cached.h"
 #include "crypto.h"
 #include "db.h"
 #include "fields.h"
 #include "jsonutil.h"
 #include "request.h"
+#include "resource.h"
 #include "routes.h"
 #include "txn.h"
 
@@ -80,8 +80,7 @@ static int transfer_answer(struct request *r, const struct transfer_input *in,
         json_set_str(t, "agent_id", agent_id) || json_set_str(t, "status", status) ||
         json_set_str(t, "transfer_type", in->type))
         return DB_ERROR;
-    event_wake_after_commit(r);
-    txn_after_commit(r, cached_invalidate, "calls");
+    calls_written(r);
     return reply_one(r, 200, "transfer", t) == 0 ? DB_OK : DB_ERROR;
 }
 
@@ -276,10 +275,8 @@ static int transfer_update_step(struct request *r, void *arg)
                      DB_PARAMS(DB_STR(m->id), DB_STR(tid)), &tres);
     if (rc != DB_OK)
         return rc;
-    event_wake_after_commit(r);
-    txn_after_commit(r, cached_invalidate, "calls");
-    struct json_object *t = tres->nrows ? db_row_json(tres, 0, transfer_json_cols) : NULL;
-    return reply_one(r, 200, "transfer", arena_json(r->arena, t)) == 0 ? DB_OK : DB_ERROR;
+    calls_written(r);
+    return resource_reply_row(r, 200, "transfer", tres, transfer_json_cols);
 }
 
 static const char *const moves[] = {"connecting", "connected", "completed", "failed", NULL};

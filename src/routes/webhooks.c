@@ -7,13 +7,13 @@
 #include <string.h>
 
 #include "arena.h"
-#include "cached.h"
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "request.h"
+#include "resource.h"
 #include "routes.h"
 #include "txn.h"
 
@@ -107,10 +107,8 @@ static int status_step(struct request *r, void *arg)
                      DB_PARAMS(DB_STR(call_id), DB_STR(tenant_id)), &cres);
     if (rc != DB_OK)
         return rc;
-    event_wake_after_commit(r);
-    txn_after_commit(r, cached_invalidate, "calls");
-    struct json_object *call = cres->nrows ? db_row_json(cres, 0, NULL) : NULL;
-    return reply_one(r, 200, "call", arena_json(r->arena, call)) == 0 ? DB_OK : DB_ERROR;
+    calls_written(r);
+    return resource_reply_row(r, 200, "call", cres, NULL);
 }
 
 static int webhook_twilio_call_status(struct request *r)
