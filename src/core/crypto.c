@@ -134,20 +134,27 @@ static int derive_key(const unsigned char *master, size_t master_len, const char
     return 0;
 }
 
-int crypto_seal(const unsigned char *master, size_t master_len, const char *purpose,
-                const void *plain, size_t n, unsigned char *out)
+/*
+ * AES-256-GCM of n bytes under the key derived for purpose, with a 12-byte nonce and a
+ * 16-byte tag: encrypting writes the tag, decrypting checks it (-1 when it does not verify).
+ */
+static int gcm(bool encrypt, const unsigned char *master, size_t master_len,
+               const char *purpose, const unsigned char nonce[12], const unsigned char *in,
+               size_t n, unsigned char *out, unsigned char tag[16])
 {
     unsigned char key[32];
     EVP_CIPHER_CTX *ctx = NULL;
     int len, rc = -1;
     if (n > 4096 || derive_key(master, master_len, purpose, key) != 0 ||
-        crypto_random(out, 12) != 0)
+        (ctx = EVP_CIPHER_CTX_new()) == NULL ||
+        EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce, encrypt ? 1 : 0) != 1 ||
+        EVP_CipherUpdate(ctx, out, &len, in, (int)n) != 1)
         goto out;
-    ctx = EVP_CIPHER_CTX_new();
-    if (ctx == NULL || EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, out) != 1 ||
-        EVP_EncryptUpdate(ctx, out + 12, &len, plain, (int)n) != 1 ||
-        EVP_EncryptFinal_ex(ctx, out + 12 + len, &len) != 1 ||
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, out + 12 + n) != 1)
+    if (!encrypt && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, tag) != 1)
+        goto out;
+    if (EVP_CipherFinal_ex(ctx, out + len, &len) != 1)
+        goto out;
+    if (encrypt && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, tag) != 1)
         goto out;
     rc = 0;
 out:
@@ -156,27 +163,23 @@ out:
     return rc;
 }
 
+int crypto_seal(const unsigned char *master, size_t master_len, const char *purpose,
+                const void *plain, size_t n, unsigned char *out)
+{
+    if (crypto_random(out, 12) != 0)
+        return -1;
+    return gcm(true, master, master_len, purpose, out, plain, n, out + 12, out + 12 + n);
+}
+
 int crypto_open(const unsigned char *master, size_t master_len, const char *purpose,
                 const unsigned char *sealed, size_t n, unsigned char *out)
 {
-    unsigned char key[32];
-    EVP_CIPHER_CTX *ctx = NULL;
-    int len, rc = -1;
-    if (n < CRYPTO_SEAL_OVERHEAD || n > 4096 + CRYPTO_SEAL_OVERHEAD ||
-        derive_key(master, master_len, purpose, key) != 0)
-        goto out;
+    if (n < CRYPTO_SEAL_OVERHEAD || n > 4096 + CRYPTO_SEAL_OVERHEAD)
+        return -1;
     size_t plain = n - CRYPTO_SEAL_OVERHEAD;
-    ctx = EVP_CIPHER_CTX_new();
-    if (ctx == NULL || EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, sealed) != 1 ||
-        EVP_DecryptUpdate(ctx, out, &len, sealed + 12, (int)plain) != 1 ||
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, (void *)(sealed + 12 + plain)) != 1 ||
-        EVP_DecryptFinal_ex(ctx, out + len, &len) != 1)
-        goto out;
-    rc = 0;
-out:
-    EVP_CIPHER_CTX_free(ctx);
-    OPENSSL_cleanse(key, sizeof(key));
-    return rc;
+    unsigned char tag[16];
+    memcpy(tag, sealed + 12 + plain, 16);
+    return gcm(false, master, master_len, purpose, sealed, sealed + 12, plain, out, tag);
 }
 
 char *id_new(struct arena *a, const char *prefix)

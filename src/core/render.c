@@ -148,6 +148,19 @@ static int add_pagination(struct json_object *env, const struct reply *rep, unsi
     return rc ? -1 : 0;
 }
 
+/* The envelope's last member, the time, where a family reads it; NULL (the envelope
+ * released) when anything before failed (rc != 0) or this does. */
+static struct json_object *stamped(struct json_object *env, const struct render_ctx *c, int rc)
+{
+    if (c->families & (FAM_CALLCENTER | FAM_COLDCALLER))
+        rc |= json_set_str(env, "timestamp", c->timestamp);
+    if (rc != 0) {
+        json_object_put(env);
+        return NULL;
+    }
+    return env;
+}
+
 /* Top-level members besides the data: extras, message, pagination, ids, time. */
 static struct json_object *success_envelope(const struct reply *rep, const struct render_ctx *c)
 {
@@ -171,13 +184,7 @@ static struct json_object *success_envelope(const struct reply *rep, const struc
         rc |= add_pagination(env, rep, fam);
     if (fam & FAM_CALLCENTER)
         rc |= json_set_str(env, "request_id", c->request_id);
-    if (fam & (FAM_CALLCENTER | FAM_COLDCALLER))
-        rc |= json_set_str(env, "timestamp", c->timestamp);
-    if (rc != 0) {
-        json_object_put(env);
-        return NULL;
-    }
-    return env;
+    return stamped(env, c, rc);
 }
 
 static struct json_object *validation_details(struct json_object *fields)
@@ -241,13 +248,7 @@ static struct json_object *error_envelope(struct arena *a, const struct reply *r
     }
     if (c->fields != NULL && (text || fam == 0))
         rc |= put(env, "fields", json_object_get(c->fields));
-    if (fam & (FAM_CALLCENTER | FAM_COLDCALLER))
-        rc |= json_set_str(env, "timestamp", c->timestamp);
-    if (rc != 0) {
-        json_object_put(env);
-        return NULL;
-    }
-    return env;
+    return stamped(env, c, rc);
 }
 
 /* The data's text for the `data` member: camelCase where coldcaller reads it. */

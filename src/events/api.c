@@ -439,18 +439,12 @@ enum route_kind { R_HEALTH, R_STREAM, R_POLL };
  * kind, so they stay NULL here: targets[] says what the route at the same index serves.
  */
 static const struct route routes[] = {
-    ROUTE("GET", "/api/events/health", NULL, ROLES_PUBLIC, 0,
-          .summary = "The event worker's health (counts for a super_admin token)"),
-    ROUTE("GET", "/api/events/poll", NULL, ROLES_ANY, 0,
-          .summary = "Long-poll: the tenant's events after a cursor"),
-    ROUTE("GET", "/api/events", NULL, ROLES_ANY, 0,
-          .summary = "The tenant's events (Server-Sent Events)"),
-    ROUTE("GET", "/api/calls/events", NULL, ROLES_ANY, 0,
-          .summary = "Call events (Server-Sent Events)"),
-    ROUTE("GET", "/api/calls/active/events", NULL, ROLES_ANY, 0,
-          .summary = "Live-call changes (Server-Sent Events)"),
-    ROUTE("GET", "/api/calls/:id/events", NULL, ROLES_ANY, 0,
-          .summary = "One call's events (Server-Sent Events)"),
+    ROUTE("GET", "/api/events/health", NULL, ROLES_PUBLIC, 0, .summary = "Event worker health"),
+    ROUTE("GET", "/api/events/poll", NULL, ROLES_ANY, 0, .summary = "Long-poll after a cursor"),
+    ROUTE("GET", "/api/events", NULL, ROLES_ANY, 0, .summary = "The tenant's events (SSE)"),
+    ROUTE("GET", "/api/calls/events", NULL, ROLES_ANY, 0, .summary = "Call events (SSE)"),
+    ROUTE("GET", "/api/calls/active/events", NULL, ROLES_ANY, 0, .summary = "Live calls (SSE)"),
+    ROUTE("GET", "/api/calls/:id/events", NULL, ROLES_ANY, 0, .summary = "One call (SSE)"),
 };
 
 struct route_target {

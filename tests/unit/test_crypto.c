@@ -165,7 +165,49 @@ static void random_token(void)
     arena_destroy(a);
 }
 
+static void seal_open(void)
+{
+    static const unsigned char master[32] = "0123456789abcdef0123456789abcde";
+    static const char secret[] = "twilio-auth-token-0123456789";
+    size_t n = sizeof(secret) - 1;
+    unsigned char sealed[sizeof(secret) + CRYPTO_SEAL_OVERHEAD], plain[sizeof(secret)];
+    REQUIRE(crypto_seal(master, 32, "twilio", secret, n, sealed) == 0);
+    CHECK(memcmp(sealed + 12, secret, n) != 0); /* not in the clear */
+    CHECK_EQ_INT(crypto_open(master, 32, "twilio", sealed, n + CRYPTO_SEAL_OVERHEAD, plain), 0);
+    CHECK_EQ_MEM(plain, n, secret, n);
+    /* Another purpose, a changed byte, a changed tag or a short text: refused. */
+    CHECK_EQ_INT(crypto_open(master, 32, "other", sealed, n + CRYPTO_SEAL_OVERHEAD, plain), -1);
+    sealed[14] ^= 1;
+    CHECK_EQ_INT(crypto_open(master, 32, "twilio", sealed, n + CRYPTO_SEAL_OVERHEAD, plain), -1);
+    sealed[14] ^= 1;
+    sealed[n + CRYPTO_SEAL_OVERHEAD - 1] ^= 0x80;
+    CHECK_EQ_INT(crypto_open(master, 32, "twilio", sealed, n + CRYPTO_SEAL_OVERHEAD, plain), -1);
+    sealed[n + CRYPTO_SEAL_OVERHEAD - 1] ^= 0x80;
+    CHECK_EQ_INT(crypto_open(master, 32, "twilio", sealed, CRYPTO_SEAL_OVERHEAD - 1, plain), -1);
+    /* Two seals of one text differ (fresh nonce). */
+    unsigned char again[sizeof(sealed)];
+    REQUIRE(crypto_seal(master, 32, "twilio", secret, n, again) == 0);
+    CHECK(memcmp(again, sealed, sizeof(sealed)) != 0);
+}
+
+static void b64url(void)
+{
+    char out[32];
+    unsigned char back[32];
+    CHECK_EQ_INT(crypto_b64url_encode((const unsigned char *)"\xfb\xff", 2, out), 3);
+    CHECK_EQ_STR(out, "-_8");
+    CHECK_EQ_INT(crypto_b64url_encode((const unsigned char *)"", 0, out), 0);
+    CHECK_EQ_INT(crypto_b64url_decode("-_8", 3, back, sizeof(back)), 2);
+    CHECK(back[0] == 0xfb && back[1] == 0xff);
+    CHECK_EQ_INT(crypto_b64url_decode("a+b", 3, back, sizeof(back)), -1);
+    CHECK_EQ_INT(crypto_b64url_decode("AAAA", 4, back, 2), -1); /* 3 bytes into 2 */
+    CHECK_EQ_INT(crypto_b64url_digit('_'), 63);
+    CHECK_EQ_INT(crypto_b64url_digit('\0'), -1);
+}
+
 const struct ut_case ut_crypto_cases[] = {
+    {"seal_open", seal_open},
+    {"b64url", b64url},
     {"sha256_known", sha256_known},
     {"hex", hex},
     {"equal", equal},
