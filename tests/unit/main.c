@@ -45,6 +45,7 @@ static const struct {
     {"password", ut_password_cases}, {"crypto", ut_crypto_cases},
     {"arena", ut_arena_cases},       {"webhooks", ut_webhooks_cases},
     {"cursor", ut_cursor_cases},     {"render", ut_render_cases},
+    {"openapi", ut_openapi_cases},
 };
 
 static int ut_selected(const char *full, int argc, char **argv)

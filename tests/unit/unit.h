@@ -76,5 +76,6 @@ extern const struct ut_case ut_arena_cases[];
 extern const struct ut_case ut_webhooks_cases[];
 extern const struct ut_case ut_cursor_cases[];
 extern const struct ut_case ut_render_cases[];
+extern const struct ut_case ut_openapi_cases[];
 
 #endif
