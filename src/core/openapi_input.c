@@ -64,14 +64,13 @@ static struct json_object *enum_of(const char *const *values, const struct field
     return json_done(e, rc);
 }
 
-/* Text of min..max characters; min > 0 also refuses blank text (validate.c). */
+/* Text of min..max characters; min > 0 also refuses text that is all isspace() (validate.c). */
 static int text_bounds(struct json_object *s, long long min, long long max)
 {
-    int rc = 0;
+    int rc = json_set_int(s, "maxLength", max);
     if (min > 0)
-        rc |= json_set_int(s, "minLength", min) | json_set_str(s, "pattern", "\\S");
-    if (max > 0)
-        rc |= json_set_int(s, "maxLength", max);
+        rc |= json_set_int(s, "minLength", min) |
+              json_set_str(s, "pattern", "[^\\t\\n\\v\\f\\r ]");
     return rc;
 }
 

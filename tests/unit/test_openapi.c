@@ -86,7 +86,8 @@ static void field_schemas(void)
         {"minutes", FT_NUMBER, 0, 0, 1000, NULL, NULL, NULL},
     };
     static const char *const want[] = {
-        "{\"type\":\"string\",\"minLength\":1,\"pattern\":\"\\\\S\",\"maxLength\":255}",
+        "{\"type\":\"string\",\"maxLength\":255,\"minLength\":1,"
+        "\"pattern\":\"[^\\\\t\\\\n\\\\v\\\\f\\\\r ]\"}",
         "{\"type\":[\"string\",\"null\"],\"enum\":[\"red\",\"blue\",\"crimson\",null]}",
         NULL, /* phone: checked below */
         "{\"type\":[\"string\",\"null\"],\"format\":\"email\",\"maxLength\":254}",
