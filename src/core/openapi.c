@@ -67,13 +67,14 @@ int openapi_operation_id(const char *method, const char *path, char *out, size_t
     }
     /* Segments joined by '_', "{id}" as "by_id", anything not alphanumeric as '_'. */
     for (const char *p = path; *p; p++) {
-        const char *piece = *p == '/' ? (p[1] == '{' ? "_by_" : "_") : p;
-        size_t n = *p == '/' ? strlen(piece) : 1;
+        const char *piece;
         if (*p == '{' || *p == '}')
             continue;
-        if (*p != '/' && !isalnum((unsigned char)*p))
-            piece = "_";
-        if (append(out, size, &o, piece, n) != 0)
+        if (*p == '/')
+            piece = p[1] == '{' ? "_by_" : "_";
+        else
+            piece = isalnum((unsigned char)*p) ? p : "_";
+        if (append(out, size, &o, piece, *p == '/' ? strlen(piece) : 1) != 0)
             return -1;
     }
     return 0;

@@ -48,6 +48,15 @@ static struct json_object *type_of(const char *type, bool nullable)
     return json_done(t, rc);
 }
 
+/* Whether the array of strings e holds s already. */
+static bool listed(struct json_object *e, const char *s)
+{
+    for (size_t i = 0; e != NULL && i < json_object_array_length(e); i++)
+        if (strcmp(json_object_get_string(json_object_array_get_idx(e, i)), s) == 0)
+            return true;
+    return false;
+}
+
 /* Our values, then the words clients send for them (fields_word), then null if allowed. */
 static struct json_object *enum_of(const char *const *values, const struct field_word *words,
                                    bool nullable)
@@ -57,7 +66,8 @@ static struct json_object *enum_of(const char *const *values, const struct field
     for (size_t i = 0; values != NULL && values[i] != NULL; i++)
         rc |= json_push(e, json_object_new_string(values[i]));
     for (size_t i = 0; words != NULL && words[i].client != NULL; i++)
-        rc |= json_push(e, json_object_new_string(words[i].client));
+        if (!listed(e, words[i].client))
+            rc |= json_push(e, json_object_new_string(words[i].client));
     /* JSON null itself: json_push() refuses NULL as a failed allocation. */
     if (nullable && (e == NULL || json_object_array_add(e, NULL) != 0))
         rc = -1;

@@ -71,7 +71,9 @@ static void operation_ids(void)
 }
 
 static const char *const colours[] = {"red", "blue", NULL};
-static const struct field_word colour_words[] = {{"crimson", "red"}, {NULL, NULL}};
+/* "red" for "red" must not list red twice. */
+static const struct field_word colour_words[] = {
+    {"crimson", "red"}, {"red", "red"}, {NULL, NULL}};
 
 static void field_schemas(void)
 {
