@@ -158,7 +158,7 @@ static struct json_object *success_schema(const struct route *rt, unsigned famil
     for (size_t i = 0; i < sizeof(envelopes) / sizeof(envelopes[0]); i++)
         if (families & envelopes[i].family)
             rc |= json_push(all, family_schema(rt, i));
-    if (rc == 0 && json_object_array_length(all) == 1) {
+    if (rc == 0 && all != NULL && json_object_array_length(all) == 1) {
         struct json_object *one = json_object_get(json_object_array_get_idx(all, 0));
         json_object_put(all);
         return one;

@@ -7,12 +7,20 @@ import json
 import os
 import subprocess
 
-from jsonschema import Draft202012Validator
-
 import sb
 from sb import check
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def _validator(schema):
+    """A JSON Schema 2020-12 validator (python3-jsonschema; scripts/deps.sh installs it)."""
+    try:
+        from jsonschema import Draft202012Validator
+    except ImportError as e:
+        raise AssertionError("python3-jsonschema is missing: %s" % e) from e
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
 
 
 def _document(ctx):
@@ -27,8 +35,7 @@ def _document(ctx):
 def _oas_validator(ctx):
     with open(os.path.join(ctx.repo, "tests", "schemas", "openapi-3.1.schema.json")) as f:
         schema = json.load(f)
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    return _validator(schema)
 
 
 def _errors(validator, doc):
@@ -180,12 +187,12 @@ def _conforms(doc, method, path, r, sent=None):
     schema = dict(doc)
     schema["$ref"] = _pointer("paths", path, method.lower(), "responses", status, "content",
                               "application/json", "schema")
-    errors = [e.message[:200] for e in Draft202012Validator(schema).iter_errors(r.json)]
+    errors = [e.message[:200] for e in _validator(schema).iter_errors(r.json)]
     check(not errors, "%s %s %d: %s in %r" % (method, path, r.status, errors[:3], r))
     if sent is not None:
         schema["$ref"] = _pointer("paths", path, method.lower(), "requestBody", "content",
                                   "application/json", "schema")
-        errors = [e.message[:200] for e in Draft202012Validator(schema).iter_errors(sent)]
+        errors = [e.message[:200] for e in _validator(schema).iter_errors(sent)]
         check(not errors, "%s %s: the request schema refuses %r: %s" % (method, path, sent,
                                                                        errors[:3]))
 
