@@ -32,7 +32,7 @@ ROUTE_OBJ := $(call obj,$(ROUTE_SRC))
 BINS := $(BIN)/switchboard-pool $(BIN)/switchboard-events $(BIN)/switchboard-admin
 
 .PHONY: all run stop status test unit bench clean deps
-all: $(BINS)
+all: $(BINS) $(BUILD)/openapi.json
 
 # -MMD -MP: each object also depends on the headers it includes (src/*/…_internal.h too).
 $(BUILD)/%.o: %.c $(wildcard include/*.h)
@@ -49,9 +49,15 @@ $(BIN)/switchboard-events: $(call obj,$(EVENTS_SRC)) $(CORE_OBJ)
 	@mkdir -p $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BIN)/switchboard-admin: $(call obj,$(ADMIN_SRC)) $(CORE_OBJ)
+# The admin tool links the routes for `openapi` and `routes` (it never serves them).
+$(BIN)/switchboard-admin: $(call obj,$(ADMIN_SRC)) $(ROUTE_OBJ) $(CORE_OBJ)
 	@mkdir -p $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The OpenAPI description, generated from the route table at build time (docs/api.md);
+# the pool serves the same text at GET /api/openapi.json.
+$(BUILD)/openapi.json: $(BIN)/switchboard-admin
+	$(BIN)/switchboard-admin openapi > $@.tmp && mv $@.tmp $@
 
 $(BIN)/unit-tests: $(call obj,$(UNIT_SRC)) $(ROUTE_OBJ) $(CORE_OBJ)
 	@mkdir -p $(BIN)
@@ -79,7 +85,7 @@ status:
 test: deps
 	@$(MAKE) --no-print-directory BUILD=build-test BIN=build-test/bin SANITIZE=address,undefined \
 		build-test/bin/switchboard-pool build-test/bin/switchboard-events \
-		build-test/bin/switchboard-admin build-test/bin/unit-tests
+		build-test/bin/switchboard-admin build-test/bin/unit-tests build-test/openapi.json
 	@SB_BIN=$(CURDIR)/build-test/bin scripts/test.sh
 
 unit: $(BIN)/unit-tests

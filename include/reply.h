@@ -113,6 +113,9 @@ int render_reply(struct arena *a, const struct reply *rep, const struct render_c
 /* The callcenter dialect's error code: one per status where its clients know one
  * (404 NOT_FOUND, 422 VALIDATION_ERROR…), else ours in upper case; in the arena. */
 const char *render_upper_code(struct arena *a, int status, const char *code);
+/* "phone_number" -> "phoneNumber" into buf; NULL when the name has no '_' worth changing
+ * (or does not fit). */
+char *render_camel_name(const char *s, char *buf, size_t size);
 /* A deep copy of v whose object keys are camelCase ("phone_number" -> "phoneNumber");
  * with keep_snake, both names. New reference or NULL. */
 struct json_object *render_camel(struct json_object *v, bool keep_snake);

@@ -21,9 +21,16 @@ struct json_object;
 struct qb;
 struct request;
 
+/* A list's page size when the resource declares none, and the most it may ask for. */
+#define RESOURCE_DEFAULT_LIMIT 25
+#define RESOURCE_MAX_LIMIT 200
+/* The longest filter values (longer ones could never match). */
+#define FILTER_TEXT_MAX 255
+#define FILTER_ID_MAX 64
+
 enum filter_kind {
-    FILTER_EQ,   /* param = value, given as text (at most 255 bytes) */
-    FILTER_ID,   /* param = a record id (at most 64 characters) */
+    FILTER_EQ,   /* param = value, given as text (at most FILTER_TEXT_MAX bytes) */
+    FILTER_ID,   /* param = a record id (at most FILTER_ID_MAX characters) */
     FILTER_ENUM, /* one of values (words of clients mapped too) */
     FILTER_BOOL, /* true/false as 1/0 */
     FILTER_LIKE, /* search text, bound as a LIKE pattern to every `?` of the clause */

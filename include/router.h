@@ -26,10 +26,13 @@ enum role_bits {
 #define ROLES_SUPER (ROLE_SUPER_ADMIN)
 
 struct field_def;
+struct resource;
 
 /* Route flags. */
 #define ROUTE_LIST 1u       /* answers a page of a list (page/limit or page_size) */
 #define ROUTE_IDEMPOTENT 2u /* a create that takes Idempotency-Key */
+#define ROUTE_WHOLE 4u      /* with ROUTE_LIST: the whole list at once, no page or limit read */
+#define ROUTE_THROTTLED 8u  /* nginx's rate limit or the password-check lockout: may answer 429 */
 
 /*
  * A route as its module declares it (with ROUTE() below). Besides what dispatching needs,
@@ -48,6 +51,9 @@ struct route {
     const char *key; /* the answer's name in the transfer dialect, NULL: on top */
     const char *cache; /* the namespace of its cached list (cached.h), NULL: none */
     unsigned flags;
+    int status; /* the success status; 0: 201 for a POST with ROUTE_IDEMPOTENT, else 200 */
+    /* A list's declared resource: the query filters, sort keys and page bounds it reads. */
+    const struct resource *resource;
 };
 
 /* ROUTE("GET", "/api/x", handler, ROLES_ANY, FAM_TRANSFER, .summary = "…", …) */
@@ -85,5 +91,7 @@ enum router_result router_match(const struct route *table, size_t n, const char 
 
 /* Role bit for a role name ("admin"), 0 if unknown. */
 unsigned role_bit(const char *name);
+/* The name of one role bit ("admin" for ROLE_ADMIN), NULL if it is not one. */
+const char *role_name(unsigned bit);
 
 #endif

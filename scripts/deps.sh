@@ -23,7 +23,7 @@ PACKAGES=(
     build-essential pkg-config
     libfcgi-dev libjson-c-dev libmariadb-dev libjwt-dev libmemcached-dev libargon2-dev libssl-dev
     nginx-light spawn-fcgi mariadb-server memcached
-    curl wrk python3
+    curl wrk python3 python3-jsonschema
 )
 # Daemons whose system-wide instances must not be left running by an install:
 # "process name:service name".

@@ -4,6 +4,8 @@
  *   create-tenant --name NAME [--domain DOMAIN]
  *   create-user --tenant ID --email EMAIL --role ROLE --password-stdin [--first-name F] [--last-name L]
  *   reset-password --tenant ID --email EMAIL --password-stdin
+ *   openapi     the OpenAPI description of the route table (no configuration needed)
+ *   routes      the route table, one "METHOD PATTERN" a line (no configuration needed)
  * Passwords come on stdin only, so they never show in `ps` or shell history.
  */
 #include <ctype.h>
@@ -20,8 +22,10 @@
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
+#include "openapi.h"
 #include "password.h"
 #include "router.h"
+#include "routes.h"
 #include "user_store.h"
 #include "validate.h"
 
@@ -299,6 +303,26 @@ static int cmd_reset_password(struct db *db, struct arena *a, const struct opts 
     return 0;
 }
 
+/* make writes $(BUILD)/openapi.json with this: the same text GET /api/openapi.json serves. */
+static int cmd_openapi(void)
+{
+    size_t len;
+    char *text = openapi_text(route_table, route_table_len, &len);
+    if (text == NULL)
+        return fail("out of memory building the OpenAPI description", NULL);
+    int rc = fwrite(text, 1, len, stdout) == len && putchar('\n') != EOF ? 0 : 1;
+    free(text);
+    return fflush(stdout) == 0 ? rc : 1;
+}
+
+/* The table the pool routes with, for tests that hold other lists to it. */
+static int cmd_routes(void)
+{
+    for (size_t i = 0; i < route_table_len; i++)
+        printf("%s %s\n", route_table[i].method, route_table[i].pattern);
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
 static void usage(void)
 {
     fprintf(stderr,
@@ -307,7 +331,9 @@ static void usage(void)
             "  create-tenant --name NAME [--domain DOMAIN]\n"
             "  create-user --tenant ID --email EMAIL --role ROLE --password-stdin"
             " [--first-name F] [--last-name L]\n"
-            "  reset-password --tenant ID --email EMAIL --password-stdin\n");
+            "  reset-password --tenant ID --email EMAIL --password-stdin\n"
+            "  openapi\n"
+            "  routes\n");
 }
 
 int main(int argc, char **argv)
@@ -336,6 +362,11 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[optind];
     optind++;
+    /* Built from the route table alone: no configuration, database or secret. */
+    if (strcmp(cmd, "openapi") == 0)
+        return cmd_openapi();
+    if (strcmp(cmd, "routes") == 0)
+        return cmd_routes();
     while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
         switch (c) {
         case 'd': o.dir = optarg; break;

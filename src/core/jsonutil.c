@@ -215,11 +215,33 @@ int json_parse_object(const char *buf, size_t len, struct json_object **out)
 
 int json_set(struct json_object *obj, const char *key, struct json_object *value)
 {
-    if (json_object_object_add(obj, key, value) != 0) {
+    if (obj == NULL || json_object_object_add(obj, key, value) != 0) {
         json_object_put(value);
         return -1;
     }
     return 0;
+}
+
+int json_add(struct json_object *obj, const char *key, struct json_object *value)
+{
+    return value == NULL ? -1 : json_set(obj, key, value);
+}
+
+int json_push(struct json_object *arr, struct json_object *value)
+{
+    if (arr == NULL || value == NULL || json_object_array_add(arr, value) != 0) {
+        json_object_put(value);
+        return -1;
+    }
+    return 0;
+}
+
+struct json_object *json_done(struct json_object *obj, int rc)
+{
+    if (rc == 0)
+        return obj;
+    json_object_put(obj);
+    return NULL;
 }
 
 int json_set_str(struct json_object *obj, const char *key, const char *value)

@@ -40,8 +40,7 @@ const char *render_upper_code(struct arena *a, int status, const char *code)
     return up;
 }
 
-/* "phone_number" -> "phoneNumber"; NULL when the name has no '_' worth changing. */
-static char *camel_name(const char *s, char *buf, size_t size)
+char *render_camel_name(const char *s, char *buf, size_t size)
 {
     size_t o = 0;
     int up = 0, changed = 0;
@@ -84,7 +83,7 @@ struct json_object *render_camel(struct json_object *v, bool keep_snake)
     json_object_object_foreach(v, key, val)
     {
         char buf[128];
-        const char *camel = camel_name(key, buf, sizeof(buf));
+        const char *camel = render_camel_name(key, buf, sizeof(buf));
         struct json_object *copy = render_camel(val, keep_snake);
         if (out == NULL || (copy == NULL && val != NULL))
             goto fail;

@@ -128,7 +128,7 @@ static int add_filter(struct request *r, const struct filter_def *f, struct qb *
         p = DB_STR(match);
     } else {
         /* Longer or broken text could never match (and MariaDB refuses invalid UTF-8). */
-        size_t max = f->kind == FILTER_ID ? 64 : 255;
+        size_t max = f->kind == FILTER_ID ? FILTER_ID_MAX : FILTER_TEXT_MAX;
         if (strlen(v) > max || validate_text(v, strlen(v)) != 0) {
             request_field_error(r, f->param, f->kind == FILTER_ID
                                                  ? "must be an id"
@@ -180,8 +180,8 @@ int resource_list(struct request *r, const struct resource *res, const struct qb
     struct qb w, count, page;
     struct db_result *cres, *rows;
     qb_init(&w, r->arena);
-    query_page(r, res->default_limit ? res->default_limit : 25,
-               res->max_limit ? res->max_limit : 200, &p);
+    query_page(r, res->default_limit ? res->default_limit : RESOURCE_DEFAULT_LIMIT,
+               res->max_limit ? res->max_limit : RESOURCE_MAX_LIMIT, &p);
     if (res->tenant_col != NULL) {
         qb_add(&w, " WHERE ");
         qb_add(&w, res->tenant_col);

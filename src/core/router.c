@@ -128,17 +128,29 @@ enum router_result router_match(const struct route *table, size_t n, const char 
     return ROUTER_METHOD_NOT_ALLOWED;
 }
 
+/* The roles by name, in the order their bits rise. */
+static const struct {
+    const char *name;
+    unsigned bit;
+} roles[] = {
+    {"agent", ROLE_AGENT},
+    {"manager", ROLE_MANAGER},
+    {"admin", ROLE_ADMIN},
+    {"super_admin", ROLE_SUPER_ADMIN},
+};
+
 unsigned role_bit(const char *name)
 {
-    if (name == NULL)
-        return 0;
-    if (strcmp(name, "agent") == 0)
-        return ROLE_AGENT;
-    if (strcmp(name, "manager") == 0)
-        return ROLE_MANAGER;
-    if (strcmp(name, "admin") == 0)
-        return ROLE_ADMIN;
-    if (strcmp(name, "super_admin") == 0)
-        return ROLE_SUPER_ADMIN;
+    for (size_t i = 0; name != NULL && i < sizeof(roles) / sizeof(roles[0]); i++)
+        if (strcmp(name, roles[i].name) == 0)
+            return roles[i].bit;
     return 0;
+}
+
+const char *role_name(unsigned bit)
+{
+    for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+        if (roles[i].bit == bit)
+            return roles[i].name;
+    return NULL;
 }

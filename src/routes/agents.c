@@ -336,10 +336,11 @@ static int agent_set_status(struct request *r)
 
 static const struct route routes[] = {
     ROUTE("GET", "/api/departments/:id/agents", department_agents, ROLES_ANY, FAM_TRANSFER,
-          .summary = "The agents of a department", .key = "agents", .flags = ROUTE_LIST),
+          .summary = "The agents of a department", .key = "agents",
+          .flags = ROUTE_LIST | ROUTE_WHOLE),
     ROUTE("GET", "/api/agents", agent_list, ROLES_ANY, FAM_TRANSFER,
           .summary = "List agents (filters: department_id, status, search)", .key = "agents",
-          .flags = ROUTE_LIST),
+          .flags = ROUTE_LIST, .resource = &agents),
     ROUTE("POST", "/api/agents", agent_create, ROLES_STAFF, FAM_TRANSFER,
           .summary = "Create an agent", ROUTE_BODY(agent_fields), .key = "agent",
           .flags = ROUTE_IDEMPOTENT),

@@ -420,9 +420,11 @@ static int auth_logout(struct request *r)
 
 static const struct route routes[] = {
     ROUTE("POST", "/api/auth/register", auth_register, ROLES_PUBLIC, SHARED_AUTH,
-          .summary = "Create a tenant and its first admin", ROUTE_BODY(register_fields)),
+          .summary = "Create a tenant and its first admin", ROUTE_BODY(register_fields),
+          .status = 201, .flags = ROUTE_THROTTLED),
     ROUTE("POST", "/api/auth/login", auth_login, ROLES_PUBLIC, SHARED_AUTH,
-          .summary = "Log in; answers an access and a refresh token", ROUTE_BODY(login_fields)),
+          .summary = "Log in; answers an access and a refresh token", ROUTE_BODY(login_fields),
+          .flags = ROUTE_THROTTLED),
     ROUTE("POST", "/api/auth/refresh", auth_refresh, ROLES_PUBLIC, SHARED_AUTH,
           .summary = "Trade a refresh token for a new pair", ROUTE_BODY(refresh_field)),
     ROUTE("POST", "/api/auth/logout", auth_logout, ROLES_ANY, SHARED_AUTH,

@@ -189,7 +189,8 @@ static int did_delete(struct request *r)
 
 static const struct route routes[] = {
     ROUTE("GET", "/api/dids", did_list, ROLES_STAFF, FAM_TRANSFER,
-          .summary = "List phone numbers", .key = "dids", .flags = ROUTE_LIST),
+          .summary = "List phone numbers", .key = "dids", .flags = ROUTE_LIST,
+          .resource = &dids),
     ROUTE("POST", "/api/dids", did_create, ROLES_ADMIN, FAM_TRANSFER,
           .summary = "Add a phone number", ROUTE_BODY(did_fields), .key = "did",
           .flags = ROUTE_IDEMPOTENT),

@@ -127,7 +127,8 @@ static const struct route routes[] = {
     ROUTE("PUT", "/api/auth/me", profile_update, ROLES_ANY, SHARED_AUTH,
           .summary = "Change your own name or phone", ROUTE_BODY(profile_fields), .key = "user"),
     ROUTE("POST", "/api/auth/change-password", change_password, ROLES_ANY, SHARED_AUTH,
-          .summary = "Change your password (ends your other sessions)", ROUTE_BODY(pw_fields)),
+          .summary = "Change your password (ends your other sessions)", ROUTE_BODY(pw_fields),
+          .flags = ROUTE_THROTTLED),
 };
 
 const struct route_group profile_routes = {routes, sizeof(routes) / sizeof(routes[0])};

@@ -241,7 +241,8 @@ static int tenant_delete(struct request *r)
 
 static const struct route routes[] = {
     ROUTE("GET", "/api/tenants", tenant_list, ROLES_SUPER, FAM_TRANSFER,
-          .summary = "List tenants", .key = "tenants", .flags = ROUTE_LIST),
+          .summary = "List tenants", .key = "tenants", .flags = ROUTE_LIST,
+          .resource = &tenants),
     ROUTE("POST", "/api/tenants", tenant_create, ROLES_SUPER, FAM_TRANSFER,
           .summary = "Create a tenant", ROUTE_BODY(tenant_fields), .key = "tenant",
           .flags = ROUTE_IDEMPOTENT),

@@ -318,12 +318,12 @@ static int call_transfers(struct request *r)
 static const struct route routes[] = {
     ROUTE("POST", "/api/calls/transfer", call_transfer, ROLES_STAFF, FAM_TRANSFER,
           .summary = "Transfer a call to a department or agent", ROUTE_BODY(transfer_fields),
-          .key = "transfer", .flags = ROUTE_IDEMPOTENT),
+          .key = "transfer", .flags = ROUTE_IDEMPOTENT, .status = 200),
     ROUTE("PUT", "/api/calls/transfers/:id", transfer_update, ROLES_STAFF, FAM_TRANSFER,
           .summary = "Move a transfer on (connecting, connected, completed, failed)",
           ROUTE_BODY(move_field), .key = "transfer"),
     ROUTE("GET", "/api/calls/:id/transfers", call_transfers, ROLES_ANY, FAM_TRANSFER,
-          .summary = "A call's transfers", .key = "transfers", .flags = ROUTE_LIST),
+          .summary = "A call's transfers", .key = "transfers", .flags = ROUTE_LIST | ROUTE_WHOLE),
 };
 
 const struct route_group transfers_routes = {routes, sizeof(routes) / sizeof(routes[0])};

@@ -355,9 +355,9 @@ static int user_deactivate(struct request *r)
 static const struct route routes[] = {
     ROUTE("GET", "/api/users", user_list, ROLES_STAFF, FAM_TRANSFER,
           .summary = "List users (filters: role, is_active, search)", .key = "users",
-          .flags = ROUTE_LIST),
+          .flags = ROUTE_LIST, .resource = &users),
     ROUTE("GET", "/api/users/search", user_list, ROLES_STAFF, FAM_TRANSFER,
-          .summary = "Search users", .key = "users", .flags = ROUTE_LIST),
+          .summary = "Search users", .key = "users", .flags = ROUTE_LIST, .resource = &users),
     ROUTE("POST", "/api/users", user_create, ROLES_ADMIN, FAM_TRANSFER,
           .summary = "Create a user", ROUTE_BODY(user_fields), .key = "user",
           .flags = ROUTE_IDEMPOTENT),

@@ -47,6 +47,7 @@ static const struct {
     {"cursor", ut_cursor_cases},     {"render", ut_render_cases},
     {"fields", ut_fields_cases},     {"qb", ut_qb_cases},
     {"metrics", ut_metrics_cases},
+    {"openapi", ut_openapi_cases},
 };
 
 static int ut_selected(const char *full, int argc, char **argv)

@@ -280,6 +280,7 @@ static int ut_is_public_path(const char *method, const char *pattern)
         {"GET", "/health"},           {"GET", "/api/health"},
         {"GET", "/api/noop"},         {"POST", "/api/auth/register"},
         {"POST", "/api/auth/login"},  {"POST", "/api/auth/refresh"},
+        {"GET", "/api/openapi.json"},
         /* Authenticated by the X-Twilio-Signature of the number's tenant, not a token. */
         {"POST", "/webhooks/twilio/call-status"},
         /* Loopback clients or the metrics token, checked by its handler (metrics.c). */
