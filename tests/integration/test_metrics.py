@@ -63,27 +63,36 @@ def _wait_samples(ctx, pred, what, timeout=10):
     return got
 
 
-def _events_socket_get(ctx, path, headers=None):
-    """GET path straight to the event worker's socket (nginx and the pool bypassed):
-    (status, content type, body), or None when this user may not connect."""
+def _unix_exchange(ctx, sock, data):
+    """Sends data on the stack's socket var/run/<sock> and reads until the peer closes:
+    the bytes, or None when this user may not connect (the socket is nginx's user's)."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(10)
     try:
-        s.connect(os.path.join(ctx.var, "run", "events.sock"))
+        s.connect(os.path.join(ctx.var, "run", sock))
     except PermissionError:
         s.close()
         return None
-    h = {"Host": "localhost", "Connection": "close"}
-    h.update(headers or {})
     buf = b""
     with s:
-        s.sendall(("GET %s HTTP/1.1\r\n%s\r\n" % (path, "".join(
-            "%s: %s\r\n" % kv for kv in h.items()))).encode())
+        s.sendall(data)
         while True:
             chunk = s.recv(65536)
             if not chunk:
                 break
             buf += chunk
+    return buf
+
+
+def _events_socket_get(ctx, path, headers=None):
+    """GET path straight to the event worker's socket (nginx and the pool bypassed):
+    (status, content type, body), or None when this user may not connect."""
+    h = {"Host": "localhost", "Connection": "close"}
+    h.update(headers or {})
+    buf = _unix_exchange(ctx, "events.sock", ("GET %s HTTP/1.1\r\n%s\r\n" % (path, "".join(
+        "%s: %s\r\n" % kv for kv in h.items()))).encode())
+    if buf is None:
+        return None
     head, _, body = buf.partition(b"\r\n\r\n")
     lines = head.decode("iso-8859-1").split("\r\n")
     ctype = [ln.split(":", 1)[1].strip() for ln in lines[1:]
@@ -129,28 +138,16 @@ def _fcgi_get(ctx, path, remote_addr, authorization=None):
     if authorization:
         params["HTTP_AUTHORIZATION"] = authorization
     pairs = b"".join(_fcgi_pair(k.encode(), v.encode()) for k, v in params.items())
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(10)
-    try:
-        s.connect(os.path.join(ctx.var, "run", "pool.sock"))
-    except PermissionError:
-        s.close()
+    buf = _unix_exchange(ctx, "pool.sock", _fcgi_record(1, struct.pack(">HB5x", 1, 0)) +
+                         _fcgi_record(4, pairs) + _fcgi_record(4, b"") + _fcgi_record(5, b""))
+    if buf is None:
         return None
     out = b""
-    with s:
-        s.sendall(_fcgi_record(1, struct.pack(">HB5x", 1, 0)) + _fcgi_record(4, pairs) +
-                  _fcgi_record(4, b"") + _fcgi_record(5, b""))
-        buf = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            buf += chunk
-        while len(buf) >= 8:
-            _, rtype, _, clen, plen = struct.unpack(">BBHHBx", buf[:8])
-            if rtype == 6:
-                out += buf[8:8 + clen]
-            buf = buf[8 + clen + plen:]
+    while len(buf) >= 8:
+        _, rtype, _, clen, plen = struct.unpack(">BBHHBx", buf[:8])
+        if rtype == 6:
+            out += buf[8:8 + clen]
+        buf = buf[8 + clen + plen:]
     head, _, body = out.partition(b"\r\n\r\n")
     m = re.search(rb"^Status: (\d+)", head, re.M)
     check(m is not None, "no Status in the pool's answer: %r" % out[:200])
@@ -339,28 +336,23 @@ def test_event_worker_refusals_by_cap(ctx):
     per_tenant = int(conf["event_max_streams_per_tenant"])
     admin, _ = sb.tenant(ctx)
     before = _event_samples(ctx)
-
-    def refused(samples, reason):
-        return metric(samples, REFUSED, reason=reason) - metric(before, REFUSED, reason=reason)
     opened = []
+
+    def fill_then_refused(token, n, want_session, want_tenant):
+        """n more streams on token, then one refused; the refusals counted so far."""
+        for _ in range(n):
+            opened.append(_open(ctx, "/api/events", token=token))
+        _refused(ctx, "/api/events", 429, "too_many_streams", token=token)
+        now = _event_samples(ctx)
+        got = tuple(metric(now, REFUSED, reason=r) - metric(before, REFUSED, reason=r)
+                    for r in ("session_cap", "tenant_cap"))
+        check(got == (want_session, want_tenant), "refused +%r (session, tenant), want +%r"
+              % (got, (want_session, want_tenant)))
     try:
-        for _ in range(per_session):
-            opened.append(_open(ctx, "/api/events", token=admin))
-        _refused(ctx, "/api/events", 429, "too_many_streams", token=admin)
-        mid = _event_samples(ctx)
-        check(refused(mid, "session_cap") == 1 and refused(mid, "tenant_cap") == 0,
-              "refused +%r (session), +%r (tenant); want +1, +0"
-              % (refused(mid, "session_cap"), refused(mid, "tenant_cap")))
-        if not per_session < per_tenant <= per_session + 16:
-            return  # the tenant's cap is not cheaply reachable in this stack
-        second = sb.user(ctx, admin, "agent")["token"]
-        for _ in range(per_tenant - per_session):
-            opened.append(_open(ctx, "/api/events", token=second))
-        _refused(ctx, "/api/events", 429, "too_many_streams", token=second)
-        after = _event_samples(ctx)
-        check(refused(after, "session_cap") == 1 and refused(after, "tenant_cap") == 1,
-              "refused +%r (session), +%r (tenant); want +1, +1"
-              % (refused(after, "session_cap"), refused(after, "tenant_cap")))
+        fill_then_refused(admin, per_session, 1, 0)
+        if per_session < per_tenant <= per_session + 16:  # else not cheaply reachable
+            second = sb.user(ctx, admin, "agent")["token"]
+            fill_then_refused(second, per_tenant - per_session, 1, 1)
     finally:
         for s in opened:
             s.close()
