@@ -9,6 +9,9 @@
  *   GET|HEAD /api/events/health          the worker's own health
  *   OPTIONS  any of them                 CORS preflight
  *
+ * and GET|HEAD /metrics, the worker's Prometheus families (metrics.c), which the pool's
+ * /metrics asks for over the socket; nginx never routes it here.
+ *
  * Every answer carries the CORS headers. Order of work for a subscription: parameters
  * (422), then authentication (401; 503 when the database is away), then the call's
  * tenant (404), then hub.c takes over. Parameters come first so that a malformed request
@@ -261,10 +264,13 @@ static int over_cap(struct ev *ev, struct http_conn *c, const char *cors, struct
     size_t of_session, of_tenant;
     hub_count(t, session_id, &of_session, &of_tenant);
     const char *why = NULL;
-    if (of_session >= (size_t)ev->cfg->event_max_streams_per_session)
+    if (of_session >= (size_t)ev->cfg->event_max_streams_per_session) {
         why = "This session has as many open event streams as it may; close one first";
-    else if (of_tenant >= (size_t)ev->cfg->event_max_streams_per_tenant)
+        ev->counters.refused_session++;
+    } else if (of_tenant >= (size_t)ev->cfg->event_max_streams_per_tenant) {
         why = "This tenant has as many open event streams as it may; close one first";
+        ev->counters.refused_tenant++;
+    }
     if (why == NULL)
         return 0;
     char h[1200];
@@ -337,7 +343,7 @@ static int call_of_tenant(struct ev *ev, struct http_conn *c, const char *cors,
     int rc = db_exec(ev->db, ev->arena, "SELECT id FROM calls WHERE id = ? AND tenant_id = ?",
                      DB_PARAMS(DB_STR(call_id), DB_STR(tenant_id)), &res);
     if (rc != DB_OK) {
-        api_reply_db_error(c, cors, rc);
+        api_reply_db_error(ev, c, cors, rc);
         return -1;
     }
     if (res->nrows == 0 || db_cell(res, 0, 0) == NULL) {
@@ -432,7 +438,7 @@ static void health(struct ev *ev, struct http_conn *c, const struct http_request
 
 /* ---- routing ------------------------------------------------------------------------------ */
 
-enum route_kind { R_HEALTH, R_STREAM, R_POLL };
+enum route_kind { R_HEALTH, R_STREAM, R_POLL, R_METRICS };
 
 /*
  * Every route is GET (HEAD is answered as GET, without a body). The handlers are the pool's
@@ -445,6 +451,7 @@ static const struct route routes[] = {
     ROUTE("GET", "/api/calls/events", NULL, ROLES_ANY, 0, .summary = "Call events (SSE)"),
     ROUTE("GET", "/api/calls/active/events", NULL, ROLES_ANY, 0, .summary = "Live calls (SSE)"),
     ROUTE("GET", "/api/calls/:id/events", NULL, ROLES_ANY, 0, .summary = "One call (SSE)"),
+    ROUTE("GET", "/metrics", NULL, ROLES_PUBLIC, 0, .summary = "Metrics, for the pool's /metrics"),
 };
 
 struct route_target {
@@ -455,6 +462,7 @@ struct route_target {
 static const struct route_target targets[] = {
     {R_HEALTH, SCOPE_ALL}, {R_POLL, SCOPE_ALL},   {R_STREAM, SCOPE_ALL},
     {R_STREAM, SCOPE_CALLS}, {R_STREAM, SCOPE_CALLS}, {R_STREAM, SCOPE_CALL},
+    {R_METRICS, SCOPE_ALL},
 };
 
 _Static_assert(sizeof(routes) / sizeof(routes[0]) == sizeof(targets) / sizeof(targets[0]),
@@ -517,6 +525,8 @@ void api_route(struct http_conn *c, const struct http_request *req, void *data)
         reply_405(c, cors);
     } else if (target->kind == R_HEALTH) {
         health(ev, c, req, cors);
+    } else if (target->kind == R_METRICS) {
+        events_metrics_reply(ev, c, req);
     } else {
         subscribe(ev, c, req, cors, target->kind == R_POLL, target->scope, call_id);
     }

@@ -23,8 +23,9 @@
 
 #define TICKET_MAX 256
 
-void api_reply_db_error(struct http_conn *c, const char *cors, int rc)
+void api_reply_db_error(struct ev *ev, struct http_conn *c, const char *cors, int rc)
 {
+    ev->counters.db_errors_request++;
     if (rc == DB_UNAVAILABLE)
         http_reply_error(c, 503, "service_unavailable", "The database is unavailable", cors);
     else
@@ -44,7 +45,7 @@ static int check_session(struct ev *ev, struct http_conn *c, const char *cors, c
     const char *refusal;
     int rc = session_check(ev->db, ev->arena, sid, user_id, tenant_id, role, &refusal);
     if (rc < 0) {
-        api_reply_db_error(c, cors, rc);
+        api_reply_db_error(ev, c, cors, rc);
         return -1;
     }
     if (rc == 1) {
@@ -99,7 +100,7 @@ static int auth_ticket(struct ev *ev, struct http_conn *c, const char *cors, con
                      " WHERE id = ? AND used_at IS NULL AND expires_at > NOW()",
                      DB_PARAMS(DB_STR(hash)), &res);
     if (rc != DB_OK) {
-        api_reply_db_error(c, cors, rc);
+        api_reply_db_error(ev, c, cors, rc);
         return -1;
     }
     if (res->affected_rows != 1) {
@@ -110,7 +111,7 @@ static int auth_ticket(struct ev *ev, struct http_conn *c, const char *cors, con
                  "SELECT tenant_id, user_id, session_id FROM stream_tickets WHERE id = ?",
                  DB_PARAMS(DB_STR(hash)), &res);
     if (rc != DB_OK) {
-        api_reply_db_error(c, cors, rc);
+        api_reply_db_error(ev, c, cors, rc);
         return -1;
     }
     if (res->nrows == 0) {

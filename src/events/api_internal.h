@@ -40,7 +40,7 @@ int api_authenticate(struct ev *ev, struct http_conn *c, const struct http_reque
 int api_health_detail_allowed(struct ev *ev, struct http_conn *c,
                               const struct http_request *req, const char *cors);
 
-/* 503 when the database is unavailable, else 500. */
-void api_reply_db_error(struct http_conn *c, const char *cors, int rc);
+/* 503 when the database is unavailable, else 500; counted (ev->counters). */
+void api_reply_db_error(struct ev *ev, struct http_conn *c, const char *cors, int rc);
 
 #endif

@@ -16,6 +16,8 @@
  *   store.c        tenants (interned), event formatting, the ring buffer
  *   revoke.c       control events: streams of ended sessions end
  *   housekeeping.c periodic purge of spent rows
+ *   metrics.c      GET /metrics on the worker's socket, for the pool's /metrics
+ *   metrics_text.c its families in the Prometheus text format (pure)
  *   loop.c         the epoll loop (loop.h)
  *   http.c         HTTP/1.1 connections: life, output, answers, reading (http.h)
  *   http_parse.c   the request parser
@@ -43,6 +45,19 @@ struct feed;
 struct store;
 struct hub;
 
+/*
+ * The worker's counters since it started (GET /metrics shows them): plain fields, as
+ * everything runs on the one loop thread; they start again at 0 when the worker does.
+ */
+struct ev_counters {
+    unsigned long long delivered;         /* events written to subscribers, per subscriber */
+    unsigned long long refused_session;   /* 429 too_many_streams: the session's cap */
+    unsigned long long refused_tenant;    /* 429 too_many_streams: the tenant's cap */
+    unsigned long long revocations;       /* subscribers ended with session_revoked */
+    unsigned long long db_errors_feed;    /* failed database calls of the feed */
+    unsigned long long db_errors_request; /* requests answered 503/500 by the database */
+};
+
 struct ev {
     const struct config *cfg;
     struct loop *loop;
@@ -52,6 +67,7 @@ struct ev {
     struct store *store;
     struct feed *feed;
     struct hub *hub;
+    struct ev_counters counters;
 };
 
 /* ---- tenants ------------------------------------------------------------------------- */
@@ -160,6 +176,9 @@ unsigned long long feed_watermark(const struct feed *f);
 int feed_cursor_lost(const struct feed *f, unsigned long long after);
 /* 0 while the last database call worked. */
 int feed_db_down(const struct feed *f);
+/* Events the tailer read from call_events and fanned out since start (control events
+ * included). */
+unsigned long long feed_events(const struct feed *f);
 
 /*
  * Calls fn for each event of tenant t that passes filter, with after < id <= upto, in id
@@ -248,6 +267,24 @@ struct stat;
 int events_bind_unix(const char *path, int type, struct stat *st);
 /* Owner nobody:nogroup when root (nginx's workers, the pool's workers), mode 0600. */
 int events_restrict_socket(const char *path);
+
+/* ---- metrics.c, metrics_text.c ----------------------------------------------------- */
+
+/* What one scrape shows: the counters, and the gauges as they are when it is taken. */
+struct ev_metrics {
+    struct ev_counters counters;
+    unsigned long long feed_events; /* feed_events() */
+    size_t connections;             /* open HTTP connections, the scrape's included */
+    size_t streams;                 /* SSE streams held */
+    size_t polls;                   /* long-polls waiting for events */
+};
+
+struct prom_buf;
+/* Appends m as the worker's families (switchboard_event_*, switchboard_events_*) in the
+ * text format 0.0.4; b->failed tells of a failed allocation. */
+void events_metrics_text(struct prom_buf *b, const struct ev_metrics *m);
+/* GET|HEAD /metrics (api.c routes it): the text, for the pool's /metrics to append. */
+void events_metrics_reply(struct ev *ev, struct http_conn *c, const struct http_request *req);
 
 /* ---- api.c ------------------------------------------------------------------------ */
 

@@ -89,6 +89,11 @@ int feed_db_down(const struct feed *f)
     return f->db_down;
 }
 
+unsigned long long feed_events(const struct feed *f)
+{
+    return f->delivered;
+}
+
 int feed_cursor_lost(const struct feed *f, unsigned long long after)
 {
     return after < f->purged || after > f->max_seen;
@@ -105,6 +110,7 @@ int feed_db_outcome(struct feed *f, int rc, const char *what)
         f->backoff_ms = 0;
         return rc;
     }
+    f->ev->counters.db_errors_feed++;
     if (!f->db_down)
         log_warn("events: %s failed (%d: %s); retrying with backoff", what, rc,
                  db_last_error(f->ev->db));

@@ -204,6 +204,15 @@ int sub_write(struct sub *s, const char *p, size_t n)
     return 0;
 }
 
+int sub_write_event(struct sub *s, const struct event *e)
+{
+    s->last_id = e->id;
+    if (sub_write(s, e->frame, e->frame_len) != 0)
+        return -1;
+    s->hub->ev->counters.delivered++;
+    return 0;
+}
+
 /* ---- fan-out -------------------------------------------------------------------------- */
 
 void hub_deliver(struct hub *h, const struct event *e)
@@ -226,8 +235,7 @@ void hub_deliver(struct hub *h, const struct event *e)
             s->catching_up = 1;
             continue;
         }
-        s->last_id = e->id;
-        sub_write(s, e->frame, e->frame_len);
+        sub_write_event(s, e);
     }
     for (struct sub *p = t->polls; p != NULL; p = p->next) {
         if (p->ready || e->id <= p->scan_from || !filter_match(&p->filter, e))
@@ -275,6 +283,7 @@ static void end_list(struct sub *head, const char *(*verdict)(const struct sub_w
         if (final != NULL) {
             log_info("events: %s %llu ended: its session may no longer stream",
                      s->is_poll ? "poll" : "stream", s->conn ? http_conn_id(s->conn) : 0ULL);
+            s->hub->ev->counters.revocations++;
             sub_revoke(s, final);
         }
     }

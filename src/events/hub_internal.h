@@ -70,6 +70,9 @@ void sub_release(struct sub *s);
 void sub_on_close(struct http_conn *c, void *user);
 /* Writes to a stream; -1 when the connection is gone (s is then released). */
 int sub_write(struct sub *s, const char *p, size_t n);
+/* Writes an event's frame to a stream, which has then had everything up to e->id;
+ * counted as delivered (ev->counters) when written. 0, or -1 as sub_write. */
+int sub_write_event(struct sub *s, const struct event *e);
 
 /* ---- hub_stream.c ------------------------------------------------------------------ */
 

@@ -46,11 +46,12 @@ static int reply_json(struct http_conn *c, const char *cors, struct buf *b)
 /*
  * {"success":true,"events":[…],"cursor":"…"}; final (JSON text) closes the events. The
  * cursor is the last event's id; with no events, the client's own cursor (echo) or, when
- * it gave none, a fresh one for pos.
+ * it gave none, a fresh one for pos. The events of an answer written are counted as
+ * delivered.
  */
-static void reply_poll(struct http_conn *c, const char *cors, const struct tenant *t,
-                       struct poll_acc *a, unsigned long long pos, const char *echo, int reset,
-                       const char *final)
+static void reply_poll(struct hub *h, struct http_conn *c, const char *cors,
+                       const struct tenant *t, struct poll_acc *a, unsigned long long pos,
+                       const char *echo, int reset, const char *final)
 {
     struct buf b = {0};
     char tail[96], cursor[CURSOR_TEXT_LEN + 1];
@@ -78,7 +79,8 @@ static void reply_poll(struct http_conn *c, const char *cors, const struct tenan
     buf_str(&b, tail);
     if (a != NULL && a->b.failed)
         b.failed = 1;
-    reply_json(c, cors, &b);
+    if (reply_json(c, cors, &b) == 0 && !b.failed && a != NULL)
+        h->ev->counters.delivered += a->n;
     free(b.p);
 }
 
@@ -106,6 +108,7 @@ static int poll_gather(struct sub *s, struct poll_acc *acc)
 
 void hub_poll_finish(struct sub *s, struct poll_acc *acc, int error, const char *final)
 {
+    struct hub *h = s->hub;
     struct http_conn *c = s->conn;
     const struct tenant *t = s->tenant;
     char cors[1024];
@@ -121,7 +124,7 @@ void hub_poll_finish(struct sub *s, struct poll_acc *acc, int error, const char 
     if (error)
         http_reply_error(c, 503, "service_unavailable", "The database is unavailable", cors);
     else
-        reply_poll(c, cors, t, acc, after, have_echo ? echo : NULL, 0, final);
+        reply_poll(h, c, cors, t, acc, after, have_echo ? echo : NULL, 0, final);
 }
 
 void hub_poll_timeout(struct loop *loop, struct loop_timer *t, void *data)
@@ -157,7 +160,7 @@ void hub_poll_start(struct hub *h, struct http_conn *c, const struct stream_para
     struct feed *f = h->ev->feed;
     unsigned long long w = feed_watermark(f);
     if (p->have_cursor && feed_cursor_lost(f, p->after)) {
-        reply_poll(c, p->cors, p->tenant, NULL, w, NULL, 1, NULL);
+        reply_poll(h, c, p->cors, p->tenant, NULL, w, NULL, 1, NULL);
         return;
     }
     struct sub *s = sub_new(h, p, 1);
@@ -171,9 +174,9 @@ void hub_poll_start(struct hub *h, struct http_conn *c, const struct stream_para
     if (rc < 0) {
         http_reply_error(c, 503, "service_unavailable", "The database is unavailable", p->cors);
     } else if (rc > 0) {
-        reply_poll(c, p->cors, p->tenant, &acc, acc.last, NULL, 0, NULL);
+        reply_poll(h, c, p->cors, p->tenant, &acc, acc.last, NULL, 0, NULL);
     } else if (timeout_s <= 0 || head_only) {
-        reply_poll(c, p->cors, p->tenant, NULL, s->last_id,
+        reply_poll(h, c, p->cors, p->tenant, NULL, s->last_id,
                    p->have_cursor ? p->after_text : NULL, 0, NULL);
     } else if (loop_timer_start(h->ev->loop, &s->timer, timeout_s * 1000LL) != 0) {
         http_reply_error(c, 500, "internal_error", "Out of memory", p->cors);

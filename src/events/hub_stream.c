@@ -79,9 +79,7 @@ static const char *scope_name(enum scope sc)
 
 static int catchup_write(const struct event *e, void *arg)
 {
-    struct sub *s = arg;
-    s->last_id = e->id;
-    return sub_write(s, e->frame, e->frame_len) != 0;
+    return sub_write_event(arg, e) != 0;
 }
 
 void hub_stream_catchup(struct sub *s)

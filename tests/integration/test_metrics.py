@@ -1,6 +1,9 @@
 """GET /metrics: the pool's Prometheus text (counters by route and status, latency
 histograms, workers, respawns), who may read it (loopback, or the metrics token; checked by
-nginx and, without relying on it, by the pool), and a killed worker counted as crashed."""
+nginx and, without relying on it, by the pool), a killed worker counted as crashed, and the
+event worker's families in the same scrape (streams by kind, events delivered, refusals,
+revocations), which only the pool can ask for."""
+import concurrent.futures
 import os
 import re
 import signal
@@ -8,12 +11,17 @@ import socket
 import struct
 import subprocess
 import time
+import urllib.parse
 
 import sb
 from sb import check, metric
+from test_events import _call, _open, _refused, _started, _ticket, _type
 
 REQS = "switchboard_http_requests_total"
 DURATION = "switchboard_http_request_duration_seconds"
+STREAMS = "switchboard_event_streams"
+DELIVERED = "switchboard_events_delivered_total"
+REFUSED = "switchboard_event_streams_refused_total"
 
 
 # -- private helpers ------------------------------------------------------------------
@@ -31,6 +39,65 @@ def _buckets(samples, route):
         if name == DURATION + "_bucket" and d.get("route") == route:
             out.append((float(d["le"]), v))
     return sorted(out)
+
+
+def _conf(ctx):
+    """switchboard.conf as {key: text}."""
+    with open(os.path.join(ctx.var, "switchboard.conf")) as f:
+        return dict(re.findall(r"^(\w+) = (.*)$", f.read(), re.M))
+
+
+def _event_samples(ctx):
+    """A scrape that carries the event worker's families, parsed."""
+    samples = sb.metrics(ctx)
+    check(metric(samples, "switchboard_event_metrics_up") == 1,
+          "switchboard_event_metrics_up is not 1: the event worker's families are missing")
+    return samples
+
+
+def _wait_samples(ctx, pred, what, timeout=10):
+    """The first scrape within timeout seconds for which pred(samples) holds."""
+    got = sb.wait(lambda: (lambda x: x if pred(x) else None)(_event_samples(ctx)), timeout, 0.1)
+    check(got is not None, "%s within %ss: %r" % (what, timeout, sorted(
+        (k[0], sorted(k[1]), v) for k, v in sb.metrics(ctx).items() if "_event" in k[0])))
+    return got
+
+
+def _unix_exchange(ctx, sock, data):
+    """Sends data on the stack's socket var/run/<sock> and reads until the peer closes:
+    the bytes, or None when this user may not connect (the socket is nginx's user's)."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    try:
+        s.connect(os.path.join(ctx.var, "run", sock))
+    except PermissionError:
+        s.close()
+        return None
+    buf = b""
+    with s:
+        s.sendall(data)
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+    return buf
+
+
+def _events_socket_get(ctx, path, headers=None):
+    """GET path straight to the event worker's socket (nginx and the pool bypassed):
+    (status, content type, body), or None when this user may not connect."""
+    h = {"Host": "localhost", "Connection": "close"}
+    h.update(headers or {})
+    buf = _unix_exchange(ctx, "events.sock", ("GET %s HTTP/1.1\r\n%s\r\n" % (path, "".join(
+        "%s: %s\r\n" % kv for kv in h.items()))).encode())
+    if buf is None:
+        return None
+    head, _, body = buf.partition(b"\r\n\r\n")
+    lines = head.decode("iso-8859-1").split("\r\n")
+    ctype = [ln.split(":", 1)[1].strip() for ln in lines[1:]
+             if ln.lower().startswith("content-type:")]
+    return int(lines[0].split()[1]), (ctype or [""])[0], body.decode("utf-8", "replace")
 
 
 def _workers(samples):
@@ -71,28 +138,16 @@ def _fcgi_get(ctx, path, remote_addr, authorization=None):
     if authorization:
         params["HTTP_AUTHORIZATION"] = authorization
     pairs = b"".join(_fcgi_pair(k.encode(), v.encode()) for k, v in params.items())
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(10)
-    try:
-        s.connect(os.path.join(ctx.var, "run", "pool.sock"))
-    except PermissionError:
-        s.close()
+    buf = _unix_exchange(ctx, "pool.sock", _fcgi_record(1, struct.pack(">HB5x", 1, 0)) +
+                         _fcgi_record(4, pairs) + _fcgi_record(4, b"") + _fcgi_record(5, b""))
+    if buf is None:
         return None
     out = b""
-    with s:
-        s.sendall(_fcgi_record(1, struct.pack(">HB5x", 1, 0)) + _fcgi_record(4, pairs) +
-                  _fcgi_record(4, b"") + _fcgi_record(5, b""))
-        buf = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            buf += chunk
-        while len(buf) >= 8:
-            _, rtype, _, clen, plen = struct.unpack(">BBHHBx", buf[:8])
-            if rtype == 6:
-                out += buf[8:8 + clen]
-            buf = buf[8 + clen + plen:]
+    while len(buf) >= 8:
+        _, rtype, _, clen, plen = struct.unpack(">BBHHBx", buf[:8])
+        if rtype == 6:
+            out += buf[8:8 + clen]
+        buf = buf[8 + clen + plen:]
     head, _, body = out.partition(b"\r\n\r\n")
     m = re.search(rb"^Status: (\d+)", head, re.M)
     check(m is not None, "no Status in the pool's answer: %r" % out[:200])
@@ -189,8 +244,7 @@ def test_histogram_cumulative_and_counted(ctx):
 def test_workers_busy_and_idle(ctx):
     samples = sb.metrics(ctx)
     busy, idle, configured = _workers(samples)
-    with open(os.path.join(ctx.var, "switchboard.conf")) as f:
-        conf = dict(re.findall(r"^(\w+) = (.*)$", f.read(), re.M))
+    conf = _conf(ctx)
     check(configured == int(conf["workers"]), "configured %r, conf %r" % (configured, conf["workers"]))
     check(busy >= 1, "the scrape's own worker is busy: %r" % busy)
     check(busy + idle == configured, "busy %r + idle %r != %r workers" % (busy, idle, configured))
@@ -233,6 +287,111 @@ def test_pool_checks_the_address(ctx):
     for addr in ("127.0.0.1", "127.8.9.10", "::1", "::ffff:127.0.0.1"):
         got = _fcgi_get(ctx, "/metrics", addr)
         check(got[0] == 200, "from %s: %r" % (addr, got[0]))
+
+
+# -- the event worker's part ------------------------------------------------------------
+
+def test_event_worker_streams_and_deliveries(ctx):
+    token, _ = sb.tenant(ctx)
+    before = _event_samples(ctx)
+    with _open(ctx, "/api/calls/events?ticket=" + urllib.parse.quote(_ticket(ctx, token))) as s:
+        during = _event_samples(ctx)
+        held = metric(during, STREAMS, kind="sse")
+        check(held >= 1, "streams{kind=sse} is %r with a stream open" % held)
+        c = _call(ctx, token)
+        s.until(_started(c["id"]), what="call_started on the open stream")
+        after = _event_samples(ctx)
+    check(metric(after, DELIVERED) > metric(before, DELIVERED),
+          "delivered_total %r -> %r after an event reached the stream"
+          % (metric(before, DELIVERED), metric(after, DELIVERED)))
+    feed = "switchboard_event_feed_events_total"
+    check(metric(after, feed) > metric(before, feed), "feed_events_total did not grow")
+    # Closed by the client: the worker lets go of it (nginx passes the close on; at the
+    # latest, the next heartbeat finds the connection gone).
+    _wait_samples(ctx, lambda x: metric(x, STREAMS, kind="sse") < held,
+                  "streams{kind=sse} below %r after the stream closed" % held)
+
+
+def test_event_worker_long_polls_counted(ctx):
+    token, _ = sb.tenant(ctx)
+    before = _event_samples(ctx)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as ex:
+        poll = ex.submit(ctx.get, "/api/events/poll?timeout=30", token=token, timeout=40)
+        during = _wait_samples(ctx, lambda x: metric(x, STREAMS, kind="long_poll") >= 1,
+                               "streams{kind=long_poll} with a poll waiting")
+        _call(ctx, token)
+        r = poll.result(timeout=40)
+    check(r.status == 200 and r.json["events"], "the waiting poll: %r" % r)
+    after = _event_samples(ctx)
+    got = metric(after, DELIVERED) - metric(before, DELIVERED)
+    check(got >= len(r.json["events"]), "delivered_total +%r for a poll answered with %d events"
+          % (got, len(r.json["events"])))
+    check(metric(after, STREAMS, kind="long_poll") < metric(during, STREAMS, kind="long_poll"),
+          "the answered poll is still counted")
+
+
+def test_event_worker_refusals_by_cap(ctx):
+    conf = _conf(ctx)
+    per_session = int(conf["event_max_streams_per_session"])
+    per_tenant = int(conf["event_max_streams_per_tenant"])
+    admin, _ = sb.tenant(ctx)
+    before = _event_samples(ctx)
+    opened = []
+
+    def fill_then_refused(token, n, want_session, want_tenant):
+        """n more streams on token, then one refused; the refusals counted so far."""
+        for _ in range(n):
+            opened.append(_open(ctx, "/api/events", token=token))
+        _refused(ctx, "/api/events", 429, "too_many_streams", token=token)
+        now = _event_samples(ctx)
+        got = tuple(metric(now, REFUSED, reason=r) - metric(before, REFUSED, reason=r)
+                    for r in ("session_cap", "tenant_cap"))
+        check(got == (want_session, want_tenant), "refused +%r (session, tenant), want +%r"
+              % (got, (want_session, want_tenant)))
+    try:
+        fill_then_refused(admin, per_session, 1, 0)
+        if per_session < per_tenant <= per_session + 16:  # else not cheaply reachable
+            second = sb.user(ctx, admin, "agent")["token"]
+            fill_then_refused(second, per_tenant - per_session, 1, 1)
+    finally:
+        for s in opened:
+            s.close()
+
+
+def test_event_worker_revocations_counted(ctx):
+    admin, _ = sb.tenant(ctx)
+    agent = sb.user(ctx, admin, "agent")
+    name = "switchboard_event_revocations_total"
+    before = _event_samples(ctx)
+    with _open(ctx, "/api/events", token=agent["token"]) as s:
+        check(ctx.post("/api/auth/logout", {}, token=agent["token"]).status == 200, "logout")
+        s.until(lambda ev: _type(ev) == "session_revoked", what="session_revoked")
+    got = metric(_event_samples(ctx), name) - metric(before, name)
+    check(got == 1, "revocations_total +%r for one revoked stream" % got)
+
+
+def test_event_worker_metrics_reached_only_by_local_processes(ctx):
+    """The event worker answers /metrics on its socket (the pool asks there), but not to
+    what nginx forwards, and no path through nginx reaches it."""
+    got = _events_socket_get(ctx, "/metrics")
+    if got is not None:  # else the socket belongs to nginx's user and we are not root
+        status, ctype, body = got
+        check(status == 200 and ctype.startswith("text/plain; version=0.0.4"),
+              "GET /metrics on the socket: %r %r" % (status, ctype))
+        samples = sb.parse_metrics(body)
+        check((STREAMS, frozenset({("kind", "sse")})) in samples and REQS not in body,
+              "the worker's own families only: %r" % body[:300])
+        # nginx sets these on everything it proxies to the worker.
+        for h in ({"X-Real-IP": "127.0.0.1"}, {"X-Forwarded-For": "127.0.0.1"}):
+            status, _, body = _events_socket_get(ctx, "/metrics", h)
+            check(status == 404 and STREAMS not in body, "with %r: %r %r" % (h, status, body))
+    # Through nginx: the worker's locations are under /api/; whatever normalises to
+    # /metrics is the pool's (with its access check).
+    for path in ("/api/events/metrics", "/api/v1/events/metrics", "/api/events/../../metrics",
+                 "/api/events/%2e%2e/%2e%2e/metrics", "/api/v1/events/..%2f..%2f..%2fmetrics",
+                 "/api/calls/x/events/../../../../metrics"):
+        r = ctx.get(path)
+        check(r.status == 404 or (r.status == 200 and REQS in r.text), "%s: %r" % (path, r))
 
 
 def test_killed_worker_counted_as_crashed(ctx):

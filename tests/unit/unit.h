@@ -80,5 +80,6 @@ extern const struct ut_case ut_fields_cases[];
 extern const struct ut_case ut_qb_cases[];
 extern const struct ut_case ut_metrics_cases[];
 extern const struct ut_case ut_openapi_cases[];
+extern const struct ut_case ut_event_metrics_cases[];
 
 #endif
