@@ -337,6 +337,12 @@ int main(int argc, char **argv)
     enum log_level level;
     if (log_level_parse(cfg.log_level, &level) == 0)
         log_set_level(level);
+    /* libfcgi lingers after each answer (shutdown, then up to 2 s waiting for nginx to
+     * close) so that TCP does not reset unread data. Over nginx's unix socket the answer
+     * is in nginx's receive queue before close() and nothing is reset; the linger only
+     * kept a worker from its next request. Read at FCGX_IsCGI's library set-up. */
+    if (setenv("LIBFCGI_OS_CLOSE_POLL_TIMEOUT", "0", 0) != 0)
+        log_warn("pool: setenv: %s", strerror(errno));
     if (FCGX_IsCGI()) {
         fprintf(stderr, "switchboard-pool: fd 0 is not a FastCGI socket; start me with spawn-fcgi\n");
         return 1;

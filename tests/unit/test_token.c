@@ -575,7 +575,37 @@ static void wrong_key(void)
     free(tok);
 }
 
+/* The per-process cache of verified tokens (token.c) changes no verdict. */
+static void verified_cache(void)
+{
+    struct token_claims c, out;
+    char *tok = NULL;
+    ut_std_claims(&c);
+    c.exp = UT_NOW + 10;
+    REQUIRE(jwt_sign_hs256(ut_key, UT_KEYLEN, &c, &tok) == TOKEN_OK);
+    CHECK_EQ_INT(jwt_verify_hs256(tok, ut_key, UT_KEYLEN, (time_t)UT_NOW, &out), TOKEN_OK);
+    CHECK_EQ_INT(jwt_verify_hs256(tok, ut_key, UT_KEYLEN, (time_t)UT_NOW + 5, &out), TOKEN_OK);
+    CHECK_EQ_STR(out.sid, "ses_0001");
+    CHECK_EQ_INT(jwt_verify_hs256(tok, ut_key, UT_KEYLEN, (time_t)UT_NOW + 10, &out),
+                 TOKEN_EXPIRED);
+    CHECK_EQ_STR(out.sub, "");
+    /* Another key is another verification. */
+    CHECK_EQ_INT(jwt_verify_hs256(tok, ut_key2, UT_KEYLEN, (time_t)UT_NOW, &out),
+                 TOKEN_MALFORMED);
+    CHECK_EQ_INT(jwt_verify_hs256(tok, ut_key_last, UT_KEYLEN, (time_t)UT_NOW, &out),
+                 TOKEN_MALFORMED);
+    /* A clock set back before the token's iat. */
+    CHECK_EQ_INT(jwt_verify_hs256(tok, ut_key, UT_KEYLEN, (time_t)UT_NOW - 1000, &out),
+                 TOKEN_NOT_YET_VALID);
+    /* A token one byte off (its signature) is not the cached one. */
+    tok[strlen(tok) - 2] = tok[strlen(tok) - 2] == 'A' ? 'B' : 'A';
+    CHECK_EQ_INT(jwt_verify_hs256(tok, ut_key, UT_KEYLEN, (time_t)UT_NOW, &out),
+                 TOKEN_MALFORMED);
+    free(tok);
+}
+
 const struct ut_case ut_token_cases[] = {
+    {"verified_cache", verified_cache},
     {"sign_verify_roundtrip", sign_verify_roundtrip},
     {"handmade_control", handmade_control},
     {"tampered_payload", tampered_payload},
