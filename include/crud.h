@@ -46,6 +46,18 @@ struct crud_write {
 };
 
 /*
+ * A field holding the id of another record of the tenant (agents.department_id). When the
+ * field is sent with a value, `sql` (its `?`s: the id, then the caller's tenant) must find
+ * that record; it also locks it until the commit (FOR UPDATE or LOCK IN SHARE MODE), so it
+ * cannot go away before the write lands. Else a 422 names the field with `why`.
+ */
+struct crud_ref {
+    size_t field; /* index in res->fields */
+    const char *sql;
+    const char *why;
+};
+
+/*
  * What a resource declares about its writes. Every hook is optional. prepare runs before
  * the transaction (defaults, cross-field 422s, refusals that need no row): 0, or -1 once it
  * answered. check, write and written run inside it and return DB_OK, TXN_ANSWERED (after
@@ -53,6 +65,8 @@ struct crud_write {
  */
 struct resource_writes {
     int (*prepare)(struct request *r, struct crud_write *w);
+    const struct crud_ref *refs; /* checked first inside the transaction (create, update) */
+    size_t nrefs;
     /* Before the write: references exist, business rules (w->old on update and delete). */
     int (*check)(struct request *r, struct crud_write *w);
     /* Replaces the INSERT/UPDATE/DELETE of the declared columns (crud_write_columns()) when
@@ -76,6 +90,10 @@ int crud_delete(struct request *r);
 int crud_get(struct request *r);
 int crud_list(struct request *r);
 
+/* Inside a write's transaction: the crud_ref check of one id (sql as there). DB_OK,
+ * TXN_ANSWERED (the 422 answered), or a db_rc. */
+int crud_refer(struct request *r, const char *sql, const char *id, const char *field,
+               const char *why);
 /* The generic write of w: resource_insert, resource_update or resource_remove. */
 int crud_write_columns(struct request *r, struct crud_write *w);
 /*

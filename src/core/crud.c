@@ -86,6 +86,33 @@ int crud_write_columns(struct request *r, struct crud_write *w)
     }
 }
 
+int crud_refer(struct request *r, const char *sql, const char *id, const char *field,
+               const char *why)
+{
+    struct db_result *res;
+    int rc = db_exec(r->db, r->arena, sql, DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)),
+                     &res);
+    if (rc != DB_OK || res->nrows > 0)
+        return rc;
+    request_field_error(r, field, why);
+    request_check_fields(r);
+    return TXN_ANSWERED;
+}
+
+/* The declared references the body sets, in their order; the first refusal ends it. */
+static int refer_all(struct request *r, const struct crud_write *w)
+{
+    const struct resource_writes *ws = writes_of(w->res);
+    int rc = DB_OK;
+    for (size_t i = 0; i < ws->nrefs && rc == DB_OK; i++) {
+        const struct crud_ref *ref = &ws->refs[i];
+        const struct field_value *v = &w->v[ref->field];
+        if (v->sent && v->s != NULL)
+            rc = crud_refer(r, ref->sql, v->s, w->res->fields[ref->field].name, ref->why);
+    }
+    return rc;
+}
+
 /* What a delete keeps of the row before it goes: the audit details, the record to answer. */
 static int before_delete(struct request *r, struct crud_write *w)
 {
@@ -127,6 +154,8 @@ static int crud_step(struct request *r, void *arg)
         if (rc == 1 || (rc == DB_OK && w->op == CRUD_DELETE && resource_is_deleted(res, w->old)))
             return txn_fail(r, 404, "not_found", res->not_found);
     }
+    if (rc == DB_OK && w->op != CRUD_DELETE)
+        rc = refer_all(r, w);
     if (rc == DB_OK && ws->check != NULL)
         rc = ws->check(r, w);
     if (rc == DB_OK && w->op == CRUD_DELETE)

@@ -100,44 +100,6 @@ static int department_agents(struct request *r)
     return reply_list(r, "agents", rows, 1, n > 0 ? n : 1, n);
 }
 
-/* ---- checks inside a write's transaction: DB_OK, TXN_ANSWERED (a 422), or a db_rc ---- */
-
-static int refuse_field(struct request *r, const char *field, const char *why)
-{
-    request_field_error(r, field, why);
-    request_check_fields(r);
-    return TXN_ANSWERED;
-}
-
-/*
- * The department must be an active one of the tenant. FOR UPDATE: a concurrent
- * department delete, which refuses while an agent of it is not offline, waits for us.
- */
-static int department_check(struct request *r, const char *dept)
-{
-    struct db_result *res;
-    int rc = db_exec(r->db, r->arena,
-                     "SELECT is_active FROM departments WHERE id = ? AND tenant_id = ? FOR UPDATE",
-                     DB_PARAMS(DB_STR(dept), DB_STR(r->auth.tenant_id)), &res);
-    if (rc != DB_OK)
-        return rc;
-    if (res->nrows == 0 || db_get_int(res, 0, "is_active", 0) == 0)
-        return refuse_field(r, "department_id", "must be an active department of this tenant");
-    return DB_OK;
-}
-
-/* The shared lock keeps the user from being deleted before we commit. */
-static int user_check(struct request *r, const char *user_id)
-{
-    struct db_result *res;
-    int rc = db_exec(r->db, r->arena,
-                     "SELECT id FROM users WHERE id = ? AND tenant_id = ? LOCK IN SHARE MODE",
-                     DB_PARAMS(DB_STR(user_id), DB_STR(r->auth.tenant_id)), &res);
-    if (rc != DB_OK)
-        return rc;
-    return res->nrows == 0 ? refuse_field(r, "user_id", "must be a user of this tenant") : DB_OK;
-}
-
 /*
  * Writes agent.state.changed. previous_status is NULL for a new agent and status is NULL
  * for a deleted one, so a dashboard can add or drop the agent from this event alone.
@@ -165,21 +127,27 @@ static bool str_eq(const char *a, const char *b)
 
 /* ---- writes ---------------------------------------------------------------------------- */
 
+/*
+ * The department must be an active one of the tenant. FOR UPDATE: a concurrent department
+ * delete, which refuses while an agent of it is not offline, waits for us. The shared lock
+ * keeps the user from being deleted before we commit.
+ */
+static const struct crud_ref agent_refs[] = {
+    {A_DEPT,
+     "SELECT id FROM departments WHERE id = ? AND tenant_id = ? AND is_active = 1 FOR UPDATE",
+     "must be an active department of this tenant"},
+    {A_USER, "SELECT id FROM users WHERE id = ? AND tenant_id = ? LOCK IN SHARE MODE",
+     "must be a user of this tenant"},
+};
+
+/* Lowering max_concurrent_calls below current_calls is allowed: it only stops new
+ * reservations, and the calls in progress end on their own. Deleting an agent on a call is
+ * not. */
 static int agent_check(struct request *r, struct crud_write *w)
 {
-    const struct field_value *v = w->v;
-    int rc = DB_OK;
-    if (w->op == CRUD_DELETE)
-        return db_get_int(w->old, 0, "current_calls", 0) > 0
-                   ? txn_fail(r, 409, "conflict", "Cannot delete an agent while it has calls")
-                   : DB_OK;
-    if (w->op == CRUD_CREATE || v[A_DEPT].sent)
-        rc = department_check(r, v[A_DEPT].s);
-    if (rc == DB_OK && v[A_USER].s != NULL)
-        rc = user_check(r, v[A_USER].s);
-    /* Lowering max_concurrent_calls below current_calls is allowed: it only stops new
-     * reservations, and the calls in progress end on their own. */
-    return rc;
+    if (w->op == CRUD_DELETE && db_get_int(w->old, 0, "current_calls", 0) > 0)
+        return txn_fail(r, 409, "conflict", "Cannot delete an agent while it has calls");
+    return DB_OK;
 }
 
 /* agent.state.changed for a new agent, a changed status, a deleted agent. */
@@ -207,6 +175,8 @@ static const char *const agent_delete_details[] = {"name", "department_id", NULL
 /* calls and call_transfers reference agents ON DELETE RESTRICT: history stays whole, and
  * the refused delete tells the client to take the agent offline instead. */
 static const struct resource_writes agent_writes = {
+    .refs = agent_refs,
+    .nrefs = sizeof(agent_refs) / sizeof(agent_refs[0]),
     .check = agent_check,
     .written = agent_written,
     .referenced = "The agent has call history; set it offline instead",

@@ -60,28 +60,17 @@ static const struct resource dids = {
  */
 static int target_check(struct request *r, const char *type, const char *target)
 {
-    struct db_result *res;
-    int rc = DB_OK;
-    if (target == NULL)
-        return DB_OK;
-    if (strcmp(type, "department") == 0)
-        rc = db_exec(r->db, r->arena,
-                     "SELECT id FROM departments WHERE id = ? AND tenant_id = ? AND is_active = 1"
-                     " LOCK IN SHARE MODE",
-                     DB_PARAMS(DB_STR(target), DB_STR(r->auth.tenant_id)), &res);
-    else if (strcmp(type, "agent") == 0)
-        rc = db_exec(r->db, r->arena,
-                     "SELECT id FROM agents WHERE id = ? AND tenant_id = ? LOCK IN SHARE MODE",
-                     DB_PARAMS(DB_STR(target), DB_STR(r->auth.tenant_id)), &res);
-    else
-        return DB_OK;
-    if (rc != DB_OK || res->nrows > 0)
-        return rc;
-    request_field_error(r, "route_target", strcmp(type, "agent") == 0
-                                               ? "must be an agent of this tenant"
-                                               : "must be an active department of this tenant");
-    request_check_fields(r);
-    return TXN_ANSWERED;
+    if (target != NULL && strcmp(type, "department") == 0)
+        return crud_refer(r,
+                          "SELECT id FROM departments WHERE id = ? AND tenant_id = ?"
+                          " AND is_active = 1 LOCK IN SHARE MODE",
+                          target, "route_target", "must be an active department of this tenant");
+    if (target != NULL && strcmp(type, "agent") == 0)
+        return crud_refer(r,
+                          "SELECT id FROM agents WHERE id = ? AND tenant_id = ?"
+                          " LOCK IN SHARE MODE",
+                          target, "route_target", "must be an agent of this tenant");
+    return DB_OK;
 }
 
 static int did_prepare(struct request *r, struct crud_write *w)
