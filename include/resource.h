@@ -63,15 +63,15 @@ struct resource {
     const char *const *json_cols;  /* columns holding JSON text */
     const char *id_prefix;         /* "dept_" */
     const char *one, *many;        /* "department", "departments" */
-    const char *entity;            /* the audit log's entity type: "department" */
+    const char *entity;            /* the audit log's entity type; NULL: `one` */
     const char *not_found;         /* "Department not found" */
     const char *order;             /* default ORDER BY, e.g. "d.name, d.id" */
     const char *soft_delete_col;   /* set to soft_deleted by delete (NULL: rows are deleted) */
     const char *soft_deleted;      /* that column's value once deleted, as text (NULL: 0) */
-    const struct filter_def *filters;
+    const struct filter_def *filters; /* RESOURCE_FILTERS */
     size_t nfilters;
     const struct sort_def *sorts;  /* {NULL, NULL}-terminated, may be NULL */
-    const struct field_def *fields; /* the body of create/update */
+    const struct field_def *fields; /* the body of create/update (RESOURCE_FIELDS) */
     const char *const *columns_of;  /* columns_of[i]: the column of fields[i] (NULL: none) */
     size_t nfields;
     long long default_limit, max_limit;
@@ -81,6 +81,12 @@ struct resource {
     int (*attach)(struct request *r, const char *id, struct json_object *record);
     const struct resource_writes *writes; /* crud.h; NULL: no generic writes */
 };
+
+/* In a resource's initializer: its body fields with their columns (NULL: none), counted. */
+#define RESOURCE_FIELDS(defs, cols)                                                        \
+    .fields = (defs), .nfields = FIELDS_N(defs), .columns_of = (cols)
+/* Its list filters, counted. */
+#define RESOURCE_FILTERS(defs) .filters = (defs), .nfilters = FIELDS_N(defs)
 
 /* One record: DB_OK with *out (arena), 1 when absent (in this tenant), or a db_rc. */
 int resource_fetch(struct request *r, const struct resource *res, const char *id,

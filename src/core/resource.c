@@ -373,9 +373,10 @@ bool resource_is_deleted(const struct resource *res, const struct db_result *row
 int resource_audit(struct request *r, const struct resource *res, const char *action,
                    const char *id, const char *details_json)
 {
-    const char *what = arena_printf(r->arena, "%s.%s", res->entity, action);
+    const char *entity = res->entity ? res->entity : res->one;
+    const char *what = arena_printf(r->arena, "%s.%s", entity, action);
     if (what == NULL)
         return DB_ERROR;
-    return audit_record(r, res->tenant_col ? r->auth.tenant_id : id, what, res->entity, id,
+    return audit_record(r, res->tenant_col ? r->auth.tenant_id : id, what, entity, id,
                         details_json);
 }

@@ -25,8 +25,7 @@
 
 static const char *const agent_statuses[] = {"available", "busy", "offline", NULL};
 
-enum { A_NAME, A_PHONE, A_DEPT, A_EMAIL, A_STATUS, A_PRIORITY, A_MAX, A_USER, A_CALLS,
-       A_NFIELDS };
+enum { A_NAME, A_PHONE, A_DEPT, A_EMAIL, A_STATUS, A_PRIORITY, A_MAX, A_USER, A_CALLS };
 
 static const struct field_def agent_fields[] = {
     [A_NAME] = {"name", FT_TEXT, F_REQUIRED, 1, 255, NULL, NULL, NULL},
@@ -59,14 +58,10 @@ static const struct resource agents = {
     .id_prefix = "agent_",
     .one = "agent",
     .many = "agents",
-    .entity = "agent",
     .not_found = "Agent not found",
     .order = "name, id",
-    .filters = agent_filters,
-    .nfilters = 2,
-    .fields = agent_fields,
-    .columns_of = agent_columns_of,
-    .nfields = A_NFIELDS,
+    RESOURCE_FILTERS(agent_filters),
+    RESOURCE_FIELDS(agent_fields, agent_columns_of),
     .writes = &agent_writes,
 };
 

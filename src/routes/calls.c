@@ -8,14 +8,10 @@
  * transfer portal's initiated, in_progress and transferred, Twilio's in-progress.
  */
 #include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
 #include "cached.h"
-#include "config.h"
 #include "crud.h"
 #include "crypto.h"
 #include "db.h"
@@ -191,7 +187,7 @@ int calls_set_status(struct request *r, const char *call_id, const char *status,
 static const char *const directions[] = {"inbound", "outbound", NULL};
 
 enum { C_CALLER, C_CALLED, C_SID, C_DIRECTION, C_STATUS, C_FLOW, C_FLOW_ID, C_CONTEXT,
-       C_AI_MINUTES, C_AI_RESPONSE, C_NFIELDS };
+       C_AI_MINUTES, C_AI_RESPONSE };
 
 static const struct field_def call_fields[] = {
     [C_CALLER] = {"caller_number", FT_PHONE, F_REQUIRED, 0, 0, NULL, NULL, NULL},
@@ -232,11 +228,9 @@ static const struct resource calls = {
     .id_prefix = "call_",
     .one = "call",
     .many = "calls",
-    .entity = "call",
     .not_found = "Call not found",
     .order = "c.start_time DESC, c.id DESC",
-    .fields = call_fields,
-    .nfields = C_NFIELDS,
+    RESOURCE_FIELDS(call_fields, NULL),
     .attach = call_transfers,
     .writes = &call_writes,
 };

@@ -4,9 +4,6 @@
  * 0), refused while an agent of the department is not offline.
  */
 #include <stdbool.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "arena.h"
 #include "cached.h"
@@ -24,7 +21,7 @@
     "id, tenant_id, name, phone_number, description, color, is_active, business_hours, " \
     "created_at, updated_at"
 
-enum { D_NAME, D_PHONE, D_DESC, D_COLOR, D_HOURS, D_ACTIVE, D_NFIELDS };
+enum { D_NAME, D_PHONE, D_DESC, D_COLOR, D_HOURS, D_ACTIVE };
 
 static const struct field_def dept_fields[] = {
     [D_NAME] = {"name", FT_TEXT, F_REQUIRED, 1, 255, NULL, NULL, NULL},
@@ -51,13 +48,10 @@ static const struct resource departments = {
     .id_prefix = "dept_",
     .one = "department",
     .many = "departments",
-    .entity = "department",
     .not_found = "Department not found",
     .order = "name, id",
     .soft_delete_col = "is_active",
-    .fields = dept_fields,
-    .columns_of = dept_columns_of,
-    .nfields = D_NFIELDS,
+    RESOURCE_FIELDS(dept_fields, dept_columns_of),
     .writes = &dept_writes,
 };
 

@@ -7,19 +7,16 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "arena.h"
 #include "crud.h"
 #include "db.h"
-#include "jsonutil.h"
 #include "request.h"
 #include "resource.h"
 #include "routes.h"
-#include "txn.h"
 
 static const char *const route_types[] = {"queue",     "ivr",      "department", "agent",
                                           "voicemail", "external", NULL};
 
-enum { V_NUMBER, V_FRIENDLY, V_PROVIDER, V_TYPE, V_TARGET, V_ACTIVE, V_NFIELDS };
+enum { V_NUMBER, V_FRIENDLY, V_PROVIDER, V_TYPE, V_TARGET, V_ACTIVE };
 
 static const struct field_def did_fields[] = {
     [V_NUMBER] = {"number", FT_PHONE, F_REQUIRED, 0, 0, NULL, NULL, NULL},
@@ -43,12 +40,9 @@ static const struct resource dids = {
     .id_prefix = "did_",
     .one = "did",
     .many = "dids",
-    .entity = "did",
     .not_found = "Phone number not found",
     .order = "number, id",
-    .fields = did_fields,
-    .columns_of = did_columns_of,
-    .nfields = V_NFIELDS,
+    RESOURCE_FIELDS(did_fields, did_columns_of),
     .writes = &did_writes,
 };
 

@@ -22,7 +22,7 @@ static const char *const settable_statuses[] = {"active", "suspended", NULL};
 static const char *const all_statuses[] = {"active", "suspended", "deleted", NULL};
 static const char *const tenant_json_cols[] = {"settings", NULL};
 
-enum { T_NAME, T_DOMAIN, T_PLAN, T_MAX, T_STATUS, T_SETTINGS, T_NFIELDS };
+enum { T_NAME, T_DOMAIN, T_PLAN, T_MAX, T_STATUS, T_SETTINGS };
 
 static const struct field_def tenant_fields[] = {
     [T_NAME] = {"name", FT_TEXT, F_REQUIRED, 1, 255, NULL, NULL, NULL},
@@ -52,14 +52,10 @@ static const struct resource tenants = {
     .id_prefix = "ten_",
     .one = "tenant",
     .many = "tenants",
-    .entity = "tenant",
     .not_found = "Tenant not found",
     .order = "created_at, id",
-    .filters = tenant_filters,
-    .nfilters = 2,
-    .fields = tenant_fields,
-    .columns_of = tenant_columns_of,
-    .nfields = T_NFIELDS,
+    RESOURCE_FILTERS(tenant_filters),
+    RESOURCE_FIELDS(tenant_fields, tenant_columns_of),
     /* `deleted` is a status: a deleted tenant's row and history stay. */
     .soft_delete_col = "status",
     .soft_deleted = "deleted",

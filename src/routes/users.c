@@ -23,7 +23,7 @@
 static const char *const assignable_roles[] = {"admin", "manager", "agent", NULL};
 static const char *const all_roles[] = {"super_admin", "admin", "manager", "agent", NULL};
 
-enum { U_EMAIL, U_PASSWORD, U_FIRST, U_LAST, U_PHONE, U_ROLE, U_NFIELDS };
+enum { U_EMAIL, U_PASSWORD, U_FIRST, U_LAST, U_PHONE, U_ROLE };
 
 static const struct field_def user_fields[] = {
     [U_EMAIL] = {"email", FT_EMAIL, F_REQUIRED, 0, 0, NULL, NULL, NULL},
@@ -66,14 +66,10 @@ static const struct resource users = {
     .id_prefix = "usr_",
     .one = "user",
     .many = "users",
-    .entity = "user",
     .not_found = "User not found",
     .order = "u.created_at, u.id",
-    .filters = user_filters,
-    .nfilters = 4,
-    .fields = user_fields,
-    .columns_of = user_columns_of,
-    .nfields = U_NFIELDS,
+    RESOURCE_FILTERS(user_filters),
+    RESOURCE_FIELDS(user_fields, user_columns_of),
     .decorate = user_decorate,
     .writes = &user_writes,
 };

@@ -198,7 +198,7 @@ static void generic_routes_declare_their_resource(void)
         }
         if (rt->handler == crud_delete)
             CHECK(res->writes != NULL && res->writes->deleted != NULL);
-        CHECK(res->not_found != NULL && res->one != NULL && res->entity != NULL);
+        CHECK(res->not_found != NULL && res->one != NULL);
         for (size_t k = 0; res->writes != NULL && k < res->writes->nrefs; k++) {
             const struct crud_ref *ref = &res->writes->refs[k];
             REQUIRE(ref->field < res->nfields);
