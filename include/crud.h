@@ -6,13 +6,19 @@
  * crud_list; the resource's `writes` declares what is its own:
  *
  *   create: the body read against res->fields (422), prepare, a new id (res->id_prefix),
- *           then in one transaction (txn.h): check, the INSERT, the audit "<entity>.create"
- *           with the body, written; answers the record, 201.
- *   update: the body (422), prepare; in the transaction: the row locked (404), check, the
- *           UPDATE of the sent columns, the audit "…update", written; answers the record, 200.
+ *           then in one transaction (txn.h): the declared references (422), check, the
+ *           INSERT, the audit "<entity>.create" with the body, written; answers the record,
+ *           201.
+ *   update: the body (422), prepare; in the transaction: the row locked (404), the
+ *           references the body sets, check, the UPDATE of the sent columns, the audit
+ *           "<entity>.update", written; answers the record, 200.
  *   delete: prepare; in the transaction: the row locked (404, also when already soft-deleted),
- *           check, the DELETE (or soft delete), the audit "…delete" with the declared columns
+ *           check, the DELETE (or soft delete), the audit "<entity>.delete" with the declared columns
  *           of the old row, written; answers the `deleted` message (and the record if asked).
+ *
+ * The hooks' order inside the transaction is part of the contract: whatever a hook reads
+ * was locked before it (the row, the references), and events written by `written` are in
+ * the same commit as the write they tell of.
  *
  * A failed write answers the declared 409 texts for a duplicate key and for a row that is
  * still referenced; other failures as txn_reply() does. Idempotency-Key is txn_run's
