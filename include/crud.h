@@ -12,9 +12,10 @@
  *   update: the body (422), prepare; in the transaction: the row locked (404), the
  *           references the body sets, check, the UPDATE of the sent columns, the audit
  *           "<entity>.update", written; answers the record, 200.
- *   delete: prepare; in the transaction: the row locked (404, also when already soft-deleted),
- *           check, the DELETE (or soft delete), the audit "<entity>.delete" with the declared columns
- *           of the old row, written; answers the `deleted` message (and the record if asked).
+ *   delete: prepare; in the transaction: the row locked (404, also when soft-deleted
+ *           already), check, the DELETE (or soft delete), the audit "<entity>.delete" with
+ *           the declared columns of the old row, written; answers the `deleted` message (and
+ *           the record if asked).
  *
  * The hooks' order inside the transaction is part of the contract: whatever a hook reads
  * was locked before it (the row, the references), and events written by `written` are in
