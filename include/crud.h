@@ -63,6 +63,8 @@ struct crud_ref {
     const char *sql;
     const char *why;
 };
+/* In a resource_writes initializer: its references, counted. */
+#define CRUD_REFS(defs) .refs = (defs), .nrefs = sizeof(defs) / sizeof((defs)[0])
 
 /*
  * What a resource declares about its writes. Every hook is optional. prepare runs before

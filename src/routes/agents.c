@@ -170,8 +170,7 @@ static const char *const agent_delete_details[] = {"name", "department_id", NULL
 /* calls and call_transfers reference agents ON DELETE RESTRICT: history stays whole, and
  * the refused delete tells the client to take the agent offline instead. */
 static const struct resource_writes agent_writes = {
-    .refs = agent_refs,
-    .nrefs = sizeof(agent_refs) / sizeof(agent_refs[0]),
+    CRUD_REFS(agent_refs),
     .check = agent_check,
     .written = agent_written,
     .referenced = "The agent has call history; set it offline instead",
