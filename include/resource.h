@@ -3,13 +3,17 @@
 /*
  * Declared resources. A resource module declares its table once (columns, JSON columns,
  * id prefix, names, not-found text, tenant scope, default order, list filters, sort keys,
- * body fields with their columns); this layer gives it, from the declaration:
+ * body fields with their columns, and what its writes add: crud.h); this layer gives it,
+ * from the declaration:
  *   resource_fetch()   one record as JSON (inside or outside a transaction)
  *   resource_get()     the GET /…/:id handler
  *   resource_list()    a page of a list: filters from the query, COUNT(*) and the page
  *   resource_insert(), resource_update()   the INSERT and UPDATE of the declared columns
- *   resource_delete()  hard or soft delete, with the audit record
- * so a module is its declarations plus the logic that is truly its own.
+ *   resource_lock(), resource_remove()     the row locked for a write, hard or soft delete
+ *   resource_audit()   the audit record of a write
+ * and crud.h builds the create, update and delete routes on them, so a plain CRUD module is
+ * its declarations (fields, resource, writes, route table) plus the hooks for the logic that
+ * is truly its own.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,6 +24,7 @@
 struct json_object;
 struct qb;
 struct request;
+struct resource_writes;
 
 /* A list's page size when the resource declares none, and the most it may ask for. */
 #define RESOURCE_DEFAULT_LIMIT 25
@@ -58,20 +63,30 @@ struct resource {
     const char *const *json_cols;  /* columns holding JSON text */
     const char *id_prefix;         /* "dept_" */
     const char *one, *many;        /* "department", "departments" */
-    const char *entity;            /* the audit log's entity type: "department" */
+    const char *entity;            /* the audit log's entity type; NULL: `one` */
     const char *not_found;         /* "Department not found" */
     const char *order;             /* default ORDER BY, e.g. "d.name, d.id" */
-    const char *soft_delete_col;   /* set to 0 by delete (NULL: rows are deleted) */
-    const struct filter_def *filters;
+    const char *soft_delete_col;   /* set to soft_deleted by delete (NULL: rows are deleted) */
+    const char *soft_deleted;      /* that column's value once deleted, as text (NULL: 0) */
+    const struct filter_def *filters; /* RESOURCE_FILTERS */
     size_t nfilters;
     const struct sort_def *sorts;  /* {NULL, NULL}-terminated, may be NULL */
-    const struct field_def *fields; /* the body of create/update */
+    const struct field_def *fields; /* the body of create/update (RESOURCE_FIELDS) */
     const char *const *columns_of;  /* columns_of[i]: the column of fields[i] (NULL: none) */
     size_t nfields;
     long long default_limit, max_limit;
     /* Dialect-specific members added to each record (the callcenter user's roles…). */
     void (*decorate)(struct request *r, struct json_object *row);
+    /* Related rows one fetched record carries (a call's transfers): DB_OK or a db_rc. */
+    int (*attach)(struct request *r, const char *id, struct json_object *record);
+    const struct resource_writes *writes; /* crud.h; NULL: no generic writes */
 };
+
+/* In a resource's initializer: its body fields with their columns (NULL: none), counted. */
+#define RESOURCE_FIELDS(defs, cols)                                                        \
+    .fields = (defs), .nfields = FIELDS_N(defs), .columns_of = (cols)
+/* Its list filters, counted. */
+#define RESOURCE_FILTERS(defs) .filters = (defs), .nfilters = FIELDS_N(defs)
 
 /* One record: DB_OK with *out (arena), 1 when absent (in this tenant), or a db_rc. */
 int resource_fetch(struct request *r, const struct resource *res, const char *id,
@@ -112,13 +127,23 @@ int resource_update(struct request *r, const struct resource *res, const char *i
                     const struct field_value *vals, const struct column_value *extra,
                     size_t nextra);
 /*
- * Inside a write's transaction: locks record id (in the caller's tenant) until the commit;
- * *row gets its columns. DB_OK, 1 when absent, or a db_rc.
+ * Inside a write's transaction: locks record id (in the caller's tenant) until the commit,
+ * with the rows `from` joins to it; *row gets all their columns. DB_OK, 1 when absent, or
+ * a db_rc.
  */
 int resource_lock(struct request *r, const struct resource *res, const char *id,
                   struct db_result **row);
-/* Deletes record id (or, with soft_delete_col, sets that column to 0). DB_OK or a db_rc. */
+/* Deletes record id (or, with soft_delete_col, sets that column to soft_deleted). DB_OK or
+ * a db_rc. */
 int resource_remove(struct request *r, const struct resource *res, const char *id);
+/* True when row 0 of a locked row is soft-deleted already. Pure. */
+bool resource_is_deleted(const struct resource *res, const struct db_result *row);
+/* The statements of resource_lock() and resource_remove() for tenant (ignored when the
+ * resource is not tenant-scoped) into q. Pure. */
+void resource_lock_sql(struct qb *q, const struct resource *res, const char *tenant,
+                       const char *id);
+void resource_remove_sql(struct qb *q, const struct resource *res, const char *tenant,
+                         const char *id);
 /* The audit record of a write: action "create" becomes "<entity>.create". */
 int resource_audit(struct request *r, const struct resource *res, const char *action,
                    const char *id, const char *details_json);

@@ -52,7 +52,8 @@ struct route {
     const char *cache; /* the namespace of its cached list (cached.h), NULL: none */
     unsigned flags;
     int status; /* the success status; 0: 201 for a POST with ROUTE_IDEMPOTENT, else 200 */
-    /* A list's declared resource: the query filters, sort keys and page bounds it reads. */
+    /* The declared resource: a list's query filters, sort keys and page bounds, and the
+     * record the generic handlers (crud.h) read and write. */
     const struct resource *resource;
 };
 

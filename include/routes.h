@@ -60,6 +60,7 @@ char *twilio_signature(struct arena *a, const char *token, const char *url,
  * duration < 0 means "measure it". Both return DB_OK or a negative db_rc.
  */
 struct call_new {
+    const char *id; /* NULL: a new one */
     const char *call_sid, *caller_number, *called_number, *direction, *status;
     const char *current_flow, *flow_id, *context_json;
 };

@@ -199,7 +199,8 @@ static bool answers(const struct route *rt, int status)
     case 403: return token && rt->roles != ROLES_ANY;
     case 404: return strchr(rt->pattern, ':') != NULL; /* no such record in the tenant */
     case 409: return writes; /* a duplicate or a reference (request_db_error), a state */
-    case 422: return rt->body != NULL || query || rt->resource != NULL;
+    /* A list's resource: its filters and sort keys are read from the query. */
+    case 422: return rt->body != NULL || query || (rt->resource && (rt->flags & ROUTE_LIST));
     case 429: return (rt->flags & ROUTE_THROTTLED) != 0;
     case 503: return true; /* the database is away */
     default: return false;

@@ -321,7 +321,8 @@ static int sort_params(struct json_object *params, const struct sort_def *sorts)
 /* page, limit and page_size of a paged list; filters and sort keys of its resource. */
 static int list_params(struct json_object *params, const struct route *rt)
 {
-    const struct resource *res = rt->resource;
+    /* The generic record routes declare their resource too, but read no query. */
+    const struct resource *res = (rt->flags & ROUTE_LIST) ? rt->resource : NULL;
     int rc = 0;
     if ((rt->flags & ROUTE_LIST) && !(rt->flags & ROUTE_WHOLE)) {
         long long def = 0, max = 0;

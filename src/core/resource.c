@@ -18,8 +18,13 @@ static const char *id_col(const struct resource *res)
     return res->id_col ? res->id_col : "id";
 }
 
+static const char *from_of(const struct resource *res)
+{
+    return res->from ? res->from : res->table;
+}
+
 /* " WHERE <id> = ? [AND <tenant> = ?]" */
-static void where_id(struct request *r, const struct resource *res, struct qb *q,
+static void where_id(const struct resource *res, struct qb *q, const char *tenant,
                      const char *id)
 {
     qb_add(q, " WHERE ");
@@ -28,7 +33,7 @@ static void where_id(struct request *r, const struct resource *res, struct qb *q
     if (res->tenant_col != NULL) {
         qb_add(q, " AND ");
         qb_add(q, res->tenant_col);
-        qb_addv(q, " = ?", DB_STR(r->auth.tenant_id));
+        qb_addv(q, " = ?", DB_STR(tenant));
     }
 }
 
@@ -51,15 +56,17 @@ int resource_fetch(struct request *r, const struct resource *res, const char *id
     qb_add(&q, "SELECT ");
     qb_add(&q, res->columns);
     qb_add(&q, " FROM ");
-    qb_add(&q, res->from ? res->from : res->table);
-    where_id(r, res, &q, id);
+    qb_add(&q, from_of(res));
+    where_id(res, &q, r->auth.tenant_id, id);
     int rc = qb_exec(&q, r->db, &rows);
     if (rc != DB_OK)
         return rc;
     if (rows->nrows == 0)
         return 1;
     *out = row_json(r, res, rows, 0);
-    return *out ? DB_OK : DB_ERROR;
+    if (*out == NULL)
+        return DB_ERROR;
+    return res->attach ? res->attach(r, id, *out) : DB_OK;
 }
 
 int resource_answer(struct request *r, const struct resource *res, int status, const char *id)
@@ -197,7 +204,7 @@ int resource_list(struct request *r, const struct resource *res, const struct qb
     qb_add(&page, "SELECT ");
     qb_add(&page, res->columns);
     qb_add(&page, " FROM ");
-    qb_add(&page, res->from ? res->from : res->table);
+    qb_add(&page, from_of(res));
     qb_append(&page, &w);
     add_order(r, res, &page);
     if (request_check_fields(r) != 0)
@@ -205,7 +212,7 @@ int resource_list(struct request *r, const struct resource *res, const struct qb
     qb_addv(&page, " LIMIT ? OFFSET ?", DB_INT(p.limit), DB_INT(p.offset));
     qb_init(&count, r->arena);
     qb_add(&count, "SELECT COUNT(*) AS total FROM ");
-    qb_add(&count, res->from ? res->from : res->table);
+    qb_add(&count, from_of(res));
     qb_append(&count, &w);
     int rc = qb_exec(&count, r->db, &cres);
     if (rc == DB_OK)
@@ -303,49 +310,73 @@ int resource_update(struct request *r, const struct resource *res, const char *i
     return qb_exec(&q, r->db, NULL);
 }
 
+void resource_lock_sql(struct qb *q, const struct resource *res, const char *tenant,
+                       const char *id)
+{
+    qb_add(q, "SELECT * FROM ");
+    qb_add(q, from_of(res));
+    where_id(res, q, tenant, id);
+    qb_add(q, " FOR UPDATE");
+}
+
 int resource_lock(struct request *r, const struct resource *res, const char *id,
                   struct db_result **row)
 {
     struct qb q;
     qb_init(&q, r->arena);
-    qb_add(&q, "SELECT * FROM ");
-    qb_add(&q, res->table);
-    qb_addv(&q, " WHERE id = ?", DB_STR(id));
-    if (res->tenant_col != NULL)
-        qb_addv(&q, " AND tenant_id = ?", DB_STR(r->auth.tenant_id));
-    qb_add(&q, " FOR UPDATE");
+    resource_lock_sql(&q, res, r->auth.tenant_id, id);
     int rc = qb_exec(&q, r->db, row);
     if (rc != DB_OK)
         return rc;
     return (*row)->nrows == 0 ? 1 : DB_OK;
 }
 
+void resource_remove_sql(struct qb *q, const struct resource *res, const char *tenant,
+                         const char *id)
+{
+    if (res->soft_delete_col != NULL) {
+        qb_add(q, "UPDATE ");
+        qb_add(q, res->table);
+        qb_add(q, " SET ");
+        qb_add(q, res->soft_delete_col);
+        if (res->soft_deleted != NULL)
+            qb_addv(q, " = ?", DB_STR(res->soft_deleted));
+        else
+            qb_add(q, " = 0");
+    } else {
+        qb_add(q, "DELETE FROM ");
+        qb_add(q, res->table);
+    }
+    qb_addv(q, " WHERE id = ?", DB_STR(id));
+    if (res->tenant_col != NULL)
+        qb_addv(q, " AND tenant_id = ?", DB_STR(tenant));
+}
+
 int resource_remove(struct request *r, const struct resource *res, const char *id)
 {
     struct qb q;
     qb_init(&q, r->arena);
-    if (res->soft_delete_col != NULL) {
-        qb_add(&q, "UPDATE ");
-        qb_add(&q, res->table);
-        qb_add(&q, " SET ");
-        qb_add(&q, res->soft_delete_col);
-        qb_add(&q, " = 0");
-    } else {
-        qb_add(&q, "DELETE FROM ");
-        qb_add(&q, res->table);
-    }
-    qb_addv(&q, " WHERE id = ?", DB_STR(id));
-    if (res->tenant_col != NULL)
-        qb_addv(&q, " AND tenant_id = ?", DB_STR(r->auth.tenant_id));
+    resource_remove_sql(&q, res, r->auth.tenant_id, id);
     return qb_exec(&q, r->db, NULL);
+}
+
+bool resource_is_deleted(const struct resource *res, const struct db_result *row)
+{
+    if (res->soft_delete_col == NULL || row == NULL || row->nrows == 0)
+        return false;
+    if (res->soft_deleted == NULL)
+        return db_get_int(row, 0, res->soft_delete_col, 0) == 0;
+    const char *v = db_get(row, 0, res->soft_delete_col);
+    return v != NULL && strcmp(v, res->soft_deleted) == 0;
 }
 
 int resource_audit(struct request *r, const struct resource *res, const char *action,
                    const char *id, const char *details_json)
 {
-    const char *what = arena_printf(r->arena, "%s.%s", res->entity, action);
+    const char *entity = res->entity ? res->entity : res->one;
+    const char *what = arena_printf(r->arena, "%s.%s", entity, action);
     if (what == NULL)
         return DB_ERROR;
-    return audit_record(r, res->tenant_col ? r->auth.tenant_id : id, what, res->entity, id,
+    return audit_record(r, res->tenant_col ? r->auth.tenant_id : id, what, entity, id,
                         details_json);
 }

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "arena.h"
-#include "crypto.h"
+#include "crud.h"
 #include "db.h"
 #include "jsonutil.h"
 #include "qb.h"
@@ -25,8 +25,7 @@
 
 static const char *const agent_statuses[] = {"available", "busy", "offline", NULL};
 
-enum { A_NAME, A_PHONE, A_DEPT, A_EMAIL, A_STATUS, A_PRIORITY, A_MAX, A_USER, A_CALLS,
-       A_NFIELDS };
+enum { A_NAME, A_PHONE, A_DEPT, A_EMAIL, A_STATUS, A_PRIORITY, A_MAX, A_USER, A_CALLS };
 
 static const struct field_def agent_fields[] = {
     [A_NAME] = {"name", FT_TEXT, F_REQUIRED, 1, 255, NULL, NULL, NULL},
@@ -50,6 +49,8 @@ static const struct filter_def agent_filters[] = {
     {"status", FILTER_ENUM, " AND status = ?", agent_statuses, NULL},
 };
 
+static const struct resource_writes agent_writes;
+
 static const struct resource agents = {
     .table = "agents",
     .columns = AGENT_COLUMNS,
@@ -57,25 +58,12 @@ static const struct resource agents = {
     .id_prefix = "agent_",
     .one = "agent",
     .many = "agents",
-    .entity = "agent",
     .not_found = "Agent not found",
     .order = "name, id",
-    .filters = agent_filters,
-    .nfilters = 2,
-    .fields = agent_fields,
-    .columns_of = agent_columns_of,
-    .nfields = A_NFIELDS,
+    RESOURCE_FILTERS(agent_filters),
+    RESOURCE_FIELDS(agent_fields, agent_columns_of),
+    .writes = &agent_writes,
 };
-
-static int agent_list(struct request *r)
-{
-    return resource_list(r, &agents, NULL);
-}
-
-static int agent_get(struct request *r)
-{
-    return resource_get(r, &agents);
-}
 
 static int department_agents(struct request *r)
 {
@@ -107,44 +95,6 @@ static int department_agents(struct request *r)
     return reply_list(r, "agents", rows, 1, n > 0 ? n : 1, n);
 }
 
-/* ---- checks inside a write's transaction: DB_OK, TXN_ANSWERED (a 422), or a db_rc ---- */
-
-static int refuse_field(struct request *r, const char *field, const char *why)
-{
-    request_field_error(r, field, why);
-    request_check_fields(r);
-    return TXN_ANSWERED;
-}
-
-/*
- * The department must be an active one of the tenant. FOR UPDATE: a concurrent
- * department delete, which refuses while an agent of it is not offline, waits for us.
- */
-static int department_check(struct request *r, const char *dept)
-{
-    struct db_result *res;
-    int rc = db_exec(r->db, r->arena,
-                     "SELECT is_active FROM departments WHERE id = ? AND tenant_id = ? FOR UPDATE",
-                     DB_PARAMS(DB_STR(dept), DB_STR(r->auth.tenant_id)), &res);
-    if (rc != DB_OK)
-        return rc;
-    if (res->nrows == 0 || db_get_int(res, 0, "is_active", 0) == 0)
-        return refuse_field(r, "department_id", "must be an active department of this tenant");
-    return DB_OK;
-}
-
-/* The shared lock keeps the user from being deleted before we commit. */
-static int user_check(struct request *r, const char *user_id)
-{
-    struct db_result *res;
-    int rc = db_exec(r->db, r->arena,
-                     "SELECT id FROM users WHERE id = ? AND tenant_id = ? LOCK IN SHARE MODE",
-                     DB_PARAMS(DB_STR(user_id), DB_STR(r->auth.tenant_id)), &res);
-    if (rc != DB_OK)
-        return rc;
-    return res->nrows == 0 ? refuse_field(r, "user_id", "must be a user of this tenant") : DB_OK;
-}
-
 /*
  * Writes agent.state.changed. previous_status is NULL for a new agent and status is NULL
  * for a deleted one, so a dashboard can add or drop the agent from this event alone.
@@ -170,122 +120,64 @@ static bool str_eq(const char *a, const char *b)
     return a != NULL && b != NULL && strcmp(a, b) == 0;
 }
 
-static int agent_outcome(struct request *r, int rc)
-{
-    if (rc == DB_FOREIGN_KEY)
-        return request_error(r, 409, "conflict",
-                             "The agent has call history; set it offline instead");
-    return txn_reply(r, rc);
-}
-
 /* ---- writes ---------------------------------------------------------------------------- */
 
-struct agent_write {
-    const char *id;
-    struct field_value v[A_NFIELDS];
-    struct json_object *body;
+/*
+ * The department must be an active one of the tenant. FOR UPDATE: a concurrent department
+ * delete, which refuses while an agent of it is not offline, waits for us. The shared lock
+ * keeps the user from being deleted before we commit.
+ */
+static const struct crud_ref agent_refs[] = {
+    {A_DEPT,
+     "SELECT id FROM departments WHERE id = ? AND tenant_id = ? AND is_active = 1 FOR UPDATE",
+     "must be an active department of this tenant"},
+    {A_USER, "SELECT id FROM users WHERE id = ? AND tenant_id = ? LOCK IN SHARE MODE",
+     "must be a user of this tenant"},
 };
 
-static int agent_create_step(struct request *r, void *arg)
+/* Lowering max_concurrent_calls below current_calls is allowed: it only stops new
+ * reservations, and the calls in progress end on their own. Deleting an agent on a call is
+ * not. */
+static int agent_check(struct request *r, struct crud_write *w)
 {
-    struct agent_write *w = arg;
-    const struct field_value *v = w->v;
-    int rc = department_check(r, v[A_DEPT].s);
-    if (rc == DB_OK && v[A_USER].s != NULL)
-        rc = user_check(r, v[A_USER].s);
-    if (rc == DB_OK)
-        rc = resource_insert(r, &agents, w->id, v, NULL, 0);
-    if (rc == DB_OK)
-        rc = resource_audit(r, &agents, "create", w->id, json_text(w->body, NULL));
-    if (rc == DB_OK)
-        rc = agent_event(r, w->id, v[A_DEPT].s, v[A_NAME].s,
-                         v[A_STATUS].sent ? v[A_STATUS].s : "offline", NULL);
-    return rc == DB_OK ? resource_answer(r, &agents, 201, w->id) : rc;
-}
-
-static int agent_create(struct request *r)
-{
-    struct agent_write w;
-    if (fields_body(r, agent_fields, A_NFIELDS, FIELDS_CREATE, w.v, &w.body) != 0)
-        return -1;
-    w.id = id_new(r->arena, agents.id_prefix);
-    if (w.id == NULL)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    return agent_outcome(r, txn_run(r, agent_create_step, &w));
-}
-
-static int agent_update_step(struct request *r, void *arg)
-{
-    struct agent_write *w = arg;
-    const struct field_value *v = w->v;
-    struct db_result *old = NULL;
-    int rc = resource_lock(r, &agents, w->id, &old);
-    if (rc == 1)
-        return txn_fail(r, 404, "not_found", agents.not_found);
-    if (rc == DB_OK && v[A_DEPT].sent)
-        rc = department_check(r, v[A_DEPT].s);
-    if (rc == DB_OK && v[A_USER].s != NULL)
-        rc = user_check(r, v[A_USER].s);
-    /* Lowering max_concurrent_calls below current_calls is allowed: it only stops new
-     * reservations, and the calls in progress end on their own. */
-    if (rc == DB_OK)
-        rc = resource_update(r, &agents, w->id, v, NULL, 0);
-    if (rc == DB_OK)
-        rc = resource_audit(r, &agents, "update", w->id, json_text(w->body, NULL));
-    if (rc == DB_OK && v[A_STATUS].sent && !str_eq(v[A_STATUS].s, db_get(old, 0, "status")))
-        rc = agent_event(r, w->id, v[A_DEPT].sent ? v[A_DEPT].s : db_get(old, 0, "department_id"),
-                         v[A_NAME].sent ? v[A_NAME].s : db_get(old, 0, "name"), v[A_STATUS].s,
-                         db_get(old, 0, "status"));
-    return rc == DB_OK ? resource_answer(r, &agents, 200, w->id) : rc;
-}
-
-static int agent_update(struct request *r)
-{
-    struct agent_write w;
-    w.id = request_param(r, "id");
-    if (fields_body(r, agent_fields, A_NFIELDS, FIELDS_UPDATE, w.v, &w.body) != 0)
-        return -1;
-    return agent_outcome(r, txn_run(r, agent_update_step, &w));
-}
-
-static int agent_delete_step(struct request *r, void *arg)
-{
-    const char *id = arg;
-    struct db_result *old = NULL;
-    struct json_object *details = arena_json(r->arena, json_object_new_object());
-    int rc = details ? resource_lock(r, &agents, id, &old) : DB_ERROR;
-    if (rc == 1)
-        return txn_fail(r, 404, "not_found", agents.not_found);
-    if (rc == DB_OK && db_get_int(old, 0, "current_calls", 0) > 0)
+    if (w->op == CRUD_DELETE && db_get_int(w->old, 0, "current_calls", 0) > 0)
         return txn_fail(r, 409, "conflict", "Cannot delete an agent while it has calls");
-    struct json_object *agent = NULL;
-    if (rc == DB_OK)
-        rc = resource_fetch(r, &agents, id, &agent);
-    /* calls and call_transfers reference agents ON DELETE RESTRICT: history stays whole,
-     * and DB_FOREIGN_KEY tells the client to take the agent offline instead. */
-    if (rc == DB_OK)
-        rc = resource_remove(r, &agents, id);
-    /* The row is gone afterwards: name and department keep the audit entry readable. */
-    if (rc == DB_OK && (json_set_str(details, "name", db_get(old, 0, "name")) != 0 ||
-                        json_set_str(details, "department_id",
-                                     db_get(old, 0, "department_id")) != 0))
-        rc = DB_ERROR;
-    if (rc == DB_OK)
-        rc = resource_audit(r, &agents, "delete", id, json_text(details, NULL));
-    if (rc == DB_OK)
-        rc = agent_event(r, id, db_get(old, 0, "department_id"), db_get(old, 0, "name"), NULL,
-                         db_get(old, 0, "status"));
-    if (rc == DB_OK &&
-        reply_set(r, "message", json_object_new_string("Agent deleted successfully")) != 0)
-        rc = DB_ERROR;
-    return rc == DB_OK ? (reply_one(r, 200, "agent", agent) == 0 ? DB_OK : DB_ERROR) : rc;
+    return DB_OK;
 }
 
-static int agent_delete(struct request *r)
+/* agent.state.changed for a new agent, a changed status, a deleted agent. */
+static int agent_written(struct request *r, struct crud_write *w)
 {
-    const char *id = request_param(r, "id");
-    return agent_outcome(r, txn_run(r, agent_delete_step, (void *)id));
+    const struct field_value *v = w->v;
+    if (w->op == CRUD_CREATE)
+        return agent_event(r, w->id, v[A_DEPT].s, v[A_NAME].s,
+                           v[A_STATUS].sent ? v[A_STATUS].s : "offline", NULL);
+    const char *was = db_get(w->old, 0, "status");
+    if (w->op == CRUD_DELETE)
+        return agent_event(r, w->id, db_get(w->old, 0, "department_id"),
+                           db_get(w->old, 0, "name"), NULL, was);
+    if (!v[A_STATUS].sent || str_eq(v[A_STATUS].s, was))
+        return DB_OK;
+    return agent_event(r, w->id,
+                       v[A_DEPT].sent ? v[A_DEPT].s : db_get(w->old, 0, "department_id"),
+                       v[A_NAME].sent ? v[A_NAME].s : db_get(w->old, 0, "name"), v[A_STATUS].s,
+                       was);
 }
+
+/* The row is gone after a delete: name and department keep the audit entry readable. */
+static const char *const agent_delete_details[] = {"name", "department_id", NULL};
+
+/* calls and call_transfers reference agents ON DELETE RESTRICT: history stays whole, and
+ * the refused delete tells the client to take the agent offline instead. */
+static const struct resource_writes agent_writes = {
+    CRUD_REFS(agent_refs),
+    .check = agent_check,
+    .written = agent_written,
+    .referenced = "The agent has call history; set it offline instead",
+    .deleted = "Agent deleted successfully",
+    .delete_details = agent_delete_details,
+    .delete_answers_record = true,
+};
 
 struct agent_status_write {
     const char *id, *status;
@@ -331,25 +223,26 @@ static int agent_set_status(struct request *r)
     if (fields_body(r, agent_status_field, 1, FIELDS_UPDATE, v, NULL) != 0)
         return -1;
     w.status = v[0].s;
-    return agent_outcome(r, txn_run(r, agent_status_step, &w));
+    return crud_reply(r, &agents, txn_run(r, agent_status_step, &w));
 }
 
 static const struct route routes[] = {
     ROUTE("GET", "/api/departments/:id/agents", department_agents, ROLES_ANY, FAM_TRANSFER,
           .summary = "The agents of a department", .key = "agents",
           .flags = ROUTE_LIST | ROUTE_WHOLE),
-    ROUTE("GET", "/api/agents", agent_list, ROLES_ANY, FAM_TRANSFER,
+    ROUTE("GET", "/api/agents", crud_list, ROLES_ANY, FAM_TRANSFER,
           .summary = "List agents (filters: department_id, status, search)", .key = "agents",
           .flags = ROUTE_LIST, .resource = &agents),
-    ROUTE("POST", "/api/agents", agent_create, ROLES_STAFF, FAM_TRANSFER,
+    ROUTE("POST", "/api/agents", crud_create, ROLES_STAFF, FAM_TRANSFER,
           .summary = "Create an agent", ROUTE_BODY(agent_fields), .key = "agent",
-          .flags = ROUTE_IDEMPOTENT),
-    ROUTE("GET", "/api/agents/:id", agent_get, ROLES_ANY, FAM_TRANSFER,
-          .summary = "One agent", .key = "agent"),
-    ROUTE("PUT", "/api/agents/:id", agent_update, ROLES_STAFF, FAM_TRANSFER,
-          .summary = "Change an agent", ROUTE_BODY(agent_fields), .key = "agent"),
-    ROUTE("DELETE", "/api/agents/:id", agent_delete, ROLES_STAFF, FAM_TRANSFER,
-          .summary = "Delete an agent (not while on a call)"),
+          .flags = ROUTE_IDEMPOTENT, .resource = &agents),
+    ROUTE("GET", "/api/agents/:id", crud_get, ROLES_ANY, FAM_TRANSFER,
+          .summary = "One agent", .key = "agent", .resource = &agents),
+    ROUTE("PUT", "/api/agents/:id", crud_update, ROLES_STAFF, FAM_TRANSFER,
+          .summary = "Change an agent", ROUTE_BODY(agent_fields), .key = "agent",
+          .resource = &agents),
+    ROUTE("DELETE", "/api/agents/:id", crud_delete, ROLES_STAFF, FAM_TRANSFER,
+          .summary = "Delete an agent (not while on a call)", .resource = &agents),
     ROUTE("PUT", "/api/agents/:id/status", agent_set_status, ROLES_ANY, FAM_TRANSFER,
           .summary = "Set an agent's availability", ROUTE_BODY(agent_status_field), .key = "agent"),
 };

@@ -8,14 +8,11 @@
  * transfer portal's initiated, in_progress and transferred, Twilio's in-progress.
  */
 #include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
 #include "cached.h"
-#include "config.h"
+#include "crud.h"
 #include "crypto.h"
 #include "db.h"
 #include "fields.h"
@@ -76,7 +73,7 @@ int call_emit(struct request *r, const char *type, const char *call_id,
 
 int calls_insert(struct request *r, const struct call_new *c, const char **id_out)
 {
-    const char *id = id_new(r->arena, "call_");
+    const char *id = c->id ? c->id : id_new(r->arena, "call_");
     if (id == NULL)
         return DB_ERROR;
     const char *direction = c->direction ? c->direction : "inbound";
@@ -187,66 +184,10 @@ int calls_set_status(struct request *r, const char *call_id, const char *status,
 
 /* ---- the call record -------------------------------------------------------------------- */
 
-static const struct resource calls = {
-    .table = "calls",
-    .columns = CALL_COLUMNS,
-    .from = "calls c",
-    .id_col = "c.id",
-    .tenant_col = "c.tenant_id",
-    .json_cols = call_json_cols,
-    .id_prefix = "call_",
-    .one = "call",
-    .many = "calls",
-    .entity = "call",
-    .not_found = "Call not found",
-    .order = "c.start_time DESC, c.id DESC",
-};
-
-/* The call with its transfers; DB_OK, 1 when absent, or a negative db_rc. */
-static int call_fetch(struct request *r, const char *id, struct json_object **out)
-{
-    struct db_result *tres;
-    int rc = resource_fetch(r, &calls, id, out);
-    if (rc != DB_OK)
-        return rc;
-    rc = db_exec(r->db, r->arena,
-                 "SELECT " TRANSFER_COLUMNS " WHERE t.tenant_id = ? AND t.call_id = ?"
-                 " ORDER BY t.transfer_time, t.id",
-                 DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(id)), &tres);
-    if (rc != DB_OK)
-        return rc;
-    return db_rows_attach(*out, "transfers", tres, transfer_json_cols) == 0 ? DB_OK : DB_ERROR;
-}
-
-void calls_written(struct request *r)
-{
-    event_wake_after_commit(r);
-    txn_after_commit(r, cached_invalidate, "calls");
-}
-
-/* Inside a write's transaction: the call as it now is, answered with status, and the
- * post-commit work of every call write. DB_OK or a negative db_rc. */
-static int call_answer(struct request *r, int status, const char *id)
-{
-    struct json_object *call;
-    int rc = call_fetch(r, id, &call);
-    if (rc != DB_OK)
-        return rc < 0 ? rc : DB_ERROR;
-    calls_written(r);
-    return reply_one(r, status, "call", call) == 0 ? DB_OK : DB_ERROR;
-}
-
-static int call_get(struct request *r)
-{
-    struct json_object *call;
-    int rc = call_fetch(r, request_param(r, "id"), &call);
-    return request_reply_found(r, 200, rc, "call", call, calls.not_found);
-}
-
 static const char *const directions[] = {"inbound", "outbound", NULL};
 
 enum { C_CALLER, C_CALLED, C_SID, C_DIRECTION, C_STATUS, C_FLOW, C_FLOW_ID, C_CONTEXT,
-       C_AI_MINUTES, C_AI_RESPONSE, C_NFIELDS };
+       C_AI_MINUTES, C_AI_RESPONSE };
 
 static const struct field_def call_fields[] = {
     [C_CALLER] = {"caller_number", FT_PHONE, F_REQUIRED, 0, 0, NULL, NULL, NULL},
@@ -261,41 +202,68 @@ static const struct field_def call_fields[] = {
     [C_AI_RESPONSE] = {"ai_response", FT_TEXT, 0, 1, 16000, NULL, NULL, NULL},
 };
 
-static int call_create_step(struct request *r, void *arg)
+/* A call carries its transfers. */
+static int call_transfers(struct request *r, const char *id, struct json_object *call)
 {
-    const char *id = NULL;
-    int rc = calls_insert(r, arg, &id);
-    if (rc == DB_OK)
-        rc = resource_audit(r, &calls, "create", id, NULL);
-    return rc == DB_OK ? call_answer(r, 201, id) : rc;
+    struct db_result *tres;
+    int rc = db_exec(r->db, r->arena,
+                     "SELECT " TRANSFER_COLUMNS " WHERE t.tenant_id = ? AND t.call_id = ?"
+                     " ORDER BY t.transfer_time, t.id",
+                     DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(id)), &tres);
+    if (rc != DB_OK)
+        return rc;
+    return db_rows_attach(call, "transfers", tres, transfer_json_cols) == 0 ? DB_OK : DB_ERROR;
 }
 
-static int call_create(struct request *r)
+static const struct resource_writes call_writes;
+
+/* No column is written from the body as it is: a call's writes are its state machine's. */
+static const struct resource calls = {
+    .table = "calls",
+    .columns = CALL_COLUMNS,
+    .from = "calls c",
+    .id_col = "c.id",
+    .tenant_col = "c.tenant_id",
+    .json_cols = call_json_cols,
+    .id_prefix = "call_",
+    .one = "call",
+    .many = "calls",
+    .not_found = "Call not found",
+    .order = "c.start_time DESC, c.id DESC",
+    RESOURCE_FIELDS(call_fields, NULL),
+    .attach = call_transfers,
+    .writes = &call_writes,
+};
+
+void calls_written(struct request *r)
 {
-    struct field_value v[C_NFIELDS];
-    if (fields_body(r, call_fields, C_NFIELDS, FIELDS_CREATE, v, NULL) != 0)
-        return -1;
+    event_wake_after_commit(r);
+    txn_after_commit(r, cached_invalidate, "calls");
+}
+
+static int call_prepare(struct request *r, struct crud_write *w)
+{
+    w->details = NULL; /* the events tell what changed */
     /* A call starts live: a finished status is for PUT (or the webhook). */
-    if (v[C_STATUS].sent && !call_status_is_live(v[C_STATUS].s)) {
+    if (w->op == CRUD_CREATE && w->v[C_STATUS].sent && !call_status_is_live(w->v[C_STATUS].s)) {
         request_field_error(r, "status", "must be a live status: ringing, active, on_hold,"
                                          " transferring, connected");
         return request_check_fields(r);
     }
-    struct call_new c = {v[C_SID].s,  v[C_CALLER].s, v[C_CALLED].s,  v[C_DIRECTION].s,
-                         v[C_STATUS].s, v[C_FLOW].s,  v[C_FLOW_ID].s, v[C_CONTEXT].s};
-    int rc = txn_run(r, call_create_step, &c);
-    if (rc == DB_DUPLICATE)
-        return request_error(r, 409, "conflict", "A call with this call_sid already exists");
-    return txn_reply(r, rc);
+    return 0;
 }
 
-struct call_change {
-    const char *id;
-    struct field_value v[C_NFIELDS];
-};
+static int call_check(struct request *r, struct crud_write *w)
+{
+    const struct field_value *st = &w->v[C_STATUS];
+    if (w->op == CRUD_UPDATE && st->sent && call_status_is_live(st->s) &&
+        !call_status_is_live(db_get(w->old, 0, "status")))
+        return txn_fail(r, 409, "conflict", "The call has ended");
+    return DB_OK;
+}
 
 /* The changes of a PUT that are not the status: their columns and one call_update event. */
-static int call_change_fields(struct request *r, const struct call_change *w)
+static int call_change_fields(struct request *r, const struct crud_write *w)
 {
     const struct field_value *v = w->v;
     int rc = DB_OK;
@@ -329,36 +297,36 @@ static int call_change_fields(struct request *r, const struct call_change *w)
     return rc;
 }
 
-static int call_update_step(struct request *r, void *arg)
+static int call_write(struct request *r, struct crud_write *w)
 {
-    struct call_change *w = arg;
-    const char *status = w->v[C_STATUS].sent ? w->v[C_STATUS].s : NULL;
-    struct db_result *res;
-    int rc = db_exec(r->db, r->arena,
-                     "SELECT status FROM calls WHERE id = ? AND tenant_id = ? FOR UPDATE",
-                     DB_PARAMS(DB_STR(w->id), DB_STR(r->auth.tenant_id)), &res);
-    if (rc == DB_OK && res->nrows == 0)
-        return txn_fail(r, 404, "not_found", calls.not_found);
-    if (rc == DB_OK && status != NULL && call_status_is_live(status) &&
-        !call_status_is_live(db_get(res, 0, "status")))
-        return txn_fail(r, 409, "conflict", "The call has ended");
-    if (rc == DB_OK)
-        rc = call_change_fields(r, w);
-    if (rc == DB_OK && status != NULL)
-        rc = calls_set_status(r, w->id, status, -1);
-    if (rc == DB_OK)
-        rc = resource_audit(r, &calls, "update", w->id, NULL);
-    return rc == DB_OK ? call_answer(r, 200, w->id) : rc;
+    const struct field_value *v = w->v;
+    if (w->op == CRUD_CREATE) {
+        struct call_new c = {w->id,         v[C_SID].s,    v[C_CALLER].s,
+                             v[C_CALLED].s, v[C_DIRECTION].s, v[C_STATUS].s,
+                             v[C_FLOW].s,   v[C_FLOW_ID].s, v[C_CONTEXT].s};
+        const char *id;
+        return calls_insert(r, &c, &id);
+    }
+    int rc = call_change_fields(r, w);
+    if (rc == DB_OK && v[C_STATUS].sent)
+        rc = calls_set_status(r, w->id, v[C_STATUS].s, -1);
+    return rc;
 }
 
-static int call_update(struct request *r)
+static int call_written(struct request *r, struct crud_write *w)
 {
-    struct call_change w;
-    w.id = request_param(r, "id");
-    if (fields_body(r, call_fields, C_NFIELDS, FIELDS_UPDATE, w.v, NULL) != 0)
-        return -1;
-    return txn_reply(r, txn_run(r, call_update_step, &w));
+    (void)w;
+    calls_written(r);
+    return DB_OK;
 }
+
+static const struct resource_writes call_writes = {
+    .prepare = call_prepare,
+    .check = call_check,
+    .write = call_write,
+    .written = call_written,
+    .duplicate = "A call with this call_sid already exists",
+};
 
 /* ---- the live list ------------------------------------------------------------------------ */
 
@@ -416,18 +384,18 @@ static int call_active(struct request *r)
 }
 
 static const struct route routes[] = {
-    ROUTE("POST", "/api/calls", call_create, ROLES_STAFF, FAM_TRANSFER,
+    ROUTE("POST", "/api/calls", crud_create, ROLES_STAFF, FAM_TRANSFER,
           .summary = "Record a call", ROUTE_BODY(call_fields), .key = "call",
-          .flags = ROUTE_IDEMPOTENT),
+          .flags = ROUTE_IDEMPOTENT, .resource = &calls),
     ROUTE("GET", "/api/calls/active", call_active, ROLES_ANY, FAM_TRANSFER,
           .summary = "Calls in progress", .key = "active_calls",
           .flags = ROUTE_LIST | ROUTE_WHOLE,
           .cache = "calls"),
-    ROUTE("GET", "/api/calls/:id", call_get, ROLES_ANY, FAM_TRANSFER,
-          .summary = "One call", .key = "call"),
-    ROUTE("PUT", "/api/calls/:id", call_update, ROLES_STAFF, FAM_TRANSFER,
+    ROUTE("GET", "/api/calls/:id", crud_get, ROLES_ANY, FAM_TRANSFER,
+          .summary = "One call", .key = "call", .resource = &calls),
+    ROUTE("PUT", "/api/calls/:id", crud_update, ROLES_STAFF, FAM_TRANSFER,
           .summary = "Change a call's status, agent or notes", ROUTE_BODY(call_fields),
-          .key = "call"),
+          .key = "call", .resource = &calls),
 };
 
 const struct route_group calls_routes = {routes, sizeof(routes) / sizeof(routes[0])};

@@ -38,9 +38,7 @@ static const struct resource own_user = {
     .table = "users",
     .tenant_col = "tenant_id",
     .entity = "user",
-    .fields = profile_fields,
-    .columns_of = profile_columns_of,
-    .nfields = P_NFIELDS,
+    RESOURCE_FIELDS(profile_fields, profile_columns_of),
 };
 
 struct profile_write {

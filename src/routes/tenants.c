@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "arena.h"
-#include "crypto.h"
+#include "crud.h"
 #include "db.h"
 #include "jsonutil.h"
 #include "qb.h"
@@ -22,7 +22,7 @@ static const char *const settable_statuses[] = {"active", "suspended", NULL};
 static const char *const all_statuses[] = {"active", "suspended", "deleted", NULL};
 static const char *const tenant_json_cols[] = {"settings", NULL};
 
-enum { T_NAME, T_DOMAIN, T_PLAN, T_MAX, T_STATUS, T_SETTINGS, T_NFIELDS };
+enum { T_NAME, T_DOMAIN, T_PLAN, T_MAX, T_STATUS, T_SETTINGS };
 
 static const struct field_def tenant_fields[] = {
     [T_NAME] = {"name", FT_TEXT, F_REQUIRED, 1, 255, NULL, NULL, NULL},
@@ -43,6 +43,8 @@ static const struct filter_def tenant_filters[] = {
     {"status", FILTER_ENUM, " AND status = ?", all_statuses, NULL},
 };
 
+static const struct resource_writes tenant_writes;
+
 static const struct resource tenants = {
     .table = "tenants",
     .columns = "id, name, domain, status, plan, max_agents, settings, created_at, updated_at",
@@ -50,14 +52,14 @@ static const struct resource tenants = {
     .id_prefix = "ten_",
     .one = "tenant",
     .many = "tenants",
-    .entity = "tenant",
     .not_found = "Tenant not found",
     .order = "created_at, id",
-    .filters = tenant_filters,
-    .nfilters = 2,
-    .fields = tenant_fields,
-    .columns_of = tenant_columns_of,
-    .nfields = T_NFIELDS,
+    RESOURCE_FILTERS(tenant_filters),
+    RESOURCE_FIELDS(tenant_fields, tenant_columns_of),
+    /* `deleted` is a status: a deleted tenant's row and history stay. */
+    .soft_delete_col = "status",
+    .soft_deleted = "deleted",
+    .writes = &tenant_writes,
 };
 
 static int tenant_list(struct request *r)
@@ -71,27 +73,20 @@ static int tenant_list(struct request *r)
     return resource_list(r, &tenants, &hide);
 }
 
-static int tenant_get(struct request *r)
-{
-    return resource_get(r, &tenants);
-}
-
 /*
  * Both unique keys give DB_DUPLICATE; after the rollback one read tells which, so the
- * client learns what to change. `id` is the tenant being written (excluded).
+ * client learns what to change. The tenant being written is excluded.
  */
-static int tenant_outcome(struct request *r, int rc, const struct field_value *v,
-                          const char *id)
+static const char *tenant_duplicate(struct request *r, const struct crud_write *w)
 {
     struct db_result *res;
-    if (rc != DB_DUPLICATE)
-        return txn_reply(r, rc);
-    if (v[T_DOMAIN].s != NULL &&
+    const char *domain = w->v[T_DOMAIN].s;
+    if (domain != NULL &&
         db_exec(r->db, r->arena, "SELECT id FROM tenants WHERE domain = ? AND id <> ? LIMIT 1",
-                DB_PARAMS(DB_STR(v[T_DOMAIN].s), DB_STR(id)), &res) == DB_OK &&
+                DB_PARAMS(DB_STR(domain), DB_STR(w->id)), &res) == DB_OK &&
         res->nrows > 0)
-        return request_error(r, 409, "conflict", "A tenant with this domain already exists");
-    return request_error(r, 409, "conflict", "A tenant with this name already exists");
+        return "A tenant with this domain already exists";
+    return "A tenant with this name already exists";
 }
 
 /*
@@ -103,30 +98,14 @@ static bool is_own_tenant(const struct request *r, const char *id)
     return id != NULL && r->auth.tenant_id != NULL && strcmp(id, r->auth.tenant_id) == 0;
 }
 
-struct tenant_write {
-    const char *id;
-    struct field_value v[T_NFIELDS];
-    struct json_object *body;
-};
-
-static int tenant_create_step(struct request *r, void *arg)
+static int tenant_prepare(struct request *r, struct crud_write *w)
 {
-    struct tenant_write *w = arg;
-    int rc = resource_insert(r, &tenants, w->id, w->v, NULL, 0);
-    if (rc == DB_OK)
-        rc = resource_audit(r, &tenants, "create", w->id, json_text(w->body, NULL));
-    return rc == DB_OK ? resource_answer(r, &tenants, 201, w->id) : rc;
-}
-
-static int tenant_create(struct request *r)
-{
-    struct tenant_write w;
-    if (fields_body(r, tenant_fields, T_NFIELDS, FIELDS_CREATE, w.v, &w.body) != 0)
-        return -1;
-    w.id = id_new(r->arena, tenants.id_prefix);
-    if (w.id == NULL)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    return tenant_outcome(r, txn_run(r, tenant_create_step, &w), w.v, w.id);
+    if (w->op == CRUD_UPDATE && w->v[T_STATUS].sent &&
+        strcmp(w->v[T_STATUS].s, "suspended") == 0 && is_own_tenant(r, w->id))
+        return request_error(r, 409, "conflict", "You cannot suspend your own tenant");
+    if (w->op == CRUD_DELETE && is_own_tenant(r, w->id))
+        return request_error(r, 409, "conflict", "You cannot delete your own tenant");
+    return 0;
 }
 
 /* Status changes end or resume sign-ins: streams are told, cached sessions dropped. */
@@ -140,33 +119,26 @@ static int status_changed(struct request *r, const char *id, const char *status)
     return session_announce(r->db, r->arena, id, SESSION_TENANT, NULL, "tenant_suspended");
 }
 
-static int tenant_update_step(struct request *r, void *arg)
+static int tenant_written(struct request *r, struct crud_write *w)
 {
-    struct tenant_write *w = arg;
-    struct db_result *old;
-    int rc = resource_lock(r, &tenants, w->id, &old);
-    if (rc == 1)
-        return txn_fail(r, 404, "not_found", tenants.not_found);
+    if (w->op == CRUD_UPDATE)
+        return status_changed(r, w->id, w->v[T_STATUS].sent ? w->v[T_STATUS].s : NULL);
+    if (w->op != CRUD_DELETE)
+        return DB_OK;
+    /* Refresh tokens of the tenant stop working too, not only its access tokens. */
+    int rc = session_revoke(r->db, r->arena, w->id, SESSION_TENANT, NULL, NULL,
+                            "tenant_deleted");
     if (rc == DB_OK)
-        rc = resource_update(r, &tenants, w->id, w->v, NULL, 0);
-    if (rc == DB_OK)
-        rc = status_changed(r, w->id, w->v[T_STATUS].sent ? w->v[T_STATUS].s : NULL);
-    if (rc == DB_OK)
-        rc = resource_audit(r, &tenants, "update", w->id, json_text(w->body, NULL));
-    return rc == DB_OK ? resource_answer(r, &tenants, 200, w->id) : rc;
+        txn_after_commit(r, auth_changed, w->id);
+    return rc;
 }
 
-static int tenant_update(struct request *r)
-{
-    struct tenant_write w;
-    w.id = request_param(r, "id");
-    if (fields_body(r, tenant_fields, T_NFIELDS, FIELDS_UPDATE, w.v, &w.body) != 0)
-        return -1;
-    if (w.v[T_STATUS].sent && strcmp(w.v[T_STATUS].s, "suspended") == 0 &&
-        is_own_tenant(r, w.id))
-        return request_error(r, 409, "conflict", "You cannot suspend your own tenant");
-    return tenant_outcome(r, txn_run(r, tenant_update_step, &w), w.v, w.id);
-}
+static const struct resource_writes tenant_writes = {
+    .prepare = tenant_prepare,
+    .written = tenant_written,
+    .duplicate_of = tenant_duplicate,
+    .deleted = "Tenant deleted successfully",
+};
 
 struct status_write {
     const char *id, *status;
@@ -209,52 +181,23 @@ static int tenant_set_status(struct request *r)
     return txn_reply(r, txn_run(r, tenant_status_step, &w));
 }
 
-static int tenant_delete_step(struct request *r, void *arg)
-{
-    const char *id = arg;
-    struct db_result *old;
-    int rc = resource_lock(r, &tenants, id, &old);
-    /* Deleting twice is a 404, as for any record that is gone. */
-    if (rc == 1 || (rc == DB_OK && strcmp(db_get(old, 0, "status"), "deleted") == 0))
-        return txn_fail(r, 404, "not_found", tenants.not_found);
-    if (rc == DB_OK)
-        rc = db_exec(r->db, r->arena, "UPDATE tenants SET status = 'deleted' WHERE id = ?",
-                     DB_PARAMS(DB_STR(id)), NULL);
-    /* Refresh tokens of the tenant stop working too, not only its access tokens. */
-    if (rc == DB_OK)
-        rc = session_revoke(r->db, r->arena, id, SESSION_TENANT, NULL, NULL, "tenant_deleted");
-    if (rc == DB_OK)
-        rc = resource_audit(r, &tenants, "delete", id, NULL);
-    if (rc != DB_OK)
-        return rc;
-    txn_after_commit(r, auth_changed, id);
-    return reply_message(r, 200, "Tenant deleted successfully");
-}
-
-static int tenant_delete(struct request *r)
-{
-    const char *id = request_param(r, "id");
-    if (is_own_tenant(r, id))
-        return request_error(r, 409, "conflict", "You cannot delete your own tenant");
-    return txn_reply(r, txn_run(r, tenant_delete_step, (void *)id));
-}
-
 static const struct route routes[] = {
     ROUTE("GET", "/api/tenants", tenant_list, ROLES_SUPER, FAM_TRANSFER,
           .summary = "List tenants", .key = "tenants", .flags = ROUTE_LIST,
           .resource = &tenants),
-    ROUTE("POST", "/api/tenants", tenant_create, ROLES_SUPER, FAM_TRANSFER,
+    ROUTE("POST", "/api/tenants", crud_create, ROLES_SUPER, FAM_TRANSFER,
           .summary = "Create a tenant", ROUTE_BODY(tenant_fields), .key = "tenant",
-          .flags = ROUTE_IDEMPOTENT),
-    ROUTE("GET", "/api/tenants/:id", tenant_get, ROLES_SUPER, FAM_TRANSFER,
-          .summary = "One tenant", .key = "tenant"),
-    ROUTE("PUT", "/api/tenants/:id", tenant_update, ROLES_SUPER, FAM_TRANSFER,
-          .summary = "Change a tenant", ROUTE_BODY(tenant_fields), .key = "tenant"),
+          .flags = ROUTE_IDEMPOTENT, .resource = &tenants),
+    ROUTE("GET", "/api/tenants/:id", crud_get, ROLES_SUPER, FAM_TRANSFER,
+          .summary = "One tenant", .key = "tenant", .resource = &tenants),
+    ROUTE("PUT", "/api/tenants/:id", crud_update, ROLES_SUPER, FAM_TRANSFER,
+          .summary = "Change a tenant", ROUTE_BODY(tenant_fields), .key = "tenant",
+          .resource = &tenants),
     ROUTE("PUT", "/api/tenants/:id/status", tenant_set_status, ROLES_SUPER, FAM_TRANSFER,
           .summary = "Activate or suspend a tenant", ROUTE_BODY(tenant_status_field),
           .key = "tenant"),
-    ROUTE("DELETE", "/api/tenants/:id", tenant_delete, ROLES_SUPER, FAM_TRANSFER,
-          .summary = "Delete a tenant"),
+    ROUTE("DELETE", "/api/tenants/:id", crud_delete, ROLES_SUPER, FAM_TRANSFER,
+          .summary = "Delete a tenant", .resource = &tenants),
 };
 
 const struct route_group tenants_routes = {routes, sizeof(routes) / sizeof(routes[0])};

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "arena.h"
-#include "crypto.h"
+#include "crud.h"
 #include "db.h"
 #include "jsonutil.h"
 #include "password.h"
@@ -23,7 +23,7 @@
 static const char *const assignable_roles[] = {"admin", "manager", "agent", NULL};
 static const char *const all_roles[] = {"super_admin", "admin", "manager", "agent", NULL};
 
-enum { U_EMAIL, U_PASSWORD, U_FIRST, U_LAST, U_PHONE, U_ROLE, U_NFIELDS };
+enum { U_EMAIL, U_PASSWORD, U_FIRST, U_LAST, U_PHONE, U_ROLE };
 
 static const struct field_def user_fields[] = {
     [U_EMAIL] = {"email", FT_EMAIL, F_REQUIRED, 0, 0, NULL, NULL, NULL},
@@ -54,6 +54,8 @@ static const struct filter_def user_filters[] = {
 
 static void user_decorate(struct request *r, struct json_object *u);
 
+static const struct resource_writes user_writes;
+
 static const struct resource users = {
     .table = "users",
     .columns = "u.id, u.tenant_id, u.email, u.first_name, u.last_name, u.phone, ur.role,"
@@ -64,15 +66,12 @@ static const struct resource users = {
     .id_prefix = "usr_",
     .one = "user",
     .many = "users",
-    .entity = "user",
     .not_found = "User not found",
     .order = "u.created_at, u.id",
-    .filters = user_filters,
-    .nfilters = 4,
-    .fields = user_fields,
-    .columns_of = user_columns_of,
-    .nfields = U_NFIELDS,
+    RESOURCE_FILTERS(user_filters),
+    RESOURCE_FIELDS(user_fields, user_columns_of),
     .decorate = user_decorate,
+    .writes = &user_writes,
 };
 
 /* The callcenter SPA reads a status and roles:[{tenant_id, role}] (clients.md). */
@@ -106,49 +105,27 @@ int user_answer(struct request *r, int status, const char *id)
     return resource_answer(r, &users, status, id);
 }
 
-static int user_list(struct request *r)
-{
-    return resource_list(r, &users, NULL);
-}
-
-static int user_get(struct request *r)
-{
-    return resource_get(r, &users);
-}
-
 /*
- * Locks the user and its role row for the rest of the transaction. A super_admin account
- * is protected from anyone else: an admin who could set its password, email, role or
- * state could take it over. DB_OK with *row, TXN_ANSWERED (404/403), or a db_rc.
+ * A super_admin account is protected from anyone else: an admin who could set its
+ * password, email, role or state could take it over. row: the user locked with its role.
  */
-static int user_lock(struct request *r, const char *id, struct db_result **row)
+static int user_guard(struct request *r, const struct db_result *row)
 {
-    int rc = db_exec(r->db, r->arena,
-                     "SELECT u.email, ur.role FROM users u JOIN user_roles ur"
-                     " ON ur.tenant_id = u.tenant_id AND ur.user_id = u.id"
-                     " WHERE u.id = ? AND u.tenant_id = ? FOR UPDATE",
-                     DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)), row);
-    if (rc != DB_OK)
-        return rc;
-    if ((*row)->nrows == 0)
-        return txn_fail(r, 404, "not_found", users.not_found);
-    const char *role = db_get(*row, 0, "role");
+    const char *role = db_get(row, 0, "role");
     if (role != NULL && strcmp(role, "super_admin") == 0 && r->auth.role_bit != ROLE_SUPER_ADMIN)
         return txn_fail(r, 403, "forbidden",
                         "Only a super_admin may change a super_admin account");
     return DB_OK;
 }
 
-static int user_outcome(struct request *r, int rc)
+/* Locks the user and its role row for the rest of the transaction. DB_OK with *row,
+ * TXN_ANSWERED (404/403), or a db_rc. */
+static int user_lock(struct request *r, const char *id, struct db_result **row)
 {
-    if (rc == DB_DUPLICATE)
-        return request_error(r, 409, "conflict",
-                             "A user with this email already exists in this tenant");
-    if (rc == DB_FOREIGN_KEY)
-        return request_error(r, 409, "conflict",
-                             "This user is referenced by call or ticket history;"
-                             " deactivate the user instead");
-    return txn_reply(r, rc);
+    int rc = resource_lock(r, &users, id, row);
+    if (rc == 1)
+        return txn_fail(r, 404, "not_found", users.not_found);
+    return rc == DB_OK ? user_guard(r, *row) : rc;
 }
 
 static bool is_self(const struct request *r, const char *id)
@@ -170,105 +147,84 @@ static const char *user_details(struct request *r, const struct field_value *v)
     return d ? json_text(d, NULL) : NULL;
 }
 
-struct user_write {
-    const char *id;
-    struct field_value v[U_NFIELDS];
-    char hash[PASSWORD_HASH_MAX];
-};
-
-static int user_create_step(struct request *r, void *arg)
+static int user_prepare(struct request *r, struct crud_write *w)
 {
-    struct user_write *w = arg;
-    const struct field_value *v = w->v;
-    struct user_new u = {w->id, r->auth.tenant_id, v[U_EMAIL].s, w->hash, v[U_FIRST].s,
-                         v[U_LAST].s, v[U_PHONE].s, v[U_ROLE].sent ? v[U_ROLE].s : "agent"};
-    int rc = user_store_insert(r->db, r->arena, &u);
-    if (rc == DB_OK)
-        rc = resource_audit(r, &users, "create", w->id, user_details(r, v));
-    return rc == DB_OK ? user_answer(r, 201, w->id) : rc;
-}
-
-static int user_create(struct request *r)
-{
-    struct user_write w;
-    if (fields_body(r, user_fields, U_NFIELDS, FIELDS_CREATE, w.v, NULL) != 0)
-        return -1;
-    if (!w.v[U_ROLE].sent)
-        w.v[U_ROLE] = (struct field_value){.sent = true, .s = "agent"};
+    if (w->op == CRUD_DELETE)
+        return is_self(r, w->id)
+                   ? request_error(r, 409, "conflict", "You cannot delete yourself")
+                   : 0;
+    if (w->op == CRUD_CREATE && !w->v[U_ROLE].sent)
+        w->v[U_ROLE] = (struct field_value){.sent = true, .s = "agent"};
+    if (w->op == CRUD_UPDATE)
+        w->v[U_ROLE].sent = false; /* PUT /users/:id/role changes it */
+    w->details = user_details(r, w->v);
+    if (!w->v[U_PASSWORD].sent)
+        return 0;
     /* argon2 takes a while: hash before the transaction so no locks are held meanwhile. */
-    const char *pw = w.v[U_PASSWORD].s;
-    if (password_hash(pw, strlen(pw), w.hash) != 0)
+    const char *pw = w->v[U_PASSWORD].s;
+    char *hash = arena_alloc(r->arena, PASSWORD_HASH_MAX);
+    if (hash == NULL || password_hash(pw, strlen(pw), hash) != 0)
         return request_error(r, 500, "internal_error", "Could not hash the password");
-    w.id = id_new(r->arena, users.id_prefix);
-    if (w.id == NULL)
-        return request_error(r, 500, "internal_error", "Out of memory");
-    return user_outcome(r, txn_run(r, user_create_step, &w));
+    w->data = hash;
+    return 0;
 }
 
-static int user_update_step(struct request *r, void *arg)
+static int user_check(struct request *r, struct crud_write *w)
 {
-    struct user_write *w = arg;
-    struct db_result *old;
-    int rc = user_lock(r, w->id, &old);
-    if (rc == DB_OK)
-        rc = resource_update(r, &users, w->id, w->v, NULL, 0);
-    if (rc == DB_OK && w->v[U_PASSWORD].sent)
-        rc = user_store_set_password(r->db, r->arena, r->auth.tenant_id, w->id, w->hash,
-                                     r->auth.session_id, "password_reset");
-    if (rc == DB_OK)
-        rc = resource_audit(r, &users, "update", w->id, user_details(r, w->v));
-    if (rc == DB_OK)
-        txn_after_commit(r, auth_changed, r->auth.tenant_id);
-    return rc == DB_OK ? user_answer(r, 200, w->id) : rc;
+    return w->op == CRUD_CREATE ? DB_OK : user_guard(r, w->old);
 }
 
-static int user_update(struct request *r)
+/* The users row with its role row (user_store.h), the new hash, the agents let go. */
+static int user_write(struct request *r, struct crud_write *w)
 {
-    struct user_write w;
-    w.id = request_param(r, "id");
-    if (fields_body(r, user_fields, U_NFIELDS, FIELDS_UPDATE, w.v, NULL) != 0)
-        return -1;
-    w.v[U_ROLE].sent = false; /* PUT /users/:id/role changes it */
-    const char *pw = w.v[U_PASSWORD].s;
-    if (w.v[U_PASSWORD].sent && password_hash(pw, strlen(pw), w.hash) != 0)
-        return request_error(r, 500, "internal_error", "Could not hash the password");
-    return user_outcome(r, txn_run(r, user_update_step, &w));
-}
-
-static int user_delete_step(struct request *r, void *arg)
-{
-    const char *id = arg;
-    struct db_result *old;
-    struct json_object *details = arena_json(r->arena, json_object_new_object());
-    int rc = details ? user_lock(r, id, &old) : DB_ERROR;
+    const struct field_value *v = w->v;
+    if (w->op == CRUD_CREATE) {
+        struct user_new u = {w->id,        r->auth.tenant_id, v[U_EMAIL].s, w->data,
+                             v[U_FIRST].s, v[U_LAST].s,       v[U_PHONE].s, v[U_ROLE].s};
+        return user_store_insert(r->db, r->arena, &u);
+    }
+    int rc = DB_OK;
     /* agents.user_id is ON DELETE RESTRICT (MariaDB cannot SET NULL a composite key). */
-    if (rc == DB_OK)
+    if (w->op == CRUD_DELETE)
         rc = db_exec(r->db, r->arena,
                      "UPDATE agents SET user_id = NULL WHERE tenant_id = ? AND user_id = ?",
-                     DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(id)), NULL);
+                     DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(w->id)), NULL);
     if (rc == DB_OK)
-        rc = resource_remove(r, &users, id);
-    /* The row is gone afterwards: the email is what keeps the audit entry readable. */
-    if (rc == DB_OK && json_set_str(details, "email", db_get(old, 0, "email")) != 0)
-        rc = DB_ERROR;
-    if (rc == DB_OK)
-        rc = session_announce(r->db, r->arena, r->auth.tenant_id, SESSION_USER, id,
-                              "user_deleted");
-    if (rc == DB_OK)
-        rc = resource_audit(r, &users, "delete", id, json_text(details, NULL));
-    if (rc != DB_OK)
-        return rc;
-    txn_after_commit(r, auth_changed, r->auth.tenant_id);
-    return reply_message(r, 200, "User deleted successfully");
+        rc = crud_write_columns(r, w);
+    if (rc == DB_OK && w->op == CRUD_UPDATE && v[U_PASSWORD].sent)
+        rc = user_store_set_password(r->db, r->arena, r->auth.tenant_id, w->id, w->data,
+                                     r->auth.session_id, "password_reset");
+    return rc;
 }
 
-static int user_delete(struct request *r)
+/* A changed or deleted user: cached sessions are dropped, a deleted one's streams told. */
+static int user_written(struct request *r, struct crud_write *w)
 {
-    const char *id = request_param(r, "id");
-    if (is_self(r, id))
-        return request_error(r, 409, "conflict", "You cannot delete yourself");
-    return user_outcome(r, txn_run(r, user_delete_step, (void *)id));
+    int rc = DB_OK;
+    if (w->op == CRUD_CREATE)
+        return DB_OK;
+    if (w->op == CRUD_DELETE)
+        rc = session_announce(r->db, r->arena, r->auth.tenant_id, SESSION_USER, w->id,
+                              "user_deleted");
+    if (rc == DB_OK)
+        txn_after_commit(r, auth_changed, r->auth.tenant_id);
+    return rc;
 }
+
+/* The row is gone after a delete: the email is what keeps the audit entry readable. */
+static const char *const user_delete_details[] = {"email", NULL};
+
+static const struct resource_writes user_writes = {
+    .prepare = user_prepare,
+    .check = user_check,
+    .write = user_write,
+    .written = user_written,
+    .duplicate = "A user with this email already exists in this tenant",
+    .referenced = "This user is referenced by call or ticket history;"
+                  " deactivate the user instead",
+    .deleted = "User deleted successfully",
+    .delete_details = user_delete_details,
+};
 
 struct user_change {
     const char *id, *role;
@@ -310,7 +266,7 @@ static int user_set_role(struct request *r)
     /* Demoting yourself could leave the tenant without an admin able to undo it. */
     if (is_self(r, w.id) && (r->auth.role == NULL || strcmp(w.role, r->auth.role) != 0))
         return request_error(r, 409, "conflict", "You cannot change your own role");
-    return user_outcome(r, txn_run(r, user_role_step, &w));
+    return crud_reply(r, &users, txn_run(r, user_role_step, &w));
 }
 
 static int user_active_step(struct request *r, void *arg)
@@ -339,7 +295,7 @@ static int user_set_active(struct request *r, bool active)
     struct user_change w = {request_param(r, "id"), NULL, active};
     if (!active && is_self(r, w.id))
         return request_error(r, 409, "conflict", "You cannot deactivate yourself");
-    return user_outcome(r, txn_run(r, user_active_step, &w));
+    return crud_reply(r, &users, txn_run(r, user_active_step, &w));
 }
 
 static int user_activate(struct request *r)
@@ -353,20 +309,21 @@ static int user_deactivate(struct request *r)
 }
 
 static const struct route routes[] = {
-    ROUTE("GET", "/api/users", user_list, ROLES_STAFF, FAM_TRANSFER,
+    ROUTE("GET", "/api/users", crud_list, ROLES_STAFF, FAM_TRANSFER,
           .summary = "List users (filters: role, is_active, search)", .key = "users",
           .flags = ROUTE_LIST, .resource = &users),
-    ROUTE("GET", "/api/users/search", user_list, ROLES_STAFF, FAM_TRANSFER,
+    ROUTE("GET", "/api/users/search", crud_list, ROLES_STAFF, FAM_TRANSFER,
           .summary = "Search users", .key = "users", .flags = ROUTE_LIST, .resource = &users),
-    ROUTE("POST", "/api/users", user_create, ROLES_ADMIN, FAM_TRANSFER,
+    ROUTE("POST", "/api/users", crud_create, ROLES_ADMIN, FAM_TRANSFER,
           .summary = "Create a user", ROUTE_BODY(user_fields), .key = "user",
-          .flags = ROUTE_IDEMPOTENT),
-    ROUTE("GET", "/api/users/:id", user_get, ROLES_STAFF, FAM_TRANSFER,
-          .summary = "One user", .key = "user"),
-    ROUTE("PUT", "/api/users/:id", user_update, ROLES_ADMIN, FAM_TRANSFER,
-          .summary = "Change a user", ROUTE_BODY(user_fields), .key = "user"),
-    ROUTE("DELETE", "/api/users/:id", user_delete, ROLES_ADMIN, FAM_TRANSFER,
-          .summary = "Delete a user"),
+          .flags = ROUTE_IDEMPOTENT, .resource = &users),
+    ROUTE("GET", "/api/users/:id", crud_get, ROLES_STAFF, FAM_TRANSFER,
+          .summary = "One user", .key = "user", .resource = &users),
+    ROUTE("PUT", "/api/users/:id", crud_update, ROLES_ADMIN, FAM_TRANSFER,
+          .summary = "Change a user", ROUTE_BODY(user_fields), .key = "user",
+          .resource = &users),
+    ROUTE("DELETE", "/api/users/:id", crud_delete, ROLES_ADMIN, FAM_TRANSFER,
+          .summary = "Delete a user", .resource = &users),
     ROUTE("PUT", "/api/users/:id/role", user_set_role, ROLES_ADMIN, FAM_TRANSFER,
           .summary = "Change a user's role", ROUTE_BODY(role_field), .key = "user"),
     ROUTE("POST", "/api/users/:id/activate", user_activate, ROLES_ADMIN, FAM_TRANSFER,
