@@ -80,15 +80,21 @@ def test_deadlock_victim_is_retried(ctx):
         check(not any(line.startswith("ERROR") for line in out), "setup: %r" % out)
 
         def update():
-            result["r"] = ctx.put("/api/departments/" + target["id"], {"name": name},
-                                  token=token, timeout=60)
+            try:
+                result["r"] = ctx.put("/api/departments/" + target["id"], {"name": name},
+                                      token=token, timeout=60)
+            except Exception as e:  # noqa: BLE001 (reported by the check below)
+                result["error"] = repr(e)
         t = threading.Thread(target=update)
         t.start()
         deadline = time.monotonic() + 15
         while _lock_waits(ctx) < 1 and time.monotonic() < deadline:
             time.sleep(0.05)
         ok = _lock_waits(ctx) >= 1
-        check(ok, "the route's update never waited for the test's lock: %r" % result.get("r"))
+        check(ok, "the route's update never waited for the test's lock: %r %r; processlist %r"
+              % (result.get("r"), result.get("error"),
+                 sb.sql(ctx, "SELECT id, command, time, state, LEFT(info, 80) FROM "
+                             "information_schema.processlist WHERE command <> 'Sleep'")))
         # The cycle: the test now wants the row the route holds.
         s.run("SELECT id FROM departments WHERE id = '%s' FOR UPDATE" % target["id"])
         s.mark()

@@ -46,10 +46,8 @@ static const struct {
     {"arena", ut_arena_cases},       {"webhooks", ut_webhooks_cases},
     {"cursor", ut_cursor_cases},     {"render", ut_render_cases},
     {"fields", ut_fields_cases},     {"qb", ut_qb_cases},
-    {"metrics", ut_metrics_cases},
-    {"openapi", ut_openapi_cases},
     {"metrics", ut_metrics_cases},   {"event_metrics", ut_event_metrics_cases},
-    {"crud", ut_crud_cases},
+    {"openapi", ut_openapi_cases},   {"crud", ut_crud_cases},
 };
 
 static int ut_selected(const char *full, int argc, char **argv)
