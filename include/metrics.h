@@ -91,6 +91,6 @@ size_t metrics_status_index(int status);
  * Appends every family of the pool in the text format, summed over the slots. 0, or -1
  * when there is no block or memory ran out.
  */
-int metrics_render(struct prom_buf *b);
+int metrics_render(struct buf *b);
 
 #endif

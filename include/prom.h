@@ -13,35 +13,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PROM_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+#include "buf.h"
 
-/* malloc-backed text; after an allocation failure `failed` is set and writes are dropped. */
-struct prom_buf {
-    char *p;
-    size_t len, cap;
-    int failed;
-};
+#define PROM_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 struct prom_label {
     const char *name;
     const char *value;
 };
 
-void prom_init(struct prom_buf *b);
-/* Frees the text (b may be reused after prom_init). */
-void prom_free(struct prom_buf *b);
-void prom_put(struct prom_buf *b, const char *s, size_t n);
-void prom_puts(struct prom_buf *b, const char *s);
-void prom_printf(struct prom_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 /* `# HELP name help` (help escaped) and `# TYPE name type` (counter, gauge, histogram). */
-void prom_family(struct prom_buf *b, const char *name, const char *type, const char *help);
+void prom_family(struct buf *b, const char *name, const char *type, const char *help);
 /* A label value as it goes between the quotes: \ " and line feed escaped. */
-void prom_label_value(struct prom_buf *b, const char *v);
+void prom_label_value(struct buf *b, const char *v);
 /* `name{a="x",b="y"} value` (no braces without labels). */
-void prom_sample_u64(struct prom_buf *b, const char *name, const struct prom_label *labels,
+void prom_sample_u64(struct buf *b, const char *name, const struct prom_label *labels,
                      size_t nlabels, uint64_t value);
-void prom_sample_f64(struct prom_buf *b, const char *name, const struct prom_label *labels,
+void prom_sample_f64(struct buf *b, const char *name, const struct prom_label *labels,
                      size_t nlabels, double value);
 
 /*
@@ -64,7 +52,7 @@ size_t prom_bucket_index(const struct prom_buckets *bk, uint64_t v);
  * the caller's unit divided by unit_per_1, e.g. 1e9 for nanoseconds to seconds) and
  * `name_count`. name is the family's name without a suffix.
  */
-void prom_histogram(struct prom_buf *b, const char *name, const struct prom_label *labels,
+void prom_histogram(struct buf *b, const char *name, const struct prom_label *labels,
                     size_t nlabels, const struct prom_buckets *bk, const uint64_t *counts,
                     uint64_t sum, uint64_t unit_per_1);
 

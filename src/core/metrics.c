@@ -243,7 +243,7 @@ static void route_label(size_t i, char *out, size_t size)
         snprintf(out, size, "unmatched");
 }
 
-static void render_requests(struct prom_buf *b, const struct totals *t)
+static void render_requests(struct buf *b, const struct totals *t)
 {
     char route[256];
     prom_family(b, "switchboard_http_requests_total", "counter",
@@ -274,7 +274,7 @@ static void render_requests(struct prom_buf *b, const struct totals *t)
     }
 }
 
-static void render_workers(struct prom_buf *b, const struct totals *t)
+static void render_workers(struct buf *b, const struct totals *t)
 {
     prom_family(b, "switchboard_http_requests_in_flight", "gauge",
                 "Requests being served now (this scrape included).");
@@ -295,7 +295,7 @@ static void render_workers(struct prom_buf *b, const struct totals *t)
     }
 }
 
-static void render_errors(struct prom_buf *b, const struct totals *t)
+static void render_errors(struct buf *b, const struct totals *t)
 {
     prom_family(b, "switchboard_db_errors_total", "counter",
                 "Database failures requests answered with (503 unavailable or deadlock, 500 "
@@ -310,7 +310,7 @@ static void render_errors(struct prom_buf *b, const struct totals *t)
     prom_sample_u64(b, "switchboard_cache_errors_total", NULL, 0, t->w[W_CACHE]);
 }
 
-static void render_process(struct prom_buf *b)
+static void render_process(struct buf *b)
 {
     uint64_t up = now_ns() - M.head->start_mono;
     prom_family(b, "switchboard_pool_start_time_seconds", "gauge",
@@ -323,7 +323,7 @@ static void render_process(struct prom_buf *b)
                     (double)(up / 1000000u) / 1e3);
 }
 
-int metrics_render(struct prom_buf *b)
+int metrics_render(struct buf *b)
 {
     struct totals t;
     if (M.head == NULL || totals_sum(&t) != 0)

@@ -279,10 +279,10 @@ struct ev_metrics {
     size_t polls;                   /* long-polls waiting for events */
 };
 
-struct prom_buf;
+struct buf;
 /* Appends m as the worker's families (switchboard_event_*, switchboard_events_*) in the
  * text format 0.0.4; b->failed tells of a failed allocation. */
-void events_metrics_text(struct prom_buf *b, const struct ev_metrics *m);
+void events_metrics_text(struct buf *b, const struct ev_metrics *m);
 /* GET|HEAD /metrics (api.c routes it): the text, for the pool's /metrics to append. */
 void events_metrics_reply(struct ev *ev, struct http_conn *c, const struct http_request *req);
 

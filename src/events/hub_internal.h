@@ -12,6 +12,7 @@
 
 #include "events.h"
 #include "loop.h"
+#include "buf.h"
 
 struct sub {
     struct hub *hub;
@@ -43,16 +44,6 @@ struct hub {
     size_t nstreams, npolls;
 };
 
-struct buf {
-    char *p;
-    size_t len, cap;
-    int failed;
-};
-
-/* Appends to b (NUL-terminated); a failed allocation sets b->failed and later calls do
- * nothing. The caller frees b->p. */
-void buf_add(struct buf *b, const char *s, size_t n);
-void buf_str(struct buf *b, const char *s);
 
 /* ---- hub.c ------------------------------------------------------------------------- */
 

@@ -28,12 +28,12 @@ void events_metrics_reply(struct ev *ev, struct http_conn *c, const struct http_
         .streams = hub_streams(ev->hub),
         .polls = hub_polls(ev->hub),
     };
-    struct prom_buf b;
-    prom_init(&b);
+    struct buf b;
+    buf_init(&b);
     events_metrics_text(&b, &m);
     if (b.failed || b.p == NULL)
         http_reply_error(c, 500, "internal_error", "Out of memory", NULL);
     else
         http_reply(c, 200, PROM_CONTENT_TYPE, NULL, b.p, b.len);
-    prom_free(&b);
+    buf_free(&b);
 }

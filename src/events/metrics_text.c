@@ -18,7 +18,7 @@ struct row {
     unsigned long long v;
 };
 
-void events_metrics_text(struct prom_buf *b, const struct ev_metrics *m)
+void events_metrics_text(struct buf *b, const struct ev_metrics *m)
 {
     const struct ev_counters *k = &m->counters;
     const struct row rows[] = {

@@ -54,7 +54,7 @@ static int refuse(struct request *r, int status, const char *text)
 }
 
 /* Appends the event worker's text; 1 when it did, 0 when the worker has none to give. */
-static int append_events(struct request *r, struct prom_buf *b)
+static int append_events(struct request *r, struct buf *b)
 {
     struct unixhttp_answer a;
     if (unixhttp_get(r->cfg->event_socket, "/metrics", EVENTS_TIMEOUT_MS, EVENTS_MAX_BYTES,
@@ -62,7 +62,7 @@ static int append_events(struct request *r, struct prom_buf *b)
         return 0;
     int ok = a.status == 200 && strncmp(a.content_type, "text/plain", 10) == 0;
     if (ok)
-        prom_put(b, a.body, a.len);
+        buf_add(b, a.body, a.len);
     free(a.body);
     return ok;
 }
@@ -80,10 +80,10 @@ static int metrics_get(struct request *r)
         return refuse(r, 401, "Unauthorized: /metrics wants the metrics token as a bearer "
                               "token from this address\n");
     }
-    struct prom_buf b;
-    prom_init(&b);
+    struct buf b;
+    buf_init(&b);
     if (metrics_render(&b) != 0) {
-        prom_free(&b);
+        buf_free(&b);
         return refuse(r, 503, "Metrics are unavailable\n");
     }
     int up = append_events(r, &b);
@@ -91,7 +91,7 @@ static int metrics_get(struct request *r)
                 "1 when the event worker's metrics are part of this scrape.");
     prom_sample_u64(&b, "switchboard_event_metrics_up", NULL, 0, (uint64_t)up);
     if (b.failed)
-        prom_free(&b);
+        buf_free(&b);
     /* (A cleanup that cannot be added runs at once: the text is freed either way.) */
     if (b.p == NULL || arena_cleanup_add(r->arena, free_text, b.p) != 0) {
         log_error("metrics: out of memory rendering /metrics");

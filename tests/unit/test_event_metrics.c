@@ -28,8 +28,8 @@ static const struct ev_metrics ut_snapshot = {
 
 static void whole_text(void)
 {
-    struct prom_buf b;
-    prom_init(&b);
+    struct buf b;
+    buf_init(&b);
     events_metrics_text(&b, &ut_snapshot);
     REQUIRE(!b.failed && b.p != NULL);
     CHECK_EQ_STR(
@@ -66,15 +66,15 @@ static void whole_text(void)
         "# TYPE switchboard_event_db_errors_total counter\n"
         "switchboard_event_db_errors_total{source=\"feed\"} 6\n"
         "switchboard_event_db_errors_total{source=\"request\"} 7\n");
-    prom_free(&b);
+    buf_free(&b);
 }
 
 /* Every series is there from the start, at 0: a rate over a fresh worker needs no guess. */
 static void zero_series_present(void)
 {
     const struct ev_metrics zero = {0};
-    struct prom_buf b;
-    prom_init(&b);
+    struct buf b;
+    buf_init(&b);
     events_metrics_text(&b, &zero);
     REQUIRE(b.p != NULL);
     size_t samples = 0;
@@ -87,16 +87,16 @@ static void zero_series_present(void)
         CHECK(nl[-2] == ' ' && nl[-1] == '0');
     }
     CHECK_EQ_INT(samples, 10);
-    prom_free(&b);
+    buf_free(&b);
 }
 
 /* Joined into one scrape, the two texts name no family twice; the worker's own names say
  * whose they are. */
 static void names_apart_from_the_pool(void)
 {
-    struct prom_buf ev, pool;
-    prom_init(&ev);
-    prom_init(&pool);
+    struct buf ev, pool;
+    buf_init(&ev);
+    buf_init(&pool);
     events_metrics_text(&ev, &ut_snapshot);
     REQUIRE(ev.p != NULL);
     REQUIRE(metrics_create(4, 2, route_table, route_table_len) == 0);
@@ -117,8 +117,8 @@ static void names_apart_from_the_pool(void)
             ut_fail(__FILE__, __LINE__, "family %sis the pool's too", name);
     }
     CHECK_EQ_INT(families, 7);
-    prom_free(&ev);
-    prom_free(&pool);
+    buf_free(&ev);
+    buf_free(&pool);
 }
 
 const struct ut_case ut_event_metrics_cases[] = {

@@ -10,13 +10,13 @@
 #define MS 1000000u /* nanoseconds */
 
 /* The text of b, or "" when nothing was written. */
-static const char *ut_text(const struct prom_buf *b)
+static const char *ut_text(const struct buf *b)
 {
     return b->p != NULL ? b->p : "";
 }
 
 /* The text holds this whole line. */
-static int ut_has_line(const struct prom_buf *b, const char *line)
+static int ut_has_line(const struct buf *b, const char *line)
 {
     size_t n = strlen(line);
     for (const char *p = ut_text(b); (p = strstr(p, line)) != NULL; p++)
@@ -33,33 +33,33 @@ static int ut_has_line(const struct prom_buf *b, const char *line)
 
 static void label_escaping(void)
 {
-    struct prom_buf b;
-    prom_init(&b);
+    struct buf b;
+    buf_init(&b);
     prom_label_value(&b, "a\\b\"c\nd");
     CHECK_EQ_STR(ut_text(&b), "a\\\\b\\\"c\\nd");
-    prom_free(&b);
+    buf_free(&b);
     prom_label_value(&b, "plain /api/users/:id");
     CHECK_EQ_STR(ut_text(&b), "plain /api/users/:id");
-    prom_free(&b);
+    buf_free(&b);
     prom_label_value(&b, "");
     CHECK_EQ_STR(ut_text(&b), "");
-    prom_free(&b);
+    buf_free(&b);
 }
 
 static void help_and_type(void)
 {
-    struct prom_buf b;
-    prom_init(&b);
+    struct buf b;
+    buf_init(&b);
     /* HELP escapes backslash and line feed, never the double quote. */
     prom_family(&b, "x_total", "counter", "say \"hi\"\\ now\nthen");
     CHECK_EQ_STR(ut_text(&b), "# HELP x_total say \"hi\"\\\\ now\\nthen\n# TYPE x_total counter\n");
-    prom_free(&b);
+    buf_free(&b);
 }
 
 static void samples(void)
 {
-    struct prom_buf b;
-    prom_init(&b);
+    struct buf b;
+    buf_init(&b);
     prom_sample_u64(&b, "up", NULL, 0, 1);
     struct prom_label l[2] = {{"route", "GET /x\"y"}, {"status", "200"}};
     prom_sample_u64(&b, "req_total", l, 2, 18446744073709551615u);
@@ -68,22 +68,22 @@ static void samples(void)
                               "req_total{route=\"GET /x\\\"y\",status=\"200\"} 18446744073709551615\n"
                               "uptime 12.5\n");
     CHECK(!b.failed);
-    prom_free(&b);
+    buf_free(&b);
 }
 
 static void printf_long(void)
 {
-    struct prom_buf b;
-    prom_init(&b);
+    struct buf b;
+    buf_init(&b);
     char big[1000];
     memset(big, 'a', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';
     for (int i = 0; i < 20; i++)
-        prom_printf(&b, "%s|", big);
+        buf_printf(&b, "%s|", big);
     CHECK_EQ_INT(b.len, 20 * 1000);
     CHECK_EQ_INT(strlen(ut_text(&b)), 20 * 1000);
     CHECK(ut_text(&b)[999] == '|');
-    prom_free(&b);
+    buf_free(&b);
 }
 
 static void bucket_index(void)
@@ -109,8 +109,8 @@ static void histogram_cumulative(void)
     const struct prom_buckets bk = {3, bound, le};
     const uint64_t counts[4] = {2, 0, 3, 1};
     struct prom_label l[1] = {{"route", "GET /a"}};
-    struct prom_buf b;
-    prom_init(&b);
+    struct buf b;
+    buf_init(&b);
     prom_histogram(&b, "d_seconds", l, 1, &bk, counts, 1500000001u, 1000000000u);
     CHECK_EQ_STR(ut_text(&b), "d_seconds_bucket{route=\"GET /a\",le=\"0.01\"} 2\n"
                               "d_seconds_bucket{route=\"GET /a\",le=\"0.02\"} 2\n"
@@ -118,13 +118,13 @@ static void histogram_cumulative(void)
                               "d_seconds_bucket{route=\"GET /a\",le=\"+Inf\"} 6\n"
                               "d_seconds_sum{route=\"GET /a\"} 1.500000001\n"
                               "d_seconds_count{route=\"GET /a\"} 6\n");
-    prom_free(&b);
+    buf_free(&b);
     /* Without labels, and a sum in whole units. */
     prom_histogram(&b, "h", NULL, 0, &bk, counts, 7, 1);
     CHECK_LINE(&b, "h_bucket{le=\"+Inf\"} 6");
     CHECK_LINE(&b, "h_sum 7");
     CHECK_LINE(&b, "h_count 6");
-    prom_free(&b);
+    buf_free(&b);
 }
 
 static void status_index(void)
@@ -147,8 +147,8 @@ static const struct route *ut_route(const char *method, const char *pattern)
 
 static void no_block(void)
 {
-    struct prom_buf b;
-    prom_init(&b);
+    struct buf b;
+    buf_init(&b);
     CHECK_EQ_INT(metrics_render(&b), -1);
     /* Recording without a block does nothing (and does not crash). */
     metrics_attach(0);
@@ -156,7 +156,7 @@ static void no_block(void)
     metrics_db_error(METRICS_DB_OTHER);
     metrics_respawn(METRICS_RESPAWN_CRASHED);
     metrics_request_end(NULL, 200, metrics_request_begin());
-    prom_free(&b);
+    buf_free(&b);
 }
 
 /* Two worker slots of a pool of two, each counting, summed in one text. */
@@ -182,8 +182,8 @@ static void block_render(void)
     metrics_respawn(METRICS_RESPAWN_RECYCLED);
     metrics_respawn(METRICS_RESPAWN_RECYCLED);
 
-    struct prom_buf b;
-    prom_init(&b);
+    struct buf b;
+    buf_init(&b);
     REQUIRE(metrics_render(&b) == 0);
     CHECK_LINE(&b, "# TYPE switchboard_http_requests_total counter");
     CHECK_LINE(&b, "switchboard_http_requests_total{route=\"GET /health\",status=\"200\"} 3");
@@ -218,7 +218,7 @@ static void block_render(void)
     CHECK_LINE(&b, "switchboard_db_errors_total{kind=\"unavailable\"} 1");
     CHECK_LINE(&b, "switchboard_db_errors_total{kind=\"other\"} 0");
     CHECK_LINE(&b, "switchboard_cache_errors_total 0"); /* counted when the request ends */
-    prom_free(&b);
+    buf_free(&b);
 
     /* The request ends: idle again, one cache error (not two), one more request. */
     metrics_request_end(NULL, 500, t0);
@@ -229,7 +229,7 @@ static void block_render(void)
     CHECK_LINE(&b, "switchboard_workers{state=\"idle\"} 1");
     CHECK_LINE(&b, "switchboard_http_requests_total{route=\"unmatched\",status=\"500\"} 1");
     CHECK(b.p != NULL && b.p[b.len - 1] == '\n');
-    prom_free(&b);
+    buf_free(&b);
     metrics_destroy();
 }
 
