@@ -28,16 +28,12 @@ struct auth_identity {
     const char *session_id;
 };
 
-/* The route's cached list as the request's multi-get found it (cached.h). */
+/* The route's cached list: its generation as the request's multi-get found it (cached.h). */
 struct request_cached {
     bool fetched;
     bool gen_ok; /* gen is the namespace's current generation */
-    bool hit;    /* count, text: the value, stamped with gen */
     uint64_t gen;
-    const char *key;
-    long long count;
-    const char *text;
-    size_t len;
+    const char *key; /* the list's key (stamped.h) */
 };
 
 /* Work to do once the request's transaction committed (txn.h). */

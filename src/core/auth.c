@@ -1,9 +1,9 @@
 /*
  * Authentication of every request: the bearer token, then the session, user and tenant
  * behind it (session.h), so logout, deactivation and suspension act at the next request.
- * A verified session is cached in memcached, stamped with the tenant's auth generation,
- * which every auth-relevant write moves (auth_changed); a missed move is bounded by the
- * TTL. It is read in one multi-get with the route's cached list (cached.h).
+ * A verified session is cached, stamped with the tenant's auth generation, which every
+ * auth-relevant write moves (auth_changed); a missed move is bounded by the TTL. The
+ * generation is read in one multi-get with the route's (cached.h).
  */
 #include "auth.h"
 
@@ -22,38 +22,40 @@
 #include "request.h"
 #include "router.h"
 #include "session.h"
+#include "stamped.h"
 #include "token.h"
 
 /* Seconds a verified session may be served from the cache without asking the database. */
 #define AUTH_CACHE_TTL 15
 
 /*
- * The cached verdict on the token's session ("<generation> <role>" under
- * "auth:<tenant>:<sid>:<user>"), current while the tenant's auth generation has not moved;
- * fetched with the route's cached list in one multi-get. Returns whether *gen is the
- * current generation (a verdict may be stored under it); *role: the verdict, NULL a miss.
+ * The cached verdict on the token's session: its role, stamped (stamped.h) with the
+ * tenant's auth generation under "auth:<tenant>:<sid>:<user>". The generation comes in one
+ * multi-get with the route's own (cached.h); the verdict from this process's copy, else
+ * memcached. Returns whether *gen is the current generation (a verdict may be stored under
+ * it); *role: the verdict, NULL a miss.
  */
 static bool cached_verdict(struct request *r, const struct token_claims *c, const char **key,
                            uint64_t *gen, const char **role)
 {
     const char *ns = arena_printf(r->arena, "auth:%s", c->tenant_id);
-    const char *keys[2] = {ns ? arena_printf(r->arena, "gen:%s", ns) : NULL,
-                           ns ? arena_printf(r->arena, "%s:%s:%s", ns, c->sid, c->sub) : NULL};
-    struct cache_item got[2];
-    *key = keys[1];
-    if (keys[0] == NULL || keys[1] == NULL || cached_fetch(r, c->tenant_id, keys, 2, got) != 0)
+    const char *gen_key = ns ? arena_printf(r->arena, "gen:%s", ns) : NULL;
+    struct cache_item got;
+    *key = ns ? arena_printf(r->arena, "%s:%s:%s", ns, c->sid, c->sub) : NULL;
+    if (gen_key == NULL || *key == NULL || cached_fetch(r, c->tenant_id, &gen_key, 1, &got) != 0)
         return false;
     char *end;
-    if (got[0].val != NULL) {
-        *gen = strtoull(got[0].val, &end, 10);
-        if (end == got[0].val)
+    if (got.val != NULL) {
+        *gen = strtoull(got.val, &end, 10);
+        if (end == got.val)
             return false;
     } else if (cache_generation(r->cache, ns, gen) != 0) {
         return false;
     }
-    if (got[1].val != NULL && strtoull(got[1].val, &end, 10) == *gen && *end == ' ' &&
-        role_bit(end + 1) != 0)
-        *role = end + 1;
+    const char *verdict;
+    size_t len;
+    if (stamped_get(r->cache, r->arena, *key, *gen, &verdict, &len) == 0 && role_bit(verdict))
+        *role = verdict;
     return true;
 }
 
@@ -90,11 +92,8 @@ int auth_authenticate(struct request *r)
         if (rc == 1)
             return unauthorized(r, refusal);
         role = fresh;
-        char *val = gen_ok && role ? arena_printf(r->arena, "%llu %s", (unsigned long long)gen,
-                                                  role)
-                                   : NULL;
-        if (val != NULL)
-            cache_set(r->cache, verdict_key, val, strlen(val), AUTH_CACHE_TTL);
+        if (gen_ok && role != NULL)
+            stamped_put(r->cache, r->arena, verdict_key, gen, AUTH_CACHE_TTL, role, strlen(role));
     }
 
     /* The role comes from the database (or its cached copy), so a change applies at once. */

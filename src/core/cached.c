@@ -1,11 +1,10 @@
 /*
- * Cached lists stamped with their namespace's generation (cached.h). The stamp is the
- * value's first line, so a value and the generation it needs come back in one multi-get
- * (generation keys are the cache module's "gen:<ns>").
+ * Cached lists stamped with their namespace's generation (cached.h, stamped.h): the
+ * generation comes in the session's multi-get; the list from this process's copy, or from
+ * memcached when the copy is missing or stale. The payload is "<count>\n<JSON array>".
  */
 #include "cached.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,31 +12,12 @@
 #include "arena.h"
 #include "reply.h"
 #include "request.h"
+#include "stamped.h"
 
 static const char *variant_of(const struct request *r)
 {
     /* The callcenter dialect writes text nulls as "": its own copy of a list. */
     return r->families == FAM_CALLCENTER ? "cc" : "std";
-}
-
-/* Reads "<gen>\n<count>\n<json>" into the request when its stamp is the current generation. */
-static void take_value(struct request *r, const struct cache_item *v)
-{
-    struct request_cached *c = &r->cached;
-    if (v->val == NULL || !c->gen_ok)
-        return;
-    char *end;
-    uint64_t stamp = strtoull(v->val, &end, 10);
-    if (end == v->val || *end != '\n' || stamp != c->gen)
-        return;
-    char *count_at = end + 1;
-    long long count = strtoll(count_at, &end, 10);
-    if (end == count_at || *end != '\n')
-        return;
-    c->count = count;
-    c->text = end + 1;
-    c->len = v->len - (size_t)(c->text - v->val);
-    c->hit = true;
 }
 
 static void take_generation(struct request *r, const char *ns, const struct cache_item *g)
@@ -61,37 +41,41 @@ int cached_fetch(struct request *r, const char *tenant_id, const char *const *ke
     const char *route_ns = r->match.route != NULL ? r->match.route->cache : NULL;
     const char *ns = NULL;
     size_t m = n;
-    if (n + 2 > CACHE_MGET_MAX)
+    if (n + 1 > CACHE_MGET_MAX)
         return -1;
     memcpy(all, keys, n * sizeof(*keys));
     if (route_ns != NULL && tenant_id != NULL && !r->cached.fetched) {
         ns = arena_printf(r->arena, "%s:%s", route_ns, tenant_id);
         r->cached.key = ns ? arena_printf(r->arena, "%s:v:%s", ns, variant_of(r)) : NULL;
         all[m] = ns ? arena_printf(r->arena, "gen:%s", ns) : NULL;
-        if (all[m] != NULL && r->cached.key != NULL) {
-            all[m + 1] = r->cached.key;
-            m += 2;
-        }
+        if (all[m] != NULL && r->cached.key != NULL)
+            m++;
     }
     int rc = cache_mget(r->cache, r->arena, all, m, got);
     memcpy(items, got, n * sizeof(*items));
     r->cached.fetched = true;
-    if (m > n && rc == 0) {
+    if (m > n && rc == 0)
         take_generation(r, ns, &got[n]);
-        take_value(r, &got[n + 1]);
-    }
     return rc;
 }
 
 int cached_list(struct request *r, long long *count, const char **text, size_t *len)
 {
-    if (!r->cached.fetched)
+    struct request_cached *c = &r->cached;
+    if (!c->fetched)
         (void)cached_fetch(r, r->auth.tenant_id, NULL, 0, NULL);
-    if (!r->cached.hit)
+    const char *payload;
+    size_t plen;
+    char *end;
+    if (!c->gen_ok || c->key == NULL ||
+        stamped_get(r->cache, r->arena, c->key, c->gen, &payload, &plen) != 0)
         return 1;
-    *count = r->cached.count;
-    *text = r->cached.text;
-    *len = r->cached.len;
+    long long n = strtoll(payload, &end, 10);
+    if (end == payload || *end != '\n')
+        return 1;
+    *count = n;
+    *text = end + 1;
+    *len = plen - (size_t)(*text - payload);
     return 0;
 }
 
@@ -101,15 +85,15 @@ void cached_list_store(struct request *r, long long count, const char *text, siz
     const struct request_cached *c = &r->cached;
     if (!c->gen_ok || c->key == NULL)
         return;
-    char head[48];
-    int hn = snprintf(head, sizeof(head), "%" PRIu64 "\n%lld\n", c->gen, count);
-    char *val = hn > 0 ? arena_alloc(r->arena, (size_t)hn + len + 1) : NULL;
-    if (val == NULL)
+    char head[32];
+    int hn = snprintf(head, sizeof(head), "%lld\n", count);
+    char *payload = hn > 0 ? arena_alloc(r->arena, (size_t)hn + len + 1) : NULL;
+    if (payload == NULL)
         return;
-    memcpy(val, head, (size_t)hn);
-    memcpy(val + hn, text, len);
-    val[(size_t)hn + len] = '\0';
-    (void)cache_set(r->cache, c->key, val, (size_t)hn + len, ttl);
+    memcpy(payload, head, (size_t)hn);
+    memcpy(payload + hn, text, len);
+    payload[(size_t)hn + len] = '\0';
+    stamped_put(r->cache, r->arena, c->key, c->gen, ttl, payload, (size_t)hn + len);
 }
 
 void cached_invalidate(struct request *r, const char *ns)

@@ -48,6 +48,7 @@ static const struct {
     {"fields", ut_fields_cases},     {"qb", ut_qb_cases},
     {"metrics", ut_metrics_cases},   {"event_metrics", ut_event_metrics_cases},
     {"openapi", ut_openapi_cases},   {"crud", ut_crud_cases},
+    {"stamped", ut_stamped_cases},
 };
 
 static int ut_selected(const char *full, int argc, char **argv)
