@@ -116,6 +116,8 @@ int request_reply_found(struct request *r, int status, int fetch_rc, const char 
 /* Answers an error (the 422 `fields` included); returns -1 so handlers can
  * `return request_error(…)`. */
 int request_error(struct request *r, int status, const char *code, const char *message);
+/* 500 "Out of memory": every allocation failure answers the same. Returns -1. */
+int request_oom(struct request *r);
 /* The answer as its dialect renders it (reply.h). 0, or -1 when out of memory. */
 int request_render(struct request *r, struct rendered *out);
 /* True once something was answered. */

@@ -104,7 +104,7 @@ int auth_authenticate(struct request *r)
     r->auth.role = role;
     r->auth.role_bit = role_bit(role);
     if (!r->auth.user_id || !r->auth.tenant_id || !r->auth.session_id)
-        return request_error(r, 500, "internal_error", "Out of memory");
+        return request_oom(r);
     return 0;
 }
 

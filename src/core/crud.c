@@ -175,7 +175,7 @@ static int run(struct request *r, struct crud_write *w)
     if (ws->prepare != NULL && ws->prepare(r, w) != 0)
         return -1;
     if (w->op == CRUD_CREATE && (w->id = id_new(r->arena, w->res->id_prefix)) == NULL)
-        return request_error(r, 500, "internal_error", "Out of memory");
+        return request_oom(r);
     return outcome(r, w->res, w, txn_run(r, crud_step, w));
 }
 
@@ -200,7 +200,7 @@ static int write_body(struct request *r, enum crud_op op)
         w.id = request_param(r, "id");
     w.v = arena_calloc(r->arena, res->nfields ? res->nfields : 1, sizeof *w.v);
     if (w.v == NULL)
-        return request_error(r, 500, "internal_error", "Out of memory");
+        return request_oom(r);
     if (fields_body(r, res->fields, res->nfields, op == CRUD_CREATE ? FIELDS_CREATE
                                                                     : FIELDS_UPDATE,
                     w.v, &w.body) != 0)

@@ -19,7 +19,7 @@ static int success(struct request *r, int status)
 int reply_one(struct request *r, int status, const char *key, struct json_object *data)
 {
     if (data == NULL)
-        return request_error(r, 500, "internal_error", "Out of memory");
+        return request_oom(r);
     success(r, status);
     r->reply.key = key;
     r->reply.data = data;
@@ -76,7 +76,7 @@ int reply_message(struct request *r, int status, const char *message)
 {
     struct json_object *m = json_object_new_string(message);
     if (m == NULL || reply_set(r, "message", m) != 0)
-        return request_error(r, 500, "internal_error", "Out of memory");
+        return request_oom(r);
     return reply_one(r, status, NULL, arena_json(r->arena, json_object_new_object()));
 }
 

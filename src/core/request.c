@@ -71,7 +71,7 @@ int request_body_object(struct request *r, struct json_object **out)
     if (json_parse_object(r->body, r->body_len, &obj) != 0)
         return request_error(r, 400, "invalid_json", "The body is not a valid JSON object");
     if (arena_json(r->arena, obj) == NULL)
-        return request_error(r, 500, "internal_error", "Out of memory");
+        return request_oom(r);
     *out = obj;
     return 0;
 }
@@ -106,6 +106,11 @@ int request_error(struct request *r, int status, const char *code, const char *m
     r->reply.code = code;
     r->reply.message = message;
     return -1;
+}
+
+int request_oom(struct request *r)
+{
+    return request_error(r, 500, "internal_error", "Out of memory");
 }
 
 int request_db_error(struct request *r, int db_rc)

@@ -226,7 +226,7 @@ int resource_list(struct request *r, const struct resource *res, const struct qb
             arr = NULL;
     }
     if (arr == NULL)
-        return request_error(r, 500, "internal_error", "Out of memory");
+        return request_oom(r);
     return reply_list(r, res->many, arr, p.page, p.limit, db_get_int(cres, 0, "total", 0));
 }
 

@@ -186,7 +186,7 @@ static int auth_login(struct request *r)
         return -1;
     char *email = arena_strdup(r->arena, v[L_EMAIL].s);
     if (email == NULL)
-        return request_error(r, 500, "internal_error", "Out of memory");
+        return request_oom(r);
     for (char *p = email; *p; p++)
         if (*p >= 'A' && *p <= 'Z')
             *p = (char)(*p - 'A' + 'a');
@@ -308,7 +308,7 @@ static int auth_register(struct request *r)
     r->auth.tenant_id = id_new(r->arena, "ten_");
     r->auth.user_id = id_new(r->arena, "usr_");
     if (r->auth.tenant_id == NULL || r->auth.user_id == NULL)
-        return request_error(r, 500, "internal_error", "Out of memory");
+        return request_oom(r);
     return txn_reply(r, txn_run(r, register_step, &g));
 }
 

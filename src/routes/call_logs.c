@@ -299,7 +299,7 @@ static int call_logs(struct request *r)
         reply_list_by_cursor(r, next != NULL);
     struct json_object *nc = next ? json_object_new_string(next) : NULL;
     if ((next != NULL && nc == NULL) || reply_set(r, "next_cursor", nc) != 0)
-        return request_error(r, 500, "internal_error", "Out of memory");
+        return request_oom(r);
     return 0;
 }
 

@@ -102,7 +102,7 @@ static int department_list(struct request *r)
         return request_error(r, 500, "internal_error", "Internal error");
     struct json_object *slice = arena_json(r->arena, json_object_new_array());
     if (slice == NULL)
-        return request_error(r, 500, "internal_error", "Out of memory");
+        return request_oom(r);
     for (long long i = p.offset; i < total && i < p.offset + p.limit; i++)
         json_object_array_add(slice, json_object_get(json_object_array_get_idx(all, (size_t)i)));
     return reply_list(r, "departments", slice, p.page, p.limit, total);

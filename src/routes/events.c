@@ -16,7 +16,7 @@ static int events_ticket(struct request *r)
 {
     char *ticket = crypto_random_token(r->arena, 32);
     if (ticket == NULL)
-        return request_error(r, 500, "internal_error", "Out of memory");
+        return request_oom(r);
     char hash[65];
     crypto_sha256_hex(ticket, strlen(ticket), hash);
     int rc = db_exec(r->db, r->arena,
@@ -30,7 +30,7 @@ static int events_ticket(struct request *r)
     struct json_object *t = arena_json(r->arena, json_object_new_object());
     if (t == NULL || json_set_str(t, "ticket", ticket) != 0 ||
         json_set_int(t, "expires_in", TICKET_TTL) != 0)
-        return request_error(r, 500, "internal_error", "Out of memory");
+        return request_oom(r);
     return reply_one(r, 200, NULL, t);
 }
 

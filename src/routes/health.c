@@ -74,7 +74,7 @@ static int health_ready(struct request *r)
     struct json_object *data = arena_json(r->arena, json_object_new_object());
     struct json_object *checks = json_object_new_object();
     if (data == NULL || checks == NULL || json_set(data, "checks", checks) != 0)
-        return request_error(r, 500, "internal_error", "Out of memory");
+        return request_oom(r);
     add_check(checks, "database", db_ok, db_us);
     add_check(checks, "memcached", mc_ok, mc_us);
     add_check(checks, "event_worker", ev_ok, ev_us);

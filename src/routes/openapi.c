@@ -16,7 +16,7 @@ static int openapi_get(struct request *r)
     if (text == NULL)
         text = openapi_text(route_table, route_table_len, &len);
     if (text == NULL)
-        return request_error(r, 500, "internal_error", "Out of memory");
+        return request_oom(r);
     return reply_raw(r, 200, text, len);
 }
 

@@ -159,11 +159,11 @@ static int call_transfer(struct request *r)
         struct json_object *ctx = arena_json(r->arena, json_object_new_object());
         if (ctx == NULL || json_set_str(ctx, "context_summary", in.v[X_SUMMARY].s) != 0 ||
             (in.context = json_text(ctx, NULL)) == NULL)
-            return request_error(r, 500, "internal_error", "Out of memory");
+            return request_oom(r);
     }
     in.id = id_new(r->arena, "transfer_");
     if (in.id == NULL)
-        return request_error(r, 500, "internal_error", "Out of memory");
+        return request_oom(r);
     return txn_reply(r, txn_run(r, transfer_step, &in));
 }
 

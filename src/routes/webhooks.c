@@ -119,7 +119,7 @@ static int webhook_twilio_call_status(struct request *r)
     struct query_pair *form;
     size_t n;
     if (request_form(r, &form, &n) != 0)
-        return request_error(r, 500, "internal_error", "Out of memory");
+        return request_oom(r);
     const char *to = form_get(form, n, "To");
     if (to == NULL || to[0] == '\0') {
         request_field_error(r, "To", "is required");
@@ -151,7 +151,7 @@ static int webhook_twilio_call_status(struct request *r)
     char *expected = url ? twilio_signature(r->arena, token, url, form, n) : NULL;
     explicit_bzero(token, sizeof(token));
     if (expected == NULL)
-        return request_error(r, 500, "internal_error", "Out of memory");
+        return request_oom(r);
     if (strlen(signature) != strlen(expected) ||
         !crypto_equal(signature, expected, strlen(expected)))
         return forbidden(r, "The X-Twilio-Signature does not match");
