@@ -68,6 +68,10 @@ struct route_group {
     size_t n;
 };
 
+/* ROUTE_GROUP(dids_routes, routes): the group of a module's table, counted. */
+#define ROUTE_GROUP(name, table)                                                           \
+    const struct route_group name = {(table), sizeof(table) / sizeof((table)[0])}
+
 #define ROUTER_MAX_PARAMS 6
 #define ROUTER_MAX_SEGMENTS 16
 

@@ -247,4 +247,4 @@ static const struct route routes[] = {
           .summary = "Set an agent's availability", ROUTE_BODY(agent_status_field), .key = "agent"),
 };
 
-const struct route_group agents_routes = {routes, sizeof(routes) / sizeof(routes[0])};
+ROUTE_GROUP(agents_routes, routes);

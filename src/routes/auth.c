@@ -431,4 +431,4 @@ static const struct route routes[] = {
           .summary = "End the session (revokes its tokens and streams)"),
 };
 
-const struct route_group auth_routes = {routes, sizeof(routes) / sizeof(routes[0])};
+ROUTE_GROUP(auth_routes, routes);

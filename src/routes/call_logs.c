@@ -309,4 +309,4 @@ static const struct route routes[] = {
           .flags = ROUTE_LIST),
 };
 
-const struct route_group call_logs_routes = {routes, sizeof(routes) / sizeof(routes[0])};
+ROUTE_GROUP(call_logs_routes, routes);

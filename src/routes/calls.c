@@ -398,4 +398,4 @@ static const struct route routes[] = {
           .key = "call", .resource = &calls),
 };
 
-const struct route_group calls_routes = {routes, sizeof(routes) / sizeof(routes[0])};
+ROUTE_GROUP(calls_routes, routes);

@@ -182,4 +182,4 @@ static const struct route routes[] = {
           .summary = "Deactivate a department", .resource = &departments),
 };
 
-const struct route_group departments_routes = {routes, sizeof(routes) / sizeof(routes[0])};
+ROUTE_GROUP(departments_routes, routes);

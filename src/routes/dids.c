@@ -119,4 +119,4 @@ static const struct route routes[] = {
           .summary = "Remove a phone number", .resource = &dids),
 };
 
-const struct route_group dids_routes = {routes, sizeof(routes) / sizeof(routes[0])};
+ROUTE_GROUP(dids_routes, routes);

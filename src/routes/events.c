@@ -39,4 +39,4 @@ static const struct route routes[] = {
           .summary = "A one-use ticket for opening an event stream"),
 };
 
-const struct route_group events_routes = {routes, sizeof(routes) / sizeof(routes[0])};
+ROUTE_GROUP(events_routes, routes);

@@ -98,4 +98,4 @@ static const struct route routes[] = {
           .summary = "The pool's ceiling: answers without work"),
 };
 
-const struct route_group health_routes = {routes, sizeof(routes) / sizeof(routes[0])};
+ROUTE_GROUP(health_routes, routes);

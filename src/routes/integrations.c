@@ -154,4 +154,4 @@ static const struct route routes[] = {
           .key = "integration"),
 };
 
-const struct route_group integrations_routes = {routes, sizeof(routes) / sizeof(routes[0])};
+ROUTE_GROUP(integrations_routes, routes);

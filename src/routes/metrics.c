@@ -105,4 +105,4 @@ static const struct route routes[] = {
           .summary = "Prometheus metrics: loopback clients, or the metrics token"),
 };
 
-const struct route_group metrics_routes = {routes, sizeof(routes) / sizeof(routes[0])};
+ROUTE_GROUP(metrics_routes, routes);

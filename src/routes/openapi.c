@@ -25,4 +25,4 @@ static const struct route routes[] = {
           .summary = "This OpenAPI 3.1 description of every route"),
 };
 
-const struct route_group openapi_routes = {routes, sizeof(routes) / sizeof(routes[0])};
+ROUTE_GROUP(openapi_routes, routes);

@@ -129,4 +129,4 @@ static const struct route routes[] = {
           .flags = ROUTE_THROTTLED),
 };
 
-const struct route_group profile_routes = {routes, sizeof(routes) / sizeof(routes[0])};
+ROUTE_GROUP(profile_routes, routes);

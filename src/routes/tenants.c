@@ -200,4 +200,4 @@ static const struct route routes[] = {
           .summary = "Delete a tenant", .resource = &tenants),
 };
 
-const struct route_group tenants_routes = {routes, sizeof(routes) / sizeof(routes[0])};
+ROUTE_GROUP(tenants_routes, routes);

@@ -326,4 +326,4 @@ static const struct route routes[] = {
           .summary = "A call's transfers", .key = "transfers", .flags = ROUTE_LIST | ROUTE_WHOLE),
 };
 
-const struct route_group transfers_routes = {routes, sizeof(routes) / sizeof(routes[0])};
+ROUTE_GROUP(transfers_routes, routes);

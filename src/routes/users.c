@@ -332,4 +332,4 @@ static const struct route routes[] = {
           .summary = "Deactivate a user (ends their sessions)", .key = "user"),
 };
 
-const struct route_group users_routes = {routes, sizeof(routes) / sizeof(routes[0])};
+ROUTE_GROUP(users_routes, routes);

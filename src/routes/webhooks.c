@@ -191,4 +191,4 @@ static const struct route routes[] = {
           .summary = "Twilio's call status callback (signed)"),
 };
 
-const struct route_group webhooks_routes = {routes, sizeof(routes) / sizeof(routes[0])};
+ROUTE_GROUP(webhooks_routes, routes);
