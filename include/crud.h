@@ -29,6 +29,7 @@
 
 #include "fields.h"
 #include "resource.h"
+#include "router.h"
 
 struct arena;
 struct db_result;
@@ -98,6 +99,64 @@ int crud_update(struct request *r);
 int crud_delete(struct request *r);
 int crud_get(struct request *r);
 int crud_list(struct request *r);
+
+/*
+ * The standard routes of a resource, declared here once: a module's table then shows only
+ * what is its own, and what the unit test asks of a generic route (its resource, its body,
+ * its flags) holds by construction.
+ *
+ *   CRUD_ROUTES(path, res, body, read, write, fam, names) is, in this order:
+ *     GET    path       crud_list    read    "List agents"        ROUTE_LIST
+ *     POST   path       crud_create  write   "Create an agent"    ROUTE_IDEMPOTENT
+ *     GET    path/:id   crud_get     read    "One agent"
+ *     PUT    path/:id   crud_update  write   "Change an agent"
+ *     DELETE path/:id   crud_delete  write   "Delete an agent"
+ *   for the client families fam, of the resource res (&agents); create and update read
+ *   body, the resource's field_def array.
+ *   CRUD_RECORD_ROUTES(…): the same without the list, for a module that lists its own way.
+ *   CRUD_LIST_ROUTE … CRUD_DELETE_ROUTE(path, res, [body,] roles, fam, names): one of them,
+ *   path as served, for a module that has only some or keeps its own routes between them.
+ */
+/* names: the answers' keys in the transfer dialect (the resource's `one` and `many`), which
+ * are also the nouns of the summaries, after their article: CRUD_NAMES("an", "agent",
+ * "agents"). */
+#define CRUD_NAMES(a, one, many) (one, many, a, one, many)
+/* Where the summaries say other words than the keys:
+ * CRUD_NAMES_AS("did", "dids", "a", "phone number", "phone numbers"). */
+#define CRUD_NAMES_AS(one, many, a, noun, nouns) (one, many, a, noun, nouns)
+
+#define CRUD_ROUTES(path, res, body, read, write, fam, names)                              \
+    CRUD_LIST_ROUTE(path, res, read, fam, names),                                          \
+    CRUD_RECORD_ROUTES(path, res, body, read, write, fam, names)
+#define CRUD_RECORD_ROUTES(path, res, body, read, write, fam, names)                       \
+    CRUD_CREATE_ROUTE(path, res, body, write, fam, names),                                 \
+    CRUD_GET_ROUTE(path "/:id", res, read, fam, names),                                    \
+    CRUD_UPDATE_ROUTE(path "/:id", res, body, write, fam, names),                          \
+    CRUD_DELETE_ROUTE(path "/:id", res, write, fam, names)
+
+#define CRUD_LIST_ROUTE(path, res, roles, fam, names)                                      \
+    ROUTE("GET", path, crud_list, roles, fam, .summary = "List " CRUD_NOUNS_ names,        \
+          .key = CRUD_KEYS_ names, .flags = ROUTE_LIST, .resource = (res))
+#define CRUD_CREATE_ROUTE(path, res, body, roles, fam, names)                              \
+    ROUTE("POST", path, crud_create, roles, fam, .summary = "Create " CRUD_A_NOUN_ names,  \
+          ROUTE_BODY(body), .key = CRUD_KEY_ names, .flags = ROUTE_IDEMPOTENT,             \
+          .resource = (res))
+#define CRUD_GET_ROUTE(path, res, roles, fam, names)                                       \
+    ROUTE("GET", path, crud_get, roles, fam, .summary = "One " CRUD_NOUN_ names,           \
+          .key = CRUD_KEY_ names, .resource = (res))
+#define CRUD_UPDATE_ROUTE(path, res, body, roles, fam, names)                              \
+    ROUTE("PUT", path, crud_update, roles, fam, .summary = "Change " CRUD_A_NOUN_ names,   \
+          ROUTE_BODY(body), .key = CRUD_KEY_ names, .resource = (res))
+#define CRUD_DELETE_ROUTE(path, res, roles, fam, names)                                    \
+    ROUTE("DELETE", path, crud_delete, roles, fam,                                         \
+          .summary = "Delete " CRUD_A_NOUN_ names, .resource = (res))
+
+/* The parts of a CRUD_NAMES, applied to it: `CRUD_KEY_ names`. */
+#define CRUD_KEY_(one, many, a, noun, nouns) one
+#define CRUD_KEYS_(one, many, a, noun, nouns) many
+#define CRUD_NOUN_(one, many, a, noun, nouns) noun
+#define CRUD_NOUNS_(one, many, a, noun, nouns) nouns
+#define CRUD_A_NOUN_(one, many, a, noun, nouns) a " " noun
 
 /* Inside a write's transaction: the crud_ref check of one id (sql as there). DB_OK,
  * TXN_ANSWERED (the 422 answered), or a db_rc. */

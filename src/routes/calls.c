@@ -383,19 +383,17 @@ static int call_active(struct request *r)
     return reply_list_text(r, "active_calls", text, len, 1, n > 0 ? n : 1, n);
 }
 
+#define CALL_NAMES CRUD_NAMES("a", "call", "calls")
+
 static const struct route routes[] = {
-    ROUTE("POST", "/api/calls", crud_create, ROLES_STAFF, FAM_TRANSFER,
-          .summary = "Record a call", ROUTE_BODY(call_fields), .key = "call",
-          .flags = ROUTE_IDEMPOTENT, .resource = &calls),
+    CRUD_CREATE_ROUTE("/api/calls", &calls, call_fields, ROLES_STAFF, FAM_TRANSFER, CALL_NAMES),
     ROUTE("GET", "/api/calls/active", call_active, ROLES_ANY, FAM_TRANSFER,
           .summary = "Calls in progress", .key = "active_calls",
           .flags = ROUTE_LIST | ROUTE_WHOLE,
           .cache = "calls"),
-    ROUTE("GET", "/api/calls/:id", crud_get, ROLES_ANY, FAM_TRANSFER,
-          .summary = "One call", .key = "call", .resource = &calls),
-    ROUTE("PUT", "/api/calls/:id", crud_update, ROLES_STAFF, FAM_TRANSFER,
-          .summary = "Change a call's status, agent or notes", ROUTE_BODY(call_fields),
-          .key = "call", .resource = &calls),
+    CRUD_GET_ROUTE("/api/calls/:id", &calls, ROLES_ANY, FAM_TRANSFER, CALL_NAMES),
+    CRUD_UPDATE_ROUTE("/api/calls/:id", &calls, call_fields, ROLES_STAFF, FAM_TRANSFER,
+                      CALL_NAMES),
 };
 
 ROUTE_GROUP(calls_routes, routes);

@@ -170,16 +170,8 @@ static const struct route routes[] = {
     ROUTE("GET", "/api/departments", department_list, ROLES_ANY, FAM_TRANSFER,
           .summary = "List departments", .key = "departments", .flags = ROUTE_LIST,
           .cache = "dept"),
-    ROUTE("POST", "/api/departments", crud_create, ROLES_STAFF, FAM_TRANSFER,
-          .summary = "Create a department", ROUTE_BODY(dept_fields), .key = "department",
-          .flags = ROUTE_IDEMPOTENT, .resource = &departments),
-    ROUTE("GET", "/api/departments/:id", crud_get, ROLES_ANY, FAM_TRANSFER,
-          .summary = "One department", .key = "department", .resource = &departments),
-    ROUTE("PUT", "/api/departments/:id", crud_update, ROLES_STAFF, FAM_TRANSFER,
-          .summary = "Change a department", ROUTE_BODY(dept_fields), .key = "department",
-          .resource = &departments),
-    ROUTE("DELETE", "/api/departments/:id", crud_delete, ROLES_STAFF, FAM_TRANSFER,
-          .summary = "Deactivate a department", .resource = &departments),
+    CRUD_RECORD_ROUTES("/api/departments", &departments, dept_fields, ROLES_ANY, ROLES_STAFF,
+                       FAM_TRANSFER, CRUD_NAMES("a", "department", "departments")),
 };
 
 ROUTE_GROUP(departments_routes, routes);

@@ -104,19 +104,8 @@ static const struct resource_writes did_writes = {
 };
 
 static const struct route routes[] = {
-    ROUTE("GET", "/api/dids", crud_list, ROLES_STAFF, FAM_TRANSFER,
-          .summary = "List phone numbers", .key = "dids", .flags = ROUTE_LIST,
-          .resource = &dids),
-    ROUTE("POST", "/api/dids", crud_create, ROLES_ADMIN, FAM_TRANSFER,
-          .summary = "Add a phone number", ROUTE_BODY(did_fields), .key = "did",
-          .flags = ROUTE_IDEMPOTENT, .resource = &dids),
-    ROUTE("GET", "/api/dids/:id", crud_get, ROLES_STAFF, FAM_TRANSFER,
-          .summary = "One phone number", .key = "did", .resource = &dids),
-    ROUTE("PUT", "/api/dids/:id", crud_update, ROLES_ADMIN, FAM_TRANSFER,
-          .summary = "Change a phone number's routing", ROUTE_BODY(did_fields), .key = "did",
-          .resource = &dids),
-    ROUTE("DELETE", "/api/dids/:id", crud_delete, ROLES_ADMIN, FAM_TRANSFER,
-          .summary = "Remove a phone number", .resource = &dids),
+    CRUD_ROUTES("/api/dids", &dids, did_fields, ROLES_STAFF, ROLES_ADMIN, FAM_TRANSFER,
+                CRUD_NAMES_AS("did", "dids", "a", "phone number", "phone numbers")),
 };
 
 ROUTE_GROUP(dids_routes, routes);

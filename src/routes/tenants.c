@@ -181,23 +181,21 @@ static int tenant_set_status(struct request *r)
     return txn_reply(r, txn_run(r, tenant_status_step, &w));
 }
 
+#define TENANT_NAMES CRUD_NAMES("a", "tenant", "tenants")
+
 static const struct route routes[] = {
     ROUTE("GET", "/api/tenants", tenant_list, ROLES_SUPER, FAM_TRANSFER,
           .summary = "List tenants", .key = "tenants", .flags = ROUTE_LIST,
           .resource = &tenants),
-    ROUTE("POST", "/api/tenants", crud_create, ROLES_SUPER, FAM_TRANSFER,
-          .summary = "Create a tenant", ROUTE_BODY(tenant_fields), .key = "tenant",
-          .flags = ROUTE_IDEMPOTENT, .resource = &tenants),
-    ROUTE("GET", "/api/tenants/:id", crud_get, ROLES_SUPER, FAM_TRANSFER,
-          .summary = "One tenant", .key = "tenant", .resource = &tenants),
-    ROUTE("PUT", "/api/tenants/:id", crud_update, ROLES_SUPER, FAM_TRANSFER,
-          .summary = "Change a tenant", ROUTE_BODY(tenant_fields), .key = "tenant",
-          .resource = &tenants),
+    CRUD_CREATE_ROUTE("/api/tenants", &tenants, tenant_fields, ROLES_SUPER, FAM_TRANSFER,
+                      TENANT_NAMES),
+    CRUD_GET_ROUTE("/api/tenants/:id", &tenants, ROLES_SUPER, FAM_TRANSFER, TENANT_NAMES),
+    CRUD_UPDATE_ROUTE("/api/tenants/:id", &tenants, tenant_fields, ROLES_SUPER, FAM_TRANSFER,
+                      TENANT_NAMES),
     ROUTE("PUT", "/api/tenants/:id/status", tenant_set_status, ROLES_SUPER, FAM_TRANSFER,
           .summary = "Activate or suspend a tenant", ROUTE_BODY(tenant_status_field),
           .key = "tenant"),
-    ROUTE("DELETE", "/api/tenants/:id", crud_delete, ROLES_SUPER, FAM_TRANSFER,
-          .summary = "Delete a tenant", .resource = &tenants),
+    CRUD_DELETE_ROUTE("/api/tenants/:id", &tenants, ROLES_SUPER, FAM_TRANSFER, TENANT_NAMES),
 };
 
 ROUTE_GROUP(tenants_routes, routes);
