@@ -82,7 +82,11 @@ struct resource {
     const struct resource_writes *writes; /* crud.h; NULL: no generic writes */
 };
 
-/* In a resource's initializer: its body fields with their columns (NULL: none), counted. */
+/* In a resource's initializer: its names (a record's and a list's key in its answers, and
+ * the text of its 404). */
+#define RESOURCE_NAMES(one_, many_, not_found_)                                            \
+    .one = (one_), .many = (many_), .not_found = (not_found_)
+/* Its body fields with their columns (NULL: none), counted. */
 #define RESOURCE_FIELDS(defs, cols)                                                        \
     .fields = (defs), .nfields = FIELDS_N(defs), .columns_of = (cols)
 /* Its list filters, counted. */
