@@ -306,13 +306,14 @@ static int user_deactivate(struct request *r)
     return user_set_active(r, false);
 }
 
+#define USER_NAMES CRUD_NAMES("a", "user", "users")
+
 static const struct route routes[] = {
-    CRUD_LIST_ROUTE("/api/users", &users, ROLES_STAFF, FAM_TRANSFER,
-                    CRUD_NAMES("a", "user", "users")),
+    CRUD_LIST_ROUTE("/api/users", &users, ROLES_STAFF, FAM_TRANSFER, USER_NAMES),
     ROUTE("GET", "/api/users/search", crud_list, ROLES_STAFF, FAM_TRANSFER,
           .summary = "Search users", .key = "users", .flags = ROUTE_LIST, .resource = &users),
     CRUD_RECORD_ROUTES("/api/users", &users, user_fields, ROLES_STAFF, ROLES_ADMIN, FAM_TRANSFER,
-                       CRUD_NAMES("a", "user", "users")),
+                       USER_NAMES),
     ROUTE("PUT", "/api/users/:id/role", user_set_role, ROLES_ADMIN, FAM_TRANSFER,
           .summary = "Change a user's role", ROUTE_BODY(role_field), .key = "user"),
     ROUTE("POST", "/api/users/:id/activate", user_activate, ROLES_ADMIN, FAM_TRANSFER,
