@@ -73,6 +73,14 @@ int fields_read(struct request *r, struct json_object *body, const struct field_
 int fields_body(struct request *r, const struct field_def *defs, size_t n,
                 enum fields_mode mode, struct field_value *vals, struct json_object **body);
 
+/*
+ * fields_body() against the fields the matched route declares (ROUTE_BODY), so a handler
+ * reads exactly the body its OpenAPI description shows. nvals: the room in vals; a route
+ * declaring another number of fields is a bug, answered 500.
+ */
+int fields_declared(struct request *r, enum fields_mode mode, struct field_value *vals,
+                    size_t nvals, struct json_object **body);
+
 /* The client word for value (words) mapped to ours; the value itself when none maps. */
 const char *fields_word(const struct field_word *words, const char *value);
 

@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 
 #include "arena.h"
+#include "log.h"
 #include "request.h"
 #include "validate.h"
 
@@ -146,4 +147,15 @@ int fields_body(struct request *r, const struct field_def *defs, size_t n,
     if (body != NULL)
         *body = obj;
     return fields_read(r, obj, defs, n, mode, vals);
+}
+
+int fields_declared(struct request *r, enum fields_mode mode, struct field_value *vals,
+                    size_t nvals, struct json_object **body)
+{
+    const struct route *route = r->match.route;
+    if (route == NULL || route->body == NULL || route->nbody != nvals) {
+        log_error("fields: the route's declared body does not match its handler's (%zu)", nvals);
+        return request_error(r, 500, "internal_error", "Internal error");
+    }
+    return fields_body(r, route->body, route->nbody, mode, vals, body);
 }

@@ -218,7 +218,7 @@ static int agent_set_status(struct request *r)
 {
     struct field_value v[1];
     struct agent_status_write w = {request_param(r, "id"), NULL};
-    if (fields_body(r, agent_status_field, 1, FIELDS_UPDATE, v, NULL) != 0)
+    if (fields_declared(r, FIELDS_UPDATE, v, 1, NULL) != 0)
         return -1;
     w.status = v[0].s;
     return crud_reply(r, &agents, txn_run(r, agent_status_step, &w));

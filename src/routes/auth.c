@@ -182,7 +182,7 @@ static int login_step(struct request *r, void *arg)
 static int auth_login(struct request *r)
 {
     struct field_value v[L_NFIELDS];
-    if (fields_body(r, login_fields, L_NFIELDS, FIELDS_CREATE, v, NULL) != 0)
+    if (fields_declared(r, FIELDS_CREATE, v, L_NFIELDS, NULL) != 0)
         return -1;
     char *email = arena_strdup(r->arena, v[L_EMAIL].s);
     if (email == NULL)
@@ -297,7 +297,7 @@ static int auth_register(struct request *r)
     struct registration g;
     if (!r->cfg->register_enabled)
         return request_error(r, 404, "not_found", "Registration is switched off");
-    if (fields_body(r, register_fields, G_NFIELDS, FIELDS_CREATE, g.v, NULL) != 0)
+    if (fields_declared(r, FIELDS_CREATE, g.v, G_NFIELDS, NULL) != 0)
         return -1;
     /* Before the argon2 hash: a refused registration costs one indexed read. */
     if (register_over_quota(r, 0) != 0)
@@ -393,7 +393,7 @@ static int auth_refresh(struct request *r)
 {
     struct field_value v[1];
     char hash[65];
-    if (fields_body(r, refresh_field, 1, FIELDS_CREATE, v, NULL) != 0)
+    if (fields_declared(r, FIELDS_CREATE, v, 1, NULL) != 0)
         return -1;
     crypto_sha256_hex(v[0].s, strlen(v[0].s), hash);
     return txn_reply(r, txn_run(r, refresh_step, hash));

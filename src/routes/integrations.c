@@ -98,7 +98,7 @@ static int integration_twilio_put(struct request *r)
 {
     struct field_value v[2];
     struct twilio_write w;
-    if (fields_body(r, twilio_fields, 2, FIELDS_UPDATE, v, NULL) != 0)
+    if (fields_declared(r, FIELDS_UPDATE, v, 2, NULL) != 0)
         return -1;
     const char *sid = v[0].s, *token = v[1].s;
     if (strlen(sid) != TWILIO_SID_LEN || strncmp(sid, "AC", 2) != 0 ||

@@ -59,7 +59,7 @@ static int profile_step(struct request *r, void *arg)
 static int profile_update(struct request *r)
 {
     struct profile_write w;
-    if (fields_body(r, profile_fields, P_NFIELDS, FIELDS_UPDATE, w.v, &w.body) != 0)
+    if (fields_declared(r, FIELDS_UPDATE, w.v, P_NFIELDS, &w.body) != 0)
         return -1;
     int rc = txn_run(r, profile_step, &w);
     if (rc == DB_DUPLICATE)
@@ -89,7 +89,7 @@ static const struct field_def pw_fields[] = {
 static int change_password(struct request *r)
 {
     struct field_value v[2];
-    if (fields_body(r, pw_fields, 2, FIELDS_UPDATE, v, NULL) != 0)
+    if (fields_declared(r, FIELDS_UPDATE, v, 2, NULL) != 0)
         return -1;
     struct db_result *res;
     int rc = db_exec(r->db, r->arena,

@@ -171,7 +171,7 @@ static int tenant_set_status(struct request *r)
 {
     struct field_value v[1];
     struct status_write w = {request_param(r, "id"), NULL};
-    if (fields_body(r, tenant_status_field, 1, FIELDS_UPDATE, v, NULL) != 0)
+    if (fields_declared(r, FIELDS_UPDATE, v, 1, NULL) != 0)
         return -1;
     w.status = v[0].s;
     if (strcmp(w.status, "suspended") == 0 && is_own_tenant(r, w.id))

@@ -151,7 +151,7 @@ static int transfer_step(struct request *r, void *arg)
 static int call_transfer(struct request *r)
 {
     struct transfer_input in;
-    if (fields_body(r, transfer_fields, X_NFIELDS, FIELDS_CREATE, in.v, NULL) != 0)
+    if (fields_declared(r, FIELDS_CREATE, in.v, X_NFIELDS, NULL) != 0)
         return -1;
     in.type = in.v[X_TYPE].s ? in.v[X_TYPE].s : "warm";
     in.context = NULL;
@@ -288,7 +288,7 @@ static int transfer_update(struct request *r)
 {
     struct field_value v[1];
     struct transfer_move m = {request_param(r, "id"), NULL};
-    if (fields_body(r, move_field, 1, FIELDS_UPDATE, v, NULL) != 0)
+    if (fields_declared(r, FIELDS_UPDATE, v, 1, NULL) != 0)
         return -1;
     m.status = v[0].s;
     return txn_reply(r, txn_run(r, transfer_update_step, &m));

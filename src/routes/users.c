@@ -258,7 +258,7 @@ static int user_set_role(struct request *r)
 {
     struct field_value v[1];
     struct user_change w = {request_param(r, "id"), NULL, false};
-    if (fields_body(r, role_field, 1, FIELDS_UPDATE, v, NULL) != 0)
+    if (fields_declared(r, FIELDS_UPDATE, v, 1, NULL) != 0)
         return -1;
     w.role = v[0].s;
     /* Demoting yourself could leave the tenant without an admin able to undo it. */
