@@ -4,6 +4,7 @@
  *   create-tenant --name NAME [--domain DOMAIN]
  *   create-user --tenant ID --email EMAIL --role ROLE --password-stdin [--first-name F] [--last-name L]
  *   reset-password --tenant ID --email EMAIL --password-stdin
+ *   outbox [--tenant ID] [--mark-sent]   pending messages, unsealed, one JSON a line
  *   openapi     the OpenAPI description of the route table (no configuration needed)
  *   routes      the route table, one "METHOD PATTERN" a line (no configuration needed)
  * Passwords come on stdin only, so they never show in `ps` or shell history.
@@ -23,6 +24,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "openapi.h"
+#include "outbox.h"
 #include "password.h"
 #include "router.h"
 #include "routes.h"
@@ -35,6 +37,7 @@ static const char *cfg_memcached_socket;
 struct opts {
     const char *dir, *name, *domain, *tenant, *email, *role, *first, *last;
     int password_stdin;
+    int mark_sent;
 };
 
 static int fail(const char *what, struct db *db)
@@ -332,6 +335,7 @@ static void usage(void)
             "  create-user --tenant ID --email EMAIL --role ROLE --password-stdin"
             " [--first-name F] [--last-name L]\n"
             "  reset-password --tenant ID --email EMAIL --password-stdin\n"
+            "  outbox [--tenant ID] [--mark-sent]\n"
             "  openapi\n"
             "  routes\n");
 }
@@ -344,6 +348,7 @@ int main(int argc, char **argv)
         {"tenant", required_argument, NULL, 't'},  {"email", required_argument, NULL, 'e'},
         {"role", required_argument, NULL, 'r'},    {"first-name", required_argument, NULL, 'f'},
         {"last-name", required_argument, NULL, 'l'}, {"password-stdin", no_argument, NULL, 'p'},
+        {"mark-sent", no_argument, NULL, 'M'},
         {NULL, 0, NULL, 0},
     };
     const char *conf = getenv("SWITCHBOARD_CONF");
@@ -378,6 +383,7 @@ int main(int argc, char **argv)
         case 'f': o.first = optarg; break;
         case 'l': o.last = optarg; break;
         case 'p': o.password_stdin = 1; break;
+        case 'M': o.mark_sent = 1; break;
         case 'c': conf = optarg; break;
         default: usage(); return 2;
         }
@@ -404,6 +410,8 @@ int main(int argc, char **argv)
         rc = cmd_create_user(db, a, &o);
     else if (strcmp(cmd, "reset-password") == 0)
         rc = cmd_reset_password(db, a, &o);
+    else if (strcmp(cmd, "outbox") == 0)
+        rc = outbox_print(db, a, &cfg, o.tenant, o.mark_sent != 0, stdout) == 0 ? 0 : 1;
     else
         usage();
 out:

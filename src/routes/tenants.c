@@ -1,7 +1,8 @@
 /*
  * Tenants, for super_admin only. These routes manage every tenant, so unlike the
  * tenant-scoped resources they are not filtered by the caller's tenant; each write is
- * audited under the tenant it changes, so that tenant's own log shows it.
+ * audited under the tenant it changes, so that tenant's own log shows it. Two lookups are
+ * also an admin's, of their own tenant only: by domain, and resource usage.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -179,6 +180,86 @@ static int tenant_set_status(struct request *r)
     return txn_reply(r, txn_run(r, tenant_status_step, &w));
 }
 
+/* ---- lookups (an admin: their own tenant; super_admin: any) ------------------------ */
+
+/* Another tenant is absent to an admin: true when the caller may see tenant id. */
+static bool may_see(const struct request *r, const char *id)
+{
+    return (r->auth.role_bit & ROLE_SUPER_ADMIN) != 0 || is_own_tenant(r, id);
+}
+
+/* The public face of a tenant: never its settings, plan or limits. */
+static int tenant_by_domain(struct request *r)
+{
+    const char *domain = request_query(r, "domain");
+    if (domain == NULL || *domain == '\0' || strlen(domain) > 255)
+        request_field_error(r, "domain", "is required (at most 255 characters)");
+    if (request_check_fields(r) != 0)
+        return -1;
+    struct db_result *res;
+    int rc = db_exec(r->db, r->arena,
+                     "SELECT id, name, slug, domain, status FROM tenants"
+                     " WHERE domain = ? AND status <> 'deleted'",
+                     DB_PARAMS(DB_STR(domain)), &res);
+    if (rc != DB_OK)
+        return request_db_error(r, rc);
+    if (res->nrows == 0 || !may_see(r, db_get(res, 0, "id")))
+        return request_error(r, 404, "not_found", tenants.not_found);
+    struct json_object *o = arena_json(r->arena, json_object_new_object());
+    const char *status = db_get(res, 0, "status");
+    if (o == NULL || json_set_str(o, "id", db_get(res, 0, "id")) ||
+        json_set_str(o, "name", db_get(res, 0, "name")) ||
+        json_set_str(o, "slug", db_get(res, 0, "slug")) ||
+        json_set_str(o, "domain", db_get(res, 0, "domain")) || json_set_str(o, "status", status) ||
+        json_set_bool(o, "is_active", strcmp(status, "active") == 0))
+        return request_oom(r);
+    return reply_one(r, 200, "tenant", o);
+}
+
+/*
+ * What the tenant uses against its limits, in the Go backend's names. Only max_agents is
+ * a column today: the other limits are null (none). agents_count counts users whose role
+ * is agent (who sign in and take queue calls; max_agents limits them), the /api/agents
+ * records are agent_records_count; storage is the recordings' size_bytes.
+ */
+#define USAGE_SQL                                                                           \
+    "SELECT t.id AS tenant_id,"                                                             \
+    " (SELECT COUNT(*) FROM users WHERE tenant_id = t.id) AS users_count,"                   \
+    " (SELECT COUNT(*) FROM users WHERE tenant_id = t.id AND is_active = 1)"                 \
+    "  AS active_users_count,"                                                              \
+    " (SELECT COUNT(*) FROM user_roles WHERE tenant_id = t.id AND role = 'agent')"           \
+    "  AS agents_count, t.max_agents,"                                                      \
+    " (SELECT COUNT(*) FROM agents WHERE tenant_id = t.id) AS agent_records_count,"          \
+    " (SELECT COUNT(*) FROM queues WHERE tenant_id = t.id AND is_active = 1) AS queues_count," \
+    " (SELECT COUNT(*) FROM dids WHERE tenant_id = t.id) AS dids_count,"                     \
+    " (SELECT COUNT(*) FROM dids WHERE tenant_id = t.id AND is_active = 1)"                  \
+    "  AS active_dids_count,"                                                               \
+    " (SELECT COUNT(*) FROM calls WHERE tenant_id = t.id AND status IN " LIVE_SQL ")"        \
+    "  AS active_calls_count,"                                                              \
+    " (SELECT COUNT(*) FROM recordings WHERE tenant_id = t.id) AS recordings_count,"         \
+    " (SELECT CAST(COALESCE(SUM(size_bytes), 0) AS SIGNED) FROM recordings"                  \
+    "  WHERE tenant_id = t.id) AS storage_bytes"                                            \
+    " FROM tenants t WHERE t.id = ? AND t.status <> 'deleted'"
+
+static int tenant_usage(struct request *r)
+{
+    const char *id = request_param(r, "id");
+    if (!may_see(r, id))
+        return request_error(r, 404, "not_found", tenants.not_found);
+    struct db_result *res;
+    int rc = db_exec(r->db, r->arena, USAGE_SQL, DB_PARAMS(DB_STR(id)), &res);
+    if (rc != DB_OK)
+        return request_db_error(r, rc);
+    if (res->nrows == 0)
+        return request_error(r, 404, "not_found", tenants.not_found);
+    struct json_object *o = arena_json(r->arena, db_row_json(res, 0, NULL));
+    if (o == NULL || json_set(o, "max_users", NULL) || json_set(o, "max_queues", NULL) ||
+        json_set(o, "max_dids", NULL) || json_set(o, "max_concurrent_calls", NULL) ||
+        json_set(o, "max_storage_bytes", NULL))
+        return request_oom(r);
+    return reply_one(r, 200, "usage", o);
+}
+
 #define TENANT_NAMES CRUD_NAMES("a", "tenant", "tenants")
 
 static const struct route routes[] = {
@@ -194,6 +275,12 @@ static const struct route routes[] = {
           .summary = "Activate or suspend a tenant", ROUTE_BODY(tenant_status_field),
           .key = "tenant"),
     CRUD_DELETE_ROUTE("/api/tenants/:id", &tenants, ROLES_SUPER, FAM_TRANSFER, TENANT_NAMES),
+    ROUTE("GET", "/api/tenants/by-domain", tenant_by_domain, ROLES_ADMIN,
+          FAM_TRANSFER | FAM_CALLCENTER,
+          .summary = "A tenant's public fields by its domain (?domain=)", .key = "tenant"),
+    ROUTE("GET", "/api/tenants/:id/resource-usage", tenant_usage, ROLES_ADMIN,
+          FAM_TRANSFER | FAM_CALLCENTER,
+          .summary = "What a tenant uses against its limits", .key = "usage"),
 };
 
 ROUTE_GROUP(tenants_routes, routes);
