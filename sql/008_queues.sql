@@ -37,7 +37,7 @@ CREATE INDEX IF NOT EXISTS idx_queues_tenant_overflow ON queues (tenant_id, over
 CREATE INDEX IF NOT EXISTS idx_queues_tenant_schedule ON queues (tenant_id, schedule_id);
 
 ALTER TABLE queues
-    ADD CONSTRAINT IF NOT EXISTS fk_queues_schedule FOREIGN KEY IF NOT EXISTS (tenant_id, schedule_id)
+    ADD CONSTRAINT fk_queues_schedule FOREIGN KEY IF NOT EXISTS (tenant_id, schedule_id)
         REFERENCES schedules (tenant_id, id) ON DELETE RESTRICT;
 
 -- Members. The id becomes a prefixed string like every other record's (002 made it an
