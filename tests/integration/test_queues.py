@@ -2,6 +2,7 @@
 overflow targets of the tenant, deletes refused while something routes to the queue, members
 with penalty/position/pause, the queue.member.* events, roles and tenant isolation. These
 routes belong to the callcenter family: /api/queues and /api/v1/queues answer its dialect."""
+import concurrent.futures
 import re
 
 import sb
@@ -438,3 +439,52 @@ def test_queue_tenant_isolation(ctx):
     qb = _queue(ctx, token_b)
     _refused(ctx.post("/api/queues/%s/members" % qb["id"], {"user_id": ua["id"]},
                       token=token_b), 422, "user_id")
+
+
+# -- concurrency and retries ----------------------------------------------------------
+
+def test_member_positions_under_concurrent_adds(ctx):
+    """Members added at the same moment each get their own place after the last: the
+    default position is computed with the queue locked, not from a counter."""
+    token, _ = sb.tenant(ctx)
+    q = _queue(ctx, token, strategy="linear")
+    users = [_user(ctx, token)[0] for _ in range(8)]
+    path = "/api/queues/%s/members" % q["id"]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as ex:
+        rs = list(ex.map(lambda u: ctx.post(path, {"user_id": u["id"]}, token=token), users))
+    made = [sb.cc_data(r, 201) for r in rs]
+    check(sorted(m["position"] for m in made) == list(range(1, 9)), "positions: %r"
+          % sorted(m["position"] for m in made))
+    lst = _members(ctx, token, q["id"])
+    check([m["position"] for m in lst] == list(range(1, 9)), "list order: %r" % lst)
+
+
+def test_member_add_idempotency_key(ctx):
+    token, _ = sb.tenant(ctx)
+    q = _queue(ctx, token)
+    u, _ = _user(ctx, token)
+    path = "/api/v1/queues/%s/members" % q["id"]
+    h = {"Idempotency-Key": "add-" + sb.uid()}
+    first = ctx.post(path, {"user_id": u["id"]}, token=token, headers=h)
+    again = ctx.post(path, {"user_id": u["id"]}, token=token, headers=h)
+    check(sb.cc_data(again, 201)["id"] == sb.cc_data(first, 201)["id"], "replay: %r" % again)
+    check(again.headers.get("idempotent-replayed") == "true", "replay header: %r"
+          % again.headers)
+    check(len(_members(ctx, token, q["id"])) == 1, "the replay added a member")
+    # Without the key, the same body is a duplicate.
+    _refused(ctx.post(path, {"user_id": u["id"]}, token=token), 409)
+
+
+def test_queue_search_and_sort(ctx):
+    token, _ = sb.tenant(ctx)
+    tag = sb.uid()
+    a = _queue(ctx, token, name="Alpha " + tag)
+    b = _queue(ctx, token, name="Beta " + tag)
+    _queue(ctx, token, name="Gamma")
+    lst = sb.cc_data(ctx.get("/api/queues?search=" + tag, token=token))
+    check([q["id"] for q in lst] == [a["id"], b["id"]], "search: %r" % lst)
+    lst = sb.cc_data(ctx.get("/api/queues?search=%s&sort=name&order=desc" % tag, token=token))
+    check([q["id"] for q in lst] == [b["id"], a["id"]], "sort desc: %r" % lst)
+    sb.cc_data(ctx.put("/api/queues/" + a["id"], {"is_active": False}, token=token))
+    lst = sb.cc_data(ctx.get("/api/queues?is_active=false", token=token))
+    check([q["id"] for q in lst] == [a["id"]], "is_active filter: %r" % lst)
