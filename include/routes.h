@@ -35,6 +35,9 @@ extern const struct route_group queues_routes, queue_members_routes;
  * TXN_ANSWERED (a 422 naming field), or a negative db_rc.
  */
 int queue_refer(struct request *r, const char *queue_id, const char *field);
+/* Inside a write's transaction, before the members of queue_id go (a queue delete):
+ * queue.member.removed for each of them. DB_OK or a negative db_rc. */
+int queue_members_removed(struct request *r, const char *queue_id);
 
 
 /*

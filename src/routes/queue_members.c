@@ -5,8 +5,9 @@
  * queue.member.* event in the same transaction, so a wallboard that follows the feed and
  * the table never disagree.
  *
- * Member changes of one queue take turns on the queue row (FOR UPDATE): an added member's
- * default position is MAX + 1 of that queue, which two concurrent adds must not both read.
+ * Member writes of one queue take turns on the queue row (FOR UPDATE), taken first: an
+ * added member's default position is MAX + 1 of that queue, which two concurrent adds must
+ * not both read, and a queue delete sees its members as they are when they go.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -103,42 +104,63 @@ static int reason_check(struct request *r, const struct field_value *v, bool pau
     return request_check_fields(r);
 }
 
+/* The payload of the callcenter family's queue.member.* events: {queue_id, queue_name,
+ * user_id, username, penalty, paused, reason}, plus member_id and position. */
+static const char *event_payload(struct request *r, const struct db_result *m, size_t i)
+{
+    static const char *const texts[] = {"queue_id", "queue_name", "user_id", "username"};
+    struct json_object *p = arena_json(r->arena, json_object_new_object());
+    for (size_t k = 0; p != NULL && k < sizeof(texts) / sizeof(texts[0]); k++)
+        if (json_set_str(p, texts[k], db_get(m, i, texts[k])) != 0)
+            p = NULL;
+    if (p == NULL || json_set_int(p, "penalty", db_get_int(m, i, "penalty", 0)) != 0 ||
+        json_set_bool(p, "paused", db_get_int(m, i, "is_paused", 0) != 0) != 0 ||
+        json_set_str(p, "reason", db_get(m, i, "paused_reason")) != 0 ||
+        json_set_str(p, "member_id", db_get(m, i, "id")) != 0 ||
+        json_set_int(p, "position", db_get_int(m, i, "position", 0)) != 0)
+        return NULL;
+    return json_text(p, NULL);
+}
+
 /*
- * queue.member.<what> for member id as it now is (before a delete: as it was), with the
- * payload of the callcenter family: {queue_id, queue_name, user_id, username, penalty,
- * paused, reason}, plus member_id and position. DB_OK or a db_rc.
+ * queue.member.<what> for each member where `col` (m.id or m.queue_id) is value, as the
+ * members now are (before a delete: as they were). DB_OK or a db_rc; DB_ERROR when `one`
+ * and no member matched.
  */
-static int member_event(struct request *r, const char *type, const char *id)
+static int member_events(struct request *r, const char *type, const char *col,
+                         const char *value, bool one)
 {
     struct db_result *m;
-    int rc = db_exec(r->db, r->arena,
-                     "SELECT m.id, m.queue_id, q.name AS queue_name, m.user_id,"
-                     " u.email AS username, m.penalty, m.position, m.is_paused, m.paused_reason"
-                     " FROM queue_members m"
-                     " JOIN queues q ON q.tenant_id = m.tenant_id AND q.id = m.queue_id"
-                     " JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id"
-                     " WHERE m.id = ? AND m.tenant_id = ?",
-                     DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)), &m);
-    if (rc != DB_OK)
-        return rc;
-    if (m->nrows == 0)
-        return DB_ERROR;
-    struct json_object *p = arena_json(r->arena, json_object_new_object());
-    static const char *const texts[] = {"queue_id", "queue_name", "user_id", "username"};
-    for (size_t i = 0; p != NULL && i < sizeof(texts) / sizeof(texts[0]); i++)
-        if (json_set_str(p, texts[i], db_get(m, 0, texts[i])) != 0)
-            p = NULL;
-    if (p == NULL || json_set_int(p, "penalty", db_get_int(m, 0, "penalty", 0)) != 0 ||
-        json_set_bool(p, "paused", db_get_int(m, 0, "is_paused", 0) != 0) != 0 ||
-        json_set_str(p, "reason", db_get(m, 0, "paused_reason")) != 0 ||
-        json_set_str(p, "member_id", id) != 0 ||
-        json_set_int(p, "position", db_get_int(m, 0, "position", 0)) != 0)
-        return DB_ERROR;
-    const char *text = json_text(p, NULL);
-    if (text == NULL)
-        return DB_ERROR;
-    event_wake_after_commit(r);
-    return event_emit(r, type, NULL, text);
+    struct qb q;
+    qb_init(&q, r->arena);
+    qb_add(&q, "SELECT m.id, m.queue_id, q.name AS queue_name, m.user_id,"
+               " u.email AS username, m.penalty, m.position, m.is_paused, m.paused_reason"
+               " FROM queue_members m"
+               " JOIN queues q ON q.tenant_id = m.tenant_id AND q.id = m.queue_id"
+               " JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id WHERE ");
+    qb_add(&q, col);
+    qb_addv(&q, " = ? AND m.tenant_id = ? ORDER BY m.penalty, m.position, m.id",
+            DB_STR(value), DB_STR(r->auth.tenant_id));
+    int rc = qb_exec(&q, r->db, &m);
+    if (rc == DB_OK && one && m->nrows == 0)
+        rc = DB_ERROR;
+    for (size_t i = 0; rc == DB_OK && i < m->nrows; i++) {
+        const char *text = event_payload(r, m, i);
+        rc = text ? event_emit(r, type, NULL, text) : DB_ERROR;
+    }
+    if (rc == DB_OK && m->nrows > 0)
+        event_wake_after_commit(r);
+    return rc;
+}
+
+static int member_event(struct request *r, const char *type, const char *id)
+{
+    return member_events(r, type, "m.id", id, true);
+}
+
+int queue_members_removed(struct request *r, const char *queue_id)
+{
+    return member_events(r, "queue.member.removed", "m.queue_id", queue_id, false);
 }
 
 /* ---- GET /queues/:id/members ----------------------------------------------------------- */
@@ -313,18 +335,39 @@ static int member_update(struct request *r, const struct member_write *w, bool w
     return qb_exec(&q, r->db, NULL);
 }
 
+/*
+ * Locks the member, after its queue as every member write does: a queue delete (queue,
+ * then its members) and this never wait for each other the other way round, and the
+ * members the delete reports are the ones it deletes. DB_OK with *old, TXN_ANSWERED (404),
+ * or a db_rc.
+ */
+static int member_lock(struct request *r, const char *id, struct db_result **old)
+{
+    struct db_result *m;
+    int rc = db_exec(r->db, r->arena,
+                     "SELECT queue_id FROM queue_members WHERE id = ? AND tenant_id = ?",
+                     DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)), &m);
+    if (rc == DB_OK && m->nrows == 0)
+        return txn_fail(r, 404, "not_found", members.not_found);
+    if (rc == DB_OK)
+        rc = queue_lock(r, db_get(m, 0, "queue_id"));
+    if (rc == DB_OK)
+        rc = db_exec(r->db, r->arena,
+                     "SELECT id, is_paused FROM queue_members WHERE id = ? AND tenant_id = ?"
+                     " FOR UPDATE",
+                     DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)), old);
+    if (rc == DB_OK && (*old)->nrows == 0)
+        return txn_fail(r, 404, "not_found", members.not_found);
+    return rc;
+}
+
 static int change_step(struct request *r, void *arg)
 {
     struct member_write *w = arg;
     struct db_result *old;
-    int rc = db_exec(r->db, r->arena,
-                     "SELECT id, is_paused FROM queue_members WHERE id = ? AND tenant_id = ?"
-                     " FOR UPDATE",
-                     DB_PARAMS(DB_STR(w->id), DB_STR(r->auth.tenant_id)), &old);
+    int rc = member_lock(r, w->id, &old);
     if (rc != DB_OK)
         return rc;
-    if (old->nrows == 0)
-        return txn_fail(r, 404, "not_found", members.not_found);
     bool was = db_get_int(old, 0, "is_paused", 0) != 0;
     bool now = w->v[M_PAUSED].sent ? w->v[M_PAUSED].b : was;
     if (reason_check(r, w->v, now) != 0)

@@ -214,8 +214,12 @@ static int queue_delete_check(struct request *r, const char *id)
 
 static int queue_check(struct request *r, struct crud_write *w)
 {
-    if (w->op == CRUD_DELETE)
-        return queue_delete_check(r, w->id);
+    /* The members go with the queue (FK cascade): their removal is told before the rows
+     * are gone; a delete refused later (CDRs) rolls the events back with it. */
+    if (w->op == CRUD_DELETE) {
+        int rc = queue_delete_check(r, w->id);
+        return rc == DB_OK ? queue_members_removed(r, w->id) : rc;
+    }
     if (w->op == CRUD_CREATE || w->v[Q_OVERFLOW_TYPE].sent || w->v[Q_OVERFLOW_TARGET].sent)
         return overflow_check(r, w);
     return DB_OK;

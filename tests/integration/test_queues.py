@@ -377,6 +377,24 @@ def test_member_events(ctx):
     check(paused["paused"] is True and paused["reason"] == "break", "paused: %r" % paused)
     check(unpaused["paused"] is False and unpaused["penalty"] == 4, "unpaused: %r" % unpaused)
     check(removed["penalty"] == 4, "removed: %r" % removed)
+    # A queue delete tells of each member that goes with it; a refused one of none.
+    q2 = _queue(ctx, token)
+    u2, _ = _user(ctx, token)
+    _member(ctx, token, q2["id"], u["id"])
+    _member(ctx, token, q2["id"], u2["id"], paused=True, paused_reason="away")
+    blocker = _queue(ctx, token, overflow_type="queue", overflow_target_id=q2["id"])
+    _refused(ctx.delete("/api/queues/" + q2["id"], token=token), 409)
+    sb.cc_data(ctx.delete("/api/queues/" + blocker["id"], token=token))
+    sb.cc_data(ctx.delete("/api/queues/" + q2["id"], token=token))
+    evs = sb.wait(lambda: (lambda e: e if len(e) >= 8 else None)(_events(ctx, token)), 5)
+    check(evs and len(evs) == 8, "events after the queue delete: %r" % evs)
+    gone = evs[6:]
+    check([e["type"] for e in gone] == ["queue.member.removed"] * 2
+          and {e["user_id"] for e in gone} == {u["id"], u2["id"]}
+          and all(e["queue_id"] == q2["id"] and e["queue_name"] == q2["name"] for e in gone),
+          "removed with the queue: %r" % gone)
+    check([e["paused"] for e in gone] == [False, True] and gone[1]["reason"] == "away",
+          "as they were: %r" % gone)
 
 
 # -- roles and isolation --------------------------------------------------------------
