@@ -130,7 +130,7 @@ static const char *event_payload(struct request *r, const struct db_result *m, s
 static int member_events(struct request *r, const char *type, const char *col,
                          const char *value, bool one)
 {
-    struct db_result *m;
+    struct db_result *m = NULL;
     struct qb q;
     qb_init(&q, r->arena);
     qb_add(&q, "SELECT m.id, m.queue_id, q.name AS queue_name, m.user_id,"
