@@ -88,7 +88,7 @@ def test_password_reset_flow(ctx):
     expect_error(again, 400, "invalid_token")
     bogus = ctx.post("/api/auth/reset-password", {"token": "A" * 43, "password": new_pw + "x"})
     check(_same(again, bogus), "used and unknown alike: %r vs %r" % (again, bogus))
-    old = "B" * 43
+    old = (uuid.uuid4().hex + uuid.uuid4().hex)[:43]
     sb.sql(ctx, "INSERT INTO password_resets (token_hash, tenant_id, user_id, created_at,"
                 " expires_at) VALUES ('%s', '%s', '%s', NOW() - INTERVAL 2 HOUR,"
                 " NOW() - INTERVAL 1 HOUR)"
