@@ -497,3 +497,28 @@ def test_agent_state_not_found_and_tenant_isolation(ctx):
     check(d["presence"] == "break" and d["reason"] == "A's", "A's state changed: %r" % d)
     # Unknown paths beside the fixed segments are still 404 routes, not user ids.
     expect_cc_error(ctx.get("/api/v1/agent-state/me/nope", token=token_b), 404)
+
+
+def test_agent_state_user_deactivated_and_deleted(ctx):
+    token, tid, agent, _ = _setup(ctx)
+    uid = agent["user"]["id"]
+    _data(ctx.post("/api/v1/agent-state/me/available", token=agent["token"]))
+    r = ctx.post("/api/users/%s/deactivate" % uid, token=token)
+    check(r.status == 200, "deactivate: %r" % r)
+    d = _data(ctx.get("/api/v1/agent-state/" + uid, token=token))
+    check((d["presence"], d["state"], d["reason"]) == ("offline", "offline", "deactivated"),
+          "a deactivated user stays available: %r" % d)
+    check(_data(ctx.get("/api/v1/agent-state/available", token=token)) == [], "still offered")
+    evs = _events(ctx, tid, uid)
+    check([t for t, _ in evs][-2:] == ["agent.state.changed", "agent.logout"]
+          and evs[-1][1]["reason"] == "deactivated", "events: %r" % evs)
+    # A user never signed in as an agent is deactivated without a state change.
+    other = sb.user(ctx, token, "agent")["user"]["id"]
+    check(ctx.post("/api/users/%s/deactivate" % other, token=token).status == 200, "deactivate")
+    check(_history(ctx, tid, other) == [] and _events(ctx, tid, other) == [], "no change")
+    # Deleting the user deletes its state and history with it.
+    check(ctx.delete("/api/users/" + uid, token=token).status == 200, "delete user")
+    expect_cc_error(ctx.get("/api/v1/agent-state/" + uid, token=token), 404)
+    check(_history(ctx, tid, uid) == [], "history outlived its user")
+    check(sb.sql(ctx, "SELECT COUNT(*) FROM agent_states WHERE tenant_id = '%s' AND user_id = '%s'"
+                 % (tid, uid)).strip() == "0", "the state row outlived its user")
