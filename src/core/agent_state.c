@@ -387,6 +387,7 @@ int agent_state_summary(struct request *r, const char *user_id, const char *day,
         return rc;
     for (size_t i = 0; i < res->nrows; i++)
         summary_add(res, i, p_ms, a_ms);
+    /* In the order of agent_presences: p_ms[3] is offline, the time not logged in. */
     long long tracked = p_ms[0] + p_ms[1] + p_ms[2] + p_ms[3];
     struct json_object *o = arena_json(r->arena, json_object_new_object());
     if (o == NULL || json_set_str(o, "user_id", user_id) != 0 ||
