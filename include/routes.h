@@ -23,6 +23,7 @@ extern const struct route_group health_routes, auth_routes, profile_routes, tena
     metrics_routes, openapi_routes;
 /* Issue 8: queues and their members (queues.c, queue_members.c). */
 extern const struct route_group queues_routes, queue_members_routes;
+extern const struct route_group agent_state_routes;
 
 /* The auth paths: the calldocker and coldcaller clients call them, and our own clients read
  * the transfer dialect's shape (tokens on top). */
