@@ -23,6 +23,7 @@ extern const struct route_group health_routes, auth_routes, profile_routes, tena
     metrics_routes, openapi_routes;
 /* Issue 8: queues and their members (queues.c, queue_members.c). */
 extern const struct route_group queues_routes, queue_members_routes;
+extern const struct route_group agent_state_routes;
 /* Issue 8: password reset by an outbox token (password_reset.c). */
 extern const struct route_group password_reset_routes;
 

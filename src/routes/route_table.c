@@ -14,6 +14,7 @@ static const struct route_group *const groups[] = {
     &webhooks_routes, &calls_routes, &transfers_routes, &call_logs_routes, &events_routes,
     &metrics_routes, &openapi_routes,
     &queues_routes, &queue_members_routes,
+    &agent_state_routes,
     &password_reset_routes,
 };
 
