@@ -20,7 +20,8 @@ extern size_t route_table_len;
 extern const struct route_group health_routes, auth_routes, profile_routes, tenants_routes,
     users_routes, departments_routes, agents_routes, dids_routes, integrations_routes,
     webhooks_routes, calls_routes, transfers_routes, call_logs_routes, events_routes,
-    metrics_routes, openapi_routes;
+    metrics_routes, openapi_routes,
+    queue_calls_routes;
 
 /* The auth paths: the calldocker and coldcaller clients call them, and our own clients read
  * the transfer dialect's shape (tokens on top). */

@@ -12,7 +12,7 @@ static const struct route_group *const groups[] = {
     &health_routes, &auth_routes,  &profile_routes, &tenants_routes, &users_routes,
     &departments_routes, &agents_routes, &dids_routes, &integrations_routes,
     &webhooks_routes, &calls_routes, &transfers_routes, &call_logs_routes, &events_routes,
-    &metrics_routes, &openapi_routes,
+    &metrics_routes, &openapi_routes, &queue_calls_routes,
 };
 
 const struct route *route_table;
