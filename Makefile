@@ -22,6 +22,7 @@ ROUTE_SRC := $(wildcard src/routes/*.c)
 POOL_SRC := $(wildcard src/pool/*.c)
 EVENTS_SRC := $(wildcard src/events/*.c)
 ADMIN_SRC := $(wildcard src/admin/*.c)
+CLOCK_SRC := $(wildcard src/clock/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 BENCH_SRC := $(wildcard tests/bench/*.c)
 
@@ -29,9 +30,10 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 CORE_OBJ := $(call obj,$(CORE_SRC))
 ROUTE_OBJ := $(call obj,$(ROUTE_SRC))
 
-BINS := $(BIN)/switchboard-pool $(BIN)/switchboard-events $(BIN)/switchboard-admin
+BINS := $(BIN)/switchboard-pool $(BIN)/switchboard-events $(BIN)/switchboard-admin \
+        $(BIN)/switchboard-clock
 
-.PHONY: all run stop status test unit bench clean deps
+.PHONY: all run stop status test unit bench clean deps demo
 all: $(BINS) $(BUILD)/openapi.json
 
 # -MMD -MP: each object also depends on the headers it includes (src/*/…_internal.h too).
@@ -46,6 +48,11 @@ $(BIN)/switchboard-pool: $(call obj,$(POOL_SRC)) $(ROUTE_OBJ) $(CORE_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(POOL_LIBS)
 
 $(BIN)/switchboard-events: $(call obj,$(EVENTS_SRC)) $(CORE_OBJ)
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The distributor's clock (src/clock): the moves that time makes.
+$(BIN)/switchboard-clock: $(call obj,$(CLOCK_SRC)) $(CORE_OBJ)
 	@mkdir -p $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -75,6 +82,10 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/stack.sh start
 
+# make run, then the simulator (scripts/simulate.py) on the demo tenant: queues that move.
+demo: run
+	@python3 scripts/simulate.py --base http://127.0.0.1:$${PORT:-8080} --var $${SB_VAR:-$(CURDIR)/var}
+
 stop:
 	@scripts/stack.sh stop
 
@@ -85,7 +96,8 @@ status:
 test: deps
 	@$(MAKE) --no-print-directory BUILD=build-test BIN=build-test/bin SANITIZE=address,undefined \
 		build-test/bin/switchboard-pool build-test/bin/switchboard-events \
-		build-test/bin/switchboard-admin build-test/bin/unit-tests build-test/openapi.json
+		build-test/bin/switchboard-admin build-test/bin/switchboard-clock \
+		build-test/bin/unit-tests build-test/openapi.json
 	@SB_BIN=$(CURDIR)/build-test/bin scripts/test.sh
 
 unit: $(BIN)/unit-tests

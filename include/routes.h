@@ -26,6 +26,8 @@ extern const struct route_group queues_routes, queue_members_routes;
 extern const struct route_group agent_state_routes;
 /* Issue 8: password reset by an outbox token (password_reset.c). */
 extern const struct route_group password_reset_routes;
+/* Issue 8: calls in queues and offers (queue_calls.c). */
+extern const struct route_group queue_calls_routes;
 
 /* The auth paths: the calldocker and coldcaller clients call them, and our own clients read
  * the transfer dialect's shape (tokens on top). */

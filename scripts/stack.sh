@@ -96,7 +96,7 @@ unset _v
 # $RUN/NAME-supervisor.pid its supervisor's, $RUN/NAME.restarts how often the supervisor
 # restarted it (its mtime is the time of the last restart).
 
-COMPONENTS=(mariadb memcached pool events nginx)
+COMPONENTS=(mariadb memcached pool events clock nginx)
 
 # comp_policy NAME: sets C_LABEL and C_THE (for messages), C_LOG (its log, which its
 # supervisor writes too), C_SIG (the graceful stop signal) and C_WAIT (seconds a graceful
@@ -114,6 +114,7 @@ comp_policy() {
             C_WAIT=$((grace + 5))
             ;;
         events) C_LABEL="event worker" C_THE="the event worker" C_LOG=$LOG/events.log C_SIG=TERM C_WAIT=10 ;;
+        clock) C_LABEL="clock" C_THE="the clock" C_LOG=$LOG/clock.log C_SIG=TERM C_WAIT=10 ;;
         nginx) C_LABEL=nginx C_LOG=$LOG/nginx-error.log C_SIG=QUIT C_WAIT=20 ;;
         *) sb_die "unknown component '$1'" ;;
     esac
@@ -127,7 +128,7 @@ comp_pid() {
     case $1 in
         mariadb) sb_pid_alive "$p" mariadbd "$SB_VAR/" ;;
         memcached) sb_pid_alive "$p" memcached "$SB_VAR/" ;;
-        pool|events) sb_app_alive "$p" switchboard ;;
+        pool|events|clock) sb_app_alive "$p" switchboard ;;
         nginx) sb_pid_alive "$p" nginx "$SB_VAR/" ;;
         *) false ;;
     esac || return 1
@@ -299,7 +300,7 @@ preflight() {
     need_cmd mariadbd mariadb-install-db mariadb mariadb-admin memcached spawn-fcgi nginx \
         curl flock setsid od
     [ "$IS_ROOT" = 0 ] || need_cmd setpriv
-    for b in switchboard-pool switchboard-events switchboard-admin; do
+    for b in switchboard-pool switchboard-events switchboard-admin switchboard-clock; do
         [ -x "$SB_BIN/$b" ] || sb_die "$SB_BIN/$b is missing or not executable; build it first (make)"
     done
     [ -r "$TEMPLATE" ] || sb_die "nginx template $TEMPLATE is missing"
@@ -630,6 +631,16 @@ start_events() {
     start_component events events_ready 15 "$SB_BIN/switchboard-events" -c "$CONF"
 }
 
+clock_ready() {
+    local p
+    p=$(comp_pid clock) && exe_is "$p" switchboard-clock
+}
+
+start_clock() {
+    comp_policy clock
+    start_component clock clock_ready 10 "$SB_BIN/switchboard-clock" -c "$CONF"
+}
+
 render_cors() { # FILE: the body of nginx's Origin map, from cors_allow_origins
     local origin
     {
@@ -756,6 +767,7 @@ cmd_start() {
     create_demo
     start_pool
     start_events
+    start_clock
     start_nginx
     url="$(base_url)/"
     wait_health "$url"
@@ -824,7 +836,7 @@ cmd_stop() {
         return 0
     fi
     lock_var
-    for name in nginx pool events memcached mariadb; do
+    for name in nginx pool events clock memcached mariadb; do
         stop_component "$name"
     done
 }

@@ -7,6 +7,7 @@
 
 #include "arena.h"
 #include "log.h"
+#include "reply.h"
 #include "request.h"
 #include "validate.h"
 
@@ -114,6 +115,21 @@ static int read_one(struct request *r, struct json_object *body, const char *key
     return -1;
 }
 
+/*
+ * The Go clients (the callcenter dialect) send "" for a value they do not have, as their
+ * encoder writes it: for a nullable field that is not free text, "" means null there.
+ */
+static bool empty_is_null(struct request *r, struct json_object *body, const char *key,
+                          const struct field_def *d)
+{
+    struct json_object *v;
+    if (r->families != FAM_CALLCENTER || !(d->flags & F_NULLABLE) ||
+        (d->type == FT_TEXT && d->min == 0) || !json_object_object_get_ex(body, key, &v) ||
+        !json_object_is_type(v, json_type_string))
+        return false;
+    return json_object_get_string_len(v) == 0;
+}
+
 int fields_read(struct request *r, struct json_object *body, const struct field_def *defs,
                 size_t n, enum fields_mode mode, struct field_value *vals)
 {
@@ -126,6 +142,10 @@ int fields_read(struct request *r, struct json_object *body, const struct field_
         if (d->flags & F_READONLY) {
             if (present)
                 request_field_error(r, key, "is read-only");
+            continue;
+        }
+        if (empty_is_null(r, body, key, d)) {
+            vals[i].sent = vals[i].null = true;
             continue;
         }
         unsigned flags = d->flags & F_NULLABLE ? FIELD_NULLABLE : 0;

@@ -16,6 +16,7 @@ static const struct route_group *const groups[] = {
     &queues_routes, &queue_members_routes,
     &agent_state_routes,
     &password_reset_routes,
+    &queue_calls_routes,
 };
 
 const struct route *route_table;

@@ -5,13 +5,16 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "arena.h"
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
+#include "did_route.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "queue_dist.h"
 #include "request.h"
 #include "resource.h"
 #include "routes.h"
@@ -76,6 +79,32 @@ struct twilio_status {
     long long duration;
 };
 
+/*
+ * A new live inbound call goes where its number's route says at this moment (the
+ * after-hours route when its schedule is closed): into a queue, where the distributor
+ * offers it. Other route types are the telephony side's to carry out.
+ */
+static int route_inbound(struct request *r, const struct twilio_status *st,
+                         const char *call_id)
+{
+    struct did_route route;
+    int rc = did_route_resolve(r, st->to, time(NULL), &route);
+    if (rc != DB_OK || strcmp(route.route_type, "queue") != 0 || route.route_target == NULL)
+        return rc == 1 ? DB_OK : rc;
+    struct queue_call_in in = {.id = id_new(r->arena, "qc_"), .queue_id = route.route_target,
+                               .call_id = call_id, .did_id = route.did_id,
+                               .caller_number = st->from, .called_number = st->to};
+    if (in.id == NULL)
+        return DB_ERROR;
+    rc = qcall_enter(r, &in);
+    /* A queue that cannot take the caller (inactive, full) leaves the call as it is. */
+    if (rc == TXN_ANSWERED) {
+        request_unanswer(r);
+        return DB_OK;
+    }
+    return rc;
+}
+
 static int status_step(struct request *r, void *arg)
 {
     const struct twilio_status *st = arg;
@@ -94,9 +123,13 @@ static int status_step(struct request *r, void *arg)
                              .called_number = st->to, .direction = st->direction,
                              .status = call_status_is_live(st->status) ? st->status : "ringing"};
         rc = calls_insert(r, &c, &call_id);
+        if (rc == DB_OK && c.status == st->status && strcmp(st->direction, "inbound") == 0)
+            rc = route_inbound(r, st, call_id);
     }
     if (rc == DB_OK)
         rc = calls_set_status(r, call_id, st->status, st->duration);
+    if (rc == DB_OK && !call_status_is_live(st->status))
+        rc = qcall_call_ended(r, call_id);
     if (rc == DB_OK)
         rc = audit_record(r, tenant_id, "call.twilio_status", "call", call_id, NULL);
     if (rc == DB_OK)

@@ -1,0 +1,23 @@
+#ifndef SB_CLOCK_H
+#define SB_CLOCK_H
+/* The clock process (main.c) and its tick (tick.c). */
+struct arena;
+struct cache;
+struct config;
+struct db;
+
+/* Due items taken per phase and tick; a tick that moved this many runs again at once. */
+#define CLOCK_BATCH 200
+
+struct clock_ctx {
+    const struct config *cfg;
+    struct db *db;
+    struct cache *cache;
+    struct arena *arena;
+};
+
+/* One pass over every kind of due work; the number of items moved (0 when the database
+ * is away: the next tick tries again). */
+int clock_tick(struct clock_ctx *ctx);
+
+#endif

@@ -1,0 +1,119 @@
+/*
+ * switchboard-clock -c CONFIG: the distributor's clock. The moves that happen because
+ * time passed, with no client calling anything, are made here: offers that expire,
+ * wrap-ups that end, callers past their queue's max wait, calls due for an offer once the
+ * retry delay is over, and queue.stats events (tick.c).
+ *
+ * Why a process of its own and not timers in the event worker: the event worker's loop
+ * must never wait on a lock (it holds thousands of streams), while a move takes row locks
+ * and may wait on them or be retried after a deadlock; and a process that only does this
+ * can be restarted, watched and scaled alone. Nothing is kept in memory between ticks:
+ * every due item is found by an indexed query and moved in its own transaction under a
+ * row lock, so a clock on each app host may run at once (they share the work through
+ * SKIP LOCKED and the moves' own guards) and a restarted clock loses nothing.
+ *
+ * SIGTERM/SIGINT: finish the tick, exit 0.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "cache.h"
+#include "clock.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+
+/* How often the clock looks for due work when there was none: the lateness bound. */
+#define TICK_NS (200L * 1000 * 1000)
+
+static volatile sig_atomic_t stop;
+static struct config cfg;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop = 1;
+}
+
+static int install(int sig, void (*fn)(int))
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = fn;
+    sigemptyset(&sa.sa_mask);
+    return sigaction(sig, &sa, NULL);
+}
+
+static int configure(int argc, char **argv)
+{
+    const char *path = NULL;
+    int opt;
+    while ((opt = getopt(argc, argv, "c:h")) != -1) {
+        if (opt != 'c') {
+            fprintf(opt == 'h' ? stdout : stderr, "usage: switchboard-clock -c CONFIG\n");
+            return opt == 'h' ? 0 : 2;
+        }
+        path = optarg;
+    }
+    if (path == NULL || optind != argc) {
+        fprintf(stderr, "usage: switchboard-clock -c CONFIG\n");
+        return 2;
+    }
+    char err[512];
+    enum log_level level;
+    if (config_load(&cfg, path, err, sizeof(err)) != 0 ||
+        config_load_secrets(&cfg, err, sizeof(err)) != 0) {
+        log_error("clock: %s", err);
+        return 1;
+    }
+    if (log_level_parse(cfg.log_level, &level) != 0) {
+        log_error("clock: config log_level '%s' is not debug, info, warn or error",
+                  cfg.log_level);
+        return 1;
+    }
+    log_set_level(level);
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    int rc = configure(argc, argv);
+    if (rc >= 0)
+        return rc;
+    if (install(SIGTERM, on_signal) != 0 || install(SIGINT, on_signal) != 0 ||
+        install(SIGHUP, SIG_IGN) != 0 || install(SIGPIPE, SIG_IGN) != 0) {
+        log_error("clock: sigaction: %s", strerror(errno));
+        return 1;
+    }
+    struct db_options dbo = {cfg.db_socket, cfg.db_name, cfg.db_user, cfg.db_password, 0};
+    struct clock_ctx ctx = {.cfg = &cfg, .db = db_create(&dbo),
+                            .cache = cache_create(cfg.memcached_socket),
+                            .arena = arena_create(64 * 1024)};
+    rc = 1;
+    if (ctx.db == NULL || ctx.cache == NULL || ctx.arena == NULL) {
+        log_error("clock: out of memory at start");
+        goto out;
+    }
+    log_info("clock: started (pid %ld)", (long)getpid());
+    while (!stop) {
+        int moved = clock_tick(&ctx);
+        arena_reset(ctx.arena);
+        /* A full batch: more is due now. Nothing, or the database away: wait a tick. */
+        if (moved < CLOCK_BATCH) {
+            struct timespec ts = {0, TICK_NS};
+            nanosleep(&ts, NULL);
+        }
+    }
+    log_info("clock: stopped");
+    rc = 0;
+out:
+    arena_destroy(ctx.arena);
+    cache_destroy(ctx.cache);
+    db_destroy(ctx.db);
+    return rc;
+}

@@ -1,0 +1,142 @@
+/*
+ * One tick of the clock: each kind of due work is found by an indexed query over all
+ * tenants, then each item is moved in its own transaction, as its tenant (the move's
+ * queries are scoped by that tenant like a request's). The move itself checks, under its
+ * row lock, that the item is still due: a request or another clock may have got there
+ * first, and then the move does nothing.
+ */
+#include <stdbool.h>
+#include <string.h>
+
+#include "clock.h"
+#include "db.h"
+#include "event_out.h"
+#include "log.h"
+#include "queue_dist.h"
+#include "request.h"
+#include "txn.h"
+
+/* The largest batch of offers one dispatch transaction makes. */
+#define DISPATCH_BATCH 20
+
+struct phase {
+    const char *name;
+    /* selects (tenant_id, id) of due items, at most CLOCK_BATCH (bound as the one param) */
+    const char *sql;
+    int (*move)(struct request *r, const char *id, int *moved);
+};
+
+static int move_expire(struct request *r, const char *id, int *moved)
+{
+    *moved = 1;
+    return qoffer_expire(r, id);
+}
+
+static int move_wrapup(struct request *r, const char *id, int *moved)
+{
+    *moved = 1;
+    return qagent_wrapup_end(r, id);
+}
+
+static int move_overflow(struct request *r, const char *id, int *moved)
+{
+    *moved = 1;
+    return qcall_overflow(r, id);
+}
+
+static int move_dispatch(struct request *r, const char *id, int *moved)
+{
+    return qdist_dispatch(r, id, DISPATCH_BATCH, moved);
+}
+
+static int move_stats(struct request *r, const char *id, int *moved)
+{
+    *moved = 1;
+    return qstats_emit(r, id);
+}
+
+static const struct phase phases[] = {
+    {"expire offers",
+     "SELECT tenant_id, id FROM queue_offers WHERE status = 'pending'"
+     " AND expires_at <= NOW(3) ORDER BY expires_at LIMIT ?",
+     move_expire},
+    {"end wrap-ups",
+     "SELECT tenant_id, user_id AS id FROM agent_states WHERE activity = 'wrap_up'"
+     " AND wrapup_until <= NOW(3) ORDER BY wrapup_until LIMIT ?",
+     move_wrapup},
+    {"max wait",
+     "SELECT tenant_id, id FROM queue_calls WHERE status IN ('waiting','offered')"
+     " AND deadline_at <= NOW(3) ORDER BY deadline_at LIMIT ?",
+     move_overflow},
+    {"dispatch",
+     "SELECT DISTINCT tenant_id, queue_id AS id FROM queue_calls"
+     " WHERE status = 'waiting' AND next_offer_at <= NOW(3) LIMIT ?",
+     move_dispatch},
+    {"queue stats",
+     "SELECT tenant_id, queue_id AS id FROM queue_live_marks WHERE dirty_at IS NOT NULL"
+     " AND (sent_at IS NULL OR (dirty_at > sent_at AND sent_at <= NOW(3) - INTERVAL 1 SECOND))"
+     " LIMIT ?",
+     move_stats},
+};
+
+struct item {
+    const struct phase *phase;
+    const char *id;
+    int moved;
+};
+
+static int item_step(struct request *r, void *arg)
+{
+    struct item *it = arg;
+    return it->phase->move(r, it->id, &it->moved);
+}
+
+/* The synthetic request a move runs in: no token, no route, the item's tenant. */
+static void request_as(struct request *r, struct clock_ctx *ctx, const char *tenant_id)
+{
+    memset(r, 0, sizeof(*r));
+    r->arena = ctx->arena;
+    r->cfg = ctx->cfg;
+    r->db = ctx->db;
+    r->cache = ctx->cache;
+    r->method = "CLOCK";
+    r->path = r->original_path = r->request_uri = "/clock";
+    r->query = "";
+    r->request_id = "clock";
+    r->auth.tenant_id = tenant_id;
+}
+
+static int phase_run(struct clock_ctx *ctx, const struct phase *p)
+{
+    struct db_result *due;
+    int rc = db_exec(ctx->db, ctx->arena, p->sql, DB_PARAMS(DB_INT(CLOCK_BATCH)), &due);
+    if (rc != DB_OK) {
+        log_warn("clock: %s: cannot read due work (%s)", p->name, db_last_error(ctx->db));
+        return 0;
+    }
+    int moved = 0;
+    for (size_t i = 0; i < due->nrows; i++) {
+        struct request r;
+        struct item it = {p, db_get(due, i, "id"), 0};
+        request_as(&r, ctx, db_get(due, i, "tenant_id"));
+        rc = txn_run(&r, item_step, &it);
+        if (rc != DB_OK && rc != TXN_ANSWERED)
+            log_warn("clock: %s %s: %s", p->name, it.id, db_last_error(ctx->db));
+        else
+            moved += it.moved;
+    }
+    return moved;
+}
+
+int clock_tick(struct clock_ctx *ctx)
+{
+    int moved = 0;
+    for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++)
+        moved += phase_run(ctx, &phases[i]);
+    if (moved > 0) {
+        struct request r;
+        request_as(&r, ctx, NULL);
+        event_wake(&r);
+    }
+    return moved;
+}

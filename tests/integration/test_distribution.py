@@ -1,0 +1,377 @@
+"""Automatic call distribution: calls enter queues, offers go to agents per the strategy,
+expire, are accepted or declined; wrap-up ends by itself; max wait overflows; abandons;
+capacity and single assignment under 200 concurrent calls; roles and tenant isolation."""
+import concurrent.futures
+import time
+
+import sb
+from sb import check, expect_error
+
+
+# -- fixtures ----------------------------------------------------------------------------
+
+def _queue(ctx, token, **kw):
+    body = {"name": "Q " + sb.uid(), "strategy": "linear", "timeout": 30, "retry": 0,
+            "wrapup_time": 0, "max_wait_time": 0}
+    body.update(kw)
+    r = ctx.post("/api/queues", body, token=token)
+    check(r.status == 201, "create queue: %r" % r)
+    return r.json["queue"]
+
+
+def _agent(ctx, admin, queue_ids, penalty=0, available=True, capacity=None):
+    """A logged-in agent, member of the queues (in the order given: its position)."""
+    s = sb.user(ctx, admin, "agent")
+    uid = s["user"]["id"]
+    for q in queue_ids:
+        r = ctx.post("/api/queues/%s/members" % q, {"user_id": uid, "penalty": penalty},
+                     token=admin)
+        check(r.status == 201, "add member: %r" % r)
+    if capacity is not None:
+        r = ctx.put("/api/agent-state/%s" % uid, {"capacity": capacity}, token=admin)
+        check(r.status == 200, "capacity: %r" % r)
+    if available:
+        r = ctx.post("/api/agent-state/me/available", {}, token=s["token"])
+        check(r.status == 200, "available: %r" % r)
+    return {"id": uid, "token": s["token"]}
+
+
+def _enter(ctx, token, queue_id, caller="+15550100001", **kw):
+    body = {"caller_number": caller}
+    body.update(kw)
+    r = ctx.post("/api/queues/%s/calls" % queue_id, body, token=token)
+    check(r.status == 201, "enter queue: %r" % r)
+    return r.json["queue_call"]
+
+
+def _offers(ctx, agent):
+    r = ctx.get("/api/offers", token=agent["token"])
+    check(r.status == 200, "offers: %r" % r)
+    return r.json["offers"]
+
+
+def _offered_to(ctx, agents, timeout=5):
+    """The agents (of the list) holding an open offer, once one does."""
+    def who():
+        return [a for a in agents if _offers(ctx, a)]
+    got = sb.wait(who, timeout)
+    check(got, "no agent was offered the call")
+    return got
+
+
+def _state(ctx, admin, agent):
+    r = ctx.get("/api/agent-state/%s" % agent["id"], token=admin)
+    check(r.status == 200, "agent state: %r" % r)
+    return r.json.get("agent_state") or r.json
+
+
+def _qcall(ctx, token, qcall_id):
+    r = ctx.get("/api/queue-calls/%s" % qcall_id, token=token)
+    check(r.status == 200, "queued call: %r" % r)
+    return r.json["queue_call"]
+
+
+def _accept(ctx, agent):
+    offer = _offers(ctx, agent)[0]
+    r = ctx.post("/api/offers/%s/accept" % offer["id"], {}, token=agent["token"])
+    check(r.status == 200, "accept: %r" % r)
+    return r.json["queue_call"]
+
+
+# -- the life of a call ------------------------------------------------------------------
+
+def test_offer_accept_hangup_wrapup(ctx):
+    admin, _ = sb.tenant(ctx)
+    q = _queue(ctx, admin, wrapup_time=1)
+    a = _agent(ctx, admin, [q["id"]])
+    c = _enter(ctx, admin, q["id"], caller_name="Ada")
+    check(c["status"] == "offered" and c["position"] == 1, "offered at once: %r" % c)
+    offers = _offers(ctx, a)
+    check(len(offers) == 1 and offers[0]["queue_call_id"] == c["id"], "offer: %r" % offers)
+    check(_state(ctx, admin, a)["activity"] == "offered", "agent offered")
+    c = _accept(ctx, a)
+    check(c["status"] == "answered" and c["agent_id"] == a["id"], "answered: %r" % c)
+    check(_state(ctx, admin, a)["activity"] == "on_call", "agent on call")
+    r = ctx.post("/api/queue-calls/%s/hold" % c["id"], {}, token=a["token"])
+    check(r.status == 200 and r.json["queue_call"]["on_hold"] in (1, True), "hold: %r" % r)
+    r = ctx.post("/api/queue-calls/%s/unhold" % c["id"], {}, token=a["token"])
+    check(r.status == 200, "unhold: %r" % r)
+    r = ctx.post("/api/queue-calls/%s/hangup" % c["id"], {}, token=a["token"])
+    check(r.status == 200 and r.json["queue_call"]["status"] == "ended", "ended: %r" % r)
+    check(r.json["queue_call"]["hangup_side"] == "agent", "agent hung up")
+    check(_state(ctx, admin, a)["activity"] == "wrap_up", "wrap-up follows the call")
+    # nobody calls anything: the clock ends the wrap-up
+    check(sb.wait(lambda: _state(ctx, admin, a)["activity"] == "idle", 6), "wrap-up ended")
+    r = ctx.post("/api/queue-calls/%s/hangup" % c["id"], {}, token=admin)
+    expect_error(r, 409)
+
+
+def test_offer_expires_and_moves_on(ctx):
+    admin, _ = sb.tenant(ctx)
+    q = _queue(ctx, admin, timeout=1, retry=0)
+    a = _agent(ctx, admin, [q["id"]])
+    b = _agent(ctx, admin, [q["id"]])
+    c = _enter(ctx, admin, q["id"])
+    check([x["id"] for x in _offered_to(ctx, [a, b])] == [a["id"]], "linear: first member")
+    check(sb.wait(lambda: _offers(ctx, b), 6), "after the timeout the next agent is offered")
+    check(not _offers(ctx, a), "the expired offer is gone")
+    check(_state(ctx, admin, a)["activity"] == "idle", "the first agent is free again")
+    got = _qcall(ctx, admin, c["id"])
+    check(got["status"] == "offered" and got["tries"] == 2, "two tries: %r" % got)
+
+
+def test_reject_goes_to_next_after_retry(ctx):
+    admin, _ = sb.tenant(ctx)
+    q = _queue(ctx, admin, retry=1)
+    a = _agent(ctx, admin, [q["id"]])
+    b = _agent(ctx, admin, [q["id"]])
+    _enter(ctx, admin, q["id"])
+    offer = _offers(ctx, a)[0]
+    r = ctx.post("/api/offers/%s/reject" % offer["id"], {}, token=a["token"])
+    check(r.status == 200 and r.json["queue_call"]["status"] == "waiting", "declined: %r" % r)
+    check(sb.wait(lambda: _offers(ctx, b), 6), "the next agent after the retry delay")
+    r = ctx.post("/api/offers/%s/accept" % offer["id"], {}, token=a["token"])
+    expect_error(r, 409, "offer_closed")
+
+
+def test_ringall_first_accept_wins(ctx):
+    admin, _ = sb.tenant(ctx)
+    q = _queue(ctx, admin, strategy="ringall")
+    agents = [_agent(ctx, admin, [q["id"]]) for _ in range(3)]
+    _enter(ctx, admin, q["id"])
+    check(len(_offered_to(ctx, agents)) == 3, "every free agent is offered the call")
+    offers = {a["id"]: _offers(ctx, a)[0]["id"] for a in agents}
+    c = _accept(ctx, agents[1])
+    check(c["agent_id"] == agents[1]["id"], "the first to accept wins")
+    for a in (agents[0], agents[2]):
+        r = ctx.post("/api/offers/%s/accept" % offers[a["id"]], {}, token=a["token"])
+        expect_error(r, 409, "offer_closed")
+        check(_state(ctx, admin, a)["activity"] == "idle", "the others are freed")
+
+
+def test_abandoned_while_waiting_keeps_wait(ctx):
+    admin, _ = sb.tenant(ctx)
+    q = _queue(ctx, admin)
+    _agent(ctx, admin, [q["id"]], available=False)
+    c = _enter(ctx, admin, q["id"])
+    check(c["status"] == "waiting", "nobody free: waiting")
+    time.sleep(1.1)
+    r = ctx.post("/api/queue-calls/%s/hangup" % c["id"], {"side": "caller"}, token=admin)
+    check(r.status == 200, "hangup: %r" % r)
+    got = r.json["queue_call"]
+    check(got["status"] == "abandoned" and got["wait_time"] >= 1, "abandoned: %r" % got)
+    check(got["position"] is None, "no position once gone")
+
+
+def test_max_wait_overflows_to_another_queue(ctx):
+    admin, _ = sb.tenant(ctx)
+    spill = _queue(ctx, admin)
+    q = _queue(ctx, admin, max_wait_time=1, overflow_type="queue",
+               overflow_target_id=spill["id"])
+    _agent(ctx, admin, [q["id"], spill["id"]], available=False)
+    me = sb.user(ctx, admin, "agent")  # logged in to neither: only to show the line
+    c = _enter(ctx, admin, q["id"])
+    check(c["status"] == "waiting", "waits: %r" % c)
+    check(sb.wait(lambda: _qcall(ctx, admin, c["id"])["status"] == "overflowed", 6),
+          "overflowed after max wait")
+    got = _qcall(ctx, admin, c["id"])
+    check(got["overflow_to"] == "queue:" + spill["id"], "to the spill queue: %r" % got)
+    r = ctx.get("/api/queues/%s/calls" % spill["id"], token=me["token"])
+    check(r.status == 200 and len(r.json["queue_calls"]) == 1, "in the spill queue: %r" % r)
+    check(r.json["queue_calls"][0]["caller_number"] == "+15550100001", "same caller")
+
+
+def test_no_agent_logged_in_overflows_at_once(ctx):
+    admin, _ = sb.tenant(ctx)
+    q = _queue(ctx, admin, overflow_type="voicemail")
+    c = _enter(ctx, admin, q["id"])
+    check(c["status"] == "overflowed" and c["overflow_to"] == "voicemail", "voicemail: %r" % c)
+
+
+def test_full_queue_refuses_without_overflow(ctx):
+    admin, _ = sb.tenant(ctx)
+    q = _queue(ctx, admin, max_callers=1)
+    _agent(ctx, admin, [q["id"]], available=False)
+    _enter(ctx, admin, q["id"])
+    r = ctx.post("/api/queues/%s/calls" % q["id"], {"caller_number": "+15550100002"},
+                 token=admin)
+    expect_error(r, 409, "queue_full")
+
+
+def test_position_and_priority(ctx):
+    admin, _ = sb.tenant(ctx)
+    q = _queue(ctx, admin)
+    _agent(ctx, admin, [q["id"]], available=False)
+    first = _enter(ctx, admin, q["id"])
+    second = _enter(ctx, admin, q["id"])
+    vip = _enter(ctx, admin, q["id"], priority=10)
+    check(vip["position"] == 1, "priority first: %r" % vip)
+    check(_qcall(ctx, admin, first["id"])["position"] == 2, "then in arrival order")
+    check(_qcall(ctx, admin, second["id"])["position"] == 3, "last")
+    check("estimated_wait" in first, "an estimated wait is part of the answer")
+
+
+# -- strategies: who the anchors would pick ------------------------------------------------
+
+def _strategy_pick(ctx, strategy, setup_sql=None, penalties=(0, 0, 0)):
+    """Three free members (positions 0, 1, 2); the index of the one offered the call."""
+    admin, tid = sb.tenant(ctx)
+    q = _queue(ctx, admin, strategy=strategy)
+    agents = [_agent(ctx, admin, [q["id"]], penalty=p) for p in penalties]
+    if setup_sql:
+        for stmt in setup_sql(tid, agents):
+            sb.sql(ctx, stmt)
+    _enter(ctx, admin, q["id"])
+    got = _offered_to(ctx, agents)
+    check(len(got) == 1, "one agent offered: %r" % [a["id"] for a in got])
+    return [a["id"] for a in agents].index(got[0]["id"]), admin, q, agents
+
+
+def test_strategy_linear_and_tiers(ctx):
+    i, _, _, _ = _strategy_pick(ctx, "linear")
+    check(i == 0, "linear: member order, first: %d" % i)
+    i, _, _, _ = _strategy_pick(ctx, "linear", penalties=(5, 3, 3))
+    check(i == 1, "the lowest tier before the order: %d" % i)
+
+
+def test_strategy_leastrecent(ctx):
+    def idle(tid, agents):
+        # agent 2 has been idle longest, agent 0 just hung up
+        return ["UPDATE agent_states SET last_call_ended_at = NOW(3) - INTERVAL %d MINUTE"
+                " WHERE tenant_id = '%s' AND user_id = '%s'" % (m, tid, a["id"])
+                for a, m in zip(agents, (1, 10, 60))]
+    i, _, _, _ = _strategy_pick(ctx, "leastrecent", idle)
+    check(i == 2, "leastrecent: longest idle: %d" % i)
+
+
+def test_strategy_fewestcalls(ctx):
+    def calls(tid, agents):
+        return ["UPDATE agent_states SET calls_answered_today = %d, calls_day = UTC_DATE()"
+                " WHERE tenant_id = '%s' AND user_id = '%s'" % (n, tid, a["id"])
+                for a, n in zip(agents, (7, 2, 5))]
+    i, _, _, _ = _strategy_pick(ctx, "fewestcalls", calls)
+    check(i == 1, "fewestcalls: fewest answered today: %d" % i)
+
+
+def test_strategy_roundrobin_remembers(ctx):
+    i, admin, q, agents = _strategy_pick(ctx, "roundrobin")
+    check(i == 0, "roundrobin starts at the first: %d" % i)
+    _accept(ctx, agents[0])
+    _enter(ctx, admin, q["id"])
+    got = _offered_to(ctx, agents[1:])
+    check(got[0]["id"] == agents[1]["id"], "then the next after the last offered")
+
+
+def test_strategy_random_picks_a_free_member(ctx):
+    i, _, _, _ = _strategy_pick(ctx, "random")
+    check(i in (0, 1, 2), "random: one of the members")
+
+
+# -- concurrency -----------------------------------------------------------------------
+
+def _burst(ctx, admin, q, agents, n_calls):
+    def enter(k):
+        return ctx.post("/api/queues/%s/calls" % q["id"],
+                        {"caller_number": "+1555020%04d" % k}, token=admin).status
+    def work(a):
+        handled = 0
+        deadline = time.time() + 60
+        while time.time() < deadline and handled < n_calls:
+            offers = _offers(ctx, a)
+            if not offers:
+                time.sleep(0.05)
+                if not ctx.get("/api/queues/%s/calls" % q["id"], token=a["token"]).json[
+                        "queue_calls"]:
+                    return handled
+                continue
+            r = ctx.post("/api/offers/%s/accept" % offers[0]["id"], {}, token=a["token"])
+            if r.status == 200:
+                handled += 1
+                ctx.post("/api/queue-calls/%s/hangup" % r.json["queue_call"]["id"], {},
+                         token=a["token"])
+        return handled
+    with concurrent.futures.ThreadPoolExecutor(max_workers=40) as ex:
+        entered = list(ex.map(enter, range(n_calls)))
+        check(entered.count(201) == n_calls, "every call entered: %r" % set(entered))
+        done = list(ex.map(work, agents))
+    return sum(done)
+
+
+def test_200_calls_20_agents_never_over_capacity(ctx):
+    for run in range(3):
+        admin, tid = sb.tenant(ctx)
+        q = _queue(ctx, admin, strategy="ringall" if run == 1 else "leastrecent")
+        agents = [_agent(ctx, admin, [q["id"]]) for _ in range(20)]
+        handled = _burst(ctx, admin, q, agents, 200)
+        check(handled == 200, "run %d: every call answered once: %d" % (run, handled))
+        twice = sb.sql(ctx, "SELECT COUNT(*) FROM queue_offers WHERE tenant_id = '%s'"
+                            " AND status = 'accepted' GROUP BY queue_call_id HAVING COUNT(*) > 1"
+                       % tid).strip()
+        check(twice == "", "run %d: a call accepted twice" % run)
+        over = sb.sql(ctx, "SELECT COUNT(*) FROM agent_states WHERE tenant_id = '%s'"
+                           " AND (active_calls > capacity OR active_calls < 0)" % tid).strip()
+        check(over == "0", "run %d: over capacity: %s" % (run, over))
+        ended = sb.sql(ctx, "SELECT COUNT(*) FROM queue_calls WHERE tenant_id = '%s'"
+                            " AND status = 'ended' AND agent_id IS NOT NULL" % tid).strip()
+        check(ended == "200", "run %d: 200 calls ended: %s" % (run, ended))
+
+
+# -- live figures, events ------------------------------------------------------------------
+
+def test_live_figures_and_events(ctx):
+    admin, _ = sb.tenant(ctx)
+    q = _queue(ctx, admin)
+    a = _agent(ctx, admin, [q["id"]])
+    _agent(ctx, admin, [q["id"]], available=False)
+    _enter(ctx, admin, q["id"])
+    _enter(ctx, admin, q["id"])
+    r = ctx.get("/api/queues/%s/live" % q["id"], token=a["token"])
+    check(r.status == 200, "live: %r" % r)
+    live = r.json["queue_stats"]
+    check(live["calls_waiting"] == 2 and live["logged_in_agents"] == 1, "live: %r" % live)
+    check(live["available_agents"] == 0, "the one agent holds an offer: %r" % live)
+    r = ctx.get("/api/queues/live", token=a["token"])
+    check(r.status == 200 and [x["queue_id"] for x in r.json["queue_stats"]] == [q["id"]],
+          "all queues: %r" % r)
+    _accept(ctx, a)
+
+    def types():
+        r = ctx.get("/api/events/poll?after=0&timeout=0", token=admin)
+        return [e["type"] for e in (r.json or {}).get("events", [])] if r.status == 200 else []
+    want = {"queue.joined", "call.incoming", "call.answered", "queue.left", "queue.stats",
+            "agent.state.changed"}
+    check(sb.wait(lambda: want <= set(types()), 6), "events: %r" % sorted(set(types())))
+
+
+# -- errors, roles, tenants ----------------------------------------------------------------
+
+def test_errors_roles_and_tenants(ctx):
+    admin, _ = sb.tenant(ctx)
+    other, _ = sb.tenant(ctx)
+    q = _queue(ctx, admin)
+    a = _agent(ctx, admin, [q["id"]])
+    b = _agent(ctx, admin, [q["id"]], available=False)
+    expect_error(ctx.post("/api/queues/%s/calls" % q["id"], {"caller_number": "+1"}), 401)
+    expect_error(ctx.post("/api/queues/%s/calls" % q["id"], {"caller_number": "+15550100009"},
+                          token=a["token"]), 403)
+    r = ctx.post("/api/queues/%s/calls" % q["id"], {"priority": 1000}, token=admin)
+    expect_error(r, 422)
+    check(sb.fields(r) == {"caller_number", "priority"}, "fields: %r" % r.json)
+    expect_error(ctx.post("/api/queues/%s/calls" % q["id"], raw=b"{", token=admin,
+                          headers={"Content-Type": "application/json"}), 400)
+    expect_error(ctx.post("/api/queues/%s/calls" % q["id"], {"caller_number": "+15550100009"},
+                          token=other), 404)
+    c = _enter(ctx, admin, q["id"])
+    offer = _offers(ctx, a)[0]
+    expect_error(ctx.get("/api/queue-calls/%s" % c["id"], token=other), 404)
+    expect_error(ctx.post("/api/offers/%s/accept" % offer["id"], {}, token=other), 404)
+    # another agent of the same tenant cannot take someone else's offer
+    expect_error(ctx.post("/api/offers/%s/accept" % offer["id"], {}, token=b["token"]), 404)
+    expect_error(ctx.post("/api/queue-calls/%s/hangup" % c["id"], {"side": "sideways"},
+                          token=admin), 422)
+    # an agent acts only on calls they answered
+    expect_error(ctx.post("/api/queue-calls/%s/hangup" % c["id"], {}, token=b["token"]), 404)
+    expect_error(ctx.get("/api/queues/%s/live" % q["id"], token=other), 404)
+    expect_error(ctx.get("/api/queues/%s/calls" % q["id"], token=other), 404)
+    r = ctx.get("/api/v1/queue-calls/%s" % c["id"], token=admin)
+    check(r.status == 200 and r.json.get("success") is True, "callcenter dialect: %r" % r)
