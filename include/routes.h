@@ -21,6 +21,7 @@ extern const struct route_group health_routes, auth_routes, profile_routes, tena
     users_routes, departments_routes, agents_routes, dids_routes, integrations_routes,
     webhooks_routes, calls_routes, transfers_routes, call_logs_routes, events_routes,
     metrics_routes, openapi_routes;
+extern const struct route_group cdr_routes, cdr_stats_routes;
 
 /* The auth paths: the calldocker and coldcaller clients call them, and our own clients read
  * the transfer dialect's shape (tokens on top). */

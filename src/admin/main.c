@@ -6,6 +6,7 @@
  *   reset-password --tenant ID --email EMAIL --password-stdin
  *   openapi     the OpenAPI description of the route table (no configuration needed)
  *   routes      the route table, one "METHOD PATTERN" a line (no configuration needed)
+ *   import-cdrs --tenant ID FILE   Asterisk cdr_csv history (import_cdrs.c)
  * Passwords come on stdin only, so they never show in `ps` or shell history.
  */
 #include <ctype.h>
@@ -22,6 +23,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
+#include "import_cdrs.h"
 #include "openapi.h"
 #include "password.h"
 #include "router.h"
@@ -333,7 +335,8 @@ static void usage(void)
             " [--first-name F] [--last-name L]\n"
             "  reset-password --tenant ID --email EMAIL --password-stdin\n"
             "  openapi\n"
-            "  routes\n");
+            "  routes\n"
+            "  import-cdrs --tenant ID FILE\n");
 }
 
 int main(int argc, char **argv)
@@ -404,6 +407,10 @@ int main(int argc, char **argv)
         rc = cmd_create_user(db, a, &o);
     else if (strcmp(cmd, "reset-password") == 0)
         rc = cmd_reset_password(db, a, &o);
+    else if (strcmp(cmd, "import-cdrs") == 0)
+        rc = o.tenant != NULL && optind < argc
+                 ? import_cdrs(db, o.tenant, argv[optind], stdout, stderr)
+                 : fail("import-cdrs needs --tenant ID and a FILE", NULL);
     else
         usage();
 out:

@@ -13,6 +13,7 @@ static const struct route_group *const groups[] = {
     &departments_routes, &agents_routes, &dids_routes, &integrations_routes,
     &webhooks_routes, &calls_routes, &transfers_routes, &call_logs_routes, &events_routes,
     &metrics_routes, &openapi_routes,
+    &cdr_routes, &cdr_stats_routes,
 };
 
 const struct route *route_table;

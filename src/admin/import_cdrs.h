@@ -1,0 +1,12 @@
+#ifndef SB_ADMIN_IMPORT_CDRS_H
+#define SB_ADMIN_IMPORT_CDRS_H
+/* switchboard-admin import-cdrs (import_cdrs.c). */
+#include <stdio.h>
+
+struct db;
+
+/* Imports the Asterisk Master.csv at path into tenant; counts to out, bad lines to err.
+ * 0 when the whole file was read (bad lines are skipped and reported), else non-zero. */
+int import_cdrs(struct db *db, const char *tenant, const char *path, FILE *out, FILE *err);
+
+#endif
