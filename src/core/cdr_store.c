@@ -112,7 +112,7 @@ static int parse_offset(const char *p, long long *off)
     *off = 0;
     if (*p == '\0' || ((*p == 'Z' || *p == 'z') && p[1] == '\0'))
         return 0;
-    if ((*p != '+' && *p != '-') || p[3] != ':' || p[6] != '\0')
+    if ((*p != '+' && *p != '-') || strlen(p) != 6 || p[3] != ':')
         return -1;
     int h = digits(p + 1, 2), m = digits(p + 4, 2);
     if (h < 0 || h > 23 || m < 0 || m > 59)

@@ -156,16 +156,31 @@ struct csv_out {
     long long rows;
 };
 
+/* The export's columns: its header row and its SELECT list. */
+static const char *const csv_columns[][2] = {
+    {"id", "c.id"}, {"call_sid", "c.call_sid"}, {"uniqueid", "c.uniqueid"},
+    {"direction", "c.direction"}, {"caller_number", "c.caller_number"},
+    {"caller_name", "c.caller_name"}, {"called_number", "c.called_number"},
+    {"did_id", "c.did_id"}, {"queue_id", "c.queue_id"}, {"queue_name", "q.name"},
+    {"user_id", "c.user_id"},
+    {"agent_name", "NULLIF(CONCAT_WS(' ', u.first_name, u.last_name), '')"},
+    {"start_time", "c.start_time"}, {"answer_time", "c.answer_time"},
+    {"end_time", "c.end_time"}, {"duration", "c.duration"}, {"billsec", "c.billsec"},
+    {"wait_time", "c.wait_time"}, {"hold_time", "c.hold_time"},
+    {"wrapup_time", "c.wrapup_time"}, {"disposition", "c.disposition"},
+    {"hangup_side", "c.hangup_side"}, {"hangup_cause", "c.hangup_cause"},
+    {"recording_id", "c.recording_id"}, {"tags", "c.tags"},
+};
+#define CSV_NCOLS (sizeof(csv_columns) / sizeof(csv_columns[0]))
+
 /* The head and the header row, once: at the first row, or at the end when there is none. */
-static int csv_begin(struct csv_out *o, const struct db_result *row)
+static int csv_begin(struct csv_out *o)
 {
     if (request_stream_begin(o->r, 200, "text/csv; charset=utf-8", "cdrs.csv") != 0)
         return -1;
     o->begun = true;
-    for (unsigned c = 0; row != NULL && c < row->ncols; c++)
-        csv_cell_str(&o->b, row->names[c], c == 0);
-    if (row == NULL)
-        csv_cell_str(&o->b, "id", true);
+    for (size_t c = 0; c < CSV_NCOLS; c++)
+        csv_cell_str(&o->b, csv_columns[c][0], c == 0);
     csv_end_record(&o->b);
     return 0;
 }
@@ -173,7 +188,7 @@ static int csv_begin(struct csv_out *o, const struct db_result *row)
 static int csv_row(void *ctx, const struct db_result *row)
 {
     struct csv_out *o = ctx;
-    if (!o->begun && csv_begin(o, row) != 0)
+    if (!o->begun && csv_begin(o) != 0)
         return 1;
     for (unsigned c = 0; c < row->ncols; c++) {
         const struct db_cell *cell = &row->cells[c];
@@ -199,18 +214,17 @@ static int cdr_csv(struct request *r, const struct qb *where)
     struct csv_out o = {.r = r};
     buf_init(&o.b);
     qb_init(&q, r->arena);
-    qb_add(&q, "SELECT c.id, c.call_sid, c.uniqueid, c.direction, c.caller_number,"
-               " c.caller_name, c.called_number, c.did_id, c.queue_id, q.name AS queue_name,"
-               " c.user_id, NULLIF(CONCAT_WS(' ', u.first_name, u.last_name), '') AS agent_name,"
-               " c.start_time, c.answer_time, c.end_time, c.duration, c.billsec, c.wait_time,"
-               " c.hold_time, c.wrapup_time, c.disposition, c.hangup_side, c.hangup_cause,"
-               " c.recording_id, c.tags FROM " CDR_FROM);
+    for (size_t c = 0; c < CSV_NCOLS; c++) {
+        qb_add(&q, c == 0 ? "SELECT " : ", ");
+        qb_add(&q, csv_columns[c][1]);
+    }
+    qb_add(&q, " FROM " CDR_FROM);
     qb_addv(&q, " WHERE c.tenant_id = ?", DB_STR(r->auth.tenant_id));
     qb_append(&q, where);
     qb_add(&q, " ORDER BY c.start_time DESC, c.id DESC");
     const char *sql = qb_sql(&q);
     int rc = sql ? db_stream(r->db, r->arena, sql, q.params, q.nparams, csv_row, &o) : DB_ERROR;
-    if (rc == DB_OK && !o.begun && !o.gone && csv_begin(&o, NULL) != 0)
+    if (rc == DB_OK && !o.begun && !o.gone && csv_begin(&o) != 0)
         rc = DB_ERROR;
     if (rc == DB_OK && o.begun && !o.gone && o.b.len > 0)
         request_stream_write(r, o.b.p, o.b.len);
