@@ -70,11 +70,7 @@ static bool is_agent(const struct request *r)
 
 /* ---- filters ------------------------------------------------------------------------ */
 
-/*
- * `key` as a time (cdr_parse_time): 1 with *t, 0 when absent, -1 (a 422 reason) when bad.
- * A date alone as an end means the end of that day: ?end=2026-12-03 includes the 3rd.
- */
-static int query_time(struct request *r, const char *key, bool is_end, long long *t)
+int cdr_query_time(struct request *r, const char *key, bool is_end, long long *t)
 {
     const char *v = request_query(r, key);
     bool date_only;
@@ -113,7 +109,8 @@ static int cdr_where(struct request *r, struct qb *w, bool need_range)
     long long start = 0, end = 0;
     const char *v;
     qb_init(w, r->arena);
-    int hs = query_time(r, "start", false, &start), he = query_time(r, "end", true, &end);
+    int hs = cdr_query_time(r, "start", false, &start);
+    int he = cdr_query_time(r, "end", true, &end);
     if (need_range && hs == 0)
         request_field_error(r, "start", "is required");
     if (need_range && he == 0)
@@ -140,11 +137,15 @@ static int cdr_where(struct request *r, struct qb *w, bool need_range)
 
 /* ---- CSV ----------------------------------------------------------------------------- */
 
+/* ?format=csv|json, else the Accept header; another format is a 422 (recorded). */
 static bool wants_csv(struct request *r)
 {
     const char *f = request_query(r, "format");
-    if (f != NULL && f[0] != '\0')
+    if (f != NULL && f[0] != '\0') {
+        if (strcasecmp(f, "csv") != 0 && strcasecmp(f, "json") != 0)
+            request_field_error(r, "format", "must be csv or json");
         return strcasecmp(f, "csv") == 0;
+    }
     const char *accept = request_header(r, "Accept");
     return accept != NULL && strcasestr(accept, "text/csv") != NULL;
 }
@@ -244,11 +245,12 @@ static int cdr_csv(struct request *r, const struct qb *where)
 static int cdr_answer_list(struct request *r, bool need_range, const struct qb *extra)
 {
     struct qb w;
+    bool csv = wants_csv(r);
     if (cdr_where(r, &w, need_range) != 0)
         return -1;
     if (extra != NULL)
         qb_append(&w, extra);
-    if (wants_csv(r))
+    if (csv)
         return cdr_csv(r, &w);
     return resource_list(r, &cdrs, &w);
 }

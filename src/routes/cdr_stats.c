@@ -70,21 +70,6 @@ static long long day_start(const char *tz, long long now)
     return start;
 }
 
-static int query_time(struct request *r, const char *key, bool is_end, long long *t)
-{
-    const char *v = request_query(r, key);
-    bool date_only;
-    if (v == NULL || v[0] == '\0')
-        return 0;
-    if (cdr_parse_time(v, t, &date_only) != 0) {
-        request_field_error(r, key, "must be a date (2026-12-03) or an RFC 3339 time");
-        return -1;
-    }
-    if (is_end && date_only)
-        *t += 86400;
-    return 1;
-}
-
 static long long bucket_ceil(long long t)
 {
     long long b = cdr_bucket_of(t);
@@ -98,7 +83,8 @@ static int read_window(struct request *r, struct window *w)
     const char *last = NULL;
     long long start = 0, end = 0, now = (long long)time(NULL);
     int hl = query_enum(r, "last", lasts, &last);
-    int hs = query_time(r, "start", false, &start), he = query_time(r, "end", true, &end);
+    int hs = cdr_query_time(r, "start", false, &start);
+    int he = cdr_query_time(r, "end", true, &end);
     if (hl == 1 && (hs != 0 || he != 0))
         request_field_error(r, "last", "give either last or start and end");
     if (hs == 1 && he == 1 && end <= start)

@@ -352,3 +352,59 @@ def test_cdr_auth_and_tenants(ctx):
           "another tenant's stats: %r" % s)
     rc, out, err = _import(ctx, "ten_nope", "")
     check(rc != 0 and "no such tenant" in err, "unknown tenant: %r %r" % (out, err))
+
+
+def test_cdr_csv_export_at_depth(ctx):
+    """20,000 CDRs out in one streamed answer (no Content-Length: written as read), a value
+    longer than the first buffer (grown, not cut), and the same rows paged as JSON."""
+    token, tid = sb.tenant(ctx)
+    n = 20000
+    tag = uuid.uuid4().hex[:8]
+    sb.sql(ctx, "INSERT INTO cdrs (id, tenant_id, direction, caller_number, called_number,"
+                " start_time, duration, billsec, disposition) SELECT CONCAT('cdr_%s_', seq),"
+                " '%s', 'inbound', CONCAT('+1555', LPAD(seq, 7, '0')), '100',"
+                " '2026-11-01 00:00:00' + INTERVAL seq SECOND, 10, 5, 'answered'"
+                " FROM seq_1_to_%d" % (tag, tid, n))
+    long_name = "N" * 240 + ", \"quoted\""
+    long_tags = '["vip", "=x", "%s"]' % ("T" * 3000)
+    sb.sql(ctx, "INSERT INTO cdrs (id, tenant_id, direction, caller_number, caller_name,"
+                " called_number, start_time, duration, billsec, disposition, tags) VALUES"
+                " ('cdr_%s_long', '%s', 'inbound', '+15559999999', '%s', '100',"
+                " '2026-11-02 00:00:00', 1, 0, 'no_answer', '%s')"
+                % (tag, tid, long_name.replace('"', '\\"'), long_tags.replace('"', '\\"')))
+    t0 = time.time()
+    r = ctx.get(V1 + "?format=csv", token=token, timeout=120)
+    check(r.status == 200 and "content-length" not in r.headers, "streamed: %r" % r.headers)
+    rows = list(csv.reader(io.StringIO(r.text, newline="")))
+    check(len(rows) == n + 2, "rows: %d (%.1fs)" % (len(rows), time.time() - t0))
+    head = rows[0]
+    first = rows[1]
+    check(first[head.index("caller_name")] == long_name, "quoted: %r" % first[4][-20:])
+    check(first[head.index("tags")] == long_tags, "the long JSON whole: %r" % first[-1][:80])
+    starts = [row[head.index("start_time")] for row in rows[1:]]
+    check(starts == sorted(starts, reverse=True), "newest first")
+    check(rows[-1][head.index("caller_number")] == "'+15550000001", "a + number is protected")
+    r = ctx.get(V1 + "?page=1000&page_size=20", token=token)
+    check(len(sb.cc_data(r)) == 20 and r.json["meta"]["total_count"] == n + 1,
+          "deep page: %r" % r.json["meta"])
+    r = ctx.get(V1 + "?format=xml", token=token)
+    expect_cc_error(r, 422)
+
+
+def test_cdr_today_in_tenant_zone(ctx):
+    """"Today" starts at midnight in tenants.timezone; an unknown zone reads as UTC."""
+    import datetime
+    import zoneinfo
+    token, tid = sb.tenant(ctx)
+    for zone in ("Pacific/Kiritimati", "America/St_Johns", "Asia/Kathmandu"):
+        sb.sql(ctx, "UPDATE tenants SET timezone = '%s' WHERE id = '%s'" % (zone, tid))
+        s = _stats(ctx, token, "")
+        now = datetime.datetime.now(zoneinfo.ZoneInfo(zone))
+        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        want = midnight.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        check(s["window"] == dict(s["window"], start=want, kind="today", timezone=zone),
+              "%s: %r, want start %s" % (zone, s["window"], want))
+    sb.sql(ctx, "UPDATE tenants SET timezone = '../etc/passwd' WHERE id = '%s'" % tid)
+    s = _stats(ctx, token, "")
+    check(s["window"]["timezone"] == "UTC" and s["window"]["start"].endswith("T00:00:00Z"),
+          "unknown zone: %r" % s["window"])
