@@ -105,7 +105,8 @@ int calls_insert(struct request *r, const struct call_new *c, const char **id_ou
  * no queue: the AI flow answers them at once, so an answered one waited 0 seconds and its
  * talk time is the whole call; one that was not answered waited all of it.
  */
-static int call_cdr(struct request *r, const struct db_result *res, const char *status)
+static int call_cdr(struct request *r, const char *call_id, const struct db_result *res,
+                    const char *status)
 {
     static const char *const outcome[][2] = {
         {"completed", "answered"}, {"missed", "no_answer"}, {"abandoned", "abandoned"},
@@ -132,6 +133,11 @@ static int call_cdr(struct request *r, const struct db_result *res, const char *
         .disposition = disposition,
     };
     c.answer = answered ? c.start : 0;
+    /* The way back from the CDR to the call (its transfers, its events). */
+    struct json_object *meta = arena_json(r->arena, json_object_new_object());
+    if (meta == NULL || json_set_str(meta, "source", "calls") ||
+        json_set_str(meta, "call_id", call_id) || (c.metadata_json = json_text(meta, NULL)) == NULL)
+        return DB_ERROR;
     int rc = cdr_write(r, &c, NULL);
     /* The CDR of this call_sid was written already (imported, or by another writer). */
     return rc == DB_DUPLICATE ? DB_OK : rc;
@@ -190,7 +196,7 @@ static int call_finish(struct request *r, const char *call_id, const char *statu
                      " WHERE c.id = ? AND c.tenant_id = ?",
                      DB_PARAMS(DB_STR(call_id), DB_STR(tid)), &res);
     if (rc == DB_OK && res->nrows == 1)
-        rc = call_cdr(r, res, status);
+        rc = call_cdr(r, call_id, res, status);
     if (rc != DB_OK)
         return rc;
     struct json_object *p = res->nrows ? db_row_json(res, 0, NULL) : json_object_new_object();

@@ -408,3 +408,32 @@ def test_cdr_today_in_tenant_zone(ctx):
     s = _stats(ctx, token, "")
     check(s["window"]["timezone"] == "UTC" and s["window"]["start"].endswith("T00:00:00Z"),
           "unknown zone: %r" % s["window"])
+
+
+def test_cdr_of_unanswered_calls(ctx):
+    """A transfer-service call that ends unanswered writes its CDR too: no_answer for a
+    missed call, abandoned for an abandoned one (an inbound call is offered; the wait is
+    the whole call), linked back to the call in metadata."""
+    token, tid = sb.tenant(ctx)
+    ids = {}
+    for status in ("missed", "abandoned", "busy"):
+        r = ctx.post("/api/calls", {"caller_number": "+15557770001",
+                                    "called_number": "+15553334444"}, token=token)
+        check(r.status == 201, "call: %r" % r)
+        ids[status] = r.json["call"]["id"]
+        r = ctx.put("/api/calls/" + ids[status], {"status": status}, token=token)
+        check(r.status == 200, "end %s: %r" % (status, r))
+        # A repeated end changes nothing and writes no second CDR.
+        check(ctx.put("/api/calls/" + ids[status], {"status": status}, token=token).status
+              == 200, "repeat")
+    rows = sb.cc_data(ctx.get(V1 + "?page_size=10", token=token))
+    check(len(rows) == 3, "one CDR per call: %r" % rows)
+    by_call = {c["metadata"]["call_id"]: c for c in rows}
+    check(by_call[ids["missed"]]["disposition"] == "no_answer"
+          and by_call[ids["abandoned"]]["disposition"] == "abandoned"
+          and by_call[ids["busy"]]["disposition"] == "busy", "dispositions: %r" % rows)
+    for c in rows:
+        check(c["answer_time"] is None and c["billsec"] == 0 and c["wait_time"] == c["duration"]
+              and c["user_id"] == "" and c["queue_id"] == "", "unanswered CDR: %r" % c)
+    s = _stats(ctx, token, "last=15m")
+    check(s["offered"] == 3 and s["answered"] == 0 and s["abandoned"] == 1, "stats: %r" % s)
