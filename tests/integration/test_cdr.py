@@ -222,7 +222,7 @@ def test_cdr_list_filters_and_paging(ctx):
     one = first[0]
     got = sb.cc_data(ctx.get(V1 + "/" + one["id"], token=token))
     check(got == one, "by id: %r vs %r" % (got, one))
-    # The transfer dialect under /api.
+    # Under /api as well, in the same (callcenter) envelope.
     r = ctx.get("/api/cdr?limit=2", token=token)
     check(r.status == 200 and len(r.json["data"]) == 2, "/api/cdr: %r" % r)
 
