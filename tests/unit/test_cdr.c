@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "cdr_store.h"
 #include "csv.h"
+#include "request.h"
 #include "unit.h"
 
 static void csv_write_quoting(void)
@@ -186,7 +187,55 @@ static void cdr_times(void)
         CHECK(cdr_parse_time(bad[i], &t, &date_only) != 0);
 }
 
+/* A transport that keeps what a streamed answer wrote. */
+static char ut_streamed[256];
+static size_t ut_streamed_len;
+static int ut_stream_fail;
+
+static int ut_open(struct request *r, const char *content_type, const char *filename)
+{
+    (void)r;
+    ut_streamed_len = (size_t)snprintf(ut_streamed, sizeof(ut_streamed), "[%s|%s]",
+                                       content_type, filename ? filename : "-");
+    return 0;
+}
+
+static int ut_put(struct request *r, const char *data, size_t len)
+{
+    (void)r;
+    if (ut_stream_fail || ut_streamed_len + len >= sizeof(ut_streamed))
+        return -1;
+    memcpy(ut_streamed + ut_streamed_len, data, len);
+    ut_streamed_len += len;
+    ut_streamed[ut_streamed_len] = '\0';
+    return 0;
+}
+
+static void request_streaming(void)
+{
+    struct request r;
+    memset(&r, 0, sizeof(r));
+    /* No streaming transport: refused, nothing answered. */
+    CHECK_EQ_INT(request_stream_begin(&r, 200, "text/csv", NULL), -1);
+    CHECK(!request_answered(&r));
+    CHECK_EQ_INT(request_stream_write(&r, "x", 1), -1);
+    r.stream_open = ut_open;
+    r.stream_put = ut_put;
+    ut_stream_fail = 0;
+    CHECK_EQ_INT(request_stream_write(&r, "x", 1), -1); /* not begun */
+    CHECK_EQ_INT(request_stream_begin(&r, 200, "text/csv", "cdrs.csv"), 0);
+    CHECK(request_answered(&r) && r.streamed);
+    CHECK_EQ_INT(r.reply.status, 200);
+    CHECK_EQ_INT(request_stream_write(&r, "a,b\r\n", 5), 0);
+    CHECK_EQ_INT(request_stream_write(&r, "", 0), 0);
+    CHECK_EQ_STR(ut_streamed, "[text/csv|cdrs.csv]a,b\r\n");
+    CHECK_EQ_INT(request_stream_begin(&r, 200, "text/csv", NULL), -1); /* once only */
+    ut_stream_fail = 1;
+    CHECK_EQ_INT(request_stream_write(&r, "c", 1), -1); /* the client went away */
+}
+
 const struct ut_case ut_cdr_cases[] = {
+    {"request_streaming", request_streaming},
     {"csv_write_quoting", csv_write_quoting},
     {"csv_write_formulas", csv_write_formulas},
     {"csv_read_records", csv_read_records},
