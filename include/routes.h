@@ -21,6 +21,9 @@ extern const struct route_group health_routes, auth_routes, profile_routes, tena
     users_routes, departments_routes, agents_routes, dids_routes, integrations_routes,
     webhooks_routes, calls_routes, transfers_routes, call_logs_routes, events_routes,
     metrics_routes, openapi_routes;
+/* Issue 8: queues and their members (queues.c, queue_members.c). */
+extern const struct route_group queues_routes, queue_members_routes;
+extern const struct route_group agent_state_routes;
 extern const struct route_group cdr_routes, cdr_stats_routes;
 
 /*
@@ -33,6 +36,17 @@ int cdr_query_time(struct request *r, const char *key, bool is_end, long long *t
 /* The auth paths: the calldocker and coldcaller clients call them, and our own clients read
  * the transfer dialect's shape (tokens on top). */
 #define SHARED_AUTH (FAM_TRANSFER | FAM_CALLDOCKER | FAM_COLDCALLER)
+
+/*
+ * Inside a write's transaction: queue_id must be a queue of the caller's tenant; it stays
+ * locked in share mode until the commit, so a queue delete waits and then sees the
+ * reference (what DID routing and IVR options call before pointing at a queue). DB_OK,
+ * TXN_ANSWERED (a 422 naming field), or a negative db_rc.
+ */
+int queue_refer(struct request *r, const char *queue_id, const char *field);
+/* Inside a write's transaction, before the members of queue_id go (a queue delete):
+ * queue.member.removed for each of them. DB_OK or a negative db_rc. */
+int queue_members_removed(struct request *r, const char *queue_id);
 
 
 /*

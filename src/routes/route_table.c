@@ -13,6 +13,8 @@ static const struct route_group *const groups[] = {
     &departments_routes, &agents_routes, &dids_routes, &integrations_routes,
     &webhooks_routes, &calls_routes, &transfers_routes, &call_logs_routes, &events_routes,
     &metrics_routes, &openapi_routes,
+    &queues_routes, &queue_members_routes,
+    &agent_state_routes,
     &cdr_routes, &cdr_stats_routes,
 };
 

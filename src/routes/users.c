@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "agent_state.h"
 #include "arena.h"
 #include "crud.h"
 #include "db.h"
@@ -281,6 +282,9 @@ static int user_active_step(struct request *r, void *arg)
     if (rc == DB_OK && !w->active)
         rc = session_revoke(r->db, r->arena, r->auth.tenant_id, SESSION_USER, w->id, NULL,
                             "deactivated");
+    /* A user who cannot sign in is logged out as an agent too, so no call is offered to it. */
+    if (rc == DB_OK && !w->active)
+        rc = agent_state_change(r, w->id, "offline", NULL, "deactivated");
     if (rc == DB_OK)
         rc = resource_audit(r, &users, w->active ? "activate" : "deactivate", w->id, NULL);
     if (rc == DB_OK)

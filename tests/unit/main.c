@@ -49,6 +49,7 @@ static const struct {
     {"metrics", ut_metrics_cases},   {"event_metrics", ut_event_metrics_cases},
     {"openapi", ut_openapi_cases},   {"crud", ut_crud_cases},
     {"stamped", ut_stamped_cases},
+    {"agent_state", ut_agent_state_cases},
     {"cdr", ut_cdr_cases},
 };
 

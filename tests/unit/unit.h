@@ -79,6 +79,7 @@ extern const struct ut_case ut_render_cases[];
 extern const struct ut_case ut_fields_cases[];
 extern const struct ut_case ut_qb_cases[];
 extern const struct ut_case ut_stamped_cases[];
+extern const struct ut_case ut_agent_state_cases[];
 extern const struct ut_case ut_cdr_cases[];
 extern const struct ut_case ut_metrics_cases[];
 extern const struct ut_case ut_openapi_cases[];
