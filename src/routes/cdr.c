@@ -43,6 +43,22 @@ static const struct sort_def cdr_sorts[] = {
     {"wait_time", "c.wait_time"},   {NULL, NULL},
 };
 
+static const char *const directions[] = {"inbound", "outbound", "internal", NULL};
+static const char *const dispositions[] = {
+    "answered", "no_answer", "busy",    "failed",   "congestion", "canceled",
+    "abandoned", "timeout",  "overflow", "no_agent", NULL};
+
+/* Besides these, `start` and `end` (times: cdr_query_time). */
+static const struct filter_def cdr_filters[] = {
+    {"direction", FILTER_ENUM, " AND c.direction = ?", directions, NULL},
+    {"disposition", FILTER_ENUM, " AND c.disposition = ?", dispositions, NULL},
+    {"queue_id", FILTER_ID, " AND c.queue_id = ?", NULL, NULL},
+    {"user_id", FILTER_ID, " AND c.user_id = ?", NULL, NULL},
+    {"did_id", FILTER_ID, " AND c.did_id = ?", NULL, NULL},
+    {"caller", FILTER_EQ, " AND c.caller_number = ?", NULL, NULL},
+    {"called", FILTER_EQ, " AND c.called_number = ?", NULL, NULL},
+};
+
 static const struct resource cdrs = {
     .table = "cdrs",
     .columns = CDR_COLUMNS,
@@ -54,14 +70,10 @@ static const struct resource cdrs = {
     RESOURCE_NAMES("cdr", "cdrs", "CDR not found"),
     .order = "c.start_time DESC, c.id DESC",
     .sorts = cdr_sorts,
+    RESOURCE_FILTERS(cdr_filters),
     .default_limit = 20,
     .max_limit = 200,
 };
-
-static const char *const directions[] = {"inbound", "outbound", "internal", NULL};
-static const char *const dispositions[] = {
-    "answered", "no_answer", "busy",    "failed",   "congestion", "canceled",
-    "abandoned", "timeout",  "overflow", "no_agent", NULL};
 
 static bool is_agent(const struct request *r)
 {
@@ -85,29 +97,15 @@ int cdr_query_time(struct request *r, const char *key, bool is_end, long long *t
     return 1;
 }
 
-/* An id-like or number filter: equal to the value. */
-static void text_filter(struct request *r, struct qb *w, const char *key, const char *clause,
-                        size_t max)
-{
-    const char *v = request_query(r, key);
-    if (v == NULL || v[0] == '\0')
-        return;
-    if (strlen(v) > max || validate_text(v, strlen(v)) != 0) {
-        request_field_error(r, key, "is too long or not text");
-        return;
-    }
-    qb_addp(w, clause, (struct db_param[]){DB_STR(v)}, 1);
-}
-
 /*
- * The list's WHERE after the tenant (which resource_list adds): the query's filters, the
- * route's own (need_range: start and end required), and an agent's own calls only.
+ * The list's WHERE after the tenant (which resource_list adds): the times, the declared
+ * filters when `declared` (the CSV export; resource_list adds them to a page), the route's
+ * own (need_range: start and end required), and an agent's own calls only.
  * 0, or -1 with the 422 answered.
  */
-static int cdr_where(struct request *r, struct qb *w, bool need_range)
+static int cdr_where(struct request *r, struct qb *w, bool need_range, bool declared)
 {
     long long start = 0, end = 0;
-    const char *v;
     qb_init(w, r->arena);
     int hs = cdr_query_time(r, "start", false, &start);
     int he = cdr_query_time(r, "end", true, &end);
@@ -121,15 +119,9 @@ static int cdr_where(struct request *r, struct qb *w, bool need_range)
         qb_addv(w, " AND c.start_time >= FROM_UNIXTIME(?)", DB_INT(start));
     if (he == 1)
         qb_addv(w, " AND c.start_time < FROM_UNIXTIME(?)", DB_INT(end));
-    if (query_enum(r, "direction", directions, &v) == 1)
-        qb_addv(w, " AND c.direction = ?", DB_STR(v));
-    if (query_enum(r, "disposition", dispositions, &v) == 1)
-        qb_addv(w, " AND c.disposition = ?", DB_STR(v));
-    text_filter(r, w, "queue_id", " AND c.queue_id = ?", FILTER_ID_MAX);
-    text_filter(r, w, "user_id", " AND c.user_id = ?", FILTER_ID_MAX);
-    text_filter(r, w, "did_id", " AND c.did_id = ?", FILTER_ID_MAX);
-    text_filter(r, w, "caller", " AND c.caller_number = ?", 64);
-    text_filter(r, w, "called", " AND c.called_number = ?", 64);
+    /* resource_list() reads the declared filters itself; the CSV export here. */
+    if (declared)
+        resource_filters(r, &cdrs, w);
     if (is_agent(r))
         qb_addv(w, " AND c.user_id = ?", DB_STR(r->auth.user_id));
     return request_check_fields(r);
@@ -246,7 +238,7 @@ static int cdr_answer_list(struct request *r, bool need_range, const struct qb *
 {
     struct qb w;
     bool csv = wants_csv(r);
-    if (cdr_where(r, &w, need_range) != 0)
+    if (cdr_where(r, &w, need_range, csv) != 0)
         return -1;
     if (extra != NULL)
         qb_append(&w, extra);
