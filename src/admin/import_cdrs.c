@@ -6,7 +6,8 @@
  * Columns, in cdr_csv's order: accountcode, src, dst, dcontext, clid, channel, dstchannel,
  * lastapp, lastdata, start, answer, end, duration, billsec, disposition, amaflags, then
  * (loguniqueid, loguserfield) uniqueid, userfield, and in newer versions peeraccount,
- * linkedid, sequence. Times are read as UTC (cdr.conf usegmtime=yes).
+ * linkedid, sequence. Times are UTC (cdr.conf usegmtime=yes), or the wall clock of
+ * --timezone ZONE (Asterisk's default: the server's local time).
  *
  * A row whose lastapp is Queue is a queue call: the first field of lastdata (',' or the
  * old '|') names the queue, which maps to the tenant's queue of that name (an unknown name:
@@ -23,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
 #include <json-c/json.h>
 
 #include "arena.h"
@@ -44,6 +47,7 @@ struct import {
     const char *tenant;
     struct db_result *queues; /* id, name, service_level, short_abandon_seconds */
     struct arena *qa;         /* the queues' arena, for the whole run */
+    bool local;               /* times are wall clock in TZ (set for the run), not UTC */
     long imported, skipped, bad, in_batch;
 };
 
@@ -128,24 +132,46 @@ static const char *import_ref(struct import *im, const struct csv_reader *rd)
     return arena_printf(im->a, "sha256:%s", hex);
 }
 
+/* A time of the file as Unix seconds: UTC, or the wall clock of the run's TZ. 0 or -1. */
+static int file_time(const struct import *im, const char *s, long long *out)
+{
+    bool date_only;
+    long long wall;
+    if (cdr_parse_time(s, &wall, &date_only) != 0)
+        return -1;
+    if (!im->local) {
+        *out = wall;
+        return 0;
+    }
+    time_t t = (time_t)wall;
+    struct tm tm;
+    if (gmtime_r(&t, &tm) == NULL)
+        return -1;
+    tm.tm_isdst = -1; /* the zone's rules say whether summer time applied */
+    time_t local = mktime(&tm);
+    if (local == (time_t)-1)
+        return -1;
+    *out = (long long)local;
+    return 0;
+}
+
 /* The row as a CDR: 0, or -1 with *why set when it is not one. */
 static int row_cdr(struct import *im, const struct csv_reader *rd, struct cdr *c,
                    const char **why)
 {
-    bool date_only;
     long long answer = 0, end = 0;
     memset(c, 0, sizeof(*c));
     c->wait = -1;
     *why = NULL;
     if (rd->nfields < A_MIN_FIELDS)
         *why = "fewer than 16 columns";
-    else if (cdr_parse_time(field(rd, A_START), &c->start, &date_only) != 0)
+    else if (file_time(im, field(rd, A_START), &c->start) != 0)
         *why = "start is not a time";
     else if (field(rd, A_ANSWER)[0] != '\0' &&
-             cdr_parse_time(field(rd, A_ANSWER), &answer, &date_only) != 0)
+             file_time(im, field(rd, A_ANSWER), &answer) != 0)
         *why = "answer is not a time";
     else if (field(rd, A_END)[0] != '\0' &&
-             cdr_parse_time(field(rd, A_END), &end, &date_only) != 0)
+             file_time(im, field(rd, A_END), &end) != 0)
         *why = "end is not a time";
     else if (parse_count(field(rd, A_DURATION), &c->duration) != 0 ||
              parse_count(field(rd, A_BILLSEC), &c->billsec) != 0 || c->billsec > c->duration)
@@ -243,7 +269,24 @@ static int load_queues(struct import *im)
                    DB_PARAMS(DB_STR(im->tenant)), &im->queues);
 }
 
-int import_cdrs(struct db *db, const char *tenant, const char *path, FILE *out, FILE *err)
+/* The file's zone for the run (TZ: the tool is one thread). 0, or -1 when unknown. */
+static int set_zone(struct import *im, const char *zone)
+{
+    char path[160];
+    if (zone == NULL || strcmp(zone, "UTC") == 0)
+        return 0;
+    if (zone[0] == '\0' || zone[0] == '/' || strstr(zone, "..") != NULL || strlen(zone) > 64)
+        return -1;
+    snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", zone);
+    if (access(path, R_OK) != 0 || setenv("TZ", zone, 1) != 0)
+        return -1;
+    tzset();
+    im->local = true;
+    return 0;
+}
+
+int import_cdrs(struct db *db, const char *tenant, const char *path, const char *zone,
+                FILE *out, FILE *err)
 {
     struct import im = {.db = db, .tenant = tenant};
     struct csv_reader rd;
@@ -254,6 +297,10 @@ int import_cdrs(struct db *db, const char *tenant, const char *path, FILE *out, 
     csv_reader_init(&rd, f);
     if (f == NULL || im.a == NULL || im.qa == NULL) {
         fprintf(err, "switchboard-admin: cannot open %s or out of memory\n", path);
+        goto out;
+    }
+    if (set_zone(&im, zone) != 0) {
+        fprintf(err, "switchboard-admin: unknown time zone %s\n", zone);
         goto out;
     }
     int lq = load_queues(&im);

@@ -6,7 +6,9 @@
 struct db;
 
 /* Imports the Asterisk Master.csv at path into tenant; counts to out, bad lines to err.
- * 0 when the whole file was read (bad lines are skipped and reported), else non-zero. */
-int import_cdrs(struct db *db, const char *tenant, const char *path, FILE *out, FILE *err);
+ * zone (NULL: UTC) is the IANA zone of the file's times. 0 when the whole file was read
+ * (bad lines are skipped and reported), else non-zero. */
+int import_cdrs(struct db *db, const char *tenant, const char *path, const char *zone,
+                FILE *out, FILE *err);
 
 #endif

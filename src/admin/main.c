@@ -6,7 +6,7 @@
  *   reset-password --tenant ID --email EMAIL --password-stdin
  *   openapi     the OpenAPI description of the route table (no configuration needed)
  *   routes      the route table, one "METHOD PATTERN" a line (no configuration needed)
- *   import-cdrs --tenant ID FILE   Asterisk cdr_csv history (import_cdrs.c)
+ *   import-cdrs --tenant ID [--timezone ZONE] FILE   Asterisk cdr_csv history (import_cdrs.c)
  * Passwords come on stdin only, so they never show in `ps` or shell history.
  */
 #include <ctype.h>
@@ -36,6 +36,7 @@ static const char *cfg_memcached_socket;
 
 struct opts {
     const char *dir, *name, *domain, *tenant, *email, *role, *first, *last;
+    const char *timezone;
     int password_stdin;
 };
 
@@ -336,7 +337,7 @@ static void usage(void)
             "  reset-password --tenant ID --email EMAIL --password-stdin\n"
             "  openapi\n"
             "  routes\n"
-            "  import-cdrs --tenant ID FILE\n");
+            "  import-cdrs --tenant ID [--timezone ZONE] FILE\n");
 }
 
 int main(int argc, char **argv)
@@ -347,6 +348,7 @@ int main(int argc, char **argv)
         {"tenant", required_argument, NULL, 't'},  {"email", required_argument, NULL, 'e'},
         {"role", required_argument, NULL, 'r'},    {"first-name", required_argument, NULL, 'f'},
         {"last-name", required_argument, NULL, 'l'}, {"password-stdin", no_argument, NULL, 'p'},
+        {"timezone", required_argument, NULL, 'z'},
         {NULL, 0, NULL, 0},
     };
     const char *conf = getenv("SWITCHBOARD_CONF");
@@ -381,6 +383,7 @@ int main(int argc, char **argv)
         case 'f': o.first = optarg; break;
         case 'l': o.last = optarg; break;
         case 'p': o.password_stdin = 1; break;
+        case 'z': o.timezone = optarg; break;
         case 'c': conf = optarg; break;
         default: usage(); return 2;
         }
@@ -409,7 +412,7 @@ int main(int argc, char **argv)
         rc = cmd_reset_password(db, a, &o);
     else if (strcmp(cmd, "import-cdrs") == 0)
         rc = o.tenant != NULL && optind < argc
-                 ? import_cdrs(db, o.tenant, argv[optind], stdout, stderr)
+                 ? import_cdrs(db, o.tenant, argv[optind], o.timezone, stdout, stderr)
                  : fail("import-cdrs needs --tenant ID and a FILE", NULL);
     else
         usage();

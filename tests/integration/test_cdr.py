@@ -437,3 +437,31 @@ def test_cdr_of_unanswered_calls(ctx):
               and c["user_id"] == "" and c["queue_id"] == "", "unanswered CDR: %r" % c)
     s = _stats(ctx, token, "last=15m")
     check(s["offered"] == 3 and s["answered"] == 0 and s["abandoned"] == 1, "stats: %r" % s)
+
+
+def test_cdr_import_local_times(ctx):
+    """--timezone: the file's times are that zone's wall clock (Asterisk's default)."""
+    token, tid, q = _setup(ctx)
+    out = io.StringIO()
+    csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n").writerow(
+        _row("+15550001", "100", "Queue", "support", "05:00:00", "05:00:08", "05:01:08", 68, 60,
+             "ANSWERED", "tz1"))
+    fd, path = tempfile.mkstemp(suffix=".csv")
+    with os.fdopen(fd, "w") as f:
+        f.write(out.getvalue())
+    os.chmod(path, 0o644)
+    try:
+        rc, res, err = ctx.admin("import-cdrs", "--tenant", tid, "--timezone", "Mars/Olympus",
+                                 path)
+        check(rc != 0 and "time zone" in err, "unknown zone: %r %r" % (res, err))
+        rc, res, err = ctx.admin("import-cdrs", "--tenant", tid, "--timezone",
+                                 "America/New_York", path)
+        check(rc == 0 and "imported 1," in res, "import: %r %r" % (res, err))
+    finally:
+        os.unlink(path)
+    c = sb.cc_data(ctx.get(V1, token=token))[0]
+    # 05:00 in New York in November (EST, UTC-5) is 10:00 UTC.
+    check(c["start_time"] == DAY + "T10:00:00Z" and c["answer_time"] == DAY + "T10:00:08Z",
+          "local times: %r" % c)
+    s = _stats(ctx, token, "start=%sT10:00:00Z&end=%sT10:15:00Z" % (DAY, DAY))
+    check(s["offered"] == 1 and s["answered_in_sl"] == 1, "in the 10:00 bucket: %r" % s)
