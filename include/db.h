@@ -102,6 +102,19 @@ int db_exec_uncached(struct db *db, const char *sql);
 #define DB_PARAMS(...) ((const struct db_param[]){__VA_ARGS__}), \
     (unsigned)(sizeof((const struct db_param[]){__VA_ARGS__}) / sizeof(struct db_param))
 
+/*
+ * Runs a SELECT unbuffered: rows come from the server one at a time as fn reads them, each
+ * handed to fn as a one-row result (nrows 1) whose cells live only until fn returns.
+ * Nothing is copied into the arena per row, so memory stays flat whatever the number of
+ * rows (a CSV export of a million CDRs). fn returns 0 to go on, non-zero to stop (the
+ * remaining rows are discarded). The connection runs nothing else meanwhile, and the
+ * statement is never retried (rows may have gone out). DB_OK (also when fn stopped) or a
+ * db_rc.
+ */
+typedef int (*db_row_fn)(void *ctx, const struct db_result *row);
+int db_stream(struct db *db, struct arena *a, const char *sql, const struct db_param *params,
+              unsigned nparams, db_row_fn fn, void *ctx);
+
 /* Transactions through the client API (autocommit off/commit/rollback). */
 int db_begin(struct db *db);
 int db_commit(struct db *db);

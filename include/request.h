@@ -85,6 +85,10 @@ struct request {
 
     void *transport; /* the transport's own (FCGX_Request *: src/pool/fcgi.c) */
     const char *(*header)(struct request *r, const char *name); /* the transport's */
+    /* A streamed answer (request_stream_begin): the transport's, NULL when it has none. */
+    int (*stream_open)(struct request *r, const char *content_type, const char *filename);
+    int (*stream_put)(struct request *r, const char *data, size_t len);
+    bool streamed; /* the status and headers went out: nothing else is answered */
 };
 
 /* Path parameter by name, NULL when absent. */
@@ -113,6 +117,19 @@ int request_body_object(struct request *r, struct json_object **out);
  */
 int request_reply_found(struct request *r, int status, int fetch_rc, const char *key,
                         struct json_object *obj, const char *not_found);
+/*
+ * An answer written while it is made (a CSV export), not built in memory first: the
+ * status (r->reply.status is set to it) and headers go out now, without Content-Length,
+ * and the body follows in request_stream_write() pieces as the handler produces them.
+ * filename (may be NULL) becomes a Content-Disposition attachment. Once begun, the answer
+ * cannot change: check everything that could fail with an error before. 0, or -1 when the
+ * transport cannot stream (nothing was sent: answer as usual).
+ */
+int request_stream_begin(struct request *r, int status, const char *content_type,
+                         const char *filename);
+/* A piece of the streamed body. 0, or -1 when the client went away (stop producing). */
+int request_stream_write(struct request *r, const char *data, size_t len);
+
 /* Answers an error (the 422 `fields` included); returns -1 so handlers can
  * `return request_error(…)`. */
 int request_error(struct request *r, int status, const char *code, const char *message);

@@ -111,6 +111,11 @@ int resource_reply_row(struct request *r, int status, const char *key,
  */
 int resource_list(struct request *r, const struct resource *res, const struct qb *where);
 
+/* The declared filters given in the query, as resource_list() reads them: their " AND …"
+ * clauses into q, a 422 reason recorded for a bad value. For a module that also lists the
+ * same rows its own way (a CSV export). */
+void resource_filters(struct request *r, const struct resource *res, struct qb *q);
+
 /* A column and its value, for the columns a module computes itself. */
 struct column_value {
     const char *column;

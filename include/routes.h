@@ -28,6 +28,14 @@ extern const struct route_group agent_state_routes;
 extern const struct route_group password_reset_routes;
 /* Issue 8: calls in queues and offers (queue_calls.c). */
 extern const struct route_group queue_calls_routes;
+extern const struct route_group cdr_routes, cdr_stats_routes;
+
+/*
+ * The CDR routes' time parameter `key` (cdr_parse_time, cdr.c): 1 with *t (Unix seconds),
+ * 0 when absent, -1 with a 422 reason recorded. A date alone as an end (is_end) means the
+ * end of that day.
+ */
+int cdr_query_time(struct request *r, const char *key, bool is_end, long long *t);
 
 /* The auth paths: the calldocker and coldcaller clients call them, and our own clients read
  * the transfer dialect's shape (tokens on top). */

@@ -7,6 +7,7 @@
  *   outbox [--tenant ID] [--mark-sent]   pending messages, unsealed, one JSON a line
  *   openapi     the OpenAPI description of the route table (no configuration needed)
  *   routes      the route table, one "METHOD PATTERN" a line (no configuration needed)
+ *   import-cdrs --tenant ID [--timezone ZONE] FILE   Asterisk cdr_csv history (import_cdrs.c)
  * Passwords come on stdin only, so they never show in `ps` or shell history.
  */
 #include <ctype.h>
@@ -23,6 +24,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
+#include "import_cdrs.h"
 #include "openapi.h"
 #include "outbox.h"
 #include "password.h"
@@ -36,6 +38,7 @@ static const char *cfg_memcached_socket;
 
 struct opts {
     const char *dir, *name, *domain, *tenant, *email, *role, *first, *last;
+    const char *timezone;
     int password_stdin;
     int mark_sent;
 };
@@ -337,7 +340,8 @@ static void usage(void)
             "  reset-password --tenant ID --email EMAIL --password-stdin\n"
             "  outbox [--tenant ID] [--mark-sent]\n"
             "  openapi\n"
-            "  routes\n");
+            "  routes\n"
+            "  import-cdrs --tenant ID [--timezone ZONE] FILE\n");
 }
 
 int main(int argc, char **argv)
@@ -349,6 +353,7 @@ int main(int argc, char **argv)
         {"role", required_argument, NULL, 'r'},    {"first-name", required_argument, NULL, 'f'},
         {"last-name", required_argument, NULL, 'l'}, {"password-stdin", no_argument, NULL, 'p'},
         {"mark-sent", no_argument, NULL, 'M'},
+        {"timezone", required_argument, NULL, 'z'},
         {NULL, 0, NULL, 0},
     };
     const char *conf = getenv("SWITCHBOARD_CONF");
@@ -384,6 +389,7 @@ int main(int argc, char **argv)
         case 'l': o.last = optarg; break;
         case 'p': o.password_stdin = 1; break;
         case 'M': o.mark_sent = 1; break;
+        case 'z': o.timezone = optarg; break;
         case 'c': conf = optarg; break;
         default: usage(); return 2;
         }
@@ -412,6 +418,10 @@ int main(int argc, char **argv)
         rc = cmd_reset_password(db, a, &o);
     else if (strcmp(cmd, "outbox") == 0)
         rc = outbox_print(db, a, &cfg, o.tenant, o.mark_sent != 0, stdout) == 0 ? 0 : 1;
+    else if (strcmp(cmd, "import-cdrs") == 0)
+        rc = o.tenant != NULL && optind < argc
+                 ? import_cdrs(db, o.tenant, argv[optind], o.timezone, stdout, stderr)
+                 : fail("import-cdrs needs --tenant ID and a FILE", NULL);
     else
         usage();
 out:

@@ -229,15 +229,12 @@ static void stmt_forget(struct db *db, MYSQL_STMT *stmt)
 }
 
 
-/* Binds, runs and fetches a prepared statement. */
-static int run_stmt(struct db *db, struct arena *a, MYSQL_STMT *stmt, const char *sql,
-                    const struct db_param *params, unsigned nparams, struct db_result **out,
-                    unsigned *err)
+/* Binds the parameters of a prepared statement and runs it. DB_OK or a db_rc. */
+static int bind_execute(struct db *db, MYSQL_STMT *stmt, const char *sql,
+                        const struct db_param *params, unsigned nparams, unsigned *err)
 {
     MYSQL_BIND bind[32];
     unsigned long lens[32];
-    MYSQL_RES *meta = NULL;
-    int rc;
 
     if (nparams != mysql_stmt_param_count(stmt) || nparams > 32) {
         db_set_error(db, 0, "parameter count does not match the statement");
@@ -272,6 +269,18 @@ static int run_stmt(struct db *db, struct arena *a, MYSQL_STMT *stmt, const char
         db_set_error(db, *err, mysql_stmt_error(stmt));
         return db_classify(*err);
     }
+    return DB_OK;
+}
+
+/* Binds, runs and fetches a prepared statement. */
+static int run_stmt(struct db *db, struct arena *a, MYSQL_STMT *stmt, const char *sql,
+                    const struct db_param *params, unsigned nparams, struct db_result **out,
+                    unsigned *err)
+{
+    MYSQL_RES *meta = NULL;
+    int rc = bind_execute(db, stmt, sql, params, nparams, err);
+    if (rc != DB_OK)
+        return rc;
     struct db_result *res = arena_calloc(a, 1, sizeof(*res));
     if (res == NULL)
         return DB_ERROR;
@@ -368,6 +377,25 @@ int db_exec(struct db *db, struct arena *a, const char *sql, const struct db_par
             return DB_UNAVAILABLE;
     }
     return DB_UNAVAILABLE;
+}
+
+int db_stream(struct db *db, struct arena *a, const char *sql, const struct db_param *params,
+              unsigned nparams, db_row_fn fn, void *ctx)
+{
+    int rc = db_connect(db);
+    if (rc != DB_OK)
+        return rc;
+    unsigned err = 0;
+    MYSQL_STMT *stmt = stmt_get(db, sql, &err);
+    if (stmt == NULL)
+        return db_classify(err);
+    rc = bind_execute(db, stmt, sql, params, nparams, &err);
+    if (rc == DB_OK)
+        rc = db_stream_rows(db, a, stmt, fn, ctx);
+    /* Rows may have been handed out already: never repeated, even on a fresh connection. */
+    if (rc != DB_OK && is_connection_error(db->last_errno))
+        db_disconnect(db);
+    return rc;
 }
 
 static int run_simple(struct db *db, const char *sql)

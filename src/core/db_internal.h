@@ -20,5 +20,7 @@ int db_classify(unsigned err);
  */
 int db_fetch_result(struct db *db, struct arena *a, MYSQL_STMT *stmt, MYSQL_RES *meta,
                     struct db_result *res);
+/* The rows of an executed statement, unbuffered, to fn (db_stream). DB_OK or a db_rc. */
+int db_stream_rows(struct db *db, struct arena *a, MYSQL_STMT *stmt, db_row_fn fn, void *ctx);
 
 #endif

@@ -100,7 +100,7 @@ static void row_bufs_free(struct row_bufs *rb)
  * the binding fails; the caller frees rb either way.
  */
 static int bind_columns(struct db *db, struct arena *a, MYSQL_STMT *stmt, MYSQL_RES *meta,
-                        struct row_bufs *rb, struct db_result *res)
+                        struct row_bufs *rb, struct db_result *res, bool unbuffered)
 {
     unsigned ncols = mysql_num_fields(meta);
     MYSQL_FIELD *fields = mysql_fetch_fields(meta);
@@ -119,7 +119,10 @@ static int bind_columns(struct db *db, struct arena *a, MYSQL_STMT *stmt, MYSQL_
     for (unsigned c = 0; c < ncols; c++) {
         res->names[c] = arena_strndup(a, fields[c].name, fields[c].name_length);
         res->kinds[c] = kind_of(&fields[c]);
-        unsigned long size = is_blob_like(fields[c].type) ? fields[c].max_length + 1 : 96;
+        /* Unbuffered, the longest value is unknown: a buffer grows when a value is longer. */
+        unsigned long size = !is_blob_like(fields[c].type) ? 96
+                             : unbuffered                  ? 256
+                                                           : fields[c].max_length + 1;
         rb->bufs[c] = malloc(size);
         if (res->names[c] == NULL || rb->bufs[c] == NULL)
             return -1;
@@ -168,7 +171,7 @@ int db_fetch_result(struct db *db, struct arena *a, MYSQL_STMT *stmt, MYSQL_RES 
     int rc = DB_ERROR;
     struct row_bufs rb = {0};
     res->nrows = (size_t)mysql_stmt_num_rows(stmt);
-    if (bind_columns(db, a, stmt, meta, &rb, res) != 0)
+    if (bind_columns(db, a, stmt, meta, &rb, res, false) != 0)
         goto out;
     for (size_t row = 0; row < res->nrows; row++) {
         int f = mysql_stmt_fetch(stmt);
@@ -188,6 +191,92 @@ int db_fetch_result(struct db *db, struct arena *a, MYSQL_STMT *stmt, MYSQL_RES 
     rc = DB_OK;
 out:
     mysql_stmt_free_result(stmt);
+    row_bufs_free(&rb);
+    return rc;
+}
+
+/* Fetches again, into grown buffers, the columns a row's values did not fit. -1 on error. */
+static int grow_truncated(MYSQL_STMT *stmt, struct row_bufs *rb)
+{
+    bool grown = false;
+    for (unsigned c = 0; c < rb->ncols; c++) {
+        if (rb->nulls[c] || rb->lengths[c] < rb->bind[c].buffer_length)
+            continue;
+        unsigned long size = rb->lengths[c] + 2;
+        char *b = realloc(rb->bufs[c], size);
+        if (b == NULL)
+            return -1;
+        rb->bufs[c] = b;
+        rb->bind[c].buffer = b;
+        rb->bind[c].buffer_length = size;
+        if (mysql_stmt_fetch_column(stmt, &rb->bind[c], c, 0) != 0)
+            return -1;
+        grown = true;
+    }
+    /* The next rows go to the grown buffers. */
+    return grown && mysql_stmt_bind_result(stmt, rb->bind) ? -1 : 0;
+}
+
+/* The fetched row as res's one row: its cells point into the buffers (NUL-terminated). */
+static void point_row(struct row_bufs *rb, struct db_result *res)
+{
+    for (unsigned c = 0; c < rb->ncols; c++) {
+        struct db_cell *cell = &res->cells[c];
+        size_t len = rb->lengths[c];
+        if (rb->nulls[c]) {
+            cell->v = NULL;
+            cell->len = 0;
+            continue;
+        }
+        char *v = rb->bufs[c];
+        v[len] = '\0';
+        /* In place: a time's buffer (96 bytes) has room for the 'Z'. */
+        if (res->kinds[c] == DB_COL_TIME && len >= 19 && len + 2 < rb->bind[c].buffer_length &&
+            v[10] == ' ') {
+            v[10] = 'T';
+            v[len++] = 'Z';
+            v[len] = '\0';
+        }
+        cell->v = v;
+        cell->len = len;
+    }
+}
+
+int db_stream_rows(struct db *db, struct arena *a, MYSQL_STMT *stmt, db_row_fn fn, void *ctx)
+{
+    MYSQL_RES *meta = mysql_stmt_result_metadata(stmt);
+    struct db_result *res = arena_calloc(a, 1, sizeof(*res));
+    struct row_bufs rb = {0};
+    int rc = DB_ERROR;
+    if (meta == NULL || res == NULL)
+        goto out;
+    res->nrows = 1;
+    if (bind_columns(db, a, stmt, meta, &rb, res, true) != 0)
+        goto out;
+    for (;;) {
+        int f = mysql_stmt_fetch(stmt);
+        if (f == MYSQL_NO_DATA)
+            break;
+        if (f == 1) {
+            unsigned err = mysql_stmt_errno(stmt);
+            db_set_error(db, err, mysql_stmt_error(stmt));
+            rc = db_classify(err);
+            goto out;
+        }
+        /* Also a value of exactly the buffer's size: it has no room for the NUL. */
+        if (grow_truncated(stmt, &rb) != 0) {
+            db_set_error(db, mysql_stmt_errno(stmt), "a value could not be fetched whole");
+            goto out;
+        }
+        point_row(&rb, res);
+        if (fn(ctx, res) != 0)
+            break;
+    }
+    rc = DB_OK;
+out:
+    mysql_stmt_free_result(stmt);
+    if (meta != NULL)
+        mysql_free_result(meta);
     row_bufs_free(&rb);
     return rc;
 }

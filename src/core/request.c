@@ -76,10 +76,31 @@ int request_body_object(struct request *r, struct json_object **out)
     return 0;
 }
 
+int request_stream_begin(struct request *r, int status, const char *content_type,
+                         const char *filename)
+{
+    if (r->streamed || r->stream_open == NULL)
+        return -1;
+    memset(&r->reply, 0, sizeof(r->reply));
+    r->reply.status = status;
+    r->reply.content_type = content_type;
+    if (r->stream_open(r, content_type, filename) != 0)
+        return -1;
+    r->streamed = true;
+    return 0;
+}
+
+int request_stream_write(struct request *r, const char *data, size_t len)
+{
+    if (!r->streamed || r->stream_put == NULL)
+        return -1;
+    return len == 0 ? 0 : r->stream_put(r, data, len);
+}
+
 bool request_answered(const struct request *r)
 {
     const struct reply *p = &r->reply;
-    return p->is_error || p->raw != NULL || p->data != NULL || p->data_text != NULL;
+    return r->streamed || p->is_error || p->raw != NULL || p->data != NULL || p->data_text != NULL;
 }
 
 void request_unanswer(struct request *r)

@@ -152,6 +152,12 @@ static int add_filter(struct request *r, const struct filter_def *f, struct qb *
     return 0;
 }
 
+void resource_filters(struct request *r, const struct resource *res, struct qb *q)
+{
+    for (size_t i = 0; i < res->nfilters; i++)
+        add_filter(r, &res->filters[i], q);
+}
+
 /* " ORDER BY …": a declared sort key (?sort=, ?sort_by=, ?sortBy=), then the default. */
 static void add_order(struct request *r, const struct resource *res, struct qb *q)
 {
@@ -196,8 +202,7 @@ int resource_list(struct request *r, const struct resource *res, const struct qb
     } else {
         qb_add(&w, " WHERE 1 = 1");
     }
-    for (size_t i = 0; i < res->nfilters; i++)
-        add_filter(r, &res->filters[i], &w);
+    resource_filters(r, res, &w);
     if (where != NULL)
         qb_append(&w, where);
     qb_init(&page, r->arena);

@@ -34,6 +34,45 @@ static const char *fcgi_header(struct request *r, const char *name)
     return r->transport ? param(r->transport, key) : NULL;
 }
 
+/*
+ * A streamed answer's head. No Content-Length: nginx ends the body where the FastCGI
+ * record stream ends (chunked to an HTTP/1.1 client). nginx's response buffering stays on,
+ * so a slow client holds nginx's buffer, not a pool worker.
+ */
+static int fcgi_stream_open(struct request *r, const char *content_type, const char *filename)
+{
+    FCGX_Request *f = r->transport;
+    char head[512], disp[160] = "";
+    if (filename != NULL)
+        snprintf(disp, sizeof(disp), "Content-Disposition: attachment; filename=\"%s\"\r\n",
+                 filename);
+    int n = snprintf(head, sizeof(head),
+                     "Status: %d %s\r\n"
+                     "Content-Type: %s\r\n"
+                     "Cache-Control: no-store\r\n"
+                     "%s"
+                     "\r\n",
+                     r->reply.status, http_status_text(r->reply.status), content_type, disp);
+    if (f == NULL || n < 0 || (size_t)n >= sizeof(head))
+        return -1;
+    return FCGX_PutStr(head, n, f->out) == n ? 0 : -1;
+}
+
+static int fcgi_stream_put(struct request *r, const char *data, size_t len)
+{
+    FCGX_Request *f = r->transport;
+    while (len > 0) {
+        int chunk = len > (1u << 20) ? 1 << 20 : (int)len;
+        if (FCGX_PutStr(data, chunk, f->out) != chunk) {
+            log_warn("the client went away during a streamed answer");
+            return -1;
+        }
+        data += chunk;
+        len -= (size_t)chunk;
+    }
+    return 0;
+}
+
 int request_begin(struct request *r, void *fcgx_request, struct arena *a,
                   const struct config *cfg, struct db *db, struct cache *cache)
 {
@@ -45,6 +84,8 @@ int request_begin(struct request *r, void *fcgx_request, struct arena *a,
     r->cache = cache;
     r->transport = f;
     r->header = fcgi_header;
+    r->stream_open = fcgi_stream_open;
+    r->stream_put = fcgi_stream_put;
     r->reply.status = 500;
 
     const char *v;
@@ -101,6 +142,9 @@ void request_send(struct request *r)
 {
     FCGX_Request *f = r->transport;
     struct rendered body;
+    /* Its head and body went out as it was made; FCGX_Finish_r flushes the rest. */
+    if (r->streamed)
+        return;
     if (!request_answered(r))
         request_error(r, 500, "internal_error", "The handler produced no answer");
     if (request_render(r, &body) != 0) {

@@ -12,6 +12,7 @@
 
 #include "arena.h"
 #include "cached.h"
+#include "cdr_store.h"
 #include "crud.h"
 #include "crypto.h"
 #include "db.h"
@@ -99,7 +100,50 @@ int calls_insert(struct request *r, const struct call_new *c, const char **id_ou
     return call_emit(r, "call_started", id, p);
 }
 
-/* Ends a live call: times, minutes, capacity, open transfers, the event. */
+/*
+ * The CDR of a transfer-service call, in the transaction that ends it. These calls were in
+ * no queue: the AI flow answers them at once, so an answered one waited 0 seconds and its
+ * talk time is the whole call; one that was not answered waited all of it.
+ */
+static int call_cdr(struct request *r, const char *call_id, const struct db_result *res,
+                    const char *status)
+{
+    static const char *const outcome[][2] = {
+        {"completed", "answered"}, {"missed", "no_answer"}, {"abandoned", "abandoned"},
+        {"failed", "failed"},      {"busy", "busy"},
+    };
+    const char *disposition = "failed";
+    for (size_t i = 0; i < sizeof(outcome) / sizeof(outcome[0]); i++)
+        if (strcmp(outcome[i][0], status) == 0)
+            disposition = outcome[i][1];
+    bool answered = strcmp(disposition, "answered") == 0;
+    long long duration = db_get_int(res, 0, "total_duration", 0);
+    struct cdr c = {
+        .call_sid = db_get(res, 0, "_sid"),
+        .direction = db_get(res, 0, "_direction"),
+        .caller_number = db_get(res, 0, "_caller"),
+        .called_number = db_get(res, 0, "_called"),
+        .did_id = db_get(res, 0, "_did"),
+        .user_id = answered ? db_get(res, 0, "_user") : NULL,
+        .start = db_get_int(res, 0, "_start", 0),
+        .end = db_get_int(res, 0, "_end", 0),
+        .duration = duration,
+        .billsec = answered ? duration : 0,
+        .wait = answered ? 0 : duration,
+        .disposition = disposition,
+    };
+    c.answer = answered ? c.start : 0;
+    /* The way back from the CDR to the call (its transfers, its events). */
+    struct json_object *meta = arena_json(r->arena, json_object_new_object());
+    if (meta == NULL || json_set_str(meta, "source", "calls") ||
+        json_set_str(meta, "call_id", call_id) || (c.metadata_json = json_text(meta, NULL)) == NULL)
+        return DB_ERROR;
+    int rc = cdr_write(r, &c, NULL);
+    /* The CDR of this call_sid was written already (imported, or by another writer). */
+    return rc == DB_DUPLICATE ? DB_OK : rc;
+}
+
+/* Ends a live call: times, minutes, capacity, open transfers, the CDR, the event. */
 static int call_finish(struct request *r, const char *call_id, const char *status,
                        long long duration)
 {
@@ -138,11 +182,21 @@ static int call_finish(struct request *r, const char *call_id, const char *statu
                      " WHERE tenant_id = ? AND call_id = ? AND status IN " OPEN_TRANSFER_SQL,
                      DB_PARAMS(DB_STR(tid), DB_STR(call_id)), NULL);
     struct db_result *res = NULL;
+    /* The '_' columns are the CDR's, not the event's (db_row_json leaves them out). */
     if (rc == DB_OK)
         rc = db_exec(r->db, r->arena,
-                     "SELECT total_duration, ai_minutes, transfer_minutes, end_time FROM calls"
-                     " WHERE id = ? AND tenant_id = ?",
+                     "SELECT c.total_duration, c.ai_minutes, c.transfer_minutes, c.end_time,"
+                     " c.call_sid AS _sid, c.caller_number AS _caller,"
+                     " c.called_number AS _called, c.direction AS _direction,"
+                     " UNIX_TIMESTAMP(c.start_time) AS _start, UNIX_TIMESTAMP(c.end_time) AS _end,"
+                     " a.user_id AS _user, d.id AS _did FROM calls c"
+                     " LEFT JOIN agents a ON a.tenant_id = c.tenant_id AND a.id = c.agent_id"
+                     " LEFT JOIN dids d ON d.tenant_id = c.tenant_id AND d.number ="
+                     "  IF(c.direction = 'inbound', c.called_number, c.caller_number)"
+                     " WHERE c.id = ? AND c.tenant_id = ?",
                      DB_PARAMS(DB_STR(call_id), DB_STR(tid)), &res);
+    if (rc == DB_OK && res->nrows == 1)
+        rc = call_cdr(r, call_id, res, status);
     if (rc != DB_OK)
         return rc;
     struct json_object *p = res->nrows ? db_row_json(res, 0, NULL) : json_object_new_object();

@@ -17,6 +17,7 @@ static const struct route_group *const groups[] = {
     &agent_state_routes,
     &password_reset_routes,
     &queue_calls_routes,
+    &cdr_routes, &cdr_stats_routes,
 };
 
 const struct route *route_table;

@@ -51,6 +51,7 @@ static const struct {
     {"stamped", ut_stamped_cases},
     {"agent_state", ut_agent_state_cases},
     {"schedule", ut_schedule_cases},
+    {"cdr", ut_cdr_cases},
 };
 
 static int ut_selected(const char *full, int argc, char **argv)
