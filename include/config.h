@@ -18,6 +18,7 @@ struct config {
     char memcached_socket[256];
     char event_socket[256];
     char event_wake_socket[256];
+    char clock_wake_socket[256];
     char cors_allow_origins[512];
     char jwt_key_file[256];
     char metrics_token_file[256];

@@ -13,5 +13,8 @@ int event_emit(struct request *r, const char *type, const char *call_id,
 void event_wake(struct request *r);
 /* From inside a txn_run() step: event_wake() once the transaction has committed. */
 void event_wake_after_commit(struct request *r);
+/* From inside a txn_run() step: once committed, the clock (cfg.clock_wake_socket) looks
+ * for due work at once: an agent was freed, so a waiting call may be offered now. */
+void clock_wake_after_commit(struct request *r);
 
 #endif

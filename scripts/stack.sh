@@ -506,6 +506,7 @@ write_config() {
             memcached_socket "$MC_SOCK" \
             event_socket "$EVENT_SOCK" \
             event_wake_socket "$EVENT_WAKE_SOCK" \
+            clock_wake_socket "$RUN/clock-wake.sock" \
             event_retention_hours "$CFG_EVENT_RETENTION_HOURS" \
             event_heartbeat_seconds "$CFG_EVENT_HEARTBEAT_SECONDS" \
             event_max_streams_per_session "$CFG_EVENT_MAX_STREAMS_PER_SESSION" \

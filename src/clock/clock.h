@@ -20,4 +20,10 @@ struct clock_ctx {
  * is away: the next tick tries again). */
 int clock_tick(struct clock_ctx *ctx);
 
+/* The wake-up socket (wake.c): -1 when there is none (then waiting is a plain sleep). */
+int clock_wake_open(const char *path);
+/* Waits up to ms or until a poke, then drains the pokes. */
+void clock_wake_wait(int fd, int ms);
+void clock_wake_close(int fd, const char *path);
+
 #endif

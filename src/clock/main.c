@@ -18,7 +18,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "arena.h"
@@ -28,8 +27,8 @@
 #include "db.h"
 #include "log.h"
 
-/* How often the clock looks for due work when there was none: the lateness bound. */
-#define TICK_NS (200L * 1000 * 1000)
+/* How often the clock looks for due work when nobody pokes it: the lateness bound. */
+#define TICK_MS 200
 
 static volatile sig_atomic_t stop;
 static struct config cfg;
@@ -99,16 +98,16 @@ int main(int argc, char **argv)
         log_error("clock: out of memory at start");
         goto out;
     }
+    int wake = clock_wake_open(cfg.clock_wake_socket);
     log_info("clock: started (pid %ld)", (long)getpid());
     while (!stop) {
         int moved = clock_tick(&ctx);
         arena_reset(ctx.arena);
         /* A full batch: more is due now. Nothing, or the database away: wait a tick. */
-        if (moved < CLOCK_BATCH) {
-            struct timespec ts = {0, TICK_NS};
-            nanosleep(&ts, NULL);
-        }
+        if (moved < CLOCK_BATCH)
+            clock_wake_wait(wake, TICK_MS);
     }
+    clock_wake_close(wake, cfg.clock_wake_socket);
     log_info("clock: stopped");
     rc = 0;
 out:

@@ -33,6 +33,7 @@ static const struct config_key config_keys[] = {
     STR(memcached_socket, ""),
     STR(event_socket, ""),
     STR(event_wake_socket, ""), /* datagram socket the pool pokes after writing events */
+    STR(clock_wake_socket, ""), /* the clock's: poked when an agent is freed */
     STR(cors_allow_origins, "*"), /* "*" or a space-separated list of origins */
     STR(jwt_key_file, ""),
     /* A bearer token that opens /metrics to other addresses than loopback; "": none. */

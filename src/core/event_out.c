@@ -23,26 +23,42 @@ int event_emit(struct request *r, const char *type, const char *call_id,
                    NULL);
 }
 
-void event_wake(struct request *r)
+/* One datagram to a unix socket; *fd is made on first use after fork. Best effort: a
+ * reader that is down or busy catches up at its next poll. */
+static void poke(int *fd, const char *path, const char *what)
 {
-    /* One socket per worker process, made on first use after fork. */
-    static int fd = -1;
-    const char *path = r->cfg->event_wake_socket;
     struct sockaddr_un sa;
     if (path[0] == '\0' || strlen(path) >= sizeof(sa.sun_path))
         return;
-    if (fd < 0) {
-        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0)
+    if (*fd < 0) {
+        *fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (*fd < 0)
             return;
     }
     memset(&sa, 0, sizeof(sa));
     sa.sun_family = AF_UNIX;
     memcpy(sa.sun_path, path, strlen(path) + 1);
-    /* Best effort: when the worker is down or busy it catches up at its next poll. */
-    if (sendto(fd, "w", 1, MSG_DONTWAIT, (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
+    if (sendto(*fd, "w", 1, MSG_DONTWAIT, (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
         errno != EAGAIN && errno != ENOENT && errno != ECONNREFUSED)
-        log_debug("event wake: %s", strerror(errno));
+        log_debug("%s wake: %s", what, strerror(errno));
+}
+
+void event_wake(struct request *r)
+{
+    static int fd = -1;
+    poke(&fd, r->cfg->event_wake_socket, "event");
+}
+
+static void clock_hook(struct request *r, const char *arg)
+{
+    static int fd = -1;
+    (void)arg;
+    poke(&fd, r->cfg->clock_wake_socket, "clock");
+}
+
+void clock_wake_after_commit(struct request *r)
+{
+    txn_after_commit(r, clock_hook, NULL);
 }
 
 static void wake_hook(struct request *r, const char *arg)

@@ -148,7 +148,7 @@ static int offer_reject(struct request *r)
     return txn_reply(r, txn_run(r, reject_step, (void *)request_param(r, "id")));
 }
 
-#define CC (FAM_CALLCENTER | FAM_TRANSFER)
+#define CC FAM_CALLCENTER
 
 static const struct route routes[] = {
     ROUTE("POST", "/api/queues/:id/calls", queue_call_create, ROLES_STAFF, CC,

@@ -5,7 +5,7 @@ import concurrent.futures
 import time
 
 import sb
-from sb import check, expect_error
+from sb import cc_data, check, expect_cc_error
 
 
 # -- fixtures ----------------------------------------------------------------------------
@@ -14,12 +14,10 @@ def _queue(ctx, token, **kw):
     body = {"name": "Q " + sb.uid(), "strategy": "linear", "timeout": 30, "retry": 0,
             "wrapup_time": 0, "max_wait_time": 0}
     body.update(kw)
-    r = ctx.post("/api/queues", body, token=token)
-    check(r.status == 201, "create queue: %r" % r)
-    return r.json["queue"]
+    return cc_data(ctx.post("/api/queues", body, token=token), 201)
 
 
-def _agent(ctx, admin, queue_ids, penalty=0, available=True, capacity=None):
+def _agent(ctx, admin, queue_ids, penalty=0, available=True, capacity=None, away=False):
     """A logged-in agent, member of the queues (in the order given: its position)."""
     s = sb.user(ctx, admin, "agent")
     uid = s["user"]["id"]
@@ -30,24 +28,21 @@ def _agent(ctx, admin, queue_ids, penalty=0, available=True, capacity=None):
     if capacity is not None:
         r = ctx.put("/api/agent-state/%s" % uid, {"capacity": capacity}, token=admin)
         check(r.status == 200, "capacity: %r" % r)
-    if available:
-        r = ctx.post("/api/agent-state/me/available", {}, token=s["token"])
-        check(r.status == 200, "available: %r" % r)
+    if available or away:
+        r = ctx.post("/api/agent-state/me/%s" % ("away" if away else "available"),
+                     {"reason": "meeting"} if away else {}, token=s["token"])
+        check(r.status == 200, "presence: %r" % r)
     return {"id": uid, "token": s["token"]}
 
 
 def _enter(ctx, token, queue_id, caller="+15550100001", **kw):
     body = {"caller_number": caller}
     body.update(kw)
-    r = ctx.post("/api/queues/%s/calls" % queue_id, body, token=token)
-    check(r.status == 201, "enter queue: %r" % r)
-    return r.json["queue_call"]
+    return cc_data(ctx.post("/api/queues/%s/calls" % queue_id, body, token=token), 201)
 
 
 def _offers(ctx, agent):
-    r = ctx.get("/api/offers", token=agent["token"])
-    check(r.status == 200, "offers: %r" % r)
-    return r.json["offers"]
+    return cc_data(ctx.get("/api/offers", token=agent["token"]))
 
 
 def _offered_to(ctx, agents, timeout=5):
@@ -60,22 +55,16 @@ def _offered_to(ctx, agents, timeout=5):
 
 
 def _state(ctx, admin, agent):
-    r = ctx.get("/api/agent-state/%s" % agent["id"], token=admin)
-    check(r.status == 200, "agent state: %r" % r)
-    return r.json.get("agent_state") or r.json
+    return cc_data(ctx.get("/api/agent-state/%s" % agent["id"], token=admin))
 
 
 def _qcall(ctx, token, qcall_id):
-    r = ctx.get("/api/queue-calls/%s" % qcall_id, token=token)
-    check(r.status == 200, "queued call: %r" % r)
-    return r.json["queue_call"]
+    return cc_data(ctx.get("/api/queue-calls/%s" % qcall_id, token=token))
 
 
 def _accept(ctx, agent):
     offer = _offers(ctx, agent)[0]
-    r = ctx.post("/api/offers/%s/accept" % offer["id"], {}, token=agent["token"])
-    check(r.status == 200, "accept: %r" % r)
-    return r.json["queue_call"]
+    return cc_data(ctx.post("/api/offers/%s/accept" % offer["id"], {}, token=agent["token"]))
 
 
 # -- the life of a call ------------------------------------------------------------------
@@ -93,17 +82,17 @@ def test_offer_accept_hangup_wrapup(ctx):
     check(c["status"] == "answered" and c["agent_id"] == a["id"], "answered: %r" % c)
     check(_state(ctx, admin, a)["activity"] == "on_call", "agent on call")
     r = ctx.post("/api/queue-calls/%s/hold" % c["id"], {}, token=a["token"])
-    check(r.status == 200 and r.json["queue_call"]["on_hold"] in (1, True), "hold: %r" % r)
+    check(r.status == 200 and r.json["data"]["on_hold"] in (1, True), "hold: %r" % r)
     r = ctx.post("/api/queue-calls/%s/unhold" % c["id"], {}, token=a["token"])
     check(r.status == 200, "unhold: %r" % r)
     r = ctx.post("/api/queue-calls/%s/hangup" % c["id"], {}, token=a["token"])
-    check(r.status == 200 and r.json["queue_call"]["status"] == "ended", "ended: %r" % r)
-    check(r.json["queue_call"]["hangup_side"] == "agent", "agent hung up")
+    check(r.status == 200 and r.json["data"]["status"] == "ended", "ended: %r" % r)
+    check(r.json["data"]["hangup_side"] == "agent", "agent hung up")
     check(_state(ctx, admin, a)["activity"] == "wrap_up", "wrap-up follows the call")
     # nobody calls anything: the clock ends the wrap-up
     check(sb.wait(lambda: _state(ctx, admin, a)["activity"] == "idle", 6), "wrap-up ended")
     r = ctx.post("/api/queue-calls/%s/hangup" % c["id"], {}, token=admin)
-    expect_error(r, 409)
+    expect_cc_error(r, 409)
 
 
 def test_offer_expires_and_moves_on(ctx):
@@ -128,10 +117,10 @@ def test_reject_goes_to_next_after_retry(ctx):
     _enter(ctx, admin, q["id"])
     offer = _offers(ctx, a)[0]
     r = ctx.post("/api/offers/%s/reject" % offer["id"], {}, token=a["token"])
-    check(r.status == 200 and r.json["queue_call"]["status"] == "waiting", "declined: %r" % r)
+    check(r.status == 200 and r.json["data"]["status"] == "waiting", "declined: %r" % r)
     check(sb.wait(lambda: _offers(ctx, b), 6), "the next agent after the retry delay")
     r = ctx.post("/api/offers/%s/accept" % offer["id"], {}, token=a["token"])
-    expect_error(r, 409, "offer_closed")
+    expect_cc_error(r, 409, "offer_closed")
 
 
 def test_ringall_first_accept_wins(ctx):
@@ -145,7 +134,7 @@ def test_ringall_first_accept_wins(ctx):
     check(c["agent_id"] == agents[1]["id"], "the first to accept wins")
     for a in (agents[0], agents[2]):
         r = ctx.post("/api/offers/%s/accept" % offers[a["id"]], {}, token=a["token"])
-        expect_error(r, 409, "offer_closed")
+        expect_cc_error(r, 409, "offer_closed")
         check(_state(ctx, admin, a)["activity"] == "idle", "the others are freed")
 
 
@@ -158,7 +147,7 @@ def test_abandoned_while_waiting_keeps_wait(ctx):
     time.sleep(1.1)
     r = ctx.post("/api/queue-calls/%s/hangup" % c["id"], {"side": "caller"}, token=admin)
     check(r.status == 200, "hangup: %r" % r)
-    got = r.json["queue_call"]
+    got = r.json["data"]
     check(got["status"] == "abandoned" and got["wait_time"] >= 1, "abandoned: %r" % got)
     check(got["position"] is None, "no position once gone")
 
@@ -168,7 +157,8 @@ def test_max_wait_overflows_to_another_queue(ctx):
     spill = _queue(ctx, admin)
     q = _queue(ctx, admin, max_wait_time=1, overflow_type="queue",
                overflow_target_id=spill["id"])
-    _agent(ctx, admin, [q["id"], spill["id"]], available=False)
+    # logged in, but away: the caller waits (nobody logged in would overflow at once)
+    _agent(ctx, admin, [q["id"], spill["id"]], available=False, away=True)
     me = sb.user(ctx, admin, "agent")  # logged in to neither: only to show the line
     c = _enter(ctx, admin, q["id"])
     check(c["status"] == "waiting", "waits: %r" % c)
@@ -177,8 +167,8 @@ def test_max_wait_overflows_to_another_queue(ctx):
     got = _qcall(ctx, admin, c["id"])
     check(got["overflow_to"] == "queue:" + spill["id"], "to the spill queue: %r" % got)
     r = ctx.get("/api/queues/%s/calls" % spill["id"], token=me["token"])
-    check(r.status == 200 and len(r.json["queue_calls"]) == 1, "in the spill queue: %r" % r)
-    check(r.json["queue_calls"][0]["caller_number"] == "+15550100001", "same caller")
+    check(r.status == 200 and len(r.json["data"]) == 1, "in the spill queue: %r" % r)
+    check(r.json["data"][0]["caller_number"] == "+15550100001", "same caller")
 
 
 def test_no_agent_logged_in_overflows_at_once(ctx):
@@ -195,7 +185,7 @@ def test_full_queue_refuses_without_overflow(ctx):
     _enter(ctx, admin, q["id"])
     r = ctx.post("/api/queues/%s/calls" % q["id"], {"caller_number": "+15550100002"},
                  token=admin)
-    expect_error(r, 409, "queue_full")
+    expect_cc_error(r, 409, "queue_full")
 
 
 def test_position_and_priority(ctx):
@@ -280,14 +270,13 @@ def _burst(ctx, admin, q, agents, n_calls):
             offers = _offers(ctx, a)
             if not offers:
                 time.sleep(0.05)
-                if not ctx.get("/api/queues/%s/calls" % q["id"], token=a["token"]).json[
-                        "queue_calls"]:
+                if not ctx.get("/api/queues/%s/calls" % q["id"], token=a["token"]).json["data"]:
                     return handled
                 continue
             r = ctx.post("/api/offers/%s/accept" % offers[0]["id"], {}, token=a["token"])
             if r.status == 200:
                 handled += 1
-                ctx.post("/api/queue-calls/%s/hangup" % r.json["queue_call"]["id"], {},
+                ctx.post("/api/queue-calls/%s/hangup" % r.json["data"]["id"], {},
                          token=a["token"])
         return handled
     with concurrent.futures.ThreadPoolExecutor(max_workers=40) as ex:
@@ -327,11 +316,11 @@ def test_live_figures_and_events(ctx):
     _enter(ctx, admin, q["id"])
     r = ctx.get("/api/queues/%s/live" % q["id"], token=a["token"])
     check(r.status == 200, "live: %r" % r)
-    live = r.json["queue_stats"]
+    live = r.json["data"]
     check(live["calls_waiting"] == 2 and live["logged_in_agents"] == 1, "live: %r" % live)
     check(live["available_agents"] == 0, "the one agent holds an offer: %r" % live)
     r = ctx.get("/api/queues/live", token=a["token"])
-    check(r.status == 200 and [x["queue_id"] for x in r.json["queue_stats"]] == [q["id"]],
+    check(r.status == 200 and [x["queue_id"] for x in r.json["data"]] == [q["id"]],
           "all queues: %r" % r)
     _accept(ctx, a)
 
@@ -351,27 +340,28 @@ def test_errors_roles_and_tenants(ctx):
     q = _queue(ctx, admin)
     a = _agent(ctx, admin, [q["id"]])
     b = _agent(ctx, admin, [q["id"]], available=False)
-    expect_error(ctx.post("/api/queues/%s/calls" % q["id"], {"caller_number": "+1"}), 401)
-    expect_error(ctx.post("/api/queues/%s/calls" % q["id"], {"caller_number": "+15550100009"},
+    expect_cc_error(ctx.post("/api/queues/%s/calls" % q["id"], {"caller_number": "+1"}), 401)
+    expect_cc_error(ctx.post("/api/queues/%s/calls" % q["id"], {"caller_number": "+15550100009"},
                           token=a["token"]), 403)
     r = ctx.post("/api/queues/%s/calls" % q["id"], {"priority": 1000}, token=admin)
-    expect_error(r, 422)
-    check(sb.fields(r) == {"caller_number", "priority"}, "fields: %r" % r.json)
-    expect_error(ctx.post("/api/queues/%s/calls" % q["id"], raw=b"{", token=admin,
+    expect_cc_error(r, 422)
+    check(set(r.json["error"].get("details") or {}) == {"caller_number", "priority"},
+          "fields: %r" % r.json)
+    expect_cc_error(ctx.post("/api/queues/%s/calls" % q["id"], raw=b"{", token=admin,
                           headers={"Content-Type": "application/json"}), 400)
-    expect_error(ctx.post("/api/queues/%s/calls" % q["id"], {"caller_number": "+15550100009"},
+    expect_cc_error(ctx.post("/api/queues/%s/calls" % q["id"], {"caller_number": "+15550100009"},
                           token=other), 404)
     c = _enter(ctx, admin, q["id"])
     offer = _offers(ctx, a)[0]
-    expect_error(ctx.get("/api/queue-calls/%s" % c["id"], token=other), 404)
-    expect_error(ctx.post("/api/offers/%s/accept" % offer["id"], {}, token=other), 404)
+    expect_cc_error(ctx.get("/api/queue-calls/%s" % c["id"], token=other), 404)
+    expect_cc_error(ctx.post("/api/offers/%s/accept" % offer["id"], {}, token=other), 404)
     # another agent of the same tenant cannot take someone else's offer
-    expect_error(ctx.post("/api/offers/%s/accept" % offer["id"], {}, token=b["token"]), 404)
-    expect_error(ctx.post("/api/queue-calls/%s/hangup" % c["id"], {"side": "sideways"},
+    expect_cc_error(ctx.post("/api/offers/%s/accept" % offer["id"], {}, token=b["token"]), 404)
+    expect_cc_error(ctx.post("/api/queue-calls/%s/hangup" % c["id"], {"side": "sideways"},
                           token=admin), 422)
     # an agent acts only on calls they answered
-    expect_error(ctx.post("/api/queue-calls/%s/hangup" % c["id"], {}, token=b["token"]), 404)
-    expect_error(ctx.get("/api/queues/%s/live" % q["id"], token=other), 404)
-    expect_error(ctx.get("/api/queues/%s/calls" % q["id"], token=other), 404)
-    r = ctx.get("/api/v1/queue-calls/%s" % c["id"], token=admin)
-    check(r.status == 200 and r.json.get("success") is True, "callcenter dialect: %r" % r)
+    expect_cc_error(ctx.post("/api/queue-calls/%s/hangup" % c["id"], {}, token=b["token"]), 404)
+    expect_cc_error(ctx.get("/api/queues/%s/live" % q["id"], token=other), 404)
+    expect_cc_error(ctx.get("/api/queues/%s/calls" % q["id"], token=other), 404)
+    got = cc_data(ctx.get("/api/v1/queue-calls/%s" % c["id"], token=admin))
+    check(got["id"] == c["id"] and got["caller_name"] == "", "/api/v1 answers the same: %r" % got)
