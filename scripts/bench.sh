@@ -153,6 +153,35 @@ run "POST /api/calls/transfer" -s "$tmp/transfer.lua" "$base/api/calls/transfer"
 # Last: requests wrk gave up on keep workers busy after it stops.
 run "GET /api/calls/logs (page 400, offset)" "${auth[@]}" "$base/api/calls/logs?date_range=90days&page=400"
 
+# The contact-center core (issue 8): distribution at depth, then KPIs, the CDR list and its
+# CSV export over BENCH_CDRS (1,000,000) CDRs, with a fresh token (seeding takes minutes).
+drain
+fresh_token() {
+    curl -fsS -X POST -H "Content-Type: application/json" --data-binary @"$tmp/login.json" \
+        "$base/api/auth/login" | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])'
+}
+TOKEN=$(fresh_token)
+python3 "$repo/scripts/bench_cc.py" "$base" "$SB_VAR" "$TOKEN" "$TENANT" "${BENCH_CDRS:-1000000}" \
+    "$tmp/cc.env" | tee "$tmp/cc.out" || exit 1
+. "$tmp/cc.env"
+TOKEN=$(fresh_token)
+auth=(-H "Authorization: Bearer $TOKEN")
+since=$(date -u -d '30 days ago' +%F)
+cat > "$tmp/enter.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"caller_number":"+15550001234"}'
+LUA
+run "GET /api/cdr/stats (30 days, 1M CDRs)" "${auth[@]}" "$base/api/cdr/stats?start=$since"
+run "GET /api/cdr/stats (30 days, 1k CDRs)" -H "Authorization: Bearer $SMALL_TOKEN" \
+    "$base/api/cdr/stats?start=$since"
+run "GET /api/cdr/call-volume (30 days, 1M)" "${auth[@]}" "$base/api/cdr/call-volume?start=$since"
+run "GET /api/cdr (first page, 1M CDRs)" "${auth[@]}" "$base/api/cdr"
+run "GET /api/queues/:id/live (1,000 in line)" "${auth[@]}" "$base/api/queues/$QUEUE/live"
+run "POST /api/queues/:id/calls (in line)" "${auth[@]}" -s "$tmp/enter.lua" \
+    "$base/api/queues/$QUEUE/calls"
+run "GET /api/cdr (page 2000, offset)" "${auth[@]}" "$base/api/cdr?page=2000"
+
 drain
 # Live events: N SSE streams, then calls created through the API. A fresh token: the
 # registration's may be close to its 15 minutes after a long seeding, and a stream ends
@@ -206,6 +235,8 @@ for name, rps, p50, p99, non2xx, errs in rows:
           100 * float(rps) / ceiling, non2xx, errs))
 PY
 
+echo
+cat "$tmp/cc.out"
 [ -s "$sse_results" ] || exit 0
 echo
 echo "live events: $sse_events calls (POST /api/calls through nginx) ${sse_interval} ms apart to N streams of /api/calls/events;"

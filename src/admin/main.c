@@ -344,6 +344,28 @@ static void usage(void)
             "  import-cdrs --tenant ID [--timezone ZONE] FILE\n");
 }
 
+/* A command that needs the database. The exit status. */
+static int run_command(const char *cmd, struct db *db, struct arena *a, const struct config *cfg,
+                       const struct opts *o, int argc, char **argv)
+{
+    if (strcmp(cmd, "migrate") == 0)
+        return cmd_migrate(db, a, o);
+    if (strcmp(cmd, "create-tenant") == 0)
+        return cmd_create_tenant(db, a, o);
+    if (strcmp(cmd, "create-user") == 0)
+        return cmd_create_user(db, a, o);
+    if (strcmp(cmd, "reset-password") == 0)
+        return cmd_reset_password(db, a, o);
+    if (strcmp(cmd, "outbox") == 0)
+        return outbox_print(db, a, cfg, o->tenant, o->mark_sent != 0, stdout) == 0 ? 0 : 1;
+    if (strcmp(cmd, "import-cdrs") == 0)
+        return o->tenant != NULL && optind < argc
+                   ? import_cdrs(db, o->tenant, argv[optind], o->timezone, stdout, stderr)
+                   : fail("import-cdrs needs --tenant ID and a FILE", NULL);
+    usage();
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option long_opts[] = {
@@ -408,22 +430,7 @@ int main(int argc, char **argv)
         rc = fail("out of memory", NULL);
         goto out;
     }
-    if (strcmp(cmd, "migrate") == 0)
-        rc = cmd_migrate(db, a, &o);
-    else if (strcmp(cmd, "create-tenant") == 0)
-        rc = cmd_create_tenant(db, a, &o);
-    else if (strcmp(cmd, "create-user") == 0)
-        rc = cmd_create_user(db, a, &o);
-    else if (strcmp(cmd, "reset-password") == 0)
-        rc = cmd_reset_password(db, a, &o);
-    else if (strcmp(cmd, "outbox") == 0)
-        rc = outbox_print(db, a, &cfg, o.tenant, o.mark_sent != 0, stdout) == 0 ? 0 : 1;
-    else if (strcmp(cmd, "import-cdrs") == 0)
-        rc = o.tenant != NULL && optind < argc
-                 ? import_cdrs(db, o.tenant, argv[optind], o.timezone, stdout, stderr)
-                 : fail("import-cdrs needs --tenant ID and a FILE", NULL);
-    else
-        usage();
+    rc = run_command(cmd, db, a, &cfg, &o, argc, argv);
 out:
     arena_destroy(a);
     db_destroy(db);
