@@ -284,7 +284,7 @@ int agent_state_change(struct request *r, const char *user_id, const char *prese
     if (!c.presence_changed && !c.activity_changed)
         return DB_OK;
     c.state = agent_state_combined(c.presence, c.activity);
-    bool p_open, a_open;
+    bool p_open = false, a_open = false;
     rc = c.state ? history_open_axes(r, user_id, &p_open, &a_open) : DB_ERROR;
     struct axis_move pm = {"presence", c.presence,
                            c.presence_changed ? reason : c.old.reason, c.presence_changed,
