@@ -49,6 +49,12 @@ int qcall_hangup(struct request *r, const char *queue_call_id, const char *side)
 /* The telephony side says the call (calls.id) is over: its queued call, if any is still
  * live, hangs up on the caller's side. */
 int qcall_call_ended(struct request *r, const char *call_id);
+/* The agent hands an answered call to another queue (a blind transfer): this leg ends
+ * (its CDR, the agent's wrap-up, `call.transferred`) and the caller enters queue_id as a
+ * new queued call, *new_id, whose from_queue_call_id points back. 404 for a queue not the
+ * tenant's, 409 unless answered, 422 for the same queue. */
+int qcall_transfer(struct request *r, const char *queue_call_id, const char *queue_id,
+                   const char **new_id);
 /* Hold and resume of an answered call (the hold time goes to the CDR). */
 int qcall_hold(struct request *r, const char *queue_call_id, bool on_hold);
 /* The clock: the call waited past the queue's max wait; it goes to the overflow target. */

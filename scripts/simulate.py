@@ -70,7 +70,7 @@ def login(api, email, password, tenant=None):
 
 def ensure_queues(api, n):
     st, j = api.call("GET", "/api/queues?limit=100")
-    have = [q for q in (j or {}).get("queues", []) if q["name"].startswith("Demo ")]
+    have = [q for q in (j or {}).get("data") or [] if q["name"].startswith("Demo ")]
     strategies = ["leastrecent", "ringall", "roundrobin", "fewestcalls"]
     while len(have) < n:
         k = len(have)
@@ -80,7 +80,7 @@ def ensure_queues(api, n):
             "max_wait_time": 120, "service_level": 20})
         if st != 201:
             sys.exit("create queue: %s %r" % (st, j))
-        have.append(j["queue"])
+        have.append(j["data"])
     return have[:n]
 
 
@@ -125,7 +125,7 @@ class Sim:
                 self.stop.wait(random.uniform(5, 15))
                 api.call("POST", "/api/agent-state/me/break/end", {}, token)
             st, j = api.call("GET", "/api/offers", None, token)
-            offers = (j or {}).get("offers") or []
+            offers = (j or {}).get("data") or []
             if not offers:
                 self.stop.wait(0.5)
                 continue
@@ -134,7 +134,7 @@ class Sim:
             if st != 200:
                 continue
             self.count("answered")
-            qc = j["queue_call"]["id"]
+            qc = j["data"]["id"]
             self.stop.wait(random.expovariate(1.0 / self.args.talk))
             if random.random() < 0.2:
                 api.call("POST", "/api/queue-calls/%s/hold" % qc, {}, token)
@@ -152,11 +152,11 @@ class Sim:
         self.count("entered")
         patience = random.expovariate(1.0 / 60)
         deadline = time.time() + patience
-        qc = j["queue_call"]["id"]
+        qc = j["data"]["id"]
         while not self.stop.is_set() and time.time() < deadline:
             self.stop.wait(1)
             st, j = api.call("GET", "/api/queue-calls/%s" % qc)
-            if st != 200 or j["queue_call"]["status"] not in ("waiting", "offered"):
+            if st != 200 or j["data"]["status"] not in ("waiting", "offered"):
                 return
         st, _ = api.call("POST", "/api/queue-calls/%s/hangup" % qc, {"side": "caller"})
         if st == 200:
@@ -200,7 +200,7 @@ def main():
                 st, j = api.call("GET", "/api/queues/live")
                 live = ", ".join("%s: %d waiting, %d free" % (s["queue_name"], s["calls_waiting"],
                                                              s["available_agents"])
-                                 for s in (j or {}).get("queue_stats", []))
+                                 for s in (j or {}).get("data") or [])
                 print("%s  %s" % (json.dumps(sim.counts), live), flush=True)
     except KeyboardInterrupt:
         pass

@@ -277,3 +277,51 @@ int qcall_call_ended(struct request *r, const char *call_id)
         rc = qcall_hangup(r, db_get(live, i, "id"), "caller");
     return rc;
 }
+
+int qcall_transfer(struct request *r, const char *queue_call_id, const char *queue_id,
+                   const char **new_id)
+{
+    struct db_result *c, *q;
+    int rc = call_lock(r, queue_call_id, &c);
+    if (rc != DB_OK)
+        return rc;
+    if (strcmp(db_get(c, 0, "status"), "answered") != 0)
+        return txn_fail(r, 409, "conflict", "Only an answered call can be transferred");
+    if (strcmp(db_get(c, 0, "queue_id"), queue_id) == 0) {
+        request_field_error(r, "queue_id", "must be another queue");
+        return request_check_fields(r) == 0 ? DB_OK : TXN_ANSWERED;
+    }
+    const char *agent = db_get(c, 0, "agent_id");
+    const char *to = arena_printf(r->arena, "transfer:queue:%s", queue_id);
+    rc = db_exec(r->db, r->arena,
+                 "SELECT c.call_id, c.did_id, c.caller_number, c.caller_name, c.called_number,"
+                 " c.priority, q.wrapup_time FROM queue_calls c JOIN queues q"
+                 " ON q.tenant_id = c.tenant_id AND q.id = c.queue_id"
+                 " WHERE c.id = ? AND c.tenant_id = ?",
+                 DB_PARAMS(DB_STR(queue_call_id), DB_STR(r->auth.tenant_id)), &q);
+    if (rc != DB_OK || q->nrows == 0 || to == NULL)
+        return rc != DB_OK ? rc : DB_ERROR;
+    struct queue_call_in next = {
+        .id = id_new(r->arena, "qc_"), .queue_id = queue_id,
+        .call_id = db_get(q, 0, "call_id"), .did_id = db_get(q, 0, "did_id"),
+        .caller_number = db_get(q, 0, "caller_number"),
+        .caller_name = db_get(q, 0, "caller_name"),
+        .called_number = db_get(q, 0, "called_number"),
+        .priority = db_get_int(q, 0, "priority", 0), .from_queue_call_id = queue_call_id};
+    if (next.id == NULL)
+        return DB_ERROR;
+    /* The agent's leg ends here (their CDR, their wrap-up); the caller waits in the next
+     * queue as a new queued call pointing back at this one. */
+    rc = call_close(r, queue_call_id, "ended", "agent", to);
+    if (rc == DB_OK)
+        rc = qagent_release(r, agent, true, db_get_int(q, 0, "wrapup_time", 0));
+    if (rc == DB_OK)
+        rc = qevent_call(r, "call.transferred", queue_call_id, agent, NULL);
+    if (rc == DB_OK)
+        rc = qqueue_touch(r, db_get(c, 0, "queue_id"));
+    if (rc == DB_OK)
+        rc = qcall_enter(r, &next);
+    if (rc == DB_OK)
+        *new_id = next.id;
+    return rc;
+}

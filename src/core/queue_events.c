@@ -22,7 +22,8 @@
     " COALESCE(c.answered_at, c.ended_at, NOW(3))),"                                          \
     " 'duration', IF(c.answered_at IS NULL, 0,"                                               \
     " TIMESTAMPDIFF(SECOND, c.answered_at, COALESCE(c.ended_at, NOW(3)))),"                   \
-    " 'hangup_side', COALESCE(c.hangup_side, '')) AS payload"                                 \
+    " 'hangup_side', COALESCE(c.hangup_side, ''),"                                             \
+    " 'transferred_to', IF(c.overflow_to LIKE 'transfer:%', c.overflow_to, '')) AS payload"     \
     " FROM queue_calls c JOIN queues q ON q.tenant_id = c.tenant_id AND q.id = c.queue_id"    \
     " LEFT JOIN users u ON u.tenant_id = c.tenant_id AND u.id = ?"                            \
     " LEFT JOIN queue_offers o ON o.tenant_id = c.tenant_id AND o.id = ?"                     \

@@ -82,7 +82,9 @@ static const struct field_def hangup_fields[] = {
 };
 
 struct move {
-    const char *id, *side;
+    const char *id;
+    const char *side;   /* hangup */
+    const char *target; /* transfer: the queue */
     bool hold;
 };
 
@@ -100,7 +102,7 @@ static int queue_call_hangup(struct request *r)
         return -1;
     /* an agent hanging up is the agent's side; anyone else reports the caller's */
     const char *dflt = r->auth.role_bit == ROLE_AGENT ? "agent" : "caller";
-    struct move m = {request_param(r, "id"), v[0].sent ? v[0].s : dflt, false};
+    struct move m = {.id = request_param(r, "id"), .side = v[0].sent ? v[0].s : dflt};
     return txn_reply(r, txn_run(r, hangup_step, &m));
 }
 
@@ -113,14 +115,35 @@ static int hold_step(struct request *r, void *arg)
 
 static int queue_call_hold(struct request *r)
 {
-    struct move m = {request_param(r, "id"), NULL, true};
+    struct move m = {.id = request_param(r, "id"), .hold = true};
     return txn_reply(r, txn_run(r, hold_step, &m));
 }
 
 static int queue_call_unhold(struct request *r)
 {
-    struct move m = {request_param(r, "id"), NULL, false};
+    struct move m = {.id = request_param(r, "id"), .hold = false};
     return txn_reply(r, txn_run(r, hold_step, &m));
+}
+
+static const struct field_def transfer_fields[] = {
+    {"queue_id", FT_ID, F_ALWAYS, 0, 0, NULL, NULL, NULL},
+};
+
+static int transfer_step(struct request *r, void *arg)
+{
+    struct move *m = arg;
+    const char *next = NULL;
+    int rc = qcall_transfer(r, m->id, m->target, &next);
+    return rc == DB_OK ? qcall_reply(r, 200, next) : rc;
+}
+
+static int queue_call_transfer(struct request *r)
+{
+    struct field_value v[1];
+    if (fields_declared(r, FIELDS_UPDATE, v, 1, NULL) != 0)
+        return -1;
+    struct move m = {.id = request_param(r, "id"), .target = v[0].s};
+    return txn_reply(r, txn_run(r, transfer_step, &m));
 }
 
 static int offers_get(struct request *r)
@@ -171,6 +194,9 @@ static const struct route routes[] = {
           .summary = "Put an answered call on hold", .key = "queue_call", .status = 200),
     ROUTE("POST", "/api/queue-calls/:id/unhold", queue_call_unhold, ROLES_ANY, CC,
           .summary = "Take a call off hold", .key = "queue_call", .status = 200),
+    ROUTE("POST", "/api/queue-calls/:id/transfer", queue_call_transfer, ROLES_ANY, CC,
+          .summary = "Transfer an answered call to another queue (blind)",
+          ROUTE_BODY(transfer_fields), .key = "queue_call", .status = 200),
     ROUTE("GET", "/api/offers", offers_get, ROLES_ANY, CC,
           .summary = "The caller's open offers", .key = "offers",
           .flags = ROUTE_LIST | ROUTE_WHOLE),

@@ -365,3 +365,93 @@ def test_errors_roles_and_tenants(ctx):
     expect_cc_error(ctx.get("/api/queues/%s/calls" % q["id"], token=other), 404)
     got = cc_data(ctx.get("/api/v1/queue-calls/%s" % c["id"], token=admin))
     check(got["id"] == c["id"] and got["caller_name"] == "", "/api/v1 answers the same: %r" % got)
+
+
+# -- an inbound Twilio call to a number routed to a queue ------------------------------------
+
+def test_twilio_inbound_call_enters_its_queue(ctx):
+    import test_webhook as tw  # the signed-callback helpers
+    line = tw._Line(ctx)
+    q = _queue(ctx, line.token)
+    a = _agent(ctx, line.token, [q["id"]])
+    r = ctx.put("/api/dids/%s/routing" % line.did_id,
+                {"route_type": "queue", "route_target": q["id"]}, token=line.token)
+    check(r.status == 200, "route the number to the queue: %r" % r)
+    params = line.params("ringing")
+    call = tw._ok(tw._hook(ctx, line.auth_token, params), "ringing")
+    offers = _offers(ctx, a)
+    check(len(offers) == 1 and offers[0]["caller_number"] == params["From"],
+          "the caller is offered to the agent: %r" % offers)
+    c = _accept(ctx, a)
+    check(c["call_id"] == call["id"] and c["did_id"] == line.did_id, "linked: %r" % c)
+    tw._ok(tw._hook(ctx, line.auth_token, dict(params, CallStatus="completed",
+                                               CallDuration="5")), "completed")
+    got = _qcall(ctx, line.token, c["id"])
+    check(got["status"] == "ended" and got["hangup_side"] == "caller", "hung up: %r" % got)
+    cdrs = cc_data(ctx.get("/api/cdr?queue_id=%s" % q["id"], token=line.token))
+    check(len(cdrs) == 1 and cdrs[0]["disposition"] == "answered" and
+          cdrs[0]["user_id"] == a["id"], "one CDR of the queued call: %r" % cdrs)
+
+
+def test_cdr_of_queued_calls_feeds_kpis(ctx):
+    admin, _ = sb.tenant(ctx)
+    q = _queue(ctx, admin, service_level=20, short_abandon_seconds=0)
+    a = _agent(ctx, admin, [q["id"]])
+    _enter(ctx, admin, q["id"])
+    c = _accept(ctx, a)
+    ctx.post("/api/queue-calls/%s/hangup" % c["id"], {}, token=a["token"])
+    _agent(ctx, admin, [q["id"]], available=False, away=True)
+    r = ctx.post("/api/agent-state/me/away", {"reason": "lunch"}, token=a["token"])
+    check(r.status == 200, "away: %r" % r)
+    gone = _enter(ctx, admin, q["id"])
+    ctx.post("/api/queue-calls/%s/hangup" % gone["id"], {"side": "caller"}, token=admin)
+    stats = cc_data(ctx.get("/api/cdr/stats?queue_id=%s&last=15m" % q["id"], token=admin))
+    check(stats["offered"] == 2 and stats["answered"] == 1 and stats["abandoned"] == 1,
+          "the buckets hold both calls: %r" % stats)
+    live = cc_data(ctx.get("/api/queues/%s/live" % q["id"], token=admin))
+    check(live["completed_calls"] == 1 and live["abandoned_calls"] == 1, "today: %r" % live)
+
+
+def test_transfer_to_another_queue(ctx):
+    admin, _ = sb.tenant(ctx)
+    sales = _queue(ctx, admin)
+    support = _queue(ctx, admin)
+    a = _agent(ctx, admin, [sales["id"]])
+    b = _agent(ctx, admin, [support["id"]])
+    _enter(ctx, admin, sales["id"], caller_name="Bo")
+    c = _accept(ctx, a)
+    r = ctx.post("/api/queue-calls/%s/transfer" % c["id"], {"queue_id": sales["id"]},
+                 token=a["token"])
+    expect_cc_error(r, 422)
+    expect_cc_error(ctx.post("/api/queue-calls/%s/transfer" % c["id"], {},
+                             token=a["token"]), 422)
+    expect_cc_error(ctx.post("/api/queue-calls/%s/transfer" % c["id"],
+                             {"queue_id": "queue_nope"}, token=a["token"]), 404)
+    nxt = cc_data(ctx.post("/api/queue-calls/%s/transfer" % c["id"],
+                           {"queue_id": support["id"]}, token=a["token"]))
+    check(nxt["queue_id"] == support["id"] and nxt["from_queue_call_id"] == c["id"] and
+          nxt["caller_name"] == "Bo", "the caller is in the next queue: %r" % nxt)
+    old = _qcall(ctx, admin, c["id"])
+    check(old["status"] == "ended" and old["overflow_to"] == "transfer:queue:" + support["id"],
+          "the first leg ended: %r" % old)
+    check(_offers(ctx, b)[0]["queue_call_id"] == nxt["id"], "offered in the next queue")
+    expect_cc_error(ctx.post("/api/queue-calls/%s/transfer" % c["id"],
+                             {"queue_id": support["id"]}, token=a["token"]), 409)
+
+
+def test_simulator_drives_a_demo_tenant(ctx):
+    """scripts/simulate.py (make demo) against this stack: callers arrive, agents answer."""
+    import json
+    import os
+    import subprocess
+    import tempfile
+    var = tempfile.mkdtemp(prefix="sim-")
+    os.symlink(os.path.join(ctx.var, "demo-login"), os.path.join(var, "demo-login"))
+    p = subprocess.run(["python3", os.path.join(ctx.repo, "scripts", "simulate.py"),
+                        "--base", ctx.base, "--var", var, "--agents", "3", "--queues", "1",
+                        "--rate", "120", "--talk", "1", "--duration", "12", "--quiet"],
+                       capture_output=True, text=True, timeout=120)
+    check(p.returncode == 0, "simulator failed: %s %s" % (p.stdout, p.stderr))
+    counts = json.loads(p.stdout.strip().splitlines()[-1])
+    check(counts["entered"] > 0 and counts["answered"] > 0 and counts["ended"] > 0,
+          "the demo moved: %r" % counts)
