@@ -66,6 +66,9 @@ struct resource {
     const char *entity;            /* the audit log's entity type; NULL: `one` */
     const char *not_found;         /* "Department not found" */
     const char *order;             /* default ORDER BY, e.g. "d.name, d.id" */
+    /* A list's total is cached under this namespace's per-tenant generation (list_count.h),
+     * which the resource's writers bump; NULL: counted on every page. */
+    const char *count_ns;
     const char *soft_delete_col;   /* set to soft_deleted by delete (NULL: rows are deleted) */
     const char *soft_deleted;      /* that column's value once deleted, as text (NULL: 0) */
     const struct filter_def *filters; /* RESOURCE_FILTERS */

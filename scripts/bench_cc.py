@@ -52,20 +52,20 @@ def pct(xs, p):
 def seed_agents(queue, n):
     """n agent users, members of the queue, free; in three statements."""
     sql("""INSERT INTO users (id, tenant_id, email, password_hash, first_name, last_name)
-           SELECT CONCAT('usr_bench', LPAD(seq, 6, '0')), '%(t)s',
+           SELECT CONCAT('usr_b%(k)s_', LPAD(seq, 6, '0')), '%(t)s',
                   CONCAT('bench-agent-', seq, '@example.test'), 'x', 'Agent', seq
            FROM seq_1_to_%(n)d;
            INSERT INTO user_roles (tenant_id, user_id, role)
-           SELECT '%(t)s', CONCAT('usr_bench', LPAD(seq, 6, '0')), 'agent' FROM seq_1_to_%(n)d;
+           SELECT '%(t)s', CONCAT('usr_b%(k)s_', LPAD(seq, 6, '0')), 'agent' FROM seq_1_to_%(n)d;
            INSERT INTO queue_members (id, tenant_id, queue_id, user_id, penalty, position)
-           SELECT CONCAT('qm_bench', LPAD(seq, 6, '0')), '%(t)s', '%(q)s',
-                  CONCAT('usr_bench', LPAD(seq, 6, '0')), 0, seq FROM seq_1_to_%(n)d;
+           SELECT CONCAT('qm_b%(k)s_', LPAD(seq, 6, '0')), '%(t)s', '%(q)s',
+                  CONCAT('usr_b%(k)s_', LPAD(seq, 6, '0')), 0, seq FROM seq_1_to_%(n)d;
            INSERT INTO agent_states (id, tenant_id, user_id, state, presence, activity,
                                      capacity, active_calls, last_call_ended_at)
-           SELECT CONCAT('as_bench', LPAD(seq, 6, '0')), '%(t)s',
-                  CONCAT('usr_bench', LPAD(seq, 6, '0')), 'available', 'available', 'idle',
+           SELECT CONCAT('as_b%(k)s_', LPAD(seq, 6, '0')), '%(t)s',
+                  CONCAT('usr_b%(k)s_', LPAD(seq, 6, '0')), 'available', 'available', 'idle',
                   1, 0, NOW(3) - INTERVAL seq SECOND FROM seq_1_to_%(n)d;"""
-        % {"t": TENANT, "q": queue, "n": n})
+        % {"t": TENANT, "q": queue, "n": n, "k": TENANT[-8:]})
 
 
 def distribution():
@@ -75,10 +75,10 @@ def distribution():
     # 1,000 callers in line, due now; the clock's wake socket makes it look at once.
     sql("""INSERT INTO queue_calls (id, tenant_id, queue_id, caller_number, status, entered_at,
                                     next_offer_at)
-           SELECT CONCAT('qc_bench', LPAD(seq, 6, '0')), '%s', '%s',
+           SELECT CONCAT('qc_b%s_', LPAD(seq, 6, '0')), '%s', '%s',
                   CONCAT('+1555', LPAD(seq, 7, '0')), 'waiting',
                   NOW(3) - INTERVAL 1000 - seq SECOND, NOW(3) FROM seq_1_to_1000"""
-        % (TENANT, q["id"]))
+        % (TENANT[-8:], TENANT, q["id"]))
     due = float(sql("SELECT UNIX_TIMESTAMP(NOW(3))").strip())
     s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     try:

@@ -50,8 +50,9 @@ CREATE TABLE IF NOT EXISTS queue_calls (
     updated_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
     PRIMARY KEY (id),
     UNIQUE KEY uq_queue_calls_tenant_id (tenant_id, id),
-    -- The head of a queue, and a call's position in it.
-    KEY idx_queue_calls_line (tenant_id, queue_id, status, priority, entered_at),
+    -- The head of a queue, and a call's position in it: in line order, so the head is
+    -- the first entry whose retry delay is over, read without a sort.
+    KEY idx_queue_calls_line (tenant_id, queue_id, status, priority DESC, entered_at, id),
     -- The clock: calls due for an offer, and calls past their deadline.
     KEY idx_queue_calls_due (status, next_offer_at),
     KEY idx_queue_calls_deadline (status, deadline_at),

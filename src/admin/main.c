@@ -344,6 +344,18 @@ static void usage(void)
             "  import-cdrs --tenant ID [--timezone ZONE] FILE\n");
 }
 
+/* The CDR list's cached totals of the tenant are of an older generation now. */
+static int cdrs_imported(const char *tenant, int rc)
+{
+    struct cache *cache = cache_create(cfg_memcached_socket);
+    char ns[128];
+    snprintf(ns, sizeof(ns), "cdrs:%s", tenant);
+    if (cache == NULL || cache_bump(cache, ns) != 0)
+        fprintf(stderr, "switchboard-admin: memcached did not answer; CDR list totals may lag\n");
+    cache_destroy(cache);
+    return rc;
+}
+
 /* A command that needs the database. The exit status. */
 static int run_command(const char *cmd, struct db *db, struct arena *a, const struct config *cfg,
                        const struct opts *o, int argc, char **argv)
@@ -360,7 +372,8 @@ static int run_command(const char *cmd, struct db *db, struct arena *a, const st
         return outbox_print(db, a, cfg, o->tenant, o->mark_sent != 0, stdout) == 0 ? 0 : 1;
     if (strcmp(cmd, "import-cdrs") == 0)
         return o->tenant != NULL && optind < argc
-                   ? import_cdrs(db, o->tenant, argv[optind], o->timezone, stdout, stderr)
+                   ? cdrs_imported(o->tenant, import_cdrs(db, o->tenant, argv[optind],
+                                                          o->timezone, stdout, stderr))
                    : fail("import-cdrs needs --tenant ID and a FILE", NULL);
     usage();
     return 2;

@@ -7,8 +7,10 @@
 #include <time.h>
 
 #include "crypto.h"
+#include "cached.h"
 #include "db.h"
 #include "request.h"
+#include "txn.h"
 
 static const char *const dispositions[] = {"answered", "no_answer", "busy",     "failed",
                                            "congestion", "canceled", "abandoned", "timeout",
@@ -247,5 +249,9 @@ int cdr_store_write(struct db *db, struct arena *a, const char *tenant_id, const
 
 int cdr_write(struct request *r, const struct cdr *c, char *id_out)
 {
-    return cdr_store_write(r->db, r->arena, r->auth.tenant_id, c, id_out);
+    int rc = cdr_store_write(r->db, r->arena, r->auth.tenant_id, c, id_out);
+    /* The CDR list's cached totals (list_count.h) are of the generation before this. */
+    if (rc == DB_OK)
+        txn_after_commit(r, cached_invalidate, "cdrs");
+    return rc;
 }

@@ -19,12 +19,13 @@
 
 static int queue_for_entry(struct request *r, const char *queue_id, struct db_result **q)
 {
+    /* The line is counted only against a limit; one member logged in is enough to know. */
     return db_exec(r->db, r->arena,
                    "SELECT id, max_callers, max_wait_time, is_active, overflow_type,"
-                   " overflow_target_id, (SELECT COUNT(*) FROM queue_calls c"
-                   " WHERE c.tenant_id = queues.tenant_id AND c.queue_id = queues.id"
-                   " AND c.status IN ('waiting','offered')) AS waiting,"
-                   " (SELECT COUNT(*) FROM queue_members m JOIN agent_states a"
+                   " overflow_target_id, IF(max_callers = 0, 0, (SELECT COUNT(*)"
+                   " FROM queue_calls c WHERE c.tenant_id = queues.tenant_id"
+                   " AND c.queue_id = queues.id AND c.status IN ('waiting','offered')))"
+                   " AS waiting, EXISTS (SELECT 1 FROM queue_members m JOIN agent_states a"
                    " ON a.tenant_id = m.tenant_id AND a.user_id = m.user_id"
                    " WHERE m.tenant_id = queues.tenant_id AND m.queue_id = queues.id"
                    " AND a.presence <> 'offline') AS logged_in"

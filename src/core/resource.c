@@ -8,6 +8,7 @@
 #include "arena.h"
 #include "audit.h"
 #include "jsonutil.h"
+#include "list_count.h"
 #include "qb.h"
 #include "reply.h"
 #include "request.h"
@@ -219,7 +220,14 @@ int resource_list(struct request *r, const struct resource *res, const struct qb
     qb_add(&count, "SELECT COUNT(*) AS total FROM ");
     qb_add(&count, from_of(res));
     qb_append(&count, &w);
-    int rc = qb_exec(&count, r->db, &cres);
+    long long total = 0;
+    int rc = DB_OK;
+    if (res->count_ns != NULL) {
+        rc = list_count(r, res->count_ns, &count, &total);
+    } else {
+        rc = qb_exec(&count, r->db, &cres);
+        total = rc == DB_OK ? db_get_int(cres, 0, "total", 0) : 0;
+    }
     if (rc == DB_OK)
         rc = qb_exec(&page, r->db, &rows);
     if (rc != DB_OK)
@@ -232,7 +240,7 @@ int resource_list(struct request *r, const struct resource *res, const struct qb
     }
     if (arr == NULL)
         return request_oom(r);
-    return reply_list(r, res->many, arr, p.page, p.limit, db_get_int(cres, 0, "total", 0));
+    return reply_list(r, res->many, arr, p.page, p.limit, total);
 }
 
 /* ---- writes ---------------------------------------------------------------------------- */

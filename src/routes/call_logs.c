@@ -22,6 +22,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "fields.h"
+#include "list_count.h"
 #include "qb.h"
 #include "request.h"
 #include "routes.h"
@@ -86,103 +87,6 @@ static char *cursor_encode(struct request *r, const char *time, const char *id)
     if (out != NULL)
         crypto_b64url_encode((const unsigned char *)raw, n, out);
     return out;
-}
-
-/* ---- counts ------------------------------------------------------------------------------ */
-
-/*
- * The total of a call-log query. Counting is linear in the rows of the date range (about
- * 1.4 s per million here), so counts are cached per tenant and filter set with the
- * tenant's "calls" generation at the time of counting. A count from the current
- * generation is exact. A count that was expensive (over COUNT_SLOW_MS) may also be
- * served for COUNT_STALE_S seconds after later writes, so that a busy tenant's dashboard
- * does not recount a million rows on every poll; cheap counts are always recounted.
- * While one worker recounts, the others answer with the previous count; only when there
- * is none at all do they wait (up to 3 s) for the one being made.
- */
-#define COUNT_SLOW_MS 200
-#define COUNT_STALE_S 10
-
-struct cached_count {
-    long long total, cost_ms, at;
-    unsigned long long gen;
-};
-
-static bool count_usable(const char *val, unsigned long long gen, struct cached_count *cc)
-{
-    if (sscanf(val, "%lld %llu %lld %lld", &cc->total, &cc->gen, &cc->cost_ms, &cc->at) != 4)
-        return false;
-    if (cc->gen == gen)
-        return true;
-    return cc->cost_ms >= COUNT_SLOW_MS && (long long)time(NULL) - cc->at < COUNT_STALE_S;
-}
-
-/* A count from the cache (1 with *total), or 0 with the key to fill (NULL: no cache). */
-static int count_cached(struct request *r, const char *filters, char **key_out, uint64_t *gen,
-                        long long *total)
-{
-    char digest[65], *val = NULL;
-    size_t len;
-    struct cached_count cc;
-    const char *ns = arena_printf(r->arena, "calls:%s", r->auth.tenant_id);
-    *key_out = NULL;
-    if (ns == NULL)
-        return 0;
-    if (cache_generation(r->cache, ns, gen) != 0)
-        return 0;
-    crypto_sha256_hex(filters, strlen(filters), digest);
-    char *key = arena_printf(r->arena, "%s:count:%s", ns, digest);
-    bool have = key != NULL && cache_get(r->cache, r->arena, key, &val, &len) == 0;
-    if (have && count_usable(val, (unsigned long long)*gen, &cc)) {
-        *total = cc.total;
-        return 1;
-    }
-    /* One worker recounts; the others answer with the previous count (if any) rather
-     * than park a worker or count the same rows too. */
-    int lease = key != NULL ? cache_lease(r->cache, key, 30) : -1;
-    if (lease == 1 && have && sscanf(val, "%lld", total) == 1)
-        return 1;
-    for (int wait = 0; lease == 1 && wait < 60; wait++) {
-        struct timespec pause = {0, 50 * 1000 * 1000};
-        nanosleep(&pause, NULL);
-        if (cache_get(r->cache, r->arena, key, &val, &len) == 0 && sscanf(val, "%lld", total) == 1)
-            return 1;
-    }
-    *key_out = key;
-    return 0;
-}
-
-static int logs_count(struct request *r, const struct qb *where, const char *filters,
-                      long long *total)
-{
-    char *key;
-    uint64_t gen = 0;
-    if (count_cached(r, filters, &key, &gen, total) == 1)
-        return DB_OK;
-    struct timespec t0, t1;
-    struct qb q;
-    struct db_result *res;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    qb_init(&q, r->arena);
-    qb_add(&q, "SELECT COUNT(*) AS total FROM calls c");
-    qb_append(&q, where);
-    int rc = qb_exec(&q, r->db, &res);
-    if (rc != DB_OK) {
-        if (key != NULL)
-            cache_release(r->cache, key);
-        return rc;
-    }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    *total = db_get_int(res, 0, "total", 0);
-    if (key != NULL) {
-        long long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
-        char buf[96];
-        int n = snprintf(buf, sizeof(buf), "%lld %llu %lld %lld", *total,
-                         (unsigned long long)gen, ms, (long long)time(NULL));
-        cache_set(r->cache, key, buf, (size_t)n, (unsigned)r->cfg->cache_ttl);
-        cache_release(r->cache, key);
-    }
-    return DB_OK;
 }
 
 /* ---- the query ------------------------------------------------------------------------- */
@@ -277,11 +181,13 @@ static int call_logs(struct request *r)
         qb_addv(&page, " OFFSET ?", DB_INT(q.p.offset));
     qb_add(&page, LOG_PAGE_END);
     int rc = qb_exec(&page, r->db, &res);
-    const char *filters = arena_printf(r->arena, "%d|%s|%d|%s", q.days, q.status ? q.status : "\x01",
-                                       q.want_transfer == 1 ? q.has_transfer : -1,
-                                       q.pattern ? q.pattern : "\x01");
-    if (rc == DB_OK && q.ctime == NULL)
-        rc = filters ? logs_count(r, &where, filters, &total) : DB_ERROR;
+    if (rc == DB_OK && q.ctime == NULL) {
+        struct qb count;
+        qb_init(&count, r->arena);
+        qb_add(&count, "SELECT COUNT(*) AS total FROM calls c");
+        qb_append(&count, &where);
+        rc = list_count(r, "calls", &count, &total);
+    }
     if (rc != DB_OK)
         return request_db_error(r, rc);
 

@@ -69,6 +69,7 @@ static const struct resource cdrs = {
     .id_prefix = "cdr_",
     RESOURCE_NAMES("cdr", "cdrs", "CDR not found"),
     .order = "c.start_time DESC, c.id DESC",
+    .count_ns = "cdrs", /* cdr_write bumps it */
     .sorts = cdr_sorts,
     RESOURCE_FILTERS(cdr_filters),
     .default_limit = 20,
