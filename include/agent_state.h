@@ -104,4 +104,11 @@ int agent_state_set_capacity(struct request *r, const char *user_id, long long c
 int agent_state_summary(struct request *r, const char *user_id, const char *day,
                         struct json_object **out);
 
+/*
+ * Inside a presence change, before its open interval is closed at now: adds the interval,
+ * when it was staffed time (available or away), to the agent's 15-minute KPI buckets
+ * (kpi_agent_buckets.staffed_ms; agent_kpi.c). DB_OK or a db_rc.
+ */
+int agent_kpi_presence_closed(struct request *r, const char *user_id, const char *now);
+
 #endif

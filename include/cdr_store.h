@@ -101,6 +101,10 @@ void cdr_kpi_figures(const struct cdr_kpi_sums *s, struct cdr_kpi_figures *f);
 /* (talk + hold + wrapup) / handled, 2 decimals (0 when handled is 0). Pure. */
 double cdr_kpi_aht(long long handled, long long talk, long long hold, long long wrapup);
 
+/* (talk + wrapup) / staffed seconds (logged in, not on a break), 4 decimals, at most 1;
+ * 0 when staffed is 0. Pure. */
+double cdr_kpi_occupancy(long long talk, long long wrapup, long long staffed);
+
 /*
  * A time as the CDR routes take it: "2026-12-03" (midnight UTC; *date_only set),
  * "2026-12-03T10:00:00Z", with fractions, with an offset ("+01:00"), or

@@ -156,7 +156,10 @@ static int history_axis(struct request *r, const char *user_id, const char *now,
                         const struct axis_move *m)
 {
     int rc = DB_OK;
-    if (m->changed && m->open)
+    /* Staffed time goes to the KPI buckets as its interval closes (occupancy). */
+    if (m->changed && m->open && eq(m->axis, "presence"))
+        rc = agent_kpi_presence_closed(r, user_id, now);
+    if (rc == DB_OK && m->changed && m->open)
         rc = db_exec(r->db, r->arena,
                      "UPDATE agent_state_history SET ended_at = ?"
                      " WHERE tenant_id = ? AND user_id = ? AND axis = ? AND ended_at IS NULL",

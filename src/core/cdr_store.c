@@ -96,6 +96,13 @@ double cdr_kpi_aht(long long handled, long long talk, long long hold, long long 
     return ratio(talk + hold + wrapup, handled, 1e2);
 }
 
+double cdr_kpi_occupancy(long long talk, long long wrapup, long long staffed)
+{
+    double o = ratio(talk + wrapup, staffed, 1e4);
+    /* Calls counted in the bucket they started in may outrun a window's staffed time. */
+    return o > 1 ? 1 : o;
+}
+
 /* n digits at p as a number, or -1. */
 static int digits(const char *p, int n)
 {

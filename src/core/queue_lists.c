@@ -73,6 +73,40 @@ int qoffers_mine(struct request *r)
     return whole_list(r, "offers", res);
 }
 
+/*
+ * The tenant's live figures: its callers in line in any queue, and its agents counted once
+ * each (an agent in three queues is one agent), from the live rows only.
+ */
+static struct json_object *tenant_live(struct request *r)
+{
+    static const char *const ints[] = {
+        "calls_waiting", "longest_wait_time", "calls_in_progress", "logged_in_agents",
+        "available_agents", "talking_agents", "wrapup_agents", "paused_agents", NULL};
+    struct db_result *res;
+    const char *tid = r->auth.tenant_id;
+    if (db_exec(r->db, r->arena,
+                "SELECT (SELECT COUNT(*) FROM queue_calls c WHERE c.tenant_id = ?"
+                " AND c.status IN ('waiting','offered')) AS calls_waiting,"
+                " (SELECT COALESCE(TIMESTAMPDIFF(SECOND, MIN(c.entered_at), NOW(3)), 0)"
+                " FROM queue_calls c WHERE c.tenant_id = ? AND c.status IN ('waiting','offered'))"
+                " AS longest_wait_time, (SELECT COUNT(*) FROM queue_calls c"
+                " WHERE c.tenant_id = ? AND c.status = 'answered') AS calls_in_progress,"
+                " COALESCE(SUM(presence <> 'offline'), 0) AS logged_in_agents,"
+                " COALESCE(SUM(presence = 'available' AND activity = 'idle'"
+                " AND active_calls < capacity), 0) AS available_agents,"
+                " COALESCE(SUM(activity = 'on_call'), 0) AS talking_agents,"
+                " COALESCE(SUM(activity = 'wrap_up'), 0) AS wrapup_agents,"
+                " COALESCE(SUM(presence IN ('break','away')), 0) AS paused_agents"
+                " FROM agent_states WHERE tenant_id = ? AND presence <> 'offline'",
+                DB_PARAMS(DB_STR(tid), DB_STR(tid), DB_STR(tid), DB_STR(tid)), &res) != DB_OK)
+        return NULL;
+    struct json_object *o = arena_json(r->arena, json_object_new_object());
+    for (size_t i = 0; o != NULL && ints[i] != NULL; i++)
+        if (json_set_int(o, ints[i], db_get_int(res, 0, ints[i], 0)))
+            return NULL;
+    return o;
+}
+
 int qstats_live_reply(struct request *r, const char *queue_id)
 {
     struct db_result *q;
@@ -102,5 +136,8 @@ int qstats_live_reply(struct request *r, const char *queue_id)
     if (all == NULL)
         return request_oom(r);
     long long n = (long long)q->nrows;
-    return reply_list(r, "queue_stats", all, 1, n > 0 ? n : 1, n);
+    struct json_object *tenant = tenant_live(r);
+    if (tenant == NULL || reply_list(r, "queue_stats", all, 1, n > 0 ? n : 1, n) != 0)
+        return request_oom(r);
+    return reply_set(r, "tenant", json_object_get(tenant));
 }

@@ -227,23 +227,35 @@ static int agents_json(struct request *r, const struct window *w, struct json_ob
         r->db, r->arena,
         "SELECT b.user_id, COALESCE(CONCAT_WS(' ', u.first_name, u.last_name), '') AS name,"
         " SUM(b.handled) AS handled, SUM(b.talk_sum) AS talk_time,"
-        " SUM(b.hold_sum) AS hold_time, SUM(b.wrapup_sum) AS wrapup_time"
+        " SUM(b.hold_sum) AS hold_time, SUM(b.wrapup_sum) AS wrapup_time,"
+        /* closed staffed intervals, plus the one still open, clipped to the window */
+        " ROUND((SUM(b.staffed_ms) + COALESCE((SELECT GREATEST(0, TIMESTAMPDIFF(MICROSECOND,"
+        " GREATEST(a.presence_since, FROM_UNIXTIME(?)), LEAST(NOW(3), FROM_UNIXTIME(?)))"
+        " DIV 1000) FROM agent_states a WHERE a.tenant_id = b.tenant_id"
+        " AND a.user_id = b.user_id AND a.presence IN ('available','away')), 0)) / 1000)"
+        " AS staffed_time"
         " FROM kpi_agent_buckets b"
         " LEFT JOIN users u ON u.tenant_id = b.tenant_id AND u.id = b.user_id"
         " WHERE b.tenant_id = ? AND b.bucket_start >= FROM_UNIXTIME(?)"
         " AND b.bucket_start < FROM_UNIXTIME(?) GROUP BY b.user_id, u.first_name, u.last_name"
         " ORDER BY b.user_id",
-        DB_PARAMS(DB_STR(r->auth.tenant_id), DB_INT(w->from), DB_INT(w->to)), &res);
+        DB_PARAMS(DB_INT(w->from), DB_INT(w->to), DB_STR(r->auth.tenant_id), DB_INT(w->from),
+                  DB_INT(w->to)),
+        &res);
     if (rc != DB_OK)
         return rc;
     *out = db_rows_json(res, res->nrows, NULL);
-    for (size_t i = 0; *out != NULL && i < res->nrows; i++)
-        if (json_set_double(json_object_array_get_idx(*out, i), "aht",
-                            cdr_kpi_aht(db_get_int(res, i, "handled", 0),
-                                        db_get_int(res, i, "talk_time", 0),
-                                        db_get_int(res, i, "hold_time", 0),
-                                        db_get_int(res, i, "wrapup_time", 0))) != 0)
+    for (size_t i = 0; *out != NULL && i < res->nrows; i++) {
+        struct json_object *a = json_object_array_get_idx(*out, i);
+        long long talk = db_get_int(res, i, "talk_time", 0);
+        long long wrapup = db_get_int(res, i, "wrapup_time", 0);
+        if (json_set_double(a, "aht", cdr_kpi_aht(db_get_int(res, i, "handled", 0), talk,
+                                                  db_get_int(res, i, "hold_time", 0), wrapup)) ||
+            json_set_double(a, "occupancy",
+                            cdr_kpi_occupancy(talk, wrapup,
+                                              db_get_int(res, i, "staffed_time", 0))))
             return DB_ERROR;
+    }
     return *out != NULL ? DB_OK : DB_ERROR;
 }
 

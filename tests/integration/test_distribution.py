@@ -322,6 +322,9 @@ def test_live_figures_and_events(ctx):
     r = ctx.get("/api/queues/live", token=a["token"])
     check(r.status == 200 and [x["queue_id"] for x in r.json["data"]] == [q["id"]],
           "all queues: %r" % r)
+    t = r.json.get("tenant") or {}
+    check(t.get("calls_waiting") == 2 and t.get("logged_in_agents") == 1 and
+          t.get("available_agents") == 0, "the tenant's live figures: %r" % t)
     _accept(ctx, a)
 
     def types():
@@ -455,3 +458,26 @@ def test_simulator_drives_a_demo_tenant(ctx):
     counts = json.loads(p.stdout.strip().splitlines()[-1])
     check(counts["entered"] > 0 and counts["answered"] > 0 and counts["ended"] > 0,
           "the demo moved: %r" % counts)
+
+
+def test_occupancy_from_staffed_time(ctx):
+    admin, _ = sb.tenant(ctx)
+    q = _queue(ctx, admin)
+    a = _agent(ctx, admin, [q["id"]])
+    time.sleep(1.2)
+    _enter(ctx, admin, q["id"])
+    c = _accept(ctx, a)
+    time.sleep(2.1)
+    ctx.post("/api/queue-calls/%s/hangup" % c["id"], {}, token=a["token"])
+    # the break closes the staffed interval: its time goes to the buckets
+    r = ctx.post("/api/agent-state/me/break", {"reason": "lunch"}, token=a["token"])
+    check(r.status == 200, "break: %r" % r)
+    stats = cc_data(ctx.get("/api/cdr/stats?last=15m", token=admin))
+    mine = [x for x in stats["agents"] if x["user_id"] == a["id"]]
+    check(len(mine) == 1, "the agent's figures: %r" % stats["agents"])
+    m = mine[0]
+    check(m["handled"] == 1 and m["talk_time"] >= 2 and 3 <= m["staffed_time"] <= 6,
+          "handled, talk, staffed: %r" % m)
+    want = round((m["talk_time"] + m["wrapup_time"]) / m["staffed_time"], 4)
+    check(abs(m["occupancy"] - want) < 0.0002 and 0 < m["occupancy"] < 1,
+          "occupancy = (talk + wrap-up) / staffed: %r" % m)

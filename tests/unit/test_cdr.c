@@ -164,6 +164,10 @@ static void cdr_figures(void)
     CHECK(f.abandonment_rate == 0 && f.service_level == 0 && f.asa == 0 && f.aht == 0);
     CHECK(cdr_kpi_aht(3, 100, 20, 0) == 40.0);
     CHECK(cdr_kpi_aht(3, 100, 0, 0) == 33.33);
+    /* occupancy: (talk + wrap-up) / staffed, capped at 1, 0 without staffed time */
+    CHECK(cdr_kpi_occupancy(1800, 600, 3600) == 0.6667);
+    CHECK(cdr_kpi_occupancy(100, 0, 0) == 0.0);
+    CHECK(cdr_kpi_occupancy(5000, 0, 3600) == 1.0);
 }
 
 static void cdr_times(void)
