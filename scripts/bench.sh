@@ -172,9 +172,10 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"caller_number":"+15550001234"}'
 LUA
+run "GET /api/cdr/stats (last hour, 1M CDRs)" "${auth[@]}" "$base/api/cdr/stats?last=60m"
+run "GET /api/cdr/stats (last hour, 1k CDRs)" -H "Authorization: Bearer $SMALL_TOKEN" \
+    "$base/api/cdr/stats?last=60m"
 run "GET /api/cdr/stats (30 days, 1M CDRs)" "${auth[@]}" "$base/api/cdr/stats?start=$since"
-run "GET /api/cdr/stats (30 days, 1k CDRs)" -H "Authorization: Bearer $SMALL_TOKEN" \
-    "$base/api/cdr/stats?start=$since"
 run "GET /api/cdr/call-volume (30 days, 1M)" "${auth[@]}" "$base/api/cdr/call-volume?start=$since"
 run "GET /api/cdr (first page, 1M CDRs)" "${auth[@]}" "$base/api/cdr"
 run "GET /api/queues/:id/live (1,000 in line)" "${auth[@]}" "$base/api/queues/$QUEUE/live"

@@ -481,3 +481,19 @@ def test_occupancy_from_staffed_time(ctx):
     want = round((m["talk_time"] + m["wrapup_time"]) / m["staffed_time"], 4)
     check(abs(m["occupancy"] - want) < 0.0002 and 0 < m["occupancy"] < 1,
           "occupancy = (talk + wrap-up) / staffed: %r" % m)
+
+
+def test_clock_offers_a_line_to_agents_freed_at_once(ctx):
+    """Five callers wait, then three agents become free: one dispatch offers the first
+    three in line, one each, in the strategy's order (a shared candidate list)."""
+    admin, tid = sb.tenant(ctx)
+    q = _queue(ctx, admin)
+    agents = [_agent(ctx, admin, [q["id"]], available=False, away=True) for _ in range(3)]
+    calls = [_enter(ctx, admin, q["id"], caller="+155501000%02d" % k) for k in range(5)]
+    # free all three in one statement, as if at the same instant; the clock does the rest
+    sb.sql(ctx, "UPDATE agent_states SET presence = 'available' WHERE tenant_id = '%s'" % tid)
+    check(sb.wait(lambda: all(_offers(ctx, a) for a in agents), 6), "three offers")
+    got = sorted(_offers(ctx, a)[0]["queue_call_id"] for a in agents)
+    check(got == sorted(c["id"] for c in calls[:3]), "the first three in line: %r" % got)
+    check(all(len(_offers(ctx, a)) == 1 for a in agents), "one offer each")
+    check(_qcall(ctx, admin, calls[3]["id"])["status"] == "waiting", "the fourth waits")
