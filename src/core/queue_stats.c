@@ -15,28 +15,28 @@
 #include "request.h"
 #include "txn.h"
 
+/* One pass over the line (its index range) and one over the members, not one per figure. */
 #define LIVE_SQL                                                                              \
-    "SELECT q.id AS queue_id, q.name AS queue_name,"                                          \
-    " (SELECT COUNT(*) FROM queue_calls c WHERE c.tenant_id = q.tenant_id"                    \
-    " AND c.queue_id = q.id AND c.status IN ('waiting','offered')) AS calls_waiting,"         \
-    " (SELECT COALESCE(TIMESTAMPDIFF(SECOND, MIN(c.entered_at), NOW(3)), 0)"                  \
-    " FROM queue_calls c WHERE c.tenant_id = q.tenant_id AND c.queue_id = q.id"               \
-    " AND c.status IN ('waiting','offered')) AS longest_wait_time,"                           \
-    " (SELECT COALESCE(ROUND(AVG(TIMESTAMPDIFF(SECOND, c.entered_at, NOW(3)))), 0)"           \
-    " FROM queue_calls c WHERE c.tenant_id = q.tenant_id AND c.queue_id = q.id"               \
-    " AND c.status IN ('waiting','offered')) AS average_wait_time,"                           \
-    " (SELECT COUNT(*) FROM queue_calls c WHERE c.tenant_id = q.tenant_id"                    \
-    " AND c.queue_id = q.id AND c.status = 'answered') AS calls_in_progress,"                 \
-    " COALESCE(SUM(a.presence <> 'offline'), 0) AS logged_in_agents,"                         \
-    " COALESCE(SUM(a.presence = 'available' AND m.is_paused = 0 AND a.activity = 'idle'"      \
+    "SELECT q.id AS queue_id, q.name AS queue_name, l.calls_waiting, l.longest_wait_time,"   \
+    " l.average_wait_time, l.calls_in_progress, m.logged_in_agents, m.available_agents,"      \
+    " m.talking_agents, m.wrapup_agents, m.paused_agents FROM queues q,"                      \
+    " (SELECT COALESCE(SUM(c.status <> 'answered'), 0) AS calls_waiting,"                     \
+    " COALESCE(TIMESTAMPDIFF(SECOND, MIN(IF(c.status <> 'answered', c.entered_at, NULL)),"    \
+    " NOW(3)), 0) AS longest_wait_time, COALESCE(ROUND(AVG(IF(c.status <> 'answered',"        \
+    " TIMESTAMPDIFF(SECOND, c.entered_at, NOW(3)), NULL))), 0) AS average_wait_time,"         \
+    " COALESCE(SUM(c.status = 'answered'), 0) AS calls_in_progress FROM queue_calls c"        \
+    " WHERE c.tenant_id = ? AND c.queue_id = ?"                                               \
+    " AND c.status IN ('waiting','offered','answered')) l,"                                   \
+    " (SELECT COALESCE(SUM(a.presence <> 'offline'), 0) AS logged_in_agents,"                 \
+    " COALESCE(SUM(a.presence = 'available' AND mm.is_paused = 0 AND a.activity = 'idle'"     \
     " AND a.active_calls < a.capacity), 0) AS available_agents,"                              \
     " COALESCE(SUM(a.activity = 'on_call'), 0) AS talking_agents,"                            \
     " COALESCE(SUM(a.activity = 'wrap_up'), 0) AS wrapup_agents,"                             \
-    " COALESCE(SUM(a.presence <> 'offline' AND (m.is_paused = 1"                              \
+    " COALESCE(SUM(a.presence <> 'offline' AND (mm.is_paused = 1"                             \
     " OR a.presence IN ('break','away'))), 0) AS paused_agents"                               \
-    " FROM queues q LEFT JOIN queue_members m ON m.tenant_id = q.tenant_id"                   \
-    " AND m.queue_id = q.id LEFT JOIN agent_states a ON a.tenant_id = m.tenant_id"            \
-    " AND a.user_id = m.user_id WHERE q.id = ? AND q.tenant_id = ? GROUP BY q.id, q.name"
+    " FROM queue_members mm JOIN agent_states a ON a.tenant_id = mm.tenant_id"                \
+    " AND a.user_id = mm.user_id WHERE mm.tenant_id = ? AND mm.queue_id = ?) m"               \
+    " WHERE q.id = ? AND q.tenant_id = ?"
 
 static const char *const live_ints[] = {
     "calls_waiting",    "longest_wait_time", "average_wait_time", "calls_in_progress",
@@ -46,8 +46,11 @@ static const char *const live_ints[] = {
 struct json_object *qstats_live(struct request *r, const char *queue_id)
 {
     struct db_result *res;
+    const char *tid = r->auth.tenant_id;
     if (db_exec(r->db, r->arena, LIVE_SQL,
-                DB_PARAMS(DB_STR(queue_id), DB_STR(r->auth.tenant_id)), &res) != DB_OK ||
+                DB_PARAMS(DB_STR(tid), DB_STR(queue_id), DB_STR(tid), DB_STR(queue_id),
+                          DB_STR(queue_id), DB_STR(tid)),
+                &res) != DB_OK ||
         res->nrows == 0)
         return NULL;
     struct json_object *o = arena_json(r->arena, json_object_new_object());
