@@ -58,6 +58,10 @@ struct resource {
     const char *table;             /* for INSERT, UPDATE, DELETE */
     const char *columns;           /* the SELECT list */
     const char *from;              /* FROM …, joins included; NULL: the table */
+    /* The table alone with from's alias ("cdrs c"), when filters and order use only its
+     * columns: a page's offset is then skipped over its index, and only the page's rows
+     * are joined (a deep page of a big table with joins costs its index, not its rows). */
+    const char *page_base;
     const char *id_col;            /* in WHERE of fetch, e.g. "d.id"; NULL: "id" */
     const char *tenant_col;        /* e.g. "d.tenant_id"; NULL: not tenant-scoped */
     const char *const *json_cols;  /* columns holding JSON text */

@@ -188,6 +188,33 @@ static void add_order(struct request *r, const struct resource *res, struct qb *
     qb_add(q, res->order);
 }
 
+/* The page's rows: directly, or (page_base) the page's ids first, then their joins. */
+static void page_query(struct request *r, const struct resource *res, const struct qb *w,
+                       const struct page *p, struct qb *page)
+{
+    qb_init(page, r->arena);
+    qb_add(page, "SELECT ");
+    qb_add(page, res->columns);
+    qb_add(page, " FROM ");
+    qb_add(page, from_of(res));
+    if (res->page_base != NULL) {
+        qb_add(page, " JOIN (SELECT ");
+        qb_add(page, res->id_col);
+        qb_add(page, " AS _k FROM ");
+        qb_add(page, res->page_base);
+        qb_append(page, w);
+        add_order(r, res, page);
+        qb_addv(page, " LIMIT ? OFFSET ?) _p ON ", DB_INT(p->limit), DB_INT(p->offset));
+        qb_add(page, res->id_col);
+        qb_add(page, " = _p._k");
+        add_order(r, res, page);
+        return;
+    }
+    qb_append(page, w);
+    add_order(r, res, page);
+    qb_addv(page, " LIMIT ? OFFSET ?", DB_INT(p->limit), DB_INT(p->offset));
+}
+
 int resource_list(struct request *r, const struct resource *res, const struct qb *where)
 {
     struct page p;
@@ -206,16 +233,9 @@ int resource_list(struct request *r, const struct resource *res, const struct qb
     resource_filters(r, res, &w);
     if (where != NULL)
         qb_append(&w, where);
-    qb_init(&page, r->arena);
-    qb_add(&page, "SELECT ");
-    qb_add(&page, res->columns);
-    qb_add(&page, " FROM ");
-    qb_add(&page, from_of(res));
-    qb_append(&page, &w);
-    add_order(r, res, &page);
+    page_query(r, res, &w, &p, &page);
     if (request_check_fields(r) != 0)
         return -1;
-    qb_addv(&page, " LIMIT ? OFFSET ?", DB_INT(p.limit), DB_INT(p.offset));
     qb_init(&count, r->arena);
     qb_add(&count, "SELECT COUNT(*) AS total FROM ");
     qb_add(&count, from_of(res));

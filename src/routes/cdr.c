@@ -63,6 +63,7 @@ static const struct resource cdrs = {
     .table = "cdrs",
     .columns = CDR_COLUMNS,
     .from = CDR_FROM,
+    .page_base = "cdrs c",
     .id_col = "c.id",
     .tenant_col = "c.tenant_id",
     .json_cols = cdr_json_cols,
