@@ -539,7 +539,7 @@ def test_4b_repeated_sighup(ctx):
 # -- 0. temporary files stay under var/ ----------------------------------------------
 
 _LOGS = {"mariadb": "mariadb.log", "memcached": "memcached.log", "pool": "pool.log",
-         "events": "events.log", "nginx": "nginx-error.log"}
+         "events": "events.log", "nginx": "nginx-error.log", "clock": "clock.log"}
 
 
 def _environ(pid):
@@ -734,11 +734,27 @@ def test_5e_nginx_sigkill_restarted(ctx):
     check(not _group(old), "the killed nginx master's workers still run: %r" % _group(old))
 
 
+def test_5f_clock_sigkill_restarted_and_moves_on(ctx):
+    """The clock keeps nothing in memory: killed with an offer pending, its successor still
+    expires that offer and offers the call to the next agent."""
+    import test_distribution as td
+    admin, _ = sb.tenant(ctx)
+    q = td._queue(ctx, admin, timeout=3, retry=0)
+    a = td._agent(ctx, admin, [q["id"]])
+    b = td._agent(ctx, admin, [q["id"]])
+    td._enter(ctx, admin, q["id"])
+    check(td._offers(ctx, a), "offered to the first member")
+    _kill_9(ctx, "clock")
+    check(sb.wait(lambda: td._offers(ctx, b), 10),
+          "the restarted clock expired the offer and moved on")
+
+
 for _fn in (test_1_worker_sigkill_is_contained, test_2_memcached_down_every_answer_is_right,
             test_2b_memcached_paused_during_a_write, test_3_mariadb_restart_503_then_recovery,
             test_3b_mariadb_restart_under_load, test_4_sighup_rolls_workers_without_failures,
             test_4b_repeated_sighup, test_5_mariadb_sigkill_restarted,
             test_5b_memcached_sigkill_restarted, test_5c_event_worker_sigkill_restarted,
-            test_5d_pool_master_sigkill_restarted, test_5e_nginx_sigkill_restarted):
+            test_5d_pool_master_sigkill_restarted, test_5e_nginx_sigkill_restarted,
+            test_5f_clock_sigkill_restarted_and_moves_on):
     _fn.destructive = True
 del _fn
