@@ -42,6 +42,9 @@ int qoffer_accept(struct request *r, const char *offer_id);
 int qoffer_reject(struct request *r, const char *offer_id);
 /* The clock: a pending offer whose time ran out. DB_OK also when it was resolved already. */
 int qoffer_expire(struct request *r, const char *offer_id);
+/* The clock: a pending offer of an agent who is no longer available (a break, away,
+ * logged out) is withdrawn, and the call goes on to the next agent after `retry`. */
+int qoffer_withdraw_unavailable(struct request *r, const char *offer_id);
 
 /* The call hangs up; side is caller, agent or system. Waiting or offered: abandoned;
  * answered: ended, the agent goes to wrap-up. A CDR is written in the same transaction. */

@@ -32,6 +32,12 @@ static int move_expire(struct request *r, const char *id, int *moved)
     return qoffer_expire(r, id);
 }
 
+static int move_unavailable(struct request *r, const char *id, int *moved)
+{
+    *moved = 1;
+    return qoffer_withdraw_unavailable(r, id);
+}
+
 static int move_wrapup(struct request *r, const char *id, int *moved)
 {
     *moved = 1;
@@ -60,6 +66,11 @@ static const struct phase phases[] = {
      "SELECT tenant_id, id FROM queue_offers WHERE status = 'pending'"
      " AND expires_at <= NOW(3) ORDER BY expires_at LIMIT ?",
      move_expire},
+    {"withdraw offers of agents gone",
+     "SELECT o.tenant_id, o.id FROM queue_offers o JOIN agent_states a"
+     " ON a.tenant_id = o.tenant_id AND a.user_id = o.user_id"
+     " WHERE o.status = 'pending' AND a.presence <> 'available' LIMIT ?",
+     move_unavailable},
     {"end wrap-ups",
      "SELECT tenant_id, user_id AS id FROM agent_states WHERE activity = 'wrap_up'"
      " AND wrapup_until <= NOW(3) ORDER BY wrapup_until LIMIT ?",

@@ -256,8 +256,9 @@ static int emit(struct request *r, const struct change *c)
         rc = event_emit(r, "agent.logout", NULL, text);
     if (rc == DB_OK)
         event_wake_after_commit(r);
-    /* Free to take a call now: a waiting one need not wait for the clock's next tick. */
-    if (rc == DB_OK && eq(c->presence, "available") && eq(c->activity, "idle"))
+    /* Free to take a call now, or gone with an offer pending: the clock acts at once. */
+    if (rc == DB_OK && ((eq(c->presence, "available") && eq(c->activity, "idle")) ||
+                        (c->presence_changed && eq(c->activity, "offered"))))
         clock_wake_after_commit(r);
     return rc;
 }

@@ -159,6 +159,21 @@ int qoffer_expire(struct request *r, const char *offer_id)
     return offer_lapse(r, &o, "expired");
 }
 
+int qoffer_withdraw_unavailable(struct request *r, const char *offer_id)
+{
+    struct offer o;
+    struct db_result *a;
+    int rc = offer_lock(r, offer_id, &o);
+    if (rc != DB_OK || o.row->nrows == 0 || strcmp(db_get(o.row, 0, "status"), "pending") != 0)
+        return rc;
+    rc = db_exec(r->db, r->arena,
+                 "SELECT presence FROM agent_states WHERE tenant_id = ? AND user_id = ?",
+                 DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(o.user_id)), &a);
+    if (rc != DB_OK || (a->nrows == 1 && strcmp(db_get(a, 0, "presence"), "available") == 0))
+        return rc;
+    return offer_lapse(r, &o, "withdrawn");
+}
+
 int qoffers_withdraw(struct request *r, const char *queue_call_id, const char *except_offer,
                      const char *why)
 {

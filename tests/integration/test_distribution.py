@@ -497,3 +497,18 @@ def test_clock_offers_a_line_to_agents_freed_at_once(ctx):
     check(got == sorted(c["id"] for c in calls[:3]), "the first three in line: %r" % got)
     check(all(len(_offers(ctx, a)) == 1 for a in agents), "one offer each")
     check(_qcall(ctx, admin, calls[3]["id"])["status"] == "waiting", "the fourth waits")
+
+
+def test_break_withdraws_a_pending_offer(ctx):
+    admin, _ = sb.tenant(ctx)
+    q = _queue(ctx, admin, timeout=60, retry=0)
+    a = _agent(ctx, admin, [q["id"]])
+    b = _agent(ctx, admin, [q["id"]])
+    _enter(ctx, admin, q["id"])
+    offer = _offers(ctx, a)[0]
+    r = ctx.post("/api/agent-state/me/break", {"reason": "coffee"}, token=a["token"])
+    check(r.status == 200, "break: %r" % r)
+    # long before the 60 s timeout, the call goes on to the agent still available
+    check(sb.wait(lambda: _offers(ctx, b), 5), "offered to the next agent")
+    expect_cc_error(ctx.post("/api/offers/%s/accept" % offer["id"], {}, token=a["token"]), 409)
+    check(_state(ctx, admin, a)["activity"] == "idle", "the agent on break holds nothing")
