@@ -62,6 +62,10 @@ struct resource {
      * columns: a page's offset is then skipped over its index, and only the page's rows
      * are joined (a deep page of a big table with joins costs its index, not its rows). */
     const char *page_base;
+    /* The time column of a keyset (keyset.h) with id_col, when the default order is
+     * "<it> DESC, <id_col> DESC": pages then carry `next_cursor`, and `?after=` reads the
+     * next page by an index range, with no offset and no count. NULL: offsets only. */
+    const char *cursor_col;
     const char *id_col;            /* in WHERE of fetch, e.g. "d.id"; NULL: "id" */
     const char *tenant_col;        /* e.g. "d.tenant_id"; NULL: not tenant-scoped */
     const char *const *json_cols;  /* columns holding JSON text */

@@ -8,6 +8,7 @@
 #include "arena.h"
 #include "audit.h"
 #include "jsonutil.h"
+#include "keyset.h"
 #include "list_count.h"
 #include "qb.h"
 #include "reply.h"
@@ -215,6 +216,50 @@ static void page_query(struct request *r, const struct resource *res, const stru
     qb_addv(page, " LIMIT ? OFFSET ?", DB_INT(p->limit), DB_INT(p->offset));
 }
 
+/* ?after=: only the rows after the cursor (keyset.h); 1 when the list is read by cursor. */
+static int keyset_where(struct request *r, const struct resource *res, struct qb *w)
+{
+    const char *after = query_value(r, "after"), *t, *id;
+    if (res->cursor_col == NULL || after == NULL || after[0] == '\0')
+        return 0;
+    if (query_value(r, "sort") || query_value(r, "sort_by") || query_value(r, "sortBy")) {
+        request_field_error(r, "after", "goes with the default order only");
+        return 0;
+    }
+    if (keyset_decode(r, after, &t, &id) != 0) {
+        request_field_error(r, "after", "is not a cursor this server issued");
+        return 0;
+    }
+    /* The first term bounds an index range, the second breaks ties. */
+    qb_add(w, " AND ");
+    qb_add(w, res->cursor_col);
+    qb_addv(w, " <= ? AND (", DB_STR(t));
+    qb_add(w, res->cursor_col);
+    qb_addv(w, " < ? OR ", DB_STR(t));
+    qb_add(w, res->id_col);
+    qb_addv(w, " < ?)", DB_STR(id));
+    return 1;
+}
+
+/* After a page of a list with a keyset: `next_cursor` (null on the last page). */
+static int keyset_reply(struct request *r, const struct resource *res,
+                        const struct db_result *rows, size_t shown, bool by_cursor)
+{
+    const char *col = strchr(res->cursor_col, '.');
+    col = col ? col + 1 : res->cursor_col;
+    char *next = rows->nrows > shown && shown > 0
+                     ? keyset_encode(r, db_get(rows, shown - 1, col), db_get(rows, shown - 1, "id"))
+                     : NULL;
+    if (rows->nrows > shown && shown > 0 && next == NULL)
+        return request_oom(r);
+    if (by_cursor)
+        reply_list_by_cursor(r, next != NULL);
+    struct json_object *nc = next ? json_object_new_string(next) : NULL;
+    if ((next != NULL && nc == NULL) || reply_set(r, "next_cursor", nc) != 0)
+        return request_oom(r);
+    return 0;
+}
+
 int resource_list(struct request *r, const struct resource *res, const struct qb *where)
 {
     struct page p;
@@ -233,16 +278,21 @@ int resource_list(struct request *r, const struct resource *res, const struct qb
     resource_filters(r, res, &w);
     if (where != NULL)
         qb_append(&w, where);
-    page_query(r, res, &w, &p, &page);
+    bool by_cursor = keyset_where(r, res, &w) == 1;
+    /* With a keyset, one row more says whether a next page exists. */
+    struct page rows_of = {p.page, p.limit + (res->cursor_col ? 1 : 0), by_cursor ? 0 : p.offset};
+    page_query(r, res, &w, &rows_of, &page);
     if (request_check_fields(r) != 0)
         return -1;
     qb_init(&count, r->arena);
     qb_add(&count, "SELECT COUNT(*) AS total FROM ");
     qb_add(&count, from_of(res));
     qb_append(&count, &w);
-    long long total = 0;
+    long long total = -1;
     int rc = DB_OK;
-    if (res->count_ns != NULL) {
+    if (by_cursor) {
+        /* counting every row before a deep cursor would cost what the cursor saves */
+    } else if (res->count_ns != NULL) {
         rc = list_count(r, res->count_ns, &count, &total);
     } else {
         rc = qb_exec(&count, r->db, &cres);
@@ -252,15 +302,18 @@ int resource_list(struct request *r, const struct resource *res, const struct qb
         rc = qb_exec(&page, r->db, &rows);
     if (rc != DB_OK)
         return request_db_error(r, rc);
+    size_t shown = rows->nrows > (size_t)p.limit ? (size_t)p.limit : rows->nrows;
     struct json_object *arr = arena_json(r->arena, json_object_new_array());
-    for (size_t i = 0; arr != NULL && i < rows->nrows; i++) {
+    for (size_t i = 0; arr != NULL && i < shown; i++) {
         struct json_object *o = row_json(r, res, rows, i);
         if (o == NULL || json_object_array_add(arr, json_object_get(o)) != 0)
             arr = NULL;
     }
     if (arr == NULL)
         return request_oom(r);
-    return reply_list(r, res->many, arr, p.page, p.limit, total);
+    if (reply_list(r, res->many, arr, p.page, p.limit, total) != 0)
+        return -1;
+    return res->cursor_col != NULL ? keyset_reply(r, res, rows, shown, by_cursor) : 0;
 }
 
 /* ---- writes ---------------------------------------------------------------------------- */

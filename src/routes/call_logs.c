@@ -22,6 +22,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "fields.h"
+#include "keyset.h"
 #include "list_count.h"
 #include "qb.h"
 #include "request.h"
@@ -52,42 +53,6 @@ static const struct field_word log_status_words[] = {
     {"initiated", "ringing"}, {"in_progress", "active"}, {"in-progress", "active"},
     {NULL, NULL}};
 
-/* ---- the cursor: base64url("<start_time with microseconds>|<id>") of the last row ---- */
-
-static int cursor_decode(struct request *r, const char *cursor, const char **time,
-                         const char **id)
-{
-    size_t n = strlen(cursor);
-    unsigned char buf[160];
-    if (n == 0 || n > 200)
-        return -1;
-    long o = crypto_b64url_decode(cursor, n, buf, sizeof(buf) - 1);
-    if (o < 0)
-        return -1;
-    buf[o] = '\0';
-    char *bar = memchr(buf, '|', o);
-    if (bar == NULL || bar == (char *)buf || validate_text((char *)buf, o) != 0)
-        return -1;
-    *bar = '\0';
-    /* "YYYY-MM-DD HH:MM:SS.ffffff" */
-    if (strlen((char *)buf) != 26)
-        return -1;
-    *time = arena_strdup(r->arena, (char *)buf);
-    *id = arena_strdup(r->arena, bar + 1);
-    return (*time && *id) ? 0 : -1;
-}
-
-static char *cursor_encode(struct request *r, const char *time, const char *id)
-{
-    char *raw = arena_printf(r->arena, "%s|%s", time, id);
-    if (raw == NULL)
-        return NULL;
-    size_t n = strlen(raw);
-    char *out = arena_alloc(r->arena, n * 4 / 3 + 4);
-    if (out != NULL)
-        crypto_b64url_encode((const unsigned char *)raw, n, out);
-    return out;
-}
 
 /* ---- the query ------------------------------------------------------------------------- */
 
@@ -131,7 +96,7 @@ static int read_query(struct request *r, struct log_query *q)
         request_field_error(r, "page", "is too deep for offset paging: follow next_cursor "
                                        "with `after` instead");
     const char *after = request_query(r, "after");
-    if (after != NULL && after[0] != '\0' && cursor_decode(r, after, &q->ctime, &q->cid) != 0)
+    if (after != NULL && after[0] != '\0' && keyset_decode(r, after, &q->ctime, &q->cid) != 0)
         request_field_error(r, "after", "is not a cursor this server issued");
     q->days = 7;
     for (size_t i = 0; range != NULL && ranges[i] != NULL; i++)
@@ -196,7 +161,7 @@ static int call_logs(struct request *r)
     struct json_object *rows = arena_json(r->arena, db_rows_json(res, shown, log_json_cols));
     const char *next = NULL;
     if (res->nrows > shown)
-        next = cursor_encode(r, db_get(res, shown - 1, "_cursor_time"),
+        next = keyset_encode(r, db_get(res, shown - 1, "_cursor_time"),
                              db_get(res, shown - 1, "id"));
     if (reply_list(r, "call_logs", rows, q.p.page, q.p.limit, total) != 0)
         return -1;

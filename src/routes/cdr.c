@@ -64,6 +64,7 @@ static const struct resource cdrs = {
     .columns = CDR_COLUMNS,
     .from = CDR_FROM,
     .page_base = "cdrs c",
+    .cursor_col = "c.start_time",
     .id_col = "c.id",
     .tenant_col = "c.tenant_id",
     .json_cols = cdr_json_cols,
