@@ -178,14 +178,15 @@ run "GET /api/cdr/stats (last hour, 1k CDRs)" -H "Authorization: Bearer $SMALL_T
 run "GET /api/cdr/stats (30 days, 1M CDRs)" "${auth[@]}" "$base/api/cdr/stats?start=$since"
 run "GET /api/cdr/call-volume (30 days, 1M)" "${auth[@]}" "$base/api/cdr/call-volume?start=$since"
 run "GET /api/cdr (first page, 1M CDRs)" "${auth[@]}" "$base/api/cdr"
-run "GET /api/queues/:id/live (1,000 in line)" "${auth[@]}" "$base/api/queues/$QUEUE/live"
-run "POST /api/queues/:id/calls (in line)" "${auth[@]}" -s "$tmp/enter.lua" \
-    "$base/api/queues/$QUEUE/calls"
 cdr_deep=$(sql "SELECT DATE_FORMAT(start_time, '%Y-%m-%d %H:%i:%s'), id FROM cdrs
                WHERE tenant_id = '$TENANT' ORDER BY start_time DESC, id DESC LIMIT 1 OFFSET $(( ${BENCH_CDRS:-1000000} * 9 / 10 ))")
 cdr_cursor=$(printf '%s|%s' "$(echo "$cdr_deep" | cut -f1)" "$(echo "$cdr_deep" | cut -f2)" | base64 -w0 | tr '+/' '-_' | tr -d '=')
 run "GET /api/cdr (cursor at 90%)" "${auth[@]}" "$base/api/cdr?after=$cdr_cursor"
+run "GET /api/queues/:id/live (1,000 in line)" "${auth[@]}" "$base/api/queues/$QUEUE/live"
 run "GET /api/cdr (page 2000, offset)" "${auth[@]}" "$base/api/cdr?page=2000"
+# Last: a saturated queue lock leaves requests wrk gave up on running after it stops.
+run "POST /api/queues/:id/calls (in line)" "${auth[@]}" -s "$tmp/enter.lua" \
+    "$base/api/queues/$QUEUE/calls"
 
 drain
 # Live events: N SSE streams, then calls created through the API. A fresh token: the
