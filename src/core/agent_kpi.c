@@ -38,7 +38,7 @@ int agent_kpi_presence_closed(struct request *r, const char *user_id, const char
                      "SELECT value, FLOOR(UNIX_TIMESTAMP(started_at) * 1000) AS s,"
                      " FLOOR(UNIX_TIMESTAMP(?) * 1000) AS e FROM agent_state_history"
                      " WHERE tenant_id = ? AND user_id = ? AND axis = 'presence'"
-                     " AND ended_at IS NULL",
+                     " AND ended_at IS NULL FOR UPDATE",
                      DB_PARAMS(DB_STR(now), DB_STR(r->auth.tenant_id), DB_STR(user_id)), &iv);
     if (rc != DB_OK || iv->nrows == 0 || !staffed(db_get(iv, 0, "value")))
         return rc;

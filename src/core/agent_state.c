@@ -88,7 +88,14 @@ static int lock_select(struct request *r, const char *user_id, struct db_result 
 int agent_state_lock(struct request *r, const char *user_id, struct agent_state_row *out)
 {
     struct db_result *res;
-    int rc = lock_select(r, user_id, &res);
+    /* Whether the row exists is asked without a lock: a locking read of a missing row
+     * takes a gap lock, and two first changes of one agent each holding that gap and
+     * inserting into it is a deadlock. */
+    int rc = db_exec(r->db, r->arena,
+                     "SELECT 1 FROM agent_states WHERE tenant_id = ? AND user_id = ?",
+                     DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(user_id)), &res);
+    if (rc == DB_OK && res->nrows == 1)
+        rc = lock_select(r, user_id, &res);
     if (rc == DB_OK && res->nrows == 0) {
         /* From the tenant's users only (another tenant's user is absent), and with the user
          * locked in share mode by the SELECT, so it cannot vanish before the commit. A
@@ -132,9 +139,11 @@ static int history_open_axes(struct request *r, const char *user_id, bool *prese
 {
     struct db_result *res;
     int rc = db_exec(r->db, r->arena,
+                     /* A locking read: the latest intervals, not the transaction's
+                      * snapshot, which may be older than the agent's row lock. */
                      "SELECT axis FROM agent_state_history"
                      " WHERE tenant_id = ? AND user_id = ? AND axis IN ('presence', 'activity')"
-                     " AND ended_at IS NULL",
+                     " AND ended_at IS NULL FOR UPDATE",
                      DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(user_id)), &res);
     *presence = *activity = false;
     for (size_t i = 0; rc == DB_OK && i < res->nrows; i++) {
