@@ -205,6 +205,21 @@ int qcall_overflow(struct request *r, const char *queue_call_id)
     return qcall_leave(r, queue_call_id, "timeout");
 }
 
+/* The caller's next leg in queue_id, from the row of the leg before (from_id): the same
+ * call, numbers and priority. 0, or -1 when out of memory. */
+static int next_leg(struct request *r, const struct db_result *row, const char *queue_id,
+                    const char *from_id, struct queue_call_in *next)
+{
+    *next = (struct queue_call_in){
+        .id = id_new(r->arena, "qc_"), .queue_id = queue_id,
+        .call_id = db_get(row, 0, "call_id"), .did_id = db_get(row, 0, "did_id"),
+        .caller_number = db_get(row, 0, "caller_number"),
+        .caller_name = db_get(row, 0, "caller_name"),
+        .called_number = db_get(row, 0, "called_number"),
+        .priority = db_get_int(row, 0, "priority", 0), .from_queue_call_id = from_id};
+    return next->id != NULL ? 0 : -1;
+}
+
 /* Where the overflow target sends the caller: another queue (a new queued call), or the
  * call ends here as overflowed (department, voicemail) or timed out (hang up, none). */
 static int leave_to(struct request *r, const struct db_result *c, const struct db_result *q,
@@ -224,14 +239,8 @@ static int leave_to(struct request *r, const struct db_result *c, const struct d
     int rc = to ? call_close(r, id, "overflowed", NULL, to) : DB_ERROR;
     if (rc != DB_OK || strcmp(type, "queue") != 0)
         return rc;
-    struct queue_call_in next = {
-        .id = id_new(r->arena, "qc_"), .queue_id = target,
-        .call_id = db_get(c, 0, "call_id"), .did_id = db_get(c, 0, "did_id"),
-        .caller_number = db_get(c, 0, "caller_number"),
-        .caller_name = db_get(c, 0, "caller_name"),
-        .called_number = db_get(c, 0, "called_number"),
-        .priority = db_get_int(c, 0, "priority", 0), .from_queue_call_id = id};
-    if (next.id == NULL)
+    struct queue_call_in next;
+    if (next_leg(r, c, target, id, &next) != 0)
         return DB_ERROR;
     rc = qcall_enter(r, &next);
     /* A target that cannot take the caller (inactive, full, gone) ends the call. */
@@ -302,14 +311,8 @@ int qcall_transfer(struct request *r, const char *queue_call_id, const char *que
                  DB_PARAMS(DB_STR(queue_call_id), DB_STR(r->auth.tenant_id)), &q);
     if (rc != DB_OK || q->nrows == 0 || to == NULL)
         return rc != DB_OK ? rc : DB_ERROR;
-    struct queue_call_in next = {
-        .id = id_new(r->arena, "qc_"), .queue_id = queue_id,
-        .call_id = db_get(q, 0, "call_id"), .did_id = db_get(q, 0, "did_id"),
-        .caller_number = db_get(q, 0, "caller_number"),
-        .caller_name = db_get(q, 0, "caller_name"),
-        .called_number = db_get(q, 0, "called_number"),
-        .priority = db_get_int(q, 0, "priority", 0), .from_queue_call_id = queue_call_id};
-    if (next.id == NULL)
+    struct queue_call_in next;
+    if (next_leg(r, q, queue_id, queue_call_id, &next) != 0)
         return DB_ERROR;
     /* The agent's leg ends here (their CDR, their wrap-up); the caller waits in the next
      * queue as a new queued call pointing back at this one. */
