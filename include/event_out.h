@@ -10,6 +10,10 @@ struct request;
 
 int event_emit(struct request *r, const char *type, const char *call_id,
                const char *payload_json);
+/* The same, for one audience only (sql/014): NULL is the tenant's staff, "user:<id>" one
+ * user's streams, "chat:<session id>" one chat visitor and the staff. */
+int event_emit_for(struct request *r, const char *type, const char *call_id,
+                   const char *audience, const char *payload_json);
 void event_wake(struct request *r);
 /* From inside a txn_run() step: event_wake() once the transaction has committed. */
 void event_wake_after_commit(struct request *r);

@@ -16,10 +16,17 @@
 int event_emit(struct request *r, const char *type, const char *call_id,
                const char *payload_json)
 {
+    return event_emit_for(r, type, call_id, NULL, payload_json);
+}
+
+int event_emit_for(struct request *r, const char *type, const char *call_id,
+                   const char *audience, const char *payload_json)
+{
     return db_exec(r->db, r->arena,
-                   "INSERT INTO call_events (tenant_id, call_id, type, payload) VALUES (?, ?, ?, ?)",
+                   "INSERT INTO call_events (tenant_id, call_id, type, audience, payload)"
+                   " VALUES (?, ?, ?, ?, ?)",
                    DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(call_id), DB_STR(type),
-                             DB_STR(payload_json)),
+                             DB_STR(audience), DB_STR(payload_json)),
                    NULL);
 }
 
