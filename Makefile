@@ -5,6 +5,9 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # Only the pool speaks FastCGI (src/pool/fcgi.c).
 POOL_LIBS := $(PKG_LIBS) -lfcgi
+# Only the event worker speaks WebSocket (src/events/ws*.c); Debian's libwslay-dev ships
+# no .pc file, hence the fallback.
+WSLAY_LIBS := $(shell pkg-config --libs libwslay 2>/dev/null || echo -lwslay)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
 CFLAGS ?= -O2 -g
@@ -49,7 +52,7 @@ $(BIN)/switchboard-pool: $(call obj,$(POOL_SRC)) $(ROUTE_OBJ) $(CORE_OBJ)
 
 $(BIN)/switchboard-events: $(call obj,$(EVENTS_SRC)) $(CORE_OBJ)
 	@mkdir -p $(BIN)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(WSLAY_LIBS)
 
 # The distributor's clock (src/clock): the moves that time makes.
 $(BIN)/switchboard-clock: $(call obj,$(CLOCK_SRC)) $(CORE_OBJ)

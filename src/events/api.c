@@ -8,6 +8,8 @@
  *   GET|HEAD /api/events/poll            long-poll: after=ID, timeout=S (0..60, default 25)
  *   GET|HEAD /api/events/health          the worker's own health
  *   OPTIONS  any of them                 CORS preflight
+ *   GET      /ws, /ws/stats, /ws/public/:session_key, /ws/users/:userId/online
+ *                                        WebSocket (ws_api.c)
  *
  * and GET|HEAD /metrics, the worker's Prometheus families (metrics.c), which the pool's
  * /metrics asks for over the socket; nginx never routes it here.
@@ -258,8 +260,8 @@ static int call_id_ok(const char *s)
 /* ---- subscriptions ------------------------------------------------------------------------ */
 
 /* 429 when the session or the tenant holds as many streams and polls as it may. */
-static int over_cap(struct ev *ev, struct http_conn *c, const char *cors, struct tenant *t,
-                    const char *session_id)
+int api_over_cap(struct ev *ev, struct http_conn *c, const char *cors, struct tenant *t,
+                 const char *session_id)
 {
     size_t of_session, of_tenant;
     hub_count(t, session_id, &of_session, &of_tenant);
@@ -395,7 +397,7 @@ static void subscribe(struct ev *ev, struct http_conn *c, const struct http_requ
         p.have_cursor = 1;
         p.after_text = cur.text;
     }
-    if (over_cap(ev, c, cors, p.tenant, id.session_id) != 0)
+    if (api_over_cap(ev, c, cors, p.tenant, id.session_id) != 0)
         return;
     p.expires_in_ms = id.expires_in_ms;
     p.session_id = id.session_id;
@@ -516,7 +518,13 @@ void api_route(struct http_conn *c, const struct http_request *req, void *data)
     }
 
     const char *call_id = NULL;
-    const struct route_target *target = match(ev->arena, path, &call_id);
+    const struct route_target *target = NULL;
+    if (strncmp(path, "/ws", 3) == 0 && (path[3] == '\0' || path[3] == '/')) {
+        ws_api_route(ev, c, req, cors, path);
+        arena_reset(ev->arena);
+        return;
+    }
+    target = match(ev->arena, path, &call_id);
     if (target == NULL) {
         http_reply_error(c, 404, "not_found", "No such route", cors);
     } else if (options) {

@@ -7,6 +7,7 @@
 #include "token.h"
 
 struct ev;
+struct tenant;
 struct http_conn;
 struct http_request;
 
@@ -39,6 +40,15 @@ int api_authenticate(struct ev *ev, struct http_conn *c, const struct http_reque
  */
 int api_health_detail_allowed(struct ev *ev, struct http_conn *c,
                               const struct http_request *req, const char *cors);
+
+/* 429 (answered, -1) when the session or the tenant holds as many streams, polls and
+ * sockets as it may; else 0. */
+int api_over_cap(struct ev *ev, struct http_conn *c, const char *cors, struct tenant *t,
+                 const char *session_id);
+
+/* The WebSocket routes (ws_api.c): path is /ws or under it. */
+void ws_api_route(struct ev *ev, struct http_conn *c, const struct http_request *req,
+                  const char *cors, const char *path);
 
 /* 503 when the database is unavailable, else 500; counted (ev->counters). */
 void api_reply_db_error(struct ev *ev, struct http_conn *c, const char *cors, int rc);

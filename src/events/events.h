@@ -97,6 +97,7 @@ struct event {
     struct tenant *tenant;
     const char *type;
     const char *call_id;
+    char *audience; /* sql/014: NULL = the tenant's staff, "user:<id>", "chat:<session id>" */
     size_t size; /* bytes allocated, for the ring's budget */
     size_t frame_len;
     size_t json_off, json_len;
@@ -118,6 +119,12 @@ struct filter {
     const char *call_id;  /* SCOPE_CALL */
     size_t ntypes;        /* 0: every type */
     const char *types[FILTER_MAX_TYPES];
+    /* Who reads (the event's audience, sql/014). Staff (chat_session NULL) get the
+     * tenant's events, "chat:*" ones included, but of the "user:*" ones only their own
+     * (user_id; none when NULL). A chat visitor (chat_session set) gets only the events
+     * whose audience is "chat:<chat_session>". */
+    const char *user_id;
+    const char *chat_session;
 };
 
 /* 1 when e passes f (the tenant is checked by the caller). */
@@ -143,7 +150,9 @@ struct event *event_build(struct store *st, unsigned long long id, const char *t
                           const char *call_id, const char *type, const char *payload,
                           size_t payload_len, const char *created_at);
 /* The same from row `row` of a result with columns id, tenant_id, call_id, type,
- * payload, created_at. */
+ * payload, created_at, audience (EVENT_COLUMNS). */
+#define EVENT_COLUMNS "id, tenant_id, call_id, type, payload, created_at, audience"
+
 struct event *event_from_row(struct store *st, const struct db_result *res, size_t row);
 void event_free(struct event *e);
 

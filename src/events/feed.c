@@ -142,7 +142,7 @@ static void preload(struct feed *f, unsigned long long upto)
         struct db_result *res;
         arena_reset(f->arena);
         int rc = db_exec(f->ev->db, f->arena,
-                         "SELECT id, tenant_id, call_id, type, payload, created_at FROM call_events"
+                         "SELECT " EVENT_COLUMNS " FROM call_events"
                          " WHERE id > ? AND id <= ? ORDER BY id LIMIT 1000",
                          DB_PARAMS(DB_INT(pos), DB_INT(upto)), &res);
         if (rc != DB_OK)
@@ -297,7 +297,7 @@ static void tail(struct feed *f)
     struct db_result *res;
     arena_reset(f->tail_arena);
     int rc = db_exec(f->ev->db, f->tail_arena,
-                     "SELECT id, tenant_id, call_id, type, payload, created_at FROM call_events"
+                     "SELECT " EVENT_COLUMNS " FROM call_events"
                      " WHERE id > ? ORDER BY id LIMIT 1000",
                      DB_PARAMS(DB_INT(f->wm)), &res);
     if (feed_db_outcome(f, rc, "reading events") != DB_OK) {

@@ -72,7 +72,7 @@ int feed_collect(struct feed *f, struct tenant *t, const struct filter *filter,
     arena_reset(f->arena);
     if (filter->scope == SCOPE_CALL)
         rc = db_exec(f->ev->db, f->arena,
-                     "SELECT id, tenant_id, call_id, type, payload, created_at FROM call_events"
+                     "SELECT " EVENT_COLUMNS " FROM call_events"
                      " WHERE tenant_id = ? AND call_id = ? AND id > ? AND id <= ?"
                      " ORDER BY id LIMIT 500",
                      DB_PARAMS(DB_STR(t->id), DB_STR(filter->call_id), DB_INT(after),
@@ -80,7 +80,7 @@ int feed_collect(struct feed *f, struct tenant *t, const struct filter *filter,
                      &res);
     else
         rc = db_exec(f->ev->db, f->arena,
-                     "SELECT id, tenant_id, call_id, type, payload, created_at FROM call_events"
+                     "SELECT " EVENT_COLUMNS " FROM call_events"
                      " WHERE tenant_id = ? AND id > ? AND id <= ? ORDER BY id LIMIT 500",
                      DB_PARAMS(DB_STR(t->id), DB_INT(after), DB_INT(upto)), &res);
     if (feed_db_outcome(f, rc, "replaying events") != DB_OK)

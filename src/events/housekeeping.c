@@ -11,6 +11,7 @@
 #include "db.h"
 #include "events.h"
 #include "log.h"
+#include "ws_internal.h"
 #include "loop.h"
 
 #define HOUSEKEEPING_MS 10000
@@ -50,6 +51,7 @@ static void run(struct loop *loop, struct loop_timer *t, void *data)
                 next = HOUSEKEEPING_NEXT_MS;
         }
         arena_reset(hk->ev->arena);
+        ws_online_refresh(hk->ev);
     }
     if (loop_timer_start(loop, &hk->timer, next) != 0)
         log_error("events: cannot schedule housekeeping (out of memory)");

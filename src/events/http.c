@@ -348,6 +348,53 @@ int http_stream_begin(struct http_conn *c, int status, const char *content_type,
     return conn_send(c, head, (size_t)n, NULL, 0);
 }
 
+int http_upgrade(struct http_conn *c, const char *extra_headers,
+                 void (*on_data)(struct http_conn *c, void *user, const char *p, size_t n))
+{
+    if (answer_due(c, "http_upgrade") != 0)
+        return -1;
+    char head[1024];
+    int n = snprintf(head, sizeof(head), "HTTP/1.1 101 Switching Protocols\r\n%s\r\n",
+                     extra_headers ? extra_headers : "");
+    if (n < 0 || (size_t)n >= sizeof(head)) {
+        conn_close(c, "upgrade headers too long");
+        return -1;
+    }
+    c->flags |= C_STREAM | C_UPGRADED;
+    c->on_data = on_data;
+    return conn_send(c, head, (size_t)n, NULL, 0);
+}
+
+void conn_upgraded_input(struct http_conn *c)
+{
+    if (c->in_len > 0 && c->on_data != NULL && !(c->flags & C_DEAD))
+        c->on_data(c, c->user, c->in, c->in_len);
+    if (c->flags & C_DEAD)
+        return;
+    free(c->in);
+    c->in = NULL;
+    c->in_len = c->scan = 0;
+    conn_update_mask(c);
+}
+
+/* An upgraded connection's input: straight to its owner, no buffer kept. */
+static void conn_read_upgraded(struct http_conn *c)
+{
+    char buf[4096];
+    ssize_t n;
+    do
+        n = read(c->fd, buf, sizeof(buf));
+    while (n < 0 && errno == EINTR);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return;
+    if (n <= 0) {
+        conn_close(c, n == 0 ? "peer closed" : strerror(errno));
+        return;
+    }
+    if (c->on_data != NULL)
+        c->on_data(c, c->user, buf, (size_t)n);
+}
+
 int http_conn_write(struct http_conn *c, const void *buf, size_t len)
 {
     if (c->flags & (C_DEAD | C_CLOSE_AFTER))
@@ -475,8 +522,12 @@ static void conn_event(struct loop *loop, int fd, int mask, void *data)
     }
     if (mask & LOOP_WRITE)
         conn_flush(c);
-    if ((mask & LOOP_READ) && !(c->flags & C_DEAD))
-        conn_read(c);
+    if ((mask & LOOP_READ) && !(c->flags & C_DEAD)) {
+        if (c->flags & C_UPGRADED)
+            conn_read_upgraded(c);
+        else
+            conn_read(c);
+    }
 }
 
 /* ---- a new connection ---------------------------------------------------------- */

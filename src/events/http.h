@@ -99,6 +99,17 @@ void http_defer(struct http_conn *c);
  * send heartbeats. */
 int http_stream_begin(struct http_conn *c, int status, const char *content_type,
                       const char *extra_headers);
+/*
+ * WebSocket (RFC 6455) and any other upgrade: answers "101 Switching Protocols" with
+ * extra_headers (Upgrade, Connection, Sec-WebSocket-Accept: the caller's) and hands the
+ * connection over. From then on every byte the peer sends (those that followed the
+ * request head included) goes to on_data, with the user pointer of http_conn_set_user;
+ * output goes through http_conn_write() under the stream's cap (a slow reader is
+ * dropped); the connection ends with http_stream_end() or http_conn_close(). 0, or -1
+ * when the connection is (now) closed.
+ */
+int http_upgrade(struct http_conn *c, const char *extra_headers,
+                 void (*on_data)(struct http_conn *c, void *user, const char *p, size_t n));
 /* Queues bytes on a stream. Written at once when the socket takes them; otherwise
  * kept, up to HTTP_OUT_MAX, beyond which the client is too slow and is dropped.
  * 0, or -1 when the connection is (now) closed. */

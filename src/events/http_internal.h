@@ -23,6 +23,7 @@ enum {
     C_KEEPALIVE = 1 << 6,   /* current request: keep the connection after the answer */
     C_HEAD = 1 << 7,        /* current request is HEAD: no body */
     C_HTTP10 = 1 << 8,      /* current request is HTTP/1.0: say keep-alive explicitly */
+    C_UPGRADED = 1 << 9,    /* answered 101: input is another protocol's (on_data) */
 };
 
 struct http_conn {
@@ -41,6 +42,7 @@ struct http_conn {
     void *user;
     void (*on_close)(struct http_conn *c, void *user);
     void (*on_drain)(struct http_conn *c, void *user);
+    void (*on_data)(struct http_conn *c, void *user, const char *p, size_t n);
     char request_id[HTTP_REQUEST_ID_MAX + 1];
 };
 
@@ -80,6 +82,9 @@ void conn_close(struct http_conn *c, const char *why);
 void conn_free(struct http_conn *c);
 /* Polls for reading while the input buffer has room, for writing while output is queued. */
 void conn_update_mask(struct http_conn *c);
+
+/* An upgraded connection: hands what the input buffer holds to on_data and frees it. */
+void conn_upgraded_input(struct http_conn *c);
 
 /* ---- http_parse.c ------------------------------------------------------------------ */
 

@@ -319,6 +319,10 @@ static int handle_request(struct http_conn *c, size_t end)
 
 void conn_process(struct http_conn *c)
 {
+    if (c->flags & C_UPGRADED) {
+        conn_upgraded_input(c);
+        return;
+    }
     while (c->in_len > 0 && !(c->flags & (C_DEAD | C_CLOSE_AFTER | C_REPLY_DUE | C_STREAM)) &&
            out_pending(c) == 0) {
         /* Empty lines before a request line are allowed (RFC 9112 2.2). */
@@ -367,6 +371,11 @@ void conn_process(struct http_conn *c)
     }
     if (c->flags & C_DEAD)
         return;
+    if (c->flags & C_UPGRADED) {
+        /* The handler upgraded: what followed the head is the new protocol's. */
+        conn_upgraded_input(c);
+        return;
+    }
     if (c->in_len == 0) {
         free(c->in);
         c->in = NULL;

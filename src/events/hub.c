@@ -14,6 +14,7 @@
 #include "log.h"
 #include "loop.h"
 #include "hub_internal.h"
+#include "ws_internal.h"
 
 #define LIVE_QUEUE_MAX (16 * 1024)  /* queued beyond this: a live stream paces itself */
 
@@ -34,6 +35,8 @@ struct sub *sub_new(struct hub *h, const struct stream_params *p, int is_poll)
     extra += strlen(sid) + 1 + strlen(uid) + 1;
     if (is_poll && p->after_text != NULL)
         extra += strlen(p->after_text) + 1;
+    if (p->filter.chat_session != NULL)
+        extra += strlen(p->filter.chat_session) + 1;
     struct sub *s = calloc(1, sizeof(*s) + extra);
     if (s == NULL)
         return NULL;
@@ -65,7 +68,13 @@ struct sub *sub_new(struct hub *h, const struct stream_params *p, int is_poll)
     w += strlen(sid) + 1;
     memcpy(w, uid, strlen(uid) + 1);
     s->user_id = w;
+    s->filter.user_id = w; /* the audience "user:<id>" reaches this user only */
     w += strlen(uid) + 1;
+    if (p->filter.chat_session != NULL) {
+        memcpy(w, p->filter.chat_session, strlen(p->filter.chat_session) + 1);
+        s->filter.chat_session = w;
+        w += strlen(p->filter.chat_session) + 1;
+    }
     if (is_poll && p->after_text != NULL) {
         memcpy(w, p->after_text, strlen(p->after_text) + 1);
         s->after_text = w;
@@ -90,6 +99,7 @@ static void sub_free(struct sub *s)
         s->all_next->all_prev = s->all_prev;
     loop_timer_stop(h->ev->loop, &s->timer);
     loop_defer_cancel(h->ev->loop, &s->defer);
+    ws_free(s);
     free(s);
 }
 
@@ -108,6 +118,8 @@ void sub_link(struct sub *s)
     } else {
         s->tenant->nstreams++;
         s->hub->nstreams++;
+        if (s->filter.chat_session == NULL)
+            ws_online_note(s->hub->ev, s->tenant->id, s->user_id, 1);
     }
 }
 
@@ -130,6 +142,8 @@ static void sub_unlink(struct sub *s)
     } else {
         s->tenant->nstreams--;
         s->hub->nstreams--;
+        if (s->filter.chat_session == NULL)
+            ws_online_note(s->hub->ev, s->tenant->id, s->user_id, -1);
     }
 }
 
@@ -180,6 +194,8 @@ int sub_write(struct sub *s, const char *p, size_t n)
 
 int sub_write_event(struct sub *s, const struct event *e)
 {
+    if (s->ws != NULL)
+        return ws_send_event(s, e);
     s->last_id = e->id;
     if (sub_write(s, e->frame, e->frame_len) != 0)
         return -1;
@@ -227,6 +243,10 @@ static void sub_revoke(struct sub *s, const char *final)
 {
     if (s->is_poll) {
         hub_poll_finish(s, NULL, 0, final);
+        return;
+    }
+    if (s->ws != NULL) {
+        ws_end(s, final, 1008, "session revoked");
         return;
     }
     struct buf b = {0};

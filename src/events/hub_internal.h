@@ -7,6 +7,7 @@
  *   hub.c         subscribers' life, fan-out, ending the subscribers of ended sessions
  *   hub_stream.c  SSE streams: connect, replay (catching up), heartbeats, expiry
  *   hub_poll.c    long-polls: answering now or when events come, timeouts
+ *   ws*.c         WebSocket streams (ws_internal.h)
  */
 #include <stddef.h>
 
@@ -22,6 +23,8 @@ struct sub {
     struct sub *all_prev, *all_next; /* hub->all: every allocated sub */
     struct sub *ready_next;          /* hub->ready */
     unsigned is_poll : 1, linked : 1, dead : 1, ready : 1, catching_up : 1;
+    unsigned held : 1; /* a socket not started yet (ws.c): no replay, no live events */
+    struct ws *ws;     /* a WebSocket (ws.c), NULL for SSE and polls */
     struct filter filter;
     unsigned long long last_id;   /* stream: sent up to; poll: the client's cursor */
     unsigned long long scan_from; /* poll: nothing of interest in (last_id, scan_from] */
@@ -71,6 +74,9 @@ int sub_write_event(struct sub *s, const struct event *e);
 void hub_stream_tick(struct loop *loop, struct loop_timer *t, void *data);
 /* One turn of a replay: steps while the connection takes the output at once. */
 void hub_stream_catchup(struct sub *s);
+/* A linked stream whose answer went out (a socket's 101): drain hook, heartbeat and
+ * expiry timer, and the replay unless it is held. */
+void hub_stream_run(struct sub *s, long long expires_in_ms);
 
 /* ---- hub_poll.c -------------------------------------------------------------------- */
 

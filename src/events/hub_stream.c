@@ -33,6 +33,7 @@
 #include "log.h"
 #include "loop.h"
 #include "hub_internal.h"
+#include "ws_internal.h"
 
 #define CATCHUP_EVENTS 200          /* events per replay step */
 #define CATCHUP_BYTES (32 * 1024)   /* frame bytes per replay step */
@@ -86,7 +87,7 @@ void hub_stream_catchup(struct sub *s)
 {
     struct feed *f = s->hub->ev->feed;
     for (int step = 0; step < CATCHUP_STEPS; step++) {
-        if (s->dead || !s->catching_up)
+        if (s->dead || !s->catching_up || s->held)
             return;
         unsigned long long w = feed_watermark(f);
         if (s->last_id >= w) {
@@ -145,6 +146,12 @@ void hub_stream_tick(struct loop *loop, struct loop_timer *t, void *data)
     long long now = loop_now(loop);
     if (s->dead || s->conn == NULL)
         return;
+    if (s->expires_at && now >= s->expires_at && s->ws != NULL) {
+        ws_end(s, "{\"type\":\"token_expired\",\"message\":"
+                  "\"The access token expired; reconnect with a new one\"}",
+               1008, "token expired");
+        return;
+    }
     if (s->expires_at && now >= s->expires_at) {
         /* No id: the client's Last-Event-ID stays at the last real event. */
         static const char expired[] =
@@ -174,7 +181,12 @@ void hub_stream_tick(struct loop *loop, struct loop_timer *t, void *data)
         s->stuck_since = 0;
     }
     s->last_queued = q;
-    if (now >= s->next_heartbeat) {
+    if (now >= s->next_heartbeat && s->ws != NULL) {
+        ws_heartbeat(s);
+        if (s->dead)
+            return;
+        s->next_heartbeat = now + h->ev->cfg->event_heartbeat_seconds * 1000LL;
+    } else if (now >= s->next_heartbeat) {
         static const char hb[] = ": heartbeat\n\n";
         if (sub_write(s, hb, sizeof(hb) - 1) != 0)
             return;
@@ -188,6 +200,19 @@ void hub_stream_tick(struct loop *loop, struct loop_timer *t, void *data)
     if (!loop_timer_active(&s->timer))
         stream_schedule(s, now);
 }
+void hub_stream_run(struct sub *s, long long expires_in_ms)
+{
+    struct hub *h = s->hub;
+    http_conn_set_drain(s->conn, stream_on_drain);
+    long long now = loop_now(h->ev->loop);
+    s->next_heartbeat = now + h->ev->cfg->event_heartbeat_seconds * 1000LL;
+    if (expires_in_ms > 0)
+        s->expires_at = now + expires_in_ms;
+    stream_schedule(s, now);
+    if (!s->dead && s->catching_up && !s->held)
+        hub_stream_catchup(s);
+}
+
 /* The first event of a stream, `connected`, with the stream's cursor as its id. 0, or -1
  * when the stream is gone (released and closed). */
 static int write_connected(struct sub *s, struct http_conn *c, const struct stream_params *p,

@@ -38,10 +38,26 @@ static int is_call_event(const struct event *e)
            strncmp(e->type, "transfer_", 9) == 0 || strcmp(e->type, "ai_response") == 0;
 }
 
+/* Whether the reader of f is in e's audience (sql/014). An audience of a kind this
+ * worker does not know reaches nobody: never more than it names. */
+static int audience_match(const struct filter *f, const struct event *e)
+{
+    const char *a = e->audience;
+    if (f->chat_session != NULL)
+        return a != NULL && strncmp(a, "chat:", 5) == 0 && strcmp(a + 5, f->chat_session) == 0;
+    if (a == NULL || strncmp(a, "chat:", 5) == 0)
+        return 1;
+    if (strncmp(a, "user:", 5) == 0)
+        return f->user_id != NULL && f->user_id[0] != '\0' && strcmp(a + 5, f->user_id) == 0;
+    return 0;
+}
+
 int filter_match(const struct filter *f, const struct event *e)
 {
     /* Control events (a '_' type: session revocations) are for the hub, never a client. */
     if (e->type[0] == '_')
+        return 0;
+    if (!audience_match(f, e))
         return 0;
     switch (f->scope) {
     case SCOPE_CALL:
@@ -181,6 +197,7 @@ struct event *event_build(struct store *st, unsigned long long id, const char *t
     if (e == NULL)
         goto out;
     e->id = id;
+    e->audience = NULL;
     e->tenant = t;
     e->size = size;
     e->frame_len = frame_len;
@@ -215,11 +232,25 @@ struct event *event_from_row(struct store *st, const struct db_result *res, size
         return NULL;
     }
     size_t plen = payload ? res->cells[row * res->ncols + 4].len : 0;
-    return event_build(st, strtoull(id, NULL, 10), tenant, call, type, payload, plen, created);
+    struct event *e =
+        event_build(st, strtoull(id, NULL, 10), tenant, call, type, payload, plen, created);
+    const char *audience = res->ncols > 6 ? db_cell(res, row, 6) : NULL;
+    if (e != NULL && audience != NULL && *audience != '\0') {
+        e->audience = strdup(audience);
+        if (e->audience == NULL) {
+            /* Never deliver an event to more readers than its audience. */
+            event_free(e);
+            return NULL;
+        }
+        e->size += strlen(audience) + 1;
+    }
+    return e;
 }
 
 void event_free(struct event *e)
 {
+    if (e != NULL)
+        free(e->audience);
     free(e);
 }
 
