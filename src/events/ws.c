@@ -41,7 +41,7 @@ struct ws {
     wslay_event_context_ptr ctx;
     enum ws_kind kind;
     enum ws_family family;
-    unsigned family_known : 1, authed : 1, ping_out : 1, started : 1, lost : 1;
+    unsigned family_known : 1, authed : 1, ping_out : 1, started : 1, lost : 1, welcomed : 1;
     const char *in; /* the bytes on_data is handing to wslay */
     size_t in_len;
     struct loop_timer timer; /* framing guess, visitor's auth deadline */
@@ -246,13 +246,14 @@ static const char *welcome_type(enum ws_family f)
     return f == WS_CALLDOCKER ? "connection_established" : "connected";
 }
 
-/* Framing known and visitor checked: the welcome, then the replay and live events. */
-static void ws_go(struct sub *s)
+/* Framing known and visitor checked: the welcome (with the socket's starting cursor),
+ * and a reset when that cursor was lost. 0, or -1 when the socket is gone. */
+static int ws_welcome(struct sub *s)
 {
     struct ws *ws = s->ws;
-    if (ws->started || s->dead)
-        return;
-    ws->started = 1;
+    if (ws->welcomed)
+        return s->dead ? -1 : 0;
+    ws->welcomed = 1;
     loop_timer_stop(ws->ev->loop, &ws->timer);
     struct json_object *d = json_object_new_object();
     if (json_set_str(d, "tenant_id", s->tenant->id) != 0 ||
@@ -262,15 +263,25 @@ static void ws_go(struct sub *s)
         d = NULL;
     }
     if (ws_control(s, welcome_type(ws->family), d, ws->cursor) != 0)
-        return;
+        return -1;
     if (ws->lost) {
         char fresh[CURSOR_TEXT_LEN + 1];
         unsigned long long w = feed_watermark(ws->ev->feed);
         if (cursor_encode_fresh(s->tenant->cursor, w, fresh) != 0 ||
             ws_control(s, "reset", NULL, fresh) != 0)
-            return;
+            return -1;
         s->last_id = w; /* what was lost is lost: the client reloads */
     }
+    return 0;
+}
+
+/* The welcome when not yet sent, then the replay and live events. */
+static void ws_go(struct sub *s)
+{
+    struct ws *ws = s->ws;
+    if (ws->started || s->dead || ws_welcome(s) != 0)
+        return;
+    ws->started = 1;
     if (ws->kind == WS_ONLINE) {
         online_push(s);
         if (s->dead)
@@ -402,6 +413,11 @@ static void ws_message(struct sub *s, const char *p, size_t n)
     if (!ws->family_known) {
         ws->family = ws_family_guess(msg);
         ws->family_known = 1;
+        /* The welcome first; the message (a subscription) is applied before the replay. */
+        if (ws->authed && ws_welcome(s) != 0) {
+            json_object_put(msg);
+            return;
+        }
     }
     const char *type = msg_str(msg, "type");
     /* {"payload":{"topics":[…]}} without a type subscribes too. */
