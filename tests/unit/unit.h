@@ -85,6 +85,7 @@ extern const struct ut_case ut_cdr_cases[];
 extern const struct ut_case ut_metrics_cases[];
 extern const struct ut_case ut_openapi_cases[];
 extern const struct ut_case ut_event_metrics_cases[];
+extern const struct ut_case ut_ws_frames_cases[];
 extern const struct ut_case ut_crud_cases[];
 
 #endif
