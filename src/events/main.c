@@ -29,6 +29,7 @@
 #include "config.h"
 #include "db.h"
 #include "events.h"
+#include "ws_internal.h"
 #include "http.h"
 #include "log.h"
 #include "loop.h"
@@ -280,6 +281,8 @@ static void shutdown_now(struct app *app, const char *why)
     /* New connects fail at once (no file) rather than queue on a closing socket. */
     http_server_stop_listening(app->srv);
     remove_socket(app);
+    /* One statement for this worker's presence rather than one per stream closing. */
+    ws_online_stop(&app->ev);
     http_server_close_all(app->srv);
     loop_stop(app->loop);
 }

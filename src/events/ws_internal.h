@@ -99,8 +99,10 @@ void ws_free(struct sub *s);
 /* A staff stream (SSE or socket) of user_id opened (+1) or closed (-1): noted in
  * stream_presence for this worker. Failures are logged, never fatal. */
 void ws_online_note(struct ev *ev, const char *tenant_id, const char *user_id, int delta);
-/* Forgets this worker's presence rows (start and stop). */
+/* Forgets this worker's presence rows. */
 void ws_online_reset(struct ev *ev);
+/* Shutting down: forgets this worker's rows at once; streams closing note nothing more. */
+void ws_online_stop(struct ev *ev);
 /* Keeps this worker's rows alive (housekeeping, every few seconds). */
 void ws_online_refresh(struct ev *ev);
 /* Writes a chat.typing event for the visitor of chat_session (audience chat:<id>).

@@ -26,6 +26,7 @@
 #define PRESENCE_TTL_S 90
 
 static char worker_name[128];
+static int stopped; /* shutting down: the rows went in one statement */
 static struct arena *scratch; /* not scratch: these run inside handlers that use it */
 
 /* The scratch arena, reset; NULL when out of memory. */
@@ -56,7 +57,7 @@ static int db_usable(struct ev *ev)
 
 void ws_online_note(struct ev *ev, const char *tenant_id, const char *user_id, int delta)
 {
-    if (user_id == NULL || user_id[0] == '\0' || !db_usable(ev))
+    if (stopped || user_id == NULL || user_id[0] == '\0' || !db_usable(ev))
         return;
     struct db_result *res;
     int rc = db_exec(ev->db, scratch,
@@ -78,6 +79,13 @@ void ws_online_reset(struct ev *ev)
     if (db_exec(ev->db, scratch, "DELETE FROM stream_presence WHERE worker = ?",
                 DB_PARAMS(DB_STR(worker())), &res) != DB_OK)
         log_warn("events: presence rows of this worker not cleared: %s", db_last_error(ev->db));
+}
+
+void ws_online_stop(struct ev *ev)
+{
+    stopped = 1;
+    if (db_usable(ev))
+        ws_online_reset(ev);
 }
 
 void ws_online_refresh(struct ev *ev)

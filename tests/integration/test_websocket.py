@@ -443,3 +443,26 @@ def test_ws_ping_pong_keepalive(ctx):
             f = ws.frame(1)
             pings += f is not None and f[0] == 9
         check(ws.eof and pings >= 1, "a client that never answers pings is dropped (%d pings)" % pings)
+
+
+def test_ws_caps_shared_with_sse(ctx):
+    """Sockets and SSE streams count together against the session's cap (32)."""
+    token, _ = sb.tenant(ctx)
+    held = []
+    try:
+        for i in range(32):
+            if i % 2:
+                held.append(_open(ctx, "/ws?family=callcenter&token=" + token))
+            else:
+                held.append(test_events._open(ctx, "/api/events", token=token))
+        with WS(ctx, "/ws?token=" + token) as ws:
+            check(ws.status == 429 and ws.json_body()["code"] == "too_many_streams",
+                  "the 33rd (a socket): %d %r" % (ws.status, ws.body))
+        test_events._refused(ctx, "/api/events", 429, "too_many_streams", token=token)
+        held.pop().close()
+        time.sleep(0.3)
+        with _open(ctx, "/ws?token=" + token):
+            pass
+    finally:
+        for h in held:
+            h.close()
