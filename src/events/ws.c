@@ -167,10 +167,9 @@ void ws_end(struct sub *s, const char *final, int code, const char *reason)
 {
     if (s->dead || s->ws == NULL)
         return;
-    if (final != NULL) {
-        struct wslay_event_msg m = {WSLAY_TEXT_FRAME, (const uint8_t *)final, strlen(final)};
-        wslay_event_queue_msg(s->ws->ctx, &m); /* best effort: the close follows anyway */
-    }
+    /* Sent before the close is queued: wslay sends control frames ahead of data. */
+    if (final != NULL && ws_text(s, final, strlen(final)) != 0)
+        return;
     wslay_event_queue_close(s->ws->ctx, (uint16_t)code, (const uint8_t *)reason,
                             reason ? strlen(reason) : 0);
     ws_flush(s);

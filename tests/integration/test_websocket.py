@@ -466,3 +466,16 @@ def test_ws_caps_shared_with_sse(ctx):
     finally:
         for h in held:
             h.close()
+
+
+def test_ws_session_revoked(ctx):
+    token, _ = sb.tenant(ctx)
+    agent = sb.user(ctx, token, "agent")
+    with _open(ctx, "/ws?token=" + agent["token"]) as ws:
+        check(ctx.post("/api/auth/logout", {}, token=agent["token"]).status == 200, "logout")
+        m = ws.until(lambda m: m.get("type") == "session_revoked")[-1]
+        check(m["reason"] == "logout", "revoked: %r" % m)
+        ws.quiet(3)
+        check(ws.closed and ws.closed[0] == 1008, "closed with 1008: %r" % (ws.closed,))
+    with WS(ctx, "/ws?token=" + agent["token"]) as ws:
+        check(ws.status == 401, "the token is dead: %d" % ws.status)
