@@ -66,6 +66,7 @@ struct post {
 static struct {
     int nclients, nevents, interval_ms, inflight_max, wait_s, connect_timeout_s;
     int port;
+    int ws; /* -W: WebSocket (/ws, callcenter frames) instead of SSE */
     const char *host, *unix_path, *path, *token;
     long pid;
     char prefix[16]; /* caller number without its 2-digit event index */
@@ -169,12 +170,20 @@ static int str_is(const char *v, size_t vl, const char *lit)
     return v != NULL && vl == strlen(lit) && memcmp(v, lit, vl) == 0;
 }
 
+static void event_json(struct conn *c, const char *l, size_t n, int64_t t);
+
 static void sse_line(struct conn *c, const char *l, size_t n, int64_t t)
 {
     if (n < 5 || memcmp(l, "data:", 5) != 0)
         return; /* id:, event:, comments (heartbeats), blank lines */
+    event_json(c, l + 5, n - 5, t);
+}
+
+/* One event's JSON (an SSE data line, a WebSocket text frame). */
+static void event_json(struct conn *c, const char *l, size_t n, int64_t t)
+{
     size_t tl;
-    const char *type = json_str(l + 5, n - 5, "type", &tl);
+    const char *type = json_str(l, n, "type", &tl);
     if (str_is(type, tl, "connected")) {
         if (!c->connected) {
             c->connected = 1;
@@ -186,7 +195,7 @@ static void sse_line(struct conn *c, const char *l, size_t n, int64_t t)
     if (!str_is(type, tl, "call_started"))
         return;
     size_t cl, pl = strlen(opt.prefix);
-    const char *caller = json_str(l + 5, n - 5, "caller_number", &cl);
+    const char *caller = json_str(l, n, "caller_number", &cl);
     if (caller == NULL || cl != pl + 2 || memcmp(caller, opt.prefix, pl) != 0)
         return; /* another call of the tenant */
     if (!isdigit((unsigned char)caller[pl]) || !isdigit((unsigned char)caller[pl + 1])) {
@@ -211,7 +220,8 @@ static void head_line(struct conn *c, const char *l, size_t n)
 {
     if (!c->status_seen) {
         c->status_seen = 1;
-        if (n < 12 || memcmp(l, "HTTP/1.", 7) != 0 || memcmp(l + 8, " 200", 4) != 0) {
+        if (n < 12 || memcmp(l, "HTTP/1.", 7) != 0 ||
+            memcmp(l + 8, opt.ws ? " 101" : " 200", 4) != 0) {
             char msg[128];
             snprintf(msg, sizeof(msg), "answer %.*s", (int)(n < 100 ? n : 100), l);
             conn_close(c, msg);
@@ -313,6 +323,58 @@ static void feed_body(struct conn *c, const char *p, size_t n, int64_t t)
     }
 }
 
+/*
+ * WebSocket frames (-W), gathered in the line buffer: text frames are events, pings get
+ * their pong (a client that does not answer is dropped), a close ends the stream.
+ */
+static void ws_frames(struct conn *c, const char *p, size_t n, int64_t t)
+{
+    for (size_t i = 0; i < n && c->state != C_CLOSED;) {
+        size_t take = LINE_MAX_LEN - c->llen < n - i ? LINE_MAX_LEN - c->llen : n - i;
+        memcpy(c->line + c->llen, p + i, take);
+        c->llen += (uint32_t)take;
+        i += take;
+        for (;;) {
+            const unsigned char *b = (const unsigned char *)c->line;
+            if (c->llen < 2)
+                break;
+            size_t len = b[1] & 0x7f, off = 2;
+            if (len == 126) {
+                if (c->llen < 4)
+                    break;
+                len = (size_t)b[2] << 8 | b[3];
+                off = 4;
+            } else if (len == 127) {
+                conn_close(c, "a frame too big for this client");
+                return;
+            }
+            if (off + len > LINE_MAX_LEN) {
+                conn_close(c, "a frame too big for this client");
+                return;
+            }
+            if (c->llen < off + len)
+                break;
+            int op = b[0] & 0x0f;
+            if (op == 1) {
+                event_json(c, c->line + off, len, t);
+            } else if (op == 9) {
+                static const unsigned char pong[6] = {0x8a, 0x80, 0, 0, 0, 0};
+                if (write(c->fd, pong, sizeof(pong)) != (ssize_t)sizeof(pong)) {
+                    conn_close(c, "cannot answer a ping");
+                    return;
+                }
+            } else if (op == 8) {
+                conn_close(c, "closed by the server (close frame)");
+                return;
+            }
+            if (c->state == C_CLOSED)
+                return;
+            memmove(c->line, c->line + off + len, c->llen - off - len);
+            c->llen -= (uint32_t)(off + len);
+        }
+    }
+}
+
 static void feed(struct conn *c, const char *p, size_t n, int64_t t)
 {
     size_t i = 0;
@@ -325,7 +387,9 @@ static void feed(struct conn *c, const char *p, size_t n, int64_t t)
             i += take;
         }
     }
-    if (i < n && c->state == C_BODY)
+    if (i < n && c->state == C_BODY && opt.ws)
+        ws_frames(c, p + i, n - i, t);
+    else if (i < n && c->state == C_BODY)
         feed_body(c, p + i, n - i, t);
 }
 
@@ -615,7 +679,8 @@ static void usage(void)
     fprintf(stderr,
             "usage: SSE_BENCH_TOKEN=<jwt> sse-bench -p PORT [-n CLIENTS] [-m EVENTS] [-i MS]\n"
             "         [-u EVENT_SOCKET] [-P EVENT_WORKER_PID] [-f INFLIGHT] [-w WAIT_S]\n"
-            "         [-c CONNECT_TIMEOUT_S] [-s PATH]\n"
+            "         [-c CONNECT_TIMEOUT_S] [-s PATH] [-W]\n"
+            "  -W: WebSocket (default path /ws, callcenter frames) instead of SSE;\n"
             "  streams go through nginx on 127.0.0.1:PORT, or to EVENT_SOCKET with -u;\n"
             "  calls are always created through nginx. EVENTS at most %d.\n",
             MAX_EVENTS);
@@ -650,7 +715,7 @@ int main(int argc, char **argv)
     opt.host = "127.0.0.1";
     opt.path = "/api/calls/events";
     int c;
-    while ((c = getopt(argc, argv, "n:m:i:p:u:P:f:w:c:s:h")) != -1) {
+    while ((c = getopt(argc, argv, "n:m:i:p:u:P:f:w:c:s:Wh")) != -1) {
         int v = 0, bad = 0;
         switch (c) {
         case 'n': bad = int_arg(optarg, 1, 1000000, &opt.nclients); break;
@@ -663,6 +728,11 @@ int main(int argc, char **argv)
         case 'w': bad = int_arg(optarg, 1, 3600, &opt.wait_s); break;
         case 'c': bad = int_arg(optarg, 1, 3600, &opt.connect_timeout_s); break;
         case 's': opt.path = optarg; break;
+        case 'W':
+            opt.ws = 1;
+            if (strcmp(opt.path, "/api/calls/events") == 0)
+                opt.path = "/ws";
+            break;
         default: usage(); return 3;
         }
         if (bad) {
@@ -719,9 +789,12 @@ int main(int argc, char **argv)
         return 3;
     }
     int rn = snprintf(sse_request, rq,
-                      "GET %s?access_token=%s HTTP/1.1\r\nHost: %s:%d\r\n"
-                      "Accept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n",
-                      opt.path, tok, opt.unix_path ? "localhost" : opt.host, opt.port);
+                      "GET %s?access_token=%s HTTP/1.1\r\nHost: %s:%d\r\n%s",
+                      opt.path, tok, opt.unix_path ? "localhost" : opt.host, opt.port,
+                      opt.ws ? "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                               "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: callcenter\r\n\r\n"
+                             : "Accept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n");
     free(tok);
     if (rn < 0 || (size_t)rn >= rq) {
         fprintf(stderr, "sse-bench: request too long\n");
@@ -831,10 +904,10 @@ int main(int argc, char **argv)
     qsort(lat, nlat, sizeof(*lat), compare_i64);
     size_t expected = (size_t)opt.nclients * (size_t)opt.nevents;
     size_t missed = expected - nlat;
-    printf("sse via=%s clients=%d connected=%ld events=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f "
+    printf("%s via=%s clients=%d connected=%ld events=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f "
            "missed=%zu dup=%ld unexpected=%ld dropped=%ld post_errors=%ld connect_s=%.2f "
            "rss_base_mb=%.1f rss_mb=%.1f\n",
-           opt.unix_path ? "unix" : "nginx", opt.nclients, connected_at_start, opt.nevents,
+           opt.ws ? "ws" : "sse", opt.unix_path ? "unix" : "nginx", opt.nclients, connected_at_start, opt.nevents,
            pct_ms(0.50), pct_ms(0.99), nlat ? (double)lat[nlat - 1] / 1e6 : -1.0, missed, ndup,
            nunexpected, ndropped, npost_errors, connect_s, rss_base, rss);
     if (fflush(stdout) != 0) {
