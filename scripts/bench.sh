@@ -4,11 +4,13 @@
 # route (the ceiling). Prints requests/s, p50 and p99 and each route's share of the ceiling.
 # Then bin/sse-bench (tests/bench/sse_bench.c) holds 1,000 and 10,000 SSE streams on
 # /api/calls/events through nginx, creates calls and measures POST-written → event-read
-# latency over every (stream, call) pair; a second table shows it.
+# latency over every (stream, call) pair; then the same with WebSocket clients on /ws
+# (sse-bench -W: callcenter frames, pings answered); a second table shows both.
 #
 # Environment: BENCH_DURATION (10s), BENCH_CONNECTIONS (32), BENCH_THREADS (2),
 # BENCH_CALLS (1000000 seeded calls), BENCH_SSE_CLIENTS ("1000 10000"; empty: skip),
-# BENCH_SSE_EVENTS (20 calls per run), BENCH_SSE_INTERVAL_MS (200).
+# BENCH_SSE_EVENTS (20 calls per run), BENCH_SSE_INTERVAL_MS (200), BENCH_WS_CLIENTS
+# ("1000 10000"; empty: skip).
 set -eu -o pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 bin=${SB_BIN:-$repo/bin}
@@ -30,9 +32,10 @@ trap cleanup EXIT
 
 command -v wrk >/dev/null || { echo "bench: wrk is missing (make deps)" >&2; exit 1; }
 sse_clients=${BENCH_SSE_CLIENTS-1000 10000}
+ws_clients=${BENCH_WS_CLIENTS-1000 10000}
 sse_events=${BENCH_SSE_EVENTS:-20}
 sse_interval=${BENCH_SSE_INTERVAL_MS:-200}
-[ -z "$sse_clients" ] || [ -x "$bin/sse-bench" ] ||
+[ -z "$sse_clients$ws_clients" ] || [ -x "$bin/sse-bench" ] ||
     { echo "bench: $bin/sse-bench is missing (make $bin/sse-bench)" >&2; exit 1; }
 "$repo/scripts/stack.sh" start > "$tmp/start.out" 2>&1 || { cat "$tmp/start.out"; exit 1; }
 base=http://127.0.0.1:$port
@@ -195,36 +198,46 @@ drain
 sse_results=$tmp/sse-results
 : > "$sse_results"
 sse_failed=0
-if [ -n "$sse_clients" ]; then
+# live_run KIND N [sse-bench options]: one run (KIND sse or ws) through nginx, or on the
+# worker's unix socket when nginx could not hold N clients.
+live_run() {
+    local kind=$1 n=$2 rc=0
+    shift 2
+    echo "$kind: $n clients…"
+    "$bin/sse-bench" "$@" -p "$port" -n "$n" -m "$sse_events" -i "$sse_interval" \
+        -P "$events_pid" > "$tmp/sse.out" 2> "$tmp/sse.err" || rc=$?
+    cat "$tmp/sse.out"
+    if [ "$rc" = 2 ]; then
+        # Not every client could connect through nginx (a limit: ports, fds, nginx's
+        # worker_connections): measure the event worker on its own unix socket instead.
+        local why
+        why=$(tail -n1 "$tmp/sse.err")
+        echo "$kind: $n clients through nginx failed ($why); again on the unix socket"
+        printf 'note\t%s %s clients through nginx failed (%s): measured on %s instead\n' \
+            "$n" "$kind" "$why" "$SB_VAR/run/events.sock" >> "$sse_results"
+        rc=0
+        "$bin/sse-bench" "$@" -p "$port" -n "$n" -m "$sse_events" -i "$sse_interval" \
+            -P "$events_pid" -u "$SB_VAR/run/events.sock" \
+            > "$tmp/sse.out" 2> "$tmp/sse.err" || rc=$?
+        cat "$tmp/sse.out"
+    fi
+    if [ "$rc" != 0 ]; then
+        cat "$tmp/sse.err" >&2
+        sse_failed=1
+    fi
+    grep -E '^(sse|ws) ' "$tmp/sse.out" >> "$sse_results" || true
+}
+if [ -n "$sse_clients$ws_clients" ]; then
     SSE_BENCH_TOKEN=$(curl -fsS -X POST -H "Content-Type: application/json" \
         --data-binary @"$tmp/login.json" "$base/api/auth/login" |
         python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
     export SSE_BENCH_TOKEN
     events_pid=$(cat "$SB_VAR/run/events.pid")
     for n in $sse_clients; do
-        echo "sse: $n streams…"
-        rc=0
-        "$bin/sse-bench" -p "$port" -n "$n" -m "$sse_events" -i "$sse_interval" -P "$events_pid" \
-            > "$tmp/sse.out" 2> "$tmp/sse.err" || rc=$?
-        cat "$tmp/sse.out"
-        if [ "$rc" = 2 ]; then
-            # Not every stream could be opened through nginx (a limit: ports, fds, nginx's
-            # worker_connections): measure the event worker on its own unix socket instead.
-            why=$(tail -n1 "$tmp/sse.err")
-            echo "sse: $n streams through nginx failed ($why); again on the unix socket"
-            printf 'note\t%s streams through nginx failed (%s): measured on %s instead\n' \
-                "$n" "$why" "$SB_VAR/run/events.sock" >> "$sse_results"
-            rc=0
-            "$bin/sse-bench" -p "$port" -n "$n" -m "$sse_events" -i "$sse_interval" \
-                -P "$events_pid" -u "$SB_VAR/run/events.sock" \
-                > "$tmp/sse.out" 2> "$tmp/sse.err" || rc=$?
-            cat "$tmp/sse.out"
-        fi
-        if [ "$rc" != 0 ]; then
-            cat "$tmp/sse.err" >&2
-            sse_failed=1
-        fi
-        grep '^sse ' "$tmp/sse.out" >> "$sse_results" || true
+        live_run sse "$n"
+    done
+    for n in $ws_clients; do
+        live_run ws "$n" -W
     done
 fi
 
@@ -245,11 +258,12 @@ echo
 cat "$tmp/cc.out"
 [ -s "$sse_results" ] || exit 0
 echo
-echo "live events: $sse_events calls (POST /api/calls through nginx) ${sse_interval} ms apart to N streams of /api/calls/events;"
-echo "latency = request written → call_started read by the stream, over every (stream, call) pair"
+echo "live events: $sse_events calls (POST /api/calls through nginx) ${sse_interval} ms apart to N SSE streams of"
+echo "/api/calls/events or N WebSocket clients of /ws; latency = request written → call_started read"
+echo "by the client, over every (client, call) pair"
 python3 - "$sse_results" <<'PY'
 import sys
-print("%8s %6s %10s %9s %9s %9s %7s %12s %12s" % ("streams", "via", "connect s", "p50 ms", "p99 ms",
+print("%4s %8s %6s %10s %9s %9s %9s %7s %12s %12s" % ("kind", "clients", "via", "connect s", "p50 ms", "p99 ms",
       "max ms", "missed", "worker RSS", "RSS/stream"))
 notes = []
 for line in open(sys.argv[1]):
@@ -264,7 +278,7 @@ for line in open(sys.argv[1]):
     for k in ("dup", "unexpected", "dropped", "post_errors"):
         if f[k] != "0":
             extra += " %s=%s" % (k, f[k])
-    print("%8d %6s %10s %9s %9s %9s %7s %9.1f MB %9.2f KB%s" % (n, f["via"], f["connect_s"],
+    print("%4s %8d %6s %10s %9s %9s %9s %7s %9.1f MB %9.2f KB%s" % (line.split()[0], n, f["via"], f["connect_s"],
           f["p50_ms"], f["p99_ms"], f["max_ms"], f["missed"], rss,
           max(rss - base, 0) * 1024 / n, extra))
 for n in notes:
