@@ -4,14 +4,16 @@
  * Presence: a user is online while any event worker holds a staff stream of theirs (SSE
  * or WebSocket) or their agent presence is not offline. Each worker counts its streams
  * per user in stream_presence (sql/020) under its own name (host:pid) and refreshes
- * seen_at every PRESENCE_REFRESH_MS while the count is above 0 (ws_online_refresh, from
- * the housekeeping-like timer in ws_online_start); a row not refreshed for PRESENCE_TTL_S
- * is a worker that died and no longer counts.
+ * seen_at (housekeeping.c, every 10 s) while the count is above 0; a row not refreshed
+ * for PRESENCE_TTL_S is a worker that died and no longer counts.
  *
- * While the feed finds the database away nothing is written (a query would hold the
- * loop): presence may then lag, never block streams.
+ * Streams opening and closing are counted in memory and written every FLUSH_MS, one
+ * statement per user that changed: a burst of thousands of connects costs a few writes,
+ * not one each inside the loop. While the feed finds the database away nothing is
+ * written (a query would hold the loop); the counts wait and go out when it is back.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <json-c/json.h>
@@ -21,13 +23,28 @@
 #include "events.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "loop.h"
 #include "ws_internal.h"
 
 #define PRESENCE_TTL_S 90
+#define FLUSH_MS 500
+#define BUCKETS 1024
+
+/* A user whose stream count changed since the last flush. */
+struct pending {
+    struct pending *next;
+    int delta;
+    char *user_id; /* into key */
+    char key[];    /* tenant_id NUL user_id NUL */
+};
+
+static struct pending *buckets[BUCKETS];
+static struct loop_timer flush_timer;
+static struct ev *flush_ev;
 
 static char worker_name[128];
 static int stopped; /* shutting down: the rows went in one statement */
-static struct arena *scratch; /* not scratch: these run inside handlers that use it */
+static struct arena *scratch; /* not ev->arena: these run inside handlers that use it */
 
 /* The scratch arena, reset; NULL when out of memory. */
 static struct arena *fresh(void)
@@ -55,20 +72,75 @@ static int db_usable(struct ev *ev)
     return feed_ready(ev->feed) && !feed_db_down(ev->feed) && fresh() != NULL;
 }
 
+static struct pending **slot(const char *tenant_id, const char *user_id)
+{
+    unsigned h = 2166136261u;
+    for (const char *p = tenant_id; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    for (const char *p = user_id; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    struct pending **pp = &buckets[h % BUCKETS];
+    while (*pp != NULL && (strcmp((*pp)->key, tenant_id) != 0 || strcmp((*pp)->user_id, user_id) != 0))
+        pp = &(*pp)->next;
+    return pp;
+}
+
+/* Writes the counts that changed; those that fail stay for the next flush. */
+static void flush(struct loop *loop, struct loop_timer *t, void *data)
+{
+    (void)t;
+    struct ev *ev = data;
+    for (size_t b = 0; b < BUCKETS && !stopped; b++) {
+        for (struct pending **pp = &buckets[b]; *pp != NULL;) {
+            struct pending *e = *pp;
+            if (!db_usable(ev))
+                goto later;
+            struct db_result *res;
+            int rc = db_exec(ev->db, scratch,
+                             "INSERT INTO stream_presence (tenant_id, user_id, worker, streams, seen_at)"
+                             " VALUES (?, ?, ?, GREATEST(?, 0), NOW(3)) ON DUPLICATE KEY UPDATE"
+                             " streams = GREATEST(CAST(streams AS SIGNED) + ?, 0), seen_at = NOW(3)",
+                             DB_PARAMS(DB_STR(e->key), DB_STR(e->user_id), DB_STR(worker()),
+                                       DB_INT(e->delta), DB_INT(e->delta)),
+                             &res);
+            if (rc != DB_OK) {
+                log_warn("events: presence not written: %s", db_last_error(ev->db));
+                goto later;
+            }
+            *pp = e->next;
+            free(e);
+        }
+    }
+    return;
+later:
+    if (loop_timer_start(loop, &flush_timer, FLUSH_MS * 4) != 0)
+        log_error("events: cannot schedule the presence write (out of memory)");
+}
+
 void ws_online_note(struct ev *ev, const char *tenant_id, const char *user_id, int delta)
 {
-    if (stopped || user_id == NULL || user_id[0] == '\0' || !db_usable(ev))
+    if (stopped || user_id == NULL || user_id[0] == '\0')
         return;
-    struct db_result *res;
-    int rc = db_exec(ev->db, scratch,
-                     "INSERT INTO stream_presence (tenant_id, user_id, worker, streams, seen_at)"
-                     " VALUES (?, ?, ?, GREATEST(?, 0), NOW(3)) ON DUPLICATE KEY UPDATE"
-                     " streams = GREATEST(CAST(streams AS SIGNED) + ?, 0), seen_at = NOW(3)",
-                     DB_PARAMS(DB_STR(tenant_id), DB_STR(user_id), DB_STR(worker()),
-                               DB_INT(delta), DB_INT(delta)),
-                     &res);
-    if (rc != DB_OK)
-        log_warn("events: presence of user %s not noted: %s", user_id, db_last_error(ev->db));
+    struct pending **pp = slot(tenant_id, user_id);
+    if (*pp == NULL) {
+        size_t tl = strlen(tenant_id), ul = strlen(user_id);
+        struct pending *e = calloc(1, sizeof(*e) + tl + ul + 2);
+        if (e == NULL) {
+            log_error("events: presence of user %s not counted (out of memory)", user_id);
+            return;
+        }
+        memcpy(e->key, tenant_id, tl + 1);
+        e->user_id = e->key + tl + 1;
+        memcpy(e->user_id, user_id, ul + 1);
+        *pp = e;
+    }
+    (*pp)->delta += delta;
+    if (flush_ev == NULL) {
+        flush_ev = ev;
+        loop_timer_init(&flush_timer, flush, ev);
+    }
+    if (!loop_timer_active(&flush_timer) && loop_timer_start(ev->loop, &flush_timer, FLUSH_MS) != 0)
+        log_error("events: cannot schedule the presence write (out of memory)");
 }
 
 void ws_online_reset(struct ev *ev)
@@ -84,6 +156,14 @@ void ws_online_reset(struct ev *ev)
 void ws_online_stop(struct ev *ev)
 {
     stopped = 1;
+    if (flush_ev != NULL)
+        loop_timer_stop(ev->loop, &flush_timer);
+    for (size_t b = 0; b < BUCKETS; b++)
+        while (buckets[b] != NULL) {
+            struct pending *e = buckets[b];
+            buckets[b] = e->next;
+            free(e);
+        }
     if (db_usable(ev))
         ws_online_reset(ev);
 }

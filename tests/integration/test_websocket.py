@@ -412,6 +412,10 @@ def test_ws_stats_and_online(ctx):
             # pushed at the next heartbeat (3 s in the dev stack) at the latest
             m = ws.until(lambda m: m.get("type") == "user.online", timeout=15)[-1]
             check(m["payload"]["online"] is True, "online: %r" % m)
+        m = ws.until(lambda m: m.get("type") == "user.online", timeout=15)[-1]
+        check(m["payload"]["online"] is False, "offline again once the stream closed: %r" % m)
+    rows = sb.sql(ctx, "SELECT streams FROM stream_presence WHERE user_id = '%s'" % a_id).split()
+    check(rows and all(r == "0" for r in rows), "presence rows: %r" % rows)
 
 
 # -- limits -----------------------------------------------------------------------------------------
