@@ -202,7 +202,10 @@ int ws_send_event(struct sub *s, const struct event *e)
     if (s->dead)
         return -1;
     if (ws->kind == WS_ONLINE) {
-        online_push(s); /* its filter passes only the events that may change it */
+        /* Its filter passes only the events that may change it; a replay of old ones
+         * says nothing the state pushed at the start did not. */
+        if (!s->catching_up)
+            online_push(s);
         return s->dead ? -1 : 0;
     }
     if (!ws_subs_match(&ws->subs, ws->family, e->type))
