@@ -205,7 +205,10 @@ int feed_collect(struct feed *f, struct tenant *t, const struct filter *filter,
 
 struct hub *hub_create(struct ev *ev);
 void hub_destroy(struct hub *h);
+/* Streams held, SSE and WebSocket together (they share the caps). */
 size_t hub_streams(const struct hub *h);
+/* Of those, the WebSocket ones. */
+size_t hub_sockets(const struct hub *h);
 size_t hub_polls(const struct hub *h);
 
 /*
@@ -285,6 +288,7 @@ struct ev_metrics {
     unsigned long long feed_events; /* feed_events() */
     size_t connections;             /* open HTTP connections, the scrape's included */
     size_t streams;                 /* SSE streams held */
+    size_t sockets;                 /* WebSocket subscribers held */
     size_t polls;                   /* long-polls waiting for events */
 };
 

@@ -118,6 +118,7 @@ void sub_link(struct sub *s)
     } else {
         s->tenant->nstreams++;
         s->hub->nstreams++;
+        s->hub->nsockets += s->ws != NULL;
         if (s->filter.chat_session == NULL)
             ws_online_note(s->hub->ev, s->tenant->id, s->user_id, 1);
     }
@@ -142,6 +143,7 @@ static void sub_unlink(struct sub *s)
     } else {
         s->tenant->nstreams--;
         s->hub->nstreams--;
+        s->hub->nsockets -= s->ws != NULL;
         if (s->filter.chat_session == NULL)
             ws_online_note(s->hub->ev, s->tenant->id, s->user_id, -1);
     }
@@ -315,6 +317,11 @@ struct hub *hub_create(struct ev *ev)
 size_t hub_streams(const struct hub *h)
 {
     return h->nstreams;
+}
+
+size_t hub_sockets(const struct hub *h)
+{
+    return h->nsockets;
 }
 
 size_t hub_polls(const struct hub *h)

@@ -45,6 +45,7 @@ struct hub {
     struct sub *all;
     struct sub *ready;
     size_t nstreams, npolls;
+    size_t nsockets; /* of nstreams, the WebSocket ones */
 };
 
 

@@ -25,7 +25,8 @@ void events_metrics_reply(struct ev *ev, struct http_conn *c, const struct http_
         .counters = ev->counters,
         .feed_events = feed_events(ev->feed),
         .connections = http_server_connections(ev->srv),
-        .streams = hub_streams(ev->hub),
+        .streams = hub_streams(ev->hub) - hub_sockets(ev->hub),
+        .sockets = hub_sockets(ev->hub),
         .polls = hub_polls(ev->hub),
     };
     struct buf b;

@@ -23,8 +23,10 @@ void events_metrics_text(struct buf *b, const struct ev_metrics *m)
     const struct ev_counters *k = &m->counters;
     const struct row rows[] = {
         {"switchboard_event_streams", "gauge",
-         "Subscribers held now: SSE streams, and long-polls waiting for events.", "kind", "sse",
-         m->streams},
+         "Subscribers held now: SSE streams, WebSocket clients, and long-polls waiting for "
+         "events.",
+         "kind", "sse", m->streams},
+        {"switchboard_event_streams", NULL, NULL, "kind", "websocket", m->sockets},
         {"switchboard_event_streams", NULL, NULL, "kind", "long_poll", m->polls},
         {"switchboard_event_connections", "gauge",
          "Open HTTP connections of the event worker, this scrape's included.", NULL, NULL,

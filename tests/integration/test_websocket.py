@@ -213,7 +213,8 @@ def test_ws_handshake_and_authentication(ctx):
         check(w["payload"]["tenant_id"] == tenant_id and w.get("id") and w.get("timestamp"),
               "welcome: %r" % w)
     with _open(ctx, "/ws", token=token) as ws:        # the header works too
-        pass
+        held = sb.metric(sb.metrics(ctx), "switchboard_event_streams", kind="websocket")
+        check(held >= 1, "streams{kind=websocket} with a socket open: %r" % held)
     r = ctx.post("/api/events/ticket", token=token)
     check(r.status == 200, "ticket: %r" % r)
     with _open(ctx, "/ws?ticket=" + r.json["ticket"]) as ws:

@@ -23,6 +23,7 @@ static const struct ev_metrics ut_snapshot = {
     .feed_events = 8,
     .connections = 9,
     .streams = 10,
+    .sockets = 12,
     .polls = 11,
 };
 
@@ -34,10 +35,11 @@ static void whole_text(void)
     REQUIRE(!b.failed && b.p != NULL);
     CHECK_EQ_STR(
         b.p,
-        "# HELP switchboard_event_streams Subscribers held now: SSE streams, and long-polls "
-        "waiting for events.\n"
+        "# HELP switchboard_event_streams Subscribers held now: SSE streams, WebSocket clients, "
+        "and long-polls waiting for events.\n"
         "# TYPE switchboard_event_streams gauge\n"
         "switchboard_event_streams{kind=\"sse\"} 10\n"
+        "switchboard_event_streams{kind=\"websocket\"} 12\n"
         "switchboard_event_streams{kind=\"long_poll\"} 11\n"
         "# HELP switchboard_event_connections Open HTTP connections of the event worker, this "
         "scrape's included.\n"
@@ -86,7 +88,7 @@ static void zero_series_present(void)
         REQUIRE(nl != NULL && nl - p > 2);
         CHECK(nl[-2] == ' ' && nl[-1] == '0');
     }
-    CHECK_EQ_INT(samples, 10);
+    CHECK_EQ_INT(samples, 11);
     buf_free(&b);
 }
 
