@@ -195,6 +195,27 @@ static void online_push(struct sub *s)
 
 /* ---- events ------------------------------------------------------------------------ */
 
+/*
+ * The frame of e in family f. A fan-out frames one event for every socket in a row, so
+ * the last frame of each family is kept (ids are unique for the process's life) and the
+ * JSON is rebuilt once per event and family, not once per socket.
+ */
+static const char *frame_of(enum ws_family f, const struct event *e, size_t *len)
+{
+    static struct {
+        unsigned long long id;
+        char *text;
+        size_t len;
+    } last[3];
+    if (last[f].text == NULL || last[f].id != e->id) {
+        free(last[f].text);
+        last[f].text = ws_frame_event(f, e, &last[f].len);
+        last[f].id = e->id;
+    }
+    *len = last[f].len;
+    return last[f].text;
+}
+
 int ws_send_event(struct sub *s, const struct event *e)
 {
     struct ws *ws = s->ws;
@@ -211,11 +232,10 @@ int ws_send_event(struct sub *s, const struct event *e)
     if (!ws_subs_match(&ws->subs, ws->family, e->type))
         return 0;
     size_t len;
-    char *text = ws_frame_event(ws->family, e, &len);
+    const char *text = frame_of(ws->family, e, &len);
     if (text == NULL)
         return 0; /* out of memory or a bad payload: skipped, as SSE loses a bad payload */
     int rc = ws_text(s, text, len);
-    free(text);
     if (rc == 0)
         ws->ev->counters.delivered++;
     return rc;
