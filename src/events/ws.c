@@ -278,7 +278,8 @@ static int ws_welcome(struct sub *s)
     ws->welcomed = 1;
     loop_timer_stop(ws->ev->loop, &ws->timer);
     struct json_object *d = json_object_new_object();
-    if (json_set_str(d, "tenant_id", s->tenant->id) != 0 ||
+    /* A visitor is not told which tenant it talks to. */
+    if ((ws->kind != WS_PUBLIC && json_set_str(d, "tenant_id", s->tenant->id) != 0) ||
         json_set_str(d, "cursor", ws->cursor) != 0 ||
         json_set_int(d, "heartbeat_seconds", ws->ev->cfg->event_heartbeat_seconds) != 0) {
         json_object_put(d);
