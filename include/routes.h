@@ -29,6 +29,9 @@ extern const struct route_group password_reset_routes;
 /* Issue 8: calls in queues and offers (queue_calls.c). */
 extern const struct route_group queue_calls_routes;
 extern const struct route_group cdr_routes, cdr_stats_routes;
+/* Issue 9: live chat (chat_widgets.c, chat_public.c, chat_sessions.c, chat_agents.c). */
+extern const struct route_group chat_widgets_routes, chat_public_routes, chat_sessions_routes,
+    chat_agents_routes;
 
 /*
  * The CDR routes' time parameter `key` (cdr_parse_time, cdr.c): 1 with *t (Unix seconds),

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "chat_store.h"
 #include "clock.h"
 #include "db.h"
 #include "event_out.h"
@@ -61,6 +62,12 @@ static int move_stats(struct request *r, const char *id, int *moved)
     return qstats_emit(r, id);
 }
 
+static int move_chat_missed(struct request *r, const char *id, int *moved)
+{
+    *moved = 1;
+    return chat_session_miss(r, id);
+}
+
 static const struct phase phases[] = {
     {"expire offers",
      "SELECT tenant_id, id FROM queue_offers WHERE status = 'pending'"
@@ -88,6 +95,10 @@ static const struct phase phases[] = {
      " AND (sent_at IS NULL OR (dirty_at > sent_at AND sent_at <= NOW(3) - INTERVAL 1 SECOND))"
      " LIMIT ?",
      move_stats},
+    {"chat waits over",
+     "SELECT tenant_id, id FROM chat_sessions WHERE status = 'waiting'"
+     " AND wait_until <= NOW() ORDER BY wait_until LIMIT ?",
+     move_chat_missed},
 };
 
 struct item {
