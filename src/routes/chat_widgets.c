@@ -59,6 +59,8 @@ static const struct resource chat_widgets = {
 /* "https://shop.example:8443" (scheme and host, no path) or "*"; lower-cased in place. */
 static bool origin_ok(char *s)
 {
+    for (char *p = s; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
     if (strcmp(s, "*") == 0)
         return true;
     const char *host = strncmp(s, "https://", 8) == 0   ? s + 8
@@ -66,11 +68,9 @@ static bool origin_ok(char *s)
                                                        : NULL;
     if (host == NULL || *host == '\0' || strlen(s) > 255)
         return false;
-    for (char *p = s; *p; p++) {
-        if (p >= host && !(isalnum((unsigned char)*p) || *p == '.' || *p == '-' || *p == ':'))
+    for (const char *p = host; *p; p++)
+        if (!(isalnum((unsigned char)*p) || *p == '.' || *p == '-' || *p == ':'))
             return false;
-        *p = (char)tolower((unsigned char)*p);
-    }
     return true;
 }
 
