@@ -28,6 +28,8 @@ extern const struct route_group agent_state_routes;
 extern const struct route_group password_reset_routes;
 /* Issue 8: calls in queues and offers (queue_calls.c). */
 extern const struct route_group queue_calls_routes;
+/* Issue 9: the signed-in user's notifications (notifications.c). */
+extern const struct route_group notifications_routes;
 extern const struct route_group cdr_routes, cdr_stats_routes;
 
 /*
