@@ -51,6 +51,14 @@ int ticket_sla_minutes(struct request *r, const char *priority, long long *first
 /* The defaults for priority (unknown: normal's). Pure. */
 void ticket_sla_default(const char *priority, long long *first_response, long long *resolution);
 
+/*
+ * Whether a ticket may go from status `from` to `to`: NULL when it may, else why not (for
+ * a 409). The working statuses (open, pending, in_progress, on_hold) move among themselves
+ * and to resolved; resolved goes to closed or back to open (reopen); closed only reopens.
+ * Pure.
+ */
+const char *ticket_status_refusal(const char *from, const char *to);
+
 /* The ticket's row as an event payload, emitted as type (ticket.updated…) with extra
  * members (a JSON object's text, or NULL) merged in; wakes the event worker after the
  * commit. DB_OK or a db_rc. */

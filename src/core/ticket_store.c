@@ -4,6 +4,7 @@
  */
 #include "ticket_store.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "arena.h"
@@ -152,6 +153,27 @@ int ticket_store_reschedule(struct request *r, const char *id)
                                DB_STR(id), DB_STR(r->auth.tenant_id)),
                      NULL);
     return rc;
+}
+
+static bool is_working(const char *s)
+{
+    return strcmp(s, "open") == 0 || strcmp(s, "pending") == 0 ||
+           strcmp(s, "in_progress") == 0 || strcmp(s, "on_hold") == 0;
+}
+
+const char *ticket_status_refusal(const char *from, const char *to)
+{
+    if (strcmp(from, to) == 0)
+        return "The ticket already has this status";
+    if (is_working(from))
+        return is_working(to) || strcmp(to, "resolved") == 0
+                   ? NULL
+                   : "A ticket is resolved before it is closed";
+    if (strcmp(from, "resolved") == 0)
+        return strcmp(to, "closed") == 0 || strcmp(to, "open") == 0
+                   ? NULL
+                   : "A resolved ticket is closed or reopened";
+    return strcmp(to, "open") == 0 ? NULL : "A closed ticket can only be reopened";
 }
 
 int ticket_emit(struct request *r, const char *type, const char *id, const char *extra_json)
