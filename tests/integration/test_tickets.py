@@ -263,7 +263,7 @@ def test_ticket_status_machine(ctx):
     expect_cc_error(ctx.put(p, {}, token=token), 422)
     expect_cc_error(ctx.put(T + "/tkt_nope/status", {"status": "pending"}, token=token), 404)
     expect_cc_error(ctx.put(p, {"status": "pending"}), 401)
-    check(_events(ctx, tid, "ticket.status_changed") == 8, "status events")
+    check(_events(ctx, tid, "ticket.status_changed") == 7, "status events")
 
 
 # -- messages and search ------------------------------------------------------------------
