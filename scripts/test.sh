@@ -51,7 +51,11 @@ export SB_EVENT_MAX_STREAMS_PER_TENANT=${SB_EVENT_MAX_STREAMS_PER_TENANT:-40}
 if "$repo/scripts/stack.sh" start > "$tmp/stack-start.out" 2>&1; then
     stack_started=1
     echo "== integration tests"
-    python3 "$repo/tests/integration/run.py" --base "http://127.0.0.1:$port" --var "$tmp/var" \
+    # Debian's interpreter: its python3-jsonschema and python3-websockets come from deps.sh,
+    # whatever other python3 is first on PATH.
+    py=/usr/bin/python3
+    [ -x "$py" ] || py=python3
+    "$py" "$repo/tests/integration/run.py" --base "http://127.0.0.1:$port" --var "$tmp/var" \
         --repo "$repo" 2>&1 | tee "$tmp/integration.out"
     count "$tmp/integration.out" "integration tests"
 else

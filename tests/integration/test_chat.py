@@ -345,14 +345,13 @@ def test_chat_sessions_messages_transfer(ctx):
                                                        a2["user"]["id"])).split()
     check(counts == ["0", "1"], "capacity moved: %r" % counts)
     q = ctx.post("/api/v1/queues", {"name": "Q " + sb.uid()}, token=admin)
-    if q.status == 201:
-        qid = cc_data(q, 201)["id"]
-        tq = cc_data(ctx.post(V1 + "/sessions/%s/transfer" % sid, {"to_queue_id": qid},
-                              token=a2["token"]))
-        check(tq["queue_id"] == qid and tq["status"] == "waiting" and tq["user_id"] == "",
-              "to a queue with no member online: %r" % tq)
-        expect_cc_error(ctx.post(V1 + "/sessions/%s/transfer" % sid, {"to_queue_id": "q_x"},
-                                 token=admin), 422)
+    qid = cc_data(q, 201)["id"]
+    tq = cc_data(ctx.post(V1 + "/sessions/%s/transfer" % sid, {"to_queue_id": qid},
+                          token=a2["token"]))
+    check(tq["queue_id"] == qid and tq["status"] == "waiting" and tq["user_id"] == "",
+          "to a queue with no member online: %r" % tq)
+    expect_cc_error(ctx.post(V1 + "/sessions/%s/transfer" % sid, {"to_queue_id": "q_x"},
+                             token=admin), 422)
     expect_cc_error(ctx.post(V1 + "/sessions/%s/transfer" % sid,
                              {"to_user_id": a1["user"]["id"]}, token=other), 404)
     check("chat.transferred" in _events(ctx, sid), "transfer event")
@@ -382,6 +381,43 @@ def test_chat_unanswered_becomes_missed(ctx):
     check(got["messages"][-1]["body"] == "Nobody here, we will e-mail you"
           and got["messages"][-1]["sender_type"] == "system", "offline message: %r" % got)
     check("chat.session.ended" in _events(ctx, sid), "ended event")
+    # What the visitor wrote is a ticket now.
+    row = cc_data(ctx.get(V1 + "/sessions/" + sid, token=admin))
+    check(row["status"] == "missed" and row["ticket_id"], "ticket_id: %r" % row)
+    t = cc_data(ctx.get("/api/v1/tickets/" + row["ticket_id"], token=admin))
+    check(t["channel"] == "chat" and "Is anyone there?" in t["description"]
+          and "Vera Visitor" in t["subject"], "ticket: %r" % t)
+    # A session with nothing from the visitor makes no ticket.
+    s2 = _start(ctx, w)
+    check(sb.wait(lambda: cc_data(ctx.get(V1 + "/sessions/" + s2["session_id"], token=admin))
+                  ["status"] == "missed", 20, 0.5), "second session not missed")
+    check(cc_data(ctx.get(V1 + "/sessions/" + s2["session_id"], token=admin))["ticket_id"] == "",
+          "no ticket without a question")
+
+
+def test_chat_concurrent_assign_keeps_capacity(ctx):
+    """Six visitors ask for a human at once; the one agent online takes two, no more."""
+    import threading
+    admin, _ = sb.tenant(ctx)
+    w = _widget(ctx, admin)
+    _, ca = _chat_agent(ctx, admin, max_chats=2)
+    sessions = [_start(ctx, w, source=sb.random_loopback()) for _ in range(6)]
+    out = []
+
+    def ask(s):
+        r = ctx.post(V1 + "/public/handover", {"session_id": s["session_id"]},
+                     headers=_vh(w, s["visitor_secret"]))
+        out.append(r.status)
+    threads = [threading.Thread(target=ask, args=(s,)) for s in sessions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    check(out == [200] * 6, "handovers: %r" % out)
+    n = sb.sql(ctx, "SELECT COUNT(*) FROM chat_sessions WHERE widget_id = '%s'"
+                    " AND status = 'active'" % w["id"])
+    cur = sb.sql(ctx, "SELECT current_chats FROM chat_agents WHERE id = '%s'" % ca["id"])
+    check(int(n) == 2 and int(cur) == 2, "active %r, current_chats %r" % (n, cur))
 
 
 def test_chat_stats(ctx):
