@@ -395,6 +395,22 @@ def test_chat_unanswered_becomes_missed(ctx):
           "no ticket without a question")
 
 
+def test_chat_outside_business_hours(ctx):
+    """A widget whose schedule is closed: the chat starts offline and is missed at once."""
+    admin, tid = sb.tenant(ctx)
+    sch = "sch_" + sb.uid()
+    sb.sql(ctx, "INSERT INTO schedules (id, tenant_id, name, timezone, hours) VALUES"
+                " ('%s', '%s', 'Never', 'UTC', '{}')" % (sch, tid))
+    w = _widget(ctx, admin, schedule_id=sch)
+    check(w["schedule_id"] == sch, "schedule: %r" % w)
+    s = _start(ctx, w, message="Hello at night")
+    check(s["online"] is False and s["offline_message"], "offline start: %r" % s)
+    hv = _vh(w, s["visitor_secret"])
+    check(sb.wait(lambda: cc_data(ctx.get(V1 + "/public/status/" + s["session_id"],
+                                          headers=hv))["status"] == "missed", 20, 0.5),
+          "not missed")
+
+
 def test_chat_concurrent_assign_keeps_capacity(ctx):
     """Six visitors ask for a human at once; the one agent online takes two, no more."""
     import threading
