@@ -31,6 +31,8 @@ extern const struct route_group queue_calls_routes;
 /* Issue 9: the signed-in user's notifications (notifications.c). */
 extern const struct route_group notifications_routes;
 extern const struct route_group cdr_routes, cdr_stats_routes;
+/* Issue 9: tickets (tickets.c, ticket_views.c, ticket_stats.c). */
+extern const struct route_group tickets_routes, ticket_views_routes, ticket_stats_routes;
 
 /*
  * The CDR routes' time parameter `key` (cdr_parse_time, cdr.c): 1 with *t (Unix seconds),

@@ -19,6 +19,7 @@ static const struct route_group *const groups[] = {
     &queue_calls_routes,
     &cdr_routes, &cdr_stats_routes,
     &notifications_routes,
+    &tickets_routes, &ticket_views_routes, &ticket_stats_routes,
 };
 
 const struct route *route_table;
