@@ -125,7 +125,6 @@ void *arena_calloc(struct arena *a, size_t count, size_t size)
 
 char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
-    n = strnlen(s, n);
     if (n >= ARENA_MAX_ALLOC)
         return NULL;
     char *p = arena_alloc(a, n + 1);

@@ -17,7 +17,8 @@
 #include "tickets.h"
 #include "txn.h"
 
-#define SEARCH_MAX_CHARS 255
+/* The longest ?q=, in bytes: 255 characters of up to 4 bytes each. */
+#define SEARCH_MAX_BYTES 1020
 
 /* Assigned to me, or nobody's yet in a queue I am a member of (the team's). */
 static int tickets_my(struct request *r)
@@ -41,8 +42,8 @@ static int tickets_search(struct request *r)
     const char *q = request_query(r, "q");
     if (q == NULL || q[strspn(q, " \t")] == '\0')
         request_field_error(r, "q", "is required");
-    else if (strlen(q) > SEARCH_MAX_CHARS * 4)
-        request_field_error(r, "q", "must be at most 255 characters");
+    else if (strlen(q) > SEARCH_MAX_BYTES)
+        request_field_error(r, "q", "must be at most 1020 bytes");
     if (request_check_fields(r) != 0)
         return -1;
     struct qb w;
