@@ -21,6 +21,7 @@
 #include "schedule.h"
 #include "throttle.h"
 #include "txn.h"
+#include "utf8.h"
 #include "validate.h"
 
 /* Calls per widget and address in a minute; starts per widget and address in ten. */
@@ -203,11 +204,23 @@ static bool widget_open(const struct db_result *w)
                             db_get(w, 0, "timezone"), time(NULL)) != SCHEDULE_CLOSED;
 }
 
+/* The client's User-Agent as the column holds it: at most 255 bytes, whole characters. */
+static const char *user_agent_cut(struct request *r)
+{
+    const char *ua = r->user_agent;
+    size_t at = 0, n, len = ua ? strnlen(ua, 255) : 0;
+    if (ua == NULL)
+        return NULL;
+    while (at < len && (n = utf8_next((const unsigned char *)ua + at, len - at)) > 0)
+        at += n;
+    return arena_strndup(r->arena, ua, at);
+}
+
 static int start_insert(struct request *r, struct start *s)
 {
     char hash[65];
     const struct field_value *f = s->f;
-    const char *ua = r->user_agent ? arena_strndup(r->arena, r->user_agent, 255) : NULL;
+    const char *ua = user_agent_cut(r);
     crypto_sha256_hex(s->secret, strlen(s->secret), hash);
     return db_exec(r->db, r->arena,
                    "INSERT INTO chat_sessions (id, session_key, tenant_id, widget_id, visitor_id,"
