@@ -55,6 +55,18 @@ int chat_message_add(struct request *r, const struct chat_message_new *m,
 int chat_session_assign(struct request *r, const struct db_result *row, const char *user_id,
                         const char **assigned);
 
+/*
+ * The visitor asks for a human (or the chat went to a queue): chat_session_assign() to the
+ * best free agent; when nobody is free the session is marked (handover_at) so the clock
+ * gives it to the first agent who becomes free (chat_session_dispatch). *assigned as there.
+ */
+int chat_session_handover(struct request *r, const struct db_result *row,
+                          const char **assigned);
+
+/* The clock's move: a session still waiting for a human goes to a free agent if there is
+ * one now. *moved is 1 when it was assigned. */
+int chat_session_dispatch(struct request *r, const char *session_id, int *moved);
+
 /* Ends the locked session with status (closed, abandoned, missed), gives its agent a chat
  * back and emits chat.session.ended with `by` (visitor, agent, system). */
 int chat_session_finish(struct request *r, const struct db_result *row, const char *status,

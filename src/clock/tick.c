@@ -69,6 +69,11 @@ static int move_chat_missed(struct request *r, const char *id, int *moved)
     return chat_session_miss(r, id);
 }
 
+static int move_chat_dispatch(struct request *r, const char *id, int *moved)
+{
+    return chat_session_dispatch(r, id, moved);
+}
+
 static const struct phase phases[] = {
     {"expire offers",
      "SELECT tenant_id, id FROM queue_offers WHERE status = 'pending'"
@@ -110,6 +115,12 @@ static const struct phase phases[] = {
      "SELECT tenant_id, id FROM chat_sessions WHERE status = 'waiting'"
      " AND wait_until <= NOW() ORDER BY wait_until LIMIT ?",
      move_chat_missed},
+    {"chat handovers",
+     "SELECT s.tenant_id, s.id FROM chat_sessions s WHERE s.status = 'waiting'"
+     " AND s.handover_at IS NOT NULL AND EXISTS (SELECT 1 FROM chat_agents ca"
+     "  WHERE ca.tenant_id = s.tenant_id AND ca.status = 'online'"
+     "  AND ca.current_chats < ca.max_concurrent_chats) ORDER BY s.handover_at LIMIT ?",
+     move_chat_dispatch},
 };
 
 struct item {

@@ -95,11 +95,13 @@ int chat_message_add(struct request *r, const struct chat_message_new *m,
     return chat_emit(r, "chat.message", m->session_id, payload);
 }
 
-/* One chat of the user's capacity back (the chat ended or left them). */
+/* One chat of the user's capacity back (the chat ended or left them); the clock then looks
+ * at once for a visitor waiting for a human. */
 static int agent_release(struct request *r, const char *user_id)
 {
     if (user_id == NULL)
         return DB_OK;
+    clock_wake_after_commit(r);
     return db_exec(r->db, r->arena,
                    "UPDATE chat_agents SET current_chats = GREATEST(current_chats - 1, 0),"
                    " last_activity_at = NOW() WHERE tenant_id = ? AND user_id = ?",
@@ -210,12 +212,43 @@ int chat_session_assign(struct request *r, const struct db_result *row, const ch
     if (rc == DB_OK)
         rc = db_exec(r->db, r->arena,
                      "UPDATE chat_sessions SET user_id = ?, status = 'active', wait_until = NULL,"
-                     " accepted_at = COALESCE(accepted_at, NOW()) WHERE id = ? AND tenant_id = ?",
+                     " handover_at = NULL, accepted_at = COALESCE(accepted_at, NOW()) WHERE id = ? AND tenant_id = ?",
                      DB_PARAMS(DB_STR(user), DB_STR(sid), DB_STR(r->auth.tenant_id)), NULL);
     if (rc == DB_OK)
         rc = assigned_tell(r, row, user);
     if (rc == DB_OK && assigned != NULL)
         *assigned = user;
+    return rc;
+}
+
+int chat_session_handover(struct request *r, const struct db_result *row,
+                          const char **assigned)
+{
+    const char *user = NULL;
+    int rc = chat_session_assign(r, row, NULL, &user);
+    if (assigned != NULL)
+        *assigned = user;
+    if (rc != DB_OK || user != NULL)
+        return rc;
+    return db_exec(r->db, r->arena,
+                   "UPDATE chat_sessions SET handover_at = COALESCE(handover_at, NOW())"
+                   " WHERE id = ? AND tenant_id = ?",
+                   DB_PARAMS(DB_STR(db_get(row, 0, "id")), DB_STR(r->auth.tenant_id)), NULL);
+}
+
+int chat_session_dispatch(struct request *r, const char *session_id, int *moved)
+{
+    struct db_result *row;
+    const char *user = NULL;
+    *moved = 0;
+    int rc = chat_session_lock(r, session_id, &row);
+    if (rc != DB_OK)
+        return rc == 1 ? DB_OK : rc;
+    /* Assigned, ended or missed meanwhile: nothing to do. */
+    if (strcmp(db_get(row, 0, "status"), "waiting") != 0)
+        return DB_OK;
+    rc = chat_session_assign(r, row, NULL, &user);
+    *moved = rc == DB_OK && user != NULL;
     return rc;
 }
 

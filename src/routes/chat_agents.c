@@ -109,6 +109,7 @@ static int availability_step(struct request *r, void *arg)
     if (rc == DB_OK)
         rc = resource_audit(r, &chat_agents, "availability", id, payload);
     event_wake_after_commit(r);
+    clock_wake_after_commit(r); /* an agent online may take a waiting visitor at once */
     return rc == DB_OK ? resource_answer(r, &chat_agents, 200, id) : rc;
 }
 

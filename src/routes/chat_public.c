@@ -404,7 +404,7 @@ static int act_handover(struct request *r, struct visit *x, const struct db_resu
         return txn_fail(r, 409, "conflict", "The chat session has ended");
     if (db_get(row, 0, "user_id") != NULL)
         return answer_status(r, 200, row, NULL); /* a human has it already */
-    int rc = chat_session_assign(r, row, NULL, &user);
+    int rc = chat_session_handover(r, row, &user);
     if (rc != DB_OK)
         return rc;
     if (user == NULL)

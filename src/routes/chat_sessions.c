@@ -40,7 +40,7 @@ static const struct resource chat_sessions = {
     .columns = "s.id, s.session_key, s.tenant_id, s.widget_id, s.contact_id, s.ticket_id,"
                " s.user_id, " CHAT_USER_NAME " AS agent_name, s.queue_id, s.visitor_id,"
                " s.visitor_name, s.visitor_email, s.visitor_ip, s.page_url, s.status,"
-               " s.started_at, s.wait_until, s.accepted_at, s.first_response_at, s.ended_at,"
+               " s.started_at, s.wait_until, s.handover_at, s.accepted_at, s.first_response_at, s.ended_at,"
                " s.rating, s.metadata, s.created_at, s.updated_at",
     .from = "chat_sessions s LEFT JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id",
     .id_col = "s.id",
@@ -203,8 +203,8 @@ static int to_queue(struct request *r, struct db_result **row, const char *queue
                         queue, "to_queue_id", "must be a queue of this tenant");
     if (rc == DB_OK)
         rc = db_exec(r->db, r->arena,
-                     "UPDATE chat_agents SET current_chats = GREATEST(current_chats - 1, 0)"
-                     " WHERE tenant_id = ? AND user_id = ?",
+                     "UPDATE chat_agents SET current_chats = GREATEST(current_chats - 1, 0),"
+                     " last_activity_at = NOW() WHERE tenant_id = ? AND user_id = ?",
                      DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(db_get(*row, 0, "user_id"))),
                      NULL);
     if (rc == DB_OK)
@@ -217,7 +217,7 @@ static int to_queue(struct request *r, struct db_result **row, const char *queue
                      DB_PARAMS(DB_STR(queue), DB_STR(sid), DB_STR(r->auth.tenant_id)), NULL);
     if (rc == DB_OK)
         rc = chat_session_lock(r, sid, row);
-    return rc == DB_OK ? chat_session_assign(r, *row, NULL, user) : rc;
+    return rc == DB_OK ? chat_session_handover(r, *row, user) : rc;
 }
 
 static int transfer_record(struct request *r, const struct transfer *t, const char *from,

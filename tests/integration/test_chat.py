@@ -244,13 +244,17 @@ def test_chat_agents_and_auto_assign_capacity(ctx):
     expect_cc_error(ctx.post(V1 + "/sessions/chs_nope/assign", {}, token=admin), 404)
     expect_cc_error(ctx.post(V1 + "/sessions/%s/assign" % third, {}, token=other), 404)
     expect_cc_error(ctx.post(V1 + "/sessions/%s/assign" % third, {}), 401)
-    # The first agent ends a chat: now the third goes to them.
+    # The first agent ends a chat: the third, waiting for a human, goes to them (the clock).
     first = sessions[0]["session_id"]
     owner = cc_data(ctx.get(V1 + "/sessions/" + first, token=admin))["user_id"]
     tok = a1["token"] if owner == a1["user"]["id"] else a2["token"]
     cc_data(ctx.post(V1 + "/sessions/%s/end" % first, token=tok))
-    s3 = cc_data(ctx.post(V1 + "/sessions/%s/assign" % third, {}, token=admin))
-    check(s3["user_id"] == owner and s3["status"] == "active" and s3["accepted_at"], "%r" % s3)
+
+    def third_row():
+        return cc_data(ctx.get(V1 + "/sessions/" + third, token=admin))
+    check(sb.wait(lambda: third_row()["status"] == "active", 10, 0.2), "third not assigned")
+    s3 = third_row()
+    check(s3["user_id"] == owner and s3["accepted_at"], "%r" % s3)
     check(isinstance(s3["session_key"], str) and s3["agent_name"], "%r" % s3)
     ev = _events(ctx, third)
     check("chat.session.assigned" in ev and "chat.agent.joined" in ev, "events: %r" % ev)
@@ -352,6 +356,14 @@ def test_chat_sessions_messages_transfer(ctx):
           "to a queue with no member online: %r" % tq)
     expect_cc_error(ctx.post(V1 + "/sessions/%s/transfer" % sid, {"to_queue_id": "q_x"},
                              token=admin), 422)
+    # Waiting in the queue: an agent takes it for themselves (manual assignment).
+    mine = cc_data(ctx.post(V1 + "/sessions/%s/assign" % sid, {"user_id": a1["user"]["id"]},
+                            token=a1["token"]))
+    check(mine["user_id"] == a1["user"]["id"] and mine["status"] == "active", "%r" % mine)
+    again = cc_data(ctx.post(V1 + "/sessions/%s/assign" % sid, {"user_id": a1["user"]["id"]},
+                             token=admin))
+    check(again["user_id"] == a1["user"]["id"], "assigning to the same agent changes nothing")
+    expect_cc_error(ctx.post(V1 + "/sessions/%s/assign" % sid, {"user_id": 5}, token=admin), 422)
     expect_cc_error(ctx.post(V1 + "/sessions/%s/transfer" % sid,
                              {"to_user_id": a1["user"]["id"]}, token=other), 404)
     check("chat.transferred" in _events(ctx, sid), "transfer event")
@@ -409,6 +421,29 @@ def test_chat_outside_business_hours(ctx):
     check(sb.wait(lambda: cc_data(ctx.get(V1 + "/public/status/" + s["session_id"],
                                           headers=hv))["status"] == "missed", 20, 0.5),
           "not missed")
+
+
+def test_chat_waiting_visitor_goes_to_the_next_free_agent(ctx):
+    """Nobody free at the handover: the clock gives the chat to the agent who comes online,
+    then to the one whose chat ends."""
+    admin, _ = sb.tenant(ctx)
+    w = _widget(ctx, admin)
+    a1, ca1 = _chat_agent(ctx, admin, max_chats=1, status="offline")
+    s1, s2 = _start(ctx, w), _start(ctx, w)
+    for s in (s1, s2):
+        h = cc_data(ctx.post(V1 + "/public/handover", {"session_id": s["session_id"]},
+                             headers=_vh(w, s["visitor_secret"])))
+        check(h["status"] == "waiting", "nobody online yet: %r" % h)
+    cc_data(ctx.put(V1 + "/agents/%s/availability" % ca1["id"], {"status": "online"},
+                    token=a1["token"]))
+
+    def status(s):
+        return cc_data(ctx.get(V1 + "/sessions/" + s["session_id"], token=admin))
+    check(sb.wait(lambda: status(s1)["status"] == "active", 10, 0.2), "first not taken")
+    check(status(s1)["user_id"] == a1["user"]["id"] and status(s2)["status"] == "waiting",
+          "the first asked is the first served, within capacity")
+    cc_data(ctx.post(V1 + "/sessions/%s/end" % s1["session_id"], token=a1["token"]))
+    check(sb.wait(lambda: status(s2)["status"] == "active", 10, 0.2), "second not taken")
 
 
 def test_chat_concurrent_assign_keeps_capacity(ctx):
