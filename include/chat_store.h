@@ -17,7 +17,15 @@ struct request;
 /* The SQL expression of a user's display name (u: users). */
 #define CHAT_USER_NAME "COALESCE(NULLIF(TRIM(CONCAT_WS(' ', u.first_name, u.last_name)), ''), u.email)"
 
-/* Statuses in which a session is over. */
+/* A widget's allowed origin as stored: lower-cased in place; true when it is "*" or
+ * http(s)://host[:port] with no path. Pure. */
+bool chat_origin_normalise(char *s);
+/* Whether a request's Origin header (NULL when none) is one of allowed_json (the widget's
+ * allowed_origins: a JSON array of normalised origins, "*" for any). Every public chat call
+ * and the visitor's WebSocket upgrade check it. Pure. */
+bool chat_origin_allowed(const char *allowed_json, const char *origin);
+
+/* Statuses in which a session is over. Pure. */
 bool chat_status_ended(const char *status);
 
 /* The session's row (id, session_key, widget_id, user_id, queue_id, status, visitor_name,

@@ -36,23 +36,6 @@ struct visitor {
     const char *secret; /* as sent, NULL when not */
 };
 
-static bool origin_allowed(struct request *r, const char *allowed_json)
-{
-    const char *origin = request_header(r, "Origin");
-    struct json_object *a = NULL;
-    bool ok = false;
-    if (allowed_json == NULL || json_parse_value(allowed_json, strlen(allowed_json), &a) != 0)
-        return false;
-    for (size_t i = 0; json_object_is_type(a, json_type_array) && !ok &&
-                       i < json_object_array_length(a);
-         i++) {
-        const char *o = json_object_get_string(json_object_array_get_idx(a, i));
-        ok = o != NULL && (strcmp(o, "*") == 0 || (origin && strcasecmp(o, origin) == 0));
-    }
-    json_object_put(a);
-    return ok;
-}
-
 /* A hit in the (kind, widget|address) bucket: 0, or -1 with 429 or the db error answered. */
 static int public_throttle(struct request *r, const char *kind, const char *widget_id,
                            long window, long limit)
@@ -97,8 +80,10 @@ static int visitor_widget(struct request *r, const char *body_key, struct visito
         return request_db_error(r, rc);
     if (v->widget->nrows == 0)
         return request_error(r, 401, "unauthorized", "Unknown widget key");
-    if (!origin_allowed(r, db_get(v->widget, 0, "allowed_origins")))
-        return request_error(r, 403, "origin_refused", "This page's origin may not use the widget");
+    const char *origin = request_header(r, "Origin");
+    if (!chat_origin_allowed(db_get(v->widget, 0, "allowed_origins"), origin))
+        return request_error(r, 403, "origin_refused",
+                             "This page's origin may not use the widget");
     r->auth.tenant_id = db_get(v->widget, 0, "tenant_id");
     return public_throttle(r, "chat-public", db_get(v->widget, 0, "id"), 60, PUBLIC_PER_MINUTE);
 }

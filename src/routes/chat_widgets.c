@@ -6,11 +6,11 @@
  * waits for an agent before the offline message and a ticket; default 120) and
  * pre_chat_fields (what the start form asks). Business hours are a schedule of the tenant.
  */
-#include <ctype.h>
 #include <stdbool.h>
 #include <string.h>
 
 #include "arena.h"
+#include "chat_store.h"
 #include "crud.h"
 #include "crypto.h"
 #include "db.h"
@@ -56,24 +56,6 @@ static const struct resource chat_widgets = {
     .writes = &widget_writes,
 };
 
-/* "https://shop.example:8443" (scheme and host, no path) or "*"; lower-cased in place. */
-static bool origin_ok(char *s)
-{
-    for (char *p = s; *p; p++)
-        *p = (char)tolower((unsigned char)*p);
-    if (strcmp(s, "*") == 0)
-        return true;
-    const char *host = strncmp(s, "https://", 8) == 0   ? s + 8
-                       : strncmp(s, "http://", 7) == 0 ? s + 7
-                                                       : NULL;
-    if (host == NULL || *host == '\0' || strlen(s) > 255)
-        return false;
-    for (const char *p = host; *p; p++)
-        if (!(isalnum((unsigned char)*p) || *p == '.' || *p == '-' || *p == ':'))
-            return false;
-    return true;
-}
-
 /*
  * allowed_origins is an array, which fields.h does not declare: read here, the only body
  * member this module reads itself. *out: its JSON text (NULL when not sent); a bad value
@@ -98,7 +80,7 @@ static void read_origins(struct request *r, struct json_object *body, const char
         char *s = json_object_is_type(e, json_type_string)
                       ? arena_strdup(r->arena, json_object_get_string(e))
                       : NULL;
-        if (s == NULL || !origin_ok(s) || json_push(norm, json_object_new_string(s)) != 0) {
+        if (s == NULL || !chat_origin_normalise(s) || json_push(norm, json_object_new_string(s)) != 0) {
             json_object_put(a);
             a = NULL;
         }

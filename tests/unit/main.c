@@ -53,6 +53,7 @@ static const struct {
     {"schedule", ut_schedule_cases},
     {"cdr", ut_cdr_cases},
     {"ticket_store", ut_ticket_store_cases},
+    {"chat", ut_chat_cases},
 };
 
 static int ut_selected(const char *full, int argc, char **argv)

@@ -87,5 +87,6 @@ extern const struct ut_case ut_openapi_cases[];
 extern const struct ut_case ut_event_metrics_cases[];
 extern const struct ut_case ut_crud_cases[];
 extern const struct ut_case ut_ticket_store_cases[];
+extern const struct ut_case ut_chat_cases[];
 
 #endif
