@@ -84,6 +84,19 @@ struct open {
     const char *id, *key, *secret, *visitor_id;
 };
 
+/* chat.session.started, as for a visitor's start. */
+static int opened_tell(struct request *r, const struct open *o)
+{
+    struct json_object *p = json_object_new_object();
+    int jr = json_set_str(p, "session_id", o->id);
+    jr = jr ? jr : json_set_str(p, "session_key", o->key);
+    jr = jr ? jr : json_set_str(p, "widget_id", o->f[O_WIDGET].s ? o->f[O_WIDGET].s : "");
+    jr = jr ? jr : json_set_str(p, "visitor_name", o->f[O_NAME].s);
+    jr = jr ? jr : json_set_str(p, "status", "waiting");
+    p = json_done(p, jr);
+    return p ? chat_emit(r, "chat.session.started", o->id, p) : DB_ERROR;
+}
+
 static int open_step(struct request *r, void *arg)
 {
     struct open *o = arg;
@@ -104,6 +117,8 @@ static int open_step(struct request *r, void *arg)
                                DB_STR(o->f[O_WIDGET].s), DB_STR(o->visitor_id), DB_STR(hash),
                                DB_STR(o->f[O_NAME].s), DB_STR(o->f[O_EMAIL].s)),
                      NULL);
+    if (rc == DB_OK)
+        rc = opened_tell(r, o);
     if (rc == DB_OK)
         rc = chat_session_lock(r, o->id, &row);
     if (rc == DB_OK)

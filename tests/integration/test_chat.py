@@ -284,6 +284,9 @@ def test_chat_sessions_messages_transfer(ctx):
     check(s["status"] == "active" and s["user_id"] == a1["user"]["id"]
           and s["visitor_secret"] and isinstance(s["session_key"], str), "open: %r" % s)
     sid = s["session_id"] if "session_id" in s else s["id"]
+    ev = _events(ctx, sid)
+    check(ev[:3] == ["chat.session.started", "chat.session.assigned", "chat.agent.joined"]
+          and "chat.message" in ev, "open events: %r" % ev)
     expect_cc_error(ctx.post(V1 + "/sessions", {}, token=a1["token"]), 422)
     expect_cc_error(ctx.post(V1 + "/sessions", {"visitor_name": "x"}, token=admin), 422)
     expect_cc_error(ctx.post(V1 + "/sessions", {"visitor_name": "x", "widget_id": "cw_x"},
