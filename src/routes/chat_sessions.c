@@ -232,6 +232,7 @@ static int to_queue(struct request *r, struct db_result **row, const char *queue
                      DB_PARAMS(DB_STR(queue), DB_STR(sid), DB_STR(r->auth.tenant_id)), NULL);
     if (rc == DB_OK)
         rc = chat_session_lock(r, sid, row);
+    clock_wake_after_commit(r); /* the agent it left has room for a waiting visitor now */
     return rc == DB_OK ? chat_session_handover(r, *row, user) : rc;
 }
 

@@ -63,6 +63,9 @@ def test_chat_widget_crud(ctx):
     check(w["tenant_id"] == tid and w["is_active"] is True and w["schedule_id"] == "", "%r" % w)
     g = cc_data(ctx.get(V1 + "/widgets/" + w["id"], token=admin))
     check(g["id"] == w["id"] and g["settings"] == {"max_wait_seconds": 600}, "get: %r" % g)
+    # Also under /api (no v1), in the same dialect.
+    plain = ctx.get("/api/chat/widgets/" + w["id"], token=admin)
+    check(cc_data(plain)["id"] == w["id"], "/api/chat: %r" % plain)
     lst = ctx.get(V1 + "/widgets", token=admin)
     check(any(x["id"] == w["id"] for x in cc_data(lst)) and "meta" in lst.json, "list: %r" % lst)
     u = cc_data(ctx.put(V1 + "/widgets/" + w["id"], {"allowed_origins": ["*"],
