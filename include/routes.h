@@ -29,6 +29,10 @@ extern const struct route_group password_reset_routes;
 /* Issue 8: calls in queues and offers (queue_calls.c). */
 extern const struct route_group queue_calls_routes;
 extern const struct route_group cdr_routes, cdr_stats_routes;
+/* Issue 9: contacts, the audit log, surveys (contacts.c, audit_logs.c, surveys.c,
+ * survey_stats.c, survey_public.c). */
+extern const struct route_group contacts_routes, audit_logs_routes, surveys_routes,
+    survey_stats_routes, survey_public_routes;
 
 /*
  * The CDR routes' time parameter `key` (cdr_parse_time, cdr.c): 1 with *t (Unix seconds),
