@@ -178,12 +178,29 @@ static int contact_write(struct request *r, struct crud_write *w)
     }
 }
 
+/* contact.created, contact.updated, contact.deleted for the staff's streams (and webhooks). */
+static int contact_written(struct request *r, struct crud_write *w)
+{
+    static const char *const types[] = {[CRUD_CREATE] = "contact.created",
+                                        [CRUD_UPDATE] = "contact.updated",
+                                        [CRUD_DELETE] = "contact.deleted"};
+    struct json_object *p = arena_json(r->arena, json_object_new_object());
+    if (p == NULL || json_set_str(p, "contact_id", w->id))
+        return DB_ERROR;
+    const char *text = json_text(p, NULL);
+    int rc = text ? event_emit(r, types[w->op], NULL, text) : DB_ERROR;
+    if (rc == DB_OK)
+        event_wake_after_commit(r);
+    return rc;
+}
+
 /* The row is gone after a delete: the name and e-mail keep the audit entry readable. */
 static const char *const contact_delete_details[] = {"first_name", "last_name", "email", NULL};
 
 static const struct resource_writes contact_writes = {
     .prepare = contact_prepare,
     .write = contact_write,
+    .written = contact_written,
     .deleted = "Contact deleted successfully",
     .delete_details = contact_delete_details,
 };

@@ -123,6 +123,25 @@ static struct db_param score_param(int v)
     return v < 0 ? DB_NULL : DB_INT(v);
 }
 
+/* survey.completed for the staff's streams (and webhooks): what was rated, and how. */
+static int completed_event(struct request *r, const struct public_answer *a,
+                           const char *response_id, const struct survey_scores *sc)
+{
+    struct json_object *p = arena_json(r->arena, json_object_new_object());
+    if (p == NULL || json_set_str(p, "survey_id", a->l.survey_id) ||
+        json_set_str(p, "response_id", response_id) ||
+        json_set_str(p, "subject_type", a->l.subject_type) ||
+        json_set_str(p, "subject_id", a->l.subject_id) ||
+        json_set(p, "csat", sc->csat < 0 ? NULL : json_object_new_int(sc->csat)) ||
+        json_set(p, "nps", sc->nps < 0 ? NULL : json_object_new_int(sc->nps)))
+        return DB_ERROR;
+    const char *text = json_text(p, NULL);
+    int rc = text ? event_emit(r, "survey.completed", NULL, text) : DB_ERROR;
+    if (rc == DB_OK)
+        event_wake_after_commit(r);
+    return rc;
+}
+
 static int answer_step(struct request *r, void *arg)
 {
     struct public_answer *a = arg;
@@ -156,6 +175,8 @@ static int answer_step(struct request *r, void *arg)
     if (rc == DB_OK)
         rc = audit_record(r, a->l.tenant_id, "survey_response.answer", "survey_response", id,
                           NULL);
+    if (rc == DB_OK)
+        rc = completed_event(r, a, id, &sc);
     if (rc != DB_OK)
         return rc;
     struct json_object *o = arena_json(r->arena, json_object_new_object());

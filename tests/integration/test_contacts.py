@@ -50,6 +50,10 @@ def test_contact_crud_and_roles(ctx):
     expect_cc_error(ctx.delete(V1 + "/" + c["id"], token=admin), 404)
     d = _contact(ctx, admin)
     check(ctx.delete(V1 + "/" + d["id"], token=admin).status == 200, "admin deletes")
+    ev = sb.sql(ctx, "SELECT type FROM call_events WHERE tenant_id = '%s' AND type LIKE"
+                     " 'contact.%%' AND payload LIKE '%%%s%%' ORDER BY id" % (tid, c["id"]))
+    check(ev.split() == ["contact.created", "contact.updated", "contact.deleted"],
+          "events: %r" % ev)
 
 
 def test_contact_401_404_422_and_tenants(ctx):

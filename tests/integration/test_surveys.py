@@ -184,6 +184,10 @@ def test_survey_link_answer_once_and_forgery(ctx):
     done = _answer(ctx, link, {"sat": 5, "rec": 9, "solved": True, "why": "quick"}, "thanks")
     check(done == {"response_id": link["response_id"], "status": "completed"}, "answer: %r" % done)
     expect_cc_error(_answer(ctx, link, {"sat": 1, "rec": 0}, status=409), 409)
+    ev = sb.sql(ctx, "SELECT payload FROM call_events WHERE tenant_id = '%s'"
+                     " AND type = 'survey.completed'" % tid).strip().split("\n")
+    check(len(ev) == 1 and '"csat":5' in ev[0] and link["response_id"] in ev[0],
+          "one survey.completed event: %r" % ev)
     check(cc_data(ctx.get(link["path"]))["completed"] is True, "completed shows")
     check(_link(ctx, agent, s["id"], status=200, cdr_id=cdr)["status"] == "completed",
           "link status after the answer")
