@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "contacts.h"
 #include "crud.h"
 #include "db.h"
 #include "jsonutil.h"
@@ -207,12 +208,8 @@ static const struct resource_writes contact_writes = {
 
 /* ---- the contact behind a number --------------------------------------------------------- */
 
-/*
- * A caller's number as E.164 into out: the notations validate_phone_e164 takes, and what
- * arrives from a query string or a PBX: a `+` decoded to a space, the international
- * prefix 00, or the digits alone (taken as country code and number). -1 when none fits.
- */
-static int caller_e164(const char *q, char *out, size_t size)
+/* The notations of validate_phone_e164, and what arrives from a query string or a PBX. */
+int contact_number_e164(const char *q, char *out, size_t size)
 {
     char buf[64];
     while (*q == ' ' || *q == '\t')
@@ -226,25 +223,46 @@ static int caller_e164(const char *q, char *out, size_t size)
     return validate_phone_e164(buf, strlen(buf), out, size);
 }
 
-static int contact_by_phone(struct request *r)
+int contact_by_number(struct request *r, const char *number, const char **id)
 {
-    const char *q = request_query(r, "number");
     char e164[24];
-    if (q == NULL || *q == '\0')
-        request_field_error(r, "number", "is required");
-    else if (caller_e164(q, e164, sizeof(e164)) != 0)
-        request_field_error(r, "number", "must be a phone number");
-    if (request_check_fields(r) != 0)
-        return -1;
-    /* Two index lookups; the contact changed last wins when several share the number. */
     struct db_result *res;
-    struct json_object *obj = NULL;
+    *id = NULL;
+    if (number == NULL || contact_number_e164(number, e164, sizeof(e164)) != 0)
+        return 1;
+    /* Two index lookups; the contact changed last wins when several share the number. */
     int rc = db_exec(r->db, r->arena,
                      "SELECT id FROM contacts WHERE tenant_id = ? AND (phone = ? OR mobile = ?)"
                      " ORDER BY updated_at DESC, id DESC LIMIT 1",
                      DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(e164), DB_STR(e164)), &res);
+    if (rc != DB_OK)
+        return rc;
+    *id = res->nrows ? db_get(res, 0, "id") : NULL;
+    return *id ? DB_OK : 1;
+}
+
+int contact_refer(struct request *r, const char *contact_id, const char *field)
+{
+    return crud_refer(r,
+                      "SELECT id FROM contacts WHERE id = ? AND tenant_id = ?"
+                      " LOCK IN SHARE MODE",
+                      contact_id, field, "must be a contact of this tenant");
+}
+
+static int contact_by_phone(struct request *r)
+{
+    const char *q = request_query(r, "number"), *id = NULL;
+    char e164[24];
+    if (q == NULL || *q == '\0')
+        request_field_error(r, "number", "is required");
+    else if (contact_number_e164(q, e164, sizeof(e164)) != 0)
+        request_field_error(r, "number", "must be a phone number");
+    if (request_check_fields(r) != 0)
+        return -1;
+    struct json_object *obj = NULL;
+    int rc = contact_by_number(r, q, &id);
     if (rc == DB_OK)
-        rc = res->nrows ? resource_fetch(r, &contacts, db_get(res, 0, "id"), &obj) : 1;
+        rc = resource_fetch(r, &contacts, id, &obj);
     return request_reply_found(r, 200, rc, "contact", obj, contacts.not_found);
 }
 
