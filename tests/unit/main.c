@@ -53,6 +53,7 @@ static const struct {
     {"schedule", ut_schedule_cases},
     {"cdr", ut_cdr_cases},
     {"survey_link", ut_survey_link_cases},
+    {"contacts", ut_contacts_cases},
 };
 
 static int ut_selected(const char *full, int argc, char **argv)
