@@ -274,7 +274,8 @@ static int contact_by_phone(struct request *r)
  * own (tenant, contact, time) index. An agent sees only the calls they took, as in the
  * CDR lists.
  */
-static void timeline_union(struct request *r, struct qb *q, const char *id, bool own_calls)
+static void timeline_union(struct request *r, struct qb *q, const char *id, bool own_calls,
+                           const char *type)
 {
     qb_addv(q,
             " FROM (SELECT 'call' AS type, c.id, c.start_time AS occurred_at,"
@@ -293,6 +294,8 @@ static void timeline_union(struct request *r, struct qb *q, const char *id, bool
             " s.user_id, NULL, TIMESTAMPDIFF(SECOND, s.started_at, s.ended_at)"
             " FROM chat_sessions s WHERE s.tenant_id = ? AND s.contact_id = ?) x",
             DB_STR(r->auth.tenant_id), DB_STR(id), DB_STR(r->auth.tenant_id), DB_STR(id));
+    if (type != NULL)
+        qb_addv(q, " WHERE x.type = ?", DB_STR(type));
 }
 
 static int contact_timeline(struct request *r)
@@ -301,7 +304,9 @@ static int contact_timeline(struct request *r)
     struct page p;
     struct qb count, page;
     struct db_result *exists, *cres, *rows;
-    if (query_page(r, 20, 200, &p) != 0)
+    static const char *const types[] = {"call", "ticket", "chat", NULL};
+    const char *type = NULL;
+    if (query_page(r, 20, 200, &p) != 0 || query_enum(r, "type", types, &type) < 0)
         return request_check_fields(r);
     int rc = db_exec(r->db, r->arena, "SELECT id FROM contacts WHERE id = ? AND tenant_id = ?",
                      DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)), &exists);
@@ -310,11 +315,11 @@ static int contact_timeline(struct request *r)
     bool own = r->auth.role_bit == ROLE_AGENT;
     qb_init(&count, r->arena);
     qb_add(&count, "SELECT COUNT(*) AS total");
-    timeline_union(r, &count, id, own);
+    timeline_union(r, &count, id, own, type);
     qb_init(&page, r->arena);
     qb_add(&page, "SELECT type, id, occurred_at, ended_at, title, status, user_id, queue_id,"
                   " duration");
-    timeline_union(r, &page, id, own);
+    timeline_union(r, &page, id, own, type);
     qb_addv(&page, " ORDER BY occurred_at DESC, id DESC LIMIT ? OFFSET ?", DB_INT(p.limit),
             DB_INT(p.offset));
     if (rc == DB_OK)

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "db.h"
 #include "jsonutil.h"
+#include "qb.h"
 #include "request.h"
 #include "routes.h"
 #include "survey_form.h"
@@ -36,35 +37,20 @@ static int link_of(struct request *r, struct survey_link *l)
 static int link_rows(struct request *r, const struct survey_link *l, bool for_update,
                      struct db_result **row)
 {
-    bool call = strcmp(l->subject_type, "call") == 0;
-    const char *sql =
-        call ? (for_update ? "SELECT s.name, s.description, s.questions, p.id AS response_id,"
-                             " p.status FROM call_surveys s JOIN tenants t ON t.id = s.tenant_id"
-                             " JOIN survey_responses p ON p.tenant_id = s.tenant_id"
-                             " AND p.survey_id = s.id AND p.cdr_id = ?"
-                             " WHERE s.tenant_id = ? AND s.id = ? AND s.is_active = 1"
-                             " AND t.status = 'active' FOR UPDATE"
-                           : "SELECT s.name, s.description, s.questions, p.id AS response_id,"
-                             " p.status FROM call_surveys s JOIN tenants t ON t.id = s.tenant_id"
-                             " JOIN survey_responses p ON p.tenant_id = s.tenant_id"
-                             " AND p.survey_id = s.id AND p.cdr_id = ?"
-                             " WHERE s.tenant_id = ? AND s.id = ? AND s.is_active = 1"
-                             " AND t.status = 'active'")
-             : (for_update ? "SELECT s.name, s.description, s.questions, p.id AS response_id,"
-                             " p.status FROM call_surveys s JOIN tenants t ON t.id = s.tenant_id"
-                             " JOIN survey_responses p ON p.tenant_id = s.tenant_id"
-                             " AND p.survey_id = s.id AND p.chat_session_id = ?"
-                             " WHERE s.tenant_id = ? AND s.id = ? AND s.is_active = 1"
-                             " AND t.status = 'active' FOR UPDATE"
-                           : "SELECT s.name, s.description, s.questions, p.id AS response_id,"
-                             " p.status FROM call_surveys s JOIN tenants t ON t.id = s.tenant_id"
-                             " JOIN survey_responses p ON p.tenant_id = s.tenant_id"
-                             " AND p.survey_id = s.id AND p.chat_session_id = ?"
-                             " WHERE s.tenant_id = ? AND s.id = ? AND s.is_active = 1"
-                             " AND t.status = 'active'");
-    int rc = db_exec(r->db, r->arena, sql,
-                     DB_PARAMS(DB_STR(l->subject_id), DB_STR(l->tenant_id), DB_STR(l->survey_id)),
-                     row);
+    struct qb q;
+    qb_init(&q, r->arena);
+    qb_add(&q, "SELECT s.name, s.description, s.questions, p.id AS response_id, p.status"
+               " FROM call_surveys s JOIN tenants t ON t.id = s.tenant_id"
+               " JOIN survey_responses p ON p.tenant_id = s.tenant_id AND p.survey_id = s.id");
+    qb_addv(&q, strcmp(l->subject_type, "call") == 0 ? " AND p.cdr_id = ?"
+                                                    : " AND p.chat_session_id = ?",
+            DB_STR(l->subject_id));
+    qb_addv(&q, " WHERE s.tenant_id = ? AND s.id = ? AND s.is_active = 1"
+                " AND t.status = 'active'",
+            DB_STR(l->tenant_id), DB_STR(l->survey_id));
+    if (for_update)
+        qb_add(&q, " FOR UPDATE");
+    int rc = qb_exec(&q, r->db, row);
     if (rc != DB_OK)
         return rc;
     return (*row)->nrows ? DB_OK : 1;

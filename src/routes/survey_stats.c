@@ -111,7 +111,7 @@ static int stats_where(struct request *r, struct qb *w, long long *from, long lo
 }
 
 /* Each group's tally into overall, its queue's and its agent's. */
-static int stats_fold(struct request *r, const struct db_result *g, struct tally *all,
+static void stats_fold(const struct db_result *g, struct tally *all,
                       struct tally *queues, size_t *nq, struct tally *agents, size_t *na)
 {
     for (size_t i = 0; i < g->nrows; i++) {
@@ -127,8 +127,6 @@ static int stats_fold(struct request *r, const struct db_result *g, struct tally
         if (u != NULL)
             tally_add(tally_of(agents, na, u), &one);
     }
-    (void)r;
-    return 0;
 }
 
 /* {from, to} as RFC 3339 UTC. */
@@ -166,7 +164,7 @@ static int survey_stats(struct request *r)
     size_t nq = 0, na = 0;
     if (queues == NULL || agents == NULL)
         return request_oom(r);
-    stats_fold(r, g, &all, queues, &nq, agents, &na);
+    stats_fold(g, &all, queues, &nq, agents, &na);
     struct json_object *o = arena_json(r->arena, tally_json(&all, NULL));
     struct json_object *win = o ? json_object_new_object() : NULL;
     if (json_add(o, "window", win) != 0 || window_set(win, from, to) != 0 ||

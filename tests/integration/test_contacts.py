@@ -182,6 +182,10 @@ def test_contact_timeline(ctx):
     check(r.json["meta"]["total_count"] == 4, "meta: %r" % r.json["meta"])
     r = ctx.get(V1 + "/" + c["id"] + "/timeline?page=2&page_size=3", token=admin)
     check([x["id"] for x in cc_data(r)] == want[3:], "page 2: %r" % r)
+    r = ctx.get(V1 + "/" + c["id"] + "/timeline?type=call", token=admin)
+    check([x["id"] for x in cc_data(r)] == [want[1], want[3]]
+          and r.json["meta"]["total_count"] == 2, "calls only: %r" % r)
+    expect_cc_error(ctx.get(V1 + "/" + c["id"] + "/timeline?type=fax", token=admin), 422)
     # An agent sees only the calls they took (none here): tickets and chats.
     r = ctx.get(V1 + "/" + c["id"] + "/timeline", token=agent_s["token"])
     check([x["type"] for x in cc_data(r)] == ["chat", "ticket"], "agent's view: %r" % r)
