@@ -230,7 +230,12 @@ static int survey_link_make(struct request *r)
     l.type = cdr ? "call" : "chat";
     l.subject_id = cdr ? v[L_CDR].s : v[L_CHAT].s;
     l.field = cdr ? "cdr_id" : "chat_session_id";
-    return crud_reply(r, &surveys, txn_run(r, link_step, &l));
+    int rc = txn_run(r, link_step, &l);
+    /* Two first links of one subject at once: the one that lost the insert finds the
+     * winner's row on its second try and answers that link. */
+    if (rc == DB_DUPLICATE)
+        rc = txn_run(r, link_step, &l);
+    return txn_reply(r, rc);
 }
 
 /* ---- responses ------------------------------------------------------------------------- */
