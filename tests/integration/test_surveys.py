@@ -270,3 +270,25 @@ def test_survey_stats_exact(ctx):
         check(field in r.json["error"]["details"], "%s: %r" % (field, r))
     other, _ = sb.tenant(ctx)
     check(cc_data(ctx.get(V1 + "/stats", token=other))["responses"] == 0, "other tenant: none")
+
+
+def test_survey_links_at_once_make_one_response(ctx):
+    import threading
+    s_, _ = ctx.new_tenant()
+    admin, tid = s_["token"], s_["user"]["tenant_id"]
+    s = _survey(ctx, admin)
+    cdr = _cdr(ctx, tid)
+    out = []
+
+    def go():
+        out.append(ctx.post(V1 + "/%s/links" % s["id"], {"cdr_id": cdr}, token=admin))
+
+    ts = [threading.Thread(target=go) for _ in range(6)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    check(sorted(r.status for r in out) == [200] * 5 + [201], "statuses: %r" % out)
+    check(len({r.json["data"]["token"] for r in out}) == 1, "one token: %r" % out)
+    n = sb.sql(ctx, "SELECT COUNT(*) FROM survey_responses WHERE tenant_id = '%s'" % tid)
+    check(n.strip() == "1", "one response row: %r" % n)
