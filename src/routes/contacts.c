@@ -110,8 +110,11 @@ static int tags_read(struct request *r, struct json_object *body, const char **o
     }
     for (size_t i = 0; i < n; i++) {
         struct json_object *e = json_object_array_get_idx(t, i);
-        size_t len = json_object_is_type(e, json_type_string) ? strlen(json_object_get_string(e))
-                                                              : 0;
+        const char *tag = json_object_is_type(e, json_type_string) ? json_object_get_string(e)
+                                                                   : "";
+        size_t len = 0;
+        for (const char *c = tag; *c; c++)
+            len += ((unsigned char)*c & 0xC0) != 0x80; /* characters, not bytes */
         if (len == 0 || len > TAG_LEN_MAX) {
             request_field_error(r, "tags", "must hold texts of 1 to 50 characters");
             return -1;

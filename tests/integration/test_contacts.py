@@ -27,12 +27,12 @@ def test_contact_crud_and_roles(ctx):
     num = _number()
     c = _contact(ctx, agent, first_name="Ada", last_name="Lovelace", company="Engines Ltd",
                  email="ADA@Example.test", phone="+1 (556) %s-%s" % (num[5:8], num[8:]),
-                 custom_fields={"tier": "gold", "seats": 12}, tags=["vip", "beta"])
+                 custom_fields={"tier": "gold", "seats": 12}, tags=["vip", "beta", "é" * 50])
     check(c["id"].startswith("contact_") and c["tenant_id"] == tid, "ids: %r" % c)
     check(c["email"] == "ada@example.test" and c["phone"] == num, "normalised: %r" % c)
     check(c["name"] == "Ada Lovelace" and c["mobile"] == "" and c["notes"] == "",
           "name and empty strings: %r" % c)
-    check(c["custom_fields"] == {"tier": "gold", "seats": 12} and c["tags"] == ["vip", "beta"],
+    check(c["custom_fields"] == {"tier": "gold", "seats": 12} and c["tags"] == ["vip", "beta", "é" * 50],
           "json members: %r" % c)
     g = cc_data(ctx.get(V1 + "/" + c["id"], token=agent))
     check(g == c, "GET: %r" % g)
@@ -78,6 +78,8 @@ def test_contact_401_404_422_and_tenants(ctx):
                         ({"first_name": "A", "custom_fields": "x"}, "custom_fields"),
                         ({"first_name": "A", "tags": "vip"}, "tags"),
                         ({"first_name": "A", "tags": [""]}, "tags"),
+                        ({"first_name": "A", "tags": ["x" * 51]}, "tags"),
+                        ({"first_name": "A", "tags": [7]}, "tags"),
                         ({"first_name": "x" * 101}, "first_name")):
         r = ctx.post(V1, body, token=admin)
         expect_cc_error(r, 422)
