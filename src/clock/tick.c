@@ -14,6 +14,7 @@
 #include "log.h"
 #include "queue_dist.h"
 #include "request.h"
+#include "ticket_store.h"
 #include "txn.h"
 
 /* The largest batch of offers one dispatch transaction makes. */
@@ -88,6 +89,16 @@ static const struct phase phases[] = {
      " AND (sent_at IS NULL OR (dirty_at > sent_at AND sent_at <= NOW(3) - INTERVAL 1 SECOND))"
      " LIMIT ?",
      move_stats},
+    /* Tickets' SLA (ticket_store.h): the index of each leads with the breach mark. */
+    {"ticket first response SLA",
+     "SELECT tenant_id, id FROM tickets WHERE first_response_breached_at IS NULL"
+     " AND first_response_at IS NULL AND first_response_due_at <= NOW()"
+     " ORDER BY first_response_due_at LIMIT ?",
+     ticket_breach_first_response},
+    {"ticket resolution SLA",
+     "SELECT tenant_id, id FROM tickets WHERE resolution_breached_at IS NULL"
+     " AND resolved_at IS NULL AND due_at <= NOW() ORDER BY due_at LIMIT ?",
+     ticket_breach_resolution},
 };
 
 struct item {

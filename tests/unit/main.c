@@ -52,6 +52,7 @@ static const struct {
     {"agent_state", ut_agent_state_cases},
     {"schedule", ut_schedule_cases},
     {"cdr", ut_cdr_cases},
+    {"ticket_store", ut_ticket_store_cases},
     {"survey_link", ut_survey_link_cases},
     {"contacts", ut_contacts_cases},
 };

@@ -88,5 +88,6 @@ extern const struct ut_case ut_metrics_cases[];
 extern const struct ut_case ut_openapi_cases[];
 extern const struct ut_case ut_event_metrics_cases[];
 extern const struct ut_case ut_crud_cases[];
+extern const struct ut_case ut_ticket_store_cases[];
 
 #endif
