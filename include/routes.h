@@ -33,6 +33,10 @@ extern const struct route_group notifications_routes;
 extern const struct route_group cdr_routes, cdr_stats_routes;
 /* Issue 9: tickets (tickets.c, ticket_views.c, ticket_stats.c). */
 extern const struct route_group tickets_routes, ticket_views_routes, ticket_stats_routes;
+/* Issue 9: contacts, the audit log, surveys (contacts.c, audit_logs.c, surveys.c,
+ * survey_stats.c, survey_public.c). */
+extern const struct route_group contacts_routes, audit_logs_routes, surveys_routes,
+    survey_stats_routes, survey_public_routes;
 /* Issue 9: live chat (chat_widgets.c, chat_public.c, chat_sessions.c, chat_agents.c). */
 extern const struct route_group chat_widgets_routes, chat_public_routes, chat_sessions_routes,
     chat_agents_routes;

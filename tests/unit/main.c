@@ -53,6 +53,8 @@ static const struct {
     {"schedule", ut_schedule_cases},
     {"cdr", ut_cdr_cases},
     {"ticket_store", ut_ticket_store_cases},
+    {"survey_link", ut_survey_link_cases},
+    {"contacts", ut_contacts_cases},
     {"chat", ut_chat_cases},
 };
 

@@ -291,6 +291,9 @@ static int ut_is_public_path(const char *method, const char *pattern)
         {"GET", "/api/chat/public/status/:id"},
         /* Loopback clients or the metrics token, checked by its handler (metrics.c). */
         {"GET", "/metrics"},
+        /* A survey's customer: authenticated by the signed link (survey_link.h). */
+        {"GET", "/api/surveys/public/:token"},
+        {"POST", "/api/surveys/public/:token"},
     };
     for (size_t i = 0; i < sizeof(pub) / sizeof(pub[0]); i++)
         if (strcmp(pub[i][0], method) == 0 && strcmp(pub[i][1], pattern) == 0)

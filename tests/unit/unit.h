@@ -82,6 +82,8 @@ extern const struct ut_case ut_stamped_cases[];
 extern const struct ut_case ut_agent_state_cases[];
 extern const struct ut_case ut_schedule_cases[];
 extern const struct ut_case ut_cdr_cases[];
+extern const struct ut_case ut_survey_link_cases[];
+extern const struct ut_case ut_contacts_cases[];
 extern const struct ut_case ut_metrics_cases[];
 extern const struct ut_case ut_openapi_cases[];
 extern const struct ut_case ut_event_metrics_cases[];
