@@ -500,3 +500,16 @@ def test_chat_stats(ctx):
     expect_cc_error(ctx.get(V1 + "/stats?from=yesterday", token=admin), 422)
     expect_cc_error(ctx.get(V1 + "/stats", token=a1["token"]), 403)
     expect_cc_error(ctx.get(V1 + "/stats"), 401)
+
+
+def test_chat_public_cors_preflight(ctx):
+    """A customer's page on any origin may call the visitor routes (the pool then checks the
+    origin against the widget's list), with the widget's headers allowed by the preflight."""
+    for path in ("/api/v1/chat/public/start", "/api/chat/public/session/x"):
+        r = ctx.request("OPTIONS", path, headers={"Origin": "https://shop.example",
+                                                  "Access-Control-Request-Method": "POST"})
+        check(r.status == 204, "preflight: %r" % r)
+        check(r.headers.get("access-control-allow-origin") == "https://shop.example",
+              "origin reflected: %r" % r.headers)
+        allowed = r.headers.get("access-control-allow-headers", "")
+        check("X-Widget-Key" in allowed and "X-Chat-Secret" in allowed, allowed)
