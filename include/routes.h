@@ -29,6 +29,8 @@ extern const struct route_group password_reset_routes;
 /* Issue 8: calls in queues and offers (queue_calls.c). */
 extern const struct route_group queue_calls_routes;
 extern const struct route_group cdr_routes, cdr_stats_routes;
+/* Issue 9: outgoing webhooks (webhooks_out.c; delivery: src/hooks). */
+extern const struct route_group webhooks_out_routes;
 
 /*
  * The CDR routes' time parameter `key` (cdr_parse_time, cdr.c): 1 with *t (Unix seconds),

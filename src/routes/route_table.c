@@ -18,6 +18,7 @@ static const struct route_group *const groups[] = {
     &password_reset_routes,
     &queue_calls_routes,
     &cdr_routes, &cdr_stats_routes,
+    &webhooks_out_routes,
 };
 
 const struct route *route_table;
