@@ -24,6 +24,9 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
     body MEDIUMTEXT NOT NULL,
     state ENUM('pending','delivered','failed') NOT NULL DEFAULT 'pending',
     attempts INT NOT NULL DEFAULT 0,
+    -- The retry window (webhook_give_up_seconds) runs from the first attempt: a delivery
+    -- waiting behind its webhook's failing head keeps its whole window.
+    first_attempt_at DATETIME(3) NULL,
     next_attempt_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
     last_status SMALLINT NULL,
     last_error VARCHAR(1024) NULL,

@@ -69,7 +69,7 @@ static const struct config_key config_keys[] = {
     BOOL(webhook_allow_private, "false"),
     BOOL(webhook_allow_loopback, "false"),
     /* Retries: full jitter under base * 2^(n-1), each delay at most max_delay; a delivery
-     * still failing give_up_seconds after it was queued is given up. */
+     * still failing give_up_seconds after its first attempt is given up. */
     LONG(webhook_retry_base_ms, "5000", 10, 3600000),
     LONG(webhook_retry_max_delay_ms, "3600000", 10, 86400000),
     LONG(webhook_give_up_seconds, "86400", 1, 604800),

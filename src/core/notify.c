@@ -40,7 +40,7 @@ static const char *notice_payload(struct request *r, const char *id, const struc
 int notify_user(struct request *r, const struct notice *n)
 {
     char *id = id_new(r->arena, "ntf_");
-    char *title = n->title ? arena_strndup(r->arena, n->title, TITLE_MAX) : NULL;
+    char *title = n->title ? arena_strndup(r->arena, n->title, strnlen(n->title, TITLE_MAX)) : NULL;
     if (id == NULL || title == NULL || n->user_id == NULL || n->type == NULL)
         return DB_ERROR;
     int rc = db_exec(r->db, r->arena,

@@ -6,7 +6,7 @@
  *
  * Every attempt is a row of webhook_logs, written with the delivery's new state in one
  * transaction as the webhook's tenant. A failure is retried after a full-jitter backoff
- * (webhook.h) until webhook_give_up_seconds after the delivery was queued, then given up;
+ * (webhook.h) until webhook_give_up_seconds after its first attempt, then given up;
  * webhook_disable_after deliveries given up in a row disable the webhook, and its creator
  * (else the tenant's admins) gets a notification.
  *
@@ -30,7 +30,7 @@
 
 #define HEADS 32 /* the LIMIT of the heads' read, in its SQL text too */
 #define SECRET_PURPOSE "webhook-secret" /* as src/routes/webhooks_out.c seals it */
-#define SECRET_MAX 64
+#define SECRET_MAX 96
 
 struct outcome {
     struct hooks *h;
@@ -130,6 +130,7 @@ static int failed(struct request *r, struct outcome *o, int attempt, const char 
         delay = cfg->webhook_give_up_seconds * 1000LL - age;
     int rc = db_exec(r->db, r->arena,
                      "UPDATE webhook_deliveries SET attempts = ?, last_status = ?, last_error = ?,"
+                     " first_attempt_at = COALESCE(first_attempt_at, NOW(3)),"
                      " state = IF(?, 'failed', 'pending'), finished_at = IF(?, NOW(3), NULL),"
                      " next_attempt_at = NOW(3) + INTERVAL ? * 1000 MICROSECOND"
                      " WHERE id = ? AND tenant_id = ?",
@@ -214,7 +215,8 @@ int hooks_deliver(struct hooks *h)
     struct db_result *heads;
     int rc = db_exec(h->db, h->arena,
                      "SELECT d.id, d.tenant_id, d.webhook_id, d.event_type, d.body,"
-                     " TIMESTAMPDIFF(MICROSECOND, d.created_at, NOW(3)) DIV 1000 AS age_ms,"
+                     " TIMESTAMPDIFF(MICROSECOND, COALESCE(d.first_attempt_at, NOW(3)), NOW(3)) DIV 1000"
+                     " AS age_ms,"
                      " w.url, w.timeout_ms, w.secret_encrypted"
                      " FROM webhook_deliveries d JOIN webhooks w"
                      " ON w.id = d.webhook_id AND w.tenant_id = d.tenant_id"

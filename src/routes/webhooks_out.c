@@ -25,7 +25,7 @@
 
 #define SECRET_PURPOSE "webhook-secret"
 #define SECRET_BYTES 24 /* base64url: 32 characters after the prefix */
-#define SECRET_MAX 64
+#define SECRET_MAX 96
 #define EVENTS_MAX 100
 
 enum { W_NAME, W_URL, W_DESC, W_ACTIVE, W_TIMEOUT, W_NFIELDS };
