@@ -49,6 +49,7 @@ struct config {
     long webhook_give_up_seconds;
     long webhook_disable_after;
     long webhook_connect_timeout_ms;
+    long webhook_retention_days;
 
     /* Loaded from the *_file keys by config_load_secrets(); never logged. */
     char db_password[256];

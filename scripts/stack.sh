@@ -267,6 +267,7 @@ load_settings() {
     CFG_WEBHOOK_GIVE_UP_SECONDS=${SB_WEBHOOK_GIVE_UP_SECONDS:-86400}
     CFG_WEBHOOK_DISABLE_AFTER=${SB_WEBHOOK_DISABLE_AFTER:-5}
     CFG_WEBHOOK_CONNECT_TIMEOUT_MS=${SB_WEBHOOK_CONNECT_TIMEOUT_MS:-5000}
+    CFG_WEBHOOK_RETENTION_DAYS=${SB_WEBHOOK_RETENTION_DAYS:-30}
     CFG_EVENT_RETENTION_HOURS=${SB_EVENT_RETENTION_HOURS:-72}
     CFG_EVENT_HEARTBEAT_SECONDS=${SB_EVENT_HEARTBEAT_SECONDS:-15}
     CFG_EVENT_MAX_STREAMS_PER_SESSION=${SB_EVENT_MAX_STREAMS_PER_SESSION:-32}
@@ -545,7 +546,8 @@ write_config() {
             webhook_retry_max_delay_ms "$CFG_WEBHOOK_RETRY_MAX_DELAY_MS" \
             webhook_give_up_seconds "$CFG_WEBHOOK_GIVE_UP_SECONDS" \
             webhook_disable_after "$CFG_WEBHOOK_DISABLE_AFTER" \
-            webhook_connect_timeout_ms "$CFG_WEBHOOK_CONNECT_TIMEOUT_MS"
+            webhook_connect_timeout_ms "$CFG_WEBHOOK_CONNECT_TIMEOUT_MS" \
+            webhook_retention_days "$CFG_WEBHOOK_RETENTION_DAYS"
     } >"$tmp"
     chmod 600 "$tmp"
     mv -f "$tmp" "$CONF"

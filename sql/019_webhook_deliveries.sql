@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
     KEY idx_webhook_deliveries_queue (webhook_id, state, event_id),
     KEY idx_webhook_deliveries_due (state, next_attempt_at),
     KEY idx_webhook_deliveries_tenant_state (tenant_id, state, finished_at),
+    KEY idx_webhook_deliveries_finished (finished_at),
     CONSTRAINT chk_webhook_deliveries_attempts CHECK (attempts >= 0),
     CONSTRAINT fk_webhook_deliveries_tenant FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE,
     CONSTRAINT fk_webhook_deliveries_webhook FOREIGN KEY (tenant_id, webhook_id) REFERENCES webhooks (tenant_id, id) ON DELETE CASCADE

@@ -76,6 +76,8 @@ static const struct config_key config_keys[] = {
     /* A webhook whose deliveries were given up this many times in a row is disabled. */
     LONG(webhook_disable_after, "5", 1, 1000),
     LONG(webhook_connect_timeout_ms, "5000", 100, 60000),
+    /* Attempt logs, and deliveries done or given up, are deleted after this many days. */
+    LONG(webhook_retention_days, "30", 1, 3650),
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))

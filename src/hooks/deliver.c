@@ -108,8 +108,25 @@ static int give_up(struct request *r, struct outcome *o, const char *webhook_id)
                  " disabled_reason = 'deliveries given up repeatedly'"
                  " WHERE id = ? AND tenant_id = ?",
                  DB_PARAMS(DB_STR(webhook_id), DB_STR(r->auth.tenant_id)), NULL);
+    /* Its pending deliveries wait, out of the due scan, until it is turned on again
+     * (src/routes/webhooks_out.c makes them due then). */
+    if (rc == DB_OK)
+        rc = db_exec(r->db, r->arena,
+                     "UPDATE webhook_deliveries SET next_attempt_at = '9999-12-31 00:00:00'"
+                     " WHERE webhook_id = ? AND tenant_id = ? AND state = 'pending'",
+                     DB_PARAMS(DB_STR(webhook_id), DB_STR(r->auth.tenant_id)), NULL);
     o->disabled = rc == DB_OK;
     return rc == DB_OK ? notify_owners(r, webhook_id) : rc;
+}
+
+/* The head is done: the webhook's next pending delivery (parked so far) is due now. */
+static int promote_next(struct request *r, const char *webhook_id)
+{
+    return db_exec(r->db, r->arena,
+                   "UPDATE webhook_deliveries SET next_attempt_at = NOW(3)"
+                   " WHERE webhook_id = ? AND tenant_id = ? AND state = 'pending'"
+                   " ORDER BY event_id LIMIT 1",
+                   DB_PARAMS(DB_STR(webhook_id), DB_STR(r->auth.tenant_id)), NULL);
 }
 
 /* The delivery's state after a failed attempt: retried later, or given up. */
@@ -143,6 +160,8 @@ static int failed(struct request *r, struct outcome *o, int attempt, const char 
                      "UPDATE webhooks SET last_triggered_at = NOW(), last_failure_at = NOW()"
                      " WHERE id = ? AND tenant_id = ?",
                      DB_PARAMS(DB_STR(webhook_id), DB_STR(r->auth.tenant_id)), NULL);
+    if (rc == DB_OK && last)
+        rc = promote_next(r, webhook_id);
     return rc == DB_OK && last ? give_up(r, o, webhook_id) : rc;
 }
 
@@ -161,7 +180,7 @@ static int succeeded(struct request *r, struct outcome *o, int attempt, const ch
                      "UPDATE webhooks SET failure_count = 0, last_triggered_at = NOW(),"
                      " last_success_at = NOW() WHERE id = ? AND tenant_id = ?",
                      DB_PARAMS(DB_STR(webhook_id), DB_STR(r->auth.tenant_id)), NULL);
-    return rc;
+    return rc == DB_OK ? promote_next(r, webhook_id) : rc;
 }
 
 /* One attempt's record: its log row and the delivery's and webhook's new state. */
@@ -172,7 +191,13 @@ static int record_step(struct request *r, void *arg)
     const char *id = db_get(o->heads, o->i, "id");
     const char *webhook_id = db_get(o->heads, o->i, "webhook_id");
     struct db_result *d;
+    /* The webhook first, as fan-out (share) and the API's writes lock it: no deadlock, and
+     * fan-out sees whether a delivery is pending as this record leaves it. */
     int rc = db_exec(r->db, r->arena,
+                     "SELECT id FROM webhooks WHERE id = ? AND tenant_id = ? FOR UPDATE",
+                     DB_PARAMS(DB_STR(webhook_id), DB_STR(r->auth.tenant_id)), &d);
+    if (rc == DB_OK)
+        rc = db_exec(r->db, r->arena,
                      "SELECT attempts, state FROM webhook_deliveries WHERE id = ? AND tenant_id = ?"
                      " FOR UPDATE",
                      DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)), &d);

@@ -86,7 +86,9 @@ static const char *body_of(struct request *r, const struct db_result *rows, size
 }
 
 /* The webhooks event i goes to: a test to its one webhook, else the tenant's active
- * subscribers. Events for one user and internal ones (type "_…") go to none (*out NULL). */
+ * subscribers. Events for one user and internal ones (type "_…") go to none (*out NULL).
+ * The webhooks are share-locked: the deliverer's record of an attempt locks its webhook
+ * first, so whether a webhook has a delivery pending cannot change under fan_row(). */
 static int targets(struct request *r, const struct db_result *rows, size_t i,
                    struct db_result **out)
 {
@@ -96,12 +98,47 @@ static int targets(struct request *r, const struct db_result *rows, size_t i,
     if (type == NULL || type[0] == '_' || (aud != NULL && strncmp(aud, "user:", 5) == 0))
         return DB_OK;
     if (aud != NULL && strncmp(aud, "webhook:", 8) == 0)
-        return db_exec(r->db, r->arena, "SELECT id FROM webhooks WHERE id = ? AND tenant_id = ?",
+        return db_exec(r->db, r->arena,
+                       "SELECT id FROM webhooks WHERE id = ? AND tenant_id = ? AND is_active = 1"
+                       " LOCK IN SHARE MODE",
                        DB_PARAMS(DB_STR(aud + 8), DB_STR(tenant)), out);
     return db_exec(r->db, r->arena,
                    "SELECT id FROM webhooks WHERE tenant_id = ? AND is_active = 1"
-                   " AND (JSON_CONTAINS(events, '\"*\"') OR JSON_CONTAINS(events, JSON_QUOTE(?)))",
+                   " AND (JSON_CONTAINS(events, '\"*\"') OR JSON_CONTAINS(events, JSON_QUOTE(?)))"
+                   " LOCK IN SHARE MODE",
                    DB_PARAMS(DB_STR(tenant), DB_STR(type)), out);
+}
+
+/*
+ * One delivery of event i to webhook k. Only a webhook's head (its oldest pending delivery)
+ * is ever due: one queued behind another is parked at the end of time, and the deliverer
+ * makes the next one due when it finishes the head, so its due scan never reads a backlog.
+ */
+static int fan_one(struct request *r, struct batch *b, size_t i, const char *webhook_id,
+                   const char *body)
+{
+    struct db_result *queued;
+    const char *id = id_new(r->arena, "whd_");
+    if (id == NULL)
+        return DB_ERROR;
+    int rc = db_exec(r->db, r->arena,
+                     "SELECT id FROM webhook_deliveries WHERE webhook_id = ? AND tenant_id = ?"
+                     " AND state = 'pending' LIMIT 1 LOCK IN SHARE MODE",
+                     DB_PARAMS(DB_STR(webhook_id), DB_STR(db_get(b->rows, i, "tenant_id"))),
+                     &queued);
+    if (rc != DB_OK)
+        return rc;
+    b->deliveries++;
+    return db_exec(r->db, r->arena,
+                   "INSERT INTO webhook_deliveries (id, tenant_id, webhook_id, event_id,"
+                   " event_type, body, next_attempt_at)"
+                   " VALUES (?, ?, ?, ?, ?, ?, IF(?, '9999-12-31 00:00:00', NOW(3)))"
+                   " ON DUPLICATE KEY UPDATE id = id",
+                   DB_PARAMS(DB_STR(id), DB_STR(db_get(b->rows, i, "tenant_id")),
+                             DB_STR(webhook_id), DB_INT(db_get_int(b->rows, i, "id", 0)),
+                             DB_STR(db_get(b->rows, i, "type")), DB_STR(body),
+                             DB_INT(queued->nrows > 0)),
+                   NULL);
 }
 
 static int fan_row(struct request *r, struct batch *b, size_t i)
@@ -113,21 +150,8 @@ static int fan_row(struct request *r, struct batch *b, size_t i)
     const char *body = body_of(r, b->rows, i);
     if (body == NULL)
         return DB_ERROR;
-    for (size_t k = 0; k < hooks->nrows && rc == DB_OK; k++) {
-        const char *id = id_new(r->arena, "whd_");
-        if (id == NULL)
-            return DB_ERROR;
-        rc = db_exec(r->db, r->arena,
-                     "INSERT INTO webhook_deliveries (id, tenant_id, webhook_id, event_id,"
-                     " event_type, body) VALUES (?, ?, ?, ?, ?, ?)"
-                     " ON DUPLICATE KEY UPDATE id = id",
-                     DB_PARAMS(DB_STR(id), DB_STR(db_get(b->rows, i, "tenant_id")),
-                               DB_STR(db_get(hooks, k, "id")),
-                               DB_INT(db_get_int(b->rows, i, "id", 0)),
-                               DB_STR(db_get(b->rows, i, "type")), DB_STR(body)),
-                     NULL);
-        b->deliveries++;
-    }
+    for (size_t k = 0; k < hooks->nrows && rc == DB_OK; k++)
+        rc = fan_one(r, b, i, db_get(hooks, k, "id"), body);
     return rc;
 }
 

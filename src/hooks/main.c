@@ -34,6 +34,8 @@
 
 #define POLL_MS 200
 #define BACKOFF_MAX_MS 5000
+#define PURGE_EVERY_MS (10 * 60 * 1000)
+#define PURGE_BATCH 5000 /* rows per DELETE, in the SQL text too: short transactions */
 
 static volatile sig_atomic_t stop;
 static struct config cfg;
@@ -98,6 +100,28 @@ void hooks_request(struct request *r, struct hooks *h, const char *tenant_id)
     r->auth.tenant_id = tenant_id;
 }
 
+/* Retention: attempt logs, and deliveries done or given up, older than
+ * webhook_retention_days. A batch per table and pass: what is left goes at the next one. */
+static void purge(struct hooks *h)
+{
+    struct db_result *res;
+    long days = h->cfg->webhook_retention_days;
+    unsigned long long n = 0;
+    if (db_exec(h->db, h->arena,
+                "DELETE FROM webhook_logs WHERE created_at < NOW() - INTERVAL ? DAY"
+                " ORDER BY id LIMIT 5000",
+                DB_PARAMS(DB_INT(days)), &res) == DB_OK)
+        n += res->affected_rows;
+    if (db_exec(h->db, h->arena,
+                "DELETE FROM webhook_deliveries WHERE finished_at < NOW(3) - INTERVAL ? DAY"
+                " AND state <> 'pending' ORDER BY finished_at LIMIT 5000",
+                DB_PARAMS(DB_INT(days)), &res) == DB_OK)
+        n += res->affected_rows;
+    arena_reset(h->arena);
+    if (n > 0)
+        log_info("hooks: deleted %llu log rows and deliveries older than %ld days", n, days);
+}
+
 /* One round: fan out what committed, send what is due. The time to wait before the next:
  * none while there is more, a poll interval when idle, longer while the database is away. */
 static int round_once(struct hooks *h, int *backoff)
@@ -142,7 +166,12 @@ int main(int argc, char **argv)
     log_info("hooks: started (pid %ld; loopback %s, private networks %s)", (long)getpid(),
              cfg.webhook_allow_loopback ? "allowed" : "refused",
              cfg.webhook_allow_private ? "allowed" : "refused");
+    long long purge_at = hooks_clock_ms() + 60 * 1000;
     while (!stop) {
+        if (hooks_clock_ms() >= purge_at) {
+            purge(&h);
+            purge_at = hooks_clock_ms() + PURGE_EVERY_MS;
+        }
         int ms = round_once(&h, &backoff);
         if (ms > 0 && !stop)
             poll(NULL, 0, ms);

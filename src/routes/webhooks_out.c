@@ -231,6 +231,26 @@ static int webhook_rotate(struct request *r)
 
 /* ---- update ----------------------------------------------------------------------------- */
 
+/*
+ * Only a webhook's head (its oldest pending delivery) is ever due (src/hooks/fanout.c).
+ * Turned off, its pending deliveries are all parked (due at the end of time), so the
+ * deliverer's scan does not read them every round; turned on again, its head is due now,
+ * with a fresh retry window. The webhook row is locked (crud), as the deliverer locks it.
+ */
+static int park_pending(struct request *r, const char *id, bool active)
+{
+    if (!active)
+        return db_exec(r->db, r->arena,
+                       "UPDATE webhook_deliveries SET next_attempt_at = '9999-12-31 00:00:00'"
+                       " WHERE webhook_id = ? AND tenant_id = ? AND state = 'pending'",
+                       DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)), NULL);
+    return db_exec(r->db, r->arena,
+                   "UPDATE webhook_deliveries SET next_attempt_at = NOW(3), first_attempt_at = NULL"
+                   " WHERE webhook_id = ? AND tenant_id = ? AND state = 'pending'"
+                   " ORDER BY event_id LIMIT 1",
+                   DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)), NULL);
+}
+
 /* The columns besides the declared ones: events when sent; turning a webhook on again
  * clears what disabled it, so it is not disabled again by its old failures. */
 static int webhook_write(struct request *r, struct crud_write *w)
@@ -239,6 +259,11 @@ static int webhook_write(struct request *r, struct crud_write *w)
     size_t n = 0;
     if (w->op != CRUD_UPDATE)
         return crud_write_columns(r, w);
+    if (w->v[W_ACTIVE].sent) {
+        int rc = park_pending(r, w->id, w->v[W_ACTIVE].b);
+        if (rc != DB_OK)
+            return rc;
+    }
     if (w->data != NULL)
         extra[n++] = (struct column_value){"events", DB_STR(w->data)};
     if (w->v[W_ACTIVE].sent && w->v[W_ACTIVE].b) {

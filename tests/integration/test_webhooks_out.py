@@ -314,6 +314,38 @@ def test_webhook_retries_after_500(ctx):
         rx.close()
 
 
+def test_webhook_paused_keeps_its_queue(ctx):
+    """Turned off with deliveries pending, a webhook gets nothing; turned on again, it gets
+    them, in order."""
+    _need_loopback(ctx)
+    rx = Receiver(default=500)
+    try:
+        token, _ = sb.tenant(ctx)
+        w = _create(ctx, token, rx.url)
+        queued = [sb.cc_data(ctx.post("/api/v1/webhooks/%s/test" % w["id"], token=token), 202)
+                  ["event_id"] for _ in range(3)]
+        _wait_posts(rx, 1)
+        sb.cc_data(ctx.put("/api/v1/webhooks/" + w["id"], {"is_active": False}, token=token))
+        rx.default = 200
+        time.sleep(1.5)
+        n = len(rx.snapshot())
+        time.sleep(1)
+        check(len(rx.snapshot()) == n, "sent while off: %r" % rx.snapshot()[n:])
+        sb.cc_data(ctx.put("/api/v1/webhooks/" + w["id"], {"is_active": True}, token=token))
+        ok = sb.wait(lambda: [e for e in queued if e not in
+                              [json.loads(b)["id"] for h, b in rx.snapshot()
+                               if h.get("x-switchboard-delivery")]] == [], 15)
+        check(ok is True or ok == [], "not all delivered after turning it on")
+        firsts = []
+        for _, b in rx.snapshot():
+            i = json.loads(b)["id"]
+            if i not in firsts:
+                firsts.append(i)
+        check(firsts == queued, "order: %r, want %r" % (firsts, queued))
+    finally:
+        rx.close()
+
+
 def test_webhook_gives_up_and_disables(ctx):
     c = _need_loopback(ctx)
     give_up = int(c.get("webhook_give_up_seconds", "86400"))
