@@ -13,8 +13,8 @@
 #define WEBHOOK_ALLOW_PRIVATE 2u  /* RFC 1918, CGNAT, link-local, IPv6 ULA and link-local */
 
 /*
- * Why an address (family AF_INET with 4 bytes, AF_INET6 with 16) may not be reached, or
- * NULL when it may. Refused unless allowed: loopback; private (10/8, 172.16/12,
+ * Why an address (family AF_INET with 4 bytes, AF_INET6 with 16) may not be reached, as a
+ * 422 reason ("must not be a private address"), or NULL when it may. Refused unless allowed: loopback; private (10/8, 172.16/12,
  * 192.168/16), CGNAT (100.64/10), link-local (169.254/16, fe80::/10), IPv6 ULA (fc00::/7).
  * Always refused: unspecified (0/8, ::), multicast, broadcast and reserved (224/3),
  * and any other family. An IPv4-mapped or -compatible IPv6 address (::ffff:a.b.c.d, and the
@@ -23,7 +23,7 @@
 const char *webhook_addr_refusal(int family, const unsigned char *addr, unsigned allow);
 
 /*
- * Why a URL may not be a webhook's, or NULL: http or https only, a host, no spaces or
+ * Why a URL may not be a webhook's (a 422 reason for `url`), or NULL: http or https only, a host, no spaces or
  * control characters, at most 2048 bytes; a host that is a literal address is judged by
  * webhook_addr_refusal, and "localhost" (any case, trailing dot too) counts as loopback.
  * Host names are resolved and judged at delivery time (src/hooks), not here. Pure.

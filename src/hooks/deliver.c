@@ -240,8 +240,8 @@ int hooks_deliver(struct hooks *h)
     struct db_result *heads;
     int rc = db_exec(h->db, h->arena,
                      "SELECT d.id, d.tenant_id, d.webhook_id, d.event_type, d.body,"
-                     " TIMESTAMPDIFF(MICROSECOND, COALESCE(d.first_attempt_at, NOW(3)), NOW(3)) DIV 1000"
-                     " AS age_ms,"
+                     " TIMESTAMPDIFF(MICROSECOND, COALESCE(d.first_attempt_at, NOW(3)), NOW(3))"
+                     " DIV 1000 AS age_ms,"
                      " w.url, w.timeout_ms, w.secret_encrypted"
                      " FROM webhook_deliveries d JOIN webhooks w"
                      " ON w.id = d.webhook_id AND w.tenant_id = d.tenant_id"

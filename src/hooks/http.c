@@ -58,7 +58,8 @@ static int resolve_checked(const struct hooks *h, struct hooks_call *c, const ch
     pin[0] = '\0';
     int rc = getaddrinfo(host, NULL, &hints, &res);
     if (rc != 0) {
-        snprintf(c->error, sizeof(c->error), "cannot resolve %.100s: %.100s", host, gai_strerror(rc));
+        snprintf(c->error, sizeof(c->error), "cannot resolve %.100s: %.100s", host,
+                 gai_strerror(rc));
         return -1;
     }
     for (ai = res; ai != NULL; ai = ai->ai_next) {
@@ -69,8 +70,8 @@ static int resolve_checked(const struct hooks *h, struct hooks_call *c, const ch
         if (inet_ntop(ai->ai_family, a, text, sizeof(text)) == NULL)
             snprintf(text, sizeof(text), "?");
         if (why != NULL) {
-            snprintf(c->error, sizeof(c->error), "refused: %.100s resolves to %s, which %.60s", host,
-                     text, why);
+            snprintf(c->error, sizeof(c->error), "refused: %.100s resolves to %s, which %.60s",
+                     host, text, why);
             freeaddrinfo(res);
             return -1;
         }

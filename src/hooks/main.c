@@ -154,7 +154,9 @@ int main(int argc, char **argv)
         return 1;
     }
     struct db_options dbo = {cfg.db_socket, cfg.db_name, cfg.db_user, cfg.db_password, 0};
-    struct hooks h = {.cfg = &cfg, .db = db_create(&dbo), .cache = cache_create(cfg.memcached_socket),
+    struct hooks h = {.cfg = &cfg,
+                      .db = db_create(&dbo),
+                      .cache = cache_create(cfg.memcached_socket),
                       .arena = arena_create(256 * 1024),
                       .allow = (cfg.webhook_allow_loopback ? WEBHOOK_ALLOW_LOOPBACK : 0) |
                                (cfg.webhook_allow_private ? WEBHOOK_ALLOW_PRIVATE : 0)};

@@ -277,7 +277,8 @@ def test_webhook_delivery_signed(ctx):
               and ev2["data"]["webhook_id"] == w["id"] and verify(w["secret"], h2, b2),
               "test delivery: %r" % ev2)
         # after rotate-secret, deliveries are signed with the new secret
-        s2 = sb.cc_data(ctx.post("/api/v1/webhooks/%s/rotate-secret" % w["id"], token=token))["secret"]
+        s2 = sb.cc_data(ctx.post("/api/v1/webhooks/%s/rotate-secret" % w["id"],
+                                 token=token))["secret"]
         ctx.post("/api/v1/webhooks/%s/test" % w["id"], token=token)
         h3, b3 = _wait_posts(rx, 3)[2]
         check(verify(s2, h3, b3) and not verify(w["secret"], h3, b3), "rotated signature")
