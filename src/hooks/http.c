@@ -23,6 +23,7 @@
 #include "config.h"
 #include "hooks.h"
 #include "log.h"
+#include "utf8.h"
 #include "webhook.h"
 
 int hooks_http_init(void)
@@ -164,8 +165,24 @@ static CURL *prepare(const struct hooks *h, struct hooks_call *c)
     return e;
 }
 
+/* The answer's bytes go into a utf8mb4 column: a byte that is not part of well-formed
+ * UTF-8 (binary answers, a character cut at the 512th byte), or a NUL, becomes '?'. */
+static void answer_to_text(struct hooks_call *c)
+{
+    unsigned char *p = (unsigned char *)c->answer;
+    for (size_t i = 0; i < c->answer_len;) {
+        size_t n = p[i] ? utf8_next(p + i, c->answer_len - i) : 0;
+        if (n == 0) {
+            p[i++] = '?';
+            continue;
+        }
+        i += n;
+    }
+}
+
 static void finish(struct hooks_call *c, CURLcode rc)
 {
+    answer_to_text(c);
     curl_off_t us = 0;
     curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &c->status);
     curl_easy_getinfo(c->easy, CURLINFO_TOTAL_TIME_T, &us);
