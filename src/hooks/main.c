@@ -123,7 +123,8 @@ static void purge(struct hooks *h)
 }
 
 /* One round: fan out what committed, send what is due. The time to wait before the next:
- * none while there is more, a poll interval when idle, longer while the database is away. */
+ * none while there may be more, a poll interval when idle, longer while the database is
+ * away. */
 static int round_once(struct hooks *h, int *backoff)
 {
     int fanned = hooks_fanout(h);
@@ -140,7 +141,8 @@ static int round_once(struct hooks *h, int *backoff)
     if (*backoff)
         log_info("hooks: database reachable again");
     *backoff = 0;
-    return fanned >= 500 ? 0 : POLL_MS;
+    /* A full read, or deliveries made (a webhook's next one may be due now): at once. */
+    return fanned >= 500 || sent > 0 ? 0 : POLL_MS;
 }
 
 int main(int argc, char **argv)
