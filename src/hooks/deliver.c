@@ -220,8 +220,8 @@ static int record_step(struct request *r, void *arg)
     return ok ? succeeded(r, o, attempt, id, webhook_id) : failed(r, o, attempt, id, webhook_id);
 }
 
-static void record(struct hooks *h, const struct db_result *heads, size_t i,
-                   const struct hooks_call *c)
+static int record(struct hooks *h, const struct db_result *heads, size_t i,
+                  const struct hooks_call *c)
 {
     struct request r;
     struct outcome o = {.h = h, .heads = heads, .i = i, .call = c};
@@ -233,6 +233,7 @@ static void record(struct hooks *h, const struct db_result *heads, size_t i,
     else if (o.disabled)
         log_warn("hooks: webhook %s disabled: its deliveries were given up %ld times in a row",
                  db_get(heads, i, "webhook_id"), h->cfg->webhook_disable_after);
+    return rc;
 }
 
 int hooks_deliver(struct hooks *h)
@@ -268,9 +269,11 @@ int hooks_deliver(struct hooks *h)
             calls[i].secret = NULL; /* not sent: recorded as a failed attempt */
     }
     hooks_http_run(h, calls, heads->nrows);
+    int unrecorded = 0;
     for (size_t i = 0; i < heads->nrows; i++) {
         explicit_bzero(secrets[i], SECRET_MAX);
-        record(h, heads, i, &calls[i]);
+        unrecorded += record(h, heads, i, &calls[i]) != DB_OK;
     }
-    return (int)heads->nrows;
+    /* An attempt not recorded is still due: back off rather than send it again at once. */
+    return unrecorded > 0 ? -1 : (int)heads->nrows;
 }

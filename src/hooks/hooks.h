@@ -42,7 +42,7 @@ void hooks_request(struct request *r, struct hooks *h, const char *tenant_id);
 int hooks_fanout(struct hooks *h);
 
 /* Sends the due deliveries (one per webhook: its oldest pending one) and records them:
- * how many were attempted, -1 when the database failed. */
+ * how many were attempted, -1 when the database failed (a read, or a record). */
 int hooks_deliver(struct hooks *h);
 
 /* One POST (http.c). The caller fills the inputs; hooks_http_run fills the outputs. */
