@@ -29,6 +29,7 @@ POOL_SRC := $(wildcard src/pool/*.c)
 EVENTS_SRC := $(wildcard src/events/*.c)
 ADMIN_SRC := $(wildcard src/admin/*.c)
 CLOCK_SRC := $(wildcard src/clock/*.c)
+HOOKS_SRC := $(wildcard src/hooks/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 BENCH_SRC := $(wildcard tests/bench/*.c)
@@ -38,7 +39,7 @@ CORE_OBJ := $(call obj,$(CORE_SRC))
 ROUTE_OBJ := $(call obj,$(ROUTE_SRC))
 
 BINS := $(BIN)/switchboard-pool $(BIN)/switchboard-events $(BIN)/switchboard-admin \
-        $(BIN)/switchboard-clock
+        $(BIN)/switchboard-clock $(BIN)/switchboard-hooks
 
 .PHONY: all run stop status test unit bench clean deps demo fuzz fuzz-bins
 all: $(BINS) $(BUILD)/openapi.json
@@ -62,6 +63,14 @@ $(BIN)/switchboard-events: $(call obj,$(EVENTS_SRC)) $(CORE_OBJ)
 $(BIN)/switchboard-clock: $(call obj,$(CLOCK_SRC)) $(CORE_OBJ)
 	@mkdir -p $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# Outgoing webhooks' delivery (src/hooks): the only binary that speaks HTTP out (libcurl).
+CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
+CURL_LIBS := $(shell pkg-config --libs libcurl 2>/dev/null)
+$(BUILD)/src/hooks/%.o: CFLAGS += $(CURL_CFLAGS)
+$(BIN)/switchboard-hooks: $(call obj,$(HOOKS_SRC)) $(CORE_OBJ)
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CURL_LIBS)
 
 # The admin tool links the routes for `openapi` and `routes` (it never serves them).
 $(BIN)/switchboard-admin: $(call obj,$(ADMIN_SRC)) $(ROUTE_OBJ) $(CORE_OBJ)
@@ -114,6 +123,7 @@ test: deps
 	@$(MAKE) --no-print-directory BUILD=build-test BIN=build-test/bin SANITIZE=address,undefined \
 		build-test/bin/switchboard-pool build-test/bin/switchboard-events \
 		build-test/bin/switchboard-admin build-test/bin/switchboard-clock \
+		build-test/bin/switchboard-hooks \
 		build-test/bin/unit-tests build-test/openapi.json fuzz-bins
 	@SB_BIN=$(CURDIR)/build-test/bin scripts/test.sh
 

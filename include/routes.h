@@ -40,6 +40,8 @@ extern const struct route_group contacts_routes, audit_logs_routes, surveys_rout
 /* Issue 9: live chat (chat_widgets.c, chat_public.c, chat_sessions.c, chat_agents.c). */
 extern const struct route_group chat_widgets_routes, chat_public_routes, chat_sessions_routes,
     chat_agents_routes;
+/* Issue 9: outgoing webhooks (webhooks_out.c; delivery: src/hooks). */
+extern const struct route_group webhooks_out_routes;
 
 /*
  * The CDR routes' time parameter `key` (cdr_parse_time, cdr.c): 1 with *t (Unix seconds),

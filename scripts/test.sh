@@ -65,6 +65,13 @@ export SB_PASSWORD_MAX_FAILURES_PER_ADDRESS=${SB_PASSWORD_MAX_FAILURES_PER_ADDRE
 # a test can reach.
 export SB_EVENT_HEARTBEAT_SECONDS=${SB_EVENT_HEARTBEAT_SECONDS:-3}
 export SB_EVENT_MAX_STREAMS_PER_TENANT=${SB_EVENT_MAX_STREAMS_PER_TENANT:-40}
+# Webhooks: the tests' receivers listen on loopback; retries and giving up in seconds, not
+# a day (tests/integration/test_webhooks_out.py).
+export SB_WEBHOOK_ALLOW_LOOPBACK=${SB_WEBHOOK_ALLOW_LOOPBACK:-true}
+export SB_WEBHOOK_RETRY_BASE_MS=${SB_WEBHOOK_RETRY_BASE_MS:-200}
+export SB_WEBHOOK_RETRY_MAX_DELAY_MS=${SB_WEBHOOK_RETRY_MAX_DELAY_MS:-1000}
+export SB_WEBHOOK_GIVE_UP_SECONDS=${SB_WEBHOOK_GIVE_UP_SECONDS:-4}
+export SB_WEBHOOK_DISABLE_AFTER=${SB_WEBHOOK_DISABLE_AFTER:-2}
 if "$repo/scripts/stack.sh" start > "$tmp/stack-start.out" 2>&1; then
     stack_started=1
     echo "== integration tests"

@@ -23,6 +23,7 @@ static const struct route_group *const groups[] = {
     &contacts_routes, &audit_logs_routes, &surveys_routes, &survey_stats_routes,
     &survey_public_routes,
     &chat_widgets_routes, &chat_public_routes, &chat_sessions_routes, &chat_agents_routes,
+    &webhooks_out_routes,
 };
 
 const struct route *route_table;
