@@ -17,6 +17,12 @@ ifdef SANITIZE
 CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=$(SANITIZE)
 endif
+# make fuzz: clang's libFuzzer instrumentation (its main); otherwise a fuzz target is linked
+# with tests/fuzz/replay.c, which make test runs over the target's corpus and regressions.
+ifdef FUZZ
+CFLAGS += -fsanitize=fuzzer-no-link
+FUZZ_LINK := -fsanitize=fuzzer
+endif
 
 BUILD ?= build
 BIN ?= bin
@@ -26,7 +32,9 @@ POOL_SRC := $(wildcard src/pool/*.c)
 EVENTS_SRC := $(wildcard src/events/*.c)
 ADMIN_SRC := $(wildcard src/admin/*.c)
 CLOCK_SRC := $(wildcard src/clock/*.c)
+HOOKS_SRC := $(wildcard src/hooks/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c)
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 BENCH_SRC := $(wildcard tests/bench/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -34,9 +42,9 @@ CORE_OBJ := $(call obj,$(CORE_SRC))
 ROUTE_OBJ := $(call obj,$(ROUTE_SRC))
 
 BINS := $(BIN)/switchboard-pool $(BIN)/switchboard-events $(BIN)/switchboard-admin \
-        $(BIN)/switchboard-clock
+        $(BIN)/switchboard-clock $(BIN)/switchboard-hooks
 
-.PHONY: all run stop status test unit bench clean deps demo
+.PHONY: all run stop status test unit bench clean deps demo fuzz fuzz-bins
 all: $(BINS) $(BUILD)/openapi.json
 
 # -MMD -MP: each object also depends on the headers it includes (src/*/…_internal.h too).
@@ -59,6 +67,14 @@ $(BIN)/switchboard-clock: $(call obj,$(CLOCK_SRC)) $(CORE_OBJ)
 	@mkdir -p $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# Outgoing webhooks' delivery (src/hooks): the only binary that speaks HTTP out (libcurl).
+CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
+CURL_LIBS := $(shell pkg-config --libs libcurl 2>/dev/null)
+$(BUILD)/src/hooks/%.o: CFLAGS += $(CURL_CFLAGS)
+$(BIN)/switchboard-hooks: $(call obj,$(HOOKS_SRC)) $(CORE_OBJ)
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CURL_LIBS)
+
 # The admin tool links the routes for `openapi` and `routes` (it never serves them).
 $(BIN)/switchboard-admin: $(call obj,$(ADMIN_SRC)) $(ROUTE_OBJ) $(CORE_OBJ)
 	@mkdir -p $(BIN)
@@ -72,6 +88,16 @@ $(BUILD)/openapi.json: $(BIN)/switchboard-admin
 $(BIN)/unit-tests: $(call obj,$(UNIT_SRC)) $(ROUTE_OBJ) $(CORE_OBJ)
 	@mkdir -p $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# A fuzz target (tests/fuzz/fuzz_<name>.c) with the code it reaches; the FastCGI request
+# layer (src/pool/fcgi.c) is the one pool file linked in.
+FUZZ_MAIN := $(if $(FUZZ),,$(BUILD)/tests/fuzz/replay.o)
+$(BIN)/fuzz-%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/common.o $(FUZZ_MAIN) \
+		$(BUILD)/src/pool/fcgi.o $(ROUTE_OBJ) $(CORE_OBJ)
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) $(FUZZ_LINK) -o $@ $^ $(POOL_LIBS)
+
+fuzz-bins: $(addprefix $(BIN)/fuzz-,$(FUZZ_TARGETS))
 
 # The live-event benchmark client (make bench): libc only.
 $(BIN)/sse-bench: $(call obj,$(BENCH_SRC))
@@ -100,7 +126,8 @@ test: deps
 	@$(MAKE) --no-print-directory BUILD=build-test BIN=build-test/bin SANITIZE=address,undefined \
 		build-test/bin/switchboard-pool build-test/bin/switchboard-events \
 		build-test/bin/switchboard-admin build-test/bin/switchboard-clock \
-		build-test/bin/unit-tests build-test/openapi.json
+		build-test/bin/switchboard-hooks \
+		build-test/bin/unit-tests build-test/openapi.json fuzz-bins
 	@SB_BIN=$(CURDIR)/build-test/bin scripts/test.sh
 
 unit: $(BIN)/unit-tests
@@ -110,5 +137,13 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(BIN)/sse-bench
 	@scripts/bench.sh
 
+# Each fuzz target for FUZZ_SECONDS (60) under libFuzzer, ASan and UBSan (needs clang and
+# libclang-rt-14-dev); prints executions per second, coverage and findings per target.
+fuzz:
+	@scripts/deps.sh clang libclang-rt-14-dev
+	@$(MAKE) --no-print-directory CC=clang BUILD=build-fuzz BIN=build-fuzz/bin \
+		SANITIZE=address,undefined FUZZ=1 fuzz-bins
+	@SB_FUZZ_BIN=$(CURDIR)/build-fuzz/bin scripts/fuzz.sh $(FUZZ_TARGETS)
+
 clean:
-	rm -rf build build-test bin
+	rm -rf build build-test build-fuzz bin

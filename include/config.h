@@ -42,6 +42,14 @@ struct config {
     long password_lockout_seconds;
     long register_max_per_address_per_day;
     bool register_enabled;
+    bool webhook_allow_private;
+    bool webhook_allow_loopback;
+    long webhook_retry_base_ms;
+    long webhook_retry_max_delay_ms;
+    long webhook_give_up_seconds;
+    long webhook_disable_after;
+    long webhook_connect_timeout_ms;
+    long webhook_retention_days;
 
     /* Loaded from the *_file keys by config_load_secrets(); never logged. */
     char db_password[256];

@@ -28,7 +28,20 @@ extern const struct route_group agent_state_routes;
 extern const struct route_group password_reset_routes;
 /* Issue 8: calls in queues and offers (queue_calls.c). */
 extern const struct route_group queue_calls_routes;
+/* Issue 9: the signed-in user's notifications (notifications.c). */
+extern const struct route_group notifications_routes;
 extern const struct route_group cdr_routes, cdr_stats_routes;
+/* Issue 9: tickets (tickets.c, ticket_views.c, ticket_stats.c). */
+extern const struct route_group tickets_routes, ticket_views_routes, ticket_stats_routes;
+/* Issue 9: contacts, the audit log, surveys (contacts.c, audit_logs.c, surveys.c,
+ * survey_stats.c, survey_public.c). */
+extern const struct route_group contacts_routes, audit_logs_routes, surveys_routes,
+    survey_stats_routes, survey_public_routes;
+/* Issue 9: live chat (chat_widgets.c, chat_public.c, chat_sessions.c, chat_agents.c). */
+extern const struct route_group chat_widgets_routes, chat_public_routes, chat_sessions_routes,
+    chat_agents_routes;
+/* Issue 9: outgoing webhooks (webhooks_out.c; delivery: src/hooks). */
+extern const struct route_group webhooks_out_routes;
 
 /*
  * The CDR routes' time parameter `key` (cdr_parse_time, cdr.c): 1 with *t (Unix seconds),

@@ -26,6 +26,8 @@ PACKAGES=(
     nginx-light spawn-fcgi mariadb-server memcached
     curl wrk python3 python3-jsonschema python3-websockets
 )
+# More for one target only (make fuzz: clang libclang-rt-14-dev).
+PACKAGES+=("$@")
 # Daemons whose system-wide instances must not be left running by an install:
 # "process name:service name".
 DAEMONS=(mariadbd:mariadb nginx:nginx memcached:memcached)

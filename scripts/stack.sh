@@ -96,7 +96,7 @@ unset _v
 # $RUN/NAME-supervisor.pid its supervisor's, $RUN/NAME.restarts how often the supervisor
 # restarted it (its mtime is the time of the last restart).
 
-COMPONENTS=(mariadb memcached pool events clock nginx)
+COMPONENTS=(mariadb memcached pool events clock hooks nginx)
 
 # comp_policy NAME: sets C_LABEL and C_THE (for messages), C_LOG (its log, which its
 # supervisor writes too), C_SIG (the graceful stop signal) and C_WAIT (seconds a graceful
@@ -115,6 +115,9 @@ comp_policy() {
             ;;
         events) C_LABEL="event worker" C_THE="the event worker" C_LOG=$LOG/events.log C_SIG=TERM C_WAIT=10 ;;
         clock) C_LABEL="clock" C_THE="the clock" C_LOG=$LOG/clock.log C_SIG=TERM C_WAIT=10 ;;
+        # hooks: a graceful stop finishes the deliveries in flight (at most a webhook's
+        # timeout, 60 s).
+        hooks) C_LABEL="webhook deliverer" C_THE="the webhook deliverer" C_LOG=$LOG/hooks.log C_SIG=TERM C_WAIT=65 ;;
         nginx) C_LABEL=nginx C_LOG=$LOG/nginx-error.log C_SIG=QUIT C_WAIT=20 ;;
         *) sb_die "unknown component '$1'" ;;
     esac
@@ -128,7 +131,7 @@ comp_pid() {
     case $1 in
         mariadb) sb_pid_alive "$p" mariadbd "$SB_VAR/" ;;
         memcached) sb_pid_alive "$p" memcached "$SB_VAR/" ;;
-        pool|events|clock) sb_app_alive "$p" switchboard ;;
+        pool|events|clock|hooks) sb_app_alive "$p" switchboard ;;
         nginx) sb_pid_alive "$p" nginx "$SB_VAR/" ;;
         *) false ;;
     esac || return 1
@@ -256,6 +259,15 @@ load_settings() {
     CFG_CACHE_TTL=${SB_CACHE_TTL:-300}
     CFG_SHUTDOWN_GRACE=${SB_SHUTDOWN_GRACE:-10}
     CFG_REGISTER_ENABLED=${SB_REGISTER_ENABLED:-true}
+    # Outgoing webhooks (switchboard-hooks and the API's URL check).
+    CFG_WEBHOOK_ALLOW_PRIVATE=${SB_WEBHOOK_ALLOW_PRIVATE:-false}
+    CFG_WEBHOOK_ALLOW_LOOPBACK=${SB_WEBHOOK_ALLOW_LOOPBACK:-false}
+    CFG_WEBHOOK_RETRY_BASE_MS=${SB_WEBHOOK_RETRY_BASE_MS:-5000}
+    CFG_WEBHOOK_RETRY_MAX_DELAY_MS=${SB_WEBHOOK_RETRY_MAX_DELAY_MS:-3600000}
+    CFG_WEBHOOK_GIVE_UP_SECONDS=${SB_WEBHOOK_GIVE_UP_SECONDS:-86400}
+    CFG_WEBHOOK_DISABLE_AFTER=${SB_WEBHOOK_DISABLE_AFTER:-5}
+    CFG_WEBHOOK_CONNECT_TIMEOUT_MS=${SB_WEBHOOK_CONNECT_TIMEOUT_MS:-5000}
+    CFG_WEBHOOK_RETENTION_DAYS=${SB_WEBHOOK_RETENTION_DAYS:-30}
     CFG_EVENT_RETENTION_HOURS=${SB_EVENT_RETENTION_HOURS:-72}
     CFG_EVENT_HEARTBEAT_SECONDS=${SB_EVENT_HEARTBEAT_SECONDS:-15}
     CFG_EVENT_MAX_STREAMS_PER_SESSION=${SB_EVENT_MAX_STREAMS_PER_SESSION:-32}
@@ -300,7 +312,7 @@ preflight() {
     need_cmd mariadbd mariadb-install-db mariadb mariadb-admin memcached spawn-fcgi nginx \
         curl flock setsid od
     [ "$IS_ROOT" = 0 ] || need_cmd setpriv
-    for b in switchboard-pool switchboard-events switchboard-admin switchboard-clock; do
+    for b in switchboard-pool switchboard-events switchboard-admin switchboard-clock switchboard-hooks; do
         [ -x "$SB_BIN/$b" ] || sb_die "$SB_BIN/$b is missing or not executable; build it first (make)"
     done
     [ -r "$TEMPLATE" ] || sb_die "nginx template $TEMPLATE is missing"
@@ -527,7 +539,15 @@ write_config() {
             refresh_token_ttl "$CFG_REFRESH_TOKEN_TTL" \
             cache_ttl "$CFG_CACHE_TTL" \
             shutdown_grace "$CFG_SHUTDOWN_GRACE" \
-            register_enabled "$CFG_REGISTER_ENABLED"
+            register_enabled "$CFG_REGISTER_ENABLED" \
+            webhook_allow_private "$CFG_WEBHOOK_ALLOW_PRIVATE" \
+            webhook_allow_loopback "$CFG_WEBHOOK_ALLOW_LOOPBACK" \
+            webhook_retry_base_ms "$CFG_WEBHOOK_RETRY_BASE_MS" \
+            webhook_retry_max_delay_ms "$CFG_WEBHOOK_RETRY_MAX_DELAY_MS" \
+            webhook_give_up_seconds "$CFG_WEBHOOK_GIVE_UP_SECONDS" \
+            webhook_disable_after "$CFG_WEBHOOK_DISABLE_AFTER" \
+            webhook_connect_timeout_ms "$CFG_WEBHOOK_CONNECT_TIMEOUT_MS" \
+            webhook_retention_days "$CFG_WEBHOOK_RETENTION_DAYS"
     } >"$tmp"
     chmod 600 "$tmp"
     mv -f "$tmp" "$CONF"
@@ -640,6 +660,16 @@ clock_ready() {
 start_clock() {
     comp_policy clock
     start_component clock clock_ready 10 "$SB_BIN/switchboard-clock" -c "$CONF"
+}
+
+hooks_ready() {
+    local p
+    p=$(comp_pid hooks) && exe_is "$p" switchboard-hooks
+}
+
+start_hooks() {
+    comp_policy hooks
+    start_component hooks hooks_ready 10 "$SB_BIN/switchboard-hooks" -c "$CONF"
 }
 
 render_cors() { # FILE: the body of nginx's Origin map, from cors_allow_origins
@@ -769,6 +799,7 @@ cmd_start() {
     start_pool
     start_events
     start_clock
+    start_hooks
     start_nginx
     url="$(base_url)/"
     wait_health "$url"
@@ -837,7 +868,7 @@ cmd_stop() {
         return 0
     fi
     lock_var
-    for name in nginx pool events clock memcached mariadb; do
+    for name in nginx pool events clock hooks memcached mariadb; do
         stop_component "$name"
     done
 }

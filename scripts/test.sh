@@ -37,6 +37,23 @@ echo "== unit tests"
 (cd "$repo" && "$bin/unit-tests") 2>&1 | tee "$tmp/unit.out"
 count "$tmp/unit.out" "unit tests"
 
+# Every fuzz target over its corpus and regressions (tests/fuzz), under ASan/UBSan: a bug
+# fuzzing found stays fixed. One test per target.
+echo "== fuzz corpus replay"
+for f in "$bin"/fuzz-*; do
+    [ -x "$f" ] || continue
+    t=${f##*/fuzz-}
+    if out=$("$f" "$repo/tests/fuzz/corpus/$t" "$repo/tests/fuzz/regressions/$t" 2>&1) &&
+        echo "$out" | grep -q '^replayed '; then
+        echo "ok   fuzz-$t: $(echo "$out" | tail -n1)"
+        passed=$((passed + 1))
+    else
+        echo "FAIL fuzz-$t"
+        echo "$out" | tail -n 30
+        failed=$((failed + 1))
+    fi
+done
+
 echo "== starting a test stack in $tmp on port $port"
 export SB_VAR=$tmp/var PORT=$port SB_BIN=$bin
 export SB_WORKERS=${SB_WORKERS:-4} LOGIN_RATE=${LOGIN_RATE:-50r/s} LOGIN_BURST=${LOGIN_BURST:-100}
@@ -48,10 +65,21 @@ export SB_PASSWORD_MAX_FAILURES_PER_ADDRESS=${SB_PASSWORD_MAX_FAILURES_PER_ADDRE
 # a test can reach.
 export SB_EVENT_HEARTBEAT_SECONDS=${SB_EVENT_HEARTBEAT_SECONDS:-3}
 export SB_EVENT_MAX_STREAMS_PER_TENANT=${SB_EVENT_MAX_STREAMS_PER_TENANT:-40}
+# Webhooks: the tests' receivers listen on loopback; retries and giving up in seconds, not
+# a day (tests/integration/test_webhooks_out.py).
+export SB_WEBHOOK_ALLOW_LOOPBACK=${SB_WEBHOOK_ALLOW_LOOPBACK:-true}
+export SB_WEBHOOK_RETRY_BASE_MS=${SB_WEBHOOK_RETRY_BASE_MS:-200}
+export SB_WEBHOOK_RETRY_MAX_DELAY_MS=${SB_WEBHOOK_RETRY_MAX_DELAY_MS:-1000}
+export SB_WEBHOOK_GIVE_UP_SECONDS=${SB_WEBHOOK_GIVE_UP_SECONDS:-4}
+export SB_WEBHOOK_DISABLE_AFTER=${SB_WEBHOOK_DISABLE_AFTER:-2}
 if "$repo/scripts/stack.sh" start > "$tmp/stack-start.out" 2>&1; then
     stack_started=1
     echo "== integration tests"
-    python3 "$repo/tests/integration/run.py" --base "http://127.0.0.1:$port" --var "$tmp/var" \
+    # Debian's interpreter: its python3-jsonschema and python3-websockets come from deps.sh,
+    # whatever other python3 is first on PATH.
+    py=/usr/bin/python3
+    [ -x "$py" ] || py=python3
+    "$py" "$repo/tests/integration/run.py" --base "http://127.0.0.1:$port" --var "$tmp/var" \
         --repo "$repo" 2>&1 | tee "$tmp/integration.out"
     count "$tmp/integration.out" "integration tests"
 else

@@ -8,12 +8,14 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "chat_store.h"
 #include "clock.h"
 #include "db.h"
 #include "event_out.h"
 #include "log.h"
 #include "queue_dist.h"
 #include "request.h"
+#include "ticket_store.h"
 #include "txn.h"
 
 /* The largest batch of offers one dispatch transaction makes. */
@@ -61,6 +63,17 @@ static int move_stats(struct request *r, const char *id, int *moved)
     return qstats_emit(r, id);
 }
 
+static int move_chat_missed(struct request *r, const char *id, int *moved)
+{
+    *moved = 1;
+    return chat_session_miss(r, id);
+}
+
+static int move_chat_dispatch(struct request *r, const char *id, int *moved)
+{
+    return chat_session_dispatch(r, id, moved);
+}
+
 static const struct phase phases[] = {
     {"expire offers",
      "SELECT tenant_id, id FROM queue_offers WHERE status = 'pending'"
@@ -88,6 +101,26 @@ static const struct phase phases[] = {
      " AND (sent_at IS NULL OR (dirty_at > sent_at AND sent_at <= NOW(3) - INTERVAL 1 SECOND))"
      " LIMIT ?",
      move_stats},
+    /* Tickets' SLA (ticket_store.h): the index of each leads with the breach mark. */
+    {"ticket first response SLA",
+     "SELECT tenant_id, id FROM tickets WHERE first_response_breached_at IS NULL"
+     " AND first_response_at IS NULL AND first_response_due_at <= NOW()"
+     " ORDER BY first_response_due_at LIMIT ?",
+     ticket_breach_first_response},
+    {"ticket resolution SLA",
+     "SELECT tenant_id, id FROM tickets WHERE resolution_breached_at IS NULL"
+     " AND resolved_at IS NULL AND due_at <= NOW() ORDER BY due_at LIMIT ?",
+     ticket_breach_resolution},
+    {"chat waits over",
+     "SELECT tenant_id, id FROM chat_sessions WHERE status = 'waiting'"
+     " AND wait_until <= NOW() ORDER BY wait_until LIMIT ?",
+     move_chat_missed},
+    {"chat handovers",
+     "SELECT s.tenant_id, s.id FROM chat_sessions s WHERE s.status = 'waiting'"
+     " AND s.handover_at IS NOT NULL AND EXISTS (SELECT 1 FROM chat_agents ca"
+     "  WHERE ca.tenant_id = s.tenant_id AND ca.status = 'online'"
+     "  AND ca.current_chats < ca.max_concurrent_chats) ORDER BY s.handover_at LIMIT ?",
+     move_chat_dispatch},
 };
 
 struct item {

@@ -64,6 +64,20 @@ static const struct config_key config_keys[] = {
     /* Tenants one address may register per day; 0: no cap. */
     LONG(register_max_per_address_per_day, "10", 0, 1000000),
     BOOL(register_enabled, "true"),
+    /* Outgoing webhooks (switchboard-hooks): what a tenant's URL may reach besides public
+     * addresses (a URL given by a tenant must not reach internal services). */
+    BOOL(webhook_allow_private, "false"),
+    BOOL(webhook_allow_loopback, "false"),
+    /* Retries: full jitter under base * 2^(n-1), each delay at most max_delay; a delivery
+     * still failing give_up_seconds after its first attempt is given up. */
+    LONG(webhook_retry_base_ms, "5000", 10, 3600000),
+    LONG(webhook_retry_max_delay_ms, "3600000", 10, 86400000),
+    LONG(webhook_give_up_seconds, "86400", 1, 604800),
+    /* A webhook whose deliveries were given up this many times in a row is disabled. */
+    LONG(webhook_disable_after, "5", 1, 1000),
+    LONG(webhook_connect_timeout_ms, "5000", 100, 60000),
+    /* Attempt logs, and deliveries done or given up, are deleted after this many days. */
+    LONG(webhook_retention_days, "30", 1, 3650),
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))

@@ -9,8 +9,21 @@
 #include "event_out.h"
 #include "jsonutil.h"
 #include "request.h"
+#include "utf8.h"
 
 #define TITLE_MAX 255
+
+/* The title cut to at most TITLE_MAX characters (the column's), never inside one. */
+static char *title_cut(struct arena *a, const char *title)
+{
+    size_t at = 0, chars = 0, len = strlen(title);
+    while (at < len && chars < TITLE_MAX) {
+        size_t n = utf8_next((const unsigned char *)title + at, len - at);
+        at += n ? n : 1;
+        chars++;
+    }
+    return arena_strndup(a, title, at);
+}
 
 /* The event's payload: the row as the list route shows it, so a client can prepend it. */
 static const char *notice_payload(struct request *r, const char *id, const struct notice *n,
@@ -40,7 +53,7 @@ static const char *notice_payload(struct request *r, const char *id, const struc
 int notify_user(struct request *r, const struct notice *n)
 {
     char *id = id_new(r->arena, "ntf_");
-    char *title = n->title ? arena_strndup(r->arena, n->title, TITLE_MAX) : NULL;
+    char *title = n->title ? title_cut(r->arena, n->title) : NULL;
     if (id == NULL || title == NULL || n->user_id == NULL || n->type == NULL)
         return DB_ERROR;
     int rc = db_exec(r->db, r->arena,

@@ -17,6 +17,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "jsonutil.h"
+#include "notify.h"
 #include "qb.h"
 #include "reply.h"
 #include "request.h"
@@ -225,6 +226,26 @@ static int member_insert(struct request *r, const struct member_write *w)
                    NULL);
 }
 
+/* The user added hears of it (not when they added themselves). */
+static int member_notice(struct request *r, const struct member_write *w)
+{
+    if (r->auth.user_id != NULL && strcmp(r->auth.user_id, w->user_id) == 0)
+        return DB_OK;
+    struct db_result *q;
+    int rc = db_exec(r->db, r->arena, "SELECT name FROM queues WHERE id = ? AND tenant_id = ?",
+                     DB_PARAMS(DB_STR(w->queue_id), DB_STR(r->auth.tenant_id)), &q);
+    if (rc != DB_OK || q->nrows == 0)
+        return rc == DB_OK ? DB_ERROR : rc;
+    struct json_object *data = arena_json(r->arena, json_object_new_object());
+    if (data == NULL || json_set_str(data, "queue_id", w->queue_id) != 0 ||
+        json_set_str(data, "member_id", w->id) != 0)
+        return DB_ERROR;
+    const char *title = arena_printf(r->arena, "You were added to queue %s",
+                                     db_get(q, 0, "name"));
+    return notify_user(r, &(struct notice){.user_id = w->user_id, .type = "queue.member.added",
+                                           .title = title, .data_json = json_text(data, NULL)});
+}
+
 static int add_step(struct request *r, void *arg)
 {
     struct member_write *w = arg;
@@ -242,6 +263,8 @@ static int add_step(struct request *r, void *arg)
         rc = resource_audit(r, &members, "create", w->id, w->details);
     if (rc == DB_OK)
         rc = member_event(r, "queue.member.added", w->id);
+    if (rc == DB_OK)
+        rc = member_notice(r, w);
     return rc == DB_OK ? resource_answer(r, &members, 201, w->id) : rc;
 }
 

@@ -18,6 +18,12 @@ static const struct route_group *const groups[] = {
     &password_reset_routes,
     &queue_calls_routes,
     &cdr_routes, &cdr_stats_routes,
+    &notifications_routes,
+    &tickets_routes, &ticket_views_routes, &ticket_stats_routes,
+    &contacts_routes, &audit_logs_routes, &surveys_routes, &survey_stats_routes,
+    &survey_public_routes,
+    &chat_widgets_routes, &chat_public_routes, &chat_sessions_routes, &chat_agents_routes,
+    &webhooks_out_routes,
 };
 
 const struct route *route_table;

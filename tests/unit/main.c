@@ -44,6 +44,7 @@ static const struct {
     {"request", ut_request_cases},   {"token", ut_token_cases},
     {"password", ut_password_cases}, {"crypto", ut_crypto_cases},
     {"arena", ut_arena_cases},       {"webhooks", ut_webhooks_cases},
+    {"webhook_out", ut_webhook_out_cases},
     {"cursor", ut_cursor_cases},     {"render", ut_render_cases},
     {"fields", ut_fields_cases},     {"qb", ut_qb_cases},
     {"metrics", ut_metrics_cases},   {"event_metrics", ut_event_metrics_cases},
@@ -53,6 +54,10 @@ static const struct {
     {"agent_state", ut_agent_state_cases},
     {"schedule", ut_schedule_cases},
     {"cdr", ut_cdr_cases},
+    {"ticket_store", ut_ticket_store_cases},
+    {"survey_link", ut_survey_link_cases},
+    {"contacts", ut_contacts_cases},
+    {"chat", ut_chat_cases},
 };
 
 static int ut_selected(const char *full, int argc, char **argv)

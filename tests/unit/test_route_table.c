@@ -284,8 +284,16 @@ static int ut_is_public_path(const char *method, const char *pattern)
         {"GET", "/api/openapi.json"},
         /* Authenticated by the X-Twilio-Signature of the number's tenant, not a token. */
         {"POST", "/webhooks/twilio/call-status"},
+        /* The chat visitor: the widget's public key, its origin and the session's secret. */
+        {"POST", "/api/chat/public/start"},     {"POST", "/api/chat/public/message"},
+        {"POST", "/api/chat/public/handover"},  {"POST", "/api/chat/public/end"},
+        {"POST", "/api/chat/public/typing"},    {"GET", "/api/chat/public/session/:id"},
+        {"GET", "/api/chat/public/status/:id"},
         /* Loopback clients or the metrics token, checked by its handler (metrics.c). */
         {"GET", "/metrics"},
+        /* A survey's customer: authenticated by the signed link (survey_link.h). */
+        {"GET", "/api/surveys/public/:token"},
+        {"POST", "/api/surveys/public/:token"},
     };
     for (size_t i = 0; i < sizeof(pub) / sizeof(pub[0]); i++)
         if (strcmp(pub[i][0], method) == 0 && strcmp(pub[i][1], pattern) == 0)

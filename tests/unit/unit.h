@@ -74,6 +74,7 @@ extern const struct ut_case ut_password_cases[];
 extern const struct ut_case ut_crypto_cases[];
 extern const struct ut_case ut_arena_cases[];
 extern const struct ut_case ut_webhooks_cases[];
+extern const struct ut_case ut_webhook_out_cases[];
 extern const struct ut_case ut_cursor_cases[];
 extern const struct ut_case ut_render_cases[];
 extern const struct ut_case ut_fields_cases[];
@@ -82,10 +83,14 @@ extern const struct ut_case ut_stamped_cases[];
 extern const struct ut_case ut_agent_state_cases[];
 extern const struct ut_case ut_schedule_cases[];
 extern const struct ut_case ut_cdr_cases[];
+extern const struct ut_case ut_survey_link_cases[];
+extern const struct ut_case ut_contacts_cases[];
 extern const struct ut_case ut_metrics_cases[];
 extern const struct ut_case ut_openapi_cases[];
 extern const struct ut_case ut_event_metrics_cases[];
 extern const struct ut_case ut_ws_frames_cases[];
 extern const struct ut_case ut_crud_cases[];
+extern const struct ut_case ut_ticket_store_cases[];
+extern const struct ut_case ut_chat_cases[];
 
 #endif

@@ -1,0 +1,191 @@
+/*
+ * switchboard-hooks -c CONFIG: delivers outgoing webhooks (hooks.h).
+ *
+ * Why a process of its own: delivery waits on other people's servers (up to a webhook's
+ * timeout), which neither the pool's workers (they answer requests) nor the event
+ * worker's loop (it must never block) may do; the clock's ticks must stay short too. It
+ * keeps nothing in memory that matters: the cursor, the deliveries and their retries are
+ * rows, so kill -9 and a restart lose and repeat nothing (but a POST in flight, which is
+ * sent again with the same X-Switchboard-Delivery). Run one per deployment: a second one
+ * finds the cursor moved and reloads it rather than fan out twice, but could send a
+ * delivery twice.
+ *
+ * It polls every POLL_MS (no wake-up socket: the pool's event_wake() pokes only the event
+ * worker): an event reaches its webhooks within that, plus the gap grace when ids commit
+ * out of order.
+ *
+ * SIGTERM/SIGINT: finish the batch in hand (bounded by the webhooks' timeouts), exit 0.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "cache.h"
+#include "config.h"
+#include "db.h"
+#include "hooks.h"
+#include "log.h"
+#include "request.h"
+#include "webhook.h"
+
+#define POLL_MS 200
+#define BACKOFF_MAX_MS 5000
+#define PURGE_EVERY_MS (10 * 60 * 1000)
+#define PURGE_BATCH 5000 /* rows per DELETE, in the SQL text too: short transactions */
+
+static volatile sig_atomic_t stop;
+static struct config cfg;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop = 1;
+}
+
+static int install(int sig, void (*fn)(int))
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = fn;
+    sigemptyset(&sa.sa_mask);
+    return sigaction(sig, &sa, NULL);
+}
+
+static int configure(int argc, char **argv)
+{
+    const char *path = NULL;
+    int opt;
+    while ((opt = getopt(argc, argv, "c:h")) != -1) {
+        if (opt != 'c') {
+            fprintf(opt == 'h' ? stdout : stderr, "usage: switchboard-hooks -c CONFIG\n");
+            return opt == 'h' ? 0 : 2;
+        }
+        path = optarg;
+    }
+    if (path == NULL || optind != argc) {
+        fprintf(stderr, "usage: switchboard-hooks -c CONFIG\n");
+        return 2;
+    }
+    char err[512];
+    enum log_level level;
+    if (config_load(&cfg, path, err, sizeof(err)) != 0 ||
+        config_load_secrets(&cfg, err, sizeof(err)) != 0) {
+        log_error("hooks: %s", err);
+        return 1;
+    }
+    if (log_level_parse(cfg.log_level, &level) != 0) {
+        log_error("hooks: config log_level '%s' is not debug, info, warn or error",
+                  cfg.log_level);
+        return 1;
+    }
+    log_set_level(level);
+    return -1;
+}
+
+void hooks_request(struct request *r, struct hooks *h, const char *tenant_id)
+{
+    memset(r, 0, sizeof(*r));
+    r->arena = h->arena;
+    r->cfg = h->cfg;
+    r->db = h->db;
+    r->cache = h->cache;
+    r->method = "HOOKS";
+    r->path = r->original_path = r->request_uri = "/hooks";
+    r->query = "";
+    r->request_id = "hooks";
+    r->auth.tenant_id = tenant_id;
+}
+
+/* Retention: attempt logs, and deliveries done or given up, older than
+ * webhook_retention_days. A batch per table and pass: what is left goes at the next one. */
+static void purge(struct hooks *h)
+{
+    struct db_result *res;
+    long days = h->cfg->webhook_retention_days;
+    unsigned long long n = 0;
+    if (db_exec(h->db, h->arena,
+                "DELETE FROM webhook_logs WHERE created_at < NOW() - INTERVAL ? DAY"
+                " ORDER BY id LIMIT 5000",
+                DB_PARAMS(DB_INT(days)), &res) == DB_OK)
+        n += res->affected_rows;
+    if (db_exec(h->db, h->arena,
+                "DELETE FROM webhook_deliveries WHERE finished_at < NOW(3) - INTERVAL ? DAY"
+                " AND state <> 'pending' ORDER BY finished_at LIMIT 5000",
+                DB_PARAMS(DB_INT(days)), &res) == DB_OK)
+        n += res->affected_rows;
+    arena_reset(h->arena);
+    if (n > 0)
+        log_info("hooks: deleted %llu log rows and deliveries older than %ld days", n, days);
+}
+
+/* One round: fan out what committed, send what is due. The time to wait before the next:
+ * none while there may be more, a poll interval when idle, longer while the database is
+ * away. */
+static int round_once(struct hooks *h, int *backoff)
+{
+    int fanned = hooks_fanout(h);
+    arena_reset(h->arena);
+    int sent = fanned < 0 ? -1 : hooks_deliver(h);
+    arena_reset(h->arena);
+    if (fanned < 0 || sent < 0) {
+        if (*backoff == 0)
+            log_warn("hooks: database error (%s); retrying with backoff", db_last_error(h->db));
+        *backoff = *backoff ? (*backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : *backoff * 2)
+                            : POLL_MS;
+        return *backoff;
+    }
+    if (*backoff)
+        log_info("hooks: database reachable again");
+    *backoff = 0;
+    /* A full read, or deliveries made (a webhook's next one may be due now): at once. */
+    return fanned >= 500 || sent > 0 ? 0 : POLL_MS;
+}
+
+int main(int argc, char **argv)
+{
+    int rc = configure(argc, argv), backoff = 0;
+    if (rc >= 0)
+        return rc;
+    if (install(SIGTERM, on_signal) != 0 || install(SIGINT, on_signal) != 0 ||
+        install(SIGHUP, SIG_IGN) != 0 || install(SIGPIPE, SIG_IGN) != 0) {
+        log_error("hooks: sigaction: %s", strerror(errno));
+        return 1;
+    }
+    struct db_options dbo = {cfg.db_socket, cfg.db_name, cfg.db_user, cfg.db_password, 0};
+    struct hooks h = {.cfg = &cfg,
+                      .db = db_create(&dbo),
+                      .cache = cache_create(cfg.memcached_socket),
+                      .arena = arena_create(256 * 1024),
+                      .allow = (cfg.webhook_allow_loopback ? WEBHOOK_ALLOW_LOOPBACK : 0) |
+                               (cfg.webhook_allow_private ? WEBHOOK_ALLOW_PRIVATE : 0)};
+    rc = 1;
+    if (h.db == NULL || h.cache == NULL || h.arena == NULL || hooks_http_init() != 0) {
+        log_error("hooks: out of memory at start");
+        goto out;
+    }
+    log_info("hooks: started (pid %ld; loopback %s, private networks %s)", (long)getpid(),
+             cfg.webhook_allow_loopback ? "allowed" : "refused",
+             cfg.webhook_allow_private ? "allowed" : "refused");
+    long long purge_at = hooks_clock_ms() + 60 * 1000;
+    while (!stop) {
+        if (hooks_clock_ms() >= purge_at) {
+            purge(&h);
+            purge_at = hooks_clock_ms() + PURGE_EVERY_MS;
+        }
+        int ms = round_once(&h, &backoff);
+        if (ms > 0 && !stop)
+            poll(NULL, 0, ms);
+    }
+    log_info("hooks: stopped at event %llu", h.wm);
+    hooks_http_cleanup();
+    rc = 0;
+out:
+    arena_destroy(h.arena);
+    cache_destroy(h.cache);
+    db_destroy(h.db);
+    return rc;
+}

@@ -1,0 +1,191 @@
+/*
+ * Chat widgets: what a web page embeds to offer a chat. The public key names the widget
+ * in the visitor's calls (chat_public.c); it is random and unique over all tenants, made
+ * here and never taken from the body. allowed_origins lists the page origins the visitor's
+ * calls may come from ("*" for any); settings carries max_wait_seconds (how long a visitor
+ * waits for an agent before the offline message and a ticket; default 120) and
+ * pre_chat_fields (what the start form asks). Business hours are a schedule of the tenant.
+ */
+#include <stdbool.h>
+#include <string.h>
+
+#include "arena.h"
+#include "chat_store.h"
+#include "crud.h"
+#include "crypto.h"
+#include "db.h"
+#include "jsonutil.h"
+#include "request.h"
+#include "resource.h"
+#include "routes.h"
+#include "txn.h"
+
+#define ORIGINS_MAX 50
+#define PRECHAT_MAX 20
+
+enum { W_NAME, W_GREETING, W_OFFLINE, W_SCHEDULE, W_SETTINGS, W_ACTIVE };
+
+static const struct field_def widget_fields[] = {
+    [W_NAME] = {"name", FT_TEXT, F_REQUIRED, 1, 255, NULL, NULL, NULL},
+    [W_GREETING] = {"greeting_message", FT_TEXT, F_NULLABLE, 0, 1000, NULL, NULL, NULL},
+    [W_OFFLINE] = {"offline_message", FT_TEXT, F_NULLABLE, 0, 1000, NULL, NULL, NULL},
+    [W_SCHEDULE] = {"schedule_id", FT_ID, F_NULLABLE, 0, 0, NULL, NULL, NULL},
+    [W_SETTINGS] = {"settings", FT_OBJECT, F_NULLABLE, 0, 0, NULL, NULL, NULL},
+    [W_ACTIVE] = {"is_active", FT_BOOL, 0, 0, 0, NULL, NULL, NULL},
+};
+
+static const char *const widget_columns_of[] = {"name",        "greeting_message",
+                                                "offline_message", "schedule_id",
+                                                "settings",    "is_active"};
+
+static const char *const widget_json_cols[] = {"allowed_origins", "settings", NULL};
+
+static const struct resource_writes widget_writes;
+
+static const struct resource chat_widgets = {
+    .table = "chat_widgets",
+    .columns = "id, tenant_id, name, public_key, allowed_origins, greeting_message,"
+               " offline_message, schedule_id, settings, is_active, created_at, updated_at",
+    .tenant_col = "tenant_id",
+    .json_cols = widget_json_cols,
+    .id_prefix = "cw_",
+    RESOURCE_NAMES("widget", "widgets", "Chat widget not found"),
+    .entity = "chat_widget",
+    .order = "name, id",
+    RESOURCE_FIELDS(widget_fields, widget_columns_of),
+    .writes = &widget_writes,
+};
+
+/*
+ * allowed_origins is an array, which fields.h does not declare: read here, the only body
+ * member this module reads itself. *out: its JSON text (NULL when not sent); a bad value
+ * records a 422 reason.
+ */
+static void read_origins(struct request *r, struct json_object *body, const char **out)
+{
+    struct json_object *a = NULL;
+    *out = NULL;
+    if (body == NULL || !json_object_object_get_ex(body, "allowed_origins", &a))
+        return;
+    if (a == NULL)
+        a = json_object_new_array(); /* null: no origin allowed */
+    else if (!json_object_is_type(a, json_type_array) ||
+             json_object_array_length(a) > ORIGINS_MAX)
+        a = NULL;
+    else
+        a = json_object_get(a);
+    struct json_object *norm = arena_json(r->arena, json_object_new_array());
+    for (size_t i = 0; a != NULL && norm != NULL && i < json_object_array_length(a); i++) {
+        struct json_object *e = json_object_array_get_idx(a, i);
+        char *s = json_object_is_type(e, json_type_string)
+                      ? arena_strdup(r->arena, json_object_get_string(e))
+                      : NULL;
+        if (s == NULL || !chat_origin_normalise(s) || json_push(norm, json_object_new_string(s)) != 0) {
+            json_object_put(a);
+            a = NULL;
+        }
+    }
+    if (a == NULL || norm == NULL) {
+        request_field_error(r, "allowed_origins",
+                            "must be an array of at most 50 origins (https://host[:port] or *)");
+        return;
+    }
+    json_object_put(a);
+    *out = json_text(norm, NULL);
+}
+
+/* settings: max_wait_seconds 5..86400, pre_chat_fields [{name, label?, type?, required?}]. */
+static void check_settings(struct request *r, const char *text)
+{
+    struct json_object *o = NULL, *v;
+    if (text == NULL || json_parse_object(text, strlen(text), &o) != 0)
+        return;
+    arena_json(r->arena, o);
+    if (json_object_object_get_ex(o, "max_wait_seconds", &v) &&
+        (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 5 ||
+         json_object_get_int64(v) > 86400))
+        request_field_error(r, "settings", "max_wait_seconds must be an integer 5..86400");
+    if (!json_object_object_get_ex(o, "pre_chat_fields", &v) || v == NULL)
+        return;
+    bool ok = json_object_is_type(v, json_type_array) && json_object_array_length(v) <= PRECHAT_MAX;
+    for (size_t i = 0; ok && i < json_object_array_length(v); i++) {
+        struct json_object *f = json_object_array_get_idx(v, i), *name;
+        ok = json_object_is_type(f, json_type_object) &&
+             json_object_object_get_ex(f, "name", &name) &&
+             json_object_is_type(name, json_type_string) && json_object_get_string_len(name) > 0 &&
+             json_object_get_string_len(name) <= 64;
+    }
+    if (!ok)
+        request_field_error(r, "settings",
+                            "pre_chat_fields must be an array of at most 20 {name, label, type,"
+                            " required}");
+}
+
+struct widget_extra {
+    const char *origins;
+    const char *public_key;
+};
+
+static int widget_prepare(struct request *r, struct crud_write *w)
+{
+    if (w->op == CRUD_DELETE)
+        return 0;
+    struct widget_extra *x = arena_calloc(r->arena, 1, sizeof(*x));
+    if (x == NULL)
+        return request_oom(r);
+    read_origins(r, w->body, &x->origins);
+    check_settings(r, w->v[W_SETTINGS].s);
+    if (request_check_fields(r) != 0)
+        return -1;
+    if (w->op == CRUD_CREATE) {
+        char *key = crypto_random_token(r->arena, 18);
+        x->public_key = key ? arena_printf(r->arena, "pk_%s", key) : NULL;
+        if (x->public_key == NULL)
+            return request_oom(r);
+        if (x->origins == NULL)
+            x->origins = "[]";
+    }
+    w->data = x;
+    return 0;
+}
+
+static int widget_write(struct request *r, struct crud_write *w)
+{
+    const struct widget_extra *x = w->data;
+    struct column_value extra[2];
+    size_t n = 0;
+    if (w->op == CRUD_DELETE)
+        return crud_write_columns(r, w);
+    if (x->origins != NULL)
+        extra[n++] = (struct column_value){"allowed_origins", DB_STR(x->origins)};
+    if (x->public_key != NULL)
+        extra[n++] = (struct column_value){"public_key", DB_STR(x->public_key)};
+    if (w->op == CRUD_CREATE)
+        return resource_insert(r, w->res, w->id, w->v, extra, n);
+    return resource_update(r, w->res, w->id, w->v, extra, n);
+}
+
+static const struct crud_ref widget_refs[] = {
+    {W_SCHEDULE, "SELECT id FROM schedules WHERE id = ? AND tenant_id = ? LOCK IN SHARE MODE",
+     "must be a schedule of this tenant"},
+};
+
+static const char *const widget_delete_details[] = {"name", "public_key", NULL};
+
+static const struct resource_writes widget_writes = {
+    .prepare = widget_prepare,
+    CRUD_REFS(widget_refs),
+    .write = widget_write,
+    .duplicate = "A chat widget with this name already exists",
+    .referenced = "The widget has chat sessions; deactivate it instead",
+    .deleted = "Chat widget deleted successfully",
+    .delete_details = widget_delete_details,
+};
+
+static const struct route routes[] = {
+    CRUD_ROUTES("/api/chat/widgets", &chat_widgets, widget_fields, ROLES_STAFF, ROLES_ADMIN,
+                FAM_CALLCENTER,
+                CRUD_NAMES_AS("widget", "widgets", "a", "chat widget", "chat widgets")),
+};
+
+ROUTE_GROUP(chat_widgets_routes, routes);
