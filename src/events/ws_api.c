@@ -6,7 +6,8 @@
  *   GET /ws/users/:userId/online        whether that user of the tenant is online
  *   GET /ws/public/:session_key         a chat visitor's socket: no token; the secret
  *                                       (?secret= or a first {"type":"auth"} message) and
- *                                       the widget's allowed origins
+ *                                       the widget's allowed origins (chat_origin_allowed,
+ *                                       as every public chat route: none listed, none)
  *
  * Order of work, as for SSE (api.c): the handshake (426), parameters (422), the database
  * (503), who is asking (401, 403 for an origin, 404), the caps (429), then the 101 and
@@ -21,6 +22,7 @@
 #include <openssl/evp.h>
 
 #include "arena.h"
+#include "chat_store.h"
 #include "config.h"
 #include "crypto.h"
 #include "cursor.h"
@@ -218,22 +220,6 @@ static void ws_staff(struct ev *ev, struct http_conn *c, const struct http_reque
 
 /* ---- the visitor's socket ----------------------------------------------------------------- */
 
-/* Whether origin may open a socket of a widget with these allowed_origins (a JSON array;
- * NULL or empty: any origin). */
-static int origin_allowed(const char *allowed, const char *origin)
-{
-    struct json_object *a = NULL;
-    if (allowed == NULL || json_parse_value(allowed, strlen(allowed), &a) != 0 || a == NULL)
-        return 1;
-    int ok = !json_object_is_type(a, json_type_array) || json_object_array_length(a) == 0;
-    for (size_t i = 0; !ok && i < json_object_array_length(a); i++) {
-        const char *s = json_object_get_string(json_object_array_get_idx(a, i));
-        ok = s != NULL && (strcmp(s, "*") == 0 || (origin != NULL && strcmp(s, origin) == 0));
-    }
-    json_object_put(a);
-    return ok;
-}
-
 /* The session of key: its id, tenant and secret hash (arena). 0, or -1 once answered. */
 static int chat_session_of(struct ev *ev, struct http_conn *c, const struct http_request *req,
                            const char *cors, const char *key, const char **row)
@@ -252,7 +238,7 @@ static int chat_session_of(struct ev *ev, struct http_conn *c, const struct http
         http_reply_error(c, 404, "not_found", "Chat session not found", cors);
         return -1;
     }
-    if (!origin_allowed(db_cell(res, 0, 3), http_request_header(req, "Origin"))) {
+    if (!chat_origin_allowed(db_cell(res, 0, 3), http_request_header(req, "Origin"))) {
         http_reply_error(c, 403, "forbidden", "This origin may not open the chat", cors);
         return -1;
     }
