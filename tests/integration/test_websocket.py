@@ -484,3 +484,41 @@ def test_ws_session_revoked(ctx):
         check(ws.closed and ws.closed[0] == 1008, "closed with 1008: %r" % (ws.closed,))
     with WS(ctx, "/ws?token=" + agent["token"]) as ws:
         check(ws.status == 401, "the token is dead: %d" % ws.status)
+
+
+def test_ws_visitor_and_agent_chat(ctx):
+    """The widget's whole path: start over REST, the visitor's socket, an agent's socket;
+    messages both ways and typing arrive live, each side sees only what it should."""
+    import test_chat
+    admin, _ = sb.tenant(ctx)
+    w = test_chat._widget(ctx, admin)
+    agent, _ = test_chat._chat_agent(ctx, admin, max_chats=2)
+    s = test_chat._start(ctx, w)
+    sid, key, secret = s["session_id"], s["session_key"], s["visitor_secret"]
+    other = test_chat._start(ctx, w)
+    origin = {"Origin": test_chat.ORIGIN}
+    with _open(ctx, "/ws/public/%s?secret=%s" % (key, secret), headers=origin) as v, \
+            _open(ctx, "/ws?token=" + agent["token"]) as a:
+        a.send({"type": "subscribe", "payload": {"topics": ["chat"]}})
+        a.until(lambda m: m.get("type") == "subscribed")
+        sb.cc_data(ctx.post(test_chat.V1 + "/public/message", {"session_id": sid, "body": "Hi there"},
+                            headers=test_chat._vh(w, secret)), 201)
+        m = a.until(lambda m: m.get("type") == "chat.message")[-1]
+        check(m["payload"]["body"] == "Hi there" and m["payload"]["sender_type"] == "visitor",
+              "the agent sees the visitor's message: %r" % m)
+        sb.cc_data(ctx.post(test_chat.V1 + "/public/message",
+                            {"session_id": other["session_id"], "body": "someone else"},
+                            headers=test_chat._vh(w, other["visitor_secret"])), 201)
+        got = v.until(lambda m: m.get("type") == "chat.message")
+        check([m["payload"]["body"] for m in got if m.get("type") == "chat.message"] == ["Hi there"],
+              "the visitor sees its own message first: %r" % got)
+        # the agent answers over REST; the visitor's socket gets it live
+        sb.cc_data(ctx.post(test_chat.V1 + "/messages", {"session_id": sid, "body": "Hello, Vera"},
+                            token=agent["token"]), 201)
+        got = v.until(lambda m: (m.get("payload") or {}).get("body") == "Hello, Vera")
+        check(all((m.get("payload") or {}).get("session_id") in (sid, None) for m in got),
+              "only its own session's events: %r" % got)
+        v.send({"type": "chat.typing", "payload": {"is_typing": True}})
+        m = a.until(lambda m: m.get("type") == "chat.typing"
+                    and m["payload"].get("sender_type") == "visitor")[-1]
+        check(m["payload"]["session_id"] == sid, "typing: %r" % m)
