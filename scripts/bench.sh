@@ -21,6 +21,8 @@ tmp=$(mktemp -d /tmp/sbbench.XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export SB_VAR=$tmp/var PORT=$port SB_BIN=$bin LOGIN_RATE=100000r/s LOGIN_BURST=100000
 export SB_PASSWORD_MAX_FAILURES_PER_ADDRESS=1000000
+# Webhook deliveries go to bench_engage.py's receiver on loopback.
+export SB_WEBHOOK_ALLOW_LOOPBACK=true
 # One token opens every SSE stream of the run: lift the per-session and per-tenant caps.
 export SB_EVENT_MAX_STREAMS_PER_SESSION=20000 SB_EVENT_MAX_STREAMS_PER_TENANT=20000
 
@@ -191,6 +193,24 @@ run "GET /api/cdr (page 2000, offset)" "${auth[@]}" "$base/api/cdr?page=2000"
 run "POST /api/queues/:id/calls (in line)" "${auth[@]}" -s "$tmp/enter.lua" \
     "$base/api/queues/$QUEUE/calls"
 
+# Engagement (issue 9): an agent's chat messages through nginx (each one a row, an event to
+# the visitor's socket and the staff, and a session touch), then webhook deliveries per
+# second to a receiver of bench_engage.py's own on loopback.
+drain
+TOKEN=$(fresh_token)
+python3 "$repo/scripts/bench_engage.py" "$base" "$TOKEN" prepare "$tmp/engage.env"
+. "$tmp/engage.env"
+cat > "$tmp/chat.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"session_id":"$CHAT_SESSION","body":"Hello from the benchmark"}'
+LUA
+run "POST /api/chat/messages" -H "Authorization: Bearer $TOKEN" -s "$tmp/chat.lua" \
+    "$base/api/chat/messages"
+drain
+python3 "$repo/scripts/bench_engage.py" "$base" "$(fresh_token)" webhooks \
+    "${BENCH_WEBHOOK_EVENTS:-2000}" > "$tmp/engage.out" || exit 1
+
 drain
 # Live events: N SSE streams, then calls created through the API. A fresh token: the
 # registration's may be close to its 15 minutes after a long seeding, and a stream ends
@@ -256,6 +276,8 @@ PY
 
 echo
 cat "$tmp/cc.out"
+echo
+cat "$tmp/engage.out"
 [ -s "$sse_results" ] || exit 0
 echo
 echo "live events: $sse_events calls (POST /api/calls through nginx) ${sse_interval} ms apart to N SSE streams of"
