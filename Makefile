@@ -97,6 +97,9 @@ $(BIN)/fuzz-%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/common.o $(FUZZ_
 	@mkdir -p $(BIN)
 	$(CC) $(LDFLAGS) $(FUZZ_LINK) -o $@ $^ $(POOL_LIBS)
 
+# The WebSocket target reads client messages with the event worker's framing code.
+$(BIN)/fuzz-ws: $(BUILD)/src/events/ws_frames.o
+
 fuzz-bins: $(addprefix $(BIN)/fuzz-,$(FUZZ_TARGETS))
 
 # The live-event benchmark client (make bench): libc only.

@@ -9,6 +9,7 @@
 
 #include "arena.h"
 #include "db.h"
+#include "mention.h"
 #include "qb.h"
 #include "request.h"
 #include "resource.h"
@@ -103,6 +104,23 @@ struct message_new {
     struct field_value v[M_NFIELDS];
 };
 
+/* Users mentioned in a reply or a note ("@jane@example.com") hear of it (mention.h). */
+static int message_mentions(struct request *r, const char *ticket_id, const char *message_id,
+                            const char *body)
+{
+    struct db_result *t;
+    int rc = db_exec(r->db, r->arena,
+                     "SELECT number, subject FROM tickets WHERE id = ? AND tenant_id = ?",
+                     DB_PARAMS(DB_STR(ticket_id), DB_STR(r->auth.tenant_id)), &t);
+    if (rc != DB_OK || t->nrows == 0)
+        return rc == DB_OK ? DB_ERROR : rc;
+    const char *title = arena_printf(r->arena, "You were mentioned on ticket #%s: %s",
+                                     db_get(t, 0, "number"), db_get(t, 0, "subject"));
+    const char *data = arena_printf(r->arena, "{\"ticket_id\":\"%s\",\"message_id\":%s}",
+                                    ticket_id, message_id);
+    return title && data ? mention_notify(r, body, title, data) : DB_ERROR;
+}
+
 /*
  * A public reply is the ticket's first response if none came before (its SLA is met); an
  * internal note is for the staff only and answers nobody. Either way the ticket is touched
@@ -139,6 +157,8 @@ static int message_step(struct request *r, void *arg)
                                      id, internal ? "true" : "false", r->auth.user_id);
     if (rc == DB_OK)
         rc = extra ? ticket_emit(r, "ticket.message", m->ticket_id, extra) : DB_ERROR;
+    if (rc == DB_OK)
+        rc = message_mentions(r, m->ticket_id, id, m->v[M_BODY].s);
     return rc == DB_OK ? resource_answer(r, &messages, 201, id) : rc;
 }
 

@@ -413,3 +413,33 @@ def test_ticket_sla_breach_once(ctx):
     time.sleep(2)
     check(cc_data(ctx.get(T + "/" + u["id"], token=token))["first_response_breached_at"]
           in ("", None), "answered in time, yet breached")
+
+
+def test_ticket_message_mentions(ctx):
+    """"@<e-mail>" in a reply or note notifies that user of the tenant once, through the
+    notifications routes; the writer, a plain address, an unknown one and another tenant's
+    user with the same address hear nothing."""
+    admin, tid = sb.tenant(ctx)
+    agent = sb.user(ctx, admin, "agent")
+    email = agent["user"]["email"]
+    other_admin, other_tid = sb.tenant(ctx)
+    twin = ctx.post("/api/users", {"email": email, "password": "pw-" + sb.uid() * 2,
+                                   "role": "agent"}, token=other_admin)
+    check(twin.status == 201, "same address in another tenant: %r" % twin)
+    t = _new(ctx, admin)
+    body = ("@%s can you look? (also @%s and @nobody@example.test; plain %s)"
+            % (email.upper(), email, email))
+    cc_data(ctx.post(T + "/%s/messages" % t["id"], {"body": body, "is_internal": True},
+                     token=admin), 201)
+    got = cc_data(ctx.get("/api/v1/notifications?type=mention", token=agent["token"]))
+    check(len(got) == 1, "one notification: %r" % got)
+    n = got[0]
+    check(("#%s" % t["number"]) in n["title"] and n["data"]["ticket_id"] == t["id"], repr(n))
+    check(n["body"] == body, "the text that mentions: %r" % n)
+    check(_notices(ctx, tid, _admin_id(ctx, tid), "mention") == 0, "the writer: none")
+    check(_notices(ctx, other_tid, twin.json["user"]["id"], "mention") == 0, "other tenant: none")
+    # A mention of oneself notifies nobody.
+    cc_data(ctx.post(T + "/%s/messages" % t["id"], {"body": "note to @%s" % email},
+                     token=agent["token"]), 201)
+    check(len(cc_data(ctx.get("/api/v1/notifications?type=mention", token=agent["token"]))) == 1,
+          "no self-mention")

@@ -58,6 +58,7 @@ static const struct {
     {"survey_link", ut_survey_link_cases},
     {"contacts", ut_contacts_cases},
     {"chat", ut_chat_cases},
+    {"mention", ut_mention_cases},
 };
 
 static int ut_selected(const char *full, int argc, char **argv)
