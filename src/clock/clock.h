@@ -5,20 +5,14 @@ struct arena;
 struct cache;
 struct config;
 struct db;
+struct daemon_ctx;
 
 /* Due items taken per phase and tick; a tick that moved this many runs again at once. */
 #define CLOCK_BATCH 200
 
-struct clock_ctx {
-    const struct config *cfg;
-    struct db *db;
-    struct cache *cache;
-    struct arena *arena;
-};
-
 /* One pass over every kind of due work; the number of items moved (0 when the database
  * is away: the next tick tries again). */
-int clock_tick(struct clock_ctx *ctx);
+int clock_tick(struct daemon_ctx *ctx);
 
 /* The wake-up socket (wake.c): -1 when there is none (then waiting is a plain sleep). */
 int clock_wake_open(const char *path);

@@ -14,83 +14,30 @@
  *
  * SIGTERM/SIGINT: finish the tick, exit 0.
  */
-#include <errno.h>
-#include <signal.h>
-#include <stdio.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "arena.h"
 #include "cache.h"
 #include "clock.h"
 #include "config.h"
+#include "daemon.h"
 #include "db.h"
 #include "log.h"
 
 /* How often the clock looks for due work when nobody pokes it: the lateness bound. */
 #define TICK_MS 200
 
-static volatile sig_atomic_t stop;
 static struct config cfg;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop = 1;
-}
-
-static int install(int sig, void (*fn)(int))
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = fn;
-    sigemptyset(&sa.sa_mask);
-    return sigaction(sig, &sa, NULL);
-}
-
-static int configure(int argc, char **argv)
-{
-    const char *path = NULL;
-    int opt;
-    while ((opt = getopt(argc, argv, "c:h")) != -1) {
-        if (opt != 'c') {
-            fprintf(opt == 'h' ? stdout : stderr, "usage: switchboard-clock -c CONFIG\n");
-            return opt == 'h' ? 0 : 2;
-        }
-        path = optarg;
-    }
-    if (path == NULL || optind != argc) {
-        fprintf(stderr, "usage: switchboard-clock -c CONFIG\n");
-        return 2;
-    }
-    char err[512];
-    enum log_level level;
-    if (config_load(&cfg, path, err, sizeof(err)) != 0 ||
-        config_load_secrets(&cfg, err, sizeof(err)) != 0) {
-        log_error("clock: %s", err);
-        return 1;
-    }
-    if (log_level_parse(cfg.log_level, &level) != 0) {
-        log_error("clock: config log_level '%s' is not debug, info, warn or error",
-                  cfg.log_level);
-        return 1;
-    }
-    log_set_level(level);
-    return -1;
-}
 
 int main(int argc, char **argv)
 {
-    int rc = configure(argc, argv);
+    int rc = daemon_configure("clock", argc, argv, &cfg);
     if (rc >= 0)
         return rc;
-    if (install(SIGTERM, on_signal) != 0 || install(SIGINT, on_signal) != 0 ||
-        install(SIGHUP, SIG_IGN) != 0 || install(SIGPIPE, SIG_IGN) != 0) {
-        log_error("clock: sigaction: %s", strerror(errno));
+    if (daemon_signals("clock") != 0)
         return 1;
-    }
     struct db_options dbo = {cfg.db_socket, cfg.db_name, cfg.db_user, cfg.db_password, 0};
-    struct clock_ctx ctx = {.cfg = &cfg, .db = db_create(&dbo),
+    struct daemon_ctx ctx = {.cfg = &cfg, .db = db_create(&dbo),
                             .cache = cache_create(cfg.memcached_socket),
                             .arena = arena_create(64 * 1024)};
     rc = 1;
@@ -100,7 +47,7 @@ int main(int argc, char **argv)
     }
     int wake = clock_wake_open(cfg.clock_wake_socket);
     log_info("clock: started (pid %ld)", (long)getpid());
-    while (!stop) {
+    while (!daemon_stop) {
         int moved = clock_tick(&ctx);
         arena_reset(ctx.arena);
         /* A full batch: more is due now. Nothing, or the database away: wait a tick. */

@@ -10,6 +10,7 @@
 
 #include "chat_store.h"
 #include "clock.h"
+#include "daemon.h"
 #include "db.h"
 #include "event_out.h"
 #include "log.h"
@@ -135,22 +136,7 @@ static int item_step(struct request *r, void *arg)
     return it->phase->move(r, it->id, &it->moved);
 }
 
-/* The synthetic request a move runs in: no token, no route, the item's tenant. */
-static void request_as(struct request *r, struct clock_ctx *ctx, const char *tenant_id)
-{
-    memset(r, 0, sizeof(*r));
-    r->arena = ctx->arena;
-    r->cfg = ctx->cfg;
-    r->db = ctx->db;
-    r->cache = ctx->cache;
-    r->method = "CLOCK";
-    r->path = r->original_path = r->request_uri = "/clock";
-    r->query = "";
-    r->request_id = "clock";
-    r->auth.tenant_id = tenant_id;
-}
-
-static int phase_run(struct clock_ctx *ctx, const struct phase *p)
+static int phase_run(struct daemon_ctx *ctx, const struct phase *p)
 {
     struct db_result *due;
     int rc = db_exec(ctx->db, ctx->arena, p->sql, DB_PARAMS(DB_INT(CLOCK_BATCH)), &due);
@@ -162,7 +148,7 @@ static int phase_run(struct clock_ctx *ctx, const struct phase *p)
     for (size_t i = 0; i < due->nrows; i++) {
         struct request r;
         struct item it = {p, db_get(due, i, "id"), 0};
-        request_as(&r, ctx, db_get(due, i, "tenant_id"));
+        daemon_request(&r, ctx, "CLOCK", db_get(due, i, "tenant_id"));
         rc = txn_run(&r, item_step, &it);
         if (rc != DB_OK && rc != TXN_ANSWERED)
             log_warn("clock: %s %s: %s", p->name, it.id, db_last_error(ctx->db));
@@ -172,14 +158,14 @@ static int phase_run(struct clock_ctx *ctx, const struct phase *p)
     return moved;
 }
 
-int clock_tick(struct clock_ctx *ctx)
+int clock_tick(struct daemon_ctx *ctx)
 {
     int moved = 0;
     for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++)
         moved += phase_run(ctx, &phases[i]);
     if (moved > 0) {
         struct request r;
-        request_as(&r, ctx, NULL);
+        daemon_request(&r, ctx, "CLOCK", NULL);
         event_wake(&r);
     }
     return moved;

@@ -26,6 +26,7 @@
 #include "arena.h"
 #include "cache.h"
 #include "config.h"
+#include "daemon.h"
 #include "db.h"
 #include "hooks.h"
 #include "log.h"
@@ -37,67 +38,12 @@
 #define PURGE_EVERY_MS (10 * 60 * 1000)
 #define PURGE_BATCH 5000 /* rows per DELETE, in the SQL text too: short transactions */
 
-static volatile sig_atomic_t stop;
 static struct config cfg;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop = 1;
-}
-
-static int install(int sig, void (*fn)(int))
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = fn;
-    sigemptyset(&sa.sa_mask);
-    return sigaction(sig, &sa, NULL);
-}
-
-static int configure(int argc, char **argv)
-{
-    const char *path = NULL;
-    int opt;
-    while ((opt = getopt(argc, argv, "c:h")) != -1) {
-        if (opt != 'c') {
-            fprintf(opt == 'h' ? stdout : stderr, "usage: switchboard-hooks -c CONFIG\n");
-            return opt == 'h' ? 0 : 2;
-        }
-        path = optarg;
-    }
-    if (path == NULL || optind != argc) {
-        fprintf(stderr, "usage: switchboard-hooks -c CONFIG\n");
-        return 2;
-    }
-    char err[512];
-    enum log_level level;
-    if (config_load(&cfg, path, err, sizeof(err)) != 0 ||
-        config_load_secrets(&cfg, err, sizeof(err)) != 0) {
-        log_error("hooks: %s", err);
-        return 1;
-    }
-    if (log_level_parse(cfg.log_level, &level) != 0) {
-        log_error("hooks: config log_level '%s' is not debug, info, warn or error",
-                  cfg.log_level);
-        return 1;
-    }
-    log_set_level(level);
-    return -1;
-}
 
 void hooks_request(struct request *r, struct hooks *h, const char *tenant_id)
 {
-    memset(r, 0, sizeof(*r));
-    r->arena = h->arena;
-    r->cfg = h->cfg;
-    r->db = h->db;
-    r->cache = h->cache;
-    r->method = "HOOKS";
-    r->path = r->original_path = r->request_uri = "/hooks";
-    r->query = "";
-    r->request_id = "hooks";
-    r->auth.tenant_id = tenant_id;
+    struct daemon_ctx d = {h->cfg, h->db, h->cache, h->arena};
+    daemon_request(r, &d, "HOOKS", tenant_id);
 }
 
 /* Retention: attempt logs, and deliveries done or given up, older than
@@ -147,14 +93,11 @@ static int round_once(struct hooks *h, int *backoff)
 
 int main(int argc, char **argv)
 {
-    int rc = configure(argc, argv), backoff = 0;
+    int rc = daemon_configure("hooks", argc, argv, &cfg), backoff = 0;
     if (rc >= 0)
         return rc;
-    if (install(SIGTERM, on_signal) != 0 || install(SIGINT, on_signal) != 0 ||
-        install(SIGHUP, SIG_IGN) != 0 || install(SIGPIPE, SIG_IGN) != 0) {
-        log_error("hooks: sigaction: %s", strerror(errno));
+    if (daemon_signals("hooks") != 0)
         return 1;
-    }
     struct db_options dbo = {cfg.db_socket, cfg.db_name, cfg.db_user, cfg.db_password, 0};
     struct hooks h = {.cfg = &cfg,
                       .db = db_create(&dbo),
@@ -171,13 +114,13 @@ int main(int argc, char **argv)
              cfg.webhook_allow_loopback ? "allowed" : "refused",
              cfg.webhook_allow_private ? "allowed" : "refused");
     long long purge_at = hooks_clock_ms() + 60 * 1000;
-    while (!stop) {
+    while (!daemon_stop) {
         if (hooks_clock_ms() >= purge_at) {
             purge(&h);
             purge_at = hooks_clock_ms() + PURGE_EVERY_MS;
         }
         int ms = round_once(&h, &backoff);
-        if (ms > 0 && !stop)
+        if (ms > 0 && !daemon_stop)
             poll(NULL, 0, ms);
     }
     log_info("hooks: stopped at event %llu", h.wm);

@@ -128,6 +128,22 @@ class Ctx:
             return int(f.read().strip())
 
 
+class RawSocket:
+    """A test client on a socket of its own (self.sock): a context manager that closes it."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
 def wait(cond, timeout, step=0.05):
     """Calls cond() until it returns something true or timeout seconds passed; its last value."""
     deadline = time.time() + timeout

@@ -23,7 +23,7 @@ _rng = random.SystemRandom()
 
 # -- an SSE client on a raw socket ------------------------------------------------------
 
-class _Stream:
+class _Stream(sb.RawSocket):
     """GET on a raw socket: a read timeout leaves the connection usable (unlike a timed-out
     socket file), so a test can wait for "nothing more arrives" and keep reading after."""
 
@@ -55,18 +55,6 @@ class _Stream:
         cl = self.headers.get("content-length")
         self.left = int(cl) if cl is not None and not self.chunked else None
         self._decode()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
 
     def _recv(self, deadline):
         """One recv; False on timeout or end of stream."""

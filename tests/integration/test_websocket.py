@@ -23,7 +23,7 @@ import test_events
 
 # -- a small WebSocket client -------------------------------------------------------------
 
-class WS:
+class WS(sb.RawSocket):
     def __init__(self, ctx, path, token=None, headers=None, timeout=10, answer_pings=True):
         self.sock = socket.create_connection((ctx.host, ctx.port), timeout=timeout)
         key = base64.b64encode(os.urandom(16)).decode()
@@ -62,18 +62,6 @@ class WS:
 
     def json_body(self):
         return json.loads(self.body) if self.body else None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
 
     def _recv(self, deadline):
         remaining = deadline - time.monotonic()
