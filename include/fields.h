@@ -29,7 +29,12 @@ enum field_type {
     FT_PHONE,  /* a phone number, normalised to E.164 */
     FT_OBJECT, /* a JSON object, kept as its JSON text */
     FT_ID,     /* a record id: 1 to 64 characters */
+    FT_STRINGS, /* an array of min..max non-blank strings of 1..FIELD_ITEM_MAX characters,
+                 * kept as its JSON text (tags, origins); a module's check may bound an
+                 * item tighter */
 };
+
+#define FIELD_ITEM_MAX 255
 
 #define F_REQUIRED 1u /* required on create */
 #define F_NULLABLE 2u /* null is a value (the column becomes NULL) */

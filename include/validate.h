@@ -31,6 +31,11 @@ int field_bool(struct request *r, struct json_object *body, const char *key, uns
 /* A JSON object (or null with FIELD_NULLABLE); *out is its JSON text in the arena. */
 int field_object_text(struct request *r, struct json_object *body, const char *key,
                       unsigned flags, const char **out);
+/* An array of min..max non-blank strings of 1..item_max characters (or null with
+ * FIELD_NULLABLE); *out is its JSON text in the arena. */
+int field_strings_text(struct request *r, struct json_object *body, const char *key,
+                       unsigned flags, size_t min_items, size_t max_items, size_t item_max,
+                       const char **out);
 /* One of the NULL-terminated `allowed` strings. */
 int field_enum(struct request *r, struct json_object *body, const char *key, unsigned flags,
                const char *const *allowed, const char **out);

@@ -111,6 +111,9 @@ static int read_one(struct request *r, struct json_object *body, const char *key
         return field_phone(r, body, key, flags, &v->s);
     case FT_OBJECT:
         return field_object_text(r, body, key, flags, &v->s);
+    case FT_STRINGS:
+        return field_strings_text(r, body, key, flags, (size_t)d->min, (size_t)d->max,
+                                  FIELD_ITEM_MAX, &v->s);
     }
     return -1;
 }

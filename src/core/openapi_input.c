@@ -91,8 +91,18 @@ static const char *type_name(enum field_type t)
     case FT_NUMBER: return "number";
     case FT_BOOL: return "boolean";
     case FT_OBJECT: return "object";
+    case FT_STRINGS: return "array";
     default: return "string";
     }
+}
+
+/* An FT_STRINGS item: non-blank text of 1..max characters. */
+static struct json_object *string_items(long long max)
+{
+    struct json_object *i = json_object_new_object();
+    int rc = json_set_str(i, "type", "string") | json_set_int(i, "minLength", 1) |
+             json_set_int(i, "maxLength", max);
+    return json_done(i, rc);
 }
 
 /* The checks of each type beyond its JSON type, as fields.c and validate.c make them. */
@@ -120,6 +130,9 @@ static int type_rules(struct json_object *s, const struct field_def *d, bool nul
                        "E.164. Spaces, dashes, dots and parentheses are also accepted and "
                        "removed, letters become their keypad digits; stored and answered "
                        "in E.164");
+    case FT_STRINGS:
+        return json_set_int(s, "minItems", d->min) | json_set_int(s, "maxItems", d->max) |
+               json_add(s, "items", string_items(FIELD_ITEM_MAX));
     case FT_BOOL:
     case FT_OBJECT:
         break;

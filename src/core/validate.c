@@ -217,6 +217,43 @@ int field_object_text(struct request *r, struct json_object *body, const char *k
     return *out ? 1 : -1;
 }
 
+/* An item of a string list: non-blank text of 1..max characters. */
+static bool list_item_ok(struct json_object *e, size_t max)
+{
+    if (!json_object_is_type(e, json_type_string))
+        return false;
+    const char *t = json_object_get_string(e);
+    size_t len = (size_t)json_object_get_string_len(e), k = 0;
+    long chars = utf8_count(t, len);
+    while (k < len && isspace((unsigned char)t[k]))
+        k++;
+    return chars > 0 && (size_t)chars <= max && k < len;
+}
+
+int field_strings_text(struct request *r, struct json_object *body, const char *key,
+                       unsigned flags, size_t min_items, size_t max_items, size_t item_max,
+                       const char **out)
+{
+    int rc;
+    *out = NULL;
+    struct json_object *v = field_get(r, body, key, flags, &rc);
+    if (v == NULL)
+        return rc;
+    size_t n = json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 0;
+    bool ok = json_object_is_type(v, json_type_array) && n >= min_items && n <= max_items;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = list_item_ok(json_object_array_get_idx(v, i), item_max);
+    if (!ok) {
+        char *msg = arena_printf(r->arena,
+                                 "must be an array of %zu to %zu strings of 1 to %zu characters",
+                                 min_items, max_items, item_max);
+        request_field_error(r, key, msg ? msg : "must be an array of strings");
+        return -1;
+    }
+    *out = arena_strdup(r->arena, json_text(v, NULL));
+    return *out ? 1 : -1;
+}
+
 /* "must be one of: a, b, c" in the arena. */
 static const char *one_of_message(struct request *r, const char *const *allowed)
 {

@@ -23,7 +23,7 @@
 #define ORIGINS_MAX 50
 #define PRECHAT_MAX 20
 
-enum { W_NAME, W_GREETING, W_OFFLINE, W_SCHEDULE, W_SETTINGS, W_ACTIVE };
+enum { W_NAME, W_GREETING, W_OFFLINE, W_SCHEDULE, W_SETTINGS, W_ACTIVE, W_ORIGINS };
 
 static const struct field_def widget_fields[] = {
     [W_NAME] = {"name", FT_TEXT, F_REQUIRED, 1, 255, NULL, NULL, NULL},
@@ -32,11 +32,13 @@ static const struct field_def widget_fields[] = {
     [W_SCHEDULE] = {"schedule_id", FT_ID, F_NULLABLE, 0, 0, NULL, NULL, NULL},
     [W_SETTINGS] = {"settings", FT_OBJECT, F_NULLABLE, 0, 0, NULL, NULL, NULL},
     [W_ACTIVE] = {"is_active", FT_BOOL, 0, 0, 0, NULL, NULL, NULL},
+    [W_ORIGINS] = {"allowed_origins", FT_STRINGS, F_NULLABLE, 0, ORIGINS_MAX, NULL, NULL, NULL},
 };
 
 static const char *const widget_columns_of[] = {"name",        "greeting_message",
                                                 "offline_message", "schedule_id",
-                                                "settings",    "is_active"};
+                                                "settings",    "is_active",
+                                                "allowed_origins"};
 
 static const char *const widget_json_cols[] = {"allowed_origins", "settings", NULL};
 
@@ -57,41 +59,30 @@ static const struct resource chat_widgets = {
 };
 
 /*
- * allowed_origins is an array, which fields.h does not declare: read here, the only body
- * member this module reads itself. *out: its JSON text (NULL when not sent); a bad value
- * records a 422 reason.
+ * allowed_origins, as declared strings, each normalised (chat_origin_normalise: scheme,
+ * host and port, lower-case; or "*") and written back. Not sent on create, or null, is
+ * "[]": no page may start a chat until the admin names one.
  */
-static void read_origins(struct request *r, struct json_object *body, const char **out)
+static void normalise_origins(struct request *r, enum crud_op op, struct field_value *v)
 {
-    struct json_object *a = NULL;
-    *out = NULL;
-    if (body == NULL || !json_object_object_get_ex(body, "allowed_origins", &a))
+    if ((!v->sent && op == CRUD_CREATE) || (v->sent && v->null)) {
+        *v = (struct field_value){.sent = true, .s = "[]"};
         return;
-    if (a == NULL)
-        a = json_object_new_array(); /* null: no origin allowed */
-    else if (!json_object_is_type(a, json_type_array) ||
-             json_object_array_length(a) > ORIGINS_MAX)
-        a = NULL;
-    else
-        a = json_object_get(a);
-    struct json_object *norm = arena_json(r->arena, json_object_new_array());
-    for (size_t i = 0; a != NULL && norm != NULL && i < json_object_array_length(a); i++) {
-        struct json_object *e = json_object_array_get_idx(a, i);
-        char *s = json_object_is_type(e, json_type_string)
-                      ? arena_strdup(r->arena, json_object_get_string(e))
-                      : NULL;
-        if (s == NULL || !chat_origin_normalise(s) || json_push(norm, json_object_new_string(s)) != 0) {
-            json_object_put(a);
-            a = NULL;
-        }
     }
-    if (a == NULL || norm == NULL) {
-        request_field_error(r, "allowed_origins",
-                            "must be an array of at most 50 origins (https://host[:port] or *)");
+    if (!v->sent)
         return;
+    struct json_object *a = NULL;
+    struct json_object *norm = arena_json(r->arena, json_object_new_array());
+    bool ok = norm != NULL && json_parse_value(v->s, strlen(v->s), &a) == 0;
+    for (size_t i = 0; ok && i < json_object_array_length(a); i++) {
+        char *o = arena_strdup(r->arena, json_object_get_string(json_object_array_get_idx(a, i)));
+        ok = o != NULL && chat_origin_normalise(o) && json_push(norm, json_object_new_string(o)) == 0;
     }
     json_object_put(a);
-    *out = json_text(norm, NULL);
+    const char *text = ok ? json_text(norm, NULL) : NULL;
+    if (text == NULL || (v->s = arena_strdup(r->arena, text)) == NULL)
+        request_field_error(r, "allowed_origins",
+                            "must be an array of at most 50 origins (https://host[:port] or *)");
 }
 
 /* settings: max_wait_seconds 5..86400, pre_chat_fields [{name, label?, type?, required?}]. */
@@ -121,48 +112,35 @@ static void check_settings(struct request *r, const char *text)
                             " required}");
 }
 
-struct widget_extra {
-    const char *origins;
-    const char *public_key;
-};
 
 static int widget_prepare(struct request *r, struct crud_write *w)
 {
     if (w->op == CRUD_DELETE)
         return 0;
-    struct widget_extra *x = arena_calloc(r->arena, 1, sizeof(*x));
-    if (x == NULL)
-        return request_oom(r);
-    read_origins(r, w->body, &x->origins);
+    normalise_origins(r, w->op, &w->v[W_ORIGINS]);
     check_settings(r, w->v[W_SETTINGS].s);
     if (request_check_fields(r) != 0)
         return -1;
     if (w->op == CRUD_CREATE) {
         char *key = crypto_random_token(r->arena, 18);
-        x->public_key = key ? arena_printf(r->arena, "pk_%s", key) : NULL;
-        if (x->public_key == NULL)
+        const char *public_key = key ? arena_printf(r->arena, "pk_%s", key) : NULL;
+        if (public_key == NULL)
             return request_oom(r);
-        if (x->origins == NULL)
-            x->origins = "[]";
+        w->data = (void *)public_key;
     }
-    w->data = x;
     return 0;
 }
 
 static int widget_write(struct request *r, struct crud_write *w)
 {
-    const struct widget_extra *x = w->data;
-    struct column_value extra[2];
-    size_t n = 0;
     if (w->op == CRUD_DELETE)
         return crud_write_columns(r, w);
-    if (x->origins != NULL)
-        extra[n++] = (struct column_value){"allowed_origins", DB_STR(x->origins)};
-    if (x->public_key != NULL)
-        extra[n++] = (struct column_value){"public_key", DB_STR(x->public_key)};
-    if (w->op == CRUD_CREATE)
-        return resource_insert(r, w->res, w->id, w->v, extra, n);
-    return resource_update(r, w->res, w->id, w->v, extra, n);
+    /* The public key is made once, at create, and never taken from a body. */
+    if (w->op == CRUD_CREATE) {
+        struct column_value key = {"public_key", DB_STR((const char *)w->data)};
+        return resource_insert(r, w->res, w->id, w->v, &key, 1);
+    }
+    return resource_update(r, w->res, w->id, w->v, NULL, 0);
 }
 
 static const struct crud_ref widget_refs[] = {

@@ -37,7 +37,7 @@ static const struct field_word status_words[] = {
     {"reopen", "open"}, {"reopened", "open"}, {"new", "open"}, {NULL, NULL}};
 
 enum { T_SUBJECT, T_DESCRIPTION, T_PRIORITY, T_CHANNEL, T_CATEGORY, T_CONTACT, T_ASSIGNED,
-       T_QUEUE, T_REQ_NAME, T_REQ_EMAIL };
+       T_QUEUE, T_REQ_NAME, T_REQ_EMAIL, T_TAGS };
 
 static const struct field_def ticket_fields[] = {
     [T_SUBJECT] = {"subject", FT_TEXT, F_REQUIRED, 1, 255, NULL, NULL, NULL},
@@ -50,11 +50,13 @@ static const struct field_def ticket_fields[] = {
     [T_QUEUE] = {"queue_id", FT_ID, F_NULLABLE, 0, 0, NULL, NULL, NULL},
     [T_REQ_NAME] = {"requester_name", FT_TEXT, F_NULLABLE, 0, 255, NULL, NULL, NULL},
     [T_REQ_EMAIL] = {"requester_email", FT_EMAIL, F_NULLABLE, 0, 0, NULL, NULL, NULL},
+    [T_TAGS] = {"tags", FT_STRINGS, F_NULLABLE, 0, TAGS_MAX, NULL, NULL, NULL},
 };
 
 static const char *const ticket_columns_of[] = {
     "subject",     "description", "priority", "channel",        "category",
-    "contact_id",  "assigned_to", "queue_id", "requester_name", "requester_email"};
+    "contact_id",  "assigned_to", "queue_id", "requester_name", "requester_email",
+    "tags"};
 
 static const struct filter_def ticket_filters[] = {
     {"status", FILTER_ENUM, " AND status = ?", statuses, status_words},
@@ -109,35 +111,31 @@ int ticket_lock(struct request *r, const char *id, const char **status)
 
 /* ---- record writes ---------------------------------------------------------------------- */
 
-/*
- * tags, a JSON array of short strings, has no field type of its own (fields.h reads
- * scalars and objects), so it is checked here with the same 422 and kept as its JSON text
- * in w->data (NULL: not sent; "null" text is not kept: null clears the tags).
- */
-static int read_tags(struct request *r, struct crud_write *w)
+/* Characters of valid UTF-8 text (the JSON reader took only that). */
+static size_t tag_chars(const char *t)
 {
-    struct json_object *tags;
-    if (w->body == NULL || !json_object_object_get_ex(w->body, "tags", &tags))
+    size_t n = 0;
+    for (; *t != '\0'; t++)
+        n += ((unsigned char)*t & 0xC0) != 0x80;
+    return n;
+}
+
+/* Tags are declared strings (fields.h bounds an item at FIELD_ITEM_MAX); a tag is shorter. */
+static int check_tags(struct request *r, const struct field_value *tags)
+{
+    struct json_object *a = NULL;
+    if (!tags->sent || tags->null)
         return 0;
-    if (tags == NULL) {
-        w->data = (void *)"";
-        return 0;
-    }
-    size_t n = json_object_is_type(tags, json_type_array) ? json_object_array_length(tags) : 0;
-    bool ok = json_object_is_type(tags, json_type_array) && n <= TAGS_MAX;
-    for (size_t i = 0; ok && i < n; i++) {
-        struct json_object *t = json_object_array_get_idx(tags, i);
-        ok = json_object_is_type(t, json_type_string) && json_object_get_string_len(t) > 0 &&
-             json_object_get_string_len(t) <= TAG_MAX_CHARS;
-    }
-    if (!ok) {
+    int bad = json_parse_value(tags->s, strlen(tags->s), &a) != 0 ||
+              !json_object_is_type(a, json_type_array);
+    for (size_t i = 0; !bad && i < json_object_array_length(a); i++)
+        bad = tag_chars(json_object_get_string(json_object_array_get_idx(a, i))) >
+              TAG_MAX_CHARS;
+    json_object_put(a);
+    if (bad) {
         request_field_error(r, "tags", "must be an array of at most 20 tags of 1 to 50 characters");
         return request_check_fields(r);
     }
-    const char *text = arena_strdup(r->arena, json_text(tags, NULL));
-    if (text == NULL)
-        return request_oom(r);
-    w->data = (void *)text;
     return 0;
 }
 
@@ -149,7 +147,7 @@ static int ticket_prepare(struct request *r, struct crud_write *w)
         request_field_error(r, "subject", "must not be null");
         return request_check_fields(r);
     }
-    return read_tags(r, w);
+    return check_tags(r, &w->v[T_TAGS]);
 }
 
 static const struct crud_ref ticket_refs[] = {
@@ -163,13 +161,6 @@ static const struct crud_ref ticket_refs[] = {
      "must be a queue of this tenant"},
 };
 
-/* The tags' text as w->data keeps it: NULL for "not sent", "" for null. */
-static const char *tags_of(const struct crud_write *w)
-{
-    const char *t = w->data;
-    return t != NULL && *t != '\0' ? t : NULL;
-}
-
 static int ticket_create_row(struct request *r, struct crud_write *w)
 {
     const struct field_value *v = w->v;
@@ -180,7 +171,7 @@ static int ticket_create_row(struct request *r, struct crud_write *w)
         .priority = v[T_PRIORITY].s,
         .channel = v[T_CHANNEL].s,
         .category = v[T_CATEGORY].s,
-        .tags_json = tags_of(w),
+        .tags_json = v[T_TAGS].s,
         .contact_id = v[T_CONTACT].s,
         .requester_name = v[T_REQ_NAME].s,
         .requester_email = v[T_REQ_EMAIL].s,
@@ -214,8 +205,7 @@ static int ticket_write(struct request *r, struct crud_write *w)
         return ticket_create_row(r, w);
     if (w->op == CRUD_DELETE)
         return crud_write_columns(r, w);
-    struct column_value tags = {"tags", DB_STR(tags_of(w))};
-    int rc = resource_update(r, &tickets, w->id, w->v, &tags, w->data != NULL ? 1 : 0);
+    int rc = resource_update(r, &tickets, w->id, w->v, NULL, 0);
     const struct field_value *p = &w->v[T_PRIORITY];
     if (rc == DB_OK && p->sent && strcmp(p->s, db_get(w->old, 0, "priority")) != 0)
         rc = ticket_store_reschedule(r, w->id);

@@ -27,6 +27,7 @@ static const struct field_def fz_defs[] = {
     {"ref_id", FT_ID, F_NULLABLE, 0, 0, NULL, NULL, NULL},
     {"created_at", FT_TEXT, F_READONLY, 0, 30, NULL, NULL, NULL},
     {"note", FT_TEXT, F_ALWAYS | F_NULLABLE, 0, 20, NULL, NULL, NULL},
+    {"tags", FT_STRINGS, F_NULLABLE, 0, 5, NULL, NULL, NULL},
 };
 
 #define FZ_NFIELDS (sizeof(fz_defs) / sizeof(fz_defs[0]))

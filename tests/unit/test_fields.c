@@ -1,4 +1,5 @@
 /* fields.h: the declared-input reader, every type, bound and format, "not sent" vs null. */
+#include <stdio.h>
 #include <string.h>
 #include <json-c/json.h>
 
@@ -226,7 +227,55 @@ static void names_alias_camel_readonly(void)
     ut_done(&t);
 }
 
+static const struct field_def ut_list_defs[] = {
+    {"tags", FT_STRINGS, F_NULLABLE, 0, 3, NULL, NULL, NULL},
+};
+
+/* A list's JSON text read against ut_list_defs: the rc, the value's text in *out. */
+static int ut_list(const char *json, const char **out, bool *null)
+{
+    struct arena *a = arena_create(4096);
+    struct request r;
+    struct field_value v;
+    struct json_object *body = NULL;
+    static char kept[256];
+    memset(&r, 0, sizeof(r));
+    r.arena = a;
+    int rc = -2;
+    if (a != NULL && json_parse_object(json, strlen(json), &body) == 0) {
+        arena_json(a, body);
+        rc = fields_read(&r, body, ut_list_defs, 1, FIELDS_CREATE, &v);
+        snprintf(kept, sizeof(kept), "%s", rc == 0 && v.s ? v.s : "");
+        *null = v.null;
+    }
+    arena_destroy(a);
+    *out = kept;
+    return rc;
+}
+
+static void string_lists(void)
+{
+    const char *text;
+    bool null = false;
+    CHECK_EQ_INT(ut_list("{\"tags\":[\"vip\",\"é\"]}", &text, &null), 0);
+    CHECK_EQ_STR(text, "[\"vip\",\"é\"]");
+    CHECK_EQ_INT(ut_list("{\"tags\":[]}", &text, &null), 0);
+    CHECK_EQ_STR(text, "[]");
+    CHECK_EQ_INT(ut_list("{\"tags\":null}", &text, &null), 0);
+    CHECK(null);
+    /* Too many, not an array, an item not a string, blank or too long. */
+    CHECK_EQ_INT(ut_list("{\"tags\":[\"a\",\"b\",\"c\",\"d\"]}", &text, &null), -1);
+    CHECK_EQ_INT(ut_list("{\"tags\":\"vip\"}", &text, &null), -1);
+    CHECK_EQ_INT(ut_list("{\"tags\":[1]}", &text, &null), -1);
+    CHECK_EQ_INT(ut_list("{\"tags\":[\" \"]}", &text, &null), -1);
+    char big[400];
+    memset(big, 'x', sizeof(big));
+    snprintf(big, sizeof(big), "{\"tags\":[\"%0256d\"]}", 0);
+    CHECK_EQ_INT(ut_list(big, &text, &null), -1);
+}
+
 const struct ut_case ut_fields_cases[] = {
+    {"string_lists", string_lists},
     {"every_type_read", every_type_read},
     {"not_sent_and_null_differ", not_sent_and_null_differ},
     {"required_on_create_always_on_update", required_on_create_always_on_update},
