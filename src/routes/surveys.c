@@ -130,7 +130,7 @@ static int link_subject(struct request *r, struct link_make *l)
     int rc = db_exec(r->db, r->arena,
                      call ? "SELECT queue_id, user_id, call_sid, caller_number FROM cdrs"
                             " WHERE tenant_id = ? AND id = ? LOCK IN SHARE MODE"
-                          : "SELECT NULL AS queue_id, user_id, NULL AS call_sid,"
+                          : "SELECT queue_id, user_id, NULL AS call_sid,"
                             " NULL AS caller_number FROM chat_sessions"
                             " WHERE tenant_id = ? AND id = ? LOCK IN SHARE MODE",
                      DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(l->subject_id)), &s);
