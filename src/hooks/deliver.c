@@ -16,8 +16,8 @@
  *
  * A crash after a POST and before its run's record means the run's POSTs so far are sent
  * again, in the same order: receivers dedupe on X-Switchboard-Delivery (the same id on
- * every attempt). RUN_MAX bounds that repeat (and a run's time: a slow receiver holds the
- * record of the deliveries before it).
+ * every attempt). RUN_MAX bounds that repeat; http.c bounds a run's time (a receiver that
+ * answers slowly would hold the round).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -33,6 +33,12 @@
  * open from one delivery to the next (keep-alive), across runs too. */
 static CURLM *multi;
 
+/* A run starts no call after this long into the round: a receiver that answers 2xx but
+ * slowly would otherwise hold the round (other webhooks' records, fan-out) for RUN_MAX of
+ * its timeouts. Its run goes on at the next round. */
+#define RUN_BUDGET_MS 1000
+static long long round_end_ms;
+
 int hooks_http_init(void)
 {
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
@@ -247,7 +253,7 @@ static void release(struct hooks_run *run)
 
 /* The run's call in flight is done: the next one follows on the same handle (and, libcurl
  * keeping the connection in the multi handle's cache, on the same connection) after a 2xx,
- * unless the run is complete or the process is stopping. */
+ * unless the run is complete, out of time (RUN_BUDGET_MS) or the process is stopping. */
 static void call_done(struct hooks_run *run, CURLcode result)
 {
     struct hooks_call *c = &run->calls[run->done];
@@ -256,7 +262,8 @@ static void call_done(struct hooks_run *run, CURLcode result)
     curl_slist_free_all(c->headers);
     c->headers = NULL;
     run->done++;
-    if (c->error[0] != '\0' || run->done >= run->n || daemon_stop || start_call(run) != 0)
+    if (c->error[0] != '\0' || run->done >= run->n || daemon_stop ||
+        hooks_clock_ms() >= round_end_ms || start_call(run) != 0)
         release(run);
 }
 
@@ -289,6 +296,7 @@ static size_t in_flight(const struct hooks_run *runs, size_t n)
 void hooks_http_run(const struct hooks *h, struct hooks_run *runs, size_t n)
 {
     int running = 0;
+    round_end_ms = hooks_clock_ms() + RUN_BUDGET_MS;
     start_runs(h, runs, n);
     /* Until every run is over: a call that ends may start its run's next one. */
     while (in_flight(runs, n) > 0) {

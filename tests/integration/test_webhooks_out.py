@@ -353,6 +353,45 @@ def test_webhook_paused_keeps_its_queue(ctx):
         rx.close()
 
 
+def test_webhook_run_stops_at_a_failure(ctx):
+    """A backlog goes out as a run, one POST at a time in event order; a failure in the
+    middle ends the run: nothing behind it is sent before its retry succeeded, and every
+    attempt is a log row with its own attempt number."""
+    _need_loopback(ctx)
+    rx = Receiver(default=500)
+    try:
+        token, _ = sb.tenant(ctx)
+        w = _create(ctx, token, rx.url, events=["department_changed"])
+        # The first event fails (and is retried) while 7 more queue up behind it.
+        for i in range(8):
+            _dept(ctx, token, "Run %d %s" % (i, sb.uid()))
+        time.sleep(0.5)
+        with rx.lock:
+            n0 = len(rx.posts)
+            rx.script, rx.default = [200, 200, 500], 200
+        check(n0 >= 1, "the first event was not tried")
+        _wait_posts(rx, n0 + 9, 30)
+        time.sleep(0.5)
+        posts = rx.snapshot()[n0:]
+        got = [json.loads(b)["id"] for _, b in posts]
+        check(len(got) == 9 and got[3] == got[2] and got[:3] + got[4:] == sorted(set(got)),
+              "posts: %r" % got)
+        check(all(verify(w["secret"], h, b) for h, b in posts), "a delivery does not verify")
+        logs = sb.wait(lambda: (lambda x: x if sum(y["success"] for y in x) == 8 else None)(
+            sb.cc_data(ctx.get("/api/v1/webhooks/%s/logs?limit=100" % w["id"],
+                               token=token))), 5)
+        check(logs, "logs")
+        check(len(logs) == n0 + 9, "%d log rows for %d attempts" % (len(logs), n0 + 9))
+        third = [x for x in logs if x["delivery_id"] == posts[2][0]["x-switchboard-delivery"]]
+        check(sorted((x["attempt"], x["status_code"], x["success"]) for x in third)
+              == [(1, 500, False), (2, 200, True)], "the failed one's logs: %r" % third)
+        rows = sb.sql(ctx, "SELECT COUNT(*) FROM webhook_deliveries WHERE webhook_id = '%s'"
+                      " AND state = 'delivered'" % w["id"]).split()
+        check(rows == ["8"], "delivered: %r" % rows)
+    finally:
+        rx.close()
+
+
 def test_webhook_gives_up_and_disables(ctx):
     c = _need_loopback(ctx)
     give_up = int(c.get("webhook_give_up_seconds", "86400"))
