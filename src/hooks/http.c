@@ -10,8 +10,8 @@
  * address among public ones is refused), and curl is pinned to the address we checked
  * (CURLOPT_RESOLVE), so a DNS answer that changes between our check and curl's connect (DNS
  * rebinding) cannot send the request elsewhere. A connection kept alive goes on to the
- * address it was opened to, which was checked then; each run checks the host again. No redirects, no proxy from the
- * environment, http and https only.
+ * address it was opened to, which was checked then; each run checks the host again. No
+ * redirects, no proxy from the environment, http and https only.
  */
 #include <arpa/inet.h>
 #include <netdb.h>
