@@ -6,9 +6,9 @@
  * worker's loop (it must never block) may do; the clock's ticks must stay short too. It
  * keeps nothing in memory that matters: the cursor, the deliveries and their retries are
  * rows, so kill -9 and a restart lose nothing and repeat nothing but the POSTs of a run not
- * yet recorded (deliver.c), sent again in order with the same X-Switchboard-Delivery. Run one per deployment: a second one
- * finds the cursor moved and reloads it rather than fan out twice, but could send a
- * delivery twice.
+ * yet recorded (deliver.c), sent again in order with the same X-Switchboard-Delivery. Run
+ * one per deployment: a second one finds the cursor moved and reloads it rather than fan
+ * out twice, but could send a delivery twice.
  *
  * It polls every POLL_MS (no wake-up socket: the pool's event_wake() pokes only the event
  * worker): an event reaches its webhooks within that, plus the gap grace when ids commit
