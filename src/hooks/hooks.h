@@ -3,8 +3,8 @@
 /*
  * switchboard-hooks: the delivery process of outgoing webhooks. fanout.c reads the event
  * feed (call_events) behind a cursor kept in the database and writes one delivery per
- * matching webhook; deliver.c sends the due deliveries (http.c: libcurl) and records each
- * attempt. main.c runs the two in turn.
+ * matching webhook; deliver.c sends the due deliveries (http.c: libcurl), a run per
+ * webhook, and records each run's attempts. main.c runs the two in turn.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -41,8 +41,9 @@ void hooks_request(struct request *r, struct hooks *h, const char *tenant_id);
  * or skipped), 0 when none was ready, -1 when the database failed. */
 int hooks_fanout(struct hooks *h);
 
-/* Sends the due deliveries (one per webhook: its oldest pending one) and records them:
- * how many were attempted, -1 when the database failed (a read, or a record). */
+/* Sends the due deliveries (per webhook a run: its oldest pending ones in event order, the
+ * next sent after the previous succeeded) and records each run: how many were attempted,
+ * -1 when the database failed (a read, or a record). */
 int hooks_deliver(struct hooks *h);
 
 /* One POST (http.c). The caller fills the inputs; hooks_http_run fills the outputs. */
@@ -55,11 +56,20 @@ struct hooks_call {
     char answer[HOOKS_ANSWER_MAX + 1]; /* the answer's first bytes */
     size_t answer_len;
     char error[256];    /* "" on a 2xx */
-    void *easy, *headers, *resolve; /* libcurl's, between prepare and cleanup */
+    void *headers;      /* libcurl's, while the call is in flight */
 };
 
-/* Sends calls[0..n) concurrently (each to a different webhook) and waits for them all. */
-void hooks_http_run(const struct hooks *h, struct hooks_call *calls, size_t n);
+/* One webhook's calls in event order, all to its URL with its secret and timeout. */
+struct hooks_run {
+    struct hooks_call *calls;
+    size_t n;
+    size_t done;              /* output: calls[0..done) were attempted, all but the last 2xx */
+    void *easy, *resolve;     /* libcurl's, while the run is sent */
+};
+
+/* Sends runs[0..n) concurrently (each a different webhook's), each run's calls one after
+ * another until one fails or all are sent, and waits for them all. */
+void hooks_http_run(const struct hooks *h, struct hooks_run *runs, size_t n);
 int hooks_http_init(void);
 void hooks_http_cleanup(void);
 

@@ -5,16 +5,17 @@
  * timeout), which neither the pool's workers (they answer requests) nor the event
  * worker's loop (it must never block) may do; the clock's ticks must stay short too. It
  * keeps nothing in memory that matters: the cursor, the deliveries and their retries are
- * rows, so kill -9 and a restart lose and repeat nothing (but a POST in flight, which is
- * sent again with the same X-Switchboard-Delivery). Run one per deployment: a second one
- * finds the cursor moved and reloads it rather than fan out twice, but could send a
- * delivery twice.
+ * rows, so kill -9 and a restart lose nothing and repeat nothing but the POSTs of a run not
+ * yet recorded (deliver.c), sent again in order with the same X-Switchboard-Delivery. Run
+ * one per deployment: a second one finds the cursor moved and reloads it rather than fan
+ * out twice, but could send a delivery twice.
  *
  * It polls every POLL_MS (no wake-up socket: the pool's event_wake() pokes only the event
  * worker): an event reaches its webhooks within that, plus the gap grace when ids commit
  * out of order.
  *
- * SIGTERM/SIGINT: finish the batch in hand (bounded by the webhooks' timeouts), exit 0.
+ * SIGTERM/SIGINT: finish the POSTs in flight (bounded by the webhooks' timeouts; a run
+ * stops there), record them, exit 0.
  */
 #include <errno.h>
 #include <poll.h>
