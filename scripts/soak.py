@@ -480,8 +480,10 @@ def main():
                 if role == "pool worker":
                     pool_pids.add(pid)
 
-    sample(0)
+    sample(0)  # before the load; minute N (samples and routes) is the load's Nth minute
     first_pool = set(pool_pids)
+    with STATS.lock:
+        STATS.minute = 1
     side = ([threading.Thread(target=login_loop, daemon=True)] +
             [threading.Thread(target=sse_loop, daemon=True) for _ in range(N_SSE)] +
             [threading.Thread(target=poll_loop, daemon=True) for _ in range(N_POLL)] +
@@ -495,10 +497,10 @@ def main():
         minute += 1
         if minute < MINUTES:  # what ends after the last minute counts in it
             with STATS.lock:
-                STATS.minute = minute
+                STATS.minute = minute + 1
         sample(minute)
-        n = sum(v[0] for (m, _), v in STATS.cells.items() if m == minute - 1)
-        e = sum(v[1] + v[2] for (m, _), v in STATS.cells.items() if m == minute - 1)
+        n = sum(v[0] for (m, _), v in STATS.cells.items() if m == minute)
+        e = sum(v[1] + v[2] for (m, _), v in STATS.cells.items() if m == minute)
         print("soak: minute %d: %d requests, %d errors or not JSON" % (minute, n, e), flush=True)
     for t in ts:
         t.join()
