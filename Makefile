@@ -44,7 +44,7 @@ ROUTE_OBJ := $(call obj,$(ROUTE_SRC))
 BINS := $(BIN)/switchboard-pool $(BIN)/switchboard-events $(BIN)/switchboard-admin \
         $(BIN)/switchboard-clock $(BIN)/switchboard-hooks
 
-.PHONY: all run stop status test unit bench clean deps demo fuzz fuzz-bins
+.PHONY: all run stop status test unit bench soak clean deps demo fuzz fuzz-bins
 all: $(BINS) $(BUILD)/openapi.json
 
 # -MMD -MP: each object also depends on the headers it includes (src/*/…_internal.h too).
@@ -99,6 +99,8 @@ $(BIN)/fuzz-%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/common.o $(FUZZ_
 
 # The WebSocket target reads client messages with the event worker's framing code.
 $(BIN)/fuzz-ws: $(BUILD)/src/events/ws_frames.o
+# The event worker's request heads and the query and cursor its routes read from them.
+$(BIN)/fuzz-events_http: $(BUILD)/src/events/http_head.o $(BUILD)/src/events/api_query.o
 
 fuzz-bins: $(addprefix $(BIN)/fuzz-,$(FUZZ_TARGETS))
 
@@ -139,6 +141,11 @@ unit: $(BIN)/unit-tests
 bench: deps
 	@$(MAKE) --no-print-directory all $(BIN)/sse-bench
 	@scripts/bench.sh
+
+# Endurance: SOAK_MINUTES (30) of mixed load at 70% of the measured peak (scripts/soak.sh).
+soak: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/soak.sh
 
 # Each fuzz target for FUZZ_SECONDS (60) under libFuzzer, ASan and UBSan (needs clang and
 # libclang-rt-14-dev); prints executions per second, coverage and findings per target.

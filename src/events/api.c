@@ -157,39 +157,6 @@ static void reply_405(struct http_conn *c, const char *cors)
 
 /* ---- parameters ------------------------------------------------------------------------ */
 
-/* The first occurrence of each parameter we know, %-decoded into the arena. */
-static int query_parse(struct arena *a, const char *qs, struct query *q)
-{
-    memset(q, 0, sizeof(*q));
-    if (qs == NULL)
-        return 0;
-    const char *p = qs;
-    while (*p) {
-        const char *end = strchr(p, '&');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        const char *eq = memchr(p, '=', len);
-        size_t klen = eq ? (size_t)(eq - p) : len;
-        char *key = url_decode(a, p, klen, 1);
-        if (key == NULL)
-            return -1;
-        const char **slot = strcmp(key, "after") == 0          ? &q->after
-                            : strcmp(key, "timeout") == 0      ? &q->timeout
-                            : strcmp(key, "types") == 0        ? &q->types
-                            : strcmp(key, "access_token") == 0 ? &q->access_token
-                            : strcmp(key, "ticket") == 0       ? &q->ticket
-                                                               : NULL;
-        if (slot != NULL && *slot == NULL) {
-            *slot = eq ? url_decode(a, eq + 1, len - klen - 1, 1) : "";
-            if (*slot == NULL)
-                return -1;
-        }
-        p += len;
-        if (*p == '&')
-            p++;
-    }
-    return 0;
-}
-
 /* A non-negative integer that fits a signed 64-bit value. */
 static int parse_uint(const char *s, unsigned long long *out)
 {
@@ -283,13 +250,6 @@ int api_over_cap(struct ev *ev, struct http_conn *c, const char *cors, struct te
     return -1;
 }
 
-/* The cursor a subscription resumes after, as the client sent it (NULL: none), and the
- * name it came by, for a 422. */
-struct resume {
-    const char *text;
-    const char *field;
-};
-
 /*
  * The parameters of a subscription: cursor, types, timeout (long-polls). Checked before
  * authentication; types go into p->filter. 0, or -1 once a 422 (or 500) is answered.
@@ -298,14 +258,7 @@ static int subscription_params(struct ev *ev, struct http_conn *c, const struct 
                                const char *cors, int is_poll, const struct query *q,
                                struct stream_params *p, struct resume *cur, long *timeout)
 {
-    /* The cursor: a reconnecting EventSource sends Last-Event-ID (newer than the ?after=
-     * of its URL); a long-poll names it with ?after=. */
-    const char *lei = http_request_header(req, "Last-Event-ID");
-    if (lei != NULL && *lei == '\0')
-        lei = NULL;
-    const char *first = is_poll ? q->after : lei, *second = is_poll ? lei : q->after;
-    cur->text = first ? first : second;
-    cur->field = cur->text == q->after ? "after" : "Last-Event-ID";
+    api_resume_pick(req, q, is_poll, cur);
     if (cur->text != NULL && !cursor_well_formed(cur->text)) {
         reply_422(c, cors, cur->field, "must be an event id this stream gave you, or 0");
         return -1;
@@ -361,7 +314,7 @@ static void subscribe(struct ev *ev, struct http_conn *c, const struct http_requ
 {
     int head = strcmp(req->method, "HEAD") == 0;
     struct query q;
-    if (query_parse(ev->arena, req->query, &q) != 0) {
+    if (api_query_parse(ev->arena, req->query, &q) != 0) {
         http_reply_error(c, 500, "internal_error", "Out of memory", cors);
         return;
     }

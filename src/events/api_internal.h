@@ -1,8 +1,9 @@
 #ifndef SB_EVENTS_API_INTERNAL_H
 #define SB_EVENTS_API_INTERNAL_H
 /*
- * Between api.c (routes, parameters, subscriptions) and api_auth.c (who is asking). Private
- * to those two files. Every answer written here carries `cors`, the CORS header lines.
+ * Between api.c (routes, parameters, subscriptions), api_query.c (what a request asks for)
+ * and api_auth.c (who is asking). Private to those files. Every answer written here carries
+ * `cors`, the CORS header lines.
  */
 #include "token.h"
 
@@ -16,6 +17,24 @@ struct http_request;
 struct query {
     const char *after, *timeout, *types, *access_token, *ticket;
 };
+
+/* The cursor a subscription resumes after, as the client sent it (NULL: none), and the
+ * name it came by, for a 422. */
+struct resume {
+    const char *text;
+    const char *field;
+};
+
+/* ---- api_query.c: no I/O ---------------------------------------------------------------- */
+
+struct arena;
+
+/* qs (NULL: no query) into q. 0, or -1 when out of memory. */
+int api_query_parse(struct arena *a, const char *qs, struct query *q);
+/* The cursor of a stream (Last-Event-ID first, then ?after=) or of a long-poll (?after=
+ * first); not yet checked (cursor_well_formed). */
+void api_resume_pick(const struct http_request *req, const struct query *q, int is_poll,
+                     struct resume *cur);
 
 /* Who a subscription belongs to, and how long its credential lasts. */
 struct identity {

@@ -1,11 +1,12 @@
 #ifndef SB_EVENTS_HTTP_INTERNAL_H
 #define SB_EVENTS_HTTP_INTERNAL_H
 /*
- * The inside of the event worker's HTTP server, shared by its three files and private to
+ * The inside of the event worker's HTTP server, shared by its four files and private to
  * them (everyone else uses http.h):
  *
  *   http.c         a connection's life: closing, output and flow control, answers, reading
- *   http_parse.c   the request parser: request line, headers, refusals, calling the handler
+ *   http_head.c    the request head parser, no I/O: request line, headers, what is refused
+ *   http_parse.c   a connection's requests: heads through the parser, refusals, the handler
  *   http_server.c  the listening socket: accepting, shedding clients when out of fds
  */
 #include <stddef.h>
@@ -85,6 +86,24 @@ void conn_update_mask(struct http_conn *c);
 
 /* An upgraded connection: hands what the input buffer holds to on_data and frees it. */
 void conn_upgraded_input(struct http_conn *c);
+
+/* ---- http_head.c ------------------------------------------------------------------- */
+
+/* A parsed request head. Not to be copied: req.request_id points at request_id. */
+struct http_head {
+    struct http_request req; /* its strings point into the parsed buffer */
+    int keepalive;           /* keep the connection after the answer */
+    int head;                /* HEAD: no body in the answer */
+    char request_id[HTTP_REQUEST_ID_MAX + 1]; /* X-Request-Id if sane, else "-" */
+};
+
+/* Where a head in in[0..len) ends, just past its empty line, looking from `from` on (in[0..
+ * from) was scanned before and holds no end); 0 when it has not all arrived. */
+size_t http_head_end(const char *in, size_t len, size_t from);
+/* Parses the head in[0..end) (end from http_head_end) in place: it is cut into strings.
+ * 0, or the status the request is refused with: 400, 413 (a body: never read here), 431
+ * (too many header lines), 505. request_id is set either way. */
+int http_head_parse(char *in, size_t end, struct http_head *h);
 
 /* ---- http_parse.c ------------------------------------------------------------------ */
 

@@ -49,6 +49,7 @@ static const struct {
     {"fields", ut_fields_cases},     {"qb", ut_qb_cases},
     {"metrics", ut_metrics_cases},   {"event_metrics", ut_event_metrics_cases},
     {"ws_frames", ut_ws_frames_cases},
+    {"events_http", ut_events_http_cases},
     {"openapi", ut_openapi_cases},   {"crud", ut_crud_cases},
     {"stamped", ut_stamped_cases},
     {"agent_state", ut_agent_state_cases},

@@ -89,6 +89,7 @@ extern const struct ut_case ut_metrics_cases[];
 extern const struct ut_case ut_openapi_cases[];
 extern const struct ut_case ut_event_metrics_cases[];
 extern const struct ut_case ut_ws_frames_cases[];
+extern const struct ut_case ut_events_http_cases[];
 extern const struct ut_case ut_crud_cases[];
 extern const struct ut_case ut_ticket_store_cases[];
 extern const struct ut_case ut_chat_cases[];
