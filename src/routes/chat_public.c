@@ -318,6 +318,9 @@ static const struct field_def message_fields[] = {
     VISITOR_FIELDS, [V_EXTRA] = {"body", FT_TEXT, F_REQUIRED, 1, 5000, NULL, NULL, "message"}};
 static const struct field_def typing_fields[] = {
     VISITOR_FIELDS, [V_EXTRA] = {"is_typing", FT_BOOL, 0, 0, 0, NULL, NULL, NULL}};
+static const struct field_def read_fields[] = {
+    VISITOR_FIELDS, [V_EXTRA] = {"message_id", FT_INT, F_REQUIRED, 1, (1LL << 62), NULL, NULL,
+                                 NULL}};
 
 struct visit {
     struct visitor v;
@@ -424,6 +427,38 @@ static int act_typing(struct request *r, struct visit *x, const struct db_result
     return reply_message(r, 200, "Typing sent") == 0 ? DB_OK : DB_ERROR;
 }
 
+/* The visitor has read the agents' messages up to message_id: each is marked once (the
+ * first time stays) and the staff hear of it (chat.message.read, reader "visitor"). */
+static int act_read(struct request *r, struct visit *x, const struct db_result *row)
+{
+    const char *sid = db_get(row, 0, "id");
+    struct db_result *upd;
+    int rc = db_exec(r->db, r->arena,
+                     "UPDATE chat_messages SET read_at = NOW() WHERE tenant_id = ?"
+                     " AND session_id = ? AND id <= ? AND sender_type <> 'visitor'"
+                     " AND read_at IS NULL",
+                     DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(sid), DB_INT(x->f[V_EXTRA].i)),
+                     &upd);
+    if (rc != DB_OK)
+        return rc;
+    struct json_object *p = json_object_new_object();
+    int jr = json_set_str(p, "session_id", sid);
+    jr = jr ? jr : json_set_int(p, "up_to_message_id", x->f[V_EXTRA].i);
+    jr = jr ? jr : json_set_int(p, "marked", (long long)upd->affected_rows);
+    jr = jr ? jr : json_set_str(p, "reader_type", "visitor");
+    p = json_done(p, jr);
+    if (upd->affected_rows > 0) {
+        rc = p ? chat_emit(r, "chat.message.read", sid, json_object_get(p)) : DB_ERROR;
+        event_wake_after_commit(r);
+    }
+    if (rc != DB_OK || p == NULL) {
+        json_object_put(p);
+        return rc != DB_OK ? rc : DB_ERROR;
+    }
+    return reply_one(r, 200, "read", arena_json(r->arena, p)) == 0 ? DB_OK : DB_ERROR;
+}
+
+static int chat_public_read(struct request *r) { return visit_run(r, act_read); }
 static int chat_public_message(struct request *r) { return visit_run(r, act_message); }
 static int chat_public_handover(struct request *r) { return visit_run(r, act_handover); }
 static int chat_public_end(struct request *r) { return visit_run(r, act_end); }
@@ -489,6 +524,9 @@ static const struct route routes[] = {
     PUBLIC_ROUTE("POST", "/api/chat/public/typing", chat_public_typing,
                  .summary = "The visitor is typing (an event, nothing stored)",
                  ROUTE_BODY(typing_fields)),
+    PUBLIC_ROUTE("POST", "/api/chat/public/read", chat_public_read,
+                 .summary = "The visitor read the agents' messages up to message_id",
+                 ROUTE_BODY(read_fields), .key = "read"),
     PUBLIC_ROUTE("GET", "/api/chat/public/session/:id", chat_public_session,
                  .summary = "The visitor's session and its messages (?after=)", .key = "session"),
     PUBLIC_ROUTE("GET", "/api/chat/public/status/:id", chat_public_status,

@@ -513,3 +513,37 @@ def test_chat_public_cors_preflight(ctx):
               "origin reflected: %r" % r.headers)
         allowed = r.headers.get("access-control-allow-headers", "")
         check("X-Widget-Key" in allowed and "X-Chat-Secret" in allowed, allowed)
+
+
+def test_chat_visitor_read_receipts(ctx):
+    """The visitor marks the agents' messages read up to one id: each once, the visitor's
+    own untouched, the staff told; a wrong secret or another session's id refused."""
+    admin, _ = sb.tenant(ctx)
+    w = _widget(ctx, admin)
+    a1, _ = _chat_agent(ctx, admin, max_chats=3)
+    s = cc_data(ctx.post(V1 + "/sessions", {"visitor_name": "Reader", "widget_id": w["id"],
+                                            "message": "First"}, token=a1["token"]), 201)
+    sid, secret = s["id"], s["visitor_secret"]
+    m2 = cc_data(ctx.post(V1 + "/messages", {"session_id": sid, "body": "Second"},
+                          token=a1["token"]), 201)
+    vm = cc_data(ctx.post(V1 + "/public/message", {"session_id": sid, "body": "Mine"},
+                          headers=_vh(w, secret)), 201)
+    m3 = cc_data(ctx.post(V1 + "/messages", {"session_id": sid, "body": "Third"},
+                          token=a1["token"]), 201)
+    read = cc_data(ctx.post(V1 + "/public/read", {"session_id": sid, "message_id": m2["id"]},
+                            headers=_vh(w, secret)))
+    check(read["marked"] == 2 and read["reader_type"] == "visitor", "read: %r" % read)
+    again = cc_data(ctx.post(V1 + "/public/read", {"session_id": sid, "message_id": vm["id"]},
+                             headers=_vh(w, secret)))
+    check(again["marked"] == 0, "nothing new before the visitor's own: %r" % again)
+    msgs = {x["body"]: x for x in cc_data(ctx.get(V1 + "/sessions/%s/messages" % sid,
+                                                  token=admin))}
+    check(msgs["First"]["read_at"] and msgs["Second"]["read_at"], "agents' read: %r" % msgs)
+    check(not msgs["Mine"]["read_at"] and not msgs["Third"]["read_at"], "others: %r" % msgs)
+    check(_events(ctx, sid).count("chat.message.read") == 1, "told once")
+    expect_cc_error(ctx.post(V1 + "/public/read", {"session_id": sid, "message_id": m3["id"]},
+                             headers=_vh(w, "wrong-secret")), 403)
+    expect_cc_error(ctx.post(V1 + "/public/read", {"session_id": sid, "message_id": 0},
+                             headers=_vh(w, secret)), 422)
+    expect_cc_error(ctx.post(V1 + "/public/read", {"session_id": sid},
+                             headers=_vh(w, secret)), 422)

@@ -287,7 +287,7 @@ static int ut_is_public_path(const char *method, const char *pattern)
         /* The chat visitor: the widget's public key, its origin and the session's secret. */
         {"POST", "/api/chat/public/start"},     {"POST", "/api/chat/public/message"},
         {"POST", "/api/chat/public/handover"},  {"POST", "/api/chat/public/end"},
-        {"POST", "/api/chat/public/typing"},    {"GET", "/api/chat/public/session/:id"},
+        {"POST", "/api/chat/public/typing"},    {"POST", "/api/chat/public/read"},    {"GET", "/api/chat/public/session/:id"},
         {"GET", "/api/chat/public/status/:id"},
         /* Loopback clients or the metrics token, checked by its handler (metrics.c). */
         {"GET", "/metrics"},
