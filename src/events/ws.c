@@ -408,6 +408,8 @@ static void msg_subscribe(struct sub *s, struct json_object *msg, int add)
     ws_control(s, add ? "subscribed" : "unsubscribed", ws_subs_json(&ws->subs, ws->family), NULL);
 }
 
+/* Typing: the visitor's for its own session; a staff socket's for the session it names
+ * (payload.session_id), as that user. At most one a WS_TYPING_MS per socket. */
 static void msg_typing(struct sub *s, struct json_object *msg)
 {
     struct ws *ws = s->ws;
@@ -421,8 +423,20 @@ static void msg_typing(struct sub *s, struct json_object *msg)
     if (pl != NULL && json_object_object_get_ex(pl, "is_typing", &v) &&
         json_object_is_type(v, json_type_boolean))
         typing = json_object_get_boolean(v);
-    if (ws_chat_typing(ws->ev, s->tenant->id, s->filter.chat_session, typing) < 0)
+    const char *session = s->filter.chat_session, *agent = NULL;
+    if (ws->kind != WS_PUBLIC) {
+        session = pl != NULL ? msg_str(pl, "session_id") : NULL;
+        agent = s->user_id;
+        if (session == NULL || strlen(session) > 64) {
+            ws_error(s, "chat.typing needs payload.session_id");
+            return;
+        }
+    }
+    int rc = ws_chat_typing(ws->ev, s->tenant->id, session, agent, typing);
+    if (rc < 0)
         ws_error(s, "The typing indicator could not be sent");
+    else if (rc == 1)
+        ws_error(s, "No such chat session in progress");
 }
 
 static void ws_message(struct sub *s, const char *p, size_t n)
@@ -461,8 +475,8 @@ static void ws_message(struct sub *s, const char *p, size_t n)
         msg_subscribe(s, msg, 0);
     } else if (strcmp(type, "join_room") == 0 || strcmp(type, "leave_room") == 0) {
         ws_control(s, strcmp(type, "join_room") == 0 ? "room_joined" : "room_left", NULL, NULL);
-    } else if (ws->kind == WS_PUBLIC && (strcmp(type, "chat.typing") == 0 ||
-                                         strcmp(type, "typing") == 0)) {
+    } else if ((ws->kind == WS_PUBLIC || ws->kind == WS_FEED) &&
+               (strcmp(type, "chat.typing") == 0 || strcmp(type, "typing") == 0)) {
         msg_typing(s, msg);
     } else if (strcmp(type, "auth") != 0) {
         ws_error(s, "Unknown message type");

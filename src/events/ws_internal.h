@@ -105,9 +105,11 @@ void ws_online_reset(struct ev *ev);
 void ws_online_stop(struct ev *ev);
 /* Keeps this worker's rows alive (housekeeping, every few seconds). */
 void ws_online_refresh(struct ev *ev);
-/* Writes a chat.typing event for the visitor of chat_session (audience chat:<id>).
- * DB_OK or a negative db_rc. */
-int ws_chat_typing(struct ev *ev, const char *tenant_id, const char *chat_session, int typing);
+/* Writes a chat.typing event for chat_session (audience chat:<id>): the visitor's
+ * (agent_id NULL) or an agent's. DB_OK, 1 when the session is not a live one of the
+ * tenant, or a negative db_rc. */
+int ws_chat_typing(struct ev *ev, const char *tenant_id, const char *chat_session,
+                   const char *agent_id, int typing);
 /* 1 online, 0 offline, or a negative db_rc. */
 int ws_online_query(struct ev *ev, const char *tenant_id, const char *user_id);
 

@@ -200,7 +200,8 @@ int ws_online_query(struct ev *ev, const char *tenant_id, const char *user_id)
     return on;
 }
 
-int ws_chat_typing(struct ev *ev, const char *tenant_id, const char *chat_session, int typing)
+int ws_chat_typing(struct ev *ev, const char *tenant_id, const char *chat_session,
+                   const char *agent_id, int typing)
 {
     if (!db_usable(ev))
         return DB_UNAVAILABLE;
@@ -209,16 +210,24 @@ int ws_chat_typing(struct ev *ev, const char *tenant_id, const char *chat_sessio
     snprintf(audience, sizeof(audience), "chat:%s", chat_session);
     int rc = DB_ERROR;
     if (json_set_str(o, "session_id", chat_session) != 0 ||
-        json_set_str(o, "sender_type", "visitor") != 0 || json_set_bool(o, "is_typing", typing) != 0)
+        json_set_str(o, "sender_type", agent_id ? "agent" : "visitor") != 0 ||
+        json_set_str(o, "sender_id", agent_id ? agent_id : "") != 0 ||
+        json_set_bool(o, "is_typing", typing) != 0)
         goto out;
     const char *payload = json_text(o, NULL);
     struct db_result *res;
+    /* Written only for a session of the tenant that is still going (an agent names it). */
     rc = db_exec(ev->db, scratch,
                  "INSERT INTO call_events (tenant_id, type, audience, payload)"
-                 " VALUES (?, 'chat.typing', ?, ?)",
-                 DB_PARAMS(DB_STR(tenant_id), DB_STR(audience), DB_STR(payload)), &res);
+                 " SELECT ?, 'chat.typing', ?, ? FROM chat_sessions WHERE tenant_id = ?"
+                 " AND id = ? AND status IN ('waiting','active','transferring')",
+                 DB_PARAMS(DB_STR(tenant_id), DB_STR(audience), DB_STR(payload),
+                           DB_STR(tenant_id), DB_STR(chat_session)),
+                 &res);
     if (rc != DB_OK)
-        log_warn("events: visitor typing not written: %s", db_last_error(ev->db));
+        log_warn("events: typing not written: %s", db_last_error(ev->db));
+    else if (res->affected_rows == 0)
+        rc = 1;
 out:
     json_object_put(o);
     return rc;

@@ -510,3 +510,14 @@ def test_ws_visitor_and_agent_chat(ctx):
         m = a.until(lambda m: m.get("type") == "chat.typing"
                     and m["payload"].get("sender_type") == "visitor")[-1]
         check(m["payload"]["session_id"] == sid, "typing: %r" % m)
+        # The agent types on its own socket, naming the session: the visitor sees it.
+        a.send({"type": "chat.typing", "payload": {"session_id": sid, "is_typing": True}})
+        m = v.until(lambda m: m.get("type") == "chat.typing"
+                    and m["payload"].get("sender_type") == "agent")[-1]
+        check(m["payload"]["sender_id"] == agent["user"]["id"] and m["payload"]["session_id"] == sid,
+              "agent typing: %r" % m)
+        # A session of no one (or another tenant's) is refused with an error frame.
+        time.sleep(1.1)
+        a.send({"type": "chat.typing", "payload": {"session_id": "chs_nobody"}})
+        e = a.until(lambda m: m.get("type") == "error")[-1]
+        check("session" in json.dumps(e), "error: %r" % e)
