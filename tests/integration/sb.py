@@ -143,6 +143,37 @@ class RawSocket:
         except OSError:
             pass
 
+    # A subclass reads with next(timeout) (one message, or None on timeout or end), and
+    # may say what it is (state) and shorten what it read (brief) for a failure's text.
+    def state(self):
+        return ""
+
+    def brief(self, m):
+        return m
+
+    def until(self, pred, timeout=10, what="message"):
+        """What arrives up to and including the first message pred accepts; fails on timeout."""
+        got = []
+        deadline = time.monotonic() + timeout
+        while True:
+            m = self.next(max(0.05, deadline - time.monotonic()))
+            check(m is not None, "no %s within %ss (%s); got %r"
+                  % (what, timeout, self.state(), [self.brief(x) for x in got]))
+            got.append(m)
+            if pred(m):
+                return got
+
+    def quiet(self, seconds):
+        """What arrives within this many seconds (usually expected: nothing)."""
+        got = []
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            m = self.next(max(0.05, deadline - time.monotonic()))
+            if m is None:
+                break
+            got.append(m)
+        return got
+
 
 def wait(cond, timeout, step=0.05):
     """Calls cond() until it returns something true or timeout seconds passed; its last value."""

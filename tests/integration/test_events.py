@@ -156,28 +156,11 @@ class _Stream(sb.RawSocket):
                         continue
                 return None
 
-    def until(self, pred, timeout=10, what="event"):
-        """Events up to and including the first matching pred; fails on timeout."""
-        got = []
-        deadline = time.monotonic() + timeout
-        while True:
-            ev = self.next(max(0.05, deadline - time.monotonic()))
-            check(ev is not None, "no %s within %ss (eof=%s); got %r"
-                  % (what, timeout, self.eof, [_brief(e) for e in got]))
-            got.append(ev)
-            if pred(ev):
-                return got
+    def state(self):
+        return "eof=%s" % (self.eof,)
 
-    def quiet(self, seconds):
-        """Events arriving within this many seconds (expected: none)."""
-        got = []
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            ev = self.next(max(0.05, deadline - time.monotonic()))
-            if ev is None:
-                break
-            got.append(ev)
-        return got
+    def brief(self, ev):
+        return _brief(ev)
 
 
 def _brief(ev):

@@ -137,25 +137,8 @@ class WS(sb.RawSocket):
             if op == 1:
                 return json.loads(payload)
 
-    def until(self, pred, timeout=10, what="frame"):
-        got = []
-        deadline = time.monotonic() + timeout
-        while True:
-            m = self.next(max(0.05, deadline - time.monotonic()))
-            check(m is not None, "no %s within %ss (closed=%r); got %r" % (what, timeout, self.closed, got))
-            got.append(m)
-            if pred(m):
-                return got
-
-    def quiet(self, seconds):
-        got = []
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            m = self.next(max(0.05, deadline - time.monotonic()))
-            if m is None:
-                break
-            got.append(m)
-        return got
+    def state(self):
+        return "closed=%r" % (self.closed,)
 
 
 def _open(ctx, path, token=None, headers=None, first="connected"):
