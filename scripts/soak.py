@@ -288,6 +288,25 @@ def raw_get(path, extra=""):
     return s, int(head.split(b" ", 2)[1]), head.decode("latin-1").lower(), rest
 
 
+def hold(s, seconds, route, ended, on_data):
+    """Reads what a stream sends for this many seconds (or until STOP); on_data(bytes)
+    returns False to leave. The server ending it first counts as an error of route."""
+    stay = time.monotonic() + seconds
+    s.settimeout(1)
+    while time.monotonic() < stay and not STOP.is_set():
+        try:
+            data = s.recv(65536)
+        except socket.timeout:
+            continue
+        except OSError:
+            return
+        if not data:
+            STATS.add(route, 0, error=ended)
+            return
+        if not on_data(data):
+            return
+
+
 def sse_loop():
     while not STOP.is_set():
         t0 = time.monotonic()
@@ -301,19 +320,13 @@ def sse_loop():
         STATS.add("SSE /api/calls/events", (time.monotonic() - t0) * 1000,
                   error=None if ok else "%d %r" % (status, rest[:120]))
         STATS.count("sse connects")
-        stay = time.monotonic() + rng.uniform(5, 20)
-        s.settimeout(1)
-        while ok and time.monotonic() < stay and not STOP.is_set():
-            try:
-                data = s.recv(65536)
-            except socket.timeout:
-                continue
-            except OSError:
-                break
-            if not data:
-                STATS.add("SSE /api/calls/events", 0, error="the stream ended early")
-                break
+        def on_data(data):
             STATS.count("sse events", data.count(b"\ndata:") + data.startswith(b"data:"))
+            return True
+
+        if ok:
+            hold(s, rng.uniform(5, 20), "SSE /api/calls/events", "the stream ended early",
+                 on_data)
         s.close()
 
 
@@ -380,27 +393,22 @@ def ws_loop():
         STATS.add("WS /ws", (time.monotonic() - t0) * 1000,
                   error=None if ok else "%d %r" % (status, buf[:120]))
         STATS.count("ws connects")
-        stay = time.monotonic() + rng.uniform(10, 30)
-        s.settimeout(1)
-        while ok and time.monotonic() < stay and not STOP.is_set():
-            try:
-                data = s.recv(65536)
-            except socket.timeout:
-                continue
-            except OSError:
-                break
-            if not data:
-                STATS.add("WS /ws", 0, error="the server closed the socket")
-                break
-            frames, buf = ws_frames(buf + data)
+        pending = [buf]
+
+        def on_frames(data):
+            frames, pending[0] = ws_frames(pending[0] + data)
             for op, payload in frames:
                 if op == 9:
                     ws_send(s, 10, payload)
                 elif op == 8:
                     STATS.add("WS /ws", 0, error="close frame %r" % payload[:60])
-                    ok = False
+                    return False
                 elif op in (1, 2):
                     STATS.count("ws messages")
+            return True
+
+        if ok:
+            hold(s, rng.uniform(10, 30), "WS /ws", "the server closed the socket", on_frames)
         try:
             ws_send(s, 8, (1000).to_bytes(2, "big"))
         except OSError:
