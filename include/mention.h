@@ -19,10 +19,13 @@ struct request;
 size_t mention_scan(const char *text, char out[][MENTION_ADDR_MAX + 1], size_t max);
 
 /*
- * Inside the caller's transaction: each user of the tenant mentioned in text, other than
- * the writer, is notified (type "mention", the title given, data_json what it is about).
- * Addresses of nobody in the tenant are ignored. DB_OK or a db_rc.
+ * Inside the caller's transaction: each user of the tenant whose address is one of
+ * addrs[0..n) (mention_scan of text), other than the writer, is notified (type "mention",
+ * the title given, text as the body, data_json what it is about). Addresses of nobody in
+ * the tenant are ignored. The caller scans first, so a text that mentions nobody costs no
+ * query. DB_OK or a db_rc.
  */
-int mention_notify(struct request *r, const char *text, const char *title, const char *data_json);
+int mention_notify(struct request *r, char addrs[][MENTION_ADDR_MAX + 1], size_t n,
+                   const char *text, const char *title, const char *data_json);
 
 #endif

@@ -55,10 +55,9 @@ size_t mention_scan(const char *text, char out[][MENTION_ADDR_MAX + 1], size_t m
     return found;
 }
 
-int mention_notify(struct request *r, const char *text, const char *title, const char *data_json)
+int mention_notify(struct request *r, char addrs[][MENTION_ADDR_MAX + 1], size_t n,
+                   const char *text, const char *title, const char *data_json)
 {
-    char addrs[MENTION_MAX][MENTION_ADDR_MAX + 1];
-    size_t n = mention_scan(text, addrs, MENTION_MAX);
     int rc = DB_OK;
     for (size_t i = 0; rc == DB_OK && i < n; i++) {
         struct db_result *u;

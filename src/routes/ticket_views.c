@@ -108,6 +108,10 @@ struct message_new {
 static int message_mentions(struct request *r, const char *ticket_id, const char *message_id,
                             const char *body)
 {
+    char addrs[MENTION_MAX][MENTION_ADDR_MAX + 1];
+    size_t n = mention_scan(body, addrs, MENTION_MAX);
+    if (n == 0)
+        return DB_OK;
     struct db_result *t;
     int rc = db_exec(r->db, r->arena,
                      "SELECT number, subject FROM tickets WHERE id = ? AND tenant_id = ?",
@@ -118,7 +122,7 @@ static int message_mentions(struct request *r, const char *ticket_id, const char
                                      db_get(t, 0, "number"), db_get(t, 0, "subject"));
     const char *data = arena_printf(r->arena, "{\"ticket_id\":\"%s\",\"message_id\":%s}",
                                     ticket_id, message_id);
-    return title && data ? mention_notify(r, body, title, data) : DB_ERROR;
+    return title && data ? mention_notify(r, addrs, n, body, title, data) : DB_ERROR;
 }
 
 /*
