@@ -17,7 +17,8 @@
  *               errors {"success":false,"message","error"}
  *   coldcaller  {"success":true,"message","data":<camelCase>,"pagination":{page,limit,
  *               total,totalPages,hasNext,hasPrev},"timestamp"}; errors {"success":false,
- *               "message","error":{"message","status","details"},"timestamp"}
+ *               "message","error":{"message","status","timestamp","details":[{field,message,
+ *               value,code,location}]},"code","timestamp"}; a validation failure is a 400
  *
  * A path that several families call answers their union: the transfer key beside `data`,
  * every family's pagination names, `error` as text where a family reads text (with
@@ -104,6 +105,10 @@ struct render_ctx {
     const char *timestamp; /* RFC 3339 with milliseconds */
     const char *path;      /* the path as the client sent it (coldcaller's 404 message) */
     struct json_object *fields; /* 422: field -> reason */
+    /* What the client sent, for coldcaller's details (value, location); may be NULL. */
+    struct json_object *body;
+    const char *(*query_value)(void *query_ctx, const char *name);
+    void *query_ctx;
 };
 
 /* 0, or -1 when out of memory. */

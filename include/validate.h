@@ -19,6 +19,9 @@ struct request;
 int validate_email(const char *s, size_t len);
 /* Normalises to E.164 into out (at least 17 bytes). */
 int validate_phone_e164(const char *s, size_t len, char *out, size_t outlen);
+/* Coldcaller's rule: an optional leading +, 8 to 16 digits, and spaces, dashes, dots or
+ * parentheses between them; out gets "+" and the digits (outlen >= 18). 0 or -1. */
+int validate_phone_loose(const char *s, size_t len, char *out, size_t outlen);
 /* Valid UTF-8 without NUL bytes. */
 int validate_text(const char *s, size_t len);
 

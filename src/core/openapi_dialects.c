@@ -49,8 +49,9 @@ static const char dialects[] =
     "'properties':{'message':{'type':'string'},'timestamp':" STAMP ","
     "'details':{'$ref':'" REF "ValidationDetails'}}},"
     "'ValidationDetails':{'type':'array','items':" OBJECT_OF(
-        "'field','message','code'", "'field':{'type':'string'},'message':{'type':'string'},"
-                                    "'code':{'const':'VALIDATION_ERROR'}") "},"
+        "'field','message','code','value','location'", "'field':{'type':'string'},"
+        "'message':{'type':'string'},'code':{'const':'VALIDATION_ERROR'},'value':{},"
+        "'location':{'enum':['body','query','params']}") "},"
     "'CallcenterEnvelope':{'description':'callcenter (everything under /api/v1)',"
     "'type':'object','required':['success','data','request_id','timestamp'],"
     "'properties':{'success':{'const':true},'data':{'description':'the answer'},"
@@ -82,10 +83,12 @@ static const char dialects[] =
         "'page','limit','total','totalPages','hasNext','hasPrev'",
         "'page':" COUNT ",'limit':{'type':'integer'},'total':" COUNT ",'totalPages':" COUNT
         ",'hasNext':{'type':'boolean'},'hasPrev':{'type':'boolean'}") "}},"
-    "'ColdcallerError':{'type':'object','required':['success','message','error','timestamp'],"
-    "'properties':{'success':{'const':false},'message':{'type':'string'},'error':" OBJECT_OF(
-        "'message','status'", "'message':{'type':'string'},'status':{'type':'integer'},"
-                              "'details':{'$ref':'" REF "ValidationDetails'}")
+    "'ColdcallerError':{'description':'coldcaller (and every path it shares): a validation "
+    "failure is a 400 with details','type':'object','required':['success','message',"
+    "'error','code','timestamp'],'properties':{'success':{'const':false},'message':{'type':"
+    "'string'},'code':{'type':'string'},'request_id':{'type':'string'},'error':" OBJECT_OF(
+        "'message','status','timestamp'", "'message':{'type':'string'},'status':{'type':"
+        "'integer'},'timestamp':" STAMP ",'details':{'$ref':'" REF "ValidationDetails'}")
     ",'timestamp':" STAMP "}}}";
 
 struct json_object *openapi_components(void)
@@ -175,14 +178,14 @@ static struct json_object *success_schema(const struct route *rt, unsigned famil
 static const char *error_schema(unsigned families)
 {
     const unsigned text = FAM_TRANSFER | FAM_CALLDOCKER;
+    if (families & FAM_COLDCALLER) /* its object wins on every path it calls */
+        return "ColdcallerError";
     if (families == FAM_TRANSFER)
         return "TransferError";
     if (families == FAM_CALLDOCKER)
         return "CalldockerError";
     if (families & text)
         return "SharedError";
-    if (families == FAM_COLDCALLER)
-        return "ColdcallerError";
     return "CallcenterError";
 }
 

@@ -186,7 +186,22 @@ static struct json_object *success_envelope(const struct reply *rep, const struc
     return stamped(env, c, rc);
 }
 
-static struct json_object *validation_details(struct json_object *fields)
+/* Where a bad field came from, and what was sent in it (coldcaller's details). */
+static void detail_origin(struct json_object *d, const struct render_ctx *c, const char *k,
+                          int *rc)
+{
+    struct json_object *sent = NULL;
+    if (c->body != NULL && json_object_object_get_ex(c->body, k, &sent)) {
+        *rc |= json_set(d, "value", json_object_get(sent)) | json_set_str(d, "location", "body");
+        return;
+    }
+    const char *q = c->query_value ? c->query_value(c->query_ctx, k) : NULL;
+    *rc |= json_set(d, "value", q ? json_object_new_string(q) : NULL) |
+           json_set_str(d, "location", q ? "query" : "body");
+}
+
+static struct json_object *validation_details(struct json_object *fields,
+                                              const struct render_ctx *c)
 {
     struct json_object *arr = json_object_new_array();
     if (arr == NULL || fields == NULL)
@@ -194,7 +209,10 @@ static struct json_object *validation_details(struct json_object *fields)
     json_object_object_foreach(fields, k, v)
     {
         struct json_object *d = json_object_new_object();
-        if (d == NULL || json_set_str(d, "field", k) || json_set(d, "message", json_object_get(v)) ||
+        int rc = d == NULL;
+        if (d != NULL)
+            detail_origin(d, c, k, &rc);
+        if (rc || json_set_str(d, "field", k) || json_set(d, "message", json_object_get(v)) ||
             json_set_str(d, "code", "VALIDATION_ERROR") || json_object_array_add(arr, d) != 0) {
             json_object_put(d);
             json_object_put(arr);
@@ -202,6 +220,25 @@ static struct json_object *validation_details(struct json_object *fields)
         }
     }
     return arr;
+}
+
+/* A validation failure's top-level message is its first detail's, what a form shows:
+ * "Invalid phone number format" as it is, "is required" after the field's name. */
+static const char *first_detail_message(struct arena *a, struct json_object *details,
+                                        const char *fallback)
+{
+    struct json_object *d0, *m, *f;
+    if (details == NULL || json_object_array_length(details) == 0)
+        return fallback;
+    d0 = json_object_array_get_idx(details, 0);
+    if (!json_object_object_get_ex(d0, "message", &m) ||
+        !json_object_object_get_ex(d0, "field", &f))
+        return fallback;
+    const char *text = json_object_get_string(m);
+    if (text[0] >= 'A' && text[0] <= 'Z')
+        return text;
+    const char *both = arena_printf(a, "%s %s", json_object_get_string(f), text);
+    return both ? both : text;
 }
 
 static struct json_object *error_envelope(struct arena *a, const struct reply *rep,
@@ -212,8 +249,14 @@ static struct json_object *error_envelope(struct arena *a, const struct reply *r
     if (env == NULL)
         return NULL;
     const char *msg = rep->message ? rep->message : "Error";
-    int text = (fam & (FAM_TRANSFER | FAM_CALLDOCKER)) != 0 || fam == 0;
+    /* `error` is text where the transfer portal reads it; calldocker takes either. On the
+     * paths transfer shares with coldcaller (auth, health, /api/calls) only coldcaller's
+     * clients call (../shared/routes.tsv), so its object wins there. */
+    int text = fam == 0 ||
+               (!(fam & FAM_COLDCALLER) && (fam & (FAM_TRANSFER | FAM_CALLDOCKER)));
     int rc = json_set_bool(env, "success", 0);
+    struct json_object *details = c->fields && (fam & FAM_COLDCALLER)
+                                      ? validation_details(c->fields, c) : NULL;
     if (text) {
         rc |= json_set_str(env, "error", msg) | json_set_str(env, "code", rep->code);
     } else {
@@ -225,19 +268,25 @@ static struct json_object *error_envelope(struct arena *a, const struct reply *r
             if (c->fields != NULL)
                 rc |= put(e, "details", json_object_get(c->fields));
         } else if (rc == 0) {
-            rc |= json_set_str(e, "message", msg) | json_set_int(e, "status", rep->status);
-            if (c->fields != NULL)
-                rc |= put(e, "details", validation_details(c->fields));
+            rc |= json_set_str(e, "message", c->fields ? "Validation failed" : msg) |
+                  json_set_int(e, "status", rep->status) |
+                  json_set_str(e, "timestamp", c->timestamp) |
+                  json_set_str(env, "code", c->fields ? "VALIDATION_ERROR"
+                                                      : render_upper_code(a, rep->status,
+                                                                          rep->code));
+            if (details != NULL)
+                rc |= put(e, "details", json_object_get(details));
         }
     }
     if (fam & (FAM_CALLDOCKER | FAM_COLDCALLER)) {
-        const char *m = msg;
+        const char *m = first_detail_message(a, details, msg);
         if (rep->no_route && c->path != NULL)
             m = arena_printf(a, "Route %s not found", c->path);
         rc |= json_set_str(env, "message", m ? m : msg);
-        if (c->fields != NULL && text && (fam & FAM_COLDCALLER))
-            rc |= put(env, "details", validation_details(c->fields));
+        if (details != NULL && text)
+            rc |= put(env, "details", json_object_get(details));
     }
+    json_object_put(details);
     rc |= json_set_str(env, "request_id", c->request_id);
     if (rep->extra != NULL) {
         json_object_object_foreach(rep->extra, k, v)

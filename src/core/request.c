@@ -42,14 +42,43 @@ const char *request_header(struct request *r, const char *name)
     return r->header != NULL ? r->header(r, name) : NULL;
 }
 
+static const char *query_of(void *r, const char *name)
+{
+    return request_query(r, name);
+}
+
+/* A validation failure: a 422, or the 400 coldcaller's clients expect instead. */
+static bool is_validation(const struct request *r)
+{
+    return r->reply.is_error && r->field_errors != NULL &&
+           (r->reply.status == 422 ||
+            (r->reply.status == 400 && r->reply.code != NULL &&
+             strcmp(r->reply.code, "validation_failed") == 0));
+}
+
 int request_render(struct request *r, struct rendered *out)
 {
     char ts[32];
     http_now_rfc3339(ts);
     struct render_ctx ctx = {r->families, r->request_id, ts, r->original_path,
-                             r->reply.is_error && r->reply.status == 422 ? r->field_errors
-                                                                         : NULL};
-    return render_reply(r->arena, &r->reply, &ctx, out);
+                             is_validation(r) ? r->field_errors : NULL, NULL, query_of, r};
+    struct json_object *sent = NULL;
+    if (ctx.fields != NULL && (r->families & FAM_COLDCALLER) && r->body != NULL &&
+        json_parse_value(r->body, r->body_len, &sent) == 0 &&
+        json_object_is_type(sent, json_type_object))
+        ctx.body = sent;
+    int rc = render_reply(r->arena, &r->reply, &ctx, out);
+    json_object_put(sent);
+    return rc;
+}
+
+/* Coldcaller's clients read a validation failure as a 400. The paths it shares with
+ * transfer are called only by coldcaller's clients (../shared/routes.tsv), so there too. */
+static int validation_status(const struct request *r, int status)
+{
+    if (status == 422 && (r->families & FAM_COLDCALLER) && !(r->families & FAM_CALLCENTER))
+        return 400;
+    return status;
 }
 
 const char *request_query(struct request *r, const char *name)
@@ -82,7 +111,7 @@ int request_stream_begin(struct request *r, int status, const char *content_type
     if (r->streamed || r->stream_open == NULL)
         return -1;
     memset(&r->reply, 0, sizeof(r->reply));
-    r->reply.status = status;
+    r->reply.status = validation_status(r, status);
     r->reply.content_type = content_type;
     if (r->stream_open(r, content_type, filename) != 0)
         return -1;
@@ -122,7 +151,7 @@ int request_reply_found(struct request *r, int status, int fetch_rc, const char 
 int request_error(struct request *r, int status, const char *code, const char *message)
 {
     memset(&r->reply, 0, sizeof(r->reply));
-    r->reply.status = status;
+    r->reply.status = validation_status(r, status);
     r->reply.is_error = true;
     r->reply.code = code;
     r->reply.message = message;

@@ -93,6 +93,26 @@ int validate_phone_e164(const char *s, size_t len, char *out, size_t outlen)
     return 0;
 }
 
+int validate_phone_loose(const char *s, size_t len, char *out, size_t outlen)
+{
+    size_t o = 0, i = 0, digits = 0;
+    if (outlen < 18)
+        return -1;
+    out[o++] = '+';
+    if (len > 0 && s[0] == '+')
+        i = 1;
+    for (; i < len; i++) {
+        char c = s[i];
+        if (c == ' ' || c == '-' || c == '.' || c == '(' || c == ')')
+            continue;
+        if (c < '0' || c > '9' || ++digits > 16)
+            return -1;
+        out[o++] = c;
+    }
+    out[o] = '\0';
+    return digits >= 8 ? 0 : -1;
+}
+
 static struct json_object *field_get(struct request *r, struct json_object *body, const char *key,
                                      unsigned flags, int *rc)
 {
@@ -326,7 +346,13 @@ int field_phone(struct request *r, struct json_object *body, const char *key, un
     if (rc != 1)
         return rc;
     char norm[20];
-    if (validate_phone_e164(s, strlen(s), norm, sizeof(norm)) != 0) {
+    /* Coldcaller's dialer takes numbers as its agents type them (its clients' rule). */
+    if (r->families & FAM_COLDCALLER) {
+        if (validate_phone_loose(s, strlen(s), norm, sizeof(norm)) != 0) {
+            request_field_error(r, key, "Invalid phone number format");
+            return -1;
+        }
+    } else if (validate_phone_e164(s, strlen(s), norm, sizeof(norm)) != 0) {
         request_field_error(r, key,
                             "must be an E.164 phone number: + then country code and number");
         return -1;

@@ -9,8 +9,9 @@
 #include "request.h"
 #include "routes.h"
 
-/* The families of a path no route has: whoever calls paths like it. */
-#define UNROUTED_FAMILIES (FAM_TRANSFER | FAM_CALLDOCKER | FAM_COLDCALLER)
+/* The families of a path no route has: the ones whose clients test unknown paths (the
+ * transfer portal calls only its own routes). */
+#define UNROUTED_FAMILIES (FAM_CALLDOCKER | FAM_COLDCALLER)
 
 void dispatch(struct request *r)
 {

@@ -191,14 +191,58 @@ def check(cond, msg="check failed"):
 
 
 def expect_error(r, status, code=None):
-    """Asserts the JSON error envelope with this status (and machine code)."""
+    """Asserts the JSON error envelope with this status (and machine code). On the paths
+    coldcaller's clients call, the envelope is theirs, and a 422 is their 400."""
+    if r.json is not None and isinstance(r.json.get("error"), dict) and status == 422:
+        status = 400
     check(r.status == status, "expected %d, got %r" % (status, r))
     check(r.json is not None, "error body is not JSON: %r" % r)
     check(r.json.get("success") is False, "success is not false: %r" % r)
-    check(isinstance(r.json.get("error"), str) and r.json["error"], "no error message: %r" % r)
     check(isinstance(r.json.get("request_id"), str), "no request_id: %r" % r)
+    if isinstance(r.json.get("error"), dict):
+        expect_cold_error(r, status, code)
+        return
+    check(isinstance(r.json.get("error"), str) and r.json["error"], "no error message: %r" % r)
     if code is not None:
         check(r.json.get("code") == code, "expected code %s, got %r" % (code, r))
+
+
+def cold_code(status, code):
+    """The code coldcaller's dialect answers for one of ours."""
+    if code == "validation_failed":
+        return "VALIDATION_ERROR"
+    return CC_CODES.get(status) or (code or "").upper()
+
+
+def expect_cold_error(r, status, code=None):
+    """Asserts coldcaller's error envelope: {success:false, message, error:{message,
+    status, timestamp, details?}, code, timestamp}."""
+    check(r.status == status, "expected %d, got %r" % (status, r))
+    j = r.json
+    check(isinstance(j, dict) and j.get("success") is False, "not an error: %r" % r)
+    e = j.get("error")
+    check(isinstance(e, dict) and isinstance(e.get("message"), str) and e["message"] and
+          e.get("status") == status and isinstance(e.get("timestamp"), str),
+          "error is not {message, status, timestamp}: %r" % r)
+    check(isinstance(j.get("message"), str) and j["message"], "no message: %r" % r)
+    check(isinstance(j.get("timestamp"), str), "no timestamp: %r" % r)
+    if code is not None:
+        check(j.get("code") == cold_code(status, code), "expected code %s, got %r"
+              % (cold_code(status, code), r))
+
+
+def cold_field(r, field):
+    """Asserts a coldcaller validation failure (400) whose first detail names field;
+    returns that detail."""
+    expect_cold_error(r, 400, "validation_failed")
+    details = r.json["error"].get("details")
+    check(isinstance(details, list) and details, "no details: %r" % r)
+    d = details[0]
+    check(d.get("field") == field and d.get("code") == "VALIDATION_ERROR" and
+          isinstance(d.get("message"), str) and "value" in d and "location" in d,
+          "first detail is not %s: %r" % (field, r))
+    check(r.json["error"]["message"] == "Validation failed", "error.message: %r" % r)
+    return d
 
 
 # The callcenter dialect (everything under /api/v1): its error codes by status.
@@ -285,8 +329,11 @@ def dept(ctx, token, name=None):
 
 
 def fields(r):
-    """The field names of a 422's `fields`."""
-    return set((r.json or {}).get("fields") or {})
+    """The field names of a 422's `fields` (coldcaller's dialect: of its details)."""
+    j = r.json or {}
+    if isinstance(j.get("error"), dict) and isinstance(j["error"].get("details"), list):
+        return set(d.get("field") for d in j["error"]["details"])
+    return set(j.get("fields") or {})
 
 
 def sql(ctx, query):

@@ -150,18 +150,18 @@ def test_login_unknown_email(ctx):
 def test_login_missing_fields(ctx):
     r = ctx.post("/api/auth/login", {"email": "x-%s@example.test" % sb.uid()})
     expect_error(r, 422, "validation_failed")
-    check(isinstance(r.json.get("fields"), dict) and "password" in r.json["fields"],
+    check("password" in sb.fields(r),
           "fields must name password: %r" % r)
-    check("email" not in r.json["fields"], "email was given: %r" % r)
+    check("email" not in sb.fields(r), "email was given: %r" % r)
     r = ctx.post("/api/auth/login", {"password": "something-long"})
     expect_error(r, 422, "validation_failed")
-    check(set(r.json.get("fields", {})) == {"email"}, "fields must name email only: %r" % r)
+    check(set(sb.fields(r)) == {"email"}, "fields must name email only: %r" % r)
     r = ctx.post("/api/auth/login", {})
     expect_error(r, 422, "validation_failed")
-    check({"email", "password"} <= set(r.json.get("fields", {})), "both fields: %r" % r)
+    check({"email", "password"} <= set(sb.fields(r)), "both fields: %r" % r)
     r = ctx.post("/api/auth/login", {"email": 12, "password": "something-long"})
     expect_error(r, 422, "validation_failed")
-    check("email" in r.json.get("fields", {}), "a number is no email: %r" % r)
+    check("email" in sb.fields(r), "a number is no email: %r" % r)
 
 
 def test_login_malformed_json(ctx):
@@ -215,7 +215,7 @@ def test_register_validation(ctx):
             body[field] = value
         r = ctx.post("/api/auth/register", body)
         expect_error(r, 422, "validation_failed")
-        check(field in r.json.get("fields", {}), "fields must name %s: %r" % (field, r))
+        check(field in sb.fields(r), "fields must name %s: %r" % (field, r))
 
 
 # -- refresh --------------------------------------------------------------------------
@@ -274,7 +274,7 @@ def test_refresh_invalid_and_missing(ctx):
     expect_error(_refresh(ctx, "x" * 43), 401, "unauthorized")
     r = ctx.post("/api/auth/refresh", {})
     expect_error(r, 422, "validation_failed")
-    check("refresh_token" in r.json.get("fields", {}), "fields must name refresh_token: %r" % r)
+    check("refresh_token" in sb.fields(r), "fields must name refresh_token: %r" % r)
     # A refresh token of the right shape whose last character changed.
     _, body = _register(ctx)
     s = _login(ctx, body["email"], body["password"]).json
@@ -349,7 +349,7 @@ def test_profile_update_partial(ctx):
     # Invalid email → 422 naming it; nothing changes.
     r = ctx.put("/api/auth/profile", {"email": "broken", "first_name": "Nope"}, token=tok)
     expect_error(r, 422, "validation_failed")
-    check("email" in r.json.get("fields", {}), "fields.email: %r" % r)
+    check("email" in sb.fields(r), "fields.email: %r" % r)
     check(ctx.get("/api/auth/profile", token=tok).json["user"]["first_name"] == "Changed",
           "a refused PUT changed first_name")
     # A new email (stored lower-case) is the new login.
@@ -390,10 +390,10 @@ def test_change_password(ctx):
                  {"current_password": body["password"], "new_password": "short"},
                  token=a["token"])
     expect_error(r, 422, "validation_failed")
-    check("new_password" in r.json.get("fields", {}), "fields.new_password: %r" % r)
+    check("new_password" in sb.fields(r), "fields.new_password: %r" % r)
     r = ctx.post("/api/auth/change-password", {"new_password": new_pw}, token=a["token"])
     expect_error(r, 422, "validation_failed")
-    check("current_password" in r.json.get("fields", {}), "fields.current_password: %r" % r)
+    check("current_password" in sb.fields(r), "fields.current_password: %r" % r)
     # The right one.
     r = ctx.post("/api/auth/change-password",
                  {"current_password": body["password"], "new_password": new_pw},
@@ -514,7 +514,7 @@ def test_same_email_two_tenants(ctx):
     check(ta["id"] != tb["id"], "two registrations, one tenant?")
     r = _login(ctx, email, pw)
     expect_error(r, 422, "validation_failed")
-    check("tenant" in r.json.get("fields", {}), "fields must name tenant: %r" % r)
+    check("tenant" in sb.fields(r), "fields must name tenant: %r" % r)
     check("token" not in r.json, "an ambiguous login issued a token")
     r = _login(ctx, email, pw, tenant=ta["name"])
     check(r.status == 200 and r.json["user"]["tenant_id"] == ta["id"], "tenant by name: %r" % r)

@@ -119,7 +119,7 @@ def test_shared_auth_paths_carry_every_familys_fields(ctx):
           "message and timestamp: %r" % j)
     r = ctx.post("/api/auth/login", {"email": email, "password": "wrong-" + sb.uid()})
     expect_error(r, 401, "invalid_credentials")
-    check(r.json["message"] == r.json["error"], "message beside the error text: %r" % r.json)
+    check(r.json["message"] == r.json["error"]["message"], "coldcaller's error: %r" % r.json)
     # coldcaller's camelCase in: a registration with firstName.
     r = ctx.post("/api/auth/register", {"tenantName": "Camel " + sb.uid(),
                                         "email": "camel-%s@example.test" % sb.uid(),
@@ -169,3 +169,22 @@ def test_transfer_portal_words_are_accepted(ctx):
     check(r.status == 200, "end: %r" % r)
     logs = ctx.get("/api/calls/logs?status=transferred", token=token).json
     check(logs["call_logs"][0]["status"] == "transferred", "after the end: %r" % logs)
+
+
+def test_coldcaller_errors_have_its_shape(ctx):
+    """Coldcaller's clients: security headers, a 404 naming the route, malformed JSON 400,
+    a validation failure as a 400 whose first detail names the field (with the value sent
+    and where), and nginx's own 413 in the same shape."""
+    r = ctx.get("/api/nope/" + sb.uid())
+    sb.expect_cold_error(r, 404, "not_found")
+    check("not found" in r.json["message"] and "/api/nope/" in r.json["message"], repr(r))
+    check(r.headers.get("x-frame-options") == "DENY", repr(r.headers))
+    check(r.headers.get("x-content-type-options") == "nosniff", repr(r.headers))
+    sb.expect_cold_error(ctx.request("POST", "/api/auth/login", raw=b"{nope"), 400)
+    r = ctx.post("/api/auth/register", {"tenantName": "T " + sb.uid(), "email": "not-an-email",
+                                        "password": "Str0ng!pass-" + sb.uid()})
+    d = sb.cold_field(r, "email")
+    check(d["value"] == "not-an-email" and d["location"] == "body", repr(d))
+    check(r.json["message"] == "email " + d["message"], repr(r))
+    big = b'{"email":"' + b"x" * (3 << 20) + b'"}'
+    sb.expect_cold_error(ctx.request("POST", "/api/auth/login", raw=big), 413)

@@ -11,7 +11,8 @@
 static struct json_object *ut_render(struct arena *a, const struct reply *rep, unsigned fam,
                                      struct json_object *fields)
 {
-    struct render_ctx ctx = {fam, "rid-1", "2026-12-03T10:00:00.000Z", "/api/x", fields};
+    struct render_ctx ctx = {fam, "rid-1", "2026-12-03T10:00:00.000Z", "/api/x", fields,
+                             NULL, NULL, NULL};
     struct rendered out;
     if (render_reply(a, rep, &ctx, &out) != 0)
         return NULL;

@@ -189,7 +189,35 @@ static void text_invalid(void)
     CHECK(validate_text("\xf0\x9f\x98\x80", 3) != 0);
 }
 
+/* Coldcaller's numbers: an optional +, 8 to 16 digits, separators between them. */
+static int ut_loose(const char *in, char out[18])
+{
+    memset(out, 0x55, 18);
+    return validate_phone_loose(in, strlen(in), out, 18);
+}
+
+static void phone_loose(void)
+{
+    char out[18];
+    CHECK_EQ_INT(ut_loose("(555) 123-4567", out), 0);
+    CHECK_EQ_STR(out, "+5551234567");
+    CHECK_EQ_INT(ut_loose("+1 555.123.4567", out), 0);
+    CHECK_EQ_STR(out, "+15551234567");
+    CHECK_EQ_INT(ut_loose("12345678", out), 0);
+    CHECK_EQ_INT(ut_loose("+1234567890123456", out), 0); /* 16 digits fill 18 bytes */
+    CHECK_EQ_STR(out, "+1234567890123456");
+    CHECK(ut_loose("1234567", out) != 0);            /* 7 digits */
+    CHECK(ut_loose("12345678901234567", out) != 0);  /* 17 digits */
+    CHECK(ut_loose("123-abc-45678", out) != 0);
+    CHECK(ut_loose("++12345678", out) != 0);
+    CHECK(ut_loose("1234+5678", out) != 0);
+    CHECK(ut_loose("", out) != 0);
+    CHECK(ut_loose("+", out) != 0);
+    CHECK(validate_phone_loose("12345678", 8, out, 17) != 0); /* buffer too small */
+}
+
 const struct ut_case ut_validate_cases[] = {
+    {"phone_loose", phone_loose},
     {"email_good", email_good},
     {"email_bad", email_bad},
     {"phone_normalised", phone_normalised},
