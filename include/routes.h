@@ -129,4 +129,7 @@ void calls_written(struct request *r);
     " LEFT JOIN agents a ON a.tenant_id = t.tenant_id AND a.id = t.agent_id"
 extern const char *const transfer_json_cols[];
 
+/* Issue 10: leads, campaigns and the do-not-call list (leads.c, campaigns.c, dnc.c). */
+extern const struct route_group leads_routes, campaigns_routes, dnc_routes;
+
 #endif

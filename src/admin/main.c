@@ -8,6 +8,7 @@
  *   openapi     the OpenAPI description of the route table (no configuration needed)
  *   routes      the route table, one "METHOD PATTERN" a line (no configuration needed)
  *   import-cdrs --tenant ID [--timezone ZONE] FILE   Asterisk cdr_csv history (import_cdrs.c)
+ *   import-leads --tenant ID FILE   a CSV of leads, as POST /api/leads/import (import_leads.c)
  * Passwords come on stdin only, so they never show in `ps` or shell history.
  */
 #include <ctype.h>
@@ -25,6 +26,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "import_cdrs.h"
+#include "import_leads.h"
 #include "openapi.h"
 #include "outbox.h"
 #include "password.h"
@@ -341,7 +343,8 @@ static void usage(void)
             "  outbox [--tenant ID] [--mark-sent]\n"
             "  openapi\n"
             "  routes\n"
-            "  import-cdrs --tenant ID [--timezone ZONE] FILE\n");
+            "  import-cdrs --tenant ID [--timezone ZONE] FILE\n"
+            "  import-leads --tenant ID FILE\n");
 }
 
 /* The CDR list's cached totals of the tenant are of an older generation now. */
@@ -375,6 +378,10 @@ static int run_command(const char *cmd, struct db *db, struct arena *a, const st
                    ? cdrs_imported(o->tenant, import_cdrs(db, o->tenant, argv[optind],
                                                           o->timezone, stdout, stderr))
                    : fail("import-cdrs needs --tenant ID and a FILE", NULL);
+    if (strcmp(cmd, "import-leads") == 0)
+        return o->tenant != NULL && optind < argc
+                   ? import_leads(db, o->tenant, argv[optind], stdout, stderr)
+                   : fail("import-leads needs --tenant ID and a FILE", NULL);
     usage();
     return 2;
 }
