@@ -41,6 +41,15 @@ static const struct field_def dnc_fields[] = {
     [D_EXPIRES] = {"expires_at", FT_TEXT, F_NULLABLE, 1, 64, NULL, NULL, NULL},
 };
 
+/* `active` is a comparison, which the server types as a number. */
+static void dnc_decorate(struct request *r, struct json_object *row)
+{
+    struct json_object *a;
+    (void)r;
+    if (json_object_object_get_ex(row, "active", &a) && json_object_is_type(a, json_type_int))
+        json_object_object_add(row, "active", json_object_new_boolean(json_object_get_int(a)));
+}
+
 static const struct resource dnc = {
     .table = "blacklist",
     .columns = "id, number AS phone_number, reason, direction, expires_at,"
@@ -53,6 +62,7 @@ static const struct resource dnc = {
     .order = "created_at DESC, id DESC",
     RESOURCE_FILTERS(dnc_filters),
     .default_limit = 20,
+    .decorate = dnc_decorate,
 };
 
 static const struct filter_def attempt_filters[] = {
