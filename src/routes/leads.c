@@ -14,6 +14,7 @@
 #include "crud.h"
 #include "crypto.h"
 #include "db.h"
+#include "event_out.h"
 #include "jsonutil.h"
 #include "lead_import.h"
 #include "lead_store.h"
@@ -149,6 +150,20 @@ struct lead_write {
     char callback[24];
 };
 
+/* lead.created, lead.updated, lead.deleted for the staff's streams (and webhooks), in the
+ * write's transaction: {lead_id (the number), contact_id}. */
+static int lead_event(struct request *r, const char *type, long long no, const char *id)
+{
+    struct json_object *p = arena_json(r->arena, json_object_new_object());
+    if (p == NULL || json_set_int(p, "lead_id", no) || json_set_str(p, "contact_id", id))
+        return DB_ERROR;
+    const char *text = json_text(p, NULL);
+    int rc = text ? event_emit(r, type, NULL, text) : DB_ERROR;
+    if (rc == DB_OK)
+        event_wake_after_commit(r);
+    return rc;
+}
+
 /* What the declarations cannot say: a known zone, a time, the number as sent. */
 static int lead_prepare(struct request *r, struct lead_write *w)
 {
@@ -194,6 +209,8 @@ static int create_step(struct request *r, void *arg)
         rc = lead_store_insert(r->db, r->arena, r->auth.tenant_id, w->id, no, &l);
     if (rc == DB_OK)
         rc = resource_audit(r, &leads, "create", w->id, json_text(w->body, NULL));
+    if (rc == DB_OK)
+        rc = lead_event(r, "lead.created", no, w->id);
     if (rc != DB_OK)
         return rc;
     const char *text = arena_printf(r->arena, "%lld", no);
@@ -236,6 +253,8 @@ static int update_step(struct request *r, void *arg)
         rc = resource_update(r, &leads, w->id, w->v, &as_sent, w->v[L_PHONE].sent ? 1 : 0);
     if (rc == DB_OK)
         rc = resource_audit(r, &leads, "update", w->id, json_text(w->body, NULL));
+    if (rc == DB_OK)
+        rc = lead_event(r, "lead.updated", strtoll(w->no, NULL, 10), w->id);
     return rc == DB_OK ? resource_answer(r, &leads, 200, w->no) : rc;
 }
 
@@ -270,6 +289,8 @@ static int delete_step(struct request *r, void *arg)
     if (rc == DB_OK)
         rc = resource_audit(r, &leads, "delete", w->id,
                             arena_printf(r->arena, "{\"lead_no\":%s}", w->no));
+    if (rc == DB_OK)
+        rc = lead_event(r, "lead.deleted", strtoll(w->no, NULL, 10), w->id);
     if (rc == DB_OK && reply_message(r, 200, "Lead deleted successfully") != 0)
         rc = DB_ERROR;
     return rc;

@@ -88,6 +88,9 @@ def test_lead_crud(ctx):
     check(r.status == 200 and r.json["success"] is True, "delete: %r" % r)
     expect_cold_error(ctx.get("/api/leads/1", token=agent), 404)
     expect_cold_error(ctx.delete("/api/leads/1", token=manager), 404)
+    ev = sb.sql(ctx, "SELECT type FROM call_events WHERE tenant_id = '%s' AND type LIKE"
+                     " 'lead.%%' AND payload LIKE '%%%s%%' ORDER BY id" % (tid, a["contactId"]))
+    check(ev.split() == ["lead.created", "lead.updated", "lead.deleted"], "events: %r" % ev)
     # Numbers are never reused.
     check(_lead(ctx, admin)["id"] == 3, "next number after a delete")
     # A plain contact (no lead number) is no lead.
