@@ -55,6 +55,14 @@ void outbound_hms(char *buf, size_t size, long long seconds);
 /* x rounded to `decimals` places (0..4). Pure. */
 double outbound_round(double x, int decimals);
 
+/*
+ * After a failed fields_declared() on a coldcaller route: the failed fields renamed to the
+ * camelCase names its clients send (an absent required field is named by our snake_case
+ * name), leadId's reason worded as they show it ("Lead ID must be a positive integer");
+ * their order (whose first makes the answer's message) kept.
+ */
+void outbound_cold_names(struct request *r);
+
 /* ---- the store (inside the caller's transaction; tenant r->auth.tenant_id) ------------ */
 
 /*

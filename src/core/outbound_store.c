@@ -157,6 +157,37 @@ double outbound_round(double x, int decimals)
     return (double)(long long)(y >= 0 ? y + 0.5 : y - 0.5) / f;
 }
 
+/* ---- requests --------------------------------------------------------------------------- */
+
+/*
+ * The failed fields under the names coldcaller's clients send (an absent required field is
+ * named by our snake_case name), an invalid leadId worded the way they show it; the order,
+ * whose first is the answer's message, kept.
+ */
+void outbound_cold_names(struct request *r)
+{
+    struct json_object *f = r->field_errors, *named = json_object_new_object();
+    char buf[96];
+    if (f == NULL || named == NULL) {
+        json_object_put(named);
+        return;
+    }
+    json_object_object_foreach(f, k, v)
+    {
+        const char *camel = render_camel_name(k, buf, sizeof(buf));
+        const char *name = camel ? camel : k;
+        struct json_object *why = strcmp(name, "leadId") == 0
+                                      ? json_object_new_string("Lead ID must be a positive integer")
+                                      : json_object_get(v);
+        if (json_object_object_add(named, name, why) != 0) {
+            json_object_put(named);
+            return;
+        }
+    }
+    if (arena_json(r->arena, named) != NULL)
+        r->field_errors = named;
+}
+
 /* ---- the store ------------------------------------------------------------------------ */
 
 int outbound_call_fetch(struct request *r, const char *call_id, struct json_object **out)

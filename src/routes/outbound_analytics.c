@@ -33,9 +33,10 @@ static int window_of(struct request *r, struct window *w)
 {
     static const int days[] = {1, 7, 30, 365};
     long long today = (long long)time(NULL) / 86400, from = 0, to = 0;
-    w->name = "month";
-    if (query_enum(r, "period", periods, &w->name) < 0)
+    const char *asked = NULL;
+    if (query_enum(r, "period", periods, &asked) < 0)
         return request_check_fields(r);
+    w->name = asked ? asked : "month";
     size_t i = 0;
     while (strcmp(periods[i], w->name) != 0)
         i++;

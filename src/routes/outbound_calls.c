@@ -216,23 +216,12 @@ static const char *sent_text(struct json_object *body, const char *camel, const 
     return NULL;
 }
 
-/* An invalid leadId is worded the way the family's clients show it. */
-static void lead_id_words(struct request *r)
-{
-    struct json_object *f = r->field_errors;
-    static const char *const names[] = {"leadId", "lead_id"};
-    for (size_t i = 0; f != NULL && i < 2; i++)
-        if (json_object_object_get_ex(f, names[i], NULL))
-            json_object_object_add(f, names[i],
-                                   json_object_new_string("Lead ID must be a positive integer"));
-}
-
 static int call_start(struct request *r)
 {
     struct start s = {0};
     struct json_object *body;
     if (fields_declared(r, FIELDS_CREATE, s.v, S_N, &body) != 0) {
-        lead_id_words(r);
+        outbound_cold_names(r);
         return -1;
     }
     s.as_sent = sent_text(body, "phoneNumber", "phone_number");
@@ -385,8 +374,10 @@ static int read_quality(struct request *r, struct update *u)
 static int call_update(struct request *r)
 {
     struct update u = {.id = request_param(r, "id")};
-    if (fields_declared(r, FIELDS_UPDATE, u.v, U_N, NULL) != 0)
+    if (fields_declared(r, FIELDS_UPDATE, u.v, U_N, NULL) != 0) {
+        outbound_cold_names(r);
         return -1;
+    }
     if (u.v[U_QUALITY].sent && !u.v[U_QUALITY].null && read_quality(r, &u) != 0)
         return -1;
     return txn_reply(r, txn_run(r, update_step, &u));

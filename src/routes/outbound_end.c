@@ -250,8 +250,10 @@ static int end_step(struct request *r, void *arg)
 static int call_end(struct request *r)
 {
     struct end e = {.id = request_param(r, "id")};
-    if (fields_declared(r, FIELDS_CREATE, e.v, E_N, NULL) != 0)
+    if (fields_declared(r, FIELDS_CREATE, e.v, E_N, NULL) != 0) {
+        outbound_cold_names(r);
         return -1;
+    }
     bool date_only;
     if (e.v[E_CALLBACK].s != NULL &&
         cdr_parse_time(e.v[E_CALLBACK].s, &e.callback_at, &date_only) != 0) {
