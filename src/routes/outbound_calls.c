@@ -435,7 +435,7 @@ static int call_delete(struct request *r)
 static const struct route routes[] = {
     ROUTE("POST", "/api/calls/start", call_start, ROLES_ANY, FAM_COLDCALLER,
           .summary = "Dial a number (do-not-call list, calling hours, attempts checked)",
-          ROUTE_BODY(start_fields), .status = 201),
+          ROUTE_BODY(start_fields), .flags = ROUTE_IDEMPOTENT, .status = 201),
     ROUTE("PUT", "/api/calls/:id/update", call_update, ROLES_ANY, FAM_COLDCALLER,
           .summary = "Move a dialled call's status, report its quality, note it",
           ROUTE_BODY(update_fields)),

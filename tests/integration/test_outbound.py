@@ -94,6 +94,16 @@ def test_start_contract(ctx):
     # Without lead or campaign: no hours or attempts to check.
     c2 = _start(ctx, token, phoneNumber="555.010.4444")
     check(c2["leadId"] is None and c2["phone"] == "555.010.4444", repr(c2))
+    # A retried start with its Idempotency-Key dials once.
+    key = {"Idempotency-Key": "start-" + sb.uid()}
+    body = {"phoneNumber": "+15550106666", "leadId": lead["lead_no"]}
+    r1 = ctx.post("/api/calls/start", body, token=token, headers=key)
+    r2 = ctx.post("/api/calls/start", body, token=token, headers=key)
+    check(r1.status == r2.status == 201 and
+          r1.json["data"]["call"]["id"] == r2.json["data"]["call"]["id"] and
+          r2.headers.get("idempotent-replayed") == "true", "replayed: %r %r" % (r1, r2))
+    check(_one(ctx, "SELECT attempts FROM contacts WHERE id = '%s'" % lead["id"]) == "2",
+          "one attempt for the retried start")
 
 
 def test_start_validation(ctx):
