@@ -157,7 +157,8 @@ static int start_insert(struct request *r, struct start *s)
 }
 
 /* The call as answered, under data.call; the event carries the same record. */
-static int answer_call(struct request *r, int status, const char *id, const char *event)
+static int answer_call(struct request *r, int status, const char *id, const char *event,
+                       const char *message)
 {
     struct json_object *call = NULL;
     int rc = outbound_call_fetch(r, id, &call);
@@ -177,7 +178,9 @@ static int answer_call(struct request *r, int status, const char *id, const char
     if (data == NULL || json_object_object_add(data, "call", json_object_get(call)) != 0)
         return DB_ERROR;
     calls_written(r);
-    return reply_one(r, status, NULL, data) == 0 ? DB_OK : DB_ERROR;
+    if (reply_one(r, status, NULL, data) != 0)
+        return DB_ERROR;
+    return reply_set(r, "message", json_object_new_string(message)) == 0 ? DB_OK : DB_ERROR;
 }
 
 static int start_step(struct request *r, void *arg)
@@ -204,7 +207,8 @@ static int start_step(struct request *r, void *arg)
         rc = start_attempts(r, s);
     if (rc == DB_OK)
         rc = start_insert(r, s);
-    return rc == DB_OK ? answer_call(r, 201, s->call_id, "call.initiated") : rc;
+    return rc == DB_OK ? answer_call(r, 201, s->call_id, "call.initiated",
+                                            "Call started") : rc;
 }
 
 /* The number exactly as the client typed it (its camelCase name or ours). */
@@ -345,7 +349,7 @@ static int update_step(struct request *r, void *arg)
                      DB_PARAMS(DB_STR(u->v[U_NOTES].s), DB_STR(u->id),
                                DB_STR(r->auth.tenant_id)),
                      NULL);
-    return rc == DB_OK ? answer_call(r, 200, u->id, NULL) : rc;
+    return rc == DB_OK ? answer_call(r, 200, u->id, NULL, "Call updated") : rc;
 }
 
 /* quality's members, read against their own declaration; the sent ones as a JSON patch. */

@@ -216,7 +216,9 @@ static int end_answer(struct request *r, const struct end *e)
     if (data == NULL || json_object_object_add(data, "call", json_object_get(call)) != 0)
         return DB_ERROR;
     calls_written(r);
-    return reply_one(r, 200, NULL, data) == 0 ? DB_OK : DB_ERROR;
+    if (reply_one(r, 200, NULL, data) != 0)
+        return DB_ERROR;
+    return reply_set(r, "message", json_object_new_string("Call ended")) == 0 ? DB_OK : DB_ERROR;
 }
 
 static int end_step(struct request *r, void *arg)

@@ -78,7 +78,8 @@ def test_start_contract(ctx):
     sent = "+1 (555) 010-2030"
     r = ctx.post("/api/calls/start", {"phoneNumber": sent, "leadId": lead["lead_no"],
                                       "agentId": "agent_001", "campaignId": camp}, token=token)
-    check(r.status == 201 and r.json["success"] is True, repr(r))
+    check(r.status == 201 and r.json["success"] is True and r.json["message"] == "Call started",
+          repr(r))
     c = r.json["data"]["call"]
     check(c["status"] == "connecting" and c["phoneNumber"] == sent and c["phone"] == sent,
           "number as sent: %r" % c)
@@ -148,6 +149,7 @@ def test_do_not_call_refused_and_recorded(ctx):
     sent = "+1 555-000-9999"
     r = ctx.post("/api/calls/start", {"phoneNumber": sent, "campaignId": camp}, token=token)
     sb.expect_cold_error(r, 403)
+    check(r.json["code"] == "FORBIDDEN", repr(r))
     check(sent in r.json["message"] and "do-not-call" in r.json["message"], repr(r))
     row = _one(ctx, "SELECT number, reason, campaign_id FROM dnc_attempts WHERE tenant_id = '%s'"
                % tid)
