@@ -525,3 +525,25 @@ def test_roles_and_tenants(ctx):
     r = ctx.get("/api/calls", token=other)
     check(r.status == 200 and r.json["data"] == [], "other tenant's list: %r" % r)
     check(ctx.get("/api/calls/" + cid, token=token).status == 200, "still there")
+
+
+def test_events_on_the_calls_channel(ctx):
+    """A dial's life as coldcaller's socket shows it: callInitiated, callConnected,
+    callQualityUpdate, callEnded on the `calls` channel."""
+    from test_websocket import _open
+    token, tid, _ = _setup(ctx)
+    ws = _open(ctx, "/ws?token=" + token, first=None)
+    with ws:
+        ws.send({"type": "subscribe", "channel": "calls"})
+        ws.until(lambda m: m.get("type") == "subscribed")
+        c = _start(ctx, token)
+        ctx.put("/api/calls/%s/update" % c["id"], {"status": "connected",
+                                                  "quality": {"mos": 4.1}}, token=token)
+        ctx.post("/api/calls/%s/end" % c["id"], {"outcome": "Interested"}, token=token)
+        got = ws.until(lambda m: m.get("type") == "callEnded")
+        types = [m["type"] for m in got if m.get("channel") == "calls"]
+        check(types == ["callInitiated", "callConnected", "callQualityUpdate", "callEnded"],
+              "frames: %r" % got)
+        for m in got[-4:]:
+            d = m["data"]
+            check(c["id"] in (d.get("callId"), d.get("call_id")), "call id in %r" % m)
