@@ -75,7 +75,7 @@ static int start_lookups(struct request *r, struct start *s)
         return DB_OK;
     rc = db_exec(r->db, r->arena,
                  "SELECT c.calling_hours_start, c.calling_hours_end, c.calling_days,"
-                 " COALESCE(c.time_zone, t.timezone) AS zone, c.max_attempts"
+                 " COALESCE(c.time_zone, t.timezone) AS zone, c.max_attempts, c.status"
                  " FROM campaigns c JOIN tenants t ON t.id = c.tenant_id"
                  " WHERE c.id = ? AND c.tenant_id = ? LOCK IN SHARE MODE",
                  DB_PARAMS(DB_STR(s->campaign_id), DB_STR(tid)), &s->campaign);
@@ -113,9 +113,18 @@ static int start_hours(struct request *r, struct start *s)
     return txn_fail(r, 409, "outside_calling_hours", msg ? msg : "Outside calling hours");
 }
 
+/* A campaign that is not active (a draft, paused, completed) dials nobody; then the lead's
+ * attempts against the campaign's limit. */
 static int start_attempts(struct request *r, struct start *s)
 {
-    if (s->lead == NULL || s->campaign == NULL || s->campaign->nrows == 0)
+    if (s->campaign == NULL || s->campaign->nrows == 0)
+        return DB_OK;
+    const char *status = db_get(s->campaign, 0, "status");
+    if (status != NULL && strcmp(status, "active") != 0) {
+        const char *msg = arena_printf(r->arena, "The campaign is %s, not active", status);
+        return txn_fail(r, 409, "campaign_inactive", msg ? msg : "The campaign is not active");
+    }
+    if (s->lead == NULL)
         return DB_OK;
     long long max = db_get_int(s->campaign, 0, "max_attempts", 3);
     if (db_get_int(s->lead, 0, "attempts", 0) < max)

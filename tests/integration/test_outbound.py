@@ -203,6 +203,9 @@ def test_max_attempts(ctx):
     r = _start(ctx, token, 409, leadId=lead["lead_no"])
     sb.expect_cold_error(r, 409)
     check("maximum" in r.json["message"], repr(r))
+    paused = _campaign(ctx, tid, status="paused")
+    r = _start(ctx, token, 409, campaignId=paused)
+    check("paused" in r.json["message"], repr(r))
 
 
 # -- update ---------------------------------------------------------------------------
