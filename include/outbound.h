@@ -104,6 +104,31 @@ int outbound_call_extend(struct request *r, const char *call_id, struct json_obj
 int outbound_dnc_check(struct request *r, const char *number, bool lead_flag,
                        const char *lead_id, const char *campaign_id);
 
+/*
+ * Ending a dialled call (src/core/outbound_end.c): what was recorded, then what it decided.
+ * Texts may be NULL; tags, objections, next_actions are JSON array texts.
+ */
+struct outbound_end {
+    const char *id;
+    const char *outcome, *disposition, *notes, *tags, *objections, *next_actions;
+    bool notes_sent;       /* notes replaces the call's (NULL clears them) */
+    long long callback_at; /* Unix seconds, 0: none asked */
+    /* out */
+    const char *outcome_key, *lead_status, *final, *cdr_disposition;
+    long long callback_minutes; /* < 0: no callback after minutes */
+    long long retry;            /* the campaign's retry delay, minutes */
+    bool answered, converted;
+    struct json_object *call;   /* the call as it now is (arena) */
+};
+
+/*
+ * Ends call e->id of r's tenant, locked first: the call's final status, times and result,
+ * its CDR, the lead, the aggregates, call.ended (the event worker woken and the tenant's
+ * "calls" cache moved after the commit). DB_OK, 1 when absent, 2 when it has ended
+ * already (nothing written), or a db_rc.
+ */
+int outbound_end_call(struct request *r, struct outbound_end *e);
+
 /* Adds an ended call (its row as the end wrote it, its quality series) to outbound_stats.
  * DB_OK or a db_rc. */
 int outbound_stats_add(struct request *r, const char *call_id);
