@@ -17,6 +17,10 @@ struct arena;
 struct json_object;
 struct request;
 
+/* A dialled call still live this many hours after its start was abandoned by its agent:
+ * the clock ends it (outcome "Abandoned"). */
+#define OUTBOUND_ABANDON_HOURS_SQL "4"
+
 /* The live statuses of a dialled call, NULL-terminated. */
 extern const char *const outbound_live_statuses[];
 

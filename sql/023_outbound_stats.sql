@@ -38,3 +38,5 @@ ALTER TABLE calls
     ADD COLUMN IF NOT EXISTS outcome_key VARCHAR(64) NULL AFTER outcome,
     ADD COLUMN IF NOT EXISTS converted TINYINT(1) NOT NULL DEFAULT 0 AFTER outcome_key;
 CREATE INDEX IF NOT EXISTS idx_calls_tenant_agent_ref ON calls (tenant_id, agent_ref, start_time);
+-- The clock's abandoned dials: outbound calls still live hours after their start.
+CREATE INDEX IF NOT EXISTS idx_calls_direction_status_start ON calls (direction, status, start_time);

@@ -550,3 +550,28 @@ def test_events_on_the_calls_channel(ctx):
         for m in got[-4:]:
             d = m["data"]
             check(c["id"] in (d.get("callId"), d.get("call_id")), "call id in %r" % m)
+
+
+def test_clock_ends_abandoned_dials(ctx):
+    """A dial still live four hours after its start is ended by the clock: its CDR, the
+    lead and the analytics, as an end by hand would."""
+    token, tid, camp = _setup(ctx)
+    lead = _lead(ctx, tid, campaign_id=camp)
+    c = _start(ctx, token, leadId=lead["lead_no"])
+    fresh = _start(ctx, token)
+    ctx.put("/api/calls/%s/update" % c["id"], {"status": "ringing"}, token=token)
+    sb.sql(ctx, "UPDATE calls SET start_time = NOW(3) - INTERVAL 5 HOUR WHERE id = '%s'" % c["id"])
+    st = sb.wait(lambda: _one(ctx, "SELECT status FROM calls WHERE id = '%s'" % c["id"]) ==
+                 "missed", 10, 0.2)
+    check(st, "ended by the clock")
+    r = ctx.get("/api/calls/" + c["id"], token=token)
+    check(r.json["data"]["outcome"] == "Abandoned" and r.json["data"]["endTime"], repr(r))
+    check(_one(ctx, "SELECT disposition FROM cdrs WHERE tenant_id = '%s'"
+               " AND JSON_VALUE(metadata, '$.call_id') = '%s'" % (tid, c["id"])) == "no_answer",
+          "CDR written")
+    check(_one(ctx, "SELECT last_outcome FROM contacts WHERE id = '%s'" % lead["id"]) ==
+          "Abandoned", "lead")
+    check(_one(ctx, "SELECT SUM(calls) FROM outbound_stats WHERE tenant_id = '%s'"
+               " AND outcome = 'abandoned'" % tid) == "1", "aggregates")
+    check(_one(ctx, "SELECT status FROM calls WHERE id = '%s'" % fresh["id"]) == "connecting",
+          "a recent dial stays")
