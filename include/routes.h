@@ -42,6 +42,10 @@ extern const struct route_group chat_widgets_routes, chat_public_routes, chat_se
     chat_agents_routes;
 /* Issue 9: outgoing webhooks (webhooks_out.c; delivery: src/hooks). */
 extern const struct route_group webhooks_out_routes;
+/* Issue 10: outbound calls, coldcaller's dialer (outbound_calls.c, outbound_end.c,
+ * outbound_lists.c, outbound_analytics.c; the store: outbound.h). */
+extern const struct route_group outbound_calls_routes, outbound_end_routes,
+    outbound_lists_routes, outbound_analytics_routes;
 
 /*
  * The CDR routes' time parameter `key` (cdr_parse_time, cdr.c): 1 with *t (Unix seconds),

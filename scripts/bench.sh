@@ -10,7 +10,8 @@
 # Environment: BENCH_DURATION (10s), BENCH_CONNECTIONS (32), BENCH_THREADS (2),
 # BENCH_CALLS (1000000 seeded calls), BENCH_SSE_CLIENTS ("1000 10000"; empty: skip),
 # BENCH_SSE_EVENTS (20 calls per run), BENCH_SSE_INTERVAL_MS (200), BENCH_WS_CLIENTS
-# ("1000 10000"; empty: skip).
+# ("1000 10000"; empty: skip), BENCH_OUTBOUND_CALLS (3000 start/update/end cycles),
+# BENCH_OUTBOUND_THREADS (8).
 set -eu -o pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 bin=${SB_BIN:-$repo/bin}
@@ -211,6 +212,12 @@ drain
 python3 "$repo/scripts/bench_engage.py" "$base" "$(fresh_token)" webhooks \
     "${BENCH_WEBHOOK_EVENTS:-2000}" > "$tmp/engage.out" || exit 1
 
+# Outbound calls (issue 10): start → update → end cycles through nginx, each step a
+# transaction (the end writes the CDR, the lead and the analytics aggregates).
+drain
+python3 "$repo/scripts/bench_outbound.py" "$base" "$(fresh_token)" \
+    "${BENCH_OUTBOUND_CALLS:-3000}" "${BENCH_OUTBOUND_THREADS:-8}" > "$tmp/outbound.out" || exit 1
+
 drain
 # Live events: N SSE streams, then calls created through the API. A fresh token: the
 # registration's may be close to its 15 minutes after a long seeding, and a stream ends
@@ -278,6 +285,7 @@ echo
 cat "$tmp/cc.out"
 echo
 cat "$tmp/engage.out"
+cat "$tmp/outbound.out"
 [ -s "$sse_results" ] || exit 0
 echo
 echo "live events: $sse_events calls (POST /api/calls through nginx) ${sse_interval} ms apart to N SSE streams of"

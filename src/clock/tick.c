@@ -14,6 +14,7 @@
 #include "db.h"
 #include "event_out.h"
 #include "log.h"
+#include "outbound.h"
 #include "queue_dist.h"
 #include "request.h"
 #include "ticket_store.h"
@@ -75,6 +76,16 @@ static int move_chat_dispatch(struct request *r, const char *id, int *moved)
     return chat_session_dispatch(r, id, moved);
 }
 
+/* A dial its agent never ended (the browser closed): ended as Abandoned, so its CDR is
+ * written and it reaches the analytics. Ended meanwhile: nothing to do. */
+static int move_dial_abandoned(struct request *r, const char *id, int *moved)
+{
+    struct outbound_end e = {.id = id, .outcome = "Abandoned"};
+    int rc = outbound_end_call(r, &e);
+    *moved = rc == DB_OK;
+    return rc == 1 || rc == 2 ? DB_OK : rc;
+}
+
 static const struct phase phases[] = {
     {"expire offers",
      "SELECT tenant_id, id FROM queue_offers WHERE status = 'pending'"
@@ -122,6 +133,13 @@ static const struct phase phases[] = {
      "  WHERE ca.tenant_id = s.tenant_id AND ca.status = 'online'"
      "  AND ca.current_chats < ca.max_concurrent_chats) ORDER BY s.handover_at LIMIT ?",
      move_chat_dispatch},
+    /* Dialled calls (phone_as_sent is theirs alone) live past OUTBOUND_ABANDON_HOURS. */
+    {"abandoned dials",
+     "SELECT tenant_id, id FROM calls WHERE direction = 'outbound'"
+     " AND status IN ('connecting','ringing','connected','on_hold')"
+     " AND start_time < NOW(3) - INTERVAL " OUTBOUND_ABANDON_HOURS_SQL " HOUR"
+     " AND phone_as_sent IS NOT NULL ORDER BY start_time LIMIT ?",
+     move_dial_abandoned},
 };
 
 struct item {

@@ -18,6 +18,7 @@
 #include "db.h"
 #include "fields.h"
 #include "jsonutil.h"
+#include "outbound.h"
 #include "request.h"
 #include "resource.h"
 #include "routes.h"
@@ -256,7 +257,7 @@ static const struct field_def call_fields[] = {
     [C_AI_RESPONSE] = {"ai_response", FT_TEXT, 0, 1, 16000, NULL, NULL, NULL},
 };
 
-/* A call carries its transfers. */
+/* A call carries its transfers (and, dialled, its outbound members). */
 static int call_transfers(struct request *r, const char *id, struct json_object *call)
 {
     struct db_result *tres;
@@ -266,7 +267,10 @@ static int call_transfers(struct request *r, const char *id, struct json_object 
                      DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(id)), &tres);
     if (rc != DB_OK)
         return rc;
-    return db_rows_attach(call, "transfers", tres, transfer_json_cols) == 0 ? DB_OK : DB_ERROR;
+    if (db_rows_attach(call, "transfers", tres, transfer_json_cols) != 0)
+        return DB_ERROR;
+    /* A dialled call also carries what coldcaller reads of it (outbound.h). */
+    return outbound_call_extend(r, id, call);
 }
 
 static const struct resource_writes call_writes;
@@ -443,7 +447,8 @@ static const struct route routes[] = {
           .summary = "Calls in progress", .key = "active_calls",
           .flags = ROUTE_LIST | ROUTE_WHOLE,
           .cache = "calls"),
-    CRUD_GET_ROUTE("/api/calls/:id", &calls, ROLES_ANY, FAM_TRANSFER, CALL_NAMES),
+    CRUD_GET_ROUTE("/api/calls/:id", &calls, ROLES_ANY, FAM_TRANSFER | FAM_COLDCALLER,
+                   CALL_NAMES),
     CRUD_UPDATE_ROUTE("/api/calls/:id", &calls, call_fields, ROLES_STAFF, FAM_TRANSFER,
                       CALL_NAMES),
 };

@@ -25,6 +25,8 @@ static const struct route_group *const groups[] = {
     &chat_widgets_routes, &chat_public_routes, &chat_sessions_routes, &chat_agents_routes,
     &webhooks_out_routes,
     &leads_routes, &campaigns_routes, &dnc_routes,
+    &outbound_calls_routes, &outbound_end_routes, &outbound_lists_routes,
+    &outbound_analytics_routes,
 };
 
 const struct route *route_table;

@@ -61,6 +61,7 @@ static const struct {
     {"chat", ut_chat_cases},
     {"mention", ut_mention_cases},
     {"lead_import", ut_lead_import_cases},
+    {"outbound", ut_outbound_cases},
 };
 
 static int ut_selected(const char *full, int argc, char **argv)

@@ -94,6 +94,7 @@ extern const struct ut_case ut_crud_cases[];
 extern const struct ut_case ut_ticket_store_cases[];
 extern const struct ut_case ut_chat_cases[];
 extern const struct ut_case ut_lead_import_cases[];
+extern const struct ut_case ut_outbound_cases[];
 extern const struct ut_case ut_mention_cases[];
 
 #endif
