@@ -15,6 +15,7 @@
 #include "event_out.h"
 #include "log.h"
 #include "queue_dist.h"
+#include "recording.h"
 #include "request.h"
 #include "ticket_store.h"
 #include "txn.h"
@@ -122,6 +123,11 @@ static const struct phase phases[] = {
      "  WHERE ca.tenant_id = s.tenant_id AND ca.status = 'online'"
      "  AND ca.current_chats < ca.max_concurrent_chats) ORDER BY s.handover_at LIMIT ?",
      move_chat_dispatch},
+    /* Recordings past their tenant's retention (recording.h): the row, then its file. */
+    {"recording retention",
+     "SELECT tenant_id, id FROM recordings WHERE expires_at <= NOW() ORDER BY expires_at"
+     " LIMIT ?",
+     recording_expire},
 };
 
 struct item {
