@@ -43,7 +43,7 @@ extern const struct route_group chat_widgets_routes, chat_public_routes, chat_se
 /* Issue 9: outgoing webhooks (webhooks_out.c; delivery: src/hooks). */
 extern const struct route_group webhooks_out_routes;
 /* Issue 10: call recordings (recordings.c; files and retention: recording.h). */
-extern const struct route_group recordings_routes;
+extern const struct route_group recordings_routes, recording_webhook_routes;
 
 /*
  * The CDR routes' time parameter `key` (cdr_parse_time, cdr.c): 1 with *t (Unix seconds),

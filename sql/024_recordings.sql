@@ -4,11 +4,16 @@
 --   recording is history and its call may be purged first.
 -- The file lives under the configured recordings_dir as file_path
 --   (<tenant>/<yyyy>/<mm>/<dd>/<recording id>.<ext>); '' while the call is still being
---   recorded (status 'recording', then 'processing' until the audio is uploaded).
+--   recorded (status 'recording', then 'processing' until the audio is uploaded), and for a
+--   recording Twilio holds (storage 'twilio').
+-- recording_sid, remote_url: Twilio's RecordingSid and RecordingUrl from its recording
+--   status callback; the audio is not fetched from there.
 ALTER TABLE recordings
     ADD COLUMN IF NOT EXISTS call_id VARCHAR(64) NULL AFTER tenant_id,
     ADD COLUMN IF NOT EXISTS sample_rate INT NULL AFTER duration,
-    ADD COLUMN IF NOT EXISTS channels INT NULL AFTER sample_rate;
+    ADD COLUMN IF NOT EXISTS channels INT NULL AFTER sample_rate,
+    ADD COLUMN IF NOT EXISTS recording_sid VARCHAR(64) NULL AFTER call_sid,
+    ADD COLUMN IF NOT EXISTS remote_url VARCHAR(1024) NULL AFTER storage;
 CREATE UNIQUE INDEX IF NOT EXISTS uq_recordings_tenant_call ON recordings (tenant_id, call_id);
 CREATE INDEX IF NOT EXISTS idx_recordings_tenant_format ON recordings (tenant_id, format, created_at);
 

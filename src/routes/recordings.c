@@ -23,6 +23,7 @@
 #include "jsonutil.h"
 #include "qb.h"
 #include "recording.h"
+#include "recordings.h"
 #include "request.h"
 #include "resource.h"
 #include "routes.h"
@@ -46,7 +47,7 @@ static const struct resource recordings = {
     .table = "recordings",
     .columns = "r.id, r.call_id, r.user_id, r.format, r.status, r.duration, r.size_bytes,"
                " r.sample_rate, r.channels, r.checksum_sha256 AS checksum, r.expires_at,"
-               " r.created_at, r.updated_at,"
+               " r.storage, r.remote_url, r.created_at, r.updated_at,"
                " IF(r.file_path = '' OR r.call_id IS NULL, NULL,"
                " CONCAT('/api/calls/', r.call_id, '/recording')) AS url",
     .from = "recordings r",
@@ -61,8 +62,7 @@ static const struct resource recordings = {
 
 static const char *const call_not_found = "Call not found";
 
-/* The call, locked for the step: its recording_state. DB_OK, 1 when absent, or a db_rc. */
-static int lock_call(struct request *r, const char *call_id, const char **state)
+int recording_call_lock(struct request *r, const char *call_id, const char **state)
 {
     struct db_result *row;
     int rc = db_exec(r->db, r->arena,
@@ -76,7 +76,7 @@ static int lock_call(struct request *r, const char *call_id, const char **state)
     return DB_OK;
 }
 
-static int set_state(struct request *r, const char *call_id, const char *state)
+int recording_call_state(struct request *r, const char *call_id, const char *state)
 {
     int rc = db_exec(r->db, r->arena,
                      "UPDATE calls SET recording_state = ? WHERE id = ? AND tenant_id = ?",
@@ -86,9 +86,8 @@ static int set_state(struct request *r, const char *call_id, const char *state)
     return rc;
 }
 
-/* recording.started / recording.stopped, with what a client shows of it. */
-static int emit(struct request *r, const char *type, const char *call_id, const char *rec_id,
-                const char *format, long long duration)
+int recording_emit(struct request *r, const char *type, const char *call_id,
+                   const char *rec_id, const char *format, long long duration)
 {
     struct json_object *p = json_object_new_object();
     if (p == NULL || json_set_str(p, "call_id", call_id) ||
@@ -117,7 +116,7 @@ static int start_step(struct request *r, void *arg)
 {
     struct start_write *w = arg;
     const char *state = NULL;
-    int rc = lock_call(r, w->call_id, &state);
+    int rc = recording_call_lock(r, w->call_id, &state);
     if (rc == 1)
         return txn_fail(r, 404, "not_found", call_not_found);
     if (rc != DB_OK)
@@ -139,9 +138,9 @@ static int start_step(struct request *r, void *arg)
     if (rc == DB_DUPLICATE)
         return txn_fail(r, 409, "conflict", "The call has a recording already; delete it first");
     if (rc == DB_OK)
-        rc = set_state(r, w->call_id, "recording");
+        rc = recording_call_state(r, w->call_id, "recording");
     if (rc == DB_OK)
-        rc = emit(r, "recording.started", w->call_id, id, w->format, -1);
+        rc = recording_emit(r, "recording.started", w->call_id, id, w->format, -1);
     return rc == DB_OK ? resource_answer(r, &recordings, 200, id) : rc;
 }
 
@@ -160,7 +159,7 @@ static int stop_step(struct request *r, void *arg)
 {
     const char *call_id = arg, *state = NULL;
     struct db_result *rec;
-    int rc = lock_call(r, call_id, &state);
+    int rc = recording_call_lock(r, call_id, &state);
     if (rc == 1)
         return txn_fail(r, 404, "not_found", call_not_found);
     if (rc != DB_OK)
@@ -181,9 +180,9 @@ static int stop_step(struct request *r, void *arg)
                  " WHERE id = ? AND tenant_id = ? AND status = 'recording'",
                  DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)), NULL);
     if (rc == DB_OK)
-        rc = set_state(r, call_id, "stopped");
+        rc = recording_call_state(r, call_id, "stopped");
     if (rc == DB_OK)
-        rc = emit(r, "recording.stopped", call_id, id, db_get(rec, 0, "format"), -1);
+        rc = recording_emit(r, "recording.stopped", call_id, id, db_get(rec, 0, "format"), -1);
     return rc == DB_OK ? resource_answer(r, &recordings, 200, id) : rc;
 }
 
@@ -286,7 +285,7 @@ static int upload_step(struct request *r, void *arg)
         recording_unlink(r->cfg, w->placed);
         w->placed = NULL;
     }
-    int rc = lock_call(r, w->call_id, &state);
+    int rc = recording_call_lock(r, w->call_id, &state);
     if (rc == 1)
         return txn_fail(r, 404, "not_found", call_not_found);
     if (rc == DB_OK)
@@ -300,9 +299,10 @@ static int upload_step(struct request *r, void *arg)
     w->placed = rel;
     rc = upload_write(r, w, id, fill);
     if (rc == DB_OK)
-        rc = set_state(r, w->call_id, "stopped");
+        rc = recording_call_state(r, w->call_id, "stopped");
     if (rc == DB_OK && strcmp(state, "recording") == 0)
-        rc = emit(r, "recording.stopped", w->call_id, id, w->info.format, w->info.duration);
+        rc = recording_emit(r, "recording.stopped", w->call_id, id, w->info.format,
+                            w->info.duration);
     return rc == DB_OK ? resource_answer(r, &recordings, 201, id) : rc;
 }
 
@@ -403,7 +403,7 @@ static int delete_step(struct request *r, void *arg)
 {
     const char *call_id = arg, *state = NULL;
     struct db_result *rec;
-    int rc = lock_call(r, call_id, &state);
+    int rc = recording_call_lock(r, call_id, &state);
     if (rc == 1)
         return txn_fail(r, 404, "not_found", call_not_found);
     if (rc == DB_OK)
@@ -423,7 +423,7 @@ static int delete_step(struct request *r, void *arg)
         rc = DB_ERROR;
     /* The call may be recorded again. */
     if (rc == DB_OK)
-        rc = set_state(r, call_id, "off");
+        rc = recording_call_state(r, call_id, "off");
     if (rc == DB_OK && reply_message(r, 200, "Recording deleted successfully") != 0)
         rc = DB_ERROR;
     return rc;

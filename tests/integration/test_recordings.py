@@ -2,14 +2,19 @@
 file of nginx's, checked by libsndfile), the download through nginx (X-Accel-Redirect:
 Range, If-Range, 206), the list and its filters, delete, retention by the clock; roles and
 tenant isolation, the internal location unreachable from outside."""
+import base64
 import ctypes
 import ctypes.util
 import glob
+import hashlib
+import hmac
 import http.client
 import io
 import math
 import os
 import struct
+import urllib.parse
+import uuid
 import wave
 
 import sb
@@ -363,3 +368,59 @@ def test_retention_and_clock_expiry(ctx):
     check(r.status == 200 and r.json["data"]["retentionDays"] is None, "unset: %r" % r)
     check(sb.sql(ctx, "SELECT COUNT(*) FROM recordings WHERE tenant_id='%s' AND expires_at"
                  " IS NOT NULL" % tenant).strip() == "0", "none expire")
+
+
+# -- Twilio's recording status callback -------------------------------------------------------
+
+HOOK = "/webhooks/twilio/recording-status"
+
+
+def _twilio_post(ctx, auth_token, params, sign=True):
+    base = (_conf(ctx, "public_base_url") or "http://127.0.0.1:%d" % ctx.port).rstrip("/")
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if sign:
+        data = base + HOOK + "".join(k + v for k, v in sorted(params.items()))
+        headers["X-Twilio-Signature"] = base64.b64encode(
+            hmac.new(auth_token.encode(), data.encode(), hashlib.sha1).digest()).decode()
+    return ctx.request("POST", HOOK, raw=urllib.parse.urlencode(params), headers=headers)
+
+
+def test_twilio_recording_status_webhook(ctx):
+    token, tenant = sb.tenant(ctx)
+    auth = uuid.uuid4().hex
+    r = ctx.put("/api/integrations/twilio", {"account_sid": "AC" + uuid.uuid4().hex,
+                                              "auth_token": auth}, token=token)
+    check(r.status == 200, "twilio credentials: %r" % r)
+    sid = "CA" + uuid.uuid4().hex
+    r = ctx.post("/api/calls", {"caller_number": "+15551112222", "called_number": "+15553334444",
+                                "call_sid": sid}, token=token)
+    check(r.status == 201, "call: %r" % r)
+    call = r.json["call"]["id"]
+    rec_sid = "RE" + uuid.uuid4().hex
+    url = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/" + rec_sid
+    p = {"CallSid": sid, "RecordingSid": rec_sid, "RecordingUrl": url,
+         "RecordingStatus": "in-progress"}
+    r = _twilio_post(ctx, auth, p)
+    check(r.status == 200 and r.json["recording"]["status"] == "recording", "started: %r" % r)
+    rec_id = r.json["recording"]["recording_id"]
+    check(sb.sql(ctx, "SELECT recording_state FROM calls WHERE id='%s'" % call).strip()
+          == "recording", "call recording")
+    p.update(RecordingStatus="completed", RecordingDuration="42")
+    r = _twilio_post(ctx, auth, p)
+    check(r.status == 200 and r.json["recording"]["recording_id"] == rec_id, "done: %r" % r)
+    ev = _rows(ctx, "SELECT type FROM call_events WHERE call_id='%s' AND type LIKE "
+                    "'recording.%%' ORDER BY id" % call)
+    check(ev == [["recording.started"], ["recording.stopped"]], "events: %r" % ev)
+    r = ctx.get("/api/calls/recordings?call_id=%s" % call, token=token)
+    got = r.json["data"][0]
+    check(got["remoteUrl"] == url and got["storage"] == "twilio" and got["duration"] == 42 and
+          got["status"] == "available" and got["url"] is None, "listed: %r" % got)
+    # nothing fetched: no local file, so no download
+    expect_cold_error(ctx.get("/api/calls/%s/recording" % call, token=token), 404)
+    check(_files(ctx, tenant) == [], "no file")
+    # refused: unsigned, wrong signature, unknown call, bad status
+    sb.expect_error(_twilio_post(ctx, auth, p, sign=False), 403, "invalid_signature")
+    sb.expect_error(_twilio_post(ctx, "0" * 32, p), 403, "invalid_signature")
+    sb.expect_error(_twilio_post(ctx, auth, dict(p, CallSid="CAnope")), 404)
+    sb.expect_error(_twilio_post(ctx, auth, dict(p, RecordingStatus="weird")), 422)
+    sb.expect_error(_twilio_post(ctx, auth, dict(p, RecordingUrl="http://10.0.0.1/x")), 422)
