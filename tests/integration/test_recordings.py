@@ -202,7 +202,12 @@ def test_upload_and_ranges_through_nginx(ctx):
 
 def test_ogg_upload(ctx):
     token, tenant = sb.tenant(ctx)
-    data = _ogg("/tmp/rec-test-%s.ogg" % sb.uid())
+    path = "/tmp/rec-test-%s.ogg" % sb.uid()
+    try:
+        data = _ogg(path)
+    finally:
+        if os.path.exists(path):
+            os.unlink(path)
     if data is None:
         return  # no libsndfile to write one with
     call = _call(ctx, token)
