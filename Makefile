@@ -1,6 +1,6 @@
 # Switchboard: plain make. `make run`, `make test`, `make bench`, `make stop`, `make status`.
 CC ?= cc
-PKGS := json-c libmariadb libjwt libmemcached libargon2 libcrypto
+PKGS := json-c libmariadb libjwt libmemcached libargon2 libcrypto sndfile
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # Only the pool speaks FastCGI (src/pool/fcgi.c).

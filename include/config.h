@@ -50,6 +50,8 @@ struct config {
     long webhook_disable_after;
     long webhook_connect_timeout_ms;
     long webhook_retention_days;
+    char recordings_dir[256];
+    long recording_max_bytes;
 
     /* Loaded from the *_file keys by config_load_secrets(); never logged. */
     char db_password[256];

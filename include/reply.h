@@ -62,6 +62,10 @@ struct reply {
     const char *raw;
     size_t raw_len;
     const char *content_type; /* of raw (reply_text); NULL: JSON */
+    /* nginx serves this internal URI instead (X-Accel-Redirect), with content_type and,
+     * when set, this Content-Disposition (reply_accel). */
+    const char *accel_uri;
+    const char *disposition;
 };
 
 /* Success with one record (or, key NULL, an object whose members are the answer). */
@@ -83,6 +87,13 @@ int reply_raw(struct request *r, int status, const char *body, size_t len);
 /* The same with its own Content-Type ("text/plain; version=0.0.4"), static. Returns 0. */
 int reply_text(struct request *r, int status, const char *content_type, const char *body,
                size_t len);
+/*
+ * nginx answers with the file at uri, an internal location (X-Accel-Redirect), so Range,
+ * If-Range and the 206 are its own; content_type and disposition (may be NULL) are sent
+ * with it. The strings must live until the request ends (arena or static). Returns 0.
+ */
+int reply_accel(struct request *r, const char *uri, const char *content_type,
+                const char *disposition);
 
 /* The family set a path answers in: everything under /api/v1 is the callcenter's. */
 unsigned reply_families(const char *original_path, unsigned route_families);

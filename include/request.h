@@ -63,6 +63,9 @@ struct request {
     const char *body;
     size_t body_len;
     bool body_too_large;
+    /* The body as a file nginx wrote (a recording upload's location, nginx.conf.in), NULL
+     * otherwise; body is then NULL. The file is nginx's: read or link it, never unlink. */
+    const char *body_file;
 
     struct route_match match;
     struct auth_identity auth;

@@ -156,6 +156,24 @@ run "GET /api/calls/active (200 live)" "${auth[@]}" "$base/api/calls/active"
 run "GET /api/calls/logs (first page)" "${auth[@]}" "$base/api/calls/logs?date_range=90days"
 run "GET /api/calls/logs (cursor at 90%)" "${auth[@]}" "$base/api/calls/logs?date_range=90days&after=$cursor"
 run "POST /api/calls/transfer" -s "$tmp/transfer.lua" "$base/api/calls/transfer"
+# Call recordings (issue 10): the pool checks the caller, nginx serves the range of a 1 MB
+# WAV (X-Accel-Redirect); the upload itself goes through nginx's temp file.
+python3 - "$tmp/rec.wav" <<'PY'
+import math, struct, sys, wave
+with wave.open(sys.argv[1], "wb") as w:
+    w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000)
+    w.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(i / 3))) for i in range(512000)))
+PY
+REC_CALL=$(curl -fsS "${auth[@]}" -H "Content-Type: application/json" \
+    --data '{"caller_number":"+15550001111","called_number":"+15550002222"}' "$base/api/calls" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["call"]["id"])')
+curl -fsS -o /dev/null -X PUT "${auth[@]}" -H "Content-Type: audio/wav" \
+    --data-binary @"$tmp/rec.wav" "$base/api/calls/$REC_CALL/recording" ||
+    { echo "bench: recording upload failed" >&2; exit 1; }
+run "GET /api/calls/:id/recording (64 KB)" "${auth[@]}" -H "Range: bytes=0-65535" \
+    "$base/api/calls/$REC_CALL/recording"
+run "GET …/recording (64 KB at 512 KB)" "${auth[@]}" -H "Range: bytes=524288-589823" \
+    "$base/api/calls/$REC_CALL/recording"
 # Last: requests wrk gave up on keep workers busy after it stops.
 run "GET /api/calls/logs (page 400, offset)" "${auth[@]}" "$base/api/calls/logs?date_range=90days&page=400"
 

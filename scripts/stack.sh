@@ -14,7 +14,7 @@
 #   LOGIN_RATE   login rate limit per client address, nginx syntax (default: 10r/s)
 #   LOGIN_BURST  login burst (default: 20)
 #   REGISTER_RATE, REGISTER_BURST  the same for POST /api/auth/register (6r/m, 5)
-#   SB_WORKERS, SB_LOG_LEVEL, SB_MAX_REQUESTS, SB_MAX_BODY_BYTES, SB_ACCESS_TOKEN_TTL,
+#   SB_WORKERS, SB_LOG_LEVEL, SB_MAX_REQUESTS, SB_MAX_BODY_BYTES, SB_RECORDING_MAX_BYTES, SB_ACCESS_TOKEN_TTL,
 #   SB_REFRESH_TOKEN_TTL, SB_CACHE_TTL, SB_SHUTDOWN_GRACE, SB_REGISTER_ENABLED
 #                override the defaults written to $SB_VAR/switchboard.conf. The binaries
 #                are started without any SB_* variable, so the file is authoritative.
@@ -254,6 +254,7 @@ load_settings() {
     CFG_WORKERS=${SB_WORKERS:-$((2 * $(nproc)))}
     CFG_MAX_REQUESTS=${SB_MAX_REQUESTS:-1000000}
     CFG_MAX_BODY_BYTES=${SB_MAX_BODY_BYTES:-1048576}
+    CFG_RECORDING_MAX_BYTES=${SB_RECORDING_MAX_BYTES:-104857600}
     CFG_ACCESS_TOKEN_TTL=${SB_ACCESS_TOKEN_TTL:-900}
     CFG_REFRESH_TOKEN_TTL=${SB_REFRESH_TOKEN_TTL:-2592000}
     CFG_CACHE_TTL=${SB_CACHE_TTL:-300}
@@ -297,6 +298,7 @@ load_settings() {
     check_int SB_WORKERS "$CFG_WORKERS" 1
     check_int SB_MAX_REQUESTS "$CFG_MAX_REQUESTS" 1
     check_int SB_MAX_BODY_BYTES "$CFG_MAX_BODY_BYTES" 1024
+    check_int SB_RECORDING_MAX_BYTES "$CFG_RECORDING_MAX_BYTES" 1024
     check_int SB_ACCESS_TOKEN_TTL "$CFG_ACCESS_TOKEN_TTL" 1
     check_int SB_REFRESH_TOKEN_TTL "$CFG_REFRESH_TOKEN_TTL" 1
     check_int SB_CACHE_TTL "$CFG_CACHE_TTL" 0
@@ -343,7 +345,7 @@ open_temp_parents() {
 make_dirs() {
     STEP="create $SB_VAR"
     mkdir -p "$SB_VAR" 2>/dev/null || sb_die "cannot create the state directory SB_VAR=$SB_VAR"
-    mkdir -p "$RUN" "$LOG" "$NGX/tmp" "$MARIADB_TMP"
+    mkdir -p "$RUN" "$LOG" "$NGX/tmp" "$MARIADB_TMP" "$SB_VAR/recordings"
     # Keep every generated file out of git, wherever SB_VAR is.
     [ -e "$SB_VAR/.gitignore" ] || printf '*\n' >"$SB_VAR/.gitignore"
     chmod 700 "$LOG" "$TMP_DIR" "$MARIADB_TMP"
@@ -351,6 +353,8 @@ make_dirs() {
         # nginx's workers run as nobody: they must traverse to the sockets and temp dirs
         # (search permission only; nothing here becomes listable or readable).
         chmod 711 "$SB_VAR" "$RUN" "$NGX" "$NGX/tmp"
+        # Call recordings: nginx's workers serve the files (X-Accel-Redirect), by name only.
+        chmod 711 "$SB_VAR/recordings"
         open_temp_parents
         as_worker_user test -x "$RUN" ||
             sb_die "nginx's workers (user nobody) cannot reach $RUN: a parent directory of SB_VAR is not searchable by others (chmod o+x it, or use an SB_VAR under /tmp)"
@@ -535,6 +539,8 @@ write_config() {
             workers "$CFG_WORKERS" \
             max_requests "$CFG_MAX_REQUESTS" \
             max_body_bytes "$CFG_MAX_BODY_BYTES" \
+            recordings_dir "$SB_VAR/recordings" \
+            recording_max_bytes "$CFG_RECORDING_MAX_BYTES" \
             access_token_ttl "$CFG_ACCESS_TOKEN_TTL" \
             refresh_token_ttl "$CFG_REFRESH_TOKEN_TTL" \
             cache_ttl "$CFG_CACHE_TTL" \
@@ -708,6 +714,8 @@ render_nginx() {
         -e "s|@REGISTER_RATE@|$(sed_repl "$REGISTER_RATE")|g" \
         -e "s|@REGISTER_BURST@|$(sed_repl "$REGISTER_BURST")|g" \
         -e "s|@MAX_BODY@|$(sed_repl "$CFG_MAX_BODY_BYTES")|g" \
+        -e "s|@RECORDING_MAX_BODY@|$(sed_repl "$CFG_RECORDING_MAX_BYTES")|g" \
+        -e "s|@RECORDINGS_DIR@|$(sed_repl "$SB_VAR/recordings")|g" \
         -e "s|@NGX_DIR@|$(sed_repl "$NGX")|g" \
         "$TEMPLATE" >"$tmp"
     render_cors "$NGX/cors.conf"

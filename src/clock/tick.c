@@ -16,6 +16,7 @@
 #include "log.h"
 #include "outbound.h"
 #include "queue_dist.h"
+#include "recording.h"
 #include "request.h"
 #include "ticket_store.h"
 #include "txn.h"
@@ -140,6 +141,11 @@ static const struct phase phases[] = {
      " AND start_time < NOW(3) - INTERVAL " OUTBOUND_ABANDON_HOURS_SQL " HOUR"
      " AND phone_as_sent IS NOT NULL ORDER BY start_time LIMIT ?",
      move_dial_abandoned},
+    /* Recordings past their tenant's retention (recording.h): the row, then its file. */
+    {"recording retention",
+     "SELECT tenant_id, id FROM recordings WHERE expires_at <= NOW() ORDER BY expires_at"
+     " LIMIT ?",
+     recording_expire},
 };
 
 struct item {

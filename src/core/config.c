@@ -78,6 +78,11 @@ static const struct config_key config_keys[] = {
     LONG(webhook_connect_timeout_ms, "5000", 100, 60000),
     /* Attempt logs, and deliveries done or given up, are deleted after this many days. */
     LONG(webhook_retention_days, "30", 1, 3650),
+    /* Call recordings: where their files live (nginx serves them from there by
+     * X-Accel-Redirect; "": uploads are refused), and the largest upload (nginx's
+     * client_max_body_size of the upload location, rendered from the same value). */
+    STR(recordings_dir, ""),
+    LONG(recording_max_bytes, "104857600", 1024, 16LL * 1024 * 1024 * 1024),
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))

@@ -97,6 +97,15 @@ int reply_text(struct request *r, int status, const char *content_type, const ch
     return 0;
 }
 
+int reply_accel(struct request *r, const char *uri, const char *content_type,
+                const char *disposition)
+{
+    reply_text(r, 200, content_type, "", 0);
+    r->reply.accel_uri = uri;
+    r->reply.disposition = disposition;
+    return 0;
+}
+
 unsigned reply_families(const char *original_path, unsigned route_families)
 {
     if (original_path != NULL && strncmp(original_path, "/api/v1", 7) == 0 &&

@@ -112,6 +112,10 @@ int request_begin(struct request *r, void *fcgx_request, struct arena *a,
     if (r->path == NULL)
         return -1;
 
+    /* Only the upload location sets it (clients cannot: theirs are HTTP_* params). */
+    v = param(f, "SB_BODY_FILE");
+    r->body_file = v != NULL && *v != '\0' ? v : NULL;
+
     const char *cl = param(f, "CONTENT_LENGTH");
     long long len = cl && *cl ? strtoll(cl, NULL, 10) : 0;
     if (len < 0)
@@ -157,7 +161,15 @@ void request_send(struct request *r)
         r->reply.content_type = NULL;
     }
     /* libfcgi's own printf knows no %zu: headers are formatted here. */
-    char head[512], retry[80] = "";
+    char head[1024], retry[80] = "", accel[640] = "";
+    if (r->reply.accel_uri != NULL &&
+        (size_t)snprintf(accel, sizeof(accel), "X-Accel-Redirect: %s\r\n%s%s%s",
+                         r->reply.accel_uri, r->reply.disposition ? "Content-Disposition: " : "",
+                         r->reply.disposition ? r->reply.disposition : "",
+                         r->reply.disposition ? "\r\n" : "") >= sizeof(accel)) {
+        log_warn("an X-Accel-Redirect answer does not fit its header");
+        return;
+    }
     if (r->retry_after > 0)
         snprintf(retry, sizeof(retry), "Retry-After: %ld\r\n", r->retry_after);
     else if (r->replayed)
@@ -167,13 +179,13 @@ void request_send(struct request *r)
                      "Content-Type: %s\r\n"
                      "Cache-Control: no-store\r\n"
                      "Content-Length: %zu\r\n"
-                     "%s%s%s%s"
+                     "%s%s%s%s%s"
                      "\r\n",
                      r->reply.status, http_status_text(r->reply.status),
                      r->reply.content_type ? r->reply.content_type
                                            : "application/json; charset=utf-8",
                      body.total,
-                     r->allow[0] ? "Allow: " : "", r->allow, r->allow[0] ? "\r\n" : "", retry);
+                     r->allow[0] ? "Allow: " : "", r->allow, r->allow[0] ? "\r\n" : "", retry, accel);
     if (n < 0 || (size_t)n >= sizeof(head))
         return;
     if (FCGX_PutStr(head, n, f->out) != n)

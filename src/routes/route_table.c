@@ -27,6 +27,7 @@ static const struct route_group *const groups[] = {
     &leads_routes, &campaigns_routes, &dnc_routes,
     &outbound_calls_routes, &outbound_end_routes, &outbound_lists_routes,
     &outbound_analytics_routes,
+    &recordings_routes, &recording_webhook_routes,
 };
 
 const struct route *route_table;

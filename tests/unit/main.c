@@ -62,6 +62,7 @@ static const struct {
     {"mention", ut_mention_cases},
     {"lead_import", ut_lead_import_cases},
     {"outbound", ut_outbound_cases},
+    {"recording", ut_recording_cases},
 };
 
 static int ut_selected(const char *full, int argc, char **argv)

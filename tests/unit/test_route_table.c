@@ -284,6 +284,8 @@ static int ut_is_public_path(const char *method, const char *pattern)
         {"GET", "/api/openapi.json"},
         /* Authenticated by the X-Twilio-Signature of the number's tenant, not a token. */
         {"POST", "/webhooks/twilio/call-status"},
+        /* Twilio again: the recording status callback (recording_webhook.c), signed too. */
+        {"POST", "/webhooks/twilio/recording-status"},
         /* The chat visitor: the widget's public key, its origin and the session's secret. */
         {"POST", "/api/chat/public/start"},     {"POST", "/api/chat/public/message"},
         {"POST", "/api/chat/public/handover"},  {"POST", "/api/chat/public/end"},

@@ -96,5 +96,6 @@ extern const struct ut_case ut_chat_cases[];
 extern const struct ut_case ut_lead_import_cases[];
 extern const struct ut_case ut_outbound_cases[];
 extern const struct ut_case ut_mention_cases[];
+extern const struct ut_case ut_recording_cases[];
 
 #endif
