@@ -50,6 +50,7 @@ struct config {
     long webhook_disable_after;
     long webhook_connect_timeout_ms;
     long webhook_retention_days;
+    long sip_timeout_ms;
 
     /* Loaded from the *_file keys by config_load_secrets(); never logged. */
     char db_password[256];

@@ -78,6 +78,10 @@ static const struct config_key config_keys[] = {
     LONG(webhook_connect_timeout_ms, "5000", 100, 60000),
     /* Attempt logs, and deliveries done or given up, are deleted after this many days. */
     LONG(webhook_retention_days, "30", 1, 3650),
+    /* SIP trunks (sip_client.h): the bound on one OPTIONS or REGISTER, DNS and TLS
+     * included; a pool worker or the clock waits this long at most. The address rule is
+     * the webhooks' (webhook_allow_*). */
+    LONG(sip_timeout_ms, "3000", 100, 30000),
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
