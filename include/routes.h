@@ -42,6 +42,8 @@ extern const struct route_group chat_widgets_routes, chat_public_routes, chat_se
     chat_agents_routes;
 /* Issue 9: outgoing webhooks (webhooks_out.c; delivery: src/hooks). */
 extern const struct route_group webhooks_out_routes;
+/* Issue 10: SIP trunks (sip.c; the trunk itself: sip_store.h, sip_client.h). */
+extern const struct route_group sip_routes;
 
 /*
  * The CDR routes' time parameter `key` (cdr_parse_time, cdr.c): 1 with *t (Unix seconds),

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "queue_dist.h"
 #include "request.h"
+#include "sip_store.h"
 #include "ticket_store.h"
 #include "txn.h"
 
@@ -122,6 +123,12 @@ static const struct phase phases[] = {
      "  WHERE ca.tenant_id = s.tenant_id AND ca.status = 'online'"
      "  AND ca.current_chats < ca.max_concurrent_chats) ORDER BY s.handover_at LIMIT ?",
      move_chat_dispatch},
+    /* SIP registrations due for a refresh (sip_store.h); each REGISTER waits at most
+     * sip_timeout_ms. */
+    {"sip re-registration",
+     "SELECT tenant_id, id FROM sip_trunks WHERE refresh_at <= NOW(3) ORDER BY refresh_at"
+     " LIMIT ?",
+     sip_refresh_due},
 };
 
 struct item {
