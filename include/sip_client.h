@@ -66,4 +66,13 @@ int sip_client_options(const struct sip_target *t, struct sip_result *res);
 /* REGISTER for `expires` seconds (0 removes the binding). Same return as options. */
 int sip_client_register(const struct sip_target *t, unsigned expires, struct sip_result *res);
 
+/*
+ * One SIP response as it came off the wire, decoded by libre and read the way the client
+ * reads a REGISTER's final answer (code, reason, the expiry granted to `user`'s Contact;
+ * asked: the seconds requested). 0, or -1 when libre refuses it or it is a request. Pure:
+ * no socket, no loop (the fuzz target tests/fuzz/fuzz_sip.c).
+ */
+int sip_client_read_response(const void *buf, size_t n, const char *user, unsigned asked,
+                             struct sip_result *res);
+
 #endif

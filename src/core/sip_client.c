@@ -140,19 +140,64 @@ static int send_handler(enum sip_transp tp, const struct sa *src, const struct s
     return mbuf_printf(mb, "%H", sip_contact_print, &contact);
 }
 
-/* The seconds the registrar granted: our Contact's expires, else Expires, else asked. */
+struct reading {
+    const char *user;
+    struct sip_result *res;
+};
+
+/* The seconds the registrar granted for our Contact, when it names them. */
 static bool contact_expires(const struct sip_hdr *hdr, const struct sip_msg *msg, void *arg)
 {
-    struct op *op = arg;
+    struct reading *rd = arg;
     struct sip_addr addr;
     struct pl val;
     (void)msg;
-    if (sip_addr_decode(&addr, &hdr->val) != 0 || pl_strcmp(&addr.uri.user, op->t->username))
+    if (sip_addr_decode(&addr, &hdr->val) != 0 || rd->user == NULL ||
+        pl_strcmp(&addr.uri.user, rd->user) != 0)
         return false;
     if (msg_param_decode(&addr.params, "expires", &val) != 0)
         return false;
-    op->res->expires = (long)pl_u32(&val);
+    rd->res->expires = (long)pl_u32(&val);
     return true;
+}
+
+/* What a final answer tells: code, reason, and for a REGISTER 2xx the granted expiry
+ * (our Contact's expires, else Expires, else what was asked; 0 when we removed it). */
+static void read_final(const struct sip_msg *msg, const char *user, bool is_register,
+                       unsigned asked, struct sip_result *res)
+{
+    struct reading rd = {user, res};
+    res->status = msg->scode;
+    (void)pl_strcpy(&msg->reason, res->reason, sizeof(res->reason));
+    if (is_register && msg->scode >= 200 && msg->scode < 300) {
+        res->expires = pl_isset(&msg->expires) ? (long)pl_u32(&msg->expires) : (long)asked;
+        (void)sip_msg_hdr_apply(msg, true, SIP_HDR_CONTACT, contact_expires, &rd);
+        if (asked == 0)
+            res->expires = 0;
+    }
+    if (msg->scode >= 300)
+        snprintf(res->error, sizeof(res->error), "The SIP server answered %u %s", msg->scode,
+                 res->reason);
+}
+
+int sip_client_read_response(const void *buf, size_t n, const char *user, unsigned asked,
+                             struct sip_result *res)
+{
+    struct mbuf *mb = mbuf_alloc(n > 0 ? n : 1);
+    struct sip_msg *msg = NULL;
+    int rc = -1;
+    memset(res, 0, sizeof(*res));
+    if (mb == NULL || mbuf_write_mem(mb, buf, n) != 0)
+        goto out;
+    mb->pos = 0;
+    if (sip_msg_decode(&msg, mb) != 0 || msg->req)
+        goto out;
+    read_final(msg, user, true, asked, res);
+    rc = 0;
+out:
+    mem_deref(msg);
+    mem_deref(mb);
+    return rc;
 }
 
 static int send_request(struct op *op);
@@ -173,18 +218,8 @@ static void response_handler(int err, const struct sip_msg *msg, void *arg)
         if (sip_auth_authenticate(op->auth, msg) == 0 && send_request(op) == 0)
             return;
     }
-    op->res->status = msg->scode;
     op->res->rtt_ms = (long)(tmr_jiffies() - op->t0);
-    (void)pl_strcpy(&msg->reason, op->res->reason, sizeof(op->res->reason));
-    if (strcmp(op->method, "REGISTER") == 0 && msg->scode < 300) {
-        op->res->expires = pl_isset(&msg->expires) ? (long)pl_u32(&msg->expires) : op->expires;
-        (void)sip_msg_hdr_apply(msg, true, SIP_HDR_CONTACT, contact_expires, op);
-        if (op->expires == 0)
-            op->res->expires = 0;
-    }
-    if (msg->scode >= 300)
-        snprintf(op->res->error, sizeof(op->res->error), "The SIP server answered %u %s",
-                 msg->scode, op->res->reason);
+    read_final(msg, op->t->username, strcmp(op->method, "REGISTER") == 0, op->expires, op->res);
     finish(op, SIP_OK, NULL);
 }
 
