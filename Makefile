@@ -5,8 +5,8 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # SIP trunks (src/core/sip_client.c) speak SIP through libre; its headers need the
 # feature macros it was built with (struct sa holds IPv6), so only that file gets them.
-RE_CFLAGS := $(shell pkg-config --cflags libre 2>/dev/null) -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DHAVE_INET6
-PKG_LIBS += $(shell pkg-config --libs libre 2>/dev/null || echo -lre)
+RE_CFLAGS := $(shell pkg-config --cflags libre 2>/dev/null) -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DHAVE_INET6 -DUSE_OPENSSL
+PKG_LIBS += $(shell pkg-config --libs libre libssl 2>/dev/null || echo -lre -lssl)
 # Only the pool speaks FastCGI (src/pool/fcgi.c).
 POOL_LIBS := $(PKG_LIBS) -lfcgi
 # Only the event worker speaks WebSocket (src/events/ws*.c); Debian's libwslay-dev ships

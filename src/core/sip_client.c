@@ -6,9 +6,12 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <re.h>
 
 #include "sip_client.h"
@@ -258,6 +261,26 @@ static int local_addr_for(const struct sa *dst, struct sa *laddr)
     return rc;
 }
 
+/*
+ * libre 1.1.0's SIP transport does not check the server's certificate: its context accepts
+ * any. The context is ours alone (one per request, one server), so the check is set on it:
+ * the system's CAs, and the certificate must name the configured server (name or address).
+ */
+static int tls_verify(struct op *op)
+{
+    SSL_CTX *ctx = tls_openssl_context(op->tls);
+    unsigned char addr[16];
+    const char *host = op->t->server;
+    if (ctx == NULL || SSL_CTX_set_default_verify_paths(ctx) != 1)
+        return EINVAL;
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    X509_VERIFY_PARAM *param = SSL_CTX_get0_param(ctx);
+    bool literal = inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
+    int ok = literal ? X509_VERIFY_PARAM_set1_ip_asc(param, host)
+                     : X509_VERIFY_PARAM_set1_host(param, host, 0);
+    return ok == 1 ? 0 : EINVAL;
+}
+
 static int add_transport(struct op *op, const struct sa *dst)
 {
     struct sa laddr;
@@ -274,7 +297,7 @@ static int add_transport(struct op *op, const struct sa *dst)
     case SIP_TP_TLS:
         err = tls_alloc(&op->tls, TLS_METHOD_SSLV23, NULL, NULL);
         if (err == 0)
-            (void)tls_add_ca(op->tls, "/etc/ssl/certs/ca-certificates.crt");
+            err = tls_verify(op);
         return err != 0 ? err : sip_transp_add(op->sip, SIP_TRANSP_TLS, &laddr, op->tls);
     }
     return EINVAL;
@@ -301,9 +324,9 @@ static void start_at(struct op *op, const struct sa *dst)
     }
     /* Over TLS the name stays, so the certificate is checked against it. */
     if (t->transport == SIP_TP_TLS)
-        re_snprintf(route, sizeof(route), "sip:%s:%d;transport=tls;lr", t->server, t->port);
+        re_snprintf(route, sizeof(route), "sip:%s:%d;transport=tls", t->server, t->port);
     else
-        re_snprintf(route, sizeof(route), "sip:%J;transport=%s;lr", dst, tp_param(t->transport));
+        re_snprintf(route, sizeof(route), "sip:%J;transport=%s", dst, tp_param(t->transport));
     re_snprintf(ruri, sizeof(ruri), "sip:%s", op->domain);
     re_snprintf(aor, sizeof(aor), "sip:%s@%s",
                 t->username != NULL && *t->username ? t->username : "switchboard", op->domain);

@@ -267,3 +267,35 @@ def test_sip_reregistration_by_clock(ctx):
     check(row.strip() == "1", "refresh left after unregister: %r" % row)
     # One registered event: a refresh that keeps the state emits none.
     check(len(_events(ctx, tid, "sip.registered")) == 1, "events")
+
+
+def test_sip_tls_certificate_refused(ctx):
+    """A TLS trunk whose certificate no trusted CA signed (openssl s_server, self-signed):
+    the handshake fails on our side (libre's transport does not check certificates; the
+    client sets the check on its context), so no request leaves over an unchecked TLS."""
+    if shutil.which("openssl") is None:
+        return
+    d = tempfile.mkdtemp(prefix="sb-tls-")
+    key, cert = os.path.join(d, "key.pem"), os.path.join(d, "cert.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"],
+                   check=True, capture_output=True, timeout=60)
+    port = _free_port(socket.SOCK_STREAM)
+    srv = subprocess.Popen(["openssl", "s_server", "-accept", "127.0.0.1:%d" % port, "-cert",
+                            cert, "-key", key, "-quiet"], stdin=subprocess.PIPE,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.5)
+        token, _ = sb.tenant(ctx)
+        _configure(ctx, token, port, transport="TLS")
+        r = ctx.post("/api/sip/test", {}, token=token)
+        check(r.status == 200, "test: %r" % r)
+        data = r.json["data"]
+        check(data["errorCode"] == "tls_failed" and data["statusCode"] is None and
+              "TLS" in data["error"], "tls: %r" % data)
+        st = ctx.get("/api/sip/status", token=token).json["data"]
+        check(st["lastError"] and "TLS" in st["lastError"], "status: %r" % st)
+    finally:
+        srv.terminate()
+        srv.wait(timeout=5)
+        shutil.rmtree(d, ignore_errors=True)
