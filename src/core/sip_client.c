@@ -13,6 +13,10 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <re.h>
+/* re_dbg.h wants a module name and level for its macros, which we do not use. */
+#define DEBUG_MODULE "sip_client"
+#define DEBUG_LEVEL 0
+#include <re_dbg.h>
 
 #include "sip_client.h"
 #include "webhook.h"
@@ -72,6 +76,9 @@ static int lib_ready(void)
         return 0;
     if (libre_init() != 0)
         return -1;
+    /* Outcomes are ours to report (sip_result); libre's own warnings would only repeat them
+     * on stderr, colour codes included. */
+    dbg_init(DBG_ERR, DBG_NONE);
     (void)fd_setsize(SIP_MAX_FDS);
     ready_in = getpid();
     return 0;
@@ -94,6 +101,13 @@ static void timeout_handler(void *arg)
 {
     struct op *op = arg;
     char msg[160];
+    /* Still resolving: the name is what failed, whether the resolver answered or not. */
+    if (op->dq != NULL && op->sip == NULL) {
+        snprintf(msg, sizeof(msg), "The SIP server name %.100s did not resolve within %ld ms",
+                 op->t->server, op->t->timeout_ms);
+        finish(op, SIP_ERR_DNS, msg);
+        return;
+    }
     snprintf(msg, sizeof(msg), "No answer from the SIP server within %ld ms", op->t->timeout_ms);
     finish(op, SIP_ERR_TIMEOUT, msg);
 }

@@ -240,6 +240,11 @@ def test_sip_unreachable_timeout(ctx):
     check(d["ok"] is False and d["statusCode"] is None and d["errorCode"] == "timeout" and
           d["error"], "timeout: %r" % d)
     check(took < 10, "took %.1f s" % took)
+    # A name that does not resolve (.invalid never does): the resolver's answer, or its
+    # silence within the timeout, is a DNS failure.
+    _configure(ctx, token, 5060, server="no-such-trunk.invalid")
+    d = ctx.post("/api/sip/test", {}, token=token).json["data"]
+    check(d["errorCode"] == "dns_failed" and "no-such-trunk.invalid" in d["error"], "dns: %r" % d)
     # TCP to a closed port: refused at once.
     _configure(ctx, token, _free_port(socket.SOCK_STREAM), transport="TCP")
     d = ctx.post("/api/sip/test", {}, token=token).json["data"]
