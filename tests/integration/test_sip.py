@@ -4,6 +4,7 @@ answering OPTIONS 200 and REGISTER with a digest challenge it verifies (verifyau
 Covered: test with round-trip time, register with expiry, a wrong password (401, then
 failure and its event), an unreachable server (timeout), re-registration by the clock,
 unregister, validation, roles, tenant isolation, and the password never answered."""
+import json
 import os
 import shutil
 import socket
@@ -304,3 +305,26 @@ def test_sip_tls_certificate_refused(ctx):
         srv.terminate()
         srv.wait(timeout=5)
         shutil.rmtree(d, ignore_errors=True)
+
+
+def test_sip_events_on_websocket(ctx):
+    """The state changes reach coldcaller's sockets on the sip channel, named its way."""
+    if _skip_without_sipp():
+        return
+    import test_websocket
+    token, _ = sb.tenant(ctx)
+    ws = test_websocket._open(ctx, "/ws?family=coldcaller&token=" + token, first=None)
+    with ws, Peer() as peer:
+        ws.send({"type": "subscribe", "channel": "sip"})
+        ws.until(lambda m: m.get("type") == "subscribed")
+        _configure(ctx, token, peer.port)
+        check(ctx.post("/api/sip/register", {}, token=token).status == 200, "register")
+        m = ws.until(lambda m: m.get("type") == "sipRegistered")[-1]
+        check(m["channel"] == "sip" and "registered" in json.dumps(m["data"]), "frame: %r" % m)
+        check(PASSWORD not in json.dumps(m), "password in an event: %r" % m)
+        check(ctx.post("/api/sip/unregister", {}, token=token).status == 200, "unregister")
+        ws.until(lambda m: m.get("type") == "sipUnregistered")
+        ctx.put("/api/sip/credentials", {"username": USER, "password": "wrong"}, token=token)
+        check(ctx.post("/api/sip/register", {}, token=token).status == 200, "register again")
+        m = ws.until(lambda m: m.get("type") == "sipRegistrationFailed")[-1]
+        check(m["channel"] == "sip" and "401" in json.dumps(m["data"]), "failed: %r" % m)
