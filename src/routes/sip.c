@@ -78,8 +78,13 @@ static void check_user(struct request *r, const char *user)
         }
 }
 
+/* The sealing buffer holds SIP_PASSWORD_MAX bytes: the field's bound counts characters. */
 static void check_password(struct request *r, const char *pw)
 {
+    if (pw != NULL && strlen(pw) > SIP_PASSWORD_MAX) {
+        request_field_error(r, "password", "must be at most 128 bytes");
+        return;
+    }
     for (const char *p = pw; p != NULL && *p; p++)
         if ((unsigned char)*p < ' ' || *p == 0x7f) {
             request_field_error(r, "password", "must not contain control characters");
@@ -98,6 +103,8 @@ struct configure {
 static int seal_password(struct request *r, const char *pw, struct configure *c)
 {
     size_t n = strlen(pw);
+    if (n > SIP_PASSWORD_MAX)
+        return request_error(r, 400, "bad_request", "The SIP password is too long");
     c->seal = true;
     c->sealed_len = n + CRYPTO_SEAL_OVERHEAD;
     if (crypto_seal(r->cfg->jwt_key, r->cfg->jwt_key_len, SIP_PASSWORD_PURPOSE, pw, n,
@@ -113,6 +120,13 @@ static int settings_answer(struct request *r, int status)
     if (rc != DB_OK)
         return rc < 0 ? rc : DB_ERROR;
     return reply_one(r, status, "settings", o) == 0 ? DB_OK : DB_ERROR;
+}
+
+static const char *id_of(struct json_object *trunk)
+{
+    struct json_object *id = NULL;
+    json_object_object_get_ex(trunk, "id", &id);
+    return json_object_get_string(id);
 }
 
 /*
@@ -151,15 +165,18 @@ static int configure_step(struct request *r, void *arg)
                   DB_INT(v[C_DOMAIN].sent), DB_INT(v[C_RECORDING].sent),
                   DB_INT(v[C_EXPIRES].sent)),
         NULL);
-    struct json_object *details = arena_json(r->arena, json_object_new_object());
+    struct json_object *details = arena_json(r->arena, json_object_new_object()), *trunk = NULL;
     if (rc == DB_OK && (details == NULL || json_set_str(details, "server", v[C_SERVER].s) ||
                         json_set_str(details, "transport", transport) ||
                         json_set_str(details, "provider", v[C_PROVIDER].s)))
         rc = DB_ERROR;
+    /* The trunk's id: ours when inserted, the existing one when replaced. */
+    if (rc == DB_OK)
+        rc = sip_trunk_fetch(r, &trunk) == DB_OK ? DB_OK : DB_ERROR;
     if (rc == DB_OK)
         rc = audit_record(r, r->auth.tenant_id, "sip.configure", "sip_trunk",
-                          r->auth.tenant_id, json_text(details, NULL));
-    return rc == DB_OK ? settings_answer(r, 200) : rc;
+                          id_of(trunk), json_text(details, NULL));
+    return rc == DB_OK ? reply_one(r, 200, "settings", trunk) == 0 ? DB_OK : DB_ERROR : rc;
 }
 
 static int sip_configure(struct request *r)

@@ -135,6 +135,9 @@ def test_sip_validation(ctx):
     r = ctx.post("/api/sip/configure", {"provider": "X", "server": "127.0.0.1",
                                         "registerExpires": 1}, token=token)
     sb.cold_field(r, "registerExpires")
+    r = ctx.post("/api/sip/configure", {"provider": "X", "server": "127.0.0.1",
+                                        "password": "\u00e9" * 100}, token=token)
+    sb.cold_field(r, "password")
     r = ctx.put("/api/sip/credentials", {"username": USER}, token=token)
     sb.cold_field(r, "password")
     r = ctx.put("/api/sip/credentials", {"username": USER, "password": "x"}, token=token)
