@@ -123,11 +123,12 @@ static const struct phase phases[] = {
      "  WHERE ca.tenant_id = s.tenant_id AND ca.status = 'online'"
      "  AND ca.current_chats < ca.max_concurrent_chats) ORDER BY s.handover_at LIMIT ?",
      move_chat_dispatch},
-    /* SIP registrations due for a refresh (sip_store.h); each REGISTER waits at most
-     * sip_timeout_ms. */
+    /* SIP registrations due for a refresh (sip_store.h). Last, and two a tick: each
+     * REGISTER may wait sip_timeout_ms for a registrar that is down, and the phases above
+     * must not wait behind it (the batch parameter is taken, not used, hence `? > 0`). */
     {"sip re-registration",
-     "SELECT tenant_id, id FROM sip_trunks WHERE refresh_at <= NOW(3) ORDER BY refresh_at"
-     " LIMIT ?",
+     "SELECT tenant_id, id FROM sip_trunks WHERE refresh_at <= NOW(3) AND ? > 0"
+     " ORDER BY refresh_at LIMIT 2",
      sip_refresh_due},
 };
 
