@@ -3,6 +3,10 @@ CC ?= cc
 PKGS := json-c libmariadb libjwt libmemcached libargon2 libcrypto sndfile
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# SIP trunks (src/core/sip_client.c) speak SIP through libre; its headers need the
+# feature macros it was built with (struct sa holds IPv6), so only that file gets them.
+RE_CFLAGS := $(shell pkg-config --cflags libre 2>/dev/null) -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DHAVE_INET6 -DUSE_OPENSSL
+PKG_LIBS += $(shell pkg-config --libs libre libssl 2>/dev/null || echo -lre -lssl)
 # Only the pool speaks FastCGI (src/pool/fcgi.c).
 POOL_LIBS := $(PKG_LIBS) -lfcgi
 # Only the event worker speaks WebSocket (src/events/ws*.c); Debian's libwslay-dev ships
@@ -48,6 +52,9 @@ BINS := $(BIN)/switchboard-pool $(BIN)/switchboard-events $(BIN)/switchboard-adm
 all: $(BINS) $(BUILD)/openapi.json
 
 # -MMD -MP: each object also depends on the headers it includes (src/*/…_internal.h too).
+$(BUILD)/src/core/sip_client.o: CFLAGS += $(RE_CFLAGS)
+$(BUILD)/tests/fuzz/fuzz_sip.o: CFLAGS += $(RE_CFLAGS)
+
 $(BUILD)/%.o: %.c $(wildcard include/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@

@@ -52,6 +52,7 @@ struct config {
     long webhook_retention_days;
     char recordings_dir[256];
     long recording_max_bytes;
+    long sip_timeout_ms;
 
     /* Loaded from the *_file keys by config_load_secrets(); never logged. */
     char db_password[256];

@@ -48,6 +48,8 @@ extern const struct route_group outbound_calls_routes, outbound_end_routes,
     outbound_lists_routes, outbound_analytics_routes;
 /* Issue 10: call recordings (recordings.c; files and retention: recording.h). */
 extern const struct route_group recordings_routes, recording_webhook_routes;
+/* Issue 10: SIP trunks (sip.c; the trunk itself: sip_store.h, sip_client.h). */
+extern const struct route_group sip_routes;
 
 /*
  * The CDR routes' time parameter `key` (cdr_parse_time, cdr.c): 1 with *t (Unix seconds),

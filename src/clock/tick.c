@@ -18,6 +18,7 @@
 #include "queue_dist.h"
 #include "recording.h"
 #include "request.h"
+#include "sip_store.h"
 #include "ticket_store.h"
 #include "txn.h"
 
@@ -146,6 +147,13 @@ static const struct phase phases[] = {
      "SELECT tenant_id, id FROM recordings WHERE expires_at <= NOW() ORDER BY expires_at"
      " LIMIT ?",
      recording_expire},
+    /* SIP registrations due for a refresh (sip_store.h). Last, and two a tick: each
+     * REGISTER may wait sip_timeout_ms for a registrar that is down, and the phases above
+     * must not wait behind it (the batch parameter is taken, not used, hence `? > 0`). */
+    {"sip re-registration",
+     "SELECT tenant_id, id FROM sip_trunks WHERE refresh_at <= NOW(3) AND ? > 0"
+     " ORDER BY refresh_at LIMIT 2",
+     sip_refresh_due},
 };
 
 struct item {

@@ -83,6 +83,10 @@ static const struct config_key config_keys[] = {
      * client_max_body_size of the upload location, rendered from the same value). */
     STR(recordings_dir, ""),
     LONG(recording_max_bytes, "104857600", 1024, 16LL * 1024 * 1024 * 1024),
+    /* SIP trunks (sip_client.h): the bound on one OPTIONS or REGISTER, DNS and TLS
+     * included; a pool worker or the clock waits this long at most. The address rule is
+     * the webhooks' (webhook_allow_*). */
+    LONG(sip_timeout_ms, "3000", 100, 30000),
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))

@@ -28,6 +28,7 @@ static const struct route_group *const groups[] = {
     &outbound_calls_routes, &outbound_end_routes, &outbound_lists_routes,
     &outbound_analytics_routes,
     &recordings_routes, &recording_webhook_routes,
+    &sip_routes,
 };
 
 const struct route *route_table;
