@@ -42,6 +42,9 @@ extern const struct route_group chat_widgets_routes, chat_public_routes, chat_se
     chat_agents_routes;
 /* Issue 9: outgoing webhooks (webhooks_out.c; delivery: src/hooks). */
 extern const struct route_group webhooks_out_routes;
+/* Issue 10: coldcaller's realtime metrics of outbound calls (call_metrics.c; its health
+ * routes are health.c's). */
+extern const struct route_group call_metrics_routes;
 
 /*
  * The CDR routes' time parameter `key` (cdr_parse_time, cdr.c): 1 with *t (Unix seconds),

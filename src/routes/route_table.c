@@ -24,6 +24,7 @@ static const struct route_group *const groups[] = {
     &survey_public_routes,
     &chat_widgets_routes, &chat_public_routes, &chat_sessions_routes, &chat_agents_routes,
     &webhooks_out_routes,
+    &call_metrics_routes,
 };
 
 const struct route *route_table;

@@ -69,7 +69,9 @@ static void framing_per_family(void)
     REQUIRE(o != NULL);
     CHECK_EQ_STR(ut_str(o, "type", NULL), "callEnded");
     CHECK_EQ_STR(ut_str(o, "channel", NULL), "calls");
-    CHECK_EQ_STR(ut_str(o, "data", "unique_id"), "u9");
+    /* Coldcaller's data is camelCase, as its REST answers are. */
+    CHECK_EQ_STR(ut_str(o, "data", "uniqueId"), "u9");
+    CHECK(!json_object_object_get_ex(json_object_object_get(o, "data"), "unique_id", NULL));
     json_object_put(o);
 
     o = ut_frame(WS_CALLDOCKER, "agent.state.changed",
