@@ -9,9 +9,9 @@
  *   - nothing is written: an event row per tenant every 10 s would grow call_events, be
  *     replayed to every resuming stream as stale numbers, and reach every SSE reader,
  *     long-poll and unfiltered socket of the tenant, none of which asked for it;
- *   - the cost follows the audience: one indexed COUNT (idx_calls_tenant_status) per
- *     tenant that has a subscriber on this worker, per period, on the connection the
- *     feed already holds; a tenant nobody watches costs nothing;
+ *   - the cost follows the audience: one indexed count (idx_calls_tenant_status) per
+ *     METRICS_BATCH tenants that have a subscriber on this worker, per period, on the
+ *     connection the feed already holds; a tenant nobody watches costs nothing;
  *   - it holds across hosts: the count is the database's, so every worker tells its own
  *     subscribers the same number; uptime and memory are the sending worker's own.
  * While the feed finds the database away nothing is queried (a query would hold the
@@ -41,6 +41,7 @@
 #include "ws_internal.h"
 
 #define METRICS_TYPE "metrics.update" /* its channel is `metrics` (ws_channel_of) */
+#define METRICS_BATCH 32              /* tenants counted by one statement */
 
 /* The statuses of a call still in progress: calls.c's live ones, and `connecting`, the
  * first status of an outbound call (POST /api/calls/start). */
@@ -67,22 +68,47 @@ static int sip_status(struct ev *ev, const char *tenant_id, const char **quality
     return 0;
 }
 
-/* Live outbound calls of the tenant, or -1 when the database cannot say now. */
-static long long live_calls(struct ev *ev, const char *tenant_id)
+/* The statement counting the live outbound calls of n tenants (1..METRICS_BATCH). */
+static const char *count_sql(size_t n)
+{
+    static char sql[METRICS_BATCH][512];
+    char *q = sql[n - 1];
+    if (q[0] == '\0') {
+        int off = snprintf(q, sizeof(sql[0]), "SELECT tenant_id, COUNT(*) AS n FROM calls"
+                                              " WHERE tenant_id IN (?");
+        for (size_t i = 1; i < n; i++)
+            off += snprintf(q + off, sizeof(sql[0]) - (size_t)off, ",?");
+        snprintf(q + off, sizeof(sql[0]) - (size_t)off,
+                 ") AND status IN " OUTBOUND_LIVE_SQL " AND direction = 'outbound'"
+                 " GROUP BY tenant_id");
+    }
+    return q;
+}
+
+/* n[i]: the live outbound calls of t[i]. -1 when the database cannot say now. */
+static int live_calls(struct ev *ev, struct tenant *const *t, size_t nt, long long *n)
 {
     if (!feed_ready(ev->feed) || feed_db_down(ev->feed))
         return -1;
+    struct db_param params[METRICS_BATCH];
+    for (size_t i = 0; i < nt; i++) {
+        params[i] = db_param_str(t[i]->id);
+        n[i] = 0;
+    }
     struct db_result *res;
     arena_reset(ev->arena);
-    int rc = db_exec(ev->db, ev->arena,
-                     "SELECT COUNT(*) AS n FROM calls WHERE tenant_id = ? AND status IN " OUTBOUND_LIVE_SQL
-                     " AND direction = 'outbound'",
-                     DB_PARAMS(DB_STR(tenant_id)), &res);
+    int rc = db_exec(ev->db, ev->arena, count_sql(nt), params, (unsigned)nt, &res);
     if (rc != DB_OK) {
-        log_warn("events: metrics: live calls of %s: %s", tenant_id, db_last_error(ev->db));
+        log_warn("events: metrics: live calls: %s", db_last_error(ev->db));
         return -1;
     }
-    return db_get_int(res, 0, "n", 0);
+    for (size_t r = 0; r < res->nrows; r++) {
+        const char *id = db_get(res, r, "tenant_id");
+        for (size_t i = 0; id != NULL && i < nt; i++)
+            if (strcmp(id, t[i]->id) == 0)
+                n[i] = db_get_int(res, r, "n", 0);
+    }
+    return 0;
 }
 
 static struct json_object *memory_json(void)
@@ -96,12 +122,10 @@ static struct json_object *memory_json(void)
     return json_done(o, rc);
 }
 
-/* The tenant's metricsUpdate frame (malloc'd), or NULL when it cannot be had now. */
-static char *update_frame(struct ws_metrics *wm, const char *tenant_id, size_t *len)
+/* The tenant's metricsUpdate frame (malloc'd), or NULL when out of memory. */
+static char *update_frame(struct ws_metrics *wm, const char *tenant_id, long long active,
+                          size_t *len)
 {
-    long long active = live_calls(wm->ev, tenant_id);
-    if (active < 0)
-        return NULL;
     const char *quality;
     int registered = sip_status(wm->ev, tenant_id, &quality);
     struct json_object *d = json_object_new_object(), *sip = json_object_new_object();
@@ -124,10 +148,10 @@ static char *update_frame(struct ws_metrics *wm, const char *tenant_id, size_t *
 }
 
 /* Sends the tenant's update to each of its subscribers on this worker. */
-static void tenant_push(struct ws_metrics *wm, struct tenant *t)
+static void tenant_push(struct ws_metrics *wm, struct tenant *t, long long active)
 {
     size_t len = 0;
-    char *text = update_frame(wm, t->id, &len);
+    char *text = update_frame(wm, t->id, active, &len);
     if (text == NULL)
         return;
     struct sub *next;
@@ -139,19 +163,38 @@ static void tenant_push(struct ws_metrics *wm, struct tenant *t)
     free(text);
 }
 
+/* Counts, then updates, a batch of tenants. */
+static void batch_push(struct ws_metrics *wm, struct tenant *const *t, size_t n)
+{
+    long long active[METRICS_BATCH];
+    if (live_calls(wm->ev, t, n, active) != 0)
+        return;
+    for (size_t i = 0; i < n; i++)
+        tenant_push(wm, t[i], active[i]);
+}
+
 static void tick(struct loop *loop, struct loop_timer *t, void *data)
 {
     (void)t;
     struct ws_metrics *wm = data;
+    struct tenant *batch[METRICS_BATCH];
+    size_t n = 0;
     wm->pass++;
-    /* Each tenant with a subscriber once: its pass mark says it was done. */
+    /* Each tenant with a subscriber once: its pass mark says it was taken. (A sub that a
+     * failed write releases stays on hub->all until after this turn of the loop.) */
     for (struct sub *s = wm->ev->hub->all; s != NULL; s = s->all_next) {
         if (!s->linked || s->tenant == NULL || s->tenant->metrics_pass == wm->pass ||
             !ws_wants(s, METRICS_TYPE))
             continue;
         s->tenant->metrics_pass = wm->pass;
-        tenant_push(wm, s->tenant);
+        batch[n++] = s->tenant;
+        if (n == METRICS_BATCH) {
+            batch_push(wm, batch, n);
+            n = 0;
+        }
     }
+    if (n > 0)
+        batch_push(wm, batch, n);
     arena_reset(wm->ev->arena);
     if (loop_timer_start(loop, &wm->timer, wm->ev->cfg->event_metrics_seconds * 1000LL) != 0)
         log_error("events: cannot schedule metrics updates (out of memory)");
