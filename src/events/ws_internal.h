@@ -108,9 +108,10 @@ void ws_free(struct sub *s);
 
 /* ---- ws_online.c -------------------------------------------------------------------- */
 
-/* A staff stream (SSE or socket) of user_id opened (+1) or closed (-1): noted in
- * stream_presence for this worker. Failures are logged, never fatal. */
-void ws_online_note(struct ev *ev, const char *tenant_id, const char *user_id, int delta);
+/* A staff stream (SSE, or a socket when is_socket) of user_id opened (+1) or closed (-1):
+ * noted in stream_presence for this worker. Failures are logged, never fatal. */
+void ws_online_note(struct ev *ev, const char *tenant_id, const char *user_id, int delta,
+                    int is_socket);
 /* Forgets this worker's presence rows. */
 void ws_online_reset(struct ev *ev);
 /* Shutting down: forgets this worker's rows at once; streams closing note nothing more. */

@@ -199,17 +199,21 @@ static int health_websocket(struct request *r)
     /* Every host: the rows of event workers still refreshing them (ws_online.c's TTL). */
     struct db_result *res;
     int rc = db_exec(r->db, r->arena,
-                     "SELECT COALESCE(SUM(streams), 0) AS streams, COUNT(DISTINCT user_id) AS"
+                     "SELECT COALESCE(SUM(streams), 0) AS streams, COALESCE(SUM(sockets), 0) AS"
+                     " sockets, COUNT(DISTINCT user_id) AS"
                      " users, COUNT(DISTINCT worker) AS workers FROM stream_presence"
                      " WHERE tenant_id = ? AND streams > 0 AND seen_at > NOW(3) - INTERVAL 90 SECOND",
                      DB_PARAMS(DB_STR(r->auth.tenant_id)), &res);
     if (rc != DB_OK)
         return request_db_error(r, rc);
+    long long streams = db_get_int(res, 0, "streams", 0), sockets = db_get_int(res, 0, "sockets", 0);
     struct json_object *here = worker_streams(r);
     struct json_object *data = arena_json(r->arena, json_object_new_object());
     struct json_object *all = json_object_new_object();
     rc = data == NULL || all == NULL ||
-         json_set_int(all, "staff_streams", db_get_int(res, 0, "streams", 0)) != 0 ||
+         json_set_int(all, "staff_streams", streams) != 0 ||
+         json_set_int(all, "websocket", sockets) != 0 ||
+         json_set_int(all, "sse", streams > sockets ? streams - sockets : 0) != 0 ||
          json_set_int(all, "users_online", db_get_int(res, 0, "users", 0)) != 0 ||
          json_set_int(all, "event_workers", db_get_int(res, 0, "workers", 0)) != 0 ||
          json_set(data, "all_hosts", json_object_get(all)) != 0 ||

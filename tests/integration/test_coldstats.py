@@ -10,6 +10,7 @@ import uuid
 import sb
 from sb import check
 
+import test_events
 import test_websocket
 
 COLD_ROUTES = ("/api/calls/metrics/realtime", "/api/health/monitoring", "/api/health/websocket")
@@ -165,17 +166,20 @@ def test_health_websocket(ctx):
     check(d["status"] == "ok" and d["eventWorkerReachable"] is True and h["sse"] == 0
           and h["websocket"] == 0 and h["longPoll"] == 0 and h["metricsSubscribers"] == 0
           and d["allHosts"]["staffStreams"] == 0, "no streams yet: %r" % d)
-    with _cold_socket(ctx, token, ["metrics", "calls"]), _cold_socket(ctx, token, ["calls"]):
+    with _cold_socket(ctx, token, ["metrics", "calls"]), _cold_socket(ctx, token, ["calls"]), \
+            test_events._open(ctx, "/api/events", token=token):
         def seen():
             d = _data(ctx.get("/api/health/websocket", token=token))
-            return d if d["allHosts"]["staffStreams"] == 2 else None
+            return d if d["allHosts"]["staffStreams"] == 3 else None
         d = sb.wait(seen, 5, 0.2)
-        check(d is not None, "stream_presence counts both sockets")
+        check(d is not None, "stream_presence counts the three streams")
         h = d["thisHost"]
         check(h["websocket"] == 2 and h["websocketByFamily"]["coldcaller"] == 2
-              and h["metricsSubscribers"] == 1 and h["sse"] == 0
-              and d["allHosts"]["usersOnline"] == 1 and d["allHosts"]["eventWorkers"] == 1,
-              "two coldcaller sockets, one on metrics: %r" % d)
+              and h["metricsSubscribers"] == 1 and h["sse"] == 1 and h["longPoll"] == 0,
+              "two coldcaller sockets, one on metrics, one SSE stream: %r" % d)
+        a = d["allHosts"]
+        check(a["websocket"] == 2 and a["sse"] == 1 and a["usersOnline"] == 1
+              and a["eventWorkers"] == 1, "across hosts: %r" % a)
     # Another tenant sees none of them.
     other, _ = sb.tenant(ctx)
     d = _data(ctx.get("/api/health/websocket", token=other))
