@@ -60,6 +60,7 @@ static const struct {
     {"contacts", ut_contacts_cases},
     {"chat", ut_chat_cases},
     {"mention", ut_mention_cases},
+    {"call_metrics", ut_call_metrics_cases},
 };
 
 static int ut_selected(const char *full, int argc, char **argv)

@@ -94,5 +94,6 @@ extern const struct ut_case ut_crud_cases[];
 extern const struct ut_case ut_ticket_store_cases[];
 extern const struct ut_case ut_chat_cases[];
 extern const struct ut_case ut_mention_cases[];
+extern const struct ut_case ut_call_metrics_cases[];
 
 #endif
