@@ -8,6 +8,13 @@
 
 struct request;
 
+/* The statuses of an outbound call in progress, as SQL: routes.h's LIVE_SQL (calls.c's
+ * live statuses) and `connecting`, an outbound call's first status (POST
+ * /api/calls/start). The realtime route and the event worker's metricsUpdate count by
+ * it, through idx_calls_tenant_status. */
+#define CALL_METRICS_LIVE_SQL \
+    "('connecting','ringing','active','on_hold','transferring','connected')"
+
 /*
  * Whether the request's tenant has a registered SIP account; *quality gets its
  * connection quality ("excellent", "good", "fair", "poor", "unknown"). Until the SIP

@@ -28,6 +28,7 @@
 #include <json-c/json.h>
 
 #include "arena.h"
+#include "call_metrics.h"
 #include "config.h"
 #include "db.h"
 #include "events.h"
@@ -43,9 +44,6 @@
 #define METRICS_TYPE "metrics.update" /* its channel is `metrics` (ws_channel_of) */
 #define METRICS_BATCH 32              /* tenants counted by one statement */
 
-/* The statuses of a call still in progress: calls.c's live ones, and `connecting`, the
- * first status of an outbound call (POST /api/calls/start). */
-#define OUTBOUND_LIVE_SQL "('connecting','ringing','active','on_hold','transferring','connected')"
 
 struct ws_metrics {
     struct ev *ev;
@@ -79,7 +77,7 @@ static const char *count_sql(size_t n)
         for (size_t i = 1; i < n; i++)
             off += snprintf(q + off, sizeof(sql[0]) - (size_t)off, ",?");
         snprintf(q + off, sizeof(sql[0]) - (size_t)off,
-                 ") AND status IN " OUTBOUND_LIVE_SQL " AND direction = 'outbound'"
+                 ") AND status IN " CALL_METRICS_LIVE_SQL " AND direction = 'outbound'"
                  " GROUP BY tenant_id");
     }
     return q;

@@ -2,10 +2,12 @@
  * GET /api/calls/metrics/realtime: coldcaller's dashboard of its outbound calls now.
  *
  * Live outbound calls are the tenant's `calls` rows with direction 'outbound' and a
- * status still in progress (OUTBOUND_LIVE_SQL). Three indexed reads: the live ones' counts and
- * quality averages and the list by idx_calls_tenant_status (tenant_id, status, …), the
- * totals by idx_calls_tenant_direction (tenant_id, direction, start_time), the day's
- * through its start_time (the session's time zone is UTC: today is the UTC day).
+ * status still in progress (CALL_METRICS_LIVE_SQL). Three indexed reads: the live ones'
+ * counts, quality averages and list by idx_calls_tenant_status (tenant_id, status, …);
+ * the totals by idx_calls_tenant_direction (tenant_id, direction, start_time), the
+ * day's through its start_time (the session's time zone is UTC: today is the UTC day).
+ * The total is a range of that index as long as the tenant's outbound history: cheap
+ * while it is thousands, worth taking from the outbound slice's aggregates past that.
  *
  * calls.connecting counts the calls not answered yet (connecting, ringing);
  * calls.connected the answered ones still up (connected, active, on_hold, transferring).
@@ -25,10 +27,8 @@
 #include "request.h"
 #include "routes.h"
 
-/* routes.h's LIVE_SQL (calls.c's live statuses) and `connecting`, the first status of an
- * outbound call (POST /api/calls/start), which main's list may not have yet. */
-#define OUTBOUND_LIVE_SQL "('connecting','ringing','active','on_hold','transferring','connected')"
-#define LIVE_OUTBOUND "tenant_id = ? AND status IN " OUTBOUND_LIVE_SQL " AND direction = 'outbound'"
+#define LIVE_OUTBOUND \
+    "tenant_id = ? AND status IN " CALL_METRICS_LIVE_SQL " AND direction = 'outbound'"
 #define Q_PACKET_LOSS \
     "COALESCE(JSON_VALUE(quality, '$.packetLoss'), JSON_VALUE(quality, '$.packet_loss'))"
 /* At most this many live calls are listed (the counts are over all of them). */

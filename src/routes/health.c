@@ -108,10 +108,10 @@ static struct json_object *probes_json(struct request *r, const struct probes *p
 }
 
 /* The database is away: the error envelope, and what was checked beside it. */
-static int answer_down(struct request *r, struct json_object *data)
+static int answer_down(struct request *r, struct json_object *data, const char *status)
 {
     request_error(r, 503, "service_unavailable", "The database is unavailable");
-    reply_set(r, "status", json_object_new_string("degraded"));
+    reply_set(r, "status", json_object_new_string(status));
     reply_set(r, "checks", json_object_get(json_object_object_get(data, "checks")));
     return -1;
 }
@@ -124,10 +124,8 @@ static int health_ready(struct request *r)
     if (data == NULL)
         return request_oom(r);
     /* Readiness says degraded, not down: its clients know ok and degraded. */
-    if (p.db_ok)
-        json_set_str(data, "status", p.mc_ok && p.ev_ok ? "ok" : "degraded");
     if (!p.db_ok)
-        return answer_down(r, data);
+        return answer_down(r, data, "degraded");
     return reply_one(r, 200, NULL, data);
 }
 
@@ -173,7 +171,7 @@ static int health_monitoring(struct request *r)
     if (data == NULL || monitoring_extra(r, data) != 0)
         return request_oom(r);
     if (!p.db_ok)
-        return answer_down(r, data);
+        return answer_down(r, data, "down");
     return reply_one(r, 200, NULL, data);
 }
 
