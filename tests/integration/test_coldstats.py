@@ -204,9 +204,13 @@ def test_metrics_update_on_channel_metrics(ctx):
               "metricsUpdate: %r" % m)
         m = other.until(lambda m: m.get("type") == "metricsUpdate", timeout=METRICS_WAIT)[-1]
         check(m["data"]["activeCalls"] == 1, "the other tenant's own count: %r" % m)
-        # A second period: it keeps coming; the calls-only socket never got one.
+        # A second period: it keeps coming, each socket its own tenant's only; the
+        # calls-only socket never got one.
         t0 = time.monotonic()
-        ws.until(lambda m: m.get("type") == "metricsUpdate", timeout=METRICS_WAIT)
+        for sock, n in ((ws, 4), (other, 1)):
+            got = sock.until(lambda m: m.get("type") == "metricsUpdate", timeout=METRICS_WAIT)
+            check(all(x["data"]["activeCalls"] == n for x in got
+                      if x.get("type") == "metricsUpdate"), "each tenant's own: %r" % got)
         check(time.monotonic() - t0 > 0.5, "one update per period, not a burst")
         got = calls_only.quiet(0.5)
         check(not [x for x in got if x.get("type") == "metricsUpdate"],
