@@ -34,6 +34,7 @@ struct config {
     long shutdown_grace;
     long event_retention_hours;
     long event_heartbeat_seconds;
+    long event_metrics_seconds; /* coldcaller's metricsUpdate period (ws_metrics.c) */
     long event_max_streams_per_session;
     long event_max_streams_per_tenant;
     long event_db_timeout_seconds;

@@ -84,6 +84,9 @@ void metrics_db_error(enum metrics_db kind);
  */
 void metrics_cache_error(void);
 
+/* Seconds since the pool's master started; -1 in a process without the block. */
+double metrics_uptime_seconds(void);
+
 /* The index of a status among metrics_statuses; METRICS_NSTATUS - 1 ("other") if absent. */
 size_t metrics_status_index(int status);
 

@@ -50,6 +50,9 @@ extern const struct route_group outbound_calls_routes, outbound_end_routes,
 extern const struct route_group recordings_routes, recording_webhook_routes;
 /* Issue 10: SIP trunks (sip.c; the trunk itself: sip_store.h, sip_client.h). */
 extern const struct route_group sip_routes;
+/* Issue 10: coldcaller's realtime metrics of outbound calls (call_metrics.c; its health
+ * routes are health.c's). */
+extern const struct route_group call_metrics_routes;
 
 /*
  * The CDR routes' time parameter `key` (cdr_parse_time, cdr.c): 1 with *t (Unix seconds),

@@ -271,6 +271,7 @@ load_settings() {
     CFG_WEBHOOK_RETENTION_DAYS=${SB_WEBHOOK_RETENTION_DAYS:-30}
     CFG_EVENT_RETENTION_HOURS=${SB_EVENT_RETENTION_HOURS:-72}
     CFG_EVENT_HEARTBEAT_SECONDS=${SB_EVENT_HEARTBEAT_SECONDS:-15}
+    CFG_EVENT_METRICS_SECONDS=${SB_EVENT_METRICS_SECONDS:-10}
     CFG_EVENT_MAX_STREAMS_PER_SESSION=${SB_EVENT_MAX_STREAMS_PER_SESSION:-32}
     CFG_EVENT_MAX_STREAMS_PER_TENANT=${SB_EVENT_MAX_STREAMS_PER_TENANT:-10000}
     CFG_PASSWORD_MAX_FAILURES=${SB_PASSWORD_MAX_FAILURES:-5}
@@ -525,6 +526,7 @@ write_config() {
             clock_wake_socket "$RUN/clock-wake.sock" \
             event_retention_hours "$CFG_EVENT_RETENTION_HOURS" \
             event_heartbeat_seconds "$CFG_EVENT_HEARTBEAT_SECONDS" \
+            event_metrics_seconds "$CFG_EVENT_METRICS_SECONDS" \
             event_max_streams_per_session "$CFG_EVENT_MAX_STREAMS_PER_SESSION" \
             event_max_streams_per_tenant "$CFG_EVENT_MAX_STREAMS_PER_TENANT" \
             password_max_failures "$CFG_PASSWORD_MAX_FAILURES" \

@@ -64,6 +64,8 @@ export SB_PASSWORD_MAX_FAILURES_PER_ADDRESS=${SB_PASSWORD_MAX_FAILURES_PER_ADDRE
 # Short heartbeats (streams are watched across a stopped database), and a tenant stream cap
 # a test can reach.
 export SB_EVENT_HEARTBEAT_SECONDS=${SB_EVENT_HEARTBEAT_SECONDS:-3}
+# coldcaller's metricsUpdate every 2 s, not 10, so test_coldstats.py waits little.
+export SB_EVENT_METRICS_SECONDS=${SB_EVENT_METRICS_SECONDS:-2}
 export SB_EVENT_MAX_STREAMS_PER_TENANT=${SB_EVENT_MAX_STREAMS_PER_TENANT:-40}
 # Webhooks: the tests' receivers listen on loopback; retries and giving up in seconds, not
 # a day (tests/integration/test_webhooks_out.py).

@@ -52,6 +52,8 @@ static const struct config_key config_keys[] = {
     LONG(shutdown_grace, "10", 1, 600),
     LONG(event_retention_hours, "72", 1, 8760),
     LONG(event_heartbeat_seconds, "15", 1, 300),
+    /* How often coldcaller sockets subscribed to `metrics` get a metricsUpdate. */
+    LONG(event_metrics_seconds, "10", 1, 3600),
     /* Open streams and waiting long-polls: per session (a browser with tabs), per tenant. */
     LONG(event_max_streams_per_session, "32", 1, 100000),
     LONG(event_max_streams_per_tenant, "10000", 1, 10000000),

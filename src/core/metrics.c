@@ -323,6 +323,13 @@ static void render_process(struct buf *b)
                     (double)(up / 1000000u) / 1e3);
 }
 
+double metrics_uptime_seconds(void)
+{
+    if (M.head == NULL)
+        return -1;
+    return (double)((now_ns() - M.head->start_mono) / 1000000u) / 1e3;
+}
+
 int metrics_render(struct buf *b)
 {
     struct totals t;

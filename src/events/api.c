@@ -393,7 +393,7 @@ static void health(struct ev *ev, struct http_conn *c, const struct http_request
 
 /* ---- routing ------------------------------------------------------------------------------ */
 
-enum route_kind { R_HEALTH, R_STREAM, R_POLL, R_METRICS };
+enum route_kind { R_HEALTH, R_STREAM, R_POLL, R_METRICS, R_STREAMS };
 
 /*
  * Every route is GET (HEAD is answered as GET, without a body). The handlers are the pool's
@@ -407,6 +407,8 @@ static const struct route routes[] = {
     ROUTE("GET", "/api/calls/active/events", NULL, ROLES_ANY, 0, .summary = "Live calls (SSE)"),
     ROUTE("GET", "/api/calls/:id/events", NULL, ROLES_ANY, 0, .summary = "One call (SSE)"),
     ROUTE("GET", "/metrics", NULL, ROLES_PUBLIC, 0, .summary = "Metrics, for the pool's /metrics"),
+    ROUTE("GET", "/streams", NULL, ROLES_PUBLIC, 0,
+          .summary = "A tenant's streams here, for the pool's /api/health/websocket"),
 };
 
 struct route_target {
@@ -417,7 +419,7 @@ struct route_target {
 static const struct route_target targets[] = {
     {R_HEALTH, SCOPE_ALL}, {R_POLL, SCOPE_ALL},   {R_STREAM, SCOPE_ALL},
     {R_STREAM, SCOPE_CALLS}, {R_STREAM, SCOPE_CALLS}, {R_STREAM, SCOPE_CALL},
-    {R_METRICS, SCOPE_ALL},
+    {R_METRICS, SCOPE_ALL}, {R_STREAMS, SCOPE_ALL},
 };
 
 _Static_assert(sizeof(routes) / sizeof(routes[0]) == sizeof(targets) / sizeof(targets[0]),
@@ -488,6 +490,8 @@ void api_route(struct http_conn *c, const struct http_request *req, void *data)
         health(ev, c, req, cors);
     } else if (target->kind == R_METRICS) {
         events_metrics_reply(ev, c, req);
+    } else if (target->kind == R_STREAMS) {
+        events_streams_reply(ev, c, req);
     } else {
         subscribe(ev, c, req, cors, target->kind == R_POLL, target->scope, call_id);
     }

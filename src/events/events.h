@@ -81,6 +81,7 @@ struct tenant {
     struct sub *streams; /* doubly linked through sub->prev/next */
     struct sub *polls;   /* waiting long-polls, same links */
     size_t nstreams, npolls;
+    unsigned long long metrics_pass; /* ws_metrics.c: the last period that served it */
     char id[]; /* NUL-terminated */
 };
 
@@ -269,6 +270,16 @@ struct housekeeping;
 /* Starts the periodic purge of spent rows (tickets, idempotency records, throttles). */
 struct housekeeping *housekeeping_start(struct ev *ev);
 void housekeeping_stop(struct housekeeping *hk);
+
+/* ---- ws_metrics.c ----------------------------------------------------------------- */
+
+struct ws_metrics;
+/* Starts coldcaller's metricsUpdate, every event_metrics_seconds (ws_metrics.c). */
+struct ws_metrics *ws_metrics_start(struct ev *ev);
+void ws_metrics_stop(struct ws_metrics *wm);
+/* GET /streams?tenant_id=: the tenant's streams on this worker, by kind and family
+ * (JSON), for the pool's /api/health/websocket. */
+void events_streams_reply(struct ev *ev, struct http_conn *c, const struct http_request *req);
 
 /* ---- main.c ----------------------------------------------------------------------- */
 

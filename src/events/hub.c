@@ -120,7 +120,7 @@ void sub_link(struct sub *s)
         s->hub->nstreams++;
         s->hub->nsockets += s->ws != NULL;
         if (s->filter.chat_session == NULL)
-            ws_online_note(s->hub->ev, s->tenant->id, s->user_id, 1);
+            ws_online_note(s->hub->ev, s->tenant->id, s->user_id, 1, s->ws != NULL);
     }
 }
 
@@ -145,7 +145,7 @@ static void sub_unlink(struct sub *s)
         s->hub->nstreams--;
         s->hub->nsockets -= s->ws != NULL;
         if (s->filter.chat_session == NULL)
-            ws_online_note(s->hub->ev, s->tenant->id, s->user_id, -1);
+            ws_online_note(s->hub->ev, s->tenant->id, s->user_id, -1, s->ws != NULL);
     }
 }
 

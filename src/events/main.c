@@ -45,6 +45,7 @@
 struct app {
     struct loop *loop;
     struct housekeeping *housekeeping;
+    struct ws_metrics *ws_metrics;
     struct http_server *srv;
     struct ev ev;
     int sigfd;
@@ -393,6 +394,11 @@ static int app_start(struct app *app, int *listen_fd)
         log_error("events: cannot start housekeeping (out of memory)");
         return -1;
     }
+    app->ws_metrics = ws_metrics_start(&app->ev);
+    if (app->ws_metrics == NULL) {
+        log_error("events: cannot start metrics updates (out of memory)");
+        return -1;
+    }
     if (loop_fd_add(app->loop, app->sigfd, LOOP_READ, on_signal, app) != 0) {
         log_error("events: cannot watch signals: %s", strerror(errno));
         return -1;
@@ -405,6 +411,7 @@ static void app_stop(struct app *app, int listen_fd)
     /* Connections first (their subscribers are released), then the subscribers. */
     http_server_destroy(app->srv);
     housekeeping_stop(app->housekeeping);
+    ws_metrics_stop(app->ws_metrics);
     hub_destroy(app->ev.hub);
     feed_destroy(app->ev.feed);
     store_destroy(app->ev.store);

@@ -241,6 +241,28 @@ int ws_send_event(struct sub *s, const struct event *e)
     return rc;
 }
 
+int ws_wants(const struct sub *s, const char *type)
+{
+    const struct ws *ws = s->ws;
+    /* Only a client that subscribed: periodic frames are never part of "everything". */
+    return ws != NULL && !s->dead && ws->started && ws->kind == WS_FEED &&
+           ws->family == WS_COLDCALLER && ws->subs.active &&
+           ws_subs_match(&ws->subs, WS_COLDCALLER, type);
+}
+
+int ws_send_text(struct sub *s, const char *text, size_t len)
+{
+    int rc = ws_text(s, text, len);
+    if (rc == 0)
+        s->ws->ev->counters.delivered++;
+    return rc;
+}
+
+int ws_family_of(const struct sub *s)
+{
+    return s->ws != NULL && s->ws->family_known ? (int)s->ws->family : -1;
+}
+
 void ws_heartbeat(struct sub *s)
 {
     struct ws *ws = s->ws;

@@ -20,6 +20,7 @@
 #include "events.h"
 #include "httputil.h"
 #include "jsonutil.h"
+#include "reply.h"
 #include "ws_internal.h"
 
 /* Our event types that the coldcaller and calldocker clients know by another name. */
@@ -141,7 +142,8 @@ static int is_column(const char *key)
            strcmp(key, "tenant_id") == 0 || strcmp(key, "timestamp") == 0;
 }
 
-/* {type, payload|data, channel?, timestamp, id} around data (taken). */
+/* {type, payload|data, channel?, timestamp, id} around data (taken). Coldcaller's data is
+ * camelCase, as its REST answers are (render.c): our payloads are snake_case. */
 static char *frame(enum ws_family f, const char *type, const char *channel,
                    struct json_object *data, const char *ts, const char *id, size_t *len)
 {
@@ -149,6 +151,11 @@ static char *frame(enum ws_family f, const char *type, const char *channel,
     char *text = NULL;
     if (data == NULL)
         data = json_object_new_object();
+    if (f == WS_COLDCALLER && data != NULL) {
+        struct json_object *camel = render_camel(data, false);
+        json_object_put(data);
+        data = camel;
+    }
     if (o == NULL || data == NULL || json_set_str(o, "type", type) != 0) {
         json_object_put(data);
         goto out;
@@ -205,6 +212,14 @@ char *ws_frame_control(enum ws_family f, const char *type, struct json_object *d
     char ts[32];
     http_now_rfc3339(ts);
     return frame(f, type, f == WS_COLDCALLER ? "system" : NULL, data, ts, id, len);
+}
+
+char *ws_frame_channel(const char *type, const char *channel, struct json_object *data,
+                       size_t *len)
+{
+    char ts[32];
+    http_now_rfc3339(ts);
+    return frame(WS_COLDCALLER, type, channel, data, ts, NULL, len);
 }
 
 /* ---- subscriptions ------------------------------------------------------------------- */

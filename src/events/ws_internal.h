@@ -58,6 +58,10 @@ char *ws_frame_event(enum ws_family f, const struct event *e, size_t *len);
  * malloc'd text or NULL. */
 char *ws_frame_control(enum ws_family f, const char *type, struct json_object *data,
                        const char *id, size_t *len);
+/* A coldcaller frame of our own on a channel other than "system" (metricsUpdate on
+ * "metrics"): data (taken; NULL for {}), no id, timestamp now. malloc'd text or NULL. */
+char *ws_frame_channel(const char *type, const char *channel, struct json_object *data,
+                       size_t *len);
 /* The coldcaller channel of an event type ("calls", "agents", "chat", …), into buf. */
 const char *ws_channel_of(const char *type, char *buf, size_t size);
 /* 1 when e passes the client's subscriptions. */
@@ -88,6 +92,14 @@ void ws_start(struct hub *h, struct http_conn *c, const struct stream_params *p,
 
 /* Hooks of the hub (hub.c, hub_stream.c) for a sub that is a socket (s->ws). */
 int ws_send_event(struct sub *s, const struct event *e);
+/* 1 when s is a started coldcaller socket that subscribed to the channel of our event
+ * type `type` (or to the type itself): periodic frames go to those only. */
+int ws_wants(const struct sub *s, const char *type);
+/* Sends a frame already built (JSON text, copied); counted as delivered. 0, or -1 when
+ * the socket is gone (s is then released). */
+int ws_send_text(struct sub *s, const char *text, size_t len);
+/* The socket's framing (enum ws_family), -1 while not known yet. */
+int ws_family_of(const struct sub *s);
 /* The heartbeat: a ping; a socket whose previous ping is unanswered is dropped. */
 void ws_heartbeat(struct sub *s);
 /* Ends the socket: the final frame (JSON text, may be NULL), then a close with code. */
@@ -96,9 +108,10 @@ void ws_free(struct sub *s);
 
 /* ---- ws_online.c -------------------------------------------------------------------- */
 
-/* A staff stream (SSE or socket) of user_id opened (+1) or closed (-1): noted in
- * stream_presence for this worker. Failures are logged, never fatal. */
-void ws_online_note(struct ev *ev, const char *tenant_id, const char *user_id, int delta);
+/* A staff stream (SSE, or a socket when is_socket) of user_id opened (+1) or closed (-1):
+ * noted in stream_presence for this worker. Failures are logged, never fatal. */
+void ws_online_note(struct ev *ev, const char *tenant_id, const char *user_id, int delta,
+                    int is_socket);
 /* Forgets this worker's presence rows. */
 void ws_online_reset(struct ev *ev);
 /* Shutting down: forgets this worker's rows at once; streams closing note nothing more. */

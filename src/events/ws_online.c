@@ -34,6 +34,7 @@
 struct pending {
     struct pending *next;
     int delta;
+    int sockets; /* of delta, the WebSocket ones (sql/027) */
     char *user_id; /* into key */
     char key[];    /* tenant_id NUL user_id NUL */
 };
@@ -97,11 +98,14 @@ static void flush(struct loop *loop, struct loop_timer *t, void *data)
                 goto later;
             struct db_result *res;
             int rc = db_exec(ev->db, scratch,
-                             "INSERT INTO stream_presence (tenant_id, user_id, worker, streams, seen_at)"
-                             " VALUES (?, ?, ?, GREATEST(?, 0), NOW(3)) ON DUPLICATE KEY UPDATE"
-                             " streams = GREATEST(CAST(streams AS SIGNED) + ?, 0), seen_at = NOW(3)",
+                             "INSERT INTO stream_presence (tenant_id, user_id, worker, streams,"
+                             " sockets, seen_at) VALUES (?, ?, ?, GREATEST(?, 0), GREATEST(?, 0),"
+                             " NOW(3)) ON DUPLICATE KEY UPDATE"
+                             " streams = GREATEST(CAST(streams AS SIGNED) + ?, 0),"
+                             " sockets = GREATEST(CAST(sockets AS SIGNED) + ?, 0), seen_at = NOW(3)",
                              DB_PARAMS(DB_STR(e->key), DB_STR(e->user_id), DB_STR(worker()),
-                                       DB_INT(e->delta), DB_INT(e->delta)),
+                                       DB_INT(e->delta), DB_INT(e->sockets), DB_INT(e->delta),
+                                       DB_INT(e->sockets)),
                              &res);
             if (rc != DB_OK) {
                 log_warn("events: presence not written: %s", db_last_error(ev->db));
@@ -117,7 +121,8 @@ later:
         log_error("events: cannot schedule the presence write (out of memory)");
 }
 
-void ws_online_note(struct ev *ev, const char *tenant_id, const char *user_id, int delta)
+void ws_online_note(struct ev *ev, const char *tenant_id, const char *user_id, int delta,
+                    int is_socket)
 {
     if (stopped || user_id == NULL || user_id[0] == '\0')
         return;
@@ -135,6 +140,7 @@ void ws_online_note(struct ev *ev, const char *tenant_id, const char *user_id, i
         *pp = e;
     }
     (*pp)->delta += delta;
+    (*pp)->sockets += is_socket ? delta : 0;
     if (flush_ev == NULL) {
         flush_ev = ev;
         loop_timer_init(&flush_timer, flush, ev);

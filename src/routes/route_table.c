@@ -29,6 +29,7 @@ static const struct route_group *const groups[] = {
     &outbound_analytics_routes,
     &recordings_routes, &recording_webhook_routes,
     &sip_routes,
+    &call_metrics_routes,
 };
 
 const struct route *route_table;

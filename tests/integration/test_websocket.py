@@ -241,7 +241,7 @@ def test_ws_coldcaller_framing(ctx):
         got = ws.until(lambda m: m.get("type") == "callEnded")
         check(len(got) == 1, "only the calls channel: %r" % got)
         m = got[0]
-        check(m["channel"] == "calls" and m["data"]["unique_id"] == "abc" and m.get("id")
+        check(m["channel"] == "calls" and m["data"]["uniqueId"] == "abc" and m.get("id")
               and m.get("timestamp"), "coldcaller frame: %r" % m)
 
 

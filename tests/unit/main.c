@@ -63,6 +63,7 @@ static const struct {
     {"lead_import", ut_lead_import_cases},
     {"outbound", ut_outbound_cases},
     {"recording", ut_recording_cases},
+    {"call_metrics", ut_call_metrics_cases},
 };
 
 static int ut_selected(const char *full, int argc, char **argv)

@@ -69,7 +69,9 @@ static void framing_per_family(void)
     REQUIRE(o != NULL);
     CHECK_EQ_STR(ut_str(o, "type", NULL), "callEnded");
     CHECK_EQ_STR(ut_str(o, "channel", NULL), "calls");
-    CHECK_EQ_STR(ut_str(o, "data", "unique_id"), "u9");
+    /* Coldcaller's data is camelCase, as its REST answers are. */
+    CHECK_EQ_STR(ut_str(o, "data", "uniqueId"), "u9");
+    CHECK(!json_object_object_get_ex(json_object_object_get(o, "data"), "unique_id", NULL));
     json_object_put(o);
 
     o = ut_frame(WS_CALLDOCKER, "agent.state.changed",
@@ -138,9 +140,70 @@ static void family_guess(void)
     CHECK_EQ_INT(ws_family_parse("other"), -1);
 }
 
+/* Issue 10: coldcaller's names and channels for outbound calls, recordings and SIP; data
+ * camelCase at every depth; metricsUpdate on `metrics`. */
+static void coldcaller_channels(void)
+{
+    static const char *const want[][3] = {
+        {"call.initiated", "callInitiated", "calls"},
+        {"call.connected", "callConnected", "calls"},
+        {"call.quality", "callQualityUpdate", "calls"},
+        {"call.ended", "callEnded", "calls"},
+        {"recording.started", "recordingStarted", "recordings"},
+        {"recording.stopped", "recordingStopped", "recordings"},
+        {"sip.registered", "sipRegistered", "sip"},
+        {"sip.registration_failed", "sipRegistrationFailed", "sip"},
+        {"sip.unregistered", "sipUnregistered", "sip"},
+        {"metrics.update", "metricsUpdate", "metrics"},
+    };
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        char json[256];
+        snprintf(json, sizeof(json),
+                 "{\"id\":\"C\",\"type\":\"%s\",\"phone_number\":\"+1555\","
+                 "\"quality\":{\"packet_loss\":0.5}}",
+                 want[i][0]);
+        struct json_object *o = ut_frame(WS_COLDCALLER, want[i][0], json);
+        REQUIRE(o != NULL);
+        CHECK_EQ_STR(ut_str(o, "type", NULL), want[i][1]);
+        CHECK_EQ_STR(ut_str(o, "channel", NULL), want[i][2]);
+        CHECK_EQ_STR(ut_str(o, "data", "phoneNumber"), "+1555");
+        struct json_object *q = NULL;
+        CHECK(json_object_object_get_ex(json_object_object_get(o, "data"), "quality", &q));
+        CHECK(json_object_object_get_ex(q, "packetLoss", NULL));
+        json_object_put(o);
+    }
+    struct json_object *d = json_object_new_object();
+    REQUIRE(d != NULL);
+    json_object_object_add(d, "active_calls", json_object_new_int(3));
+    size_t len = 0;
+    char *text = ws_frame_channel("metricsUpdate", "metrics", d, &len);
+    REQUIRE(text != NULL);
+    struct json_object *o = NULL;
+    REQUIRE(json_parse_object(text, len, &o) == 0);
+    CHECK_EQ_STR(ut_str(o, "type", NULL), "metricsUpdate");
+    CHECK_EQ_STR(ut_str(o, "channel", NULL), "metrics");
+    CHECK_EQ_STR(ut_str(o, "data", "activeCalls"), "3");
+    CHECK(json_object_object_get_ex(o, "timestamp", NULL));
+    CHECK(!json_object_object_get_ex(o, "id", NULL));
+    json_object_put(o);
+    free(text);
+
+    /* Subscribed to `metrics`: metrics.update passes, call events do not. */
+    struct ws_subs subs = {0};
+    const char *why = NULL;
+    struct json_object *msg = NULL;
+    REQUIRE(json_parse_object("{\"type\":\"subscribe\",\"channel\":\"metrics\"}", 40,
+                              &msg) == 0);
+    CHECK(ws_subs_apply(&subs, WS_COLDCALLER, msg, 1, &why) == 0);
+    CHECK(ws_subs_match(&subs, WS_COLDCALLER, "metrics.update"));
+    CHECK(!ws_subs_match(&subs, WS_COLDCALLER, "call.initiated"));
+    json_object_put(msg);
+}
+
 const struct ut_case ut_ws_frames_cases[] = {
     {"framing_per_family", framing_per_family},
     {"subscriptions", subscriptions},
     {"family_guess", family_guess},
+    {"coldcaller_channels", coldcaller_channels},
     {NULL, NULL},
 };

@@ -97,5 +97,6 @@ extern const struct ut_case ut_lead_import_cases[];
 extern const struct ut_case ut_outbound_cases[];
 extern const struct ut_case ut_mention_cases[];
 extern const struct ut_case ut_recording_cases[];
+extern const struct ut_case ut_call_metrics_cases[];
 
 #endif
