@@ -15,12 +15,25 @@ struct request;
 #define CALL_METRICS_LIVE_SQL \
     "('connecting','ringing','active','on_hold','transferring','connected')"
 
+/* The SIP trunk's registration and its latest round trip, for the tenant bound to the
+ * one `?` (sip_trunks has one row per tenant). */
+#define CALL_METRICS_SIP_SQL \
+    "SELECT registration_state, last_rtt_ms FROM sip_trunks WHERE tenant_id = ?"
+
 /*
- * Whether the request's tenant has a registered SIP account; *quality gets its
- * connection quality ("excellent", "good", "fair", "poor", "unknown"). Until the SIP
- * state exists this is false and "unknown": the integrator wires it to the SIP store.
+ * Whether the request's tenant has a registered SIP trunk; *quality gets its connection
+ * quality from the last OPTIONS or REGISTER round trip (call_metrics_link_label).
  */
 bool call_metrics_sip_registered(struct request *r, const char **quality);
+
+/* A SIP round trip in ms as coldcaller's label: excellent < 100, good < 200, fair < 400,
+ * poor above; "unknown" when never measured (< 0). */
+static inline const char *call_metrics_link_label(long long rtt_ms)
+{
+    if (rtt_ms < 0)
+        return "unknown";
+    return rtt_ms < 100 ? "excellent" : rtt_ms < 200 ? "good" : rtt_ms < 400 ? "fair" : "poor";
+}
 
 /* A MOS (1..5) as coldcaller's label: excellent >= 4.3, good >= 4.0, fair >= 3.6, poor
  * below; "unknown" for 0 or less (no report). */

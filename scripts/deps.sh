@@ -22,8 +22,7 @@ trap 'on_err $? $LINENO' ERR
 PACKAGES=(
     build-essential pkg-config
     libfcgi-dev libjson-c-dev libmariadb-dev libjwt-dev libmemcached-dev libargon2-dev libssl-dev
-    libcurl4-openssl-dev libwslay-dev libsndfile1-dev
-    libcurl4-openssl-dev libwslay-dev libre-dev
+    libcurl4-openssl-dev libwslay-dev libsndfile1-dev libre-dev
     sip-tester
     nginx-light spawn-fcgi mariadb-server memcached
     curl wrk python3 python3-jsonschema python3-websockets

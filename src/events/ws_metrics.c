@@ -53,17 +53,21 @@ struct ws_metrics {
 };
 
 /*
- * Whether the tenant's SIP account is registered, and how well it is connected. Until
- * the SIP slice lands there is no registration state to read: not registered,
- * "unknown". The integrator wires the SIP state here (one indexed read per tenant, like
- * the count below).
+ * Whether the tenant's SIP trunk is registered, and how well it is connected: one read
+ * by the trunk's unique tenant key per tenant watching `metrics`, per period.
  */
 static int sip_status(struct ev *ev, const char *tenant_id, const char **quality)
 {
-    (void)ev;
-    (void)tenant_id;
+    struct db_result *res;
     *quality = "unknown";
-    return 0;
+    if (!feed_ready(ev->feed) || feed_db_down(ev->feed) ||
+        db_exec(ev->db, ev->arena, CALL_METRICS_SIP_SQL, DB_PARAMS(DB_STR(tenant_id)), &res) !=
+            DB_OK ||
+        res->nrows == 0)
+        return 0;
+    *quality = call_metrics_link_label(db_get_int(res, 0, "last_rtt_ms", -1));
+    const char *state = db_get(res, 0, "registration_state");
+    return state != NULL && strcmp(state, "registered") == 0;
 }
 
 /* The statement counting the live outbound calls of n tenants (1..METRICS_BATCH). */

@@ -36,11 +36,14 @@
 
 bool call_metrics_sip_registered(struct request *r, const char **quality)
 {
-    /* No registration state to read until the SIP slice lands; the integrator wires it
-     * here (registered when the tenant has a registered trunk, and its quality). */
-    (void)r;
+    struct db_result *res;
     *quality = "unknown";
-    return false;
+    if (db_exec(r->db, r->arena, CALL_METRICS_SIP_SQL, DB_PARAMS(DB_STR(r->auth.tenant_id)),
+                &res) != DB_OK || res->nrows == 0)
+        return false; /* no trunk, or the database cannot say now: not registered */
+    *quality = call_metrics_link_label(db_get_int(res, 0, "last_rtt_ms", -1));
+    const char *state = db_get(res, 0, "registration_state");
+    return state != NULL && strcmp(state, "registered") == 0;
 }
 
 const char *call_metrics_quality_label(double mos)

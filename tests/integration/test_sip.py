@@ -208,6 +208,9 @@ def test_sip_options_and_register(ctx):
             h = ctx.get("/api/health/sip", token=token).json["data"]
             check(h["status"] == "healthy" and h["registered"] == 1 and
                   h["trunks"][0]["registrationState"] == "registered", "health: %r" % h)
+            sysm = ctx.get("/api/calls/metrics/realtime", token=token).json["data"]["system"]
+            check(sysm["sipRegistered"] is True and sysm["connectionQuality"] in
+                  ("excellent", "good", "fair", "poor"), "realtime system: %r" % sysm)
             r = ctx.post("/api/sip/unregister", {}, token=token)
             d = r.json["data"]
             check(r.status == 200 and d["statusCode"] == 200 and d["registered"] is False and
