@@ -45,6 +45,8 @@ struct json_object *openapi_path_params(const char *pattern);
 struct json_object *openapi_parameters(const struct route *route);
 /* {"application/json": {"schema": schema}} (takes schema). */
 struct json_object *openapi_json_content(struct json_object *schema);
+/* {"<media>": {"schema": {"type":"string","format":"binary"}}}: a raw body or file. */
+struct json_object *openapi_binary_content(const char *media);
 /* arr under key when it has items; an empty one is put (OpenAPI wants none there). */
 int openapi_put_nonempty(struct json_object *obj, const char *key, struct json_object *arr);
 

@@ -48,6 +48,10 @@ struct route {
     const char *summary;
     const struct field_def *body; /* the JSON body's fields, NULL when none */
     size_t nbody;
+    /* Not JSON: the media type of a raw body (an upload, "text/csv") and of the success
+     * answer (a file nginx serves); NULL: JSON. */
+    const char *body_media;
+    const char *answer_media;
     const char *key; /* the answer's name in the transfer dialect, NULL: on top */
     const char *cache; /* the namespace of its cached list (cached.h), NULL: none */
     unsigned flags;

@@ -48,6 +48,12 @@ static const char *key_of(struct request *r, struct json_object *body, const str
     const char *camel = (r->families & FAM_COLDCALLER) ? camel_of(d->name, buf, size) : NULL;
     if (camel != NULL && json_object_object_get_ex(body, camel, NULL))
         return arena_strdup(r->arena, camel);
+    /* Absent: a 400 names it as the client would send it, where only coldcaller's
+     * clients call (a shared path keeps our name, which its other families send). */
+    if (camel != NULL && !(r->families & ~FAM_COLDCALLER)) {
+        const char *copy = arena_strdup(r->arena, camel);
+        return copy ? copy : d->name;
+    }
     return d->name;
 }
 

@@ -125,8 +125,14 @@ static struct json_object *operation(const struct route *rt, const char *path,
     rc |= json_add(op, "tags", tags_of(path));
     rc |= security(op, rt->roles);
     rc |= openapi_put_nonempty(op, "parameters", openapi_parameters(rt));
-    if (rt->body != NULL)
+    if (rt->body != NULL) {
         rc |= json_add(op, "requestBody", openapi_request_body(rt, families));
+    } else if (rt->body_media != NULL) {
+        struct json_object *body = json_object_new_object();
+        int brc = json_add(body, "required", json_object_new_boolean(1));
+        brc |= json_add(body, "content", openapi_binary_content(rt->body_media));
+        rc |= json_add(op, "requestBody", json_done(body, brc));
+    }
     rc |= json_add(op, "responses", openapi_responses(rt, families));
     return json_done(op, rc);
 }

@@ -51,7 +51,7 @@ static const char dialects[] =
     "'ValidationDetails':{'type':'array','items':" OBJECT_OF(
         "'field','message','code','value','location'", "'field':{'type':'string'},"
         "'message':{'type':'string'},'code':{'const':'VALIDATION_ERROR'},'value':{},"
-        "'location':{'enum':['body','query','params']}") "},"
+        "'location':{'enum':['body','query','params','headers']}") "},"
     "'CallcenterEnvelope':{'description':'callcenter (everything under /api/v1)',"
     "'type':'object','required':['success','data','request_id','timestamp'],"
     "'properties':{'success':{'const':true},'data':{'description':'the answer'},"
@@ -224,6 +224,12 @@ static struct json_object *response(int status, struct json_object *schema)
 /* The success answer; a replayed create says so in a header. */
 static struct json_object *success(const struct route *rt, unsigned families, int status)
 {
+    if (rt->answer_media != NULL) { /* a file: its bytes, ranges served by nginx */
+        struct json_object *f = json_object_new_object();
+        int frc = json_set_str(f, "description", http_status_text(status));
+        frc |= json_add(f, "content", openapi_binary_content(rt->answer_media));
+        return json_done(f, frc);
+    }
     struct json_object *r = response(status, success_schema(rt, families));
     if (r == NULL || !(rt->flags & ROUTE_IDEMPOTENT))
         return r;

@@ -229,6 +229,16 @@ struct json_object *openapi_request_body(const struct route *rt, unsigned famili
     return json_done(body, rc);
 }
 
+struct json_object *openapi_binary_content(const char *media)
+{
+    struct json_object *content = json_object_new_object(), *m = json_object_new_object();
+    struct json_object *s = json_object_new_object();
+    int rc = json_set_str(s, "type", "string") | json_set_str(s, "format", "binary");
+    rc |= json_add(m, "schema", json_done(s, rc));
+    rc |= json_add(content, media, m);
+    return json_done(content, rc);
+}
+
 struct json_object *openapi_json_content(struct json_object *schema)
 {
     struct json_object *content = json_object_new_object(), *media = json_object_new_object();

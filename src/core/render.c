@@ -196,8 +196,10 @@ static void detail_origin(struct json_object *d, const struct render_ctx *c, con
         return;
     }
     const char *q = c->query_value ? c->query_value(c->query_ctx, k) : NULL;
+    /* Body and query names never hold a '-'; a header's (Idempotency-Key) does. */
+    const char *where = q ? "query" : strchr(k, '-') ? "headers" : "body";
     *rc |= json_set(d, "value", q ? json_object_new_string(q) : NULL) |
-           json_set_str(d, "location", q ? "query" : "body");
+           json_set_str(d, "location", where);
 }
 
 static struct json_object *validation_details(struct json_object *fields,

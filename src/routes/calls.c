@@ -442,15 +442,16 @@ static int call_active(struct request *r)
 #define CALL_NAMES CRUD_NAMES("a", "call", "calls")
 
 static const struct route routes[] = {
-    CRUD_CREATE_ROUTE("/api/calls", &calls, call_fields, ROLES_STAFF, FAM_TRANSFER, CALL_NAMES),
+    CRUD_CREATE_ROUTE("/api/calls", &calls, call_fields, ROLES_STAFF,
+                      FAM_TRANSFER | FAM_COLDCALLER, CALL_NAMES),
     ROUTE("GET", "/api/calls/active", call_active, ROLES_ANY, FAM_TRANSFER,
           .summary = "Calls in progress", .key = "active_calls",
           .flags = ROUTE_LIST | ROUTE_WHOLE,
           .cache = "calls"),
     CRUD_GET_ROUTE("/api/calls/:id", &calls, ROLES_ANY, FAM_TRANSFER | FAM_COLDCALLER,
                    CALL_NAMES),
-    CRUD_UPDATE_ROUTE("/api/calls/:id", &calls, call_fields, ROLES_STAFF, FAM_TRANSFER,
-                      CALL_NAMES),
+    CRUD_UPDATE_ROUTE("/api/calls/:id", &calls, call_fields, ROLES_STAFF,
+                      FAM_TRANSFER | FAM_COLDCALLER, CALL_NAMES),
 };
 
 ROUTE_GROUP(calls_routes, routes);

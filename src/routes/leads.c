@@ -376,7 +376,7 @@ static const struct route routes[] = {
           .key = "lead", .flags = ROUTE_IDEMPOTENT, .resource = &leads),
     ROUTE("POST", "/api/leads/import", lead_import, ROLES_STAFF, LEAD_FAM,
           .summary = "Import leads from a CSV body (text/csv, a header row)",
-          .key = "import"),
+          .key = "import", .body_media = "text/csv"),
     ROUTE("GET", "/api/leads/:id", lead_get, ROLES_ANY, LEAD_FAM,
           .summary = "One lead, by its number", .key = "lead", .resource = &leads),
     ROUTE("PUT", "/api/leads/:id", lead_update, ROLES_STAFF, LEAD_FAM,

@@ -92,3 +92,20 @@ def _walk(o, prefix=""):
         for k, v in o.items():
             yield prefix + k, v
             yield from _walk(v, prefix + k + ".")
+
+
+def test_suite_shared_call_paths(ctx):
+    """POST and PUT /api/calls, which coldcaller's clients call beside the transfer portal's
+    routes: its envelope with the record in camelCase, the transfer key kept."""
+    token = _login(ctx)
+    r = ctx.post("/api/calls", {"callerNumber": "+15550100001", "calledNumber": "+15550100002"},
+                 token=token)
+    check(r.status == 201 and r.json["data"]["callerNumber"] == "+15550100001"
+          and r.json["call"]["caller_number"] == "+15550100001"
+          and isinstance(r.json["timestamp"], str), "create: %r" % r)
+    cid = r.json["data"]["id"]
+    r = ctx.put("/api/calls/" + cid, {"status": "active"}, token=token)
+    check(r.status == 200 and r.json["data"]["status"] == "active", "update: %r" % r)
+    d = sb.cold_field(ctx.post("/api/calls", {"callerNumber": "+15550100001"}, token=token),
+                      "called_number")
+    check(d["value"] is None and d["location"] == "body", repr(d))

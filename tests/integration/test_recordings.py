@@ -357,7 +357,7 @@ def test_retention_and_clock_expiry(ctx):
                  " IS NOT NULL" % tenant).strip() == "2", "both expire")
     sb.cold_field(ctx.put("/api/calls/recordings/retention", {"retention_days": 0}, token=token),
                   "retention_days")
-    sb.cold_field(ctx.put("/api/calls/recordings/retention", {}, token=token), "retention_days")
+    sb.cold_field(ctx.put("/api/calls/recordings/retention", {}, token=token), "retentionDays")
     # time passes for one of them: the clock deletes its row, then its file
     sb.sql(ctx, "UPDATE recordings SET expires_at = NOW() - INTERVAL 1 SECOND WHERE id='%s'"
            % rec["id"])

@@ -12,7 +12,7 @@
 #include "routes.h"
 #include "unit.h"
 
-#define UT_DOC_MAX 256
+#define UT_DOC_MAX 512
 
 struct ut_doc_route {
     char method[16];
