@@ -101,6 +101,11 @@ int integration_twilio_token(struct request *r, const char *tenant_id, char *out
 struct query_pair;
 char *twilio_signature(struct arena *a, const char *token, const char *url,
                        const struct query_pair *params, size_t n);
+/* A Twilio webhook's X-Twilio-Signature (non-empty) checked against tenant_id's token over
+ * the public URL and the form: 0, or answered 403 (unconfigured: the message when the
+ * tenant has no Twilio token) or 5xx, -1. */
+int twilio_request_verify(struct request *r, const char *tenant_id, const char *signature,
+                          const struct query_pair *form, size_t n, const char *unconfigured);
 
 /*
  * Inside the caller's transaction (r->auth.tenant_id is the call's tenant):

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "arena.h"
-#include "config.h"
 #include "crypto.h"
 #include "db.h"
 #include "jsonutil.h"
@@ -49,38 +48,18 @@ static const char *map_status(const char *s)
     return NULL;
 }
 
-static int refuse(struct request *r, const char *message)
-{
-    log_warn("twilio recording webhook refused: %s", message);
-    return request_error(r, 403, "invalid_signature", message);
-}
-
 /* 0 when the request carries the tenant's Twilio signature; else answered (-1). */
 static int check_signature(struct request *r, const char *tenant_id,
                            const struct query_pair *form, size_t n)
 {
     const char *signature = request_header(r, "X-Twilio-Signature");
-    char token[80];
-    if (signature == NULL || signature[0] == '\0')
-        return refuse(r, "The X-Twilio-Signature header is missing");
-    int rc = integration_twilio_token(r, tenant_id, token, sizeof(token));
-    if (rc < 0)
-        return request_db_error(r, rc);
-    if (rc == 1)
-        return refuse(r, "Twilio is not configured for this call's tenant");
-    const char *base = r->cfg->public_base_url;
-    size_t blen = strlen(base);
-    while (blen > 0 && base[blen - 1] == '/')
-        blen--;
-    char *url = arena_printf(r->arena, "%.*s%s", (int)blen, base, r->request_uri);
-    char *expected = url ? twilio_signature(r->arena, token, url, form, n) : NULL;
-    explicit_bzero(token, sizeof(token));
-    if (expected == NULL)
-        return request_oom(r);
-    if (strlen(signature) != strlen(expected) ||
-        !crypto_equal(signature, expected, strlen(expected)))
-        return refuse(r, "The X-Twilio-Signature does not match");
-    return 0;
+    if (signature == NULL || signature[0] == '\0') {
+        log_warn("twilio webhook refused: the X-Twilio-Signature header is missing");
+        return request_error(r, 403, "invalid_signature",
+                             "The X-Twilio-Signature header is missing");
+    }
+    return twilio_request_verify(r, tenant_id, signature, form, n,
+                                 "Twilio is not configured for this call's tenant");
 }
 
 /* The row: Twilio's fields on the call's recording, or a new one that Twilio holds. */

@@ -144,6 +144,31 @@ static int status_step(struct request *r, void *arg)
     return resource_reply_row(r, 200, "call", cres, NULL);
 }
 
+int twilio_request_verify(struct request *r, const char *tenant_id, const char *signature,
+                          const struct query_pair *form, size_t n, const char *unconfigured)
+{
+    char token[80];
+    int rc = integration_twilio_token(r, tenant_id, token, sizeof(token));
+    if (rc < 0)
+        return request_db_error(r, rc);
+    if (rc == 1)
+        return forbidden(r, unconfigured);
+    /* The URL Twilio signed is the public one; nginx's REQUEST_URI keeps path and query. */
+    const char *base = r->cfg->public_base_url;
+    size_t blen = strlen(base);
+    while (blen > 0 && base[blen - 1] == '/')
+        blen--;
+    char *url = arena_printf(r->arena, "%.*s%s", (int)blen, base, r->request_uri);
+    char *expected = url ? twilio_signature(r->arena, token, url, form, n) : NULL;
+    explicit_bzero(token, sizeof(token));
+    if (expected == NULL)
+        return request_oom(r);
+    if (strlen(signature) != strlen(expected) ||
+        !crypto_equal(signature, expected, strlen(expected)))
+        return forbidden(r, "The X-Twilio-Signature does not match");
+    return 0;
+}
+
 static int webhook_twilio_call_status(struct request *r)
 {
     const char *signature = request_header(r, "X-Twilio-Signature");
@@ -169,25 +194,9 @@ static int webhook_twilio_call_status(struct request *r)
         return request_error(r, 404, "not_found", "The called number is not ours");
     const char *tenant_id = db_get(res, 0, "tenant_id");
 
-    char token[80];
-    rc = integration_twilio_token(r, tenant_id, token, sizeof(token));
-    if (rc < 0)
-        return request_db_error(r, rc);
-    if (rc == 1)
-        return forbidden(r, "Twilio is not configured for this number");
-    /* The URL Twilio signed is the public one; nginx's REQUEST_URI keeps path and query. */
-    const char *base = r->cfg->public_base_url;
-    size_t blen = strlen(base);
-    while (blen > 0 && base[blen - 1] == '/')
-        blen--;
-    char *url = arena_printf(r->arena, "%.*s%s", (int)blen, base, r->request_uri);
-    char *expected = url ? twilio_signature(r->arena, token, url, form, n) : NULL;
-    explicit_bzero(token, sizeof(token));
-    if (expected == NULL)
-        return request_oom(r);
-    if (strlen(signature) != strlen(expected) ||
-        !crypto_equal(signature, expected, strlen(expected)))
-        return forbidden(r, "The X-Twilio-Signature does not match");
+    if (twilio_request_verify(r, tenant_id, signature, form, n,
+                              "Twilio is not configured for this number") != 0)
+        return -1;
 
     const char *sid = form_get(form, n, "CallSid");
     const char *from = form_get(form, n, "From");
