@@ -24,4 +24,8 @@ int contact_by_number(struct request *r, const char *number, const char **id);
  * in share mode until the commit. DB_OK, TXN_ANSWERED (a 422 naming field), or a db_rc. */
 int contact_refer(struct request *r, const char *contact_id, const char *field);
 
+/* Inside a delete's transaction: the contact's CDRs and chats are history and stay, with
+ * their contact cleared (a lead is a contact too). DB_OK or a db_rc. */
+int contact_detach_history(struct request *r, const char *contact_id);
+
 #endif

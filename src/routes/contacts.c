@@ -170,14 +170,7 @@ static int contact_write(struct request *r, struct crud_write *w)
     case CRUD_UPDATE:
         return resource_update(r, &contacts, w->id, w->v, &tags, ntags);
     default:
-        rc = db_exec(r->db, r->arena,
-                     "UPDATE cdrs SET contact_id = NULL WHERE tenant_id = ? AND contact_id = ?",
-                     DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(w->id)), NULL);
-        if (rc == DB_OK)
-            rc = db_exec(r->db, r->arena,
-                         "UPDATE chat_sessions SET contact_id = NULL"
-                         " WHERE tenant_id = ? AND contact_id = ?",
-                         DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(w->id)), NULL);
+        rc = contact_detach_history(r, w->id);
         return rc == DB_OK ? resource_remove(r, &contacts, w->id) : rc;
     }
 }
@@ -242,6 +235,19 @@ int contact_by_number(struct request *r, const char *number, const char **id)
         return rc;
     *id = res->nrows ? db_get(res, 0, "id") : NULL;
     return *id ? DB_OK : 1;
+}
+
+int contact_detach_history(struct request *r, const char *contact_id)
+{
+    int rc = db_exec(r->db, r->arena,
+                     "UPDATE cdrs SET contact_id = NULL WHERE tenant_id = ? AND contact_id = ?",
+                     DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(contact_id)), NULL);
+    if (rc == DB_OK)
+        rc = db_exec(r->db, r->arena,
+                     "UPDATE chat_sessions SET contact_id = NULL"
+                     " WHERE tenant_id = ? AND contact_id = ?",
+                     DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(contact_id)), NULL);
+    return rc;
 }
 
 int contact_refer(struct request *r, const char *contact_id, const char *field)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "contacts.h"
 #include "crud.h"
 #include "crypto.h"
 #include "db.h"
@@ -276,14 +277,7 @@ static int delete_step(struct request *r, void *arg)
     struct lead_write *w = arg;
     int rc = lock_lead(r, w);
     if (rc == DB_OK)
-        rc = db_exec(r->db, r->arena,
-                     "UPDATE cdrs SET contact_id = NULL WHERE tenant_id = ? AND contact_id = ?",
-                     DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(w->id)), NULL);
-    if (rc == DB_OK)
-        rc = db_exec(r->db, r->arena,
-                     "UPDATE chat_sessions SET contact_id = NULL"
-                     " WHERE tenant_id = ? AND contact_id = ?",
-                     DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(w->id)), NULL);
+        rc = contact_detach_history(r, w->id);
     if (rc == DB_OK)
         rc = resource_remove(r, &leads, w->id);
     if (rc == DB_OK)
