@@ -15,11 +15,6 @@ struct request;
 #define CALL_METRICS_LIVE_SQL \
     "('connecting','ringing','active','on_hold','transferring','connected')"
 
-/* The SIP trunk's registration and its latest round trip, for the tenant bound to the
- * one `?` (sip_trunks has one row per tenant). */
-#define CALL_METRICS_SIP_SQL \
-    "SELECT registration_state, last_rtt_ms FROM sip_trunks WHERE tenant_id = ?"
-
 /*
  * Whether the request's tenant has a registered SIP trunk; *quality gets its connection
  * quality from the last OPTIONS or REGISTER round trip (call_metrics_link_label).

@@ -9,8 +9,9 @@
  *   - nothing is written: an event row per tenant every 10 s would grow call_events, be
  *     replayed to every resuming stream as stale numbers, and reach every SSE reader,
  *     long-poll and unfiltered socket of the tenant, none of which asked for it;
- *   - the cost follows the audience: one indexed count (idx_calls_tenant_status) per
- *     METRICS_BATCH tenants that have a subscriber on this worker, per period, on the
+ *   - the cost follows the audience: one indexed count (idx_calls_tenant_status) and one
+ *     read of their SIP trunks per METRICS_BATCH tenants that have a subscriber on this
+ *     worker, per period, on the
  *     connection the feed already holds; a tenant nobody watches costs nothing;
  *   - it holds across hosts: the count is the database's, so every worker tells its own
  *     subscribers the same number; uptime and memory are the sending worker's own.
@@ -52,63 +53,81 @@ struct ws_metrics {
     unsigned long long pass;
 };
 
-/*
- * Whether the tenant's SIP trunk is registered, and how well it is connected: one read
- * by the trunk's unique tenant key per tenant watching `metrics`, per period.
- */
-static int sip_status(struct ev *ev, const char *tenant_id, const char **quality)
-{
-    struct db_result *res;
-    *quality = "unknown";
-    if (!feed_ready(ev->feed) || feed_db_down(ev->feed) ||
-        db_exec(ev->db, ev->arena, CALL_METRICS_SIP_SQL, DB_PARAMS(DB_STR(tenant_id)), &res) !=
-            DB_OK ||
-        res->nrows == 0)
-        return 0;
-    *quality = call_metrics_link_label(db_get_int(res, 0, "last_rtt_ms", -1));
-    const char *state = db_get(res, 0, "registration_state");
-    return state != NULL && strcmp(state, "registered") == 0;
-}
+/* What one tenant's update says that the database knows. */
+struct tenant_figures {
+    long long active;    /* live outbound calls */
+    int sip_registered;  /* its SIP trunk's registration */
+    const char *quality; /* the trunk's connection quality (call_metrics_link_label) */
+};
 
-/* The statement counting the live outbound calls of n tenants (1..METRICS_BATCH). */
-static const char *count_sql(size_t n)
+/* "<head>?,?…?)<tail>" for n tenants (1..METRICS_BATCH), built once per n into cache. */
+static const char *in_list_sql(char cache[][512], size_t n, const char *head, const char *tail)
 {
-    static char sql[METRICS_BATCH][512];
-    char *q = sql[n - 1];
+    char *q = cache[n - 1];
     if (q[0] == '\0') {
-        int off = snprintf(q, sizeof(sql[0]), "SELECT tenant_id, COUNT(*) AS n FROM calls"
-                                              " WHERE tenant_id IN (?");
+        int off = snprintf(q, 512, "%s?", head);
         for (size_t i = 1; i < n; i++)
-            off += snprintf(q + off, sizeof(sql[0]) - (size_t)off, ",?");
-        snprintf(q + off, sizeof(sql[0]) - (size_t)off,
-                 ") AND status IN " CALL_METRICS_LIVE_SQL " AND direction = 'outbound'"
-                 " GROUP BY tenant_id");
+            off += snprintf(q + off, 512 - (size_t)off, ",?");
+        snprintf(q + off, 512 - (size_t)off, ")%s", tail);
     }
     return q;
 }
 
-/* n[i]: the live outbound calls of t[i]. -1 when the database cannot say now. */
-static int live_calls(struct ev *ev, struct tenant *const *t, size_t nt, long long *n)
+/* The i of t whose tenant is id, or -1. */
+static int tenant_index(struct tenant *const *t, size_t nt, const char *id)
 {
+    for (size_t i = 0; id != NULL && i < nt; i++)
+        if (strcmp(id, t[i]->id) == 0)
+            return (int)i;
+    return -1;
+}
+
+/*
+ * f[i]: t[i]'s live outbound calls and SIP trunk, read for the whole batch by two
+ * statements (the count through idx_calls_tenant_status, the trunks by their unique
+ * tenant key). -1 when the database cannot say now.
+ */
+static int batch_figures(struct ev *ev, struct tenant *const *t, size_t nt,
+                         struct tenant_figures *f)
+{
+    static char count_sql[METRICS_BATCH][512], sip_sql[METRICS_BATCH][512];
     if (!feed_ready(ev->feed) || feed_db_down(ev->feed))
         return -1;
     struct db_param params[METRICS_BATCH];
     for (size_t i = 0; i < nt; i++) {
         params[i] = db_param_str(t[i]->id);
-        n[i] = 0;
+        f[i] = (struct tenant_figures){0, 0, "unknown"};
     }
-    struct db_result *res;
+    struct db_result *calls, *trunks;
     arena_reset(ev->arena);
-    int rc = db_exec(ev->db, ev->arena, count_sql(nt), params, (unsigned)nt, &res);
+    int rc = db_exec(ev->db, ev->arena,
+                     in_list_sql(count_sql, nt,
+                                 "SELECT tenant_id, COUNT(*) AS n FROM calls WHERE tenant_id IN (",
+                                 " AND status IN " CALL_METRICS_LIVE_SQL
+                                 " AND direction = 'outbound' GROUP BY tenant_id"),
+                     params, (unsigned)nt, &calls);
+    if (rc == DB_OK)
+        rc = db_exec(ev->db, ev->arena,
+                     in_list_sql(sip_sql, nt,
+                                 "SELECT tenant_id, registration_state, last_rtt_ms"
+                                 " FROM sip_trunks WHERE tenant_id IN (", ""),
+                     params, (unsigned)nt, &trunks);
     if (rc != DB_OK) {
-        log_warn("events: metrics: live calls: %s", db_last_error(ev->db));
+        log_warn("events: metrics: %s", db_last_error(ev->db));
         return -1;
     }
-    for (size_t r = 0; r < res->nrows; r++) {
-        const char *id = db_get(res, r, "tenant_id");
-        for (size_t i = 0; id != NULL && i < nt; i++)
-            if (strcmp(id, t[i]->id) == 0)
-                n[i] = db_get_int(res, r, "n", 0);
+    for (size_t r = 0; r < calls->nrows; r++) {
+        int i = tenant_index(t, nt, db_get(calls, r, "tenant_id"));
+        if (i >= 0)
+            f[i].active = db_get_int(calls, r, "n", 0);
+    }
+    for (size_t r = 0; r < trunks->nrows; r++) {
+        int i = tenant_index(t, nt, db_get(trunks, r, "tenant_id"));
+        const char *state = db_get(trunks, r, "registration_state");
+        if (i < 0)
+            continue;
+        f[i].sip_registered = state != NULL && strcmp(state, "registered") == 0;
+        f[i].quality = call_metrics_link_label(db_get_int(trunks, r, "last_rtt_ms", -1));
     }
     return 0;
 }
@@ -125,20 +144,18 @@ static struct json_object *memory_json(void)
 }
 
 /* The tenant's metricsUpdate frame (malloc'd), or NULL when out of memory. */
-static char *update_frame(struct ws_metrics *wm, const char *tenant_id, long long active,
-                          size_t *len)
+static char *update_frame(struct ws_metrics *wm, const struct tenant_figures *f, size_t *len)
 {
-    const char *quality;
-    int registered = sip_status(wm->ev, tenant_id, &quality);
     struct json_object *d = json_object_new_object(), *sip = json_object_new_object();
-    int rc = d == NULL || sip == NULL || json_set_bool(sip, "registered", registered) != 0 ||
-             json_set_str(sip, "connection_quality", quality) != 0;
+    int rc = d == NULL || sip == NULL ||
+             json_set_bool(sip, "registered", f->sip_registered) != 0 ||
+             json_set_str(sip, "connection_quality", f->quality) != 0;
     if (!rc) {
         rc = json_set(d, "sip_status", sip);
         sip = NULL;
     }
     long long up_ms = loop_now(wm->ev->loop) - wm->started;
-    rc = rc || json_set_int(d, "active_calls", active) != 0 ||
+    rc = rc || json_set_int(d, "active_calls", f->active) != 0 ||
          json_set_int(d, "system_uptime", up_ms / 1000) != 0 ||
          json_add(d, "memory_usage", memory_json()) != 0;
     json_object_put(sip);
@@ -150,10 +167,10 @@ static char *update_frame(struct ws_metrics *wm, const char *tenant_id, long lon
 }
 
 /* Sends the tenant's update to each of its subscribers on this worker. */
-static void tenant_push(struct ws_metrics *wm, struct tenant *t, long long active)
+static void tenant_push(struct ws_metrics *wm, struct tenant *t, const struct tenant_figures *f)
 {
     size_t len = 0;
-    char *text = update_frame(wm, t->id, active, &len);
+    char *text = update_frame(wm, f, &len);
     if (text == NULL)
         return;
     struct sub *next;
@@ -168,11 +185,11 @@ static void tenant_push(struct ws_metrics *wm, struct tenant *t, long long activ
 /* Counts, then updates, a batch of tenants. */
 static void batch_push(struct ws_metrics *wm, struct tenant *const *t, size_t n)
 {
-    long long active[METRICS_BATCH];
-    if (live_calls(wm->ev, t, n, active) != 0)
+    struct tenant_figures f[METRICS_BATCH];
+    if (batch_figures(wm->ev, t, n, f) != 0)
         return;
     for (size_t i = 0; i < n; i++)
-        tenant_push(wm, t[i], active[i]);
+        tenant_push(wm, t[i], &f[i]);
 }
 
 static void tick(struct loop *loop, struct loop_timer *t, void *data)

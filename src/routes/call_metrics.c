@@ -38,8 +38,11 @@ bool call_metrics_sip_registered(struct request *r, const char **quality)
 {
     struct db_result *res;
     *quality = "unknown";
-    if (db_exec(r->db, r->arena, CALL_METRICS_SIP_SQL, DB_PARAMS(DB_STR(r->auth.tenant_id)),
-                &res) != DB_OK || res->nrows == 0)
+    /* sip_trunks has one row per tenant (uq_sip_trunks_tenant). */
+    if (db_exec(r->db, r->arena,
+                "SELECT registration_state, last_rtt_ms FROM sip_trunks WHERE tenant_id = ?",
+                DB_PARAMS(DB_STR(r->auth.tenant_id)), &res) != DB_OK ||
+        res->nrows == 0)
         return false; /* no trunk, or the database cannot say now: not registered */
     *quality = call_metrics_link_label(db_get_int(res, 0, "last_rtt_ms", -1));
     const char *state = db_get(res, 0, "registration_state");

@@ -191,6 +191,10 @@ def test_metrics_update_on_channel_metrics(ctx):
     other_token, other_tenant = sb.tenant(ctx)
     _fixture(ctx, tenant_id)
     _call(ctx, other_tenant, "ringing")
+    # The other tenant's trunk is registered (its last round trip 50 ms); this one has none.
+    sb.sql(ctx, "INSERT INTO sip_trunks (id, tenant_id, provider, server, registration_state,"
+                " last_rtt_ms) VALUES ('sip_%s', '%s', 'Asterisk', 'pbx.example.test',"
+                " 'registered', 50)" % (uuid.uuid4().hex[:12], other_tenant))
     with _cold_socket(ctx, token, ["metrics"]) as ws, \
             _cold_socket(ctx, token, ["calls"]) as calls_only, \
             _cold_socket(ctx, other_token, ["metrics"]) as other:
@@ -203,7 +207,9 @@ def test_metrics_update_on_channel_metrics(ctx):
               and "heapUsed" in d["memoryUsage"] and "heapTotal" in d["memoryUsage"],
               "metricsUpdate: %r" % m)
         m = other.until(lambda m: m.get("type") == "metricsUpdate", timeout=METRICS_WAIT)[-1]
-        check(m["data"]["activeCalls"] == 1, "the other tenant's own count: %r" % m)
+        check(m["data"]["activeCalls"] == 1 and m["data"]["sipStatus"] ==
+              {"registered": True, "connectionQuality": "excellent"},
+              "the other tenant's own count and trunk: %r" % m)
         # A second period: it keeps coming, each socket its own tenant's only; the
         # calls-only socket never got one.
         t0 = time.monotonic()
