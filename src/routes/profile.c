@@ -127,6 +127,10 @@ static const struct route routes[] = {
     ROUTE("POST", "/api/auth/change-password", change_password, ROLES_ANY, SHARED_AUTH,
           .summary = "Change your password (ends your other sessions)", ROUTE_BODY(pw_fields),
           .flags = ROUTE_THROTTLED),
+    /* Cold Caller's dashboard changes the password with PUT (currentPassword, newPassword). */
+    ROUTE("PUT", "/api/auth/change-password", change_password, ROLES_ANY, FAM_COLDCALLER,
+          .summary = "Change your password (ends your other sessions)", ROUTE_BODY(pw_fields),
+          .flags = ROUTE_THROTTLED),
 };
 
 ROUTE_GROUP(profile_routes, routes);
