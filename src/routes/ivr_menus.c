@@ -78,11 +78,37 @@ static const char *will_be(const struct crud_write *w, size_t i)
     return w->old ? db_get(w->old, 0, menu_columns_of[i]) : NULL;
 }
 
-/* The greeting as it will be: a spoken one has its text, an audio one its file. */
+/* Another menu's option or a DID's route (or after-hours route) that leads to the menu. */
+static int menu_in_use(struct request *r, const char *id, bool *used)
+{
+    struct db_result *res;
+    int rc = db_exec(r->db, r->arena,
+                     "SELECT id FROM ivr_options WHERE tenant_id = ? AND route_type = 'ivr'"
+                     " AND route_target = ? AND menu_id <> ?"
+                     " UNION ALL SELECT id FROM dids WHERE tenant_id = ?"
+                     " AND ((route_type = 'ivr' AND route_target = ?)"
+                     " OR (after_hours_route_type = 'ivr' AND after_hours_route_target = ?))"
+                     " LIMIT 1",
+                     DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(id), DB_STR(id),
+                               DB_STR(r->auth.tenant_id), DB_STR(id), DB_STR(id)),
+                     &res);
+    if (rc == DB_OK)
+        *used = res->nrows > 0;
+    return rc;
+}
+
+/* The greeting as it will be: a spoken one has its text, an audio one its file. A menu
+ * that callers are routed to stays. */
 static int menu_check(struct request *r, struct crud_write *w)
 {
-    if (w->op == CRUD_DELETE)
-        return DB_OK;
+    if (w->op == CRUD_DELETE) {
+        bool used = false;
+        int rc = menu_in_use(r, w->id, &used);
+        if (rc == DB_OK && used)
+            return txn_fail(r, 409, "conflict",
+                            "This IVR menu is the route of a phone number or another menu");
+        return rc;
+    }
     const char *type = will_be(w, M_GTYPE);
     bool audio = type != NULL && strcmp(type, "audio") == 0;
     return ivr_media_pair(r, audio, will_be(w, M_GTEXT), "greeting_text", will_be(w, M_GAUDIO),
