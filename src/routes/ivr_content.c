@@ -79,13 +79,16 @@ static const char *will_be(const struct crud_write *w, size_t i)
     return w->old ? db_get(w->old, 0, content_columns_of[i]) : NULL;
 }
 
-/* A flow version's graph that names the item (its content_id anywhere in the document). */
+/* A flow version's graph that names the item (its content_id anywhere in the document).
+ * JSON_SEARCH matches a LIKE pattern: the id's '_' and '%' are escaped to match only it. */
 static int content_in_use(struct request *r, const char *id, bool *used)
 {
     struct db_result *res;
     int rc = db_exec(r->db, r->arena,
                      "SELECT id FROM ivr_flow_versions WHERE tenant_id = ?"
-                     " AND JSON_SEARCH(graph, 'one', ?, NULL, '$**.content_id') IS NOT NULL"
+                     " AND JSON_SEARCH(graph, 'one',"
+                     " REPLACE(REPLACE(REPLACE(?, '\\\\', '\\\\\\\\'), '%', '\\\\%'),"
+                     " '_', '\\\\_'), NULL, '$**.content_id') IS NOT NULL"
                      " LIMIT 1 LOCK IN SHARE MODE",
                      DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(id)), &res);
     if (rc == DB_OK)

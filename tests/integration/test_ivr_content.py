@@ -173,6 +173,9 @@ def test_ivr_content_in_use(ctx):
     # Another tenant's graph naming an item does not hold it.
     _flow_version(ctx, other_tid, {"start": "s", "nodes": [
         {"id": "s", "type": "say", "content_id": foreign["id"]}]})
+    # A look-alike id (the '_' of the id as another character) is not the item.
+    _flow_version(ctx, tid, {"start": "s", "nodes": [
+        {"id": "s", "type": "say", "content_id": free["id"].replace("_", "X", 1)}]})
     r = ctx.delete(BASE + "/" + used["id"], token=token)
     expect_error(r, 409, "conflict")
     check("flow" in r.json["message"], "message names the flow: %r" % r)
