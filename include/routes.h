@@ -53,6 +53,12 @@ extern const struct route_group sip_routes;
 /* Issue 10: coldcaller's realtime metrics of outbound calls (call_metrics.c; its health
  * routes are health.c's). */
 extern const struct route_group call_metrics_routes;
+/* Issue 11: IVR content items (ivr_content.c, calldocker) and the callcenter menus with
+ * their options (ivr_menus.c, ivr_options.c; the menu as a graph: ivr_menu.h). */
+extern const struct route_group ivr_content_routes, ivr_menus_routes, ivr_options_routes;
+/* A menu record's `options` (its resource's attach, ivr_options.c): DB_OK or a db_rc. */
+struct json_object;
+int ivr_options_attach(struct request *r, const char *menu_id, struct json_object *menu);
 
 /*
  * The CDR routes' time parameter `key` (cdr_parse_time, cdr.c): 1 with *t (Unix seconds),

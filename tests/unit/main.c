@@ -64,6 +64,7 @@ static const struct {
     {"outbound", ut_outbound_cases},
     {"recording", ut_recording_cases},
     {"call_metrics", ut_call_metrics_cases},
+    {"ivr_menu", ut_ivr_menu_cases},
 };
 
 static int ut_selected(const char *full, int argc, char **argv)
