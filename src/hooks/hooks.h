@@ -46,6 +46,9 @@ int hooks_fanout(struct hooks *h);
  * -1 when the database failed (a read, or a record). */
 int hooks_deliver(struct hooks *h);
 
+/* Sends the due SMS (sms.c): how many were claimed, -1 when the database failed. */
+int hooks_sms(struct hooks *h);
+
 /* One POST (http.c). The caller fills the inputs; hooks_http_run fills the outputs. */
 #define HOOKS_ANSWER_MAX 512
 struct hooks_call {

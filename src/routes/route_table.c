@@ -30,6 +30,7 @@ static const struct route_group *const groups[] = {
     &recordings_routes, &recording_webhook_routes,
     &sip_routes,
     &call_metrics_routes,
+    &sms_routes, &sms_webhook_routes, &speed_dials_routes, &call_tags_routes,
 };
 
 const struct route *route_table;
