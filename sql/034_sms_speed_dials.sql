@@ -5,8 +5,10 @@
 -- calls made, and a failed call sets next_attempt_at by the webhooks' backoff. 'sending'
 -- marks a message claimed by a delivery run (a run that died leaves it 'sending': it is
 -- picked up again once its next_attempt_at, a lease, has passed).
+-- read_at: when an inbound message was read (a thread's unread count).
 ALTER TABLE sms_messages
     ADD COLUMN attempts INT NOT NULL DEFAULT 0 AFTER segments,
+    ADD COLUMN read_at DATETIME NULL AFTER delivered_at,
     ADD COLUMN next_attempt_at DATETIME(3) NULL AFTER attempts,
     ADD KEY idx_sms_messages_due (status, next_attempt_at);
 

@@ -22,8 +22,10 @@
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
+#include "event_out.h"
 #include "hooks.h"
 #include "log.h"
+#include "request.h"
 #include "sms.h"
 #include "webhook.h"
 
@@ -132,15 +134,73 @@ static int open_token(const struct hooks *h, const struct db_result *m, size_t i
     return 0;
 }
 
+/* What a provider call came to. */
+struct outcome {
+    bool sent, final;
+    long long retry_ms;
+    char sid[128], code[128], msg[256];
+};
+
+/* The outcome on the row, with the sms.status event of a sent or failed message for the
+ * tenant's live views (and its webhooks), in one transaction. DB_OK or a db_rc. */
+static int record(struct hooks *h, const struct db_result *m, size_t i, const struct outcome *o)
+{
+    const char *id = db_get(m, i, "id");
+    int rc = db_begin(h->db);
+    if (rc != DB_OK)
+        return rc;
+    rc = o->sent ? sms_store_sent(h->db, h->arena, id, o->sid[0] ? o->sid : NULL)
+                 : sms_store_failed(h->db, h->arena, id, o->final, o->retry_ms, o->code,
+                                    o->msg);
+    struct request r;
+    hooks_request(&r, h, db_get(m, i, "tenant_id"));
+    const char *payload = arena_printf(h->arena, "{\"sms_id\":\"%s\",\"status\":\"%s\"}", id,
+                                       o->sent ? "sent" : "failed");
+    if (rc == DB_OK && (o->sent || o->final))
+        rc = payload ? event_emit(&r, "sms.status", NULL, payload) : DB_ERROR;
+    rc = db_finish(h->db, rc);
+    if (rc == DB_OK && (o->sent || o->final))
+        event_wake(&r);
+    return rc;
+}
+
+/* A refused or failed call: Twilio's code and message, and whether to try again. */
+static void failed(const struct hooks *h, const struct db_result *m, size_t i, long status,
+                   const struct sms_answer *ans, const char *err, struct outcome *o)
+{
+    answer_member(ans, "code", o->code, sizeof(o->code));
+    answer_member(ans, "message", o->msg, sizeof(o->msg));
+    if (o->code[0] == '\0')
+        snprintf(o->code, sizeof(o->code), status ? "http_%ld" : "no_answer", status);
+    if (o->msg[0] == '\0')
+        snprintf(o->msg, sizeof(o->msg), "%s", status ? "The provider refused the message" : err);
+    o->final = status >= 400 && status < 500 && status != 429;
+    int attempt = (int)db_get_int(m, i, "attempts", 0) + 1;
+    unsigned rnd = 0;
+    if (crypto_random(&rnd, sizeof(rnd)) != 0)
+        rnd = (unsigned)attempt * 2654435761u;
+    o->retry_ms = webhook_backoff_ms(h->cfg->webhook_retry_base_ms,
+                                     h->cfg->webhook_retry_max_delay_ms, attempt, rnd);
+    long long age_ms = db_get_int(m, i, "age_s", 0) * 1000;
+    if (age_ms + o->retry_ms >= h->cfg->webhook_give_up_seconds * 1000LL)
+        o->final = true;
+    log_warn("hooks: sms %s: %s (%s)%s", db_get(m, i, "id"), o->msg, o->code,
+             o->final ? ", given up" : "");
+}
+
 /* Sends message i of the claimed batch and records the outcome. DB_OK or a db_rc. */
 static int send_one(struct hooks *h, const struct db_result *m, size_t i)
 {
-    const char *id = db_get(m, i, "id"), *sid = db_get(m, i, "account_sid");
-    char token[80], err[256] = "", code[128], msg[256];
+    const char *sid = db_get(m, i, "account_sid");
+    char token[80], err[256] = "";
     struct sms_answer ans = {.len = 0};
-    if (sid == NULL || open_token(h, m, i, token, sizeof(token)) != 0)
-        return sms_store_failed(h->db, h->arena, id, true, 0, "not_configured",
-                                "The tenant has no usable Twilio credentials");
+    struct outcome o = {.sent = false};
+    if (sid == NULL || open_token(h, m, i, token, sizeof(token)) != 0) {
+        o.final = true;
+        snprintf(o.code, sizeof(o.code), "not_configured");
+        snprintf(o.msg, sizeof(o.msg), "The tenant has no usable Twilio credentials");
+        return record(h, m, i, &o);
+    }
     CURL *esc = curl_easy_init();
     char *form = esc ? form_of(esc, h, m, i) : NULL;
     curl_easy_cleanup(esc);
@@ -153,26 +213,12 @@ static int send_one(struct hooks *h, const struct db_result *m, size_t i)
     long status = post(h, url, sid, token, form, &ans, err, sizeof(err));
     explicit_bzero(token, sizeof(token));
     if (status >= 200 && status < 300) {
-        answer_member(&ans, "sid", code, sizeof(code));
-        return sms_store_sent(h->db, h->arena, id, code[0] ? code : NULL);
+        o.sent = true;
+        answer_member(&ans, "sid", o.sid, sizeof(o.sid));
+    } else {
+        failed(h, m, i, status, &ans, err, &o);
     }
-    answer_member(&ans, "code", code, sizeof(code));
-    answer_member(&ans, "message", msg, sizeof(msg));
-    if (code[0] == '\0')
-        snprintf(code, sizeof(code), status ? "http_%ld" : "no_answer", status);
-    if (msg[0] == '\0')
-        snprintf(msg, sizeof(msg), "%s", status ? "The provider refused the message" : err);
-    bool final = status >= 400 && status < 500 && status != 429;
-    int attempt = (int)db_get_int(m, i, "attempts", 0) + 1;
-    unsigned rnd = 0;
-    if (crypto_random(&rnd, sizeof(rnd)) != 0)
-        rnd = (unsigned)attempt * 2654435761u;
-    long long delay = webhook_backoff_ms(h->cfg->webhook_retry_base_ms,
-                                         h->cfg->webhook_retry_max_delay_ms, attempt, rnd);
-    if (db_get_int(m, i, "age_s", 0) * 1000 + delay >= h->cfg->webhook_give_up_seconds * 1000LL)
-        final = true;
-    log_warn("hooks: sms %s: %s (%s)%s", id, msg, code, final ? ", given up" : "");
-    return sms_store_failed(h->db, h->arena, id, final, delay, code, msg);
+    return record(h, m, i, &o);
 }
 
 int hooks_sms(struct hooks *h)

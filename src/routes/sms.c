@@ -51,7 +51,7 @@ static const struct resource_writes sms_writes;
 static const struct resource sms = {
     .table = "sms_messages",
     .columns = "id, direction, from_number, to_number, body, status, segments, provider_sid,"
-               " error_code, error_message, user_id, sent_at, delivered_at, created_at,"
+               " error_code, error_message, user_id, sent_at, delivered_at, read_at, created_at,"
                " updated_at",
     .tenant_col = "tenant_id",
     .id_prefix = "sms_",
@@ -183,10 +183,36 @@ static int sms_thread(struct request *r)
     return resource_list(r, &sms, &where);
 }
 
+static int read_step(struct request *r, void *arg)
+{
+    const char *number = arg;
+    struct db_result *res;
+    int rc = db_exec(r->db, r->arena,
+                     "UPDATE sms_messages SET read_at = NOW() WHERE tenant_id = ?"
+                     " AND from_number = ? AND direction = 'inbound' AND read_at IS NULL",
+                     DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(number)), &res);
+    if (rc != DB_OK)
+        return rc;
+    struct json_object *o = arena_json(r->arena, json_object_new_object());
+    if (o == NULL || json_set_str(o, "number", number) != 0 ||
+        json_set_int(o, "marked_read", (long long)res->affected_rows) != 0)
+        return DB_ERROR;
+    return reply_one(r, 200, "thread", o) == 0 ? DB_OK : DB_ERROR;
+}
+
+/* The conversation's inbound messages are read (its unread count drops to 0). */
+static int sms_thread_read(struct request *r)
+{
+    const char *number = thread_number(r);
+    if (number == NULL)
+        return -1;
+    return txn_reply(r, txn_run(r, read_step, (void *)number));
+}
+
 #define THREAD_OF "IF(direction = 'inbound', from_number, to_number)"
 
 /* The tenant's conversations, one row per contact number, the latest first: its last
- * message, how many messages and how many of them inbound, and the contact's name (a
+ * message, how many messages, how many of them inbound and unread, and the contact's name (a
  * contact of the tenant whose phone or mobile is the number). */
 static int sms_threads(struct request *r)
 {
@@ -202,7 +228,8 @@ static int sms_threads(struct request *r)
     if (rc == DB_OK)
         rc = db_exec(
             r->db, r->arena,
-            "SELECT t.number, t.message_count, t.inbound_count, t.last_at AS last_message_at,"
+            "SELECT t.number, t.message_count, t.inbound_count, t.unread_count,"
+            " t.last_at AS last_message_at,"
             " m.id AS last_message_id, m.direction AS last_direction, m.body AS last_body,"
             " m.status AS last_status,"
             " (SELECT NULLIF(TRIM(CONCAT_WS(' ', c.first_name, c.last_name)), '')"
@@ -210,6 +237,7 @@ static int sms_threads(struct request *r)
             "  c.mobile = t.number) ORDER BY c.created_at, c.id LIMIT 1) AS contact_name"
             " FROM (SELECT " THREAD_OF " AS number, COUNT(*) AS message_count,"
             "  CAST(SUM(direction = 'inbound') AS SIGNED) AS inbound_count,"
+            "  CAST(SUM(direction = 'inbound' AND read_at IS NULL) AS SIGNED) AS unread_count,"
             "  MAX(created_at) AS last_at, SUBSTRING_INDEX(GROUP_CONCAT(id ORDER BY"
             "  created_at DESC, id DESC), ',', 1) AS last_id"
             "  FROM sms_messages WHERE tenant_id = ? GROUP BY number"
@@ -241,6 +269,8 @@ static const struct route routes[] = {
     ROUTE("GET", "/api/sms/threads/:number", sms_thread, ROLES_ANY, FAM_CALLCENTER,
           .summary = "One SMS conversation, newest first", .key = "messages",
           .flags = ROUTE_LIST, .resource = &sms),
+    ROUTE("PUT", "/api/sms/threads/:number/read", sms_thread_read, ROLES_ANY, FAM_CALLCENTER,
+          .summary = "Mark a conversation's inbound messages read", .key = "thread"),
     CRUD_GET_ROUTE("/api/sms/:id", &sms, ROLES_ANY, FAM_CALLCENTER, SMS_NAMES),
 };
 

@@ -84,7 +84,8 @@ static int status_step(struct request *r, void *arg)
                      " sent_at = COALESCE(sent_at, NOW()), error_code = COALESCE(?, error_code),"
                      " next_attempt_at = NULL"
                      " WHERE id = ? AND tenant_id = ? AND direction = 'outbound'"
-                     " AND status <> 'delivered' AND (? <> 'sent' OR status IN ('queued','sending'))",
+                     " AND status <> 'delivered'"
+                     " AND (? <> 'sent' OR status IN ('queued','sending'))",
                      DB_PARAMS(DB_STR(s->status), DB_STR(s->status), DB_STR(s->error_code),
                                DB_STR(s->id), DB_STR(r->auth.tenant_id), DB_STR(s->status)),
                      &res);
@@ -153,7 +154,8 @@ static int opt_step(struct request *r, const struct sms_in *m)
     } else if (id != NULL && strcmp(dir, "inbound") != 0) {
         rc = db_exec(r->db, r->arena,
                      strcmp(dir, "both") == 0
-                         ? "UPDATE blacklist SET direction = 'inbound' WHERE id = ? AND tenant_id = ?"
+                         ? "UPDATE blacklist SET direction = 'inbound'"
+                           " WHERE id = ? AND tenant_id = ?"
                          : "DELETE FROM blacklist WHERE id = ? AND tenant_id = ?",
                      DB_PARAMS(DB_STR(id), DB_STR(t)), NULL);
     } else {

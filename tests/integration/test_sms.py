@@ -21,7 +21,7 @@ STATUS_HOOK = "/webhooks/twilio/sms-status"
 INBOUND_HOOK = "/webhooks/twilio/sms"
 MSG_FIELDS = {"id", "direction", "from_number", "to_number", "body", "status", "segments",
               "provider_sid", "error_code", "error_message", "user_id", "sent_at",
-              "delivered_at", "created_at", "updated_at"}
+              "delivered_at", "read_at", "created_at", "updated_at"}
 _rng = random.SystemRandom()
 
 
@@ -188,6 +188,11 @@ def test_sms_send_reaches_provider(ctx):
     check(r.status == 200 and b"<Response/>" in r.body, "status hook: %r" % r)
     d = _get(ctx, line, m["id"])
     check(d["status"] == "delivered" and d["delivered_at"], "delivered: %r" % d)
+    # The live views heard each step (sms.status events in the tenant's feed).
+    ev = sb.sql(ctx, "SELECT JSON_VALUE(payload, '$.status') FROM call_events WHERE tenant_id ="
+                     " '%s' AND type = 'sms.status' AND JSON_VALUE(payload, '$.sms_id') = '%s'"
+                     " ORDER BY id" % (line.tenant_id, m["id"])).split()
+    check(ev == ["queued", "sent", "delivered"], "events: %r" % ev)
     # A late 'sent' does not undo it.
     r = _hook(ctx, line, STATUS_HOOK, {"MessageSid": sent["provider_sid"], "MessageStatus": "sent"})
     check(r.status == 200 and _get(ctx, line, m["id"])["status"] == "delivered", "kept: %r" % r)
@@ -275,6 +280,9 @@ def test_sms_inbound_stop_and_start(ctx):
     rows = cc_data(ctx.get(V1 + "?direction=inbound", token=line.token))
     check(len(rows) == 1 and rows[0]["status"] == "received" and rows[0]["from_number"] == customer
           and rows[0]["provider_sid"] == sid, "stored once: %r" % rows)
+    ev = sb.sql(ctx, "SELECT COUNT(*) FROM call_events WHERE tenant_id = '%s' AND type ="
+                     " 'sms.received'" % line.tenant_id).strip()
+    check(ev == "1", "one sms.received event: %r" % ev)
     # STOP (any case, trimmed): on the do-not-call list; a send is refused.
     r = _hook(ctx, line, INBOUND_HOOK, {"To": line.number, "From": customer, "Body": "  stop ",
                                         "MessageSid": "SM" + _hex(32)})
@@ -327,7 +335,8 @@ def test_sms_threads(ctx):
     threads = cc_data(r)
     check([t["number"] for t in threads] == [a, b], "threads latest first: %r" % threads)
     ta = threads[0]
-    check(ta["message_count"] == 3 and ta["inbound_count"] == 2 and ta["last_body"] == "last"
+    check(ta["message_count"] == 3 and ta["inbound_count"] == 2 and ta["unread_count"] == 2
+          and ta["last_body"] == "last"
           and ta["last_direction"] == "inbound" and ta["contact_name"] == "Ada Lovelace",
           "thread a: %r" % ta)
     check(threads[1]["message_count"] == 1 and threads[1]["inbound_count"] == 0
@@ -337,6 +346,17 @@ def test_sms_threads(ctx):
     check([m["body"] for m in conv] == ["last", "reply one", "first"], "conversation: %r"
           % [m["body"] for m in conv])
     expect_cc_error(ctx.get(V1 + "/threads/abc", token=line.token), 422)
+    # Reading the conversation: its unread count drops to 0; the other tenant's is untouched.
+    r = ctx.put(V1 + "/threads/%s/read" % urllib.parse.quote(a), token=line.token)
+    check(cc_data(r) == {"number": a, "marked_read": 2}, "read: %r" % r)
+    threads = cc_data(ctx.get(V1 + "/threads", token=line.token))
+    check(threads[0]["unread_count"] == 0 and threads[0]["inbound_count"] == 2, "%r" % threads)
+    conv = cc_data(ctx.get(V1 + "/threads/" + urllib.parse.quote(a), token=line.token))
+    check(all(m["read_at"] for m in conv if m["direction"] == "inbound")
+          and all(m["read_at"] is None for m in conv if m["direction"] == "outbound"),
+          "read_at: %r" % conv)
+    expect_cc_error(ctx.put(V1 + "/threads/abc/read", token=line.token), 422)
+    expect_cc_error(ctx.put(V1 + "/threads/%s/read" % urllib.parse.quote(a)), 401)
     rows = cc_data(ctx.get(V1 + "?number=" + urllib.parse.quote(b), token=line.token))
     check(len(rows) == 1 and rows[0]["to_number"] == b, "number filter: %r" % rows)
 
