@@ -33,7 +33,6 @@ static const char *const statuses[] = {"queued",      "sending", "sent",     "de
 static const struct filter_def sms_filters[] = {
     {"direction", FILTER_ENUM, " AND direction = ?", directions, NULL},
     {"status", FILTER_ENUM, " AND status = ?", statuses, NULL},
-    {"number", FILTER_EQ, " AND (from_number = ? OR to_number = ?)", NULL, NULL},
 };
 
 enum { V_TO, V_BODY, V_FROM, V_NFIELDS };
@@ -155,11 +154,15 @@ int sms_event(struct request *r, const char *type, const char *id, const char *s
 
 /* ---- threads ---------------------------------------------------------------------------- */
 
-/* ?number or :number as E.164 (arena); NULL when answered (422). */
-static const char *thread_number(struct request *r)
+/* A number as E.164 (arena); NULL when answered (422). A query's raw `+` arrives as a
+ * space (form decoding), so a number without its `+` is taken as written with one. */
+static const char *number_arg(struct request *r, const char *q)
 {
-    const char *q = request_param(r, "number");
-    char e164[24];
+    char e164[24], *with_plus = NULL;
+    while (q != NULL && *q == ' ')
+        q++;
+    if (q != NULL && *q != '+' && (with_plus = arena_printf(r->arena, "+%s", q)) != NULL)
+        q = with_plus;
     if (q == NULL || validate_phone_e164(q, strlen(q), e164, sizeof(e164)) != 0) {
         request_field_error(r, "number", "must be a phone number (E.164)");
         request_check_fields(r);
@@ -171,16 +174,34 @@ static const char *thread_number(struct request *r)
     return n;
 }
 
-/* One conversation: its messages, newest first, paged like the list. */
+static const char *thread_number(struct request *r)
+{
+    return number_arg(r, request_param(r, "number"));
+}
+
+/* The list, or one conversation: messages with number (NULL: all), newest first. */
+static int list_with(struct request *r, const char *number)
+{
+    struct qb where;
+    qb_init(&where, r->arena);
+    if (number != NULL)
+        qb_addv(&where, " AND (from_number = ? OR to_number = ?)", DB_STR(number),
+                DB_STR(number));
+    return resource_list(r, &sms, &where);
+}
+
+static int sms_list(struct request *r)
+{
+    const char *q = request_query(r, "number"), *number = NULL;
+    if (q != NULL && q[0] != '\0' && (number = number_arg(r, q)) == NULL)
+        return -1;
+    return list_with(r, number);
+}
+
 static int sms_thread(struct request *r)
 {
     const char *number = thread_number(r);
-    if (number == NULL)
-        return -1;
-    struct qb where;
-    qb_init(&where, r->arena);
-    qb_addv(&where, " AND (from_number = ? OR to_number = ?)", DB_STR(number), DB_STR(number));
-    return resource_list(r, &sms, &where);
+    return number == NULL ? -1 : list_with(r, number);
 }
 
 static int read_step(struct request *r, void *arg)
@@ -257,7 +278,9 @@ static int sms_threads(struct request *r)
 #define SMS_NAMES CRUD_NAMES_AS("message", "messages", "an", "SMS message", "SMS messages")
 
 static const struct route routes[] = {
-    CRUD_LIST_ROUTE("/api/sms", &sms, ROLES_ANY, FAM_CALLCENTER, SMS_NAMES),
+    ROUTE("GET", "/api/sms", sms_list, ROLES_ANY, FAM_CALLCENTER,
+          .summary = "List SMS messages (?number=: either side)", .key = "messages",
+          .flags = ROUTE_LIST, .resource = &sms),
     ROUTE("POST", "/api/sms", crud_create, ROLES_ANY, FAM_CALLCENTER,
           .summary = "Send an SMS message (queued; from: an SMS-enabled number, default the"
                      " first)",

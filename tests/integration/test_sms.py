@@ -359,6 +359,11 @@ def test_sms_threads(ctx):
     expect_cc_error(ctx.put(V1 + "/threads/%s/read" % urllib.parse.quote(a)), 401)
     rows = cc_data(ctx.get(V1 + "?number=" + urllib.parse.quote(b), token=line.token))
     check(len(rows) == 1 and rows[0]["to_number"] == b, "number filter: %r" % rows)
+    rows = cc_data(ctx.get(V1 + "?number=" + b, token=line.token))  # a raw '+' is a space
+    check(len(rows) == 1 and rows[0]["to_number"] == b, "raw + in the filter: %r" % rows)
+    r = ctx.get(V1 + "?number=abc", token=line.token)
+    expect_cc_error(r, 422)
+    check("number" in json.dumps(r.json), "names number: %r" % r)
 
 
 def test_sms_tenant_isolation(ctx):
