@@ -40,6 +40,9 @@ const char *sms_status_of(const char *twilio);
  */
 int sms_store_claim(struct db *db, struct arena *a, int max, long lease_s,
                     struct db_result **out);
+/* A claimed message not sent after all (the round's time ran out): queued again, due now,
+ * its attempt not counted. DB_OK or a db_rc. */
+int sms_store_release(struct db *db, struct arena *a, const char *id);
 /* The provider took it: status 'sent', provider_sid, sent_at. DB_OK or a db_rc. */
 int sms_store_sent(struct db *db, struct arena *a, const char *id, const char *sid);
 /* The call failed: back to 'queued' in retry_ms, or, with give_up, 'failed' with the

@@ -64,3 +64,11 @@ int sms_store_failed(struct db *db, struct arena *a, const char *id, bool give_u
                              DB_STR(message), DB_STR(id)),
                    NULL);
 }
+
+int sms_store_release(struct db *db, struct arena *a, const char *id)
+{
+    return db_exec(db, a,
+                   "UPDATE sms_messages SET status = 'queued', attempts = attempts - 1,"
+                   " next_attempt_at = NULL WHERE id = ? AND status = 'sending'",
+                   DB_PARAMS(DB_STR(id)), NULL);
+}

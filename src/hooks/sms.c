@@ -7,8 +7,11 @@
  * A 2xx records Twilio's sid ('sent'); a 4xx other than 429 is final ('failed' with
  * Twilio's code and message); anything else (5xx, 429, no answer) is tried again after the
  * webhooks' backoff (webhook_backoff_ms under webhook_retry_*), until webhook_give_up_seconds
- * after the message was queued. The base URL is the operator's, so the webhooks' address
- * rule does not apply to it; no redirects, no proxy.
+ * after the message was queued. A round sends for SMS_BUDGET_MS at most (each call bounded
+ * by SMS_TIMEOUT_MS), so the webhooks' deliveries wait little. A message is claimed with a
+ * lease (SMS_LEASE_S): a process killed between the POST and its record sends it again
+ * once the lease ran out (at least once, like webhook deliveries). The base URL is the
+ * operator's, so the webhooks' address rule does not apply to it; no redirects, no proxy.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -31,7 +34,8 @@
 
 #define SMS_BATCH 20
 #define SMS_LEASE_S 60
-#define SMS_TIMEOUT_MS 15000L
+#define SMS_TIMEOUT_MS 10000L
+#define SMS_BUDGET_MS 2000
 #define TWILIO_TOKEN_PURPOSE "twilio-auth-token" /* integrations.c seals with it */
 
 struct sms_answer {
@@ -227,8 +231,16 @@ int hooks_sms(struct hooks *h)
     int rc = sms_store_claim(h->db, h->arena, SMS_BATCH, SMS_LEASE_S, &m);
     if (rc != DB_OK)
         return -1;
-    for (size_t i = 0; i < m->nrows; i++)
-        if (send_one(h, m, i) < 0)
+    /* A slow provider must not hold the webhooks' round: past the budget, the rest of the
+     * batch goes back to the queue as it was. */
+    long long end = hooks_clock_ms() + SMS_BUDGET_MS;
+    for (size_t i = 0; i < m->nrows; i++) {
+        if (hooks_clock_ms() < end)
+            rc = send_one(h, m, i);
+        else
+            rc = sms_store_release(h->db, h->arena, db_get(m, i, "id"));
+        if (rc < 0)
             return -1;
+    }
     return (int)m->nrows;
 }
