@@ -4,7 +4,8 @@
  * switchboard-hooks: the delivery process of outgoing webhooks. fanout.c reads the event
  * feed (call_events) behind a cursor kept in the database and writes one delivery per
  * matching webhook; deliver.c sends the due deliveries (http.c: libcurl), a run per
- * webhook, and records each run's attempts. main.c runs the two in turn.
+ * webhook, and records each run's attempts; sms.c sends the queued SMS to Twilio. main.c
+ * runs the three in turn.
  */
 #include <stdbool.h>
 #include <stddef.h>
