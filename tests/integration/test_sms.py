@@ -230,6 +230,7 @@ def test_sms_without_twilio_fails(ctx):
 
 
 def test_sms_validation_and_roles(ctx):
+    _provider(ctx)
     line = _Line(ctx)
     cases = [({"body": "x"}, "to"), ({"to": "nope", "body": "x"}, "to"),
              ({"to": _number()}, "body"), ({"to": _number(), "body": ""}, "body"),
