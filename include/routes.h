@@ -154,4 +154,11 @@ extern const char *const transfer_json_cols[];
 /* Issue 10: leads, campaigns and the do-not-call list (leads.c, campaigns.c, dnc.c). */
 extern const struct route_group leads_routes, campaigns_routes, dnc_routes;
 
+/* Issue 11: SMS (sms.c, sms_webhook.c), speed dials, call tags. */
+extern const struct route_group sms_routes, sms_webhook_routes, speed_dials_routes,
+    call_tags_routes;
+/* Inside a step: the sms.received / sms.status event of message id ({sms_id, status}) for
+ * the tenant's live views, the event worker woken after the commit. DB_OK or a db_rc. */
+int sms_event(struct request *r, const char *type, const char *id, const char *status);
+
 #endif

@@ -31,6 +31,7 @@ static const struct route_group *const groups[] = {
     &sip_routes,
     &call_metrics_routes,
     &ivr_content_routes, &ivr_menus_routes, &ivr_options_routes,
+    &sms_routes, &sms_webhook_routes, &speed_dials_routes, &call_tags_routes,
 };
 
 const struct route *route_table;

@@ -75,6 +75,7 @@ extern const struct ut_case ut_crypto_cases[];
 extern const struct ut_case ut_arena_cases[];
 extern const struct ut_case ut_webhooks_cases[];
 extern const struct ut_case ut_webhook_out_cases[];
+extern const struct ut_case ut_sms_cases[];
 extern const struct ut_case ut_cursor_cases[];
 extern const struct ut_case ut_render_cases[];
 extern const struct ut_case ut_fields_cases[];
