@@ -30,6 +30,8 @@ static const struct route_group *const groups[] = {
     &recordings_routes, &recording_webhook_routes,
     &sip_routes,
     &call_metrics_routes,
+    &companies_routes, &admin_routes, &admin_widget_routes,
+    &registrations_routes, &registration_approve_routes,
 };
 
 const struct route *route_table;
