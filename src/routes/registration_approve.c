@@ -98,9 +98,11 @@ static int approve_step(struct request *r, void *arg)
                      "UPDATE company_registrations SET status = 'approved', tenant_id = ?,"
                      " reviewed_by = ?, reviewed_at = NOW() WHERE id = ?",
                      DB_PARAMS(DB_STR(tid), DB_STR(r->auth.user_id), DB_STR(id)), NULL);
-    /* In the platform's log and in the new company's own. */
+    /* In the platform's (the super_admin's tenant's) log and in the new company's own: a
+     * registration has no tenant, so resource_audit() does not fit it. */
     if (rc == DB_OK)
-        rc = resource_audit(r, &registration_resource, "approve", id, NULL);
+        rc = audit_record(r, r->auth.tenant_id, "company_registration.approve",
+                          "company_registration", id, NULL);
     if (rc == DB_OK)
         rc = audit_record(r, tid, "company.provisioned", "tenant", tid, NULL);
     return rc == DB_OK ? resource_answer(r, &registration_resource, 200, id) : rc;
@@ -129,8 +131,8 @@ static int reject_step(struct request *r, void *arg)
                      DB_PARAMS(DB_STR(w->v[0].s), DB_STR(r->auth.user_id), DB_STR(w->id)),
                      NULL);
     if (rc == DB_OK)
-        rc = resource_audit(r, &registration_resource, "reject", w->id,
-                            json_text(w->body, NULL));
+        rc = audit_record(r, r->auth.tenant_id, "company_registration.reject",
+                          "company_registration", w->id, json_text(w->body, NULL));
     return rc == DB_OK ? resource_answer(r, &registration_resource, 200, w->id) : rc;
 }
 
