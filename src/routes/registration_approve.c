@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "cache.h"
 #include "company_store.h"
 #include "crypto.h"
 #include "db.h"
@@ -179,6 +180,13 @@ static int setup_answer(struct request *r, const struct setup *s, const char *ti
     return reply_one(r, 200, "setup", o) == 0 ? DB_OK : DB_ERROR;
 }
 
+/* After the commit: the company's cached department list (departments.c's "dept"
+ * namespace, of that tenant rather than the caller's) is stale. */
+static void departments_moved(struct request *r, const char *ns)
+{
+    (void)cache_bump(r->cache, ns);
+}
+
 static int setup_step(struct request *r, void *arg)
 {
     struct setup *s = arg;
@@ -192,6 +200,12 @@ static int setup_step(struct request *r, void *arg)
         rc = s->part == SETUP_DEPARTMENTS
                  ? company_store_departments(r->db, r->arena, tid, db_get(g, 0, "phone"), &made)
                  : company_store_widget(r->db, r->arena, tid, WIDGET_NAME, &made);
+    if (rc == DB_OK && made > 0 && s->part == SETUP_DEPARTMENTS) {
+        const char *ns = arena_printf(r->arena, "dept:%s", tid);
+        if (ns == NULL)
+            return DB_ERROR;
+        txn_after_commit(r, departments_moved, ns);
+    }
     if (rc == DB_OK && made > 0)
         rc = audit_record(r, tid,
                           s->part == SETUP_DEPARTMENTS ? "company.setup_departments"

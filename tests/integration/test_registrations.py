@@ -101,10 +101,16 @@ def test_registration_pending_cannot_log_in_approved_can(ctx):
     s = cd_data(ctx.post(REG + "/" + g["id"] + "/setup-departments", token=sup))
     check(s["created"] == 0 and len(s["departments"]) == 3 and s["tenant_id"] == tid,
           "setup-departments idempotent: %r" % s)
-    sb.sql(ctx, "UPDATE departments SET is_active = 0 WHERE tenant_id = '%s' AND name = 'Sales'"
-           % tid)
+    # the company's admin deletes one (its cached list is read without it), setup re-makes
+    # it, and the admin's list shows it again (setup moved that tenant's cached list)
+    sales = [d["id"] for d in s["departments"] if d["name"] == "Sales"][0]
+    check(ctx.delete("/api/departments/" + sales, token=token).status == 200, "delete Sales")
+    names = lambda: sorted(d["name"] for d in  # noqa: E731
+                           ctx.get("/api/departments", token=token).json["departments"])
+    check(names() == ["Billing", "Support"], "cached without Sales: %r" % names())
     s = cd_data(ctx.post(REG + "/" + g["id"] + "/setup-departments", token=sup))
     check(s["created"] == 1 and "Sales" in [d["name"] for d in s["departments"]], "re-made: %r" % s)
+    check(names() == ["Billing", "Sales", "Support"], "the list moved: %r" % names())
     w = cd_data(ctx.post(REG + "/" + g["id"] + "/setup-widget", token=sup))
     check(w["created"] == 0 and w["widget"]["public_key"].startswith("pk_"), "widget: %r" % w)
     sb.sql(ctx, "DELETE FROM chat_widgets WHERE tenant_id = '%s'" % tid)
