@@ -1,6 +1,8 @@
 """Company registrations (calldocker): a public sign-up stored with the password hashed,
 a super_admin's list, summary, approval that provisions everything in one transaction or
 nothing, rejection, and the idempotent setup routes."""
+import concurrent.futures
+import threading
 import uuid
 
 import sb
@@ -166,3 +168,38 @@ def test_registration_reject_and_summary(ctx):
     check(after["rejected"] >= before["rejected"] + 1 and after["total"] >= before["total"] + 1
           and after["total"] == after["pending"] + after["approved"] + after["rejected"],
           "summary: %r -> %r" % (before, after))
+
+
+def _burst(ctx, n, method, path, body=None, token=None):
+    """n requests at once from one new address: their statuses, counted."""
+    source = sb.random_loopback()
+    barrier = threading.Barrier(n, timeout=60)
+
+    def one(_):
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            pass
+        return ctx.request(method, path, body=body, token=token, source=source, timeout=120)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=n) as ex:
+        results = list(ex.map(one, range(n)))
+    by = {}
+    for r in results:
+        key = (r.status, ((r.json or {}).get("code") or "").lower() or None)
+        by[key] = by.get(key, 0) + 1
+    return by
+
+
+def test_registration_sign_up_and_admin_login_are_rate_limited(ctx):
+    """nginx limits a company's sign-up (POST only) and the admin's sign-in per address,
+    as it does /api/auth/register and /api/auth/login (bodies refused by the pool, so the
+    argon2 hash is not what is measured)."""
+    by = _burst(ctx, 200, "POST", REG, {"company_name": "x"})
+    check(by.get((429, "rate_limited"), 0) > 0, "sign-up not limited: %r" % by)
+    check(set(by) <= {(422, "validation_failed"), (429, "rate_limited")}, "others: %r" % by)
+    by = _burst(ctx, 200, "POST", "/api/admin/login", {"email": "a@example.test"})
+    check(by.get((429, "rate_limited"), 0) > 0, "admin login not limited: %r" % by)
+    sup = sb.super_admin(ctx)["token"]
+    by = _burst(ctx, 200, "GET", REG + "?limit=1", token=sup)
+    check(set(by) == {(200, None)}, "the list's GET is not limited: %r" % by)
