@@ -86,7 +86,9 @@ static int dashboard_stats(struct request *r)
         "  WHERE " LIVE_TENANT ") AS users_total,"
         " (SELECT COUNT(*) FROM user_roles ur JOIN tenants t ON t.id = ur.tenant_id"
         "  WHERE ur.role = 'agent' AND " LIVE_TENANT ") AS agents_total,"
-        " (SELECT COUNT(*) FROM calls WHERE start_time >= UTC_DATE()) AS calls_today,"
+        /* per tenant, so each count is a range of idx_calls_tenant_start */
+        " (SELECT COUNT(*) FROM tenants t JOIN calls c ON c.tenant_id = t.id"
+        "  AND c.start_time >= UTC_DATE()) AS calls_today,"
         " (SELECT COUNT(*) FROM company_registrations WHERE status = 'pending')"
         "  AS registrations_pending",
         NULL, 0, &res);
@@ -110,6 +112,8 @@ static const struct resource activity = {
     .columns = "a.id, a.tenant_id AS company_id, t.name AS company_name, a.user_id, a.action,"
                " a.entity_type, a.entity_id, a.details, a.created_at",
     .from = "audit_logs a JOIN tenants t ON t.id = a.tenant_id",
+    /* a page is found on idx_audit_logs_time (sql/031), then only its rows are joined */
+    .page_base = "audit_logs a",
     .id_col = "a.id",
     .json_cols = activity_json_cols,
     RESOURCE_NAMES("activity", "activities", "Activity not found"),
