@@ -1,13 +1,14 @@
 /*
  * A company's chat widget as the platform admin sees it (calldocker, super_admin): read
- * it, change its texts and whether it is on, and the HTML that embeds it in a web page.
- * A company has one widget here: its first (approval makes it; the company's admin manages
- * any others, and the allowed origins and settings, through /api/chat/widgets). Writes are
- * audited under the company.
+ * it, change it (the fields and checks of /api/chat/widgets, chat_widget.h), and the HTML
+ * that embeds it in a web page. A company has one widget here: its first (approval makes
+ * it; the company's admin manages any others through /api/chat/widgets). Every statement
+ * names the company; writes are audited under it.
  */
 #include <stdbool.h>
 
 #include "arena.h"
+#include "chat_widget.h"
 #include "config.h"
 #include "db.h"
 #include "jsonutil.h"
@@ -23,37 +24,26 @@
 
 static const char *const widget_json_cols[] = {"allowed_origins", "settings", NULL};
 
-enum { W_NAME, W_GREETING, W_OFFLINE, W_ACTIVE, W_NFIELDS };
-
-static const struct field_def widget_fields[] = {
-    [W_NAME] = {"name", FT_TEXT, 0, 1, 255, NULL, NULL, NULL},
-    [W_GREETING] = {"greeting_message", FT_TEXT, F_NULLABLE, 0, 1000, NULL, NULL, NULL},
-    [W_OFFLINE] = {"offline_message", FT_TEXT, F_NULLABLE, 0, 1000, NULL, NULL, NULL},
-    [W_ACTIVE] = {"is_active", FT_BOOL, 0, 0, 0, NULL, NULL, NULL},
-};
-
-static const char *const widget_columns_of[] = {"name", "greeting_message", "offline_message",
-                                                "is_active"};
-
-/* The UPDATE of the sent columns, by the id company_widget() found in the company. */
+/* The UPDATE of the sent columns (chat_widgets.c's declaration), by the id
+ * company_widget() found in the company. */
 static const struct resource company_widget_table = {
     .table = "chat_widgets",
     .entity = "chat_widget",
-    RESOURCE_FIELDS(widget_fields, widget_columns_of),
+    RESOURCE_FIELDS(chat_widget_fields, chat_widget_columns_of),
 };
 
 /*
- * The widget of company id (locked with lock); DB_OK with *row, TXN_ANSWERED-style 1 when
+ * The widget of company id (locked with lock); DB_OK with *row, TXN_ANSWERED once it
  * answered 404 (no such company, or no widget), or a db_rc.
  */
 static int company_widget(struct request *r, const char *id, bool lock, struct db_result **row)
 {
     int rc = db_exec(r->db, r->arena,
-                     lock ? "SELECT " WIDGET_COLUMNS ", t.status FROM tenants t"
+                     lock ? "SELECT " WIDGET_COLUMNS " FROM tenants t"
                             " LEFT JOIN chat_widgets w ON w.tenant_id = t.id"
                             " WHERE t.id = ? AND t.status <> 'deleted'"
                             " ORDER BY w.created_at, w.id LIMIT 1 FOR UPDATE"
-                          : "SELECT " WIDGET_COLUMNS ", t.status FROM tenants t"
+                          : "SELECT " WIDGET_COLUMNS " FROM tenants t"
                             " LEFT JOIN chat_widgets w ON w.tenant_id = t.id"
                             " WHERE t.id = ? AND t.status <> 'deleted'"
                             " ORDER BY w.created_at, w.id LIMIT 1",
@@ -72,13 +62,9 @@ static int company_widget(struct request *r, const char *id, bool lock, struct d
     return DB_OK;
 }
 
-/* The row as the answer: the widget's columns (the tenant's status left out). */
 static struct json_object *widget_json(struct request *r, const struct db_result *row)
 {
-    struct json_object *o = arena_json(r->arena, db_row_json(row, 0, widget_json_cols));
-    if (o != NULL)
-        json_object_object_del(o, "status");
-    return o;
+    return arena_json(r->arena, db_row_json(row, 0, widget_json_cols));
 }
 
 static int widget_get(struct request *r)
@@ -95,9 +81,23 @@ static int widget_get(struct request *r)
 
 struct widget_write {
     const char *company;
-    struct field_value v[W_NFIELDS];
+    struct field_value v[CW_NFIELDS];
     struct json_object *body;
 };
+
+/* A schedule the widget keeps its hours by: one of the company's, locked until the commit. */
+static int schedule_refer(struct request *r, const char *company, const char *id)
+{
+    struct db_result *res;
+    int rc = db_exec(r->db, r->arena,
+                     "SELECT id FROM schedules WHERE id = ? AND tenant_id = ? LOCK IN SHARE MODE",
+                     DB_PARAMS(DB_STR(id), DB_STR(company)), &res);
+    if (rc != DB_OK || res->nrows > 0)
+        return rc;
+    request_field_error(r, "schedule_id", "must be a schedule of this company");
+    request_check_fields(r);
+    return TXN_ANSWERED;
+}
 
 static int widget_put_step(struct request *r, void *arg)
 {
@@ -105,6 +105,9 @@ static int widget_put_step(struct request *r, void *arg)
     struct db_result *row;
     int rc = company_widget(r, w->company, true, &row);
     const char *wid = rc == DB_OK ? db_get(row, 0, "id") : NULL;
+    const struct field_value *schedule = &w->v[CW_SCHEDULE];
+    if (rc == DB_OK && schedule->sent && !schedule->null)
+        rc = schedule_refer(r, w->company, schedule->s);
     if (rc == DB_OK)
         rc = resource_update(r, &company_widget_table, wid, w->v, NULL, 0);
     if (rc == DB_OK)
@@ -121,7 +124,8 @@ static int widget_put_step(struct request *r, void *arg)
 static int widget_put(struct request *r)
 {
     struct widget_write w = {.company = request_param(r, "id")};
-    if (fields_declared(r, FIELDS_UPDATE, w.v, W_NFIELDS, &w.body) != 0)
+    if (fields_declared(r, FIELDS_UPDATE, w.v, CW_NFIELDS, &w.body) != 0 ||
+        chat_widget_check(r, CRUD_UPDATE, w.v) != 0)
         return -1;
     int rc = txn_run(r, widget_put_step, &w);
     if (rc == DB_DUPLICATE)
@@ -156,8 +160,8 @@ static const struct route routes[] = {
     ROUTE("GET", "/api/admin/companies/:id/widget", widget_get, ROLES_SUPER, FAM_CALLDOCKER,
           .summary = "A company's chat widget", .key = "widget"),
     ROUTE("PUT", "/api/admin/companies/:id/widget", widget_put, ROLES_SUPER, FAM_CALLDOCKER,
-          .summary = "Change a company's chat widget (name, texts, on or off)",
-          ROUTE_BODY(widget_fields), .key = "widget"),
+          .summary = "Change a company's chat widget (as /api/chat/widgets/:id)",
+          ROUTE_BODY(chat_widget_fields), .key = "widget"),
     ROUTE("POST", "/api/admin/companies/:id/embed-code", embed_code, ROLES_SUPER,
           FAM_CALLDOCKER, .summary = "The HTML that embeds a company's chat widget",
           .key = "embed"),

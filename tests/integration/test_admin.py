@@ -143,6 +143,17 @@ def test_admin_widget_and_embed_code(ctx):
           up["public_key"] == w["public_key"], "updated: %r" % up)
     expect_cd_error(ctx.put("/api/admin/companies/%s/widget" % tid, {"name": ""}, token=sup),
                     422, "name")
+    # the checks of /api/chat/widgets: origins normalised, settings bounded, own schedule
+    up = cd_data(ctx.put("/api/admin/companies/%s/widget" % tid,
+                         {"allowed_origins": ["HTTPS://Shop.Example.com"],
+                          "settings": {"max_wait_seconds": 60}}, token=sup))
+    check(up["allowed_origins"] == ["https://shop.example.com"] and
+          up["settings"] == {"max_wait_seconds": 60}, "origins and settings: %r" % up)
+    for body, field in (({"allowed_origins": ["not a url"]}, "allowed_origins"),
+                        ({"settings": {"max_wait_seconds": 1}}, "settings"),
+                        ({"schedule_id": "sch_nope"}, "schedule_id")):
+        expect_cd_error(ctx.put("/api/admin/companies/%s/widget" % tid, body, token=sup), 422,
+                        field)
     e = cd_data(ctx.post("/api/admin/companies/%s/embed-code" % tid, token=sup))
     check(w["public_key"] in e["embed_code"] and e["embed_code"].startswith("<script") and
           e["widget_key"] == w["public_key"], "embed: %r" % e)
