@@ -43,7 +43,8 @@ def test_admin_login_only_super_admin(ctx):
     r = ctx.post("/api/admin/login", {"email": s["user"]["email"], "password": s["password"]})
     d = cd_data(r)
     check(isinstance(d.get("token"), str) and d["user"]["role"] == "super_admin" and
-          d["user"]["id"] == s["user"]["id"], "admin login: %r" % r)
+          d["user"]["id"] == s["user"]["id"] and d["user"]["status"] == "active" and
+          {"email", "first_name", "last_name"} <= set(d["user"]), "admin login: %r" % r)
     check(cd_data(ctx.get("/api/admin/profile", token=d["token"]))["id"] == s["user"]["id"],
           "the token works")
     other, pw = ctx.new_tenant()
