@@ -69,14 +69,15 @@ struct reg_new {
     char hash[PASSWORD_HASH_MAX];
 };
 
-/* A company that exists already cannot be approved: say so at sign-up. */
+/* A company that exists already cannot be approved: say so at sign-up. Names and domains
+ * stay taken by deleted companies too (their rows stay: tenants.c). */
 static int reg_step(struct request *r, void *arg)
 {
     struct reg_new *g = arg;
     struct db_result *taken;
     int rc = db_exec(r->db, r->arena,
-                     "SELECT id FROM tenants WHERE status <> 'deleted'"
-                     " AND (name = ? OR (? IS NOT NULL AND domain = ?)) LIMIT 1",
+                     "SELECT id FROM tenants"
+                     " WHERE name = ? OR (? IS NOT NULL AND domain = ?) LIMIT 1",
                      DB_PARAMS(DB_STR(g->v[G_COMPANY].s), DB_STR(g->v[G_DOMAIN].s),
                                DB_STR(g->v[G_DOMAIN].s)),
                      &taken);

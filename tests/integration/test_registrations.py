@@ -146,8 +146,14 @@ def test_registration_approval_is_all_or_nothing(ctx):
           "no user")
     check(_count(ctx, "SELECT COUNT(*) FROM departments d JOIN tenants t ON t.id = d.tenant_id"
                       " WHERE t.name = '%s'" % b2["company_name"]) == 0, "no departments")
-    # and at sign-up a taken name is refused at once
+    # and at sign-up a taken name or domain is refused at once, a deleted company's too
     expect_cd_error(ctx.post(REG, _body(company_name=b2["company_name"])), 409)
+    gone = cd_data(ctx.post("/api/companies", {"name": "Gone " + sb.uid(),
+                                               "domain": "gone-%s.example" % sb.uid()},
+                            token=sup), 201)
+    check(ctx.delete("/api/companies/" + gone["id"], token=sup).status == 200, "deleted")
+    expect_cd_error(ctx.post(REG, _body(company_name=gone["name"])), 409)
+    expect_cd_error(ctx.post(REG, _body(domain=gone["domain"])), 409)
     expect_cd_error(ctx.post(REG + "/" + g2["id"] + "/setup-widget", token=sup), 409)
 
 
