@@ -97,6 +97,10 @@ def test_registration_pending_cannot_log_in_approved_can(ctx):
                         "Support\t+15551234567"], "departments: %r" % depts)
     check(_count(ctx, "SELECT COUNT(*) FROM chat_widgets WHERE tenant_id = '%s'" % tid) == 1,
           "one widget")
+    check(_count(ctx, "SELECT COUNT(*) FROM audit_logs WHERE action ="
+                      " 'company_registration.approve' AND entity_id = '%s'" % g["id"]) == 1 and
+          _count(ctx, "SELECT COUNT(*) FROM audit_logs WHERE tenant_id = '%s'"
+                      " AND action = 'company.provisioned'" % tid) == 1, "audited")
     expect_cd_error(ctx.put(REG + "/" + g["id"] + "/approve", token=sup), 409)
     expect_cd_error(ctx.put(REG + "/" + g["id"] + "/reject", {"reason": "late"}, token=sup), 409)
     # setup: nothing missing, nothing made; a missing default is made again
