@@ -161,4 +161,28 @@ extern const struct route_group sms_routes, sms_webhook_routes, speed_dials_rout
  * the tenant's live views, the event worker woken after the commit. DB_OK or a db_rc. */
 int sms_event(struct request *r, const char *type, const char *id, const char *status);
 
+/* Issue 11: companies (tenants seen from the calldocker family), the platform admin and
+ * company registrations (companies.c, admin.c, admin_widget.c, registrations.c,
+ * registration_approve.c; provisioning: company_store.h). */
+extern const struct route_group companies_routes, admin_routes, admin_widget_routes,
+    registrations_routes, registration_approve_routes;
+/* tenants.c's declarations, which the company routes serve too. */
+struct resource;
+#define TENANT_NFIELDS 6
+extern const struct resource tenant_resource;
+extern const struct field_def tenant_fields[TENANT_NFIELDS];
+/* The body of a status change: {status: active|suspended}. */
+extern const struct field_def tenant_status_field[1];
+/* GET of a page of tenants (deleted ones hidden unless ?status=deleted asks for them). */
+int tenant_list(struct request *r);
+/* Sets a tenant's status from the body {status: active|suspended}; answers the tenant. */
+int tenant_set_status(struct request *r);
+/* True when the caller may see tenant id: a super_admin any, others their own. */
+bool tenant_may_see(const struct request *r, const char *id);
+/* What tenant id uses (counts against its limits), arena-owned: DB_OK with *out, 1 when
+ * absent (or deleted), or a negative db_rc. */
+int tenant_usage_json(struct request *r, const char *id, struct json_object **out);
+/* company_registrations (registrations.c): not tenant-scoped, a super_admin's. */
+extern const struct resource registration_resource;
+
 #endif

@@ -32,6 +32,8 @@ static const struct route_group *const groups[] = {
     &call_metrics_routes,
     &ivr_content_routes, &ivr_menus_routes, &ivr_options_routes,
     &sms_routes, &sms_webhook_routes, &speed_dials_routes, &call_tags_routes,
+    &companies_routes, &admin_routes, &admin_widget_routes,
+    &registrations_routes, &registration_approve_routes,
 };
 
 const struct route *route_table;

@@ -390,3 +390,50 @@ def metrics(ctx, **kw):
 def metric(samples, name, **labels):
     """One sample's value (0 when the series is absent: counters start unseen)."""
     return samples.get((name, frozenset(labels.items())), 0.0)
+
+
+# -- the calldocker dialect (issue 11) --------------------------------------------------
+
+def cd_data(r, status=200):
+    """The data of a calldocker success envelope {success:true, message?, data} (checked)."""
+    check(r.status == status, "expected %d, got %r" % (status, r))
+    j = r.json
+    check(isinstance(j, dict) and j.get("success") is True and "data" in j,
+          "not a calldocker success: %r" % r)
+    check("meta" not in j and "timestamp" not in j, "other dialect's members: %r" % r)
+    return j["data"]
+
+
+def cd_page(r):
+    """A calldocker list: (data array, pagination{page,limit,total,pages}) (checked)."""
+    data = cd_data(r)
+    p = r.json.get("pagination")
+    check(isinstance(data, list), "data is not an array: %r" % r)
+    check(isinstance(p, dict) and set(("page", "limit", "total", "pages")) <= set(p),
+          "pagination: %r" % r)
+    return data, p
+
+
+def expect_cd_error(r, status, field=None):
+    """The calldocker error {success:false, message, error}; a 422 names field."""
+    check(r.status == status, "expected %d, got %r" % (status, r))
+    j = r.json
+    check(isinstance(j, dict) and j.get("success") is False, "not an error: %r" % r)
+    check(isinstance(j.get("message"), str) and j["message"], "no message: %r" % r)
+    check("error" in j, "no error: %r" % r)
+    if field is not None:
+        check(field in fields(r), "422 does not name %s: %r" % (field, r))
+
+
+def super_admin(ctx):
+    """A super_admin in a fresh tenant (the admin CLI makes it): its login session and
+    password."""
+    s, _ = ctx.new_tenant()
+    email = "super-%s@example.test" % uid()
+    pw = "pw-" + uuid.uuid4().hex
+    rc, out, err = ctx.admin("create-user", "--tenant", s["user"]["tenant_id"], "--email",
+                             email, "--role", "super_admin", "--password-stdin", stdin=pw + "\n")
+    check(rc == 0 and out.startswith("usr_"), "admin create-user: %r %r %r" % (rc, out, err))
+    sess = ctx.login(email, pw)
+    sess["password"] = pw
+    return sess

@@ -298,6 +298,9 @@ static int ut_is_public_path(const char *method, const char *pattern)
         /* A survey's customer: authenticated by the signed link (survey_link.h). */
         {"GET", "/api/surveys/public/:token"},
         {"POST", "/api/surveys/public/:token"},
+        /* Issue 11: the platform admin's sign-in, a company's sign-up (nginx throttles both). */
+        {"POST", "/api/admin/login"},
+        {"POST", "/api/company-registrations"},
     };
     for (size_t i = 0; i < sizeof(pub) / sizeof(pub[0]); i++)
         if (strcmp(pub[i][0], method) == 0 && strcmp(pub[i][1], pattern) == 0)
