@@ -148,4 +148,7 @@ extern const char *const transfer_json_cols[];
 /* Issue 10: leads, campaigns and the do-not-call list (leads.c, campaigns.c, dnc.c). */
 extern const struct route_group leads_routes, campaigns_routes, dnc_routes;
 
+/* Issue 11: schedules, the blacklist, voicemail (schedules.c, blacklist.c, voicemail*.c). */
+extern const struct route_group schedules_routes, blacklist_routes;
+
 #endif
