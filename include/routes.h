@@ -149,6 +149,7 @@ extern const char *const transfer_json_cols[];
 extern const struct route_group leads_routes, campaigns_routes, dnc_routes;
 
 /* Issue 11: schedules, the blacklist, voicemail (schedules.c, blacklist.c, voicemail*.c). */
-extern const struct route_group schedules_routes, blacklist_routes;
+extern const struct route_group schedules_routes, blacklist_routes, voicemail_boxes_routes,
+    voicemail_messages_routes, voicemail_webhook_routes;
 
 #endif

@@ -31,6 +31,7 @@ static const struct route_group *const groups[] = {
     &sip_routes,
     &call_metrics_routes,
     &schedules_routes, &blacklist_routes,
+    &voicemail_boxes_routes, &voicemail_messages_routes, &voicemail_webhook_routes,
 };
 
 const struct route *route_table;
