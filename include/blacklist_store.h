@@ -11,9 +11,17 @@
 
 struct arena;
 struct db;
+struct json_object;
+struct request;
 
 /* The clause of an entry that blocks now: not expired. */
 #define BLACKLIST_ACTIVE " AND (expires_at IS NULL OR expires_at > NOW())"
+/* An entry's `active` in a resource's column list (blacklist_decorate() types it). */
+#define BLACKLIST_ACTIVE_COLUMN "(expires_at IS NULL OR expires_at > NOW()) AS active"
+
+/* A resource's decorate for the rows of both lists: `active`, a comparison the server
+ * types as a number, as a boolean. */
+void blacklist_decorate(struct request *r, struct json_object *row);
 
 enum blacklist_direction { BLACKLIST_INBOUND, BLACKLIST_OUTBOUND };
 

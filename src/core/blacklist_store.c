@@ -1,10 +1,19 @@
 /* The tenant's blacklist (blacklist_store.h). */
 #include "blacklist_store.h"
 
+#include <json-c/json.h>
 #include <string.h>
 
 #include "db.h"
 #include "validate.h"
+
+void blacklist_decorate(struct request *r, struct json_object *row)
+{
+    struct json_object *a;
+    (void)r;
+    if (json_object_object_get_ex(row, "active", &a) && json_object_is_type(a, json_type_int))
+        json_object_object_add(row, "active", json_object_new_boolean(json_object_get_int(a)));
+}
 
 int blacklist_store_blocks(struct db *db, struct arena *a, const char *tenant,
                            const char *number, enum blacklist_direction direction,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "blacklist_store.h"
 #include "crud.h"
 #include "db.h"
 #include "jsonutil.h"
@@ -49,21 +50,12 @@ static const struct sort_def blacklist_sorts[] = {
     {NULL, NULL},
 };
 
-/* `active` is a comparison, which the server types as a number. */
-static void blacklist_decorate(struct request *r, struct json_object *row)
-{
-    struct json_object *a;
-    (void)r;
-    if (json_object_object_get_ex(row, "active", &a) && json_object_is_type(a, json_type_int))
-        json_object_object_add(row, "active", json_object_new_boolean(json_object_get_int(a)));
-}
-
 static const struct resource_writes blacklist_writes;
 
 static const struct resource blacklist = {
     .table = "blacklist",
     .columns = "id, number, reason, direction, expires_at,"
-               " (expires_at IS NULL OR expires_at > NOW()) AS active, created_by, created_at,"
+               " " BLACKLIST_ACTIVE_COLUMN ", created_by, created_at,"
                " updated_at",
     .tenant_col = "tenant_id",
     .id_prefix = "bl_",
