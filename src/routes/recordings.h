@@ -4,6 +4,8 @@
  * the voicemail callback (voicemail_webhook.c) takes of Twilio's recording callback. */
 #include <stddef.h>
 
+#include "recording.h"
+
 struct query_pair;
 struct request;
 
@@ -32,5 +34,17 @@ int recording_call_state(struct request *r, const char *call_id, const char *sta
 /* recording.started / recording.stopped for the call; duration < 0 leaves it out. */
 int recording_emit(struct request *r, const char *type, const char *call_id,
                    const char *rec_id, const char *format, long long duration);
+
+/* An audio body as nginx wrote it to a temp file (r->body_file: the upload locations of
+ * nginx.conf.in), read by libsndfile. */
+struct audio_upload {
+    const char *src; /* nginx's temp file */
+    struct audio_info info;
+    long long size;
+    char sha[65];
+};
+/* Before any row is touched: recordings configured (else 503), a body (400) within
+ * recording_max_bytes (413) that is audio we keep (415). 0 with *u, or -1 answered. */
+int recording_upload_check(struct request *r, struct audio_upload *u);
 
 #endif

@@ -6,10 +6,13 @@
  * (another's message is a 404, as another tenant's is). The audio is nginx's (X-Accel-
  * Redirect to the recordings' internal location, Range and 206 its own), as recordings.c
  * serves recordings; a message Twilio holds (file_path '') has none here (404): its
- * `remote_url` is Twilio's. A file is unlinked after the commit of the last row naming it.
+ * `remote_url` is Twilio's, until the telephony side stores the file (PUT …/audio, read and
+ * placed as a call recording's upload is: recordings.h). A file is unlinked after the
+ * commit of the last row naming it.
  */
 #include <stdbool.h>
 #include <string.h>
+#include <time.h>
 
 #include "arena.h"
 #include "crud.h"
@@ -20,6 +23,7 @@
 #include "jsonutil.h"
 #include "qb.h"
 #include "recording.h"
+#include "recordings.h"
 #include "reply.h"
 #include "request.h"
 #include "resource.h"
@@ -275,6 +279,59 @@ static int message_audio(struct request *r)
     return reply_accel(r, uri, recording_content_type(format), NULL);
 }
 
+/* ---- audio upload ----------------------------------------------------------------------- */
+
+struct audio_put {
+    const char *id;
+    struct audio_upload a; /* the body, checked */
+    const char *placed;    /* the file placed by this request, until its commit */
+};
+
+/* The message takes the file, once (a stored audio is not replaced: 409). */
+static int audio_step(struct request *r, void *arg)
+{
+    struct audio_put *w = arg;
+    struct db_result *row;
+    if (w->placed != NULL) { /* a retried step places the file again */
+        recording_unlink(r->cfg, w->placed);
+        w->placed = NULL;
+    }
+    int rc = message_row(r, w->id, true, &row);
+    if (rc == 1)
+        return txn_fail(r, 404, "not_found", messages.not_found);
+    const char *old = rc == DB_OK ? db_get(row, 0, "file_path") : NULL;
+    if (old != NULL && old[0] != '\0')
+        return txn_fail(r, 409, "conflict", "This message's audio is stored already");
+    const char *rel = recording_rel_path(r->arena, r->auth.tenant_id, w->id, w->a.info.format,
+                                         time(NULL));
+    if (rc == DB_OK && (rel == NULL || recording_place(r->cfg, w->a.src, rel) != 0))
+        rc = DB_ERROR;
+    if (rc == DB_OK)
+        w->placed = rel;
+    if (rc == DB_OK)
+        rc = db_exec(r->db, r->arena,
+                     "UPDATE voicemail_messages SET file_path = ?, format = ?, duration = ?,"
+                     " size_bytes = ? WHERE id = ? AND tenant_id = ?",
+                     DB_PARAMS(DB_STR(rel), DB_STR(w->a.info.format), DB_INT(w->a.info.duration),
+                               DB_INT(w->a.size), DB_STR(w->id), DB_STR(r->auth.tenant_id)),
+                     NULL);
+    if (rc == DB_OK)
+        rc = resource_audit(r, &messages, "audio", w->id, NULL);
+    return rc == DB_OK ? resource_answer(r, &messages, 200, w->id) : rc;
+}
+
+static int message_audio_put(struct request *r)
+{
+    struct audio_put w = {.id = request_param(r, "id")};
+    if (recording_upload_check(r, &w.a) != 0)
+        return -1;
+    int rc = txn_run(r, audio_step, &w);
+    /* Not committed: no row names the file. */
+    if (rc != DB_OK && w.placed != NULL)
+        recording_unlink(r->cfg, w.placed);
+    return txn_reply(r, rc);
+}
+
 static const struct route routes[] = {
     ROUTE("GET", "/api/voicemail/messages", message_list, ROLES_ANY, FAM_CALLCENTER,
           .summary = "List voicemail messages (box_id, status, caller_number)",
@@ -291,6 +348,9 @@ static const struct route routes[] = {
           .summary = "Delete a voicemail message"),
     ROUTE("GET", "/api/voicemail/messages/:id/audio", message_audio, ROLES_ANY, FAM_CALLCENTER,
           .summary = "A voicemail message's audio (served by nginx; Range)"),
+    ROUTE("PUT", "/api/voicemail/messages/:id/audio", message_audio_put, ROLES_STAFF,
+          FAM_CALLCENTER, .summary = "Store a voicemail message's audio (the file as the body)",
+          .key = "message"),
 };
 
 ROUTE_GROUP(voicemail_messages_routes, routes);
