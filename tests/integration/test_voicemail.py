@@ -208,16 +208,22 @@ def test_voicemail_audio_range_and_shared_file(ctx):
     other_box = _box(ctx, admin, "user", sb.user(ctx, admin, "manager")["user"]["id"])
     mid = _voicemail(ctx, line, mine["id"])[0].json["voicemail"]["message_id"]
     expect_cc_error(ctx.get("%s/%s/audio" % (MSGS, mid), token=agent["token"]), 404)
-    # The audio placed under the recordings directory, as a fetched file would be.
+    # The audio stored by the telephony side: nginx writes the body to a file, the pool
+    # checks it with libsndfile and links it under the recordings directory.
     data = _wav()
-    rel = "%s/vm/%s.wav" % (tenant, mid)
+    put = lambda body, token, ctype="audio/wav": ctx.request(
+        "PUT", "%s/%s/audio" % (MSGS, mid), raw=body, token=token,
+        headers={"Content-Type": ctype})
+    expect_cc_error(put(data, agent["token"]), 403)
+    expect_cc_error(put(b"not audio at all" * 10, admin, "application/octet-stream"), 415,
+                    "unsupported_media_type")
+    stored = cc_data(put(data, admin))
+    check(stored["size_bytes"] == len(data) and stored["format"] == "wav", "%r" % stored)
+    expect_cc_error(put(data, admin), 409)
+    rel = sb.sql(ctx, "SELECT file_path FROM voicemail_messages WHERE id = '%s'" % mid).strip()
+    check(rel.startswith(tenant + "/") and rel.endswith("/%s.wav" % mid), "stored at %r" % rel)
     path = os.path.join(ctx.var, "recordings", rel)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    os.chmod(os.path.dirname(path), 0o755)
-    with open(path, "wb") as fh:
-        fh.write(data)
-    os.chmod(path, 0o644)
-    sb.sql(ctx, "UPDATE voicemail_messages SET file_path = '%s' WHERE id = '%s'" % (rel, mid))
+    check(open(path, "rb").read() == data, "the file is the body")
     m = cc_data(ctx.get("%s/%s" % (MSGS, mid), token=agent["token"]))
     check(m["audio_url"] == "/api/v1/voicemail/messages/%s/audio" % mid, "url: %r" % m)
     r = ctx.get(m["audio_url"], token=agent["token"])
