@@ -13,6 +13,7 @@
 #include "db.h"
 #include "jsonutil.h"
 #include "notify.h"
+#include "outbox.h"
 #include "request.h"
 #include "resource.h"
 #include "routes.h"
@@ -120,27 +121,32 @@ int voicemail_box_refer(struct request *r, const char *box_id, const char *field
                       box_id, field, "must be a voicemail box of this tenant");
 }
 
-/* The users a box's message is for, by its owner's type. */
+/* The users a box's message is for, their e-mail, and whether the box e-mails them. */
 #define OWNERS_SQL                                                                         \
-    "SELECT b.owner_id AS user_id FROM voicemail_boxes b WHERE b.id = ? AND b.tenant_id = ?" \
-    " AND b.owner_type = 'user'"                                                           \
-    " UNION SELECT qm.user_id FROM voicemail_boxes b JOIN queue_members qm"                \
-    " ON qm.tenant_id = b.tenant_id AND qm.queue_id = b.owner_id"                          \
-    " WHERE b.id = ? AND b.tenant_id = ? AND b.owner_type = 'queue'"                       \
-    " UNION SELECT a.user_id FROM voicemail_boxes b JOIN agents a"                         \
-    " ON a.tenant_id = b.tenant_id AND a.department_id = b.owner_id"                       \
-    " WHERE b.id = ? AND b.tenant_id = ? AND b.owner_type = 'department'"                  \
-    " AND a.user_id IS NOT NULL"
+    "SELECT u.id AS user_id, u.email, b.email_notify, b.name FROM voicemail_boxes b"       \
+    " JOIN users u ON u.tenant_id = b.tenant_id WHERE b.id = ? AND b.tenant_id = ?"         \
+    " AND " VOICEMAIL_OWNED_BY("u.id") " ORDER BY u.id"
+
+/* The e-mail of a new message for one owner (outbox.h). */
+static int mail_owner(struct request *r, const struct db_result *u, size_t i, const char *id,
+                      const char *caller)
+{
+    const char *subject = arena_printf(r->arena, "New voicemail from %s", caller);
+    const char *body = arena_printf(r->arena,
+                                    "A new voicemail from %s is in the box \"%s\" (message %s).",
+                                    caller, db_get(u, i, "name"), id);
+    if (subject == NULL || body == NULL)
+        return DB_ERROR;
+    return outbox_put(r->db, r->arena, r->cfg, r->auth.tenant_id, "voicemail",
+                      db_get(u, i, "email"), subject, body);
+}
 
 int voicemail_notify_owners(struct request *r, const char *box_id, const char *id,
                             const char *caller)
 {
     struct db_result *u;
-    const char *t = r->auth.tenant_id;
     int rc = db_exec(r->db, r->arena, OWNERS_SQL,
-                     DB_PARAMS(DB_STR(box_id), DB_STR(t), DB_STR(box_id), DB_STR(t),
-                               DB_STR(box_id), DB_STR(t)),
-                     &u);
+                     DB_PARAMS(DB_STR(box_id), DB_STR(r->auth.tenant_id)), &u);
     struct json_object *data = arena_json(r->arena, json_object_new_object());
     if (rc == DB_OK && (data == NULL || json_set_str(data, "message_id", id) ||
                         json_set_str(data, "box_id", box_id) ||
@@ -148,10 +154,13 @@ int voicemail_notify_owners(struct request *r, const char *box_id, const char *i
         rc = DB_ERROR;
     const char *text = rc == DB_OK ? json_text(data, NULL) : NULL;
     const char *title = arena_printf(r->arena, "New voicemail from %s", caller);
-    for (size_t i = 0; rc == DB_OK && i < u->nrows; i++)
+    for (size_t i = 0; rc == DB_OK && i < u->nrows; i++) {
         rc = notify_user(r, &(struct notice){.user_id = db_get(u, i, "user_id"),
                                              .type = "voicemail.new", .title = title,
                                              .data_json = text});
+        if (rc == DB_OK && db_get_int(u, i, "email_notify", 0) != 0)
+            rc = mail_owner(r, u, i, id, caller);
+    }
     return rc;
 }
 

@@ -35,6 +35,7 @@ static const char *const statuses[] = {"new", "read", "saved", NULL};
 
 static const struct filter_def message_filters[] = {
     {"box_id", FILTER_ID, " AND m.box_id = ?", NULL, NULL},
+    {"box", FILTER_ID, " AND m.box_id = ?", NULL, NULL},
     {"status", FILTER_ENUM, " AND m.status = ?", statuses, NULL},
     {"caller_number", FILTER_EQ, " AND m.caller_number = ?", NULL, NULL},
 };
@@ -63,14 +64,6 @@ static const struct resource messages = {
     .sorts = message_sorts,
 };
 
-/* An agent's boxes: theirs, their queues', their department's. */
-#define OWN_BOXES                                                                          \
-    " AND ((b.owner_type = 'user' AND b.owner_id = ?) OR (b.owner_type = 'queue' AND EXISTS"\
-    " (SELECT 1 FROM queue_members qm WHERE qm.tenant_id = b.tenant_id"                    \
-    " AND qm.queue_id = b.owner_id AND qm.user_id = ?)) OR (b.owner_type = 'department'"   \
-    " AND EXISTS (SELECT 1 FROM agents a WHERE a.tenant_id = b.tenant_id"                  \
-    " AND a.department_id = b.owner_id AND a.user_id = ?)))"
-
 static bool sees_all(const struct request *r)
 {
     return r->auth.role_bit != ROLE_AGENT;
@@ -81,7 +74,7 @@ static void visible_clause(struct request *r, struct qb *q)
 {
     const char *me = r->auth.user_id;
     if (!sees_all(r))
-        qb_addv(q, OWN_BOXES, DB_STR(me), DB_STR(me), DB_STR(me));
+        qb_addv(q, " AND " VOICEMAIL_OWNED_BY("?"), DB_STR(me), DB_STR(me), DB_STR(me));
 }
 
 static int message_list(struct request *r)

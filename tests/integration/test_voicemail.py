@@ -45,6 +45,11 @@ def _notified(ctx, user_id, message_id):
                            % (user_id, message_id)).strip())
 
 
+def _mailed(ctx, tenant, email):
+    return int(sb.sql(ctx, "SELECT COUNT(*) FROM outbox WHERE tenant_id = '%s' AND"
+                           " kind = 'voicemail' AND recipient = '%s'" % (tenant, email)).strip())
+
+
 def _wav(n=4000):
     buf = io.BytesIO()
     with wave.open(buf, "wb") as w:
@@ -104,8 +109,8 @@ def test_voicemail_box_crud(ctx):
 
 
 def test_voicemail_arrives_by_twilio_and_notifies(ctx):
-    admin, _, agent, line = _setup(ctx)
-    b = _box(ctx, admin, "user", agent["user"]["id"])
+    admin, tenant, agent, line = _setup(ctx)
+    b = _box(ctx, admin, "user", agent["user"]["id"], email_notify=True)
     r, p = _voicemail(ctx, line, b["id"], caller="+14445550199", duration="23")
     check(r.status == 201 and r.json["voicemail"]["created"] is True, "hook: %r" % r)
     mid = r.json["voicemail"]["message_id"]
@@ -119,6 +124,7 @@ def test_voicemail_arrives_by_twilio_and_notifies(ctx):
           m["called_number"] == line["number"] and m["recording_sid"] == p["RecordingSid"] and
           m["remote_url"] == p["RecordingUrl"] and m["audio_url"] == "", "message: %r" % m)
     check(_notified(ctx, agent["user"]["id"], mid) == 1, "the owner is notified")
+    check(_mailed(ctx, tenant, agent["user"]["email"]) == 1, "and e-mailed (email_notify)")
     n = cc_data(ctx.get("/api/v1/notifications", token=agent["token"]))
     check(any(x["type"] == "voicemail.new" for x in n), "in the owner's list: %r" % n)
     check(cc_data(ctx.get("%s/%s" % (BOXES, b["id"]), token=admin))["new_count"] == 1, "count")
@@ -134,6 +140,11 @@ def test_voicemail_arrives_by_twilio_and_notifies(ctx):
     for s in members:
         check(_notified(ctx, s["user"]["id"], qmid) == 1, "member notified")
     check(_notified(ctx, agent["user"]["id"], qmid) == 0, "not a member: not notified")
+    for s in members:
+        check(_mailed(ctx, tenant, s["user"]["email"]) == 0, "no email_notify: no e-mail")
+    # ?box= is ?box_id=.
+    listed = cc_data(ctx.get(MSGS + "?box=" + qb["id"], token=admin))
+    check([x["id"] for x in listed] == [qmid], "by box: %r" % listed)
 
 
 def test_voicemail_webhook_refusals(ctx):
