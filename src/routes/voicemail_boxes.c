@@ -34,8 +34,12 @@ static const struct field_def box_fields[] = {
 };
 
 static const char *const box_columns_of[] = {
-    [X_NAME] = "name",         [X_OWNER_TYPE] = "owner_type", [X_OWNER_ID] = "owner_id",
-    [X_GREETING] = "greeting", [X_EMAIL] = "email_notify",    [X_MAX_SECONDS] = "max_message_seconds",
+    [X_NAME] = "name",
+    [X_OWNER_TYPE] = "owner_type",
+    [X_OWNER_ID] = "owner_id",
+    [X_GREETING] = "greeting",
+    [X_EMAIL] = "email_notify",
+    [X_MAX_SECONDS] = "max_message_seconds",
 };
 
 static const struct filter_def box_filters[] = {
