@@ -184,5 +184,8 @@ bool tenant_may_see(const struct request *r, const char *id);
 int tenant_usage_json(struct request *r, const char *id, struct json_object **out);
 /* company_registrations (registrations.c): not tenant-scoped, a super_admin's. */
 extern const struct resource registration_resource;
+/* Issue 11: schedules, the blacklist, voicemail (schedules.c, blacklist.c, voicemail*.c). */
+extern const struct route_group schedules_routes, blacklist_routes, voicemail_boxes_routes,
+    voicemail_messages_routes, voicemail_webhook_routes;
 
 #endif

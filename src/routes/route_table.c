@@ -34,6 +34,8 @@ static const struct route_group *const groups[] = {
     &sms_routes, &sms_webhook_routes, &speed_dials_routes, &call_tags_routes,
     &companies_routes, &admin_routes, &admin_widget_routes,
     &registrations_routes, &registration_approve_routes,
+    &schedules_routes, &blacklist_routes,
+    &voicemail_boxes_routes, &voicemail_messages_routes, &voicemail_webhook_routes,
 };
 
 const struct route *route_table;

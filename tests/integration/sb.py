@@ -437,3 +437,46 @@ def super_admin(ctx):
     sess = ctx.login(email, pw)
     sess["password"] = pw
     return sess
+
+
+# -- Twilio callbacks (issue 11: voicemail, blacklist) ---------------------------------
+
+def public_base_url(ctx):
+    """The public_base_url Twilio signs against (the stack's config), without a slash."""
+    url = None
+    with open(os.path.join(ctx.var, "switchboard.conf")) as f:
+        for line in f:
+            k, sep, v = line.partition("=")
+            if sep and k.strip() == "public_base_url":
+                url = v.strip()
+    return (url or "http://127.0.0.1:%d" % ctx.port).rstrip("/")
+
+
+def twilio_post(ctx, auth_token, path, params, sign_path=None):
+    """POSTs params as a form to path, signed as Twilio signs (HMAC-SHA1 of the URL and the
+    sorted parameters, keyed by the auth token), over sign_path's URL when given."""
+    import base64
+    import hashlib
+    import hmac
+    data = public_base_url(ctx) + (sign_path or path) + "".join(k + v for k, v in sorted(params.items()))
+    sig = base64.b64encode(hmac.new(auth_token.encode(), data.encode(),
+                                    hashlib.sha1).digest()).decode()
+    return ctx.request("POST", path, raw=urllib.parse.urlencode(params),
+                       headers={"Content-Type": "application/x-www-form-urlencoded",
+                                "X-Twilio-Signature": sig})
+
+
+def twilio_line(ctx, admin_token):
+    """A phone number of the admin's tenant and Twilio credentials for it:
+    {number, did_id, account_sid, auth_token}."""
+    hexs = lambda n: uuid.uuid4().hex[:n] if n <= 32 else uuid.uuid4().hex + uuid.uuid4().hex[:n - 32]
+    line = {"number": "+1555%08d" % random.randrange(10 ** 8), "account_sid": "AC" + hexs(32),
+            "auth_token": hexs(32)}
+    r = ctx.post("/api/dids", {"number": line["number"]}, token=admin_token)
+    check(r.status == 201, "create DID: %r" % r)
+    line["did_id"] = r.json["did"]["id"]
+    r = ctx.put("/api/integrations/twilio", {"account_sid": line["account_sid"],
+                                             "auth_token": line["auth_token"]},
+                token=admin_token)
+    check(r.status == 200, "set Twilio credentials: %r" % r)
+    return line

@@ -288,6 +288,8 @@ static int ut_is_public_path(const char *method, const char *pattern)
         {"POST", "/webhooks/twilio/recording-status"},
         /* Twilio's SMS callbacks (sms_webhook.c), signed the same way. */
         {"POST", "/webhooks/twilio/sms-status"}, {"POST", "/webhooks/twilio/sms"},
+        /* Twilio's recording callback of a voicemail box, signed by the box's tenant. */
+        {"POST", "/webhooks/twilio/voicemail"},
         /* The chat visitor: the widget's public key, its origin and the session's secret. */
         {"POST", "/api/chat/public/start"},     {"POST", "/api/chat/public/message"},
         {"POST", "/api/chat/public/handover"},  {"POST", "/api/chat/public/end"},
