@@ -119,7 +119,7 @@ def test_wrong_method_405(ctx):
              ("PATCH", "/api/departments", {"GET", "POST"}),
              ("POST", "/api/departments/dept_x", {"GET", "PUT", "DELETE"}),
              ("DELETE", "/api/health", {"GET"}),
-             ("GET", "/api/auth/change-password", {"POST"}),
+             ("GET", "/api/auth/change-password", {"POST", "PUT"}),
              ("PUT", "/api/users/search", {"GET"}),
              ("GET", "/api/users/usr_x/role", {"PUT"}),
              ("POST", "/api/v1/departments/dept_x", {"GET", "PUT", "DELETE"})]
