@@ -104,6 +104,7 @@ struct ivr_out {
     int wait_node;      /* >= 0: wait for input at this menu/gather node */
     enum ivr_end end;
     const char *target_type, *target; /* routed */
+    const char *queue_call_id; /* routed to a queue: the caller's place in it (the store's) */
     struct ivr_step steps[IVR_MAX_OUT];
     size_t nsteps;
 };
@@ -120,6 +121,16 @@ typedef int (*ivr_schedule_fn)(void *ctx, const char *schedule_id);
 int ivr_engine_step(struct arena *a, const struct ivr_graph *g, struct ivr_state *st,
                     const char *input, ivr_schedule_fn sched, void *sched_ctx,
                     struct ivr_out *out);
+
+/*
+ * The TwiML of one move (ivr_twiml.c, pure): the prompts as <Say>/<Play> (inside a
+ * <Gather> whose action is gather_url when the session waits), then the end: <Enqueue>
+ * (queue, department), <Dial> (agent: <Client>; external: the number), <Redirect> to
+ * voice_url?flow=<id> (another flow), <Record> to /webhooks/twilio/voicemail?box=<target>,
+ * <Hangup/>. Text is XML-escaped. A new string (malloc'd), NULL when out of memory.
+ */
+char *ivr_twiml(const struct ivr_out *out, const struct ivr_graph *g, const char *gather_url,
+                const char *voice_url);
 
 /* ---- the store (SQL; inside the caller's transaction, tenant r->auth.tenant_id) -------- */
 
@@ -150,6 +161,14 @@ int ivr_session_insert(struct request *r, const struct ivr_session *s, const cha
 int ivr_session_save(struct request *r, struct ivr_session *s, const struct ivr_out *out);
 /* Ends an active session as abandoned (its last step `ended`). */
 int ivr_session_abandon(struct request *r, struct ivr_session *s);
+/* When out routes to a queue, the caller enters it (queue_dist.h), with call_id (may be
+ * NULL) and the session's numbers: out->queue_call_id. A queue that cannot take the caller
+ * (inactive, full) leaves the outcome without one. DB_OK or a db_rc. */
+int ivr_enter_queue(struct request *r, const struct ivr_session *s, struct ivr_out *out,
+                    const char *call_id, const char *did_id);
+/* Inside a transaction: the flow's active version. DB_OK, TXN_ANSWERED (404 for a flow not
+ * the tenant's, 409 when none is active), or a db_rc (ivr_sessions.c). */
+int ivr_flow_active(struct request *r, const char *flow_id, int *version);
 /* The session's answer object: session row, prompts, waiting spec, outcome (arena). */
 struct json_object *ivr_out_json(struct request *r, const struct ivr_session *s,
                                  const struct ivr_out *out);

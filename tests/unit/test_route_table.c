@@ -286,6 +286,8 @@ static int ut_is_public_path(const char *method, const char *pattern)
         {"POST", "/webhooks/twilio/call-status"},
         /* Twilio again: the recording status callback (recording_webhook.c), signed too. */
         {"POST", "/webhooks/twilio/recording-status"},
+        /* Twilio's voice webhook and its gather callback (ivr_voice.c), signed too. */
+        {"POST", "/webhooks/twilio/voice"},     {"POST", "/webhooks/twilio/voice/:sessionId"},
         /* The chat visitor: the widget's public key, its origin and the session's secret. */
         {"POST", "/api/chat/public/start"},     {"POST", "/api/chat/public/message"},
         {"POST", "/api/chat/public/handover"},  {"POST", "/api/chat/public/end"},

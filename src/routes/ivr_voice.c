@@ -1,0 +1,242 @@
+/*
+ * Twilio's voice webhook for inbound calls to a number routed to an IVR flow, and the
+ * callback of each <Gather> (docs/ivr.md). Signed like the call-status webhook
+ * (webhooks.c): by the auth token of the tenant owning the called number, or, for a
+ * gather callback, the tenant of the session. The answer is TwiML, never JSON once the
+ * request is verified and the flow found (errors before that are the usual JSON).
+ *
+ * The first request starts a session (channel twilio, keyed by the CallSid) on the flow's
+ * active version and records the call (calls, as the call-status webhook would); a route
+ * to a queue puts the caller in queue_calls in the same transaction. A route to another
+ * flow is a <Redirect> to this webhook with ?flow=<id>: that flow's session has no
+ * CallSid of its own (the first session keeps it) and is reached by its id.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "arena.h"
+#include "crypto.h"
+#include "db.h"
+#include "did_route.h"
+#include "ivr.h"
+#include "jsonutil.h"
+#include "request.h"
+#include "routes.h"
+#include "txn.h"
+
+#define VOICE_URL "/webhooks/twilio/voice"
+
+struct voice_call {
+    const char *sid, *from, *to, *flow_id, *did_id, *digits, *call_id;
+    struct ivr_session s;
+    struct ivr_out out;
+};
+
+static const char *form_get(const struct query_pair *pairs, size_t n, const char *key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(pairs[i].key, key) == 0)
+            return pairs[i].value;
+    return NULL;
+}
+
+/* The move's TwiML as the answer. */
+static int answer_twiml(struct request *r, struct voice_call *v)
+{
+    const char *gather = arena_printf(r->arena, VOICE_URL "/%s", v->s.id);
+    char *x = gather ? ivr_twiml(&v->out, &v->s.g, gather, VOICE_URL) : NULL;
+    char *copy = x ? arena_strdup(r->arena, x) : NULL;
+    free(x);
+    if (copy == NULL)
+        return DB_ERROR;
+    reply_text(r, 200, "text/xml; charset=utf-8", copy, strlen(copy));
+    return DB_OK;
+}
+
+/* The engine's move, its content, its steps, the queue, the TwiML. */
+static int voice_move(struct request *r, struct voice_call *v, const char *input)
+{
+    if (ivr_engine_step(r->arena, &v->s.g, &v->s.st, input, ivr_schedule_answer, r,
+                        &v->out) != 0)
+        return DB_ERROR;
+    int rc = ivr_prompts_resolve(r, &v->out);
+    if (rc == DB_OK)
+        rc = ivr_session_save(r, &v->s, &v->out);
+    if (rc == DB_OK)
+        rc = ivr_enter_queue(r, &v->s, &v->out, v->call_id, v->did_id);
+    return rc == DB_OK ? answer_twiml(r, v) : rc;
+}
+
+/* The call's row: found by its CallSid in the tenant, else a new live inbound call. */
+static int voice_call_row(struct request *r, struct voice_call *v)
+{
+    struct db_result *res;
+    int rc = db_exec(r->db, r->arena,
+                     "SELECT id FROM calls WHERE call_sid = ? AND tenant_id = ? FOR UPDATE",
+                     DB_PARAMS(DB_STR(v->sid), DB_STR(r->auth.tenant_id)), &res);
+    if (rc != DB_OK || res->nrows > 0) {
+        v->call_id = rc == DB_OK ? db_get(res, 0, "id") : NULL;
+        return rc;
+    }
+    struct call_new c = {.call_sid = v->sid, .caller_number = v->from, .called_number = v->to,
+                         .direction = "inbound", .status = "active"};
+    rc = calls_insert(r, &c, &v->call_id);
+    if (rc == DB_OK)
+        calls_written(r);
+    return rc;
+}
+
+static int start_step(struct request *r, void *arg)
+{
+    struct voice_call *v = arg;
+    struct ivr_session *s = &v->s;
+    struct db_result *res;
+    memset(s, 0, sizeof(*s));
+    *s = (struct ivr_session){.id = id_new(r->arena, "ivs_"), .flow_id = v->flow_id,
+                              .call_sid = v->sid, .status = "active", .caller_number = v->from,
+                              .called_number = v->to};
+    s->st.node = -1;
+    int rc = s->id ? ivr_flow_active(r, v->flow_id, &s->version) : DB_ERROR;
+    if (rc == DB_OK)
+        rc = ivr_version_load(r, v->flow_id, &s->version, &s->g);
+    if (rc == 1)
+        rc = DB_ERROR;
+    if (rc == DB_OK)
+        rc = voice_call_row(r, v);
+    if (rc == DB_OK) /* a session of this call already (a redirect): it keeps the CallSid */
+        rc = db_exec(r->db, r->arena,
+                     "SELECT id FROM ivr_sessions WHERE call_sid = ? AND tenant_id = ?",
+                     DB_PARAMS(DB_STR(v->sid), DB_STR(r->auth.tenant_id)), &res);
+    if (rc != DB_OK)
+        return rc;
+    if (res->nrows > 0)
+        s->call_sid = NULL;
+    s->st.vars = arena_json(r->arena, json_object_new_object());
+    if (s->st.vars == NULL || json_set_str(s->st.vars, "caller_number", v->from) ||
+        json_set_str(s->st.vars, "called_number", v->to))
+        return DB_ERROR;
+    rc = ivr_session_insert(r, s, "twilio");
+    return rc == DB_OK ? voice_move(r, v, NULL) : rc;
+}
+
+/* Neither a flow to run nor an error of the request: the caller hears it and the call ends. */
+static int unavailable(struct request *r)
+{
+    static const char twiml[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>"
+                                "<Say>This number is not available.</Say><Hangup/></Response>";
+    return reply_text(r, 200, "text/xml; charset=utf-8", twiml, sizeof(twiml) - 1);
+}
+
+static int webhook_voice(struct request *r)
+{
+    struct query_pair *form;
+    size_t n;
+    const char *tenant_id;
+    if (twilio_called_tenant(r, &form, &n, &tenant_id) != 0)
+        return -1;
+    struct voice_call *v = arena_calloc(r->arena, 1, sizeof(*v));
+    if (v == NULL)
+        return request_oom(r);
+    v->sid = form_get(form, n, "CallSid");
+    v->from = form_get(form, n, "From");
+    v->to = form_get(form, n, "To");
+    if (v->sid == NULL || v->sid[0] == '\0' || strlen(v->sid) > 100)
+        request_field_error(r, "CallSid", "is required");
+    if (v->from == NULL || strlen(v->from) > 64)
+        request_field_error(r, "From", "is required");
+    if (strlen(v->to) > 64)
+        request_field_error(r, "To", "is too long");
+    if (request_check_fields(r) != 0)
+        return -1;
+    r->auth.tenant_id = tenant_id; /* from here on the request acts for the number's tenant */
+    struct did_route route;
+    int rc = did_route_resolve(r, v->to, time(NULL), &route);
+    if (rc < 0)
+        return request_db_error(r, rc);
+    v->did_id = rc == DB_OK ? route.did_id : NULL;
+    v->flow_id = request_query(r, "flow");
+    if (v->flow_id == NULL && rc == DB_OK && strcmp(route.route_type, "ivr") == 0 &&
+        route.route_target != NULL && strncmp(route.route_target, "ivf_", 4) == 0)
+        v->flow_id = route.route_target;
+    if (v->flow_id == NULL)
+        return unavailable(r);
+    return txn_reply(r, txn_run(r, start_step, v));
+}
+
+/* ---- the gather callback --------------------------------------------------------------- */
+
+static int gather_step(struct request *r, void *arg)
+{
+    struct voice_call *v = arg;
+    struct db_result *res;
+    int rc = ivr_session_lock(r, v->s.id, &v->s);
+    if (rc == 1)
+        return txn_fail(r, 404, "not_found", "IVR session not found");
+    if (rc != DB_OK)
+        return rc;
+    if (strcmp(v->s.status, "active") != 0 || !v->s.st.waiting) {
+        memset(&v->out, 0, sizeof(v->out));
+        v->out.wait_node = -1;
+        v->out.end = IVR_COMPLETED;
+        return answer_twiml(r, v);
+    }
+    rc = db_exec(r->db, r->arena, "SELECT id FROM calls WHERE call_sid = ? AND tenant_id = ?",
+                 DB_PARAMS(DB_STR(v->sid), DB_STR(r->auth.tenant_id)), &res);
+    if (rc != DB_OK)
+        return rc;
+    v->call_id = res->nrows ? db_get(res, 0, "id") : NULL;
+    rc = db_exec(r->db, r->arena,
+                 "SELECT id FROM dids WHERE number = ? AND tenant_id = ?",
+                 DB_PARAMS(DB_STR(v->s.called_number), DB_STR(r->auth.tenant_id)), &res);
+    if (rc != DB_OK)
+        return rc;
+    v->did_id = res->nrows ? db_get(res, 0, "id") : NULL;
+    return voice_move(r, v, v->digits);
+}
+
+static int webhook_voice_gather(struct request *r)
+{
+    struct voice_call *v = arena_calloc(r->arena, 1, sizeof(*v));
+    struct query_pair *form;
+    size_t n;
+    struct db_result *res;
+    if (v == NULL || request_form(r, &form, &n) != 0)
+        return request_oom(r);
+    const char *signature = request_header(r, "X-Twilio-Signature");
+    if (signature == NULL || signature[0] == '\0')
+        return request_error(r, 403, "invalid_signature",
+                             "The X-Twilio-Signature header is missing");
+    v->s.id = request_param(r, "sessionId");
+    /* The session says whose it is; its tenant's token then checks the signature. */
+    int rc = db_exec(r->db, r->arena, "SELECT tenant_id FROM ivr_sessions WHERE id = ?",
+                     DB_PARAMS(DB_STR(v->s.id)), &res);
+    if (rc != DB_OK)
+        return request_db_error(r, rc);
+    if (res->nrows == 0)
+        return request_error(r, 404, "not_found", "IVR session not found");
+    const char *tenant_id = db_get(res, 0, "tenant_id");
+    if (twilio_request_verify(r, tenant_id, signature, form, n,
+                              "Twilio is not configured for this session's tenant") != 0)
+        return -1;
+    r->auth.tenant_id = tenant_id;
+    v->sid = form_get(form, n, "CallSid");
+    v->digits = form_get(form, n, "Digits");
+    if (v->digits != NULL && strlen(v->digits) > 64)
+        request_field_error(r, "Digits", "is too long");
+    if (request_check_fields(r) != 0)
+        return -1;
+    return txn_reply(r, txn_run(r, gather_step, v));
+}
+
+static const struct route routes[] = {
+    ROUTE("POST", VOICE_URL, webhook_voice, ROLES_PUBLIC, FAM_TRANSFER,
+          .summary = "Twilio's voice webhook (signed): a call to a number routed to an IVR"
+                     " flow, answered in TwiML",
+          .answer_media = "text/xml"),
+    ROUTE("POST", VOICE_URL "/:sessionId", webhook_voice_gather, ROLES_PUBLIC, FAM_TRANSFER,
+          .summary = "Twilio's <Gather> callback of an IVR session (signed), answered in TwiML",
+          .answer_media = "text/xml"),
+};
+
+ROUTE_GROUP(ivr_voice_routes, routes);
