@@ -118,10 +118,8 @@ static int start_step(struct request *r, void *arg)
     s->status = "active";
     s->st.node = -1;
     int rc = ivr_flow_active(r, s->flow_id, &s->version);
-    if (rc == DB_OK)
-        rc = ivr_version_load(r, s->flow_id, &s->version, &s->g);
-    if (rc == 1)
-        rc = DB_ERROR;
+    if (rc == DB_OK && (rc = ivr_version_load(r, s->flow_id, &s->version, &s->g)) == 1)
+        rc = DB_ERROR; /* the active version's row is gone: cannot be (FK) */
     if (rc == DB_OK && (s->st.vars = arena_json(r->arena, start_vars(s))) == NULL)
         rc = DB_ERROR;
     if (rc == DB_OK)

@@ -98,9 +98,7 @@ static int start_step(struct request *r, void *arg)
                               .called_number = v->to};
     s->st.node = -1;
     int rc = s->id ? ivr_flow_active(r, v->flow_id, &s->version) : DB_ERROR;
-    if (rc == DB_OK)
-        rc = ivr_version_load(r, v->flow_id, &s->version, &s->g);
-    if (rc == 1)
+    if (rc == DB_OK && (rc = ivr_version_load(r, v->flow_id, &s->version, &s->g)) == 1)
         rc = DB_ERROR;
     if (rc == DB_OK)
         rc = voice_call_row(r, v);

@@ -390,3 +390,38 @@ def metrics(ctx, **kw):
 def metric(samples, name, **labels):
     """One sample's value (0 when the series is absent: counters start unseen)."""
     return samples.get((name, frozenset(labels.items())), 0.0)
+
+
+# -- Twilio webhooks (issue 11: the IVR voice webhook) ----------------------------------
+
+def public_base_url(ctx):
+    """The public_base_url of the stack's config (what Twilio signs), without a final /."""
+    url = None
+    with open(os.path.join(ctx.var, "switchboard.conf")) as f:
+        for line in f:
+            k, sep, v = line.partition("=")
+            if sep and k.strip() == "public_base_url":
+                url = v.strip()
+    return (url or "http://127.0.0.1:%d" % ctx.port).rstrip("/")
+
+
+def twilio_signature(auth_token, url, params):
+    import base64
+    import hashlib
+    import hmac
+    data = url + "".join(k + v for k, v in sorted(params.items()))
+    return base64.b64encode(hmac.new(auth_token.encode(), data.encode(),
+                                     hashlib.sha1).digest()).decode()
+
+
+def twilio_post(ctx, auth_token, path, params, signed=True):
+    """POSTs a Twilio form to path (and query), signed with auth_token over the public URL
+    (a wrong signature when signed is the string "wrong", none when False)."""
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if signed == "wrong":
+        headers["X-Twilio-Signature"] = twilio_signature("x" + auth_token, public_base_url(ctx)
+                                                         + path, params)
+    elif signed:
+        headers["X-Twilio-Signature"] = twilio_signature(auth_token, public_base_url(ctx) + path,
+                                                         params)
+    return ctx.request("POST", path, raw=urllib.parse.urlencode(params), headers=headers)
