@@ -1,0 +1,158 @@
+"""The Twilio voice webhook of a number routed to an IVR flow: correctly signed requests
+answered in TwiML (compared as parsed XML), the caller landing in the contact-center
+queue, the gather callback, signatures refused, and a number not routed to a flow."""
+import random
+import xml.etree.ElementTree as ET
+
+import ivr_fixtures as fx
+import sb
+from sb import check, expect_error
+
+VOICE = "/webhooks/twilio/voice"
+_rng = random.SystemRandom()
+
+
+def _hex(n):
+    return "".join(_rng.choice("0123456789abcdef") for _ in range(n))
+
+
+def _tree(e):
+    """An element as comparable data: (tag, attributes, text, children)."""
+    return (e.tag, dict(e.attrib), (e.text or "").strip(), [_tree(c) for c in e])
+
+
+def _twiml(r):
+    check(r.status == 200, "expected 200, got %r" % r)
+    check(r.headers.get("content-type", "").startswith("text/xml"), "not XML: %r" % r.headers)
+    root = ET.fromstring(r.body)
+    check(root.tag == "Response", "root: %r" % r)
+    return _tree(root)
+
+
+def _gather(session_id, prompts, num_digits="1", finish=None):
+    a = {"input": "dtmf", "method": "POST", "actionOnEmptyResult": "true",
+         "action": "%s/%s" % (VOICE, session_id), "timeout": "5", "numDigits": num_digits}
+    if finish is not None:
+        a["finishOnKey"] = finish
+    return ("Gather", a, "", [("Say", attrs, text, []) for attrs, text in prompts])
+
+
+class _Line:
+    """A tenant with Twilio credentials, a queue, an active flow, a number routed to it."""
+
+    def __init__(self, ctx):
+        self.token, self.tenant_id = sb.tenant(ctx)
+        self.auth_token = _hex(32)
+        r = ctx.put("/api/integrations/twilio", {"account_sid": "AC" + _hex(32),
+                                                 "auth_token": self.auth_token},
+                    token=self.token)
+        check(r.status == 200, "twilio credentials: %r" % r)
+        self.queue = fx.queue(ctx, self.token)
+        self.flow = fx.flow(ctx, self.token, fx.graph(self.queue["id"]))
+        self.number = "+1555%08d" % _rng.randrange(10 ** 8)
+        r = ctx.post("/api/dids", {"number": self.number}, token=self.token)
+        check(r.status == 201, "did: %r" % r)
+        self.did = r.json["did"]
+        r = ctx.put("/api/dids/%s/routing" % self.did["id"],
+                    {"route_type": "ivr", "route_target": self.flow["id"]}, token=self.token)
+        check(r.status == 200, "routing: %r" % r)
+
+    def call(self, ctx, sid=None, caller="+15559876543", path=VOICE, signed=True, **extra):
+        params = {"CallSid": sid or "CA" + _hex(32), "From": caller, "To": self.number,
+                  "CallStatus": "ringing", "Direction": "inbound"}
+        params.update(extra)
+        return params["CallSid"], sb.twilio_post(ctx, self.auth_token, path, params, signed)
+
+
+def _session_of(ctx, sid):
+    return sb.sql(ctx, "SELECT id FROM ivr_sessions WHERE call_sid = '%s'" % sid).strip()
+
+
+def test_ivr_voice_call_into_queue(ctx):
+    line = _Line(ctx)
+    sid, r = line.call(ctx)
+    session = _session_of(ctx, sid)
+    check(session.startswith("ivs_"), "session of the call: %r" % session)
+    want = ("Response", {}, "", [_gather(session, [
+        ({"language": "en-US"}, "Welcome & hello <caller>"), ({}, "Press 1 for sales")])])
+    got = _twiml(r)
+    check(got == want, "TwiML:\n%r\n%r" % (got, want))
+    check(b"Welcome &amp; hello &lt;caller&gt;" in r.body, "escaped: %r" % r.body)
+    # the call is recorded, the session runs on the flow's active version
+    call_id = sb.sql(ctx, "SELECT id FROM calls WHERE call_sid = '%s'" % sid).strip()
+    check(call_id.startswith("call_"), "call row: %r" % call_id)
+    row = sb.sql(ctx, "SELECT channel, version, status FROM ivr_sessions WHERE id = '%s'"
+                 % session).split()
+    check(row == ["twilio", "1", "active"], "session row: %r" % row)
+    # the caller presses 1: <Enqueue> and a place in the queue
+    params = {"CallSid": sid, "From": "+15559876543", "To": line.number, "Digits": "1"}
+    r = sb.twilio_post(ctx, line.auth_token, "%s/%s" % (VOICE, session), params)
+    check(_twiml(r) == ("Response", {}, "", [("Enqueue", {}, line.queue["id"], [])]),
+          "enqueue: %r" % r)
+    q = sb.sql(ctx, "SELECT queue_id, caller_number, did_id FROM queue_calls WHERE call_id = '%s'"
+               % call_id).split()
+    check(q == [line.queue["id"], "+15559876543", line.did["id"]], "queue_calls: %r" % q)
+    # the same session through the API: routed, its steps recorded
+    s = ctx.get("/api/ivr/sessions/" + session, token=line.token).json["data"]
+    check(s["status"] == "routed" and [x["result"] for x in s["steps"]] ==
+          ["played", "played", "input", "routed"], "session: %r" % s)
+    # a late callback of an ended session hangs up
+    r = sb.twilio_post(ctx, line.auth_token, "%s/%s" % (VOICE, session), params)
+    check(_twiml(r) == ("Response", {}, "", [("Hangup", {}, "", [])]), "ended: %r" % r)
+
+
+def test_ivr_voice_gather_branches(ctx):
+    line = _Line(ctx)
+    sid, r = line.call(ctx)
+    session = _session_of(ctx, sid)
+    path = "%s/%s" % (VOICE, session)
+    base = {"CallSid": sid, "From": "+15559876543", "To": line.number}
+    # 2: the account gather (6 digits, #)
+    r = sb.twilio_post(ctx, line.auth_token, path, dict(base, Digits="2"))
+    check(_twiml(r) == ("Response", {}, "", [_gather(session, [({}, "Your account")], "6", "#")]),
+          "gather: %r" % r)
+    # an account not starting 99: goodbye and hang up
+    r = sb.twilio_post(ctx, line.auth_token, path, dict(base, Digits="123456"))
+    check(_twiml(r) == ("Response", {}, "", [("Say", {}, "Goodbye", []), ("Hangup", {}, "", [])]),
+          "hangup: %r" % r)
+    # 0: the operator, an external number
+    sid, r = line.call(ctx)
+    session = _session_of(ctx, sid)
+    r = sb.twilio_post(ctx, line.auth_token, "%s/%s" % (VOICE, session),
+                       dict(base, CallSid=sid, Digits="0"))
+    check(_twiml(r) == ("Response", {}, "", [("Dial", {}, "+15550001111", [])]), "dial: %r" % r)
+    # no digits before the timeout re-prompts (retries 1)
+    sid, r = line.call(ctx)
+    session = _session_of(ctx, sid)
+    r = sb.twilio_post(ctx, line.auth_token, "%s/%s" % (VOICE, session), dict(base, CallSid=sid))
+    check(_twiml(r) == ("Response", {}, "", [_gather(session, [({}, "Press 1 for sales")])]),
+          "re-prompt: %r" % r)
+
+
+def test_ivr_voice_signatures_and_routes(ctx):
+    line = _Line(ctx)
+    _, r = line.call(ctx, signed=False)
+    expect_error(r, 403, "invalid_signature")
+    _, r = line.call(ctx, signed="wrong")
+    expect_error(r, 403, "invalid_signature")
+    sid, r = line.call(ctx)
+    session = _session_of(ctx, sid)
+    params = {"CallSid": sid, "From": "+15559876543", "To": line.number, "Digits": "1"}
+    expect_error(sb.twilio_post(ctx, line.auth_token, "%s/%s" % (VOICE, session), params,
+                                signed="wrong"), 403)
+    expect_error(sb.twilio_post(ctx, line.auth_token, "%s/%s" % (VOICE, session), params,
+                                signed=False), 403)
+    expect_error(sb.twilio_post(ctx, line.auth_token, VOICE + "/ivs_nope", params), 404)
+    # another tenant's token cannot drive this tenant's session
+    other = _Line(ctx)
+    expect_error(sb.twilio_post(ctx, other.auth_token, "%s/%s" % (VOICE, session), params), 403)
+    # a number routed elsewhere: a short message and a hang-up, no session
+    ctx.put("/api/dids/%s/routing" % line.did["id"], {"route_type": "voicemail"},
+            token=line.token)
+    sid, r = line.call(ctx)
+    got = _twiml(r)
+    check([c[0] for c in got[3]] == ["Say", "Hangup"], "not routed: %r" % r)
+    check(_session_of(ctx, sid) == "", "no session")
+    # a number that is not ours
+    params = {"CallSid": "CA" + _hex(32), "From": "+15559876543", "To": "+15550000001"}
+    expect_error(sb.twilio_post(ctx, line.auth_token, VOICE, params), 404)
