@@ -148,7 +148,7 @@ int ivr_prompts_resolve(struct request *r, struct ivr_out *out);
 
 /* A stored session as the engine needs it. */
 struct ivr_session {
-    const char *id, *flow_id, *call_sid, *status, *caller_number, *called_number;
+    const char *id, *flow_id, *call_sid, *call_id, *status, *caller_number, *called_number;
     int version, seq;
     struct ivr_state st;
     struct ivr_graph g;
@@ -161,6 +161,9 @@ int ivr_session_insert(struct request *r, const struct ivr_session *s, const cha
 int ivr_session_save(struct request *r, struct ivr_session *s, const struct ivr_out *out);
 /* Ends an active session as abandoned (its last step `ended`). */
 int ivr_session_abandon(struct request *r, struct ivr_session *s);
+/* The call (calls.id) is over: its sessions still active end abandoned (the caller hung
+ * up in the IVR). Inside the caller's transaction. DB_OK or a db_rc. */
+int ivr_call_ended(struct request *r, const char *call_id);
 /* When out routes to a queue, the caller enters it (queue_dist.h), with call_id (may be
  * NULL) and the session's numbers: out->queue_call_id. A queue that cannot take the caller
  * (inactive, full) leaves the outcome without one. DB_OK or a db_rc. */

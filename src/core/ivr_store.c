@@ -141,7 +141,7 @@ int ivr_session_lock(struct request *r, const char *id, struct ivr_session *s)
     struct db_result *res;
     memset(s, 0, sizeof(*s));
     int rc = db_exec(r->db, r->arena,
-                     "SELECT id, flow_id, version, call_sid, status, caller_number,"
+                     "SELECT id, flow_id, version, call_id, call_sid, status, caller_number,"
                      " called_number, node_id, attempts, seq, variables FROM ivr_sessions"
                      " WHERE id = ? AND tenant_id = ? FOR UPDATE",
                      DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)), &res);
@@ -150,6 +150,7 @@ int ivr_session_lock(struct request *r, const char *id, struct ivr_session *s)
     s->id = db_get(res, 0, "id");
     s->flow_id = db_get(res, 0, "flow_id");
     s->call_sid = db_get(res, 0, "call_sid");
+    s->call_id = db_get(res, 0, "call_id");
     s->status = db_get(res, 0, "status");
     s->caller_number = db_get(res, 0, "caller_number");
     s->called_number = db_get(res, 0, "called_number");
@@ -167,10 +168,11 @@ int ivr_session_insert(struct request *r, const struct ivr_session *s, const cha
 {
     return db_exec(r->db, r->arena,
                    "INSERT INTO ivr_sessions (id, tenant_id, flow_id, version, channel,"
-                   " call_sid, caller_number, called_number, variables)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   " call_id, call_sid, caller_number, called_number, variables)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    DB_PARAMS(DB_STR(s->id), DB_STR(r->auth.tenant_id), DB_STR(s->flow_id),
-                             DB_INT(s->version), DB_STR(channel), DB_STR(s->call_sid),
+                             DB_INT(s->version), DB_STR(channel), DB_STR(s->call_id),
+                             DB_STR(s->call_sid),
                              DB_STR(s->caller_number), DB_STR(s->called_number),
                              DB_STR(json_text(s->st.vars, NULL))),
                    NULL);
@@ -251,6 +253,24 @@ int ivr_enter_queue(struct request *r, const struct ivr_session *s, struct ivr_o
     }
     if (rc == DB_OK)
         out->queue_call_id = in.id;
+    return rc;
+}
+
+int ivr_call_ended(struct request *r, const char *call_id)
+{
+    struct db_result *res;
+    int rc = db_exec(r->db, r->arena,
+                     "SELECT id FROM ivr_sessions WHERE tenant_id = ? AND call_id = ?"
+                     " AND status = 'active' ORDER BY id",
+                     DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(call_id)), &res);
+    for (size_t i = 0; rc == DB_OK && i < res->nrows; i++) {
+        struct ivr_session s;
+        rc = ivr_session_lock(r, db_get(res, i, "id"), &s);
+        if (rc == 1) /* gone meanwhile, or a menu's session */
+            rc = DB_OK;
+        else if (rc == DB_OK && strcmp(s.status, "active") == 0)
+            rc = ivr_session_abandon(r, &s);
+    }
     return rc;
 }
 

@@ -102,6 +102,7 @@ static int start_step(struct request *r, void *arg)
         rc = DB_ERROR;
     if (rc == DB_OK)
         rc = voice_call_row(r, v);
+    s->call_id = v->call_id;
     if (rc == DB_OK) /* a session of this call already (a redirect): it keeps the CallSid */
         rc = db_exec(r->db, r->arena,
                      "SELECT id FROM ivr_sessions WHERE call_sid = ? AND tenant_id = ?",
@@ -179,11 +180,7 @@ static int gather_step(struct request *r, void *arg)
         v->out.end = IVR_COMPLETED;
         return answer_twiml(r, v);
     }
-    rc = db_exec(r->db, r->arena, "SELECT id FROM calls WHERE call_sid = ? AND tenant_id = ?",
-                 DB_PARAMS(DB_STR(v->sid), DB_STR(r->auth.tenant_id)), &res);
-    if (rc != DB_OK)
-        return rc;
-    v->call_id = res->nrows ? db_get(res, 0, "id") : NULL;
+    v->call_id = v->s.call_id;
     rc = db_exec(r->db, r->arena,
                  "SELECT id FROM dids WHERE number = ? AND tenant_id = ?",
                  DB_PARAMS(DB_STR(v->s.called_number), DB_STR(r->auth.tenant_id)), &res);

@@ -12,6 +12,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "did_route.h"
+#include "ivr.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "queue_dist.h"
@@ -130,6 +131,8 @@ static int status_step(struct request *r, void *arg)
         rc = calls_set_status(r, call_id, st->status, st->duration);
     if (rc == DB_OK && !call_status_is_live(st->status))
         rc = qcall_call_ended(r, call_id);
+    if (rc == DB_OK && !call_status_is_live(st->status)) /* a caller hanging up in the IVR */
+        rc = ivr_call_ended(r, call_id);
     if (rc == DB_OK)
         rc = audit_record(r, tenant_id, "call.twilio_status", "call", call_id, NULL);
     if (rc == DB_OK)

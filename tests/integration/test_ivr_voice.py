@@ -156,3 +156,21 @@ def test_ivr_voice_signatures_and_routes(ctx):
     # a number that is not ours
     params = {"CallSid": "CA" + _hex(32), "From": "+15559876543", "To": "+15550000001"}
     expect_error(sb.twilio_post(ctx, line.auth_token, VOICE, params), 404)
+
+
+def test_ivr_voice_hangup_abandons_the_session(ctx):
+    """The call-status webhook's end of the call ends its IVR session abandoned, the drop
+    counted at the node where the caller was."""
+    line = _Line(ctx)
+    sid, r = line.call(ctx)
+    session = _session_of(ctx, sid)
+    params = {"CallSid": sid, "From": "+15559876543", "To": line.number,
+              "CallStatus": "completed", "Direction": "inbound", "CallDuration": "7"}
+    r = sb.twilio_post(ctx, line.auth_token, "/webhooks/twilio/call-status", params)
+    check(r.status == 200, "status webhook: %r" % r)
+    s = ctx.get("/api/ivr/sessions/" + session, token=line.token).json["data"]
+    check(s["status"] == "abandoned" and s["steps"][-1]["result"] == "ended" and
+          s["steps"][-1]["node_id"] == "main", "abandoned: %r" % s)
+    a = ctx.get("/api/ivr/analytics", token=line.token).json["data"]
+    main = [n for n in a["nodes"] if n["node_id"] == "main"][0]
+    check(a["abandoned"] == 1 and main["drops"] == 1, "analytics: %r" % a)
