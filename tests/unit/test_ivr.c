@@ -1,5 +1,6 @@
 /* src/core/ivr_graph.c and ivr_engine.c: validation rules 1-4 (the node each invalid
  * graph is refused at) and walks of the engine. */
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -213,7 +214,52 @@ static void test_engine_branches(void)
     arena_destroy(a);
 }
 
+/* TwiML: the prompts inside the Gather while waiting, escaped; each end's verb. */
+static void test_twiml(void)
+{
+    struct arena *a = arena_create(0);
+    struct ivr_graph g;
+    struct ivr_error err;
+    REQUIRE(ut_parse(a, UT_IVR_VALID, &g, &err) == 0);
+    struct ivr_out *out = arena_calloc(a, 1, sizeof(*out));
+    out->wait_node = 3; /* the gather */
+    out->prompts[0] = (struct ivr_prompt){.text = "A & <b> \"c\"", .language = "fr-FR"};
+    out->prompts[1] = (struct ivr_prompt){.audio_url = "https://x.test/a.mp3?a=1&b=2"};
+    out->nprompts = 2;
+    char *x = ivr_twiml(out, &g, "/webhooks/twilio/voice/ivs_1", "/webhooks/twilio/voice");
+    CHECK_EQ_STR(x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>"
+                    "<Gather input=\"dtmf\" method=\"POST\" actionOnEmptyResult=\"true\""
+                    " action=\"/webhooks/twilio/voice/ivs_1\" timeout=\"5\" numDigits=\"4\""
+                    " finishOnKey=\"#\"><Say language=\"fr-FR\">A &amp; &lt;b&gt; &quot;c&quot;"
+                    "</Say><Play>https://x.test/a.mp3?a=1&amp;b=2</Play></Gather></Response>");
+    free(x);
+    static const struct {
+        const char *type, *target, *verb;
+    } ends[] = {
+        {"queue", "q_1", "<Enqueue>q_1</Enqueue>"},
+        {"agent", "usr_1", "<Dial><Client>usr_1</Client></Dial>"},
+        {"external", "+15550001111", "<Dial>+15550001111</Dial>"},
+        {"flow", "ivf_2", "<Redirect method=\"POST\">/v?flow=ivf_2</Redirect>"},
+        {"voicemail", "vmb_1", "action=\"/webhooks/twilio/voicemail?box=vmb_1\"/>"},
+    };
+    for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+        *out = (struct ivr_out){.wait_node = -1, .end = IVR_ROUTED,
+                                .target_type = ends[i].type, .target = ends[i].target};
+        x = ivr_twiml(out, &g, "/g", "/v");
+        CHECK(x != NULL && strstr(x, ends[i].verb) != NULL);
+        if (x && strstr(x, ends[i].verb) == NULL)
+            CHECK_EQ_STR(x, ends[i].verb);
+        free(x);
+    }
+    *out = (struct ivr_out){.wait_node = -1, .end = IVR_COMPLETED};
+    x = ivr_twiml(out, &g, "/g", "/v");
+    CHECK_EQ_STR(x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Hangup/></Response>");
+    free(x);
+    arena_destroy(a);
+}
+
 const struct ut_case ut_ivr_cases[] = {
+    {"twiml: gather, escaping, each end", test_twiml},
     {"valid graph", test_valid},
     {"rule 1: ids, types, bounds, start", test_rule1},
     {"rule 2: dangling branches", test_rule2_dangling},
