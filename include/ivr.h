@@ -141,6 +141,11 @@ int ivr_targets_check(struct request *r, const struct ivr_graph *g);
  * into g (arena). DB_OK, 1 when absent (or no such / no active version), or a db_rc. */
 int ivr_version_load(struct request *r, const char *flow_id, int *version,
                      struct ivr_graph *g);
+/* A callcenter menu (ivr_menus, ivr_options) as a graph: its greeting as the prompt of a
+ * menu node whose keys are its options (`t` and `i` its no-input and invalid branches; a
+ * `repeat` option back to the menu, `ivr` a route to that flow or menu). DB_OK, 1 when the
+ * tenant has no such active menu (or one without options), or a db_rc. */
+int ivr_menu_load(struct request *r, const char *menu_id, struct ivr_graph *g);
 /* Schedule callback over the tenant's schedules (ctx: the request). */
 int ivr_schedule_answer(void *ctx, const char *schedule_id);
 /* The prompts' content items resolved (text, audio, language, voice from ivr_content). */
@@ -148,7 +153,7 @@ int ivr_prompts_resolve(struct request *r, struct ivr_out *out);
 
 /* A stored session as the engine needs it. */
 struct ivr_session {
-    const char *id, *flow_id, *call_sid, *call_id, *status, *caller_number, *called_number;
+    const char *id, *flow_id, *menu_id, *call_sid, *call_id, *status, *caller_number, *called_number;
     int version, seq;
     struct ivr_state st;
     struct ivr_graph g;

@@ -141,7 +141,7 @@ int ivr_session_lock(struct request *r, const char *id, struct ivr_session *s)
     struct db_result *res;
     memset(s, 0, sizeof(*s));
     int rc = db_exec(r->db, r->arena,
-                     "SELECT id, flow_id, version, call_id, call_sid, status, caller_number,"
+                     "SELECT id, flow_id, menu_id, version, call_id, call_sid, status, caller_number,"
                      " called_number, node_id, attempts, seq, variables FROM ivr_sessions"
                      " WHERE id = ? AND tenant_id = ? FOR UPDATE",
                      DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)), &res);
@@ -156,9 +156,14 @@ int ivr_session_lock(struct request *r, const char *id, struct ivr_session *s)
     s->called_number = db_get(res, 0, "called_number");
     s->version = (int)db_get_int(res, 0, "version", 0);
     s->seq = (int)db_get_int(res, 0, "seq", 0);
-    if (s->flow_id == NULL || s->version <= 0)
-        return 1; /* a menu's session: not walked here */
-    rc = ivr_version_load(r, s->flow_id, &s->version, &s->g);
+    s->menu_id = db_get(res, 0, "menu_id");
+    if (s->flow_id != NULL && s->version > 0)
+        rc = ivr_version_load(r, s->flow_id, &s->version, &s->g);
+    else if (s->menu_id != NULL) /* a menu's session runs the menu as it is now */
+        return (rc = ivr_menu_load(r, s->menu_id, &s->g)) == DB_OK ? session_state(r, s, res)
+                                                                    : rc;
+    else
+        return 1;
     if (rc != DB_OK)
         return rc == 1 ? DB_ERROR : rc;
     return session_state(r, s, res);
@@ -167,11 +172,12 @@ int ivr_session_lock(struct request *r, const char *id, struct ivr_session *s)
 int ivr_session_insert(struct request *r, const struct ivr_session *s, const char *channel)
 {
     return db_exec(r->db, r->arena,
-                   "INSERT INTO ivr_sessions (id, tenant_id, flow_id, version, channel,"
-                   " call_id, call_sid, caller_number, called_number, variables)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   "INSERT INTO ivr_sessions (id, tenant_id, flow_id, version, menu_id,"
+                   " channel, call_id, call_sid, caller_number, called_number, variables)"
+                   " VALUES (?, ?, ?, NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?)",
                    DB_PARAMS(DB_STR(s->id), DB_STR(r->auth.tenant_id), DB_STR(s->flow_id),
-                             DB_INT(s->version), DB_STR(channel), DB_STR(s->call_id),
+                             DB_INT(s->version), DB_STR(s->menu_id), DB_STR(channel),
+                             DB_STR(s->call_id),
                              DB_STR(s->call_sid),
                              DB_STR(s->caller_number), DB_STR(s->called_number),
                              DB_STR(json_text(s->st.vars, NULL))),
@@ -271,6 +277,12 @@ int ivr_call_ended(struct request *r, const char *call_id)
         else if (rc == DB_OK && strcmp(s.status, "active") == 0)
             rc = ivr_session_abandon(r, &s);
     }
+    /* Those the engine cannot load any more (a menu switched off meanwhile) end too. */
+    if (rc == DB_OK)
+        rc = db_exec(r->db, r->arena,
+                     "UPDATE ivr_sessions SET status = 'abandoned', ended_at = NOW(3)"
+                     " WHERE tenant_id = ? AND call_id = ? AND status = 'active'",
+                     DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(call_id)), NULL);
     return rc;
 }
 

@@ -6,7 +6,8 @@
  * request is verified and the flow found (errors before that are the usual JSON).
  *
  * The first request starts a session (channel twilio, keyed by the CallSid) on the flow's
- * active version and records the call (calls, as the call-status webhook would); a route
+ * active version (or on the callcenter menu the number routes to, ivr_menu_load) and
+ * records the call (calls, as the call-status webhook would); a route
  * to a queue puts the caller in queue_calls in the same transaction. A route to another
  * flow is a <Redirect> to this webhook with ?flow=<id>: that flow's session has no
  * CallSid of its own (the first session keeps it) and is reached by its id.
@@ -97,9 +98,17 @@ static int start_step(struct request *r, void *arg)
                               .call_sid = v->sid, .status = "active", .caller_number = v->from,
                               .called_number = v->to};
     s->st.node = -1;
-    int rc = s->id ? ivr_flow_active(r, v->flow_id, &s->version) : DB_ERROR;
-    if (rc == DB_OK && (rc = ivr_version_load(r, v->flow_id, &s->version, &s->g)) == 1)
-        rc = DB_ERROR;
+    int rc = s->id ? DB_OK : DB_ERROR;
+    if (strncmp(v->flow_id, "ivf_", 4) != 0) { /* a callcenter menu */
+        s->menu_id = v->flow_id;
+        s->flow_id = NULL;
+        if ((rc = ivr_menu_load(r, s->menu_id, &s->g)) == 1)
+            return txn_fail(r, 409, "conflict", "The IVR menu is not active or has no options");
+    } else if (rc == DB_OK) {
+        rc = ivr_flow_active(r, v->flow_id, &s->version);
+        if (rc == DB_OK && (rc = ivr_version_load(r, v->flow_id, &s->version, &s->g)) == 1)
+            rc = DB_ERROR;
+    }
     if (rc == DB_OK)
         rc = voice_call_row(r, v);
     s->call_id = v->call_id;
@@ -155,9 +164,8 @@ static int webhook_voice(struct request *r)
         return request_db_error(r, rc);
     v->did_id = rc == DB_OK ? route.did_id : NULL;
     v->flow_id = request_query(r, "flow");
-    if (v->flow_id == NULL && rc == DB_OK && strcmp(route.route_type, "ivr") == 0 &&
-        route.route_target != NULL && strncmp(route.route_target, "ivf_", 4) == 0)
-        v->flow_id = route.route_target;
+    if (v->flow_id == NULL && rc == DB_OK && strcmp(route.route_type, "ivr") == 0)
+        v->flow_id = route.route_target; /* a flow (ivf_…) or a menu */
     if (v->flow_id == NULL)
         return unavailable(r);
     return txn_reply(r, txn_run(r, start_step, v));

@@ -174,3 +174,37 @@ def test_ivr_voice_hangup_abandons_the_session(ctx):
     a = ctx.get("/api/ivr/analytics", token=line.token).json["data"]
     main = [n for n in a["nodes"] if n["node_id"] == "main"][0]
     check(a["abandoned"] == 1 and main["drops"] == 1, "analytics: %r" % a)
+
+
+def test_ivr_voice_runs_a_callcenter_menu(ctx):
+    """A number routed to a callcenter IVR menu (ivr_menus/ivr_options) runs it through the
+    same engine: its greeting in a Gather, its keys, `repeat`, its queue."""
+    line = _Line(ctx)
+    menu = "ivm_" + _hex(12)
+    sb.sql(ctx, "INSERT INTO ivr_menus (id, tenant_id, name, greeting_text, timeout,"
+                " max_retries) VALUES ('%s', '%s', 'Menu %s', 'Hello menu', 7, 1)"
+                % (menu, line.tenant_id, menu))
+    for digit, rtype, target in (("1", "queue", line.queue["id"]), ("9", "repeat", None),
+                                 ("t", "hangup", None)):
+        sb.sql(ctx, "INSERT INTO ivr_options (id, tenant_id, menu_id, digit, route_type,"
+                    " route_target) VALUES ('ivo_%s', '%s', '%s', '%s', '%s', %s)"
+                    % (_hex(12), line.tenant_id, menu, digit, rtype,
+                       "'%s'" % target if target else "NULL"))
+    r = ctx.put("/api/dids/%s/routing" % line.did["id"],
+                {"route_type": "ivr", "route_target": menu}, token=line.token)
+    check(r.status == 200, "route to the menu: %r" % r)
+    sid, r = line.call(ctx)
+    session = _session_of(ctx, sid)
+    gather = _gather(session, [({"language": "en-US"}, "Hello menu")])
+    gather[1]["timeout"] = "7"
+    check(_twiml(r) == ("Response", {}, "", [gather]), "menu TwiML: %r" % r)
+    row = sb.sql(ctx, "SELECT menu_id, flow_id FROM ivr_sessions WHERE id = '%s'"
+                 % session).split()
+    check(row == [menu, "NULL"], "menu session: %r" % row)
+    base = {"CallSid": sid, "From": "+15559876543", "To": line.number}
+    path = "%s/%s" % (VOICE, session)
+    r = sb.twilio_post(ctx, line.auth_token, path, dict(base, Digits="9"))
+    check(_twiml(r) == ("Response", {}, "", [gather]), "repeat: %r" % r)
+    r = sb.twilio_post(ctx, line.auth_token, path, dict(base, Digits="1"))
+    check(_twiml(r) == ("Response", {}, "", [("Enqueue", {}, line.queue["id"], [])]),
+          "menu enqueue: %r" % r)
