@@ -12,6 +12,7 @@
  * flow is a <Redirect> to this webhook with ?flow=<id>: that flow's session has no
  * CallSid of its own (the first session keeps it) and is reached by its id.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -30,6 +31,7 @@
 
 struct voice_call {
     const char *sid, *from, *to, *flow_id, *did_id, *digits, *call_id;
+    bool redirected; /* ?flow=: a <Redirect> from another flow of the same call */
     struct ivr_session s;
     struct ivr_out out;
 };
@@ -88,38 +90,68 @@ static int voice_call_row(struct request *r, struct voice_call *v)
     return rc;
 }
 
-static int start_step(struct request *r, void *arg)
+/* Twilio asked again for a call whose session runs (a retried webhook): the prompt of the
+ * node the caller is at, nothing recorded; an ended session hangs up. */
+static int replay_step(struct request *r, struct voice_call *v, const char *session_id)
 {
-    struct voice_call *v = arg;
-    struct ivr_session *s = &v->s;
-    struct db_result *res;
-    memset(s, 0, sizeof(*s));
-    *s = (struct ivr_session){.id = id_new(r->arena, "ivs_"), .flow_id = v->flow_id,
-                              .call_sid = v->sid, .status = "active", .caller_number = v->from,
-                              .called_number = v->to};
-    s->st.node = -1;
-    int rc = s->id ? DB_OK : DB_ERROR;
+    int rc = ivr_session_lock(r, session_id, &v->s);
+    memset(&v->out, 0, sizeof(v->out));
+    v->out.wait_node = -1;
+    v->out.end = IVR_COMPLETED;
+    if (rc == DB_OK && strcmp(v->s.status, "active") == 0 && v->s.st.waiting) {
+        const struct ivr_node *n = &v->s.g.nodes[v->s.st.node];
+        v->out.end = IVR_GOING;
+        v->out.wait_node = v->s.st.node;
+        v->out.prompts[0] = n->prompt;
+        v->out.nprompts = n->prompt.text || n->prompt.audio_url || n->prompt.content_id;
+        rc = ivr_prompts_resolve(r, &v->out);
+    }
+    if (rc == 1)
+        rc = DB_OK; /* gone, or a menu switched off: the call ends */
+    return rc == DB_OK ? answer_twiml(r, v) : rc;
+}
+
+/* The graph of the flow's active version, or of the menu the number routes to. */
+static int load_graph(struct request *r, struct voice_call *v, struct ivr_session *s)
+{
+    int rc;
     if (strncmp(v->flow_id, "ivf_", 4) != 0) { /* a callcenter menu */
         s->menu_id = v->flow_id;
         s->flow_id = NULL;
         if ((rc = ivr_menu_load(r, s->menu_id, &s->g)) == 1)
             return txn_fail(r, 409, "conflict", "The IVR menu is not active or has no options");
-    } else if (rc == DB_OK) {
-        rc = ivr_flow_active(r, v->flow_id, &s->version);
-        if (rc == DB_OK && (rc = ivr_version_load(r, v->flow_id, &s->version, &s->g)) == 1)
-            rc = DB_ERROR;
+        return rc;
     }
-    if (rc == DB_OK)
-        rc = voice_call_row(r, v);
-    s->call_id = v->call_id;
-    if (rc == DB_OK) /* a session of this call already (a redirect): it keeps the CallSid */
-        rc = db_exec(r->db, r->arena,
-                     "SELECT id FROM ivr_sessions WHERE call_sid = ? AND tenant_id = ?",
+    rc = ivr_flow_active(r, v->flow_id, &s->version);
+    if (rc == DB_OK && (rc = ivr_version_load(r, v->flow_id, &s->version, &s->g)) == 1)
+        rc = DB_ERROR;
+    return rc;
+}
+
+static int start_step(struct request *r, void *arg)
+{
+    struct voice_call *v = arg;
+    struct ivr_session *s = &v->s;
+    struct db_result *res;
+    /* A session of this call already: a retry (answered again), or a redirect into another
+     * flow (a new session; the first keeps the CallSid). */
+    int rc = db_exec(r->db, r->arena,
+                     "SELECT id FROM ivr_sessions WHERE call_sid = ? AND tenant_id = ? FOR UPDATE",
                      DB_PARAMS(DB_STR(v->sid), DB_STR(r->auth.tenant_id)), &res);
     if (rc != DB_OK)
         return rc;
-    if (res->nrows > 0)
-        s->call_sid = NULL;
+    if (res->nrows > 0 && !v->redirected)
+        return replay_step(r, v, db_get(res, 0, "id"));
+    *s = (struct ivr_session){.id = id_new(r->arena, "ivs_"), .flow_id = v->flow_id,
+                              .call_sid = res->nrows ? NULL : v->sid, .status = "active",
+                              .caller_number = v->from, .called_number = v->to};
+    s->st.node = -1;
+    rc = s->id ? load_graph(r, v, s) : DB_ERROR;
+    if (rc == DB_OK)
+        rc = voice_call_row(r, v);
+    if (rc != DB_OK)
+        return rc;
+    s->call_id = v->call_id;
     s->st.vars = arena_json(r->arena, json_object_new_object());
     if (s->st.vars == NULL || json_set_str(s->st.vars, "caller_number", v->from) ||
         json_set_str(s->st.vars, "called_number", v->to))
@@ -164,6 +196,7 @@ static int webhook_voice(struct request *r)
         return request_db_error(r, rc);
     v->did_id = rc == DB_OK ? route.did_id : NULL;
     v->flow_id = request_query(r, "flow");
+    v->redirected = v->flow_id != NULL;
     if (v->flow_id == NULL && rc == DB_OK && strcmp(route.route_type, "ivr") == 0)
         v->flow_id = route.route_target; /* a flow (ivf_…) or a menu */
     if (v->flow_id == NULL)

@@ -84,6 +84,12 @@ def test_ivr_voice_call_into_queue(ctx):
     row = sb.sql(ctx, "SELECT channel, version, status FROM ivr_sessions WHERE id = '%s'"
                  % session).split()
     check(row == ["twilio", "1", "active"], "session row: %r" % row)
+    # Twilio retrying the webhook gets the same prompt again, no second session
+    _, again = line.call(ctx, sid=sid)
+    check(_twiml(again) == ("Response", {}, "", [_gather(session, [({}, "Press 1 for sales")])]),
+          "retry: %r" % again)
+    check(sb.sql(ctx, "SELECT COUNT(*) FROM ivr_sessions WHERE call_id = '%s'" % call_id).strip()
+          == "1", "one session")
     # the caller presses 1: <Enqueue> and a place in the queue
     params = {"CallSid": sid, "From": "+15559876543", "To": line.number, "Digits": "1"}
     r = sb.twilio_post(ctx, line.auth_token, "%s/%s" % (VOICE, session), params)
@@ -208,3 +214,32 @@ def test_ivr_voice_runs_a_callcenter_menu(ctx):
     r = sb.twilio_post(ctx, line.auth_token, path, dict(base, Digits="1"))
     check(_twiml(r) == ("Response", {}, "", [("Enqueue", {}, line.queue["id"], [])]),
           "menu enqueue: %r" % r)
+
+
+def test_ivr_voice_redirect_into_another_flow(ctx):
+    """A route to another flow is a <Redirect> to the webhook with ?flow=; that flow's
+    session belongs to the same call."""
+    line = _Line(ctx)
+    second = fx.flow(ctx, line.token, fx.graph(line.queue["id"], welcome="Second flow"))
+    g = fx.graph(line.queue["id"])
+    for n in g["nodes"]:
+        if n["id"] == "op":
+            n.update(target_type="flow", target=second["id"])
+    r = ctx.put("/api/ivr/flows/" + line.flow["id"], {"graph": g}, token=line.token)
+    check(r.status == 200, "v2: %r" % r)
+    ctx.post("/api/ivr/flows/%s/activate" % line.flow["id"], {}, token=line.token)
+    sid, r = line.call(ctx)
+    session = _session_of(ctx, sid)
+    base = {"CallSid": sid, "From": "+15559876543", "To": line.number}
+    r = sb.twilio_post(ctx, line.auth_token, "%s/%s" % (VOICE, session), dict(base, Digits="0"))
+    target = "%s?flow=%s" % (VOICE, second["id"])
+    check(_twiml(r) == ("Response", {}, "", [("Redirect", {"method": "POST"}, target, [])]),
+          "redirect: %r" % r)
+    r = line.call(ctx, sid=sid, path=target)[1]
+    got = _twiml(r)
+    check(got[3][0][0] == "Gather" and got[3][0][3][0][2] == "Second flow", "second: %r" % r)
+    rows = sb.sql(ctx, "SELECT flow_id, IFNULL(call_sid, '-') FROM ivr_sessions WHERE call_id ="
+                       " (SELECT id FROM calls WHERE call_sid = '%s') ORDER BY started_at, id"
+                  % sid).split("\n")
+    check(sorted(x.split("\t")[0] for x in rows if x) == sorted([line.flow["id"], second["id"]]),
+          "two sessions of the call: %r" % rows)
