@@ -6,6 +6,7 @@
  * A flow a phone number routes to cannot be deleted (409); its sessions go with it.
  */
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
@@ -40,6 +41,7 @@ static const struct sort_def flow_sorts[] = {
 };
 
 static int flow_attach(struct request *r, const char *id, struct json_object *record);
+static int flow_get(struct request *r);
 static const struct resource_writes flow_writes;
 
 static const struct resource flows = {
@@ -61,10 +63,10 @@ static const struct resource flows = {
 static int flow_attach(struct request *r, const char *id, struct json_object *record)
 {
     struct json_object *latest, *graph = NULL;
-    long long version = 0;
     json_object_object_get_ex(record, "latest_version", &latest);
-    if (query_int(r, "version", 1, INT_MAX, json_object_get_int64(latest), &version) < 0)
-        return DB_OK; /* a bad ?version reads the latest */
+    /* flow_get checked ?version; after a write (resource_answer) it is the latest */
+    const char *q = r->match.route->handler == flow_get ? request_query(r, "version") : NULL;
+    long long version = q ? strtoll(q, NULL, 10) : json_object_get_int64(latest);
     struct db_result *res;
     int rc = db_exec(r->db, r->arena,
                      "SELECT graph FROM ivr_flow_versions"
@@ -72,7 +74,7 @@ static int flow_attach(struct request *r, const char *id, struct json_object *re
                      DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(id), DB_INT(version)), &res);
     if (rc != DB_OK)
         return rc;
-    if (res->nrows == 0 && version > 0 && request_query(r, "version") != NULL)
+    if (res->nrows == 0 && q != NULL)
         return 1;
     const char *text = res->nrows ? db_get(res, 0, "graph") : NULL;
     if (text != NULL && json_parse_object(text, strlen(text), &graph) != 0)
@@ -175,6 +177,16 @@ static const struct resource_writes flow_writes = {
     .deleted = "IVR flow deleted successfully",
 };
 
+/* GET: the flow with the graph of its latest version, or of ?version=N (422 when not a
+ * number, 404 when no such version). */
+static int flow_get(struct request *r)
+{
+    long long version;
+    if (query_int(r, "version", 1, INT_MAX, 0, &version) < 0)
+        return request_check_fields(r);
+    return resource_get(r, &flows);
+}
+
 /* ---- activate ------------------------------------------------------------------------ */
 
 static const struct field_def activate_fields[] = {
@@ -223,19 +235,26 @@ static int flow_activate(struct request *r)
 }
 
 #define FLOW_NAMES CRUD_NAMES_AS("flow", "flows", "an", "IVR flow", "IVR flows")
+/* The CRUD routes of a flow path, GET of one with its ?version. */
+#define FLOW_ROUTES(path, names)                                                           \
+    CRUD_LIST_ROUTE(path, &flows, ROLES_ANY, FAM_CALLDOCKER, names),                       \
+    CRUD_CREATE_ROUTE(path, &flows, flow_fields, ROLES_ADMIN, FAM_CALLDOCKER, names),      \
+    ROUTE("GET", path "/:id", flow_get, ROLES_ANY, FAM_CALLDOCKER,                         \
+          .summary = "One IVR flow with its graph (?version=N: that version's)",           \
+          .key = "flow", .resource = &flows),                                              \
+    CRUD_UPDATE_ROUTE(path "/:id", &flows, flow_fields, ROLES_ADMIN, FAM_CALLDOCKER, names), \
+    CRUD_DELETE_ROUTE(path "/:id", &flows, ROLES_ADMIN, FAM_CALLDOCKER, names)
 #define FLOW_ACTIVATE(path)                                                                \
     ROUTE("POST", path, flow_activate, ROLES_ADMIN, FAM_CALLDOCKER,                        \
           .summary = "Make a version of an IVR flow the live one (default: the latest)",   \
           ROUTE_BODY(activate_fields), .key = "flow")
 
 static const struct route routes[] = {
-    CRUD_ROUTES("/api/ivr/flows", &flows, flow_fields, ROLES_ANY, ROLES_ADMIN, FAM_CALLDOCKER,
-                FLOW_NAMES),
+    FLOW_ROUTES("/api/ivr/flows", FLOW_NAMES),
     FLOW_ACTIVATE("/api/ivr/flows/:id/activate"),
     /* The paths the CallDocker pages call for the same flows. */
-    CRUD_ROUTES("/api/ivr", &flows, flow_fields, ROLES_ANY, ROLES_ADMIN, FAM_CALLDOCKER,
-                CRUD_NAMES_AS("flow", "flows", "an", "IVR flow (legacy path)",
-                              "IVR flows (legacy path)")),
+    FLOW_ROUTES("/api/ivr", CRUD_NAMES_AS("flow", "flows", "an", "IVR flow (legacy path)",
+                                          "IVR flows (legacy path)")),
     FLOW_ACTIVATE("/api/ivr/:id/activate"),
 };
 

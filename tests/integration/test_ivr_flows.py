@@ -53,6 +53,7 @@ def test_ivr_flow_versions_and_activate(ctx):
     old = _dock(ctx.get("/api/ivr/flows/%s?version=1" % f["id"], token=token))
     check(old["version"] == 1 and old["graph"] == g, "version 1: %r" % old)
     expect_error(ctx.get("/api/ivr/flows/%s?version=7" % f["id"], token=token), 404)
+    expect_error(ctx.get("/api/ivr/flows/%s?version=x" % f["id"], token=token), 422)
     # renaming alone adds no version
     f3 = _dock(ctx.put("/api/ivr/flows/" + f["id"], {"name": name + " b"}, token=token))
     check(f3["latest_version"] == 2 and f3["name"] == name + " b", "rename: %r" % f3)
