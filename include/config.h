@@ -54,6 +54,7 @@ struct config {
     char recordings_dir[256];
     long recording_max_bytes;
     long sip_timeout_ms;
+    char twilio_api_base[256];
 
     /* Loaded from the *_file keys by config_load_secrets(); never logged. */
     char db_password[256];

@@ -141,10 +141,9 @@ int ivr_targets_check(struct request *r, const struct ivr_graph *g);
  * into g (arena). DB_OK, 1 when absent (or no such / no active version), or a db_rc. */
 int ivr_version_load(struct request *r, const char *flow_id, int *version,
                      struct ivr_graph *g);
-/* A callcenter menu (ivr_menus, ivr_options) as a graph: its greeting as the prompt of a
- * menu node whose keys are its options (`t` and `i` its no-input and invalid branches; a
- * `repeat` option back to the menu, `ivr` a route to that flow or menu). DB_OK, 1 when the
- * tenant has no such active menu (or one without options), or a db_rc. */
+/* A callcenter menu of the tenant as a graph (ivr_menu.h builds its document), parsed into
+ * g. DB_OK, 1 when the tenant has no such active menu (or one the engine cannot run: no
+ * options), or a db_rc. */
 int ivr_menu_load(struct request *r, const char *menu_id, struct ivr_graph *g);
 /* Schedule callback over the tenant's schedules (ctx: the request). */
 int ivr_schedule_answer(void *ctx, const char *schedule_id);

@@ -53,6 +53,12 @@ extern const struct route_group sip_routes;
 /* Issue 10: coldcaller's realtime metrics of outbound calls (call_metrics.c; its health
  * routes are health.c's). */
 extern const struct route_group call_metrics_routes;
+/* Issue 11: IVR content items (ivr_content.c, calldocker) and the callcenter menus with
+ * their options (ivr_menus.c, ivr_options.c; the menu as a graph: ivr_menu.h). */
+extern const struct route_group ivr_content_routes, ivr_menus_routes, ivr_options_routes;
+/* A menu record's `options` (its resource's attach, ivr_options.c): DB_OK or a db_rc. */
+struct json_object;
+int ivr_options_attach(struct request *r, const char *menu_id, struct json_object *menu);
 
 /*
  * The CDR routes' time parameter `key` (cdr_parse_time, cdr.c): 1 with *t (Unix seconds),
@@ -157,5 +163,39 @@ extern const struct route_group ivr_flows_routes, ivr_sessions_routes, ivr_voice
 
 /* Issue 10: leads, campaigns and the do-not-call list (leads.c, campaigns.c, dnc.c). */
 extern const struct route_group leads_routes, campaigns_routes, dnc_routes;
+
+/* Issue 11: SMS (sms.c, sms_webhook.c), speed dials, call tags. */
+extern const struct route_group sms_routes, sms_webhook_routes, speed_dials_routes,
+    call_tags_routes;
+/* Inside a step: the sms.received / sms.status event of message id ({sms_id, status}) for
+ * the tenant's live views, the event worker woken after the commit. DB_OK or a db_rc. */
+int sms_event(struct request *r, const char *type, const char *id, const char *status);
+
+/* Issue 11: companies (tenants seen from the calldocker family), the platform admin and
+ * company registrations (companies.c, admin.c, admin_widget.c, registrations.c,
+ * registration_approve.c; provisioning: company_store.h). */
+extern const struct route_group companies_routes, admin_routes, admin_widget_routes,
+    registrations_routes, registration_approve_routes;
+/* tenants.c's declarations, which the company routes serve too. */
+struct resource;
+#define TENANT_NFIELDS 6
+extern const struct resource tenant_resource;
+extern const struct field_def tenant_fields[TENANT_NFIELDS];
+/* The body of a status change: {status: active|suspended}. */
+extern const struct field_def tenant_status_field[1];
+/* GET of a page of tenants (deleted ones hidden unless ?status=deleted asks for them). */
+int tenant_list(struct request *r);
+/* Sets a tenant's status from the body {status: active|suspended}; answers the tenant. */
+int tenant_set_status(struct request *r);
+/* True when the caller may see tenant id: a super_admin any, others their own. */
+bool tenant_may_see(const struct request *r, const char *id);
+/* What tenant id uses (counts against its limits), arena-owned: DB_OK with *out, 1 when
+ * absent (or deleted), or a negative db_rc. */
+int tenant_usage_json(struct request *r, const char *id, struct json_object **out);
+/* company_registrations (registrations.c): not tenant-scoped, a super_admin's. */
+extern const struct resource registration_resource;
+/* Issue 11: schedules, the blacklist, voicemail (schedules.c, blacklist.c, voicemail*.c). */
+extern const struct route_group schedules_routes, blacklist_routes, voicemail_boxes_routes,
+    voicemail_messages_routes, voicemail_webhook_routes;
 
 #endif

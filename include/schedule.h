@@ -35,4 +35,26 @@ int schedule_local_time(const char *tz, time_t when, struct tm *out);
 /* "HH:MM" (00:00 to 24:00) as minutes since midnight; -1 when not that. */
 int schedule_minutes(const char *hhmm);
 
+/* NULL when hours and holidays are what is above (every day and range read), else the
+ * name of the one that is not: "hours" or "holidays". */
+const char *schedule_invalid(const char *hours_json, const char *holidays_json);
+
+/* How far ahead schedule_state() looks for the next change. */
+#define SCHEDULE_HORIZON_DAYS 8
+
+enum schedule_state {
+    SCHEDULE_STATE_ERROR = -1, /* as SCHEDULE_ERROR */
+    SCHEDULE_STATE_CLOSED = 0,
+    SCHEDULE_STATE_OPEN = 1,
+    SCHEDULE_STATE_HOLIDAY = 2, /* closed: the local date is one of the holidays */
+};
+
+/*
+ * The state at `when`: open exactly when schedule_is_open() says so (the same reading),
+ * holiday when closed by a holiday of that local date. *next gets the first instant after
+ * `when`, within SCHEDULE_HORIZON_DAYS, at which the state differs (0: none in that time).
+ */
+enum schedule_state schedule_state(const char *hours_json, const char *holidays_json,
+                                   const char *tz, time_t when, time_t *next);
+
 #endif

@@ -269,6 +269,7 @@ load_settings() {
     CFG_WEBHOOK_DISABLE_AFTER=${SB_WEBHOOK_DISABLE_AFTER:-5}
     CFG_WEBHOOK_CONNECT_TIMEOUT_MS=${SB_WEBHOOK_CONNECT_TIMEOUT_MS:-5000}
     CFG_WEBHOOK_RETENTION_DAYS=${SB_WEBHOOK_RETENTION_DAYS:-30}
+    CFG_TWILIO_API_BASE=${SB_TWILIO_API_BASE:-https://api.twilio.com}
     CFG_EVENT_RETENTION_HOURS=${SB_EVENT_RETENTION_HOURS:-72}
     CFG_EVENT_HEARTBEAT_SECONDS=${SB_EVENT_HEARTBEAT_SECONDS:-15}
     CFG_EVENT_METRICS_SECONDS=${SB_EVENT_METRICS_SECONDS:-10}
@@ -555,7 +556,8 @@ write_config() {
             webhook_give_up_seconds "$CFG_WEBHOOK_GIVE_UP_SECONDS" \
             webhook_disable_after "$CFG_WEBHOOK_DISABLE_AFTER" \
             webhook_connect_timeout_ms "$CFG_WEBHOOK_CONNECT_TIMEOUT_MS" \
-            webhook_retention_days "$CFG_WEBHOOK_RETENTION_DAYS"
+            webhook_retention_days "$CFG_WEBHOOK_RETENTION_DAYS" \
+            twilio_api_base "$CFG_TWILIO_API_BASE"
     } >"$tmp"
     chmod 600 "$tmp"
     mv -f "$tmp" "$CONF"

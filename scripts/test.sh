@@ -74,6 +74,9 @@ export SB_WEBHOOK_RETRY_BASE_MS=${SB_WEBHOOK_RETRY_BASE_MS:-200}
 export SB_WEBHOOK_RETRY_MAX_DELAY_MS=${SB_WEBHOOK_RETRY_MAX_DELAY_MS:-1000}
 export SB_WEBHOOK_GIVE_UP_SECONDS=${SB_WEBHOOK_GIVE_UP_SECONDS:-4}
 export SB_WEBHOOK_DISABLE_AFTER=${SB_WEBHOOK_DISABLE_AFTER:-2}
+# SMS: the provider is a fake tests/integration/test_sms.py serves on this loopback port.
+sms_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+export SB_TWILIO_API_BASE=${SB_TWILIO_API_BASE:-http://127.0.0.1:$sms_port}
 if "$repo/scripts/stack.sh" start > "$tmp/stack-start.out" 2>&1; then
     stack_started=1
     echo "== integration tests"

@@ -89,6 +89,10 @@ static const struct config_key config_keys[] = {
      * included; a pool worker or the clock waits this long at most. The address rule is
      * the webhooks' (webhook_allow_*). */
     LONG(sip_timeout_ms, "3000", 100, 30000),
+    /* SMS (switchboard-hooks, src/hooks/sms.c): the base URL of Twilio's REST API the
+     * Messages are POSTed to (tests point it at a local fake). Operator-set, so not held to
+     * the webhook address rule. */
+    STR(twilio_api_base, "https://api.twilio.com"),
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))

@@ -13,6 +13,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "ivr.h"
+#include "ivr_menu.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "queue_dist.h"
@@ -55,6 +56,29 @@ int ivr_version_load(struct request *r, const char *flow_id, int *version, struc
         return 1;
     *version = (int)db_get_int(res, 0, "version", 0);
     return graph_of(r, db_get(res, 0, "graph"), flow_id, *version, g);
+}
+
+int ivr_menu_load(struct request *r, const char *menu_id, struct ivr_graph *g)
+{
+    struct db_result *res;
+    struct json_object *doc;
+    struct ivr_error err;
+    int rc = db_exec(r->db, r->arena,
+                     "SELECT is_active FROM ivr_menus WHERE id = ? AND tenant_id = ?",
+                     DB_PARAMS(DB_STR(menu_id), DB_STR(r->auth.tenant_id)), &res);
+    if (rc != DB_OK || res->nrows == 0 || db_get_int(res, 0, "is_active", 0) == 0)
+        return rc != DB_OK ? rc : 1;
+    rc = ivr_menu_store_graph(r, menu_id, &doc);
+    if (rc != DB_OK)
+        return rc;
+    rc = ivr_graph_parse(r->arena, doc, g, &err);
+    if (rc == -2)
+        return DB_ERROR;
+    if (rc != 0) { /* a menu without options, an option without its target */
+        log_warn("ivr menu %s cannot run (%s: %s)", menu_id, err.field, err.message);
+        return 1;
+    }
+    return DB_OK;
 }
 
 /* Closed on a holiday: the local date of now is one of the schedule's holidays. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "blacklist_store.h"
 #include "crypto.h"
 #include "db.h"
 #include "queue_dist.h"
@@ -65,11 +66,26 @@ static int call_hops(struct request *r, const char *from_id, long long *hops)
     return rc;
 }
 
+/* A caller blocked for inbound calls never reaches a queue (an overflow was let in once). */
+static int caller_blocked(struct request *r, const struct queue_call_in *in)
+{
+    bool blocked;
+    if (in->from_queue_call_id != NULL)
+        return DB_OK;
+    int rc = blacklist_store_blocks(r->db, r->arena, r->auth.tenant_id, in->caller_number,
+                                    BLACKLIST_INBOUND, &blocked);
+    if (rc == DB_OK && blocked)
+        return txn_fail(r, 403, "forbidden", "The caller's number is on the blacklist");
+    return rc;
+}
+
 int qcall_enter(struct request *r, const struct queue_call_in *in)
 {
     struct db_result *q;
     long long hops;
-    int rc = queue_for_entry(r, in->queue_id, &q);
+    int rc = caller_blocked(r, in);
+    if (rc == DB_OK)
+        rc = queue_for_entry(r, in->queue_id, &q);
     if (rc == DB_OK && q->nrows == 0)
         return txn_fail(r, 404, "not_found", "Queue not found");
     if (rc == DB_OK && db_get_int(q, 0, "is_active", 0) == 0)

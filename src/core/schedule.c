@@ -189,3 +189,131 @@ out:
     json_object_put(holidays);
     return rc;
 }
+
+/* Whether every holiday's date is a YYYY-MM-DD of a month 01-12 and a day 01-31. */
+static bool dates_valid(struct json_object *holidays)
+{
+    for (size_t i = 0; holidays != NULL && i < json_object_array_length(holidays); i++) {
+        struct json_object *h = json_object_array_get_idx(holidays, i), *d = h;
+        if (json_object_is_type(h, json_type_object))
+            json_object_object_get_ex(h, "date", &d);
+        const char *s = json_object_get_string(d);
+        int y, m, day, n = 0;
+        if (s == NULL || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &day, &n) != 3 ||
+            n != 10 || m < 1 || m > 12 || day < 1 || day > 31)
+            return false;
+    }
+    return true;
+}
+
+const char *schedule_invalid(const char *hours_json, const char *holidays_json)
+{
+    struct json_object *hours = NULL, *holidays = NULL;
+    const char *bad = NULL;
+    if (parse(hours_json, &hours) != 0 ||
+        (hours != NULL && !json_object_is_type(hours, json_type_object)))
+        bad = "hours";
+    /* Minute -1 is covered by no range: every range of every day is read. */
+    for (int wday = 0; bad == NULL && hours != NULL && wday < 7; wday++)
+        if (day_covers(hours, wday, -1, TODAY) < 0)
+            bad = "hours";
+    if (bad == NULL && (parse(holidays_json, &holidays) != 0 || is_holiday(holidays, "") < 0 ||
+                        !dates_valid(holidays)))
+        bad = "holidays";
+    json_object_put(hours);
+    json_object_put(holidays);
+    return bad;
+}
+
+struct parsed {
+    struct json_object *hours, *holidays;
+    const char *tz;
+};
+
+static enum schedule_state state_at(const struct parsed *p, time_t t, long *gmtoff)
+{
+    struct tm tm;
+    char today[16];
+    if (schedule_local_time(p->tz, t, &tm) != 0)
+        return SCHEDULE_STATE_ERROR;
+    *gmtoff = tm.tm_gmtoff;
+    date_of(&tm, 0, today);
+    if (is_holiday(p->holidays, today) == 1)
+        return SCHEDULE_STATE_HOLIDAY;
+    enum schedule_answer a = evaluate(p->hours, p->holidays, &tm);
+    return a == SCHEDULE_ERROR ? SCHEDULE_STATE_ERROR
+           : a == SCHEDULE_OPEN ? SCHEDULE_STATE_OPEN : SCHEDULE_STATE_CLOSED;
+}
+
+/* The minutes of the day at which a state may change: midnight and every open and close. */
+static void boundaries(struct json_object *hours, bool mark[24 * 60])
+{
+    memset(mark, 0, 24 * 60 * sizeof(bool));
+    mark[0] = true;
+    for (int wday = 0; hours != NULL && wday < 7; wday++) {
+        struct json_object *day = NULL;
+        if (!json_object_object_get_ex(hours, day_keys[wday][0], &day))
+            json_object_object_get_ex(hours, day_keys[wday][1], &day);
+        for (size_t i = 0; day != NULL && i < json_object_array_length(day); i++) {
+            struct json_object *range = json_object_array_get_idx(day, i), *o, *c;
+            if (json_object_object_get_ex(range, "open", &o) &&
+                json_object_object_get_ex(range, "close", &c)) {
+                int open = schedule_minutes(json_object_get_string(o));
+                int close = schedule_minutes(json_object_get_string(c));
+                mark[open % (24 * 60)] = true;
+                mark[close % (24 * 60)] = true;
+            }
+        }
+    }
+}
+
+/* The first instant after `when` (within SCHEDULE_HORIZON_DAYS) whose state is not `now`:
+ * each boundary minute of each local day, as a UTC instant by the zone's offset there. */
+static time_t next_change(const struct parsed *p, time_t when, enum schedule_state now,
+                          long off)
+{
+    bool mark[24 * 60];
+    struct tm base;
+    boundaries(p->hours, mark);
+    if (schedule_local_time(p->tz, when, &base) != 0)
+        return 0;
+    for (int d = 0; d <= SCHEDULE_HORIZON_DAYS; d++)
+        for (int m = 0; m < 24 * 60; m++) {
+            if (!mark[m])
+                continue;
+            struct tm wall = {.tm_year = base.tm_year, .tm_mon = base.tm_mon,
+                              .tm_mday = base.tm_mday + d, .tm_hour = m / 60, .tm_min = m % 60};
+            time_t naive = timegm(&wall), t = naive - off;
+            long off2 = off;
+            if (state_at(p, t, &off2) == SCHEDULE_STATE_ERROR)
+                return 0;
+            t = naive - (off = off2);
+            if (t <= when)
+                continue;
+            enum schedule_state s = state_at(p, t, &off2);
+            if (s == SCHEDULE_STATE_ERROR)
+                return 0;
+            if (s != now)
+                return t;
+        }
+    return 0;
+}
+
+enum schedule_state schedule_state(const char *hours_json, const char *holidays_json,
+                                   const char *tz, time_t when, time_t *next)
+{
+    struct parsed p = {.tz = tz};
+    enum schedule_state s = SCHEDULE_STATE_ERROR;
+    long off = 0;
+    *next = 0;
+    if (schedule_invalid(hours_json, holidays_json) != NULL ||
+        parse(hours_json, &p.hours) != 0 || parse(holidays_json, &p.holidays) != 0)
+        goto out;
+    s = state_at(&p, when, &off);
+    if (s != SCHEDULE_STATE_ERROR)
+        *next = next_change(&p, when, s, off);
+out:
+    json_object_put(p.hours);
+    json_object_put(p.holidays);
+    return s;
+}

@@ -4,7 +4,8 @@
  * switchboard-hooks: the delivery process of outgoing webhooks. fanout.c reads the event
  * feed (call_events) behind a cursor kept in the database and writes one delivery per
  * matching webhook; deliver.c sends the due deliveries (http.c: libcurl), a run per
- * webhook, and records each run's attempts. main.c runs the two in turn.
+ * webhook, and records each run's attempts; sms.c sends the queued SMS to Twilio. main.c
+ * runs the three in turn.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -45,6 +46,9 @@ int hooks_fanout(struct hooks *h);
  * next sent after the previous succeeded) and records each run: how many were attempted,
  * -1 when the database failed (a read, or a record). */
 int hooks_deliver(struct hooks *h);
+
+/* Sends the due SMS (sms.c): how many were claimed, -1 when the database failed. */
+int hooks_sms(struct hooks *h);
 
 /* One POST (http.c). The caller fills the inputs; hooks_http_run fills the outputs. */
 #define HOOKS_ANSWER_MAX 512

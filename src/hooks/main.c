@@ -78,7 +78,11 @@ static int round_once(struct hooks *h, int *backoff)
     arena_reset(h->arena);
     int sent = fanned < 0 ? -1 : hooks_deliver(h);
     arena_reset(h->arena);
-    if (fanned < 0 || sent < 0) {
+    int sms = sent < 0 ? -1 : hooks_sms(h);
+    arena_reset(h->arena);
+    if (sms > 0 && sent >= 0)
+        sent += sms;
+    if (fanned < 0 || sent < 0 || sms < 0) {
         if (*backoff == 0)
             log_warn("hooks: database error (%s); retrying with backoff", db_last_error(h->db));
         *backoff = *backoff ? (*backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : *backoff * 2)

@@ -7,6 +7,7 @@
  * reply.h), coldcaller's as camelCase; the JWT carries what the callcenter SPA decodes
  * (user_id, email, role, tenant_id).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,7 +180,9 @@ static int login_step(struct request *r, void *arg)
     return rc == DB_OK ? reply_one(r, 200, NULL, data) : rc;
 }
 
-static int auth_login(struct request *r)
+/* Signs in by e-mail and password; super_only (the platform admin's sign-in) refuses
+ * every other role with a 403 once the password is right. */
+static int login_as(struct request *r, bool super_only)
 {
     struct field_value v[L_NFIELDS];
     if (fields_declared(r, FIELDS_CREATE, v, L_NFIELDS, NULL) != 0)
@@ -210,9 +213,23 @@ static int auth_login(struct request *r)
     long match = login_match(r, res, email, v[L_PASSWORD].s);
     if (match < 0)
         return -1;
+    const char *role = db_get(res, (size_t)match, "role");
+    if (super_only && strcmp(role, "super_admin") != 0)
+        return request_error(r, 403, "forbidden",
+                             "Only a platform administrator (super_admin) may sign in here");
     r->auth.user_id = db_get(res, (size_t)match, "id");
     r->auth.tenant_id = db_get(res, (size_t)match, "tenant_id");
-    return txn_reply(r, txn_run(r, login_step, (void *)db_get(res, (size_t)match, "role")));
+    return txn_reply(r, txn_run(r, login_step, (void *)role));
+}
+
+static int auth_login(struct request *r)
+{
+    return login_as(r, false);
+}
+
+static int admin_login(struct request *r)
+{
+    return login_as(r, true);
 }
 
 /* ---- registration ---------------------------------------------------------------------- */
@@ -425,6 +442,9 @@ static const struct route routes[] = {
     ROUTE("POST", "/api/auth/login", auth_login, ROLES_PUBLIC, SHARED_AUTH,
           .summary = "Log in; answers an access and a refresh token", ROUTE_BODY(login_fields),
           .flags = ROUTE_THROTTLED),
+    ROUTE("POST", "/api/admin/login", admin_login, ROLES_PUBLIC, FAM_CALLDOCKER,
+          .summary = "The platform admin's sign-in (super_admin only; others 403)",
+          ROUTE_BODY(login_fields), .flags = ROUTE_THROTTLED),
     ROUTE("POST", "/api/auth/refresh", auth_refresh, ROLES_PUBLIC, SHARED_AUTH,
           .summary = "Trade a refresh token for a new pair", ROUTE_BODY(refresh_field)),
     ROUTE("POST", "/api/auth/logout", auth_logout, ROLES_ANY, SHARED_AUTH,

@@ -57,6 +57,11 @@ static const struct filter_def cdr_filters[] = {
     {"did_id", FILTER_ID, " AND c.did_id = ?", NULL, NULL},
     {"caller", FILTER_EQ, " AND c.caller_number = ?", NULL, NULL},
     {"called", FILTER_EQ, " AND c.called_number = ?", NULL, NULL},
+    /* call_tags.c: its key (tenant_id, cdr_id, tag) answers the EXISTS per row. */
+    {"tag", FILTER_EQ,
+     " AND EXISTS (SELECT 1 FROM call_tags ct WHERE ct.tenant_id = c.tenant_id"
+     " AND ct.cdr_id = c.id AND ct.tag = ?)",
+     NULL, NULL},
 };
 
 static const struct resource cdrs = {

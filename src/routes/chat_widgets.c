@@ -11,6 +11,7 @@
 
 #include "arena.h"
 #include "chat_store.h"
+#include "chat_widget.h"
 #include "crud.h"
 #include "crypto.h"
 #include "db.h"
@@ -23,22 +24,19 @@
 #define ORIGINS_MAX 50
 #define PRECHAT_MAX 20
 
-enum { W_NAME, W_GREETING, W_OFFLINE, W_SCHEDULE, W_SETTINGS, W_ACTIVE, W_ORIGINS };
-
-static const struct field_def widget_fields[] = {
-    [W_NAME] = {"name", FT_TEXT, F_REQUIRED, 1, 255, NULL, NULL, NULL},
-    [W_GREETING] = {"greeting_message", FT_TEXT, F_NULLABLE, 0, 1000, NULL, NULL, NULL},
-    [W_OFFLINE] = {"offline_message", FT_TEXT, F_NULLABLE, 0, 1000, NULL, NULL, NULL},
-    [W_SCHEDULE] = {"schedule_id", FT_ID, F_NULLABLE, 0, 0, NULL, NULL, NULL},
-    [W_SETTINGS] = {"settings", FT_OBJECT, F_NULLABLE, 0, 0, NULL, NULL, NULL},
-    [W_ACTIVE] = {"is_active", FT_BOOL, 0, 0, 0, NULL, NULL, NULL},
-    [W_ORIGINS] = {"allowed_origins", FT_STRINGS, F_NULLABLE, 0, ORIGINS_MAX, NULL, NULL, NULL},
+const struct field_def chat_widget_fields[CW_NFIELDS] = {
+    [CW_NAME] = {"name", FT_TEXT, F_REQUIRED, 1, 255, NULL, NULL, NULL},
+    [CW_GREETING] = {"greeting_message", FT_TEXT, F_NULLABLE, 0, 1000, NULL, NULL, NULL},
+    [CW_OFFLINE] = {"offline_message", FT_TEXT, F_NULLABLE, 0, 1000, NULL, NULL, NULL},
+    [CW_SCHEDULE] = {"schedule_id", FT_ID, F_NULLABLE, 0, 0, NULL, NULL, NULL},
+    [CW_SETTINGS] = {"settings", FT_OBJECT, F_NULLABLE, 0, 0, NULL, NULL, NULL},
+    [CW_ACTIVE] = {"is_active", FT_BOOL, 0, 0, 0, NULL, NULL, NULL},
+    [CW_ORIGINS] = {"allowed_origins", FT_STRINGS, F_NULLABLE, 0, ORIGINS_MAX, NULL, NULL, NULL},
 };
 
-static const char *const widget_columns_of[] = {"name",        "greeting_message",
-                                                "offline_message", "schedule_id",
-                                                "settings",    "is_active",
-                                                "allowed_origins"};
+const char *const chat_widget_columns_of[CW_NFIELDS] = {
+    "name", "greeting_message", "offline_message", "schedule_id", "settings", "is_active",
+    "allowed_origins"};
 
 static const char *const widget_json_cols[] = {"allowed_origins", "settings", NULL};
 
@@ -54,7 +52,7 @@ static const struct resource chat_widgets = {
     RESOURCE_NAMES("widget", "widgets", "Chat widget not found"),
     .entity = "chat_widget",
     .order = "name, id",
-    RESOURCE_FIELDS(widget_fields, widget_columns_of),
+    RESOURCE_FIELDS(chat_widget_fields, chat_widget_columns_of),
     .writes = &widget_writes,
 };
 
@@ -113,13 +111,18 @@ static void check_settings(struct request *r, const char *text)
 }
 
 
+int chat_widget_check(struct request *r, enum crud_op op, struct field_value *v)
+{
+    normalise_origins(r, op, &v[CW_ORIGINS]);
+    check_settings(r, v[CW_SETTINGS].s);
+    return request_check_fields(r);
+}
+
 static int widget_prepare(struct request *r, struct crud_write *w)
 {
     if (w->op == CRUD_DELETE)
         return 0;
-    normalise_origins(r, w->op, &w->v[W_ORIGINS]);
-    check_settings(r, w->v[W_SETTINGS].s);
-    if (request_check_fields(r) != 0)
+    if (chat_widget_check(r, w->op, w->v) != 0)
         return -1;
     if (w->op == CRUD_CREATE) {
         char *key = crypto_random_token(r->arena, 18);
@@ -144,7 +147,7 @@ static int widget_write(struct request *r, struct crud_write *w)
 }
 
 static const struct crud_ref widget_refs[] = {
-    {W_SCHEDULE, "SELECT id FROM schedules WHERE id = ? AND tenant_id = ? LOCK IN SHARE MODE",
+    {CW_SCHEDULE, "SELECT id FROM schedules WHERE id = ? AND tenant_id = ? LOCK IN SHARE MODE",
      "must be a schedule of this tenant"},
 };
 
@@ -161,7 +164,7 @@ static const struct resource_writes widget_writes = {
 };
 
 static const struct route routes[] = {
-    CRUD_ROUTES("/api/chat/widgets", &chat_widgets, widget_fields, ROLES_STAFF, ROLES_ADMIN,
+    CRUD_ROUTES("/api/chat/widgets", &chat_widgets, chat_widget_fields, ROLES_STAFF, ROLES_ADMIN,
                 FAM_CALLCENTER,
                 CRUD_NAMES_AS("widget", "widgets", "a", "chat widget", "chat widgets")),
 };

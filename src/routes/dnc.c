@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "blacklist_store.h"
 #include "crud.h"
 #include "crypto.h"
 #include "db.h"
@@ -41,19 +42,10 @@ static const struct field_def dnc_fields[] = {
     [D_EXPIRES] = {"expires_at", FT_TEXT, F_NULLABLE, 1, 64, NULL, NULL, NULL},
 };
 
-/* `active` is a comparison, which the server types as a number. */
-static void dnc_decorate(struct request *r, struct json_object *row)
-{
-    struct json_object *a;
-    (void)r;
-    if (json_object_object_get_ex(row, "active", &a) && json_object_is_type(a, json_type_int))
-        json_object_object_add(row, "active", json_object_new_boolean(json_object_get_int(a)));
-}
-
 static const struct resource dnc = {
     .table = "blacklist",
     .columns = "id, number AS phone_number, reason, direction, expires_at,"
-               " (expires_at IS NULL OR expires_at > NOW()) AS active, created_by,"
+               " " BLACKLIST_ACTIVE_COLUMN ", created_by,"
                " created_at, updated_at",
     .tenant_col = "tenant_id",
     .id_prefix = "dnc_",
@@ -62,7 +54,7 @@ static const struct resource dnc = {
     .order = "created_at DESC, id DESC",
     RESOURCE_FILTERS(dnc_filters),
     .default_limit = 20,
-    .decorate = dnc_decorate,
+    .decorate = blacklist_decorate,
 };
 
 static const struct filter_def attempt_filters[] = {
@@ -212,7 +204,7 @@ static int dnc_check(struct request *r)
         return -1;
     int rc = db_exec(r->db, r->arena,
                      "SELECT id FROM blacklist WHERE tenant_id = ? AND number = ?" DNC_OUT
-                     " AND (expires_at IS NULL OR expires_at > NOW())",
+                     BLACKLIST_ACTIVE,
                      DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(number)), &res);
     if (rc == DB_OK)
         rc = db_exec(r->db, r->arena,

@@ -127,6 +127,16 @@ static const struct route routes[] = {
     ROUTE("POST", "/api/auth/change-password", change_password, ROLES_ANY, SHARED_AUTH,
           .summary = "Change your password (ends your other sessions)", ROUTE_BODY(pw_fields),
           .flags = ROUTE_THROTTLED),
+    /* Cold Caller's dashboard changes the password with PUT (currentPassword, newPassword). */
+    ROUTE("PUT", "/api/auth/change-password", change_password, ROLES_ANY, FAM_COLDCALLER,
+          .summary = "Change your password (ends your other sessions)", ROUTE_BODY(pw_fields),
+          .flags = ROUTE_THROTTLED),
+    /* The platform admin's own profile (calldocker): the same record and rules. */
+    ROUTE("GET", "/api/admin/profile", profile_get, ROLES_SUPER, FAM_CALLDOCKER,
+          .summary = "The signed-in super_admin", .key = "user"),
+    ROUTE("PUT", "/api/admin/profile", profile_update, ROLES_SUPER, FAM_CALLDOCKER,
+          .summary = "Change your own name, phone or e-mail (super_admin)",
+          ROUTE_BODY(profile_fields), .key = "user"),
 };
 
 ROUTE_GROUP(profile_routes, routes);

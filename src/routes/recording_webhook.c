@@ -20,13 +20,7 @@
 #include "routes.h"
 #include "txn.h"
 
-struct twilio_recording {
-    const char *call_sid, *rec_sid, *url, *status; /* status: ours */
-    long long duration;
-    const char *call_id, *rec_id; /* found in the step */
-};
-
-static const char *form_get(const struct query_pair *pairs, size_t n, const char *key)
+const char *twilio_form_get(const struct query_pair *pairs, size_t n, const char *key)
 {
     for (size_t i = 0; i < n; i++)
         if (strcmp(pairs[i].key, key) == 0)
@@ -48,9 +42,8 @@ static const char *map_status(const char *s)
     return NULL;
 }
 
-/* 0 when the request carries the tenant's Twilio signature; else answered (-1). */
-static int check_signature(struct request *r, const char *tenant_id,
-                           const struct query_pair *form, size_t n)
+int twilio_recording_signed(struct request *r, const char *tenant_id,
+                            const struct query_pair *form, size_t n)
 {
     const char *signature = request_header(r, "X-Twilio-Signature");
     if (signature == NULL || signature[0] == '\0') {
@@ -137,20 +130,19 @@ static int recording_status_step(struct request *r, void *arg)
     return rc == DB_OK ? reply_one(r, 200, "recording", o) : rc;
 }
 
-/* The form's fields; 0, or -1 with the 422 answered. */
-static int read_form(struct request *r, const struct query_pair *form, size_t n,
-                     struct twilio_recording *t)
+int twilio_recording_form(struct request *r, const struct query_pair *form, size_t n,
+                          struct twilio_recording *t)
 {
-    t->rec_sid = form_get(form, n, "RecordingSid");
-    t->url = form_get(form, n, "RecordingUrl");
-    t->status = map_status(form_get(form, n, "RecordingStatus"));
+    t->rec_sid = twilio_form_get(form, n, "RecordingSid");
+    t->url = twilio_form_get(form, n, "RecordingUrl");
+    t->status = map_status(twilio_form_get(form, n, "RecordingStatus"));
     if (t->rec_sid == NULL || t->rec_sid[0] == '\0' || strlen(t->rec_sid) > 64)
         request_field_error(r, "RecordingSid", "is required");
     if (t->url != NULL && (strncmp(t->url, "https://", 8) != 0 || strlen(t->url) > 1024))
         request_field_error(r, "RecordingUrl", "must be an https URL");
     if (t->status == NULL)
         request_field_error(r, "RecordingStatus", "is not a Twilio recording status");
-    const char *dur = form_get(form, n, "RecordingDuration");
+    const char *dur = twilio_form_get(form, n, "RecordingDuration");
     char *end = NULL;
     t->duration = dur ? strtoll(dur, &end, 10) : -1;
     if (dur != NULL && (end == dur || *end != '\0' || t->duration < 0 || t->duration > 86400 * 7))
@@ -166,7 +158,7 @@ static int webhook_twilio_recording_status(struct request *r)
     struct twilio_recording t = {0};
     if (request_form(r, &form, &n) != 0)
         return request_oom(r);
-    t.call_sid = form_get(form, n, "CallSid");
+    t.call_sid = twilio_form_get(form, n, "CallSid");
     if (t.call_sid == NULL || t.call_sid[0] == '\0' || strlen(t.call_sid) > 100) {
         request_field_error(r, "CallSid", "is required");
         return request_check_fields(r);
@@ -178,7 +170,8 @@ static int webhook_twilio_recording_status(struct request *r)
     if (res->nrows == 0)
         return request_error(r, 404, "not_found", "No call has this CallSid");
     const char *tenant_id = db_get(res, 0, "tenant_id");
-    if (check_signature(r, tenant_id, form, n) != 0 || read_form(r, form, n, &t) != 0)
+    if (twilio_recording_signed(r, tenant_id, form, n) != 0 ||
+        twilio_recording_form(r, form, n, &t) != 0)
         return -1;
     /* From here on the request acts for the call's tenant. */
     r->auth.tenant_id = tenant_id;

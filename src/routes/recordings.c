@@ -195,10 +195,7 @@ static int recording_stop(struct request *r)
 
 struct upload {
     const char *call_id;
-    const char *src; /* nginx's temp file */
-    struct audio_info info;
-    long long size;
-    char sha[65];
+    struct audio_upload a; /* the body, checked */
     const char *placed; /* the file_path placed by this request, until its commit */
 };
 
@@ -249,7 +246,7 @@ static int upload_write(struct request *r, struct upload *w, const char *id, boo
     int rc = recording_retention(r, &days);
     if (rc != DB_OK)
         return rc;
-    const struct audio_info *a = &w->info;
+    const struct audio_info *a = &w->a.info;
     static const char *const fill_sql =
         "UPDATE recordings SET file_path = ?, format = ?, duration = ?, size_bytes = ?,"
         " sample_rate = ?, channels = ?, checksum_sha256 = ?, status = 'available',"
@@ -257,8 +254,8 @@ static int upload_write(struct request *r, struct upload *w, const char *id, boo
     if (fill)
         return db_exec(r->db, r->arena, fill_sql,
                        DB_PARAMS(DB_STR(w->placed), DB_STR(a->format), DB_INT(a->duration),
-                                 DB_INT(w->size), DB_INT(a->sample_rate), DB_INT(a->channels),
-                                 DB_STR(w->sha), DB_INT(days), DB_INT(days), DB_STR(id),
+                                 DB_INT(w->a.size), DB_INT(a->sample_rate), DB_INT(a->channels),
+                                 DB_STR(w->a.sha), DB_INT(days), DB_INT(days), DB_STR(id),
                                  DB_STR(r->auth.tenant_id)),
                        NULL);
     return db_exec(r->db, r->arena,
@@ -268,8 +265,8 @@ static int upload_write(struct request *r, struct upload *w, const char *id, boo
                    " ?, 'available', IF(? > 0, NOW() + INTERVAL ? DAY, NULL)"
                    " FROM calls WHERE id = ? AND tenant_id = ?",
                    DB_PARAMS(DB_STR(id), DB_STR(r->auth.user_id), DB_STR(w->placed),
-                             DB_STR(a->format), DB_INT(a->duration), DB_INT(w->size),
-                             DB_INT(a->sample_rate), DB_INT(a->channels), DB_STR(w->sha),
+                             DB_STR(a->format), DB_INT(a->duration), DB_INT(w->a.size),
+                             DB_INT(a->sample_rate), DB_INT(a->channels), DB_STR(w->a.sha),
                              DB_INT(days), DB_INT(days), DB_STR(w->call_id),
                              DB_STR(r->auth.tenant_id)),
                    NULL);
@@ -292,55 +289,56 @@ static int upload_step(struct request *r, void *arg)
         rc = upload_row(r, w, &id, &fill);
     if (rc != DB_OK)
         return rc;
-    const char *rel = recording_rel_path(r->arena, r->auth.tenant_id, id, w->info.format,
+    const char *rel = recording_rel_path(r->arena, r->auth.tenant_id, id, w->a.info.format,
                                          time(NULL));
-    if (rel == NULL || recording_place(r->cfg, w->src, rel) != 0)
+    if (rel == NULL || recording_place(r->cfg, w->a.src, rel) != 0)
         return DB_ERROR;
     w->placed = rel;
     rc = upload_write(r, w, id, fill);
     if (rc == DB_OK)
         rc = recording_call_state(r, w->call_id, "stopped");
     if (rc == DB_OK && strcmp(state, "recording") == 0)
-        rc = recording_emit(r, "recording.stopped", w->call_id, id, w->info.format,
-                            w->info.duration);
+        rc = recording_emit(r, "recording.stopped", w->call_id, id, w->a.info.format,
+                            w->a.info.duration);
     return rc == DB_OK ? resource_answer(r, &recordings, 201, id) : rc;
-}
-
-/* The body checked before any row is touched: present, within the cap, audio we keep. */
-static int upload_check(struct request *r, struct upload *w)
-{
-    struct stat st;
-    if (r->body_file == NULL || stat(r->body_file, &st) != 0 || st.st_size == 0)
-        return request_error(r, 400, "bad_request",
-                             "The request body must be the audio file (WAV, OGG or MP3)");
-    if (st.st_size > r->cfg->recording_max_bytes)
-        return request_error(r, 413, "payload_too_large", "The recording is too large");
-    int kind = audio_info_read(r->body_file, &w->info);
-    if (kind < 0)
-        return request_error(r, 415, "unsupported_media_type",
-                             "The body is not audio that can be read (send WAV, OGG or MP3)");
-    if (kind > 0)
-        return request_error(r, 415, "unsupported_media_type",
-                             "Only WAV, OGG and MP3 recordings are kept");
-    if (recording_file_sha256(r->body_file, w->sha) != 0)
-        return request_error(r, 500, "internal_error", "The upload could not be read");
-    w->src = r->body_file;
-    w->size = (long long)st.st_size;
-    return 0;
 }
 
 static int recording_upload(struct request *r)
 {
     struct upload w = {.call_id = request_param(r, "id")};
-    if (r->cfg->recordings_dir[0] == '\0')
-        return request_error(r, 503, "service_unavailable", "Recordings are not configured");
-    if (upload_check(r, &w) != 0)
+    if (recording_upload_check(r, &w.a) != 0)
         return -1;
     int rc = txn_run(r, upload_step, &w);
     /* Not committed: the row does not exist, so neither may its file. */
     if (rc != DB_OK && w.placed != NULL)
         recording_unlink(r->cfg, w.placed);
     return txn_reply(r, rc);
+}
+
+/* The body checked before any row is touched: recordings configured, present, within the
+ * cap, audio we keep. */
+int recording_upload_check(struct request *r, struct audio_upload *u)
+{
+    struct stat st;
+    if (r->cfg->recordings_dir[0] == '\0')
+        return request_error(r, 503, "service_unavailable", "Recordings are not configured");
+    if (r->body_file == NULL || stat(r->body_file, &st) != 0 || st.st_size == 0)
+        return request_error(r, 400, "bad_request",
+                             "The request body must be the audio file (WAV, OGG or MP3)");
+    if (st.st_size > r->cfg->recording_max_bytes)
+        return request_error(r, 413, "payload_too_large", "The recording is too large");
+    int kind = audio_info_read(r->body_file, &u->info);
+    if (kind < 0)
+        return request_error(r, 415, "unsupported_media_type",
+                             "The body is not audio that can be read (send WAV, OGG or MP3)");
+    if (kind > 0)
+        return request_error(r, 415, "unsupported_media_type",
+                             "Only WAV, OGG and MP3 recordings are kept");
+    if (recording_file_sha256(r->body_file, u->sha) != 0)
+        return request_error(r, 500, "internal_error", "The upload could not be read");
+    u->src = r->body_file;
+    u->size = (long long)st.st_size;
+    return 0;
 }
 
 /* ---- download, list, delete ---------------------------------------------------------------- */

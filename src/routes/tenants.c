@@ -25,7 +25,7 @@ static const char *const tenant_json_cols[] = {"settings", NULL};
 
 enum { T_NAME, T_DOMAIN, T_PLAN, T_MAX, T_STATUS, T_SETTINGS };
 
-static const struct field_def tenant_fields[] = {
+const struct field_def tenant_fields[TENANT_NFIELDS] = {
     [T_NAME] = {"name", FT_TEXT, F_REQUIRED, 1, 255, NULL, NULL, NULL},
     /* An empty domain would collide with every other empty one on uq_tenants_domain. */
     [T_DOMAIN] = {"domain", FT_TEXT, F_NULLABLE, 1, 255, NULL, NULL, NULL},
@@ -46,7 +46,11 @@ static const struct filter_def tenant_filters[] = {
 
 static const struct resource_writes tenant_writes;
 
-static const struct resource tenants = {
+static const struct sort_def tenant_sorts[] = {
+    {"name", "name"}, {"created_at", "created_at"}, {"status", "status"}, {NULL, NULL},
+};
+
+const struct resource tenant_resource = {
     .table = "tenants",
     .columns = "id, name, domain, status, plan, max_agents, settings, created_at, updated_at",
     .json_cols = tenant_json_cols,
@@ -54,6 +58,7 @@ static const struct resource tenants = {
     RESOURCE_NAMES("tenant", "tenants", "Tenant not found"),
     .order = "created_at, id",
     RESOURCE_FILTERS(tenant_filters),
+    .sorts = tenant_sorts,
     RESOURCE_FIELDS(tenant_fields, tenant_columns_of),
     /* `deleted` is a status: a deleted tenant's row and history stay. */
     .soft_delete_col = "status",
@@ -61,7 +66,7 @@ static const struct resource tenants = {
     .writes = &tenant_writes,
 };
 
-static int tenant_list(struct request *r)
+int tenant_list(struct request *r)
 {
     /* Without a status filter deleted tenants are hidden; ?status=deleted finds them. */
     const char *status = request_query(r, "status");
@@ -69,7 +74,7 @@ static int tenant_list(struct request *r)
     qb_init(&hide, r->arena);
     if (status == NULL || status[0] == '\0')
         qb_add(&hide, " AND status <> 'deleted'");
-    return resource_list(r, &tenants, &hide);
+    return resource_list(r, &tenant_resource, &hide);
 }
 
 /*
@@ -99,6 +104,12 @@ static bool is_own_tenant(const struct request *r, const char *id)
 
 static int tenant_prepare(struct request *r, struct crud_write *w)
 {
+    /* A company's own admin (PUT /api/companies/:id) changes its names and settings; its
+     * plan, limits and status are the platform's. */
+    if (w->op == CRUD_UPDATE && !(r->auth.role_bit & ROLE_SUPER_ADMIN) &&
+        (w->v[T_PLAN].sent || w->v[T_MAX].sent || w->v[T_STATUS].sent))
+        return request_error(r, 403, "forbidden",
+                             "Only a super_admin may change a company's plan, limits or status");
     if (w->op == CRUD_UPDATE && w->v[T_STATUS].sent &&
         strcmp(w->v[T_STATUS].s, "suspended") == 0 && is_own_tenant(r, w->id))
         return request_error(r, 409, "conflict", "You cannot suspend your own tenant");
@@ -148,9 +159,9 @@ static int tenant_status_step(struct request *r, void *arg)
     struct status_write *w = arg;
     struct db_result *old;
     struct json_object *details = arena_json(r->arena, json_object_new_object());
-    int rc = details ? resource_lock(r, &tenants, w->id, &old) : DB_ERROR;
+    int rc = details ? resource_lock(r, &tenant_resource, w->id, &old) : DB_ERROR;
     if (rc == 1)
-        return txn_fail(r, 404, "not_found", tenants.not_found);
+        return txn_fail(r, 404, "not_found", tenant_resource.not_found);
     if (rc == DB_OK)
         rc = db_exec(r->db, r->arena, "UPDATE tenants SET status = ? WHERE id = ?",
                      DB_PARAMS(DB_STR(w->status), DB_STR(w->id)), NULL);
@@ -160,15 +171,15 @@ static int tenant_status_step(struct request *r, void *arg)
     if (rc == DB_OK)
         rc = status_changed(r, w->id, w->status);
     if (rc == DB_OK)
-        rc = resource_audit(r, &tenants, "status_change", w->id, json_text(details, NULL));
-    return rc == DB_OK ? resource_answer(r, &tenants, 200, w->id) : rc;
+        rc = resource_audit(r, &tenant_resource, "status_change", w->id, json_text(details, NULL));
+    return rc == DB_OK ? resource_answer(r, &tenant_resource, 200, w->id) : rc;
 }
 
-static const struct field_def tenant_status_field[] = {
+const struct field_def tenant_status_field[1] = {
     {"status", FT_ENUM, F_ALWAYS, 0, 0, settable_statuses, NULL, NULL},
 };
 
-static int tenant_set_status(struct request *r)
+int tenant_set_status(struct request *r)
 {
     struct field_value v[1];
     struct status_write w = {request_param(r, "id"), NULL};
@@ -183,7 +194,7 @@ static int tenant_set_status(struct request *r)
 /* ---- lookups (an admin: their own tenant; super_admin: any) ------------------------ */
 
 /* Another tenant is absent to an admin: true when the caller may see tenant id. */
-static bool may_see(const struct request *r, const char *id)
+bool tenant_may_see(const struct request *r, const char *id)
 {
     return (r->auth.role_bit & ROLE_SUPER_ADMIN) != 0 || is_own_tenant(r, id);
 }
@@ -209,8 +220,8 @@ static int tenant_by_domain(struct request *r)
                      DB_PARAMS(DB_STR(domain)), &res);
     if (rc != DB_OK)
         return request_db_error(r, rc);
-    if (res->nrows == 0 || !may_see(r, db_get(res, 0, "id")))
-        return request_error(r, 404, "not_found", tenants.not_found);
+    if (res->nrows == 0 || !tenant_may_see(r, db_get(res, 0, "id")))
+        return request_error(r, 404, "not_found", tenant_resource.not_found);
     struct json_object *o = arena_json(r->arena, json_object_new_object());
     const char *status = db_get(res, 0, "status");
     if (o == NULL || json_set_str(o, "id", db_get(res, 0, "id")) ||
@@ -247,23 +258,29 @@ static int tenant_by_domain(struct request *r)
     "  WHERE tenant_id = t.id) AS storage_bytes"                                            \
     " FROM tenants t WHERE t.id = ? AND t.status <> 'deleted'"
 
-static int tenant_usage(struct request *r)
+int tenant_usage_json(struct request *r, const char *id, struct json_object **out)
 {
-    const char *id = request_param(r, "id");
-    if (!may_see(r, id))
-        return request_error(r, 404, "not_found", tenants.not_found);
     struct db_result *res;
     int rc = db_exec(r->db, r->arena, USAGE_SQL, DB_PARAMS(DB_STR(id)), &res);
     if (rc != DB_OK)
-        return request_db_error(r, rc);
+        return rc;
     if (res->nrows == 0)
-        return request_error(r, 404, "not_found", tenants.not_found);
+        return 1;
     struct json_object *o = arena_json(r->arena, db_row_json(res, 0, NULL));
     if (o == NULL || json_set(o, "max_users", NULL) || json_set(o, "max_queues", NULL) ||
         json_set(o, "max_dids", NULL) || json_set(o, "max_concurrent_calls", NULL) ||
         json_set(o, "max_storage_bytes", NULL))
-        return request_oom(r);
-    return reply_one(r, 200, "usage", o);
+        return DB_ERROR;
+    *out = o;
+    return DB_OK;
+}
+
+static int tenant_usage(struct request *r)
+{
+    const char *id = request_param(r, "id");
+    struct json_object *o = NULL;
+    int rc = tenant_may_see(r, id) ? tenant_usage_json(r, id, &o) : 1;
+    return request_reply_found(r, 200, rc, "usage", o, tenant_resource.not_found);
 }
 
 #define TENANT_NAMES CRUD_NAMES("a", "tenant", "tenants")
@@ -271,16 +288,16 @@ static int tenant_usage(struct request *r)
 static const struct route routes[] = {
     ROUTE("GET", "/api/tenants", tenant_list, ROLES_SUPER, FAM_TRANSFER,
           .summary = "List tenants", .key = "tenants", .flags = ROUTE_LIST,
-          .resource = &tenants),
-    CRUD_CREATE_ROUTE("/api/tenants", &tenants, tenant_fields, ROLES_SUPER, FAM_TRANSFER,
+          .resource = &tenant_resource),
+    CRUD_CREATE_ROUTE("/api/tenants", &tenant_resource, tenant_fields, ROLES_SUPER, FAM_TRANSFER,
                       TENANT_NAMES),
-    CRUD_GET_ROUTE("/api/tenants/:id", &tenants, ROLES_SUPER, FAM_TRANSFER, TENANT_NAMES),
-    CRUD_UPDATE_ROUTE("/api/tenants/:id", &tenants, tenant_fields, ROLES_SUPER, FAM_TRANSFER,
+    CRUD_GET_ROUTE("/api/tenants/:id", &tenant_resource, ROLES_SUPER, FAM_TRANSFER, TENANT_NAMES),
+    CRUD_UPDATE_ROUTE("/api/tenants/:id", &tenant_resource, tenant_fields, ROLES_SUPER, FAM_TRANSFER,
                       TENANT_NAMES),
     ROUTE("PUT", "/api/tenants/:id/status", tenant_set_status, ROLES_SUPER, FAM_TRANSFER,
           .summary = "Activate or suspend a tenant", ROUTE_BODY(tenant_status_field),
           .key = "tenant"),
-    CRUD_DELETE_ROUTE("/api/tenants/:id", &tenants, ROLES_SUPER, FAM_TRANSFER, TENANT_NAMES),
+    CRUD_DELETE_ROUTE("/api/tenants/:id", &tenant_resource, ROLES_SUPER, FAM_TRANSFER, TENANT_NAMES),
     ROUTE("GET", "/api/tenants/by-domain", tenant_by_domain, ROLES_ADMIN,
           FAM_TRANSFER | FAM_CALLCENTER,
           .summary = "A tenant's public fields by its domain (?domain=)", .key = "tenant"),

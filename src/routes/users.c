@@ -73,13 +73,16 @@ static const struct resource users = {
     .writes = &user_writes,
 };
 
-/* The callcenter SPA reads a status and roles:[{tenant_id, role}] (clients.md). */
+/* The callcenter SPA reads a status and roles:[{tenant_id, role}], CallDocker's pages the
+ * status (clients.md). */
 static void user_decorate(struct request *r, struct json_object *u)
 {
-    if (!(r->families & FAM_CALLCENTER))
-        return;
     struct json_object *active, *role, *tid;
     json_object_object_get_ex(u, "is_active", &active);
+    if (r->families & FAM_CALLDOCKER)
+        json_set_str(u, "status", json_object_get_boolean(active) ? "active" : "inactive");
+    if (!(r->families & FAM_CALLCENTER))
+        return;
     json_object_object_get_ex(u, "role", &role);
     json_object_object_get_ex(u, "tenant_id", &tid);
     struct json_object *roles = json_object_new_array(), *one = json_object_new_object();

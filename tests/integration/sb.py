@@ -392,10 +392,57 @@ def metric(samples, name, **labels):
     return samples.get((name, frozenset(labels.items())), 0.0)
 
 
-# -- Twilio webhooks (issue 11: the IVR voice webhook) ----------------------------------
+# -- the calldocker dialect (issue 11) --------------------------------------------------
+
+def cd_data(r, status=200):
+    """The data of a calldocker success envelope {success:true, message?, data} (checked)."""
+    check(r.status == status, "expected %d, got %r" % (status, r))
+    j = r.json
+    check(isinstance(j, dict) and j.get("success") is True and "data" in j,
+          "not a calldocker success: %r" % r)
+    check("meta" not in j and "timestamp" not in j, "other dialect's members: %r" % r)
+    return j["data"]
+
+
+def cd_page(r):
+    """A calldocker list: (data array, pagination{page,limit,total,pages}) (checked)."""
+    data = cd_data(r)
+    p = r.json.get("pagination")
+    check(isinstance(data, list), "data is not an array: %r" % r)
+    check(isinstance(p, dict) and set(("page", "limit", "total", "pages")) <= set(p),
+          "pagination: %r" % r)
+    return data, p
+
+
+def expect_cd_error(r, status, field=None):
+    """The calldocker error {success:false, message, error}; a 422 names field."""
+    check(r.status == status, "expected %d, got %r" % (status, r))
+    j = r.json
+    check(isinstance(j, dict) and j.get("success") is False, "not an error: %r" % r)
+    check(isinstance(j.get("message"), str) and j["message"], "no message: %r" % r)
+    check("error" in j, "no error: %r" % r)
+    if field is not None:
+        check(field in fields(r), "422 does not name %s: %r" % (field, r))
+
+
+def super_admin(ctx):
+    """A super_admin in a fresh tenant (the admin CLI makes it): its login session and
+    password."""
+    s, _ = ctx.new_tenant()
+    email = "super-%s@example.test" % uid()
+    pw = "pw-" + uuid.uuid4().hex
+    rc, out, err = ctx.admin("create-user", "--tenant", s["user"]["tenant_id"], "--email",
+                             email, "--role", "super_admin", "--password-stdin", stdin=pw + "\n")
+    check(rc == 0 and out.startswith("usr_"), "admin create-user: %r %r %r" % (rc, out, err))
+    sess = ctx.login(email, pw)
+    sess["password"] = pw
+    return sess
+
+
+# -- Twilio callbacks (issue 11: voicemail, blacklist) ---------------------------------
 
 def public_base_url(ctx):
-    """The public_base_url of the stack's config (what Twilio signs), without a final /."""
+    """The public_base_url Twilio signs against (the stack's config), without a slash."""
     url = None
     with open(os.path.join(ctx.var, "switchboard.conf")) as f:
         for line in f:
@@ -405,23 +452,31 @@ def public_base_url(ctx):
     return (url or "http://127.0.0.1:%d" % ctx.port).rstrip("/")
 
 
-def twilio_signature(auth_token, url, params):
+def twilio_post(ctx, auth_token, path, params, sign_path=None):
+    """POSTs params as a form to path, signed as Twilio signs (HMAC-SHA1 of the URL and the
+    sorted parameters, keyed by the auth token), over sign_path's URL when given."""
     import base64
     import hashlib
     import hmac
-    data = url + "".join(k + v for k, v in sorted(params.items()))
-    return base64.b64encode(hmac.new(auth_token.encode(), data.encode(),
-                                     hashlib.sha1).digest()).decode()
+    data = public_base_url(ctx) + (sign_path or path) + "".join(k + v for k, v in sorted(params.items()))
+    sig = base64.b64encode(hmac.new(auth_token.encode(), data.encode(),
+                                    hashlib.sha1).digest()).decode()
+    return ctx.request("POST", path, raw=urllib.parse.urlencode(params),
+                       headers={"Content-Type": "application/x-www-form-urlencoded",
+                                "X-Twilio-Signature": sig})
 
 
-def twilio_post(ctx, auth_token, path, params, signed=True):
-    """POSTs a Twilio form to path (and query), signed with auth_token over the public URL
-    (a wrong signature when signed is the string "wrong", none when False)."""
-    headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    if signed == "wrong":
-        headers["X-Twilio-Signature"] = twilio_signature("x" + auth_token, public_base_url(ctx)
-                                                         + path, params)
-    elif signed:
-        headers["X-Twilio-Signature"] = twilio_signature(auth_token, public_base_url(ctx) + path,
-                                                         params)
-    return ctx.request("POST", path, raw=urllib.parse.urlencode(params), headers=headers)
+def twilio_line(ctx, admin_token):
+    """A phone number of the admin's tenant and Twilio credentials for it:
+    {number, did_id, account_sid, auth_token}."""
+    hexs = lambda n: uuid.uuid4().hex[:n] if n <= 32 else uuid.uuid4().hex + uuid.uuid4().hex[:n - 32]
+    line = {"number": "+1555%08d" % random.randrange(10 ** 8), "account_sid": "AC" + hexs(32),
+            "auth_token": hexs(32)}
+    r = ctx.post("/api/dids", {"number": line["number"]}, token=admin_token)
+    check(r.status == 201, "create DID: %r" % r)
+    line["did_id"] = r.json["did"]["id"]
+    r = ctx.put("/api/integrations/twilio", {"account_sid": line["account_sid"],
+                                             "auth_token": line["auth_token"]},
+                token=admin_token)
+    check(r.status == 200, "set Twilio credentials: %r" % r)
+    return line

@@ -409,6 +409,24 @@ def test_change_password(ctx):
     check(r.status == 200, "the caller's own refresh token stopped working: %r" % r)
 
 
+def test_change_password_coldcaller_put(ctx):
+    """Cold Caller's dashboard: PUT with camelCase names; its validation dialect."""
+    _, body = _register(ctx)
+    a = _login(ctx, body["email"], body["password"]).json
+    new_pw = "new-" + uuid.uuid4().hex
+    r = ctx.put("/api/auth/change-password", {"currentPassword": body["password"]},
+                token=a["token"])
+    sb.cold_field(r, "newPassword")
+    r = ctx.put("/api/auth/change-password",
+                {"currentPassword": body["password"] + "x", "newPassword": new_pw},
+                token=a["token"])
+    sb.expect_cold_error(r, 401)
+    r = ctx.put("/api/auth/change-password",
+                {"currentPassword": body["password"], "newPassword": new_pw}, token=a["token"])
+    check(r.status == 200 and r.json.get("success") is True, "PUT change-password: %r" % r)
+    check(_login(ctx, body["email"], new_pw).status == 200, "the new password does not log in")
+
+
 # -- bearer tokens --------------------------------------------------------------------
 
 def test_missing_authorization(ctx):

@@ -2,6 +2,7 @@
 answered in TwiML (compared as parsed XML), the caller landing in the contact-center
 queue, the gather callback, signatures refused, and a number not routed to a flow."""
 import random
+import urllib.parse
 import xml.etree.ElementTree as ET
 
 import ivr_fixtures as fx
@@ -61,7 +62,15 @@ class _Line:
         params = {"CallSid": sid or "CA" + _hex(32), "From": caller, "To": self.number,
                   "CallStatus": "ringing", "Direction": "inbound"}
         params.update(extra)
-        return params["CallSid"], sb.twilio_post(ctx, self.auth_token, path, params, signed)
+        return params["CallSid"], _post(ctx, self.auth_token, path, params, signed)
+
+
+def _post(ctx, auth_token, path, params, signed=True):
+    """A Twilio form to path: signed, signed with a wrong token ("wrong"), or unsigned."""
+    if signed is False:
+        return ctx.request("POST", path, raw=urllib.parse.urlencode(params),
+                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+    return sb.twilio_post(ctx, ("x" if signed == "wrong" else "") + auth_token, path, params)
 
 
 def _session_of(ctx, sid):
@@ -92,7 +101,7 @@ def test_ivr_voice_call_into_queue(ctx):
           == "1", "one session")
     # the caller presses 1: <Enqueue> and a place in the queue
     params = {"CallSid": sid, "From": "+15559876543", "To": line.number, "Digits": "1"}
-    r = sb.twilio_post(ctx, line.auth_token, "%s/%s" % (VOICE, session), params)
+    r = _post(ctx, line.auth_token, "%s/%s" % (VOICE, session), params)
     check(_twiml(r) == ("Response", {}, "", [("Enqueue", {}, line.queue["id"], [])]),
           "enqueue: %r" % r)
     q = sb.sql(ctx, "SELECT queue_id, caller_number, did_id FROM queue_calls WHERE call_id = '%s'"
@@ -103,7 +112,7 @@ def test_ivr_voice_call_into_queue(ctx):
     check(s["status"] == "routed" and [x["result"] for x in s["steps"]] ==
           ["played", "played", "input", "routed"], "session: %r" % s)
     # a late callback of an ended session hangs up
-    r = sb.twilio_post(ctx, line.auth_token, "%s/%s" % (VOICE, session), params)
+    r = _post(ctx, line.auth_token, "%s/%s" % (VOICE, session), params)
     check(_twiml(r) == ("Response", {}, "", [("Hangup", {}, "", [])]), "ended: %r" % r)
 
 
@@ -114,23 +123,23 @@ def test_ivr_voice_gather_branches(ctx):
     path = "%s/%s" % (VOICE, session)
     base = {"CallSid": sid, "From": "+15559876543", "To": line.number}
     # 2: the account gather (6 digits, #)
-    r = sb.twilio_post(ctx, line.auth_token, path, dict(base, Digits="2"))
+    r = _post(ctx, line.auth_token, path, dict(base, Digits="2"))
     check(_twiml(r) == ("Response", {}, "", [_gather(session, [({}, "Your account")], "6", "#")]),
           "gather: %r" % r)
     # an account not starting 99: goodbye and hang up
-    r = sb.twilio_post(ctx, line.auth_token, path, dict(base, Digits="123456"))
+    r = _post(ctx, line.auth_token, path, dict(base, Digits="123456"))
     check(_twiml(r) == ("Response", {}, "", [("Say", {}, "Goodbye", []), ("Hangup", {}, "", [])]),
           "hangup: %r" % r)
     # 0: the operator, an external number
     sid, r = line.call(ctx)
     session = _session_of(ctx, sid)
-    r = sb.twilio_post(ctx, line.auth_token, "%s/%s" % (VOICE, session),
+    r = _post(ctx, line.auth_token, "%s/%s" % (VOICE, session),
                        dict(base, CallSid=sid, Digits="0"))
     check(_twiml(r) == ("Response", {}, "", [("Dial", {}, "+15550001111", [])]), "dial: %r" % r)
     # no digits before the timeout re-prompts (retries 1)
     sid, r = line.call(ctx)
     session = _session_of(ctx, sid)
-    r = sb.twilio_post(ctx, line.auth_token, "%s/%s" % (VOICE, session), dict(base, CallSid=sid))
+    r = _post(ctx, line.auth_token, "%s/%s" % (VOICE, session), dict(base, CallSid=sid))
     check(_twiml(r) == ("Response", {}, "", [_gather(session, [({}, "Press 1 for sales")])]),
           "re-prompt: %r" % r)
 
@@ -144,14 +153,14 @@ def test_ivr_voice_signatures_and_routes(ctx):
     sid, r = line.call(ctx)
     session = _session_of(ctx, sid)
     params = {"CallSid": sid, "From": "+15559876543", "To": line.number, "Digits": "1"}
-    expect_error(sb.twilio_post(ctx, line.auth_token, "%s/%s" % (VOICE, session), params,
+    expect_error(_post(ctx, line.auth_token, "%s/%s" % (VOICE, session), params,
                                 signed="wrong"), 403)
-    expect_error(sb.twilio_post(ctx, line.auth_token, "%s/%s" % (VOICE, session), params,
+    expect_error(_post(ctx, line.auth_token, "%s/%s" % (VOICE, session), params,
                                 signed=False), 403)
-    expect_error(sb.twilio_post(ctx, line.auth_token, VOICE + "/ivs_nope", params), 404)
+    expect_error(_post(ctx, line.auth_token, VOICE + "/ivs_nope", params), 404)
     # another tenant's token cannot drive this tenant's session
     other = _Line(ctx)
-    expect_error(sb.twilio_post(ctx, other.auth_token, "%s/%s" % (VOICE, session), params), 403)
+    expect_error(_post(ctx, other.auth_token, "%s/%s" % (VOICE, session), params), 403)
     # a number routed elsewhere: a short message and a hang-up, no session
     ctx.put("/api/dids/%s/routing" % line.did["id"], {"route_type": "voicemail"},
             token=line.token)
@@ -161,7 +170,7 @@ def test_ivr_voice_signatures_and_routes(ctx):
     check(_session_of(ctx, sid) == "", "no session")
     # a number that is not ours
     params = {"CallSid": "CA" + _hex(32), "From": "+15559876543", "To": "+15550000001"}
-    expect_error(sb.twilio_post(ctx, line.auth_token, VOICE, params), 404)
+    expect_error(_post(ctx, line.auth_token, VOICE, params), 404)
 
 
 def test_ivr_voice_hangup_abandons_the_session(ctx):
@@ -172,7 +181,7 @@ def test_ivr_voice_hangup_abandons_the_session(ctx):
     session = _session_of(ctx, sid)
     params = {"CallSid": sid, "From": "+15559876543", "To": line.number,
               "CallStatus": "completed", "Direction": "inbound", "CallDuration": "7"}
-    r = sb.twilio_post(ctx, line.auth_token, "/webhooks/twilio/call-status", params)
+    r = _post(ctx, line.auth_token, "/webhooks/twilio/call-status", params)
     check(r.status == 200, "status webhook: %r" % r)
     s = ctx.get("/api/ivr/sessions/" + session, token=line.token).json["data"]
     check(s["status"] == "abandoned" and s["steps"][-1]["result"] == "ended" and
@@ -209,9 +218,9 @@ def test_ivr_voice_runs_a_callcenter_menu(ctx):
     check(row == [menu, "NULL"], "menu session: %r" % row)
     base = {"CallSid": sid, "From": "+15559876543", "To": line.number}
     path = "%s/%s" % (VOICE, session)
-    r = sb.twilio_post(ctx, line.auth_token, path, dict(base, Digits="9"))
+    r = _post(ctx, line.auth_token, path, dict(base, Digits="9"))
     check(_twiml(r) == ("Response", {}, "", [gather]), "repeat: %r" % r)
-    r = sb.twilio_post(ctx, line.auth_token, path, dict(base, Digits="1"))
+    r = _post(ctx, line.auth_token, path, dict(base, Digits="1"))
     check(_twiml(r) == ("Response", {}, "", [("Enqueue", {}, line.queue["id"], [])]),
           "menu enqueue: %r" % r)
 
@@ -231,7 +240,7 @@ def test_ivr_voice_redirect_into_another_flow(ctx):
     sid, r = line.call(ctx)
     session = _session_of(ctx, sid)
     base = {"CallSid": sid, "From": "+15559876543", "To": line.number}
-    r = sb.twilio_post(ctx, line.auth_token, "%s/%s" % (VOICE, session), dict(base, Digits="0"))
+    r = _post(ctx, line.auth_token, "%s/%s" % (VOICE, session), dict(base, Digits="0"))
     target = "%s?flow=%s" % (VOICE, second["id"])
     check(_twiml(r) == ("Response", {}, "", [("Redirect", {"method": "POST"}, target, [])]),
           "redirect: %r" % r)

@@ -44,7 +44,7 @@ static const struct {
     {"request", ut_request_cases},   {"token", ut_token_cases},
     {"password", ut_password_cases}, {"crypto", ut_crypto_cases},
     {"arena", ut_arena_cases},       {"webhooks", ut_webhooks_cases},
-    {"webhook_out", ut_webhook_out_cases},
+    {"webhook_out", ut_webhook_out_cases}, {"sms", ut_sms_cases},
     {"cursor", ut_cursor_cases},     {"render", ut_render_cases},
     {"fields", ut_fields_cases},     {"qb", ut_qb_cases},
     {"metrics", ut_metrics_cases},   {"event_metrics", ut_event_metrics_cases},
@@ -65,6 +65,7 @@ static const struct {
     {"outbound", ut_outbound_cases},
     {"recording", ut_recording_cases},
     {"call_metrics", ut_call_metrics_cases},
+    {"ivr_menu", ut_ivr_menu_cases},
 };
 
 static int ut_selected(const char *full, int argc, char **argv)

@@ -288,6 +288,10 @@ static int ut_is_public_path(const char *method, const char *pattern)
         {"POST", "/webhooks/twilio/recording-status"},
         /* Twilio's voice webhook and its gather callback (ivr_voice.c), signed too. */
         {"POST", "/webhooks/twilio/voice"},     {"POST", "/webhooks/twilio/voice/:sessionId"},
+        /* Twilio's SMS callbacks (sms_webhook.c), signed the same way. */
+        {"POST", "/webhooks/twilio/sms-status"}, {"POST", "/webhooks/twilio/sms"},
+        /* Twilio's recording callback of a voicemail box, signed by the box's tenant. */
+        {"POST", "/webhooks/twilio/voicemail"},
         /* The chat visitor: the widget's public key, its origin and the session's secret. */
         {"POST", "/api/chat/public/start"},     {"POST", "/api/chat/public/message"},
         {"POST", "/api/chat/public/handover"},  {"POST", "/api/chat/public/end"},
@@ -298,6 +302,9 @@ static int ut_is_public_path(const char *method, const char *pattern)
         /* A survey's customer: authenticated by the signed link (survey_link.h). */
         {"GET", "/api/surveys/public/:token"},
         {"POST", "/api/surveys/public/:token"},
+        /* Issue 11: the platform admin's sign-in, a company's sign-up (nginx throttles both). */
+        {"POST", "/api/admin/login"},
+        {"POST", "/api/company-registrations"},
     };
     for (size_t i = 0; i < sizeof(pub) / sizeof(pub[0]); i++)
         if (strcmp(pub[i][0], method) == 0 && strcmp(pub[i][1], pattern) == 0)

@@ -189,6 +189,62 @@ static void test_tz_restored(void)
     tzset();
 }
 
+/* Weekdays 09:00-17:00 local, across the 2026 changes of New York (03-08) and Paris (10-25). */
+static void test_state_dst(void)
+{
+    const char *h = "{\"mon\":[{\"open\":\"09:00\",\"close\":\"17:00\"}],"
+                    "\"fri\":[{\"open\":\"09:00\",\"close\":\"17:00\"}]}";
+    time_t next = 1;
+    /* Friday 08:30 EST: closed, opens at 09:00 EST (14:00Z). */
+    CHECK_EQ_INT(schedule_state(h, NULL, "America/New_York", ut_utc(2026, 3, 6, 13, 30), &next),
+                 SCHEDULE_STATE_CLOSED);
+    CHECK(next == ut_utc(2026, 3, 6, 14, 0));
+    /* Friday 16:30 EST: open until 22:00Z, then closed over the weekend. */
+    CHECK_EQ_INT(schedule_state(h, NULL, "America/New_York", ut_utc(2026, 3, 6, 21, 30), &next),
+                 SCHEDULE_STATE_OPEN);
+    CHECK(next == ut_utc(2026, 3, 6, 22, 0));
+    /* Saturday: the next opening is Monday 09:00 EDT, 13:00Z, after the change. */
+    CHECK_EQ_INT(schedule_state(h, NULL, "America/New_York", ut_utc(2026, 3, 7, 17, 0), &next),
+                 SCHEDULE_STATE_CLOSED);
+    CHECK(next == ut_utc(2026, 3, 9, 13, 0));
+    CHECK_EQ_INT(schedule_state(h, NULL, "America/New_York", ut_utc(2026, 3, 9, 13, 30), &next),
+                 SCHEDULE_STATE_OPEN);
+    CHECK_EQ_INT(schedule_is_open(h, NULL, "America/New_York", ut_utc(2026, 3, 9, 13, 30)),
+                 SCHEDULE_OPEN);
+    /* Paris: Friday opens 07:00Z (CEST), Monday 08:00Z (CET). */
+    CHECK_EQ_INT(schedule_state(h, NULL, "Europe/Paris", ut_utc(2026, 10, 24, 12, 0), &next),
+                 SCHEDULE_STATE_CLOSED);
+    CHECK(next == ut_utc(2026, 10, 26, 8, 0));
+    CHECK_EQ_INT(schedule_state(h, NULL, "Europe/Paris", ut_utc(2026, 10, 26, 7, 30), &next),
+                 SCHEDULE_STATE_CLOSED);
+    CHECK_EQ_INT(schedule_state(h, NULL, "Europe/Paris", ut_utc(2026, 10, 23, 7, 30), &next),
+                 SCHEDULE_STATE_OPEN);
+    CHECK(next == ut_utc(2026, 10, 23, 15, 0));
+}
+
+static void test_state_holiday_and_errors(void)
+{
+    time_t next = 1;
+    CHECK_EQ_INT(schedule_state(ut_weekdays, "[{\"date\":\"2026-12-25\"}]", "UTC",
+                                ut_utc(2026, 12, 25, 12, 0), &next),
+                 SCHEDULE_STATE_HOLIDAY);
+    CHECK(next == ut_utc(2026, 12, 26, 0, 0));
+    /* Always open: nothing changes. */
+    CHECK_EQ_INT(schedule_state(NULL, NULL, "UTC", ut_utc(2026, 1, 1, 0, 0), &next),
+                 SCHEDULE_STATE_OPEN);
+    CHECK(next == 0);
+    CHECK_EQ_INT(schedule_state(NULL, NULL, "Mars/Olympus", ut_utc(2026, 1, 1, 0, 0), &next),
+                 SCHEDULE_STATE_ERROR);
+    CHECK(schedule_invalid(ut_weekdays, "[\"2026-12-25\"]") == NULL);
+    CHECK(schedule_invalid(NULL, NULL) == NULL);
+    CHECK_EQ_STR(schedule_invalid("{\"sun\":[{\"open\":\"9\"}]}", NULL), "hours");
+    CHECK_EQ_STR(schedule_invalid("[1]", NULL), "hours");
+    CHECK_EQ_STR(schedule_invalid(NULL, "{\"a\":1}"), "holidays");
+    CHECK_EQ_STR(schedule_invalid(NULL, "[3]"), "holidays");
+    CHECK_EQ_STR(schedule_invalid(NULL, "[\"Christmas\"]"), "holidays");
+    CHECK_EQ_STR(schedule_invalid(NULL, "[\"2026-13-01\"]"), "holidays");
+}
+
 const struct ut_case ut_schedule_cases[] = {
     {"minutes", test_minutes},
     {"plain_week", test_plain_week},
@@ -198,5 +254,7 @@ const struct ut_case ut_schedule_cases[] = {
     {"overnight", test_overnight},
     {"errors", test_errors},
     {"tz_restored", test_tz_restored},
+    {"state_dst", test_state_dst},
+    {"state_holiday_and_errors", test_state_holiday_and_errors},
     {NULL, NULL},
 };

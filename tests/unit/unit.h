@@ -75,6 +75,7 @@ extern const struct ut_case ut_crypto_cases[];
 extern const struct ut_case ut_arena_cases[];
 extern const struct ut_case ut_webhooks_cases[];
 extern const struct ut_case ut_webhook_out_cases[];
+extern const struct ut_case ut_sms_cases[];
 extern const struct ut_case ut_cursor_cases[];
 extern const struct ut_case ut_render_cases[];
 extern const struct ut_case ut_fields_cases[];
@@ -99,5 +100,6 @@ extern const struct ut_case ut_outbound_cases[];
 extern const struct ut_case ut_mention_cases[];
 extern const struct ut_case ut_recording_cases[];
 extern const struct ut_case ut_call_metrics_cases[];
+extern const struct ut_case ut_ivr_menu_cases[];
 
 #endif
