@@ -12,8 +12,8 @@
  *   agent       an agents record of the tenant (agent_…), or an active user of the tenant
  *               whose role is agent (usr_…): the transfer portal routes to the first, the
  *               callcenter SPA to the second
- *   voicemail   NULL (the tenant's mailbox), a user of the tenant (usr_…: theirs), or a
- *               mailbox name, kept as given
+ *   voicemail   NULL (the tenant's mailbox), a user of the tenant (usr_…: theirs), a
+ *               voicemail box of the tenant (vmb_…), or a mailbox name, kept as given
  *   external    a phone number, normalised to E.164
  *   ivr         an IVR flow of the tenant (ivf_…), or an active IVR menu of the tenant
  *   flow        (IVR graphs' route nodes) an IVR flow of the tenant

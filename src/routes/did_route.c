@@ -108,6 +108,11 @@ int did_target_check_for(struct request *r, const char *type, const char **targe
                           t, field, why(r, subject, "must be an agent of this tenant"));
     if (strcmp(type, "voicemail") == 0 && has_prefix(t, "usr_"))
         return user_check(r, t, field, false, subject);
+    if (strcmp(type, "voicemail") == 0 && has_prefix(t, "vmb_"))
+        return crud_refer(r,
+                          "SELECT id FROM voicemail_boxes WHERE id = ? AND tenant_id = ?"
+                          " LOCK IN SHARE MODE",
+                          t, field, why(r, subject, "must be a voicemail box of this tenant"));
     if (strcmp(type, "external") == 0)
         return external_check(r, target, field, subject);
     if (strcmp(type, "ivr") == 0 || strcmp(type, "flow") == 0)

@@ -2,8 +2,8 @@
  * Rule 5 of an IVR graph (docs/ivr.md): what its nodes name exists in the caller's tenant,
  * checked inside the save's transaction and locked (shared) until its commit. A route
  * node's target is checked as a phone number's route target is (did_route.h: a voicemail
- * target is a user of the tenant or a mailbox id kept as given, `vmb_…`, until voicemail
- * boxes have their table); a schedule node's schedule and every content_id too. A refusal
+ * target is a user or a box `vmb_…` of the tenant, another mailbox name kept as given); a
+ * schedule node's schedule and every content_id too. A refusal
  * is a 422 naming the node: field graph.nodes[i].<member>, its text after "node 'id':".
  */
 #include <string.h>

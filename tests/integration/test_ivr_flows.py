@@ -125,6 +125,9 @@ def test_ivr_flow_invalid_each_way(ctx):
              "graph.nodes[4].target", "sales")
     _refused(ctx, token, g_with(lambda g: nodes(g)["op"].update(target="not a number")),
              "graph.nodes[5].target", "op")
+    _refused(ctx, token, g_with(lambda g: nodes(g)["op"].update(target_type="voicemail",
+                                                                 target="vmb_nope")),
+             "graph.nodes[5].target", "op")
     _refused(ctx, token, g_with(lambda g: (
         nodes(g)["welcome"].update(next="hours"),
         g["nodes"].append({"id": "hours", "type": "schedule", "schedule_id": "sch_nope",

@@ -252,3 +252,27 @@ def test_ivr_voice_redirect_into_another_flow(ctx):
                   % sid).split("\n")
     check(sorted(x.split("\t")[0] for x in rows if x) == sorted([line.flow["id"], second["id"]]),
           "two sessions of the call: %r" % rows)
+
+
+def test_ivr_voice_voicemail_records_into_the_box(ctx):
+    """A route to a voicemail box (of the tenant: checked on save) is a <Record> whose
+    action is the voicemail webhook of that box."""
+    line = _Line(ctx)
+    r = ctx.post("/api/v1/voicemail/boxes", {"name": "Box " + sb.uid(), "owner_type": "queue",
+                                             "owner_id": line.queue["id"]}, token=line.token)
+    check(r.status == 201, "box: %r" % r)
+    box = r.json["data"]["id"]
+    g = fx.graph(line.queue["id"])
+    for n in g["nodes"]:
+        if n["id"] == "op":
+            n.update(target_type="voicemail", target=box)
+    check(ctx.put("/api/ivr/flows/" + line.flow["id"], {"graph": g}, token=line.token).status
+          == 200, "v2")
+    ctx.post("/api/ivr/flows/%s/activate" % line.flow["id"], {}, token=line.token)
+    sid, r = line.call(ctx)
+    session = _session_of(ctx, sid)
+    r = _post(ctx, line.auth_token, "%s/%s" % (VOICE, session),
+              {"CallSid": sid, "From": "+15559876543", "To": line.number, "Digits": "0"})
+    got = _twiml(r)
+    check(len(got[3]) == 1 and got[3][0][0] == "Record" and
+          got[3][0][1]["action"] == "/webhooks/twilio/voicemail?box=" + box, "record: %r" % r)
