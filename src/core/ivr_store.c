@@ -271,7 +271,9 @@ int ivr_enter_queue(struct request *r, const struct ivr_session *s, struct ivr_o
         return DB_OK;
     struct queue_call_in in = {.id = id_new(r->arena, "qc_"), .queue_id = out->target,
                                .call_id = call_id, .did_id = did_id,
-                               .caller_number = s->caller_number,
+                               /* a caller without a number, as Twilio names one */
+                               .caller_number = s->caller_number ? s->caller_number
+                                                                 : "anonymous",
                                .called_number = s->called_number};
     if (in.id == NULL)
         return DB_ERROR;
@@ -366,6 +368,7 @@ struct json_object *ivr_out_json(struct request *r, const struct ivr_session *s,
         rc = json_push(prompts, prompt_json(&out->prompts[i]));
     const char *node = s->st.node >= 0 ? s->g.nodes[s->st.node].id : NULL;
     rc = rc || json_set_str(o, "id", s->id) || json_set_str(o, "flow_id", s->flow_id) ||
+         (s->menu_id && json_set_str(o, "menu_id", s->menu_id)) ||
          json_set_int(o, "version", s->version) || json_set_str(o, "status", s->status) ||
          json_set_str(o, "node_id", node) ||
          json_set(o, "variables", json_object_get(s->st.vars));

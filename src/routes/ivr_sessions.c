@@ -1,6 +1,6 @@
 /*
  * IVR sessions through the API (docs/ivr.md, "Running"): a session starts on its flow's
- * active version and keeps that version to its end; each move is one engine step whose
+ * active version and keeps that version to its end (or runs a callcenter menu as it is); each move is one engine step whose
  * steps are rows of ivr_steps (seq from the session's row, locked). A session routed to a
  * queue puts the caller in it (queue_calls), as an inbound call to a queue's number does.
  * The preview walks a version with a list of inputs and stores nothing.
@@ -49,15 +49,16 @@ static const struct resource sessions = {
 
 /* ---- start ----------------------------------------------------------------------------- */
 
-enum { S_FLOW, S_CALLER, S_CALLED };
+enum { S_FLOW, S_MENU, S_CALLER, S_CALLED, S_NFIELDS };
 static const struct field_def start_fields[] = {
-    [S_FLOW] = {"flow_id", FT_ID, F_REQUIRED, 0, 0, NULL, NULL, NULL},
+    [S_FLOW] = {"flow_id", FT_ID, 0, 0, 0, NULL, NULL, NULL},
+    [S_MENU] = {"menu_id", FT_ID, 0, 0, 0, NULL, NULL, NULL},
     [S_CALLER] = {"caller_number", FT_TEXT, F_NULLABLE, 1, 64, NULL, NULL, NULL},
     [S_CALLED] = {"called_number", FT_TEXT, F_NULLABLE, 1, 64, NULL, NULL, NULL},
 };
 
 struct session_move {
-    struct field_value v[3];
+    struct field_value v[S_NFIELDS];
     const char *id;
     struct ivr_session s;
     struct ivr_out out;
@@ -113,13 +114,19 @@ static int start_step(struct request *r, void *arg)
     memset(s, 0, sizeof(*s));
     s->id = m->id;
     s->flow_id = m->v[S_FLOW].s;
+    s->menu_id = m->v[S_MENU].s;
     s->caller_number = m->v[S_CALLER].s;
     s->called_number = m->v[S_CALLED].s;
     s->status = "active";
     s->st.node = -1;
-    int rc = ivr_flow_active(r, s->flow_id, &s->version);
-    if (rc == DB_OK && (rc = ivr_version_load(r, s->flow_id, &s->version, &s->g)) == 1)
+    int rc;
+    if (s->menu_id != NULL) { /* a callcenter menu runs through the same engine */
+        if ((rc = ivr_menu_load(r, s->menu_id, &s->g)) == 1)
+            return txn_fail(r, 404, "not_found", "IVR menu not found (or not active)");
+    } else if ((rc = ivr_flow_active(r, s->flow_id, &s->version)) == DB_OK &&
+               (rc = ivr_version_load(r, s->flow_id, &s->version, &s->g)) == 1) {
         rc = DB_ERROR; /* the active version's row is gone: cannot be (FK) */
+    }
     if (rc == DB_OK && (s->st.vars = arena_json(r->arena, start_vars(s))) == NULL)
         rc = DB_ERROR;
     if (rc == DB_OK)
@@ -132,8 +139,12 @@ static int session_start(struct request *r)
     struct session_move *m = arena_calloc(r->arena, 1, sizeof(*m));
     if (m == NULL)
         return request_oom(r);
-    if (fields_declared(r, FIELDS_CREATE, m->v, 3, NULL) != 0)
+    if (fields_declared(r, FIELDS_CREATE, m->v, S_NFIELDS, NULL) != 0)
         return -1;
+    if ((m->v[S_FLOW].s == NULL) == (m->v[S_MENU].s == NULL)) {
+        request_field_error(r, "flow_id", "is required (or menu_id, not both)");
+        return request_check_fields(r);
+    }
     if ((m->id = id_new(r->arena, "ivs_")) == NULL)
         return request_oom(r);
     return txn_reply(r, txn_run(r, start_step, m));

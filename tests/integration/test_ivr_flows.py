@@ -303,3 +303,26 @@ def test_ivr_tenants_and_roles(ctx):
     _start(ctx, manager, f["id"])
     for path in ("/api/ivr/flows", "/api/ivr", "/api/ivr/health", "/api/ivr/routing-rules"):
         expect_error(ctx.get(path), 401)
+
+
+def test_ivr_session_of_a_callcenter_menu(ctx):
+    """The sessions API runs a callcenter menu (menu_id) through the same engine."""
+    token, tenant = sb.tenant(ctx)
+    q = fx.queue(ctx, token)
+    menu = "ivm_" + sb.uid()
+    sb.sql(ctx, "INSERT INTO ivr_menus (id, tenant_id, name, greeting_text) VALUES"
+                " ('%s', '%s', 'Menu %s', 'Hi from the menu')" % (menu, tenant, menu))
+    sb.sql(ctx, "INSERT INTO ivr_options (id, tenant_id, menu_id, digit, route_type,"
+                " route_target) VALUES ('ivo_%s', '%s', '%s', '1', 'queue', '%s')"
+                % (sb.uid(), tenant, menu, q["id"]))
+    s = _dock(ctx.post("/api/ivr/sessions", {"menu_id": menu}, token=token), 201)
+    check(s["menu_id"] == menu and s["flow_id"] is None and s["waiting"]["options"] == ["1"] and
+          s["prompts"][0]["text"] == "Hi from the menu", "menu session: %r" % s)
+    n = _dock(ctx.post("/api/ivr/sessions/%s/next" % s["id"], {"input": "1"}, token=token))
+    check(n["status"] == "routed" and n["outcome"]["target"] == q["id"] and
+          n["outcome"]["queue_call_id"], "menu routed: %r" % n)
+    r = ctx.post("/api/ivr/sessions", {"menu_id": menu, "flow_id": "ivf_x"}, token=token)
+    expect_error(r, 422)
+    check("flow_id" in r.json["fields"], "both: %r" % r)
+    other, _ = sb.tenant(ctx)
+    expect_error(ctx.post("/api/ivr/sessions", {"menu_id": menu}, token=other), 404)
