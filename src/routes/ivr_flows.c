@@ -3,7 +3,8 @@
  * graph. Saving a graph validates it (rules 1-4 before the transaction, rule 5 inside it)
  * and adds a version, latest_version + 1 under the flow's row lock; `activate` points
  * active_version at one. The legacy paths `/api/ivr…` its pages call are the same routes.
- * A flow a phone number routes to cannot be deleted (409); its sessions go with it.
+ * A flow something routes to (a number, a menu's option, another flow's live version)
+ * cannot be deleted (409); its versions and sessions go with it.
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -114,22 +115,50 @@ static int flow_prepare(struct request *r, struct crud_write *w)
     return 0;
 }
 
-/* A flow a number routes to (its route or its after-hours route) stays. */
+/* 409 naming what still routes to the flow (row 0's `what`), when res has a row. */
+static int refuse_if(struct request *r, int rc, const struct db_result *res, const char *fmt)
+{
+    if (rc != DB_OK || res->nrows == 0)
+        return rc;
+    const char *msg = arena_printf(r->arena, fmt, db_get(res, 0, "what"));
+    return txn_fail(r, 409, "conflict", msg ? msg : "Something still routes to this IVR flow");
+}
+
+/* A flow something routes to stays: a number (its route or after-hours route), an option
+ * of a callcenter menu, or the live version of another flow (a route node to it). */
 static int flow_in_use(struct request *r, const char *id)
 {
     struct db_result *res;
+    const char *t = r->auth.tenant_id;
     int rc = db_exec(r->db, r->arena,
-                     "SELECT number FROM dids WHERE tenant_id = ?"
+                     "SELECT number AS what FROM dids WHERE tenant_id = ?"
                      " AND ((route_type = 'ivr' AND route_target = ?)"
                      " OR (after_hours_route_type = 'ivr' AND after_hours_route_target = ?))"
                      " LIMIT 1 LOCK IN SHARE MODE",
-                     DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(id), DB_STR(id)), &res);
-    if (rc != DB_OK || res->nrows == 0)
+                     DB_PARAMS(DB_STR(t), DB_STR(id), DB_STR(id)), &res);
+    rc = refuse_if(r, rc, res, "The phone number %s routes to this IVR flow;"
+                               " route it elsewhere first");
+    if (rc != DB_OK)
         return rc;
-    const char *msg = arena_printf(r->arena, "The phone number %s routes to this IVR flow;"
-                                             " route it elsewhere first",
-                                   db_get(res, 0, "number"));
-    return txn_fail(r, 409, "conflict", msg ? msg : "A phone number routes to this IVR flow");
+    rc = db_exec(r->db, r->arena,
+                 "SELECT m.name AS what FROM ivr_options o JOIN ivr_menus m"
+                 " ON m.tenant_id = o.tenant_id AND m.id = o.menu_id WHERE o.tenant_id = ?"
+                 " AND o.route_type = 'ivr' AND o.route_target = ? LIMIT 1 LOCK IN SHARE MODE",
+                 DB_PARAMS(DB_STR(t), DB_STR(id)), &res);
+    rc = refuse_if(r, rc, res, "An option of the IVR menu %s routes to this IVR flow");
+    if (rc != DB_OK)
+        return rc;
+    /* JSON_SEARCH matches a LIKE pattern: '_' and '%' of the id escaped (ivr_content.c). */
+    rc = db_exec(r->db, r->arena,
+                 "SELECT f.name AS what FROM ivr_flows f JOIN ivr_flow_versions v"
+                 " ON v.tenant_id = f.tenant_id AND v.flow_id = f.id"
+                 " AND v.version = f.active_version WHERE f.tenant_id = ? AND f.id <> ?"
+                 " AND JSON_SEARCH(v.graph, 'one',"
+                 " REPLACE(REPLACE(REPLACE(?, '\\\\', '\\\\\\\\'), '%', '\\\\%'),"
+                 " '_', '\\\\_'), NULL, '$.nodes[*].target') IS NOT NULL"
+                 " LIMIT 1 LOCK IN SHARE MODE",
+                 DB_PARAMS(DB_STR(t), DB_STR(id), DB_STR(id)), &res);
+    return refuse_if(r, rc, res, "The live version of the IVR flow %s routes to this one");
 }
 
 static int flow_check(struct request *r, struct crud_write *w)

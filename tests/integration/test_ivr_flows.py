@@ -271,6 +271,25 @@ def test_ivr_did_routes_to_flow(ctx):
     expect_error(r, 409)
     check(number in r.json["error"], "names the number: %r" % r)
     ctx.put("/api/dids/%s/routing" % did["id"], {"route_type": "voicemail"}, token=token)
+    # the live version of another flow routing to it keeps it too
+    g = fx.graph(q["id"])
+    g["nodes"][5].update(target_type="flow", target=f["id"])
+    other = fx.flow(ctx, token, g)
+    r = ctx.delete("/api/ivr/flows/" + f["id"], token=token)
+    expect_error(r, 409)
+    check(other["name"] in r.json["error"], "names the flow: %r" % r)
+    _dock(ctx.delete("/api/ivr/flows/" + other["id"], token=token))
+    # and an option of a callcenter menu
+    menu = "ivm_" + sb.uid()
+    sb.sql(ctx, "INSERT INTO ivr_menus (id, tenant_id, name, greeting_text) SELECT '%s',"
+                " tenant_id, 'Menu %s', 'Hi' FROM ivr_flows WHERE id = '%s'" % (menu, menu, f["id"]))
+    sb.sql(ctx, "INSERT INTO ivr_options (id, tenant_id, menu_id, digit, route_type,"
+                " route_target) SELECT 'ivo_%s', tenant_id, '%s', '1', 'ivr', id FROM ivr_flows"
+                " WHERE id = '%s'" % (sb.uid(), menu, f["id"]))
+    r = ctx.delete("/api/ivr/flows/" + f["id"], token=token)
+    expect_error(r, 409)
+    check(("Menu " + menu) in r.json["error"], "names the menu: %r" % r)
+    sb.sql(ctx, "DELETE FROM ivr_options WHERE menu_id = '%s'" % menu)
     _dock(ctx.delete("/api/ivr/flows/" + f["id"], token=token))
 
 
