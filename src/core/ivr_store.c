@@ -279,7 +279,8 @@ int ivr_enter_queue(struct request *r, const struct ivr_session *s, struct ivr_o
         return DB_ERROR;
     int rc = qcall_enter(r, &in);
     if (rc == TXN_ANSWERED) { /* the queue cannot take the caller: the route stands */
-        log_warn("ivr session %s: queue %s refused the caller", s->id, out->target);
+        log_warn("ivr session %s: queue %s refused the caller", s->id ? s->id : "-",
+                 out->target);
         request_unanswer(r);
         return DB_OK;
     }

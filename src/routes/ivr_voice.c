@@ -10,7 +10,8 @@
  * records the call (calls, as the call-status webhook would); a route
  * to a queue puts the caller in queue_calls in the same transaction. A route to another
  * flow is a <Redirect> to this webhook with ?flow=<id>: that flow's session has no
- * CallSid of its own (the first session keeps it) and is reached by its id.
+ * CallSid of its own (the first session keeps it) and is reached by its id. A number
+ * routed straight to a target (no IVR) answers that route's TwiML the same way.
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@
 struct voice_call {
     const char *sid, *from, *to, *flow_id, *did_id, *digits, *call_id;
     bool redirected; /* ?flow=: a <Redirect> from another flow of the same call */
+    bool call_known; /* the call's row was there already (a retry, a redirect) */
     struct ivr_session s;
     struct ivr_out out;
 };
@@ -47,7 +49,7 @@ static const char *form_get(const struct query_pair *pairs, size_t n, const char
 /* The move's TwiML as the answer. */
 static int answer_twiml(struct request *r, struct voice_call *v)
 {
-    const char *gather = arena_printf(r->arena, VOICE_URL "/%s", v->s.id);
+    const char *gather = v->s.id ? arena_printf(r->arena, VOICE_URL "/%s", v->s.id) : "";
     char *x = gather ? ivr_twiml(&v->out, &v->s.g, gather, VOICE_URL) : NULL;
     char *copy = x ? arena_strdup(r->arena, x) : NULL;
     free(x);
@@ -78,6 +80,7 @@ static int voice_call_row(struct request *r, struct voice_call *v)
     int rc = db_exec(r->db, r->arena,
                      "SELECT id FROM calls WHERE call_sid = ? AND tenant_id = ? FOR UPDATE",
                      DB_PARAMS(DB_STR(v->sid), DB_STR(r->auth.tenant_id)), &res);
+    v->call_known = rc == DB_OK && res->nrows > 0;
     if (rc != DB_OK || res->nrows > 0) {
         v->call_id = rc == DB_OK ? db_get(res, 0, "id") : NULL;
         return rc;
@@ -160,7 +163,22 @@ static int start_step(struct request *r, void *arg)
     return rc == DB_OK ? voice_move(r, v, NULL) : rc;
 }
 
-/* Neither a flow to run nor an error of the request: the caller hears it and the call ends. */
+/* A number routed straight to a target (no IVR): the call recorded, the caller in the
+ * queue for a queue route, the route's TwiML (as an IVR route node's). */
+static int direct_step(struct request *r, void *arg)
+{
+    struct voice_call *v = arg;
+    v->s = (struct ivr_session){.caller_number = v->from, .called_number = v->to};
+    v->out.wait_node = -1;
+    v->out.end = IVR_ROUTED;
+    int rc = voice_call_row(r, v);
+    if (rc == DB_OK && !v->call_known) /* a retried webhook: in the queue already */
+        rc = ivr_enter_queue(r, &v->s, &v->out, v->call_id, v->did_id);
+    return rc == DB_OK ? answer_twiml(r, v) : rc;
+}
+
+/* Nothing to run (a number not routed yet, an IVR route without a target) and no error of
+ * the request: the caller hears it and the call ends. */
 static int unavailable(struct request *r)
 {
     static const char twiml[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>"
@@ -199,6 +217,12 @@ static int webhook_voice(struct request *r)
     v->redirected = v->flow_id != NULL;
     if (v->flow_id == NULL && rc == DB_OK && strcmp(route.route_type, "ivr") == 0)
         v->flow_id = route.route_target; /* a flow (ivf_…) or a menu */
+    if (v->flow_id == NULL && rc == DB_OK && strcmp(route.route_type, "ivr") != 0 &&
+        (route.route_target != NULL || strcmp(route.route_type, "voicemail") == 0)) {
+        v->out.target_type = route.route_type;
+        v->out.target = route.route_target;
+        return txn_reply(r, txn_run(r, direct_step, v));
+    }
     if (v->flow_id == NULL)
         return unavailable(r);
     return txn_reply(r, txn_run(r, start_step, v));

@@ -161,13 +161,13 @@ def test_ivr_voice_signatures_and_routes(ctx):
     # another tenant's token cannot drive this tenant's session
     other = _Line(ctx)
     expect_error(_post(ctx, other.auth_token, "%s/%s" % (VOICE, session), params), 403)
-    # a number routed elsewhere: a short message and a hang-up, no session
-    ctx.put("/api/dids/%s/routing" % line.did["id"], {"route_type": "voicemail"},
-            token=line.token)
-    sid, r = line.call(ctx)
-    got = _twiml(r)
-    check([c[0] for c in got[3]] == ["Say", "Hangup"], "not routed: %r" % r)
-    check(_session_of(ctx, sid) == "", "no session")
+    # a number not routed yet: a short message and a hang-up, no session
+    number = "+1555%08d" % _rng.randrange(10 ** 8)
+    check(ctx.post("/api/dids", {"number": number}, token=line.token).status == 201, "did")
+    params = {"CallSid": "CA" + _hex(32), "From": "+15559876543", "To": number}
+    got = _twiml(_post(ctx, line.auth_token, VOICE, params))
+    check([c[0] for c in got[3]] == ["Say", "Hangup"], "not routed: %r" % (got,))
+    check(_session_of(ctx, params["CallSid"]) == "", "no session")
     # a number that is not ours
     params = {"CallSid": "CA" + _hex(32), "From": "+15559876543", "To": "+15550000001"}
     expect_error(_post(ctx, line.auth_token, VOICE, params), 404)
@@ -276,3 +276,24 @@ def test_ivr_voice_voicemail_records_into_the_box(ctx):
     got = _twiml(r)
     check(len(got[3]) == 1 and got[3][0][0] == "Record" and
           got[3][0][1]["action"] == "/webhooks/twilio/voicemail?box=" + box, "record: %r" % r)
+
+
+def test_ivr_voice_number_routed_without_ivr(ctx):
+    """A number routed straight to a queue or a number answers that route's TwiML; the
+    queue's caller is in queue_calls once, also when Twilio retries the webhook."""
+    line = _Line(ctx)
+    r = ctx.put("/api/dids/%s/routing" % line.did["id"],
+                {"route_type": "queue", "route_target": line.queue["id"]}, token=line.token)
+    check(r.status == 200, "routing: %r" % r)
+    sid, r = line.call(ctx)
+    check(_twiml(r) == ("Response", {}, "", [("Enqueue", {}, line.queue["id"], [])]),
+          "enqueue: %r" % r)
+    _, r = line.call(ctx, sid=sid)
+    check(_twiml(r) == ("Response", {}, "", [("Enqueue", {}, line.queue["id"], [])]), "retry")
+    n = sb.sql(ctx, "SELECT COUNT(*) FROM queue_calls WHERE call_id ="
+                    " (SELECT id FROM calls WHERE call_sid = '%s')" % sid).strip()
+    check(n == "1" and _session_of(ctx, sid) == "", "one queued call, no session: %r" % n)
+    ctx.put("/api/dids/%s/routing" % line.did["id"],
+            {"route_type": "external", "route_target": "+15550002222"}, token=line.token)
+    _, r = line.call(ctx)
+    check(_twiml(r) == ("Response", {}, "", [("Dial", {}, "+15550002222", [])]), "dial: %r" % r)
