@@ -11,7 +11,8 @@
  * to a queue puts the caller in queue_calls in the same transaction. A route to another
  * flow is a <Redirect> to this webhook with ?flow=<id>: that flow's session has no
  * CallSid of its own (the first session keeps it) and is reached by its id. A number
- * routed straight to a target (no IVR) answers that route's TwiML the same way.
+ * routed straight to a target (no IVR) answers that route's TwiML the same way. A caller
+ * on the tenant's blacklist for inbound calls is rejected (<Reject/>) before any of it.
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include <time.h>
 
 #include "arena.h"
+#include "blacklist_store.h"
 #include "crypto.h"
 #include "db.h"
 #include "did_route.h"
@@ -186,6 +188,14 @@ static int unavailable(struct request *r)
     return reply_text(r, 200, "text/xml; charset=utf-8", twiml, sizeof(twiml) - 1);
 }
 
+/* A caller on the tenant's blacklist for inbound calls is rejected before any IVR. */
+static int rejected(struct request *r)
+{
+    static const char twiml[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>"
+                                "<Reject reason=\"rejected\"/></Response>";
+    return reply_text(r, 200, "text/xml; charset=utf-8", twiml, sizeof(twiml) - 1);
+}
+
 static int webhook_voice(struct request *r)
 {
     struct query_pair *form;
@@ -208,8 +218,15 @@ static int webhook_voice(struct request *r)
     if (request_check_fields(r) != 0)
         return -1;
     r->auth.tenant_id = tenant_id; /* from here on the request acts for the number's tenant */
+    bool blocked;
+    int rc = blacklist_store_blocks(r->db, r->arena, tenant_id, v->from, BLACKLIST_INBOUND,
+                                    &blocked);
+    if (rc != DB_OK)
+        return request_db_error(r, rc);
+    if (blocked)
+        return rejected(r);
     struct did_route route;
-    int rc = did_route_resolve(r, v->to, time(NULL), &route);
+    rc = did_route_resolve(r, v->to, time(NULL), &route);
     if (rc < 0)
         return request_db_error(r, rc);
     v->did_id = rc == DB_OK ? route.did_id : NULL;

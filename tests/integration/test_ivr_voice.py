@@ -297,3 +297,16 @@ def test_ivr_voice_number_routed_without_ivr(ctx):
             {"route_type": "external", "route_target": "+15550002222"}, token=line.token)
     _, r = line.call(ctx)
     check(_twiml(r) == ("Response", {}, "", [("Dial", {}, "+15550002222", [])]), "dial: %r" % r)
+
+
+def test_ivr_voice_blacklisted_caller_is_rejected(ctx):
+    """A caller blocked for inbound calls never reaches the IVR (nor the queue)."""
+    line = _Line(ctx)
+    caller = "+1444%07d" % _rng.randrange(10 ** 7)
+    r = ctx.post("/api/v1/blacklist", {"number": caller, "direction": "inbound"},
+                 token=line.token)
+    check(r.status == 201, "blacklist: %r" % r)
+    sid, r = line.call(ctx, caller=caller)
+    check(_twiml(r) == ("Response", {}, "", [("Reject", {"reason": "rejected"}, "", [])]),
+          "rejected: %r" % r)
+    check(_session_of(ctx, sid) == "", "no session")
