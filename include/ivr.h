@@ -116,11 +116,10 @@ typedef int (*ivr_schedule_fn)(void *ctx, const char *schedule_id);
  * One move: with st->node < 0 the session starts at g->start; else, when waiting, input
  * (NULL or "": none before the timeout) is the caller's answer at the current node. The
  * walk then runs until a node waits for input or the session ends. Pure apart from
- * st->vars (changed in place) and the arena.
+ * st->vars (changed in place). 0, or -1 when the session is over (or the walk runs away).
  */
-int ivr_engine_step(struct arena *a, const struct ivr_graph *g, struct ivr_state *st,
-                    const char *input, ivr_schedule_fn sched, void *sched_ctx,
-                    struct ivr_out *out);
+int ivr_engine_step(const struct ivr_graph *g, struct ivr_state *st, const char *input,
+                    ivr_schedule_fn sched, void *sched_ctx, struct ivr_out *out);
 
 /*
  * The TwiML of one move (ivr_twiml.c, pure): the prompts as <Say>/<Play> (inside a

@@ -181,11 +181,9 @@ static int run_node(const struct ivr_graph *g, struct ivr_state *st, int at,
     }
 }
 
-int ivr_engine_step(struct arena *a, const struct ivr_graph *g, struct ivr_state *st,
-                    const char *input, ivr_schedule_fn sched, void *sched_ctx,
-                    struct ivr_out *out)
+int ivr_engine_step(const struct ivr_graph *g, struct ivr_state *st, const char *input,
+                    ivr_schedule_fn sched, void *sched_ctx, struct ivr_out *out)
 {
-    (void)a;
     memset(out, 0, sizeof(*out));
     out->wait_node = -1;
     int at;

@@ -77,7 +77,7 @@ static struct json_object *start_vars(const struct ivr_session *s)
 static int move_and_answer(struct request *r, struct ivr_session *s, const char *input,
                            struct ivr_out *out, int status)
 {
-    if (ivr_engine_step(r->arena, &s->g, &s->st, input, ivr_schedule_answer, r, out) != 0)
+    if (ivr_engine_step(&s->g, &s->st, input, ivr_schedule_answer, r, out) != 0)
         return DB_ERROR;
     int rc = ivr_prompts_resolve(r, out);
     if (rc == DB_OK)
@@ -243,7 +243,7 @@ static int preview_walk(struct request *r, struct ivr_session *s, struct json_ob
     if (out == NULL || (inputs && rest == NULL))
         return DB_ERROR;
     for (int turn = 0; turn < 50; turn++) {
-        if (ivr_engine_step(r->arena, &s->g, &s->st, input, ivr_schedule_answer, r, out) != 0)
+        if (ivr_engine_step(&s->g, &s->st, input, ivr_schedule_answer, r, out) != 0)
             break;
         int rc = ivr_prompts_resolve(r, out);
         s->status = out->end == IVR_ROUTED ? "routed"

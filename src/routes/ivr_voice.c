@@ -64,7 +64,7 @@ static int answer_twiml(struct request *r, struct voice_call *v)
 /* The engine's move, its content, its steps, the queue, the TwiML. */
 static int voice_move(struct request *r, struct voice_call *v, const char *input)
 {
-    if (ivr_engine_step(r->arena, &v->s.g, &v->s.st, input, ivr_schedule_answer, r,
+    if (ivr_engine_step(&v->s.g, &v->s.st, input, ivr_schedule_answer, r,
                         &v->out) != 0)
         return DB_ERROR;
     int rc = ivr_prompts_resolve(r, &v->out);

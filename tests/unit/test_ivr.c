@@ -144,22 +144,22 @@ static void test_engine_walk(void)
     struct ivr_out *out = arena_alloc(a, sizeof(*out));
     struct ivr_state st = {.node = -1, .vars = arena_json(a, json_object_new_object())};
     ut_sched_answer = 1;
-    REQUIRE(ivr_engine_step(a, &g, &st, NULL, ut_sched, NULL, out) == 0);
+    REQUIRE(ivr_engine_step(&g, &st, NULL, ut_sched, NULL, out) == 0);
     CHECK_EQ_INT(out->nprompts, 2); /* Hi, Press 1 */
     CHECK_EQ_STR(out->prompts[1].text, "Press 1");
     CHECK_EQ_INT(out->wait_node, 2);
     CHECK_EQ_INT(out->nsteps, 3);
     CHECK_EQ_STR(out->steps[1].result, "branched");
     /* a wrong key re-prompts once (retries 1), then goes to `invalid` */
-    REQUIRE(ivr_engine_step(a, &g, &st, "7", ut_sched, NULL, out) == 0);
+    REQUIRE(ivr_engine_step(&g, &st, "7", ut_sched, NULL, out) == 0);
     CHECK_EQ_INT(out->wait_node, 2);
     CHECK_EQ_STR(out->steps[0].result, "invalid");
     CHECK_EQ_INT(st.attempts, 1);
-    REQUIRE(ivr_engine_step(a, &g, &st, "1", ut_sched, NULL, out) == 0);
+    REQUIRE(ivr_engine_step(&g, &st, "1", ut_sched, NULL, out) == 0);
     CHECK_EQ_INT(out->wait_node, 3);
     CHECK_EQ_INT(st.attempts, 0);
     /* the gather's digits without the finish key go to the variable; branch: default */
-    REQUIRE(ivr_engine_step(a, &g, &st, "1234#", ut_sched, NULL, out) == 0);
+    REQUIRE(ivr_engine_step(&g, &st, "1234#", ut_sched, NULL, out) == 0);
     CHECK_EQ_INT(out->end, IVR_ROUTED);
     CHECK_EQ_STR(out->target_type, "queue");
     CHECK_EQ_STR(out->target, "q_1");
@@ -167,7 +167,7 @@ static void test_engine_walk(void)
     REQUIRE(json_object_object_get_ex(st.vars, "account", &v));
     CHECK_EQ_STR(json_object_get_string(v), "1234");
     /* over: no more moves */
-    CHECK_EQ_INT(ivr_engine_step(a, &g, &st, "1", ut_sched, NULL, out), -1);
+    CHECK_EQ_INT(ivr_engine_step(&g, &st, "1", ut_sched, NULL, out), -1);
     arena_destroy(a);
 }
 
@@ -181,34 +181,34 @@ static void test_engine_branches(void)
     struct ivr_state st = {.node = -1, .vars = arena_json(a, json_object_new_object())};
     /* closed: straight to the hangup, its text spoken */
     ut_sched_answer = 0;
-    REQUIRE(ivr_engine_step(a, &g, &st, NULL, ut_sched, NULL, out) == 0);
+    REQUIRE(ivr_engine_step(&g, &st, NULL, ut_sched, NULL, out) == 0);
     CHECK_EQ_INT(out->end, IVR_COMPLETED);
     CHECK_EQ_STR(out->prompts[out->nprompts - 1].text, "Bye");
     /* holiday: voicemail */
     st = (struct ivr_state){.node = -1, .vars = st.vars};
     ut_sched_answer = 2;
-    REQUIRE(ivr_engine_step(a, &g, &st, NULL, ut_sched, NULL, out) == 0);
+    REQUIRE(ivr_engine_step(&g, &st, NULL, ut_sched, NULL, out) == 0);
     CHECK_EQ_INT(out->end, IVR_ROUTED);
     CHECK_EQ_STR(out->target_type, "voicemail");
     /* open, no input twice (retries 1): no_input, then hangup */
     st = (struct ivr_state){.node = -1, .vars = st.vars};
     ut_sched_answer = 1;
-    REQUIRE(ivr_engine_step(a, &g, &st, NULL, ut_sched, NULL, out) == 0);
-    REQUIRE(ivr_engine_step(a, &g, &st, "", ut_sched, NULL, out) == 0);
+    REQUIRE(ivr_engine_step(&g, &st, NULL, ut_sched, NULL, out) == 0);
+    REQUIRE(ivr_engine_step(&g, &st, "", ut_sched, NULL, out) == 0);
     CHECK_EQ_INT(out->wait_node, 2);
-    REQUIRE(ivr_engine_step(a, &g, &st, NULL, ut_sched, NULL, out) == 0);
+    REQUIRE(ivr_engine_step(&g, &st, NULL, ut_sched, NULL, out) == 0);
     CHECK_EQ_INT(out->end, IVR_COMPLETED);
     /* 0 then a gather of 99…: the prefix case routes to the operator */
     st = (struct ivr_state){.node = -1, .vars = st.vars};
-    REQUIRE(ivr_engine_step(a, &g, &st, NULL, ut_sched, NULL, out) == 0);
-    REQUIRE(ivr_engine_step(a, &g, &st, "1", ut_sched, NULL, out) == 0);
-    REQUIRE(ivr_engine_step(a, &g, &st, "9912", ut_sched, NULL, out) == 0);
+    REQUIRE(ivr_engine_step(&g, &st, NULL, ut_sched, NULL, out) == 0);
+    REQUIRE(ivr_engine_step(&g, &st, "1", ut_sched, NULL, out) == 0);
+    REQUIRE(ivr_engine_step(&g, &st, "9912", ut_sched, NULL, out) == 0);
     CHECK_EQ_STR(out->target_type, "external");
     /* a gather of too many digits (retries 0, no invalid branch): hangs up */
     st = (struct ivr_state){.node = -1, .vars = st.vars};
-    REQUIRE(ivr_engine_step(a, &g, &st, NULL, ut_sched, NULL, out) == 0);
-    REQUIRE(ivr_engine_step(a, &g, &st, "1", ut_sched, NULL, out) == 0);
-    REQUIRE(ivr_engine_step(a, &g, &st, "123456", ut_sched, NULL, out) == 0);
+    REQUIRE(ivr_engine_step(&g, &st, NULL, ut_sched, NULL, out) == 0);
+    REQUIRE(ivr_engine_step(&g, &st, "1", ut_sched, NULL, out) == 0);
+    REQUIRE(ivr_engine_step(&g, &st, "123456", ut_sched, NULL, out) == 0);
     CHECK_EQ_INT(out->end, IVR_COMPLETED);
     CHECK_EQ_STR(out->steps[0].result, "invalid");
     arena_destroy(a);
