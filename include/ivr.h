@@ -151,7 +151,8 @@ int ivr_prompts_resolve(struct request *r, struct ivr_out *out);
 
 /* A stored session as the engine needs it. */
 struct ivr_session {
-    const char *id, *flow_id, *menu_id, *call_sid, *call_id, *status, *caller_number, *called_number;
+    const char *id, *flow_id, *menu_id, *call_sid, *call_id, *status;
+    const char *caller_number, *called_number;
     int version, seq;
     struct ivr_state st;
     struct ivr_graph g;

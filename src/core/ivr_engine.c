@@ -92,7 +92,8 @@ static bool in_list(struct json_object *value, const char *v)
     if (json_object_is_type(value, json_type_array)) {
         for (size_t i = 0; i < json_object_array_length(value); i++) {
             struct json_object *x = json_object_array_get_idx(value, i);
-            if (json_object_is_type(x, json_type_string) && strcmp(json_object_get_string(x), v) == 0)
+            if (json_object_is_type(x, json_type_string) &&
+                strcmp(json_object_get_string(x), v) == 0)
                 return true;
         }
         return false;

@@ -165,7 +165,8 @@ int ivr_session_lock(struct request *r, const char *id, struct ivr_session *s)
     struct db_result *res;
     memset(s, 0, sizeof(*s));
     int rc = db_exec(r->db, r->arena,
-                     "SELECT id, flow_id, menu_id, version, call_id, call_sid, status, caller_number,"
+                     "SELECT id, flow_id, menu_id, version, call_id, call_sid, status,"
+                     " caller_number,"
                      " called_number, node_id, attempts, seq, variables FROM ivr_sessions"
                      " WHERE id = ? AND tenant_id = ? FOR UPDATE",
                      DB_PARAMS(DB_STR(id), DB_STR(r->auth.tenant_id)), &res);

@@ -1,9 +1,10 @@
 /*
  * IVR sessions through the API (docs/ivr.md, "Running"): a session starts on its flow's
- * active version and keeps that version to its end (or runs a callcenter menu as it is); each move is one engine step whose
- * steps are rows of ivr_steps (seq from the session's row, locked). A session routed to a
- * queue puts the caller in it (queue_calls), as an inbound call to a queue's number does.
- * The preview walks a version with a list of inputs and stores nothing.
+ * active version and keeps that version to its end (or runs a callcenter menu as it is);
+ * each move is one engine step whose steps are rows of ivr_steps (seq from the session's
+ * row, locked). A session routed to a queue puts the caller in it (queue_calls), as an
+ * inbound call to a queue's number does. The preview walks a version with a list of
+ * inputs and stores nothing.
  */
 #include <limits.h>
 #include <string.h>
@@ -68,7 +69,8 @@ struct session_move {
 static struct json_object *start_vars(const struct ivr_session *s)
 {
     struct json_object *o = json_object_new_object();
-    int rc = o == NULL || json_set_str(o, "caller_number", s->caller_number ? s->caller_number : "") ||
+    int rc = o == NULL ||
+             json_set_str(o, "caller_number", s->caller_number ? s->caller_number : "") ||
              json_set_str(o, "called_number", s->called_number ? s->called_number : "");
     return json_done(o, rc);
 }

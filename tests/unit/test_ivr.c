@@ -81,7 +81,8 @@ static void test_rule1(void)
                "graph.nodes[0].retries", "'a'");
     ut_refused(N("{\"id\":\"a\",\"type\":\"gather\",\"num_digits\":0}"),
                "graph.nodes[0].num_digits", "'a'");
-    ut_refused(N("{\"id\":\"a\",\"type\":\"menu\",\"prompt\":{\"text\":7},\"options\":{\"1\":\"a\"}}"),
+    ut_refused(N("{\"id\":\"a\",\"type\":\"menu\",\"prompt\":{\"text\":7},"
+                 "\"options\":{\"1\":\"a\"}}"),
                "graph.nodes[0].prompt.text", "'a'");
     ut_refused(N("{\"id\":\"a\",\"type\":\"say\"}"), "graph.nodes[0]", "'a'");
     ut_refused(N("{\"id\":\"a\",\"type\":\"route\",\"target_type\":\"moon\",\"target\":\"x\"}"),
@@ -93,7 +94,8 @@ static void test_rule2_dangling(void)
 {
     ut_refused(N("{\"id\":\"a\",\"type\":\"say\",\"text\":\"x\",\"next\":\"nowhere\"}"),
                "graph.nodes[0].next", "'a'");
-    ut_refused(N("{\"id\":\"a\",\"type\":\"menu\",\"options\":{\"1\":\"bye\",\"2\":\"gone\"}}," BYE),
+    ut_refused(N("{\"id\":\"a\",\"type\":\"menu\",\"options\":{\"1\":\"bye\",\"2\":\"gone\"}},"
+                 "" BYE),
                "graph.nodes[0].options.2", "'a'");
     ut_refused(N("{\"id\":\"a\",\"type\":\"branch\",\"variable\":\"caller_number\",\"cases\":"
                  "[{\"op\":\"eq\",\"value\":\"1\",\"next\":\"gone\"}],\"default\":\"bye\"}," BYE),
@@ -115,7 +117,8 @@ static void test_rule3_unreachable(void)
 static void test_rule4_silent_loop(void)
 {
     ut_refused(N("{\"id\":\"a\",\"type\":\"say\",\"text\":\"x\",\"next\":\"b\"},"
-                 "{\"id\":\"b\",\"type\":\"set\",\"variable\":\"v\",\"value\":\"1\",\"next\":\"a\"}"),
+                 "{\"id\":\"b\",\"type\":\"set\",\"variable\":\"v\",\"value\":\"1\","
+                     "\"next\":\"a\"}"),
                "graph.nodes[1]", "'b'");
     /* the same loop through a menu is fine */
     struct arena *a = arena_create(0);
