@@ -244,6 +244,10 @@ def test_ivr_preview_abandon_and_analytics(ctx):
     check(same["sessions"] == 2, "by company: %r" % same)
     other, other_tenant = sb.tenant(ctx)
     expect_error(ctx.get("/api/ivr/analytics/" + tenant, token=other), 404)
+    # the platform's super_admin reads any company's
+    sa = sb.super_admin(ctx)["token"]
+    check(_dock(ctx.get("/api/ivr/analytics/" + tenant, token=sa))["sessions"] == 2, "super")
+    expect_error(ctx.get("/api/ivr/analytics/ten_nope", token=sa), 404)
     h = _dock(ctx.get("/api/ivr/health", token=token))
     check(h["status"] == "ok" and h["flows_active"] == 1 and h["sessions_active"] == 0,
           "health: %r" % h)
