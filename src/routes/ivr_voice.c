@@ -26,6 +26,7 @@
 #include "did_route.h"
 #include "ivr.h"
 #include "jsonutil.h"
+#include "recordings.h"
 #include "request.h"
 #include "routes.h"
 #include "txn.h"
@@ -39,14 +40,6 @@ struct voice_call {
     struct ivr_session s;
     struct ivr_out out;
 };
-
-static const char *form_get(const struct query_pair *pairs, size_t n, const char *key)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(pairs[i].key, key) == 0)
-            return pairs[i].value;
-    return NULL;
-}
 
 /* The move's TwiML as the answer. */
 static int answer_twiml(struct request *r, struct voice_call *v)
@@ -206,9 +199,9 @@ static int webhook_voice(struct request *r)
     struct voice_call *v = arena_calloc(r->arena, 1, sizeof(*v));
     if (v == NULL)
         return request_oom(r);
-    v->sid = form_get(form, n, "CallSid");
-    v->from = form_get(form, n, "From");
-    v->to = form_get(form, n, "To");
+    v->sid = twilio_form_get(form, n, "CallSid");
+    v->from = twilio_form_get(form, n, "From");
+    v->to = twilio_form_get(form, n, "To");
     if (v->sid == NULL || v->sid[0] == '\0' || strlen(v->sid) > 100)
         request_field_error(r, "CallSid", "is required");
     if (v->from == NULL || strlen(v->from) > 64)
@@ -297,8 +290,8 @@ static int webhook_voice_gather(struct request *r)
                               "Twilio is not configured for this session's tenant") != 0)
         return -1;
     r->auth.tenant_id = tenant_id;
-    v->sid = form_get(form, n, "CallSid");
-    v->digits = form_get(form, n, "Digits");
+    v->sid = twilio_form_get(form, n, "CallSid");
+    v->digits = twilio_form_get(form, n, "Digits");
     if (v->digits != NULL && strlen(v->digits) > 64)
         request_field_error(r, "Digits", "is too long");
     if (request_check_fields(r) != 0)
