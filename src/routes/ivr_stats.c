@@ -138,10 +138,12 @@ static int ivr_routing_rules(struct request *r)
                      "SELECT d.id AS did_id, d.number, d.friendly_name, d.route_type,"
                      " d.route_target, d.schedule_id, s.name AS schedule_name,"
                      " d.after_hours_route_type, d.after_hours_route_target,"
-                     " f.name AS flow_name, f.active_version, d.is_active"
+                     " f.name AS flow_name, f.active_version, m.name AS menu_name, d.is_active"
                      " FROM dids d LEFT JOIN schedules s"
                      " ON s.tenant_id = d.tenant_id AND s.id = d.schedule_id"
                      " LEFT JOIN ivr_flows f ON f.tenant_id = d.tenant_id AND f.id ="
+                     " IF(d.route_type = 'ivr', d.route_target, d.after_hours_route_target)"
+                     " LEFT JOIN ivr_menus m ON m.tenant_id = d.tenant_id AND m.id ="
                      " IF(d.route_type = 'ivr', d.route_target, d.after_hours_route_target)"
                      " WHERE d.tenant_id = ? AND (d.route_type = 'ivr'"
                      " OR d.after_hours_route_type = 'ivr') ORDER BY d.number LIMIT 1000",

@@ -208,6 +208,9 @@ def test_ivr_voice_runs_a_callcenter_menu(ctx):
     r = ctx.put("/api/dids/%s/routing" % line.did["id"],
                 {"route_type": "ivr", "route_target": menu}, token=line.token)
     check(r.status == 200, "route to the menu: %r" % r)
+    rules = ctx.get("/api/ivr/routing-rules", token=line.token).json["data"]
+    check([(x["number"], x["menu_name"], x["flow_name"]) for x in rules] ==
+          [(line.number, "Menu " + menu, None)], "rules: %r" % rules)
     sid, r = line.call(ctx)
     session = _session_of(ctx, sid)
     gather = _gather(session, [({"language": "en-US"}, "Hello menu")])
