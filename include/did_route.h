@@ -12,10 +12,11 @@
  *   agent       an agents record of the tenant (agent_…), or an active user of the tenant
  *               whose role is agent (usr_…): the transfer portal routes to the first, the
  *               callcenter SPA to the second
- *   voicemail   NULL (the tenant's mailbox), a user of the tenant (usr_…: theirs), or a
- *               mailbox name, kept as given
+ *   voicemail   NULL (the tenant's mailbox), a user of the tenant (usr_…: theirs), a
+ *               voicemail box of the tenant (vmb_…), or a mailbox name, kept as given
  *   external    a phone number, normalised to E.164
- *   ivr         kept as given (IVR menus have no routes yet)
+ *   ivr         an IVR flow of the tenant (ivf_…), or an active IVR menu of the tenant
+ *   flow        (IVR graphs' route nodes) an IVR flow of the tenant
  */
 #include <stdbool.h>
 #include <time.h>
@@ -31,6 +32,9 @@ struct request;
  */
 int did_target_check(struct request *r, const char *type, const char **target,
                      const char *field, bool required);
+/* The same, each refusal's text after subject ("node 'sales':"; NULL: none). */
+int did_target_check_for(struct request *r, const char *type, const char **target,
+                         const char *field, bool required, const char *subject);
 
 /* Where a call goes now. Strings live in the request arena. */
 struct did_route {

@@ -112,6 +112,11 @@ char *twilio_signature(struct arena *a, const char *token, const char *url,
  * tenant has no Twilio token) or 5xx, -1. */
 int twilio_request_verify(struct request *r, const char *tenant_id, const char *signature,
                           const struct query_pair *form, size_t n, const char *unconfigured);
+/* A Twilio webhook about a call to one of our numbers: the form (*form, *n), the tenant
+ * owning its active `To` number (*tenant_id), the signature checked with that tenant's
+ * token. 0, or -1 answered (403 unsigned or wrong, 404 not our number, 422 no To). */
+int twilio_called_tenant(struct request *r, struct query_pair **form, size_t *n,
+                         const char **tenant_id);
 
 /*
  * Inside the caller's transaction (r->auth.tenant_id is the call's tenant):
@@ -150,6 +155,11 @@ void calls_written(struct request *r);
     " LEFT JOIN departments d ON d.tenant_id = t.tenant_id AND d.id = t.to_department_id"  \
     " LEFT JOIN agents a ON a.tenant_id = t.tenant_id AND a.id = t.agent_id"
 extern const char *const transfer_json_cols[];
+
+/* Issue 11: IVR flows, sessions, the Twilio voice webhook, analytics (ivr_flows.c,
+ * ivr_sessions.c, ivr_voice.c, ivr_stats.c; the engine and store: ivr.h). */
+extern const struct route_group ivr_flows_routes, ivr_sessions_routes, ivr_voice_routes,
+    ivr_stats_routes;
 
 /* Issue 10: leads, campaigns and the do-not-call list (leads.c, campaigns.c, dnc.c). */
 extern const struct route_group leads_routes, campaigns_routes, dnc_routes;

@@ -11,7 +11,8 @@
 # BENCH_CALLS (1000000 seeded calls), BENCH_SSE_CLIENTS ("1000 10000"; empty: skip),
 # BENCH_SSE_EVENTS (20 calls per run), BENCH_SSE_INTERVAL_MS (200), BENCH_WS_CLIENTS
 # ("1000 10000"; empty: skip), BENCH_OUTBOUND_CALLS (3000 start/update/end cycles),
-# BENCH_OUTBOUND_THREADS (8).
+# BENCH_OUTBOUND_THREADS (8), BENCH_IVR_CALLS (2000 calls through the IVR voice webhook),
+# BENCH_IVR_THREADS (8).
 set -eu -o pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 bin=${SB_BIN:-$repo/bin}
@@ -236,6 +237,12 @@ drain
 python3 "$repo/scripts/bench_outbound.py" "$base" "$(fresh_token)" \
     "${BENCH_OUTBOUND_CALLS:-3000}" "${BENCH_OUTBOUND_THREADS:-8}" > "$tmp/outbound.out" || exit 1
 
+# IVR (issue 11): inbound calls through Twilio's signed voice webhook, each a call, a menu
+# key and a gather whose branch routes the caller into a queue: IVR steps per second.
+drain
+python3 "$repo/scripts/bench_ivr.py" "$base" "$SB_VAR" "$(fresh_token)" \
+    "${BENCH_IVR_CALLS:-2000}" "${BENCH_IVR_THREADS:-8}" > "$tmp/ivr.out" || exit 1
+
 drain
 # Live events: N SSE streams, then calls created through the API. A fresh token: the
 # registration's may be close to its 15 minutes after a long seeding, and a stream ends
@@ -304,6 +311,7 @@ cat "$tmp/cc.out"
 echo
 cat "$tmp/engage.out"
 cat "$tmp/outbound.out"
+cat "$tmp/ivr.out"
 [ -s "$sse_results" ] || exit 0
 echo
 echo "live events: $sse_events calls (POST /api/calls through nginx) ${sse_interval} ms apart to N SSE streams of"

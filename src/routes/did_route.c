@@ -20,8 +20,16 @@ static bool has_prefix(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* The refusal's text, after the subject it is about ("node 'sales':") when there is one. */
+static const char *why(struct request *r, const char *subject, const char *text)
+{
+    const char *s = subject ? arena_printf(r->arena, "%s %s", subject, text) : NULL;
+    return s ? s : text;
+}
+
 /* A user id of the tenant: the voicemail box of that user, or an agent when role_agent. */
-static int user_check(struct request *r, const char *id, const char *field, bool role_agent)
+static int user_check(struct request *r, const char *id, const char *field, bool role_agent,
+                      const char *subject)
 {
     if (role_agent)
         return crud_refer(r,
@@ -29,17 +37,18 @@ static int user_check(struct request *r, const char *id, const char *field, bool
                           " ON ur.tenant_id = u.tenant_id AND ur.user_id = u.id"
                           " WHERE u.id = ? AND u.tenant_id = ? AND u.is_active = 1"
                           " AND ur.role = 'agent' LOCK IN SHARE MODE",
-                          id, field, "must be an agent of this tenant");
+                          id, field, why(r, subject, "must be an agent of this tenant"));
     return crud_refer(r,
                       "SELECT id FROM users WHERE id = ? AND tenant_id = ? LOCK IN SHARE MODE",
-                      id, field, "must be a user of this tenant");
+                      id, field, why(r, subject, "must be a user of this tenant"));
 }
 
-static int external_check(struct request *r, const char **target, const char *field)
+static int external_check(struct request *r, const char **target, const char *field,
+                          const char *subject)
 {
     char e164[24];
     if (validate_phone_e164(*target, strlen(*target), e164, sizeof(e164)) != 0) {
-        request_field_error(r, field, "must be a phone number (E.164)");
+        request_field_error(r, field, why(r, subject, "must be a phone number (E.164)"));
         request_check_fields(r);
         return TXN_ANSWERED;
     }
@@ -50,11 +59,32 @@ static int external_check(struct request *r, const char **target, const char *fi
 int did_target_check(struct request *r, const char *type, const char **target,
                      const char *field, bool required)
 {
+    return did_target_check_for(r, type, target, field, required, NULL);
+}
+
+/* An IVR target: a flow of the tenant (ivf_…), or an active IVR menu of the tenant. */
+static int ivr_check(struct request *r, const char *type, const char *t, const char *field,
+                     const char *subject)
+{
+    if (strcmp(type, "flow") == 0 || has_prefix(t, "ivf_"))
+        return crud_refer(r,
+                          "SELECT id FROM ivr_flows WHERE id = ? AND tenant_id = ?"
+                          " LOCK IN SHARE MODE",
+                          t, field, why(r, subject, "must be an IVR flow of this tenant"));
+    return crud_refer(r,
+                      "SELECT id FROM ivr_menus WHERE id = ? AND tenant_id = ?"
+                      " AND is_active = 1 LOCK IN SHARE MODE",
+                      t, field, why(r, subject, "must be an IVR flow or menu of this tenant"));
+}
+
+int did_target_check_for(struct request *r, const char *type, const char **target,
+                         const char *field, bool required, const char *subject)
+{
     const char *t = *target;
     if (t == NULL) {
         if (!required || strcmp(type, "voicemail") == 0)
             return DB_OK;
-        request_field_error(r, field, "is required for this route type");
+        request_field_error(r, field, why(r, subject, "is required for this route type"));
         request_check_fields(r);
         return TXN_ANSWERED;
     }
@@ -62,23 +92,31 @@ int did_target_check(struct request *r, const char *type, const char **target,
         return crud_refer(r,
                           "SELECT id FROM queues WHERE id = ? AND tenant_id = ?"
                           " AND is_active = 1 LOCK IN SHARE MODE",
-                          t, field, "must be an active queue of this tenant");
+                          t, field, why(r, subject, "must be an active queue of this tenant"));
     if (strcmp(type, "department") == 0)
         return crud_refer(r,
                           "SELECT id FROM departments WHERE id = ? AND tenant_id = ?"
                           " AND is_active = 1 LOCK IN SHARE MODE",
-                          t, field, "must be an active department of this tenant");
+                          t, field,
+                          why(r, subject, "must be an active department of this tenant"));
     if (strcmp(type, "agent") == 0 && has_prefix(t, "usr_"))
-        return user_check(r, t, field, true);
+        return user_check(r, t, field, true, subject);
     if (strcmp(type, "agent") == 0)
         return crud_refer(r,
                           "SELECT id FROM agents WHERE id = ? AND tenant_id = ?"
                           " LOCK IN SHARE MODE",
-                          t, field, "must be an agent of this tenant");
+                          t, field, why(r, subject, "must be an agent of this tenant"));
     if (strcmp(type, "voicemail") == 0 && has_prefix(t, "usr_"))
-        return user_check(r, t, field, false);
+        return user_check(r, t, field, false, subject);
+    if (strcmp(type, "voicemail") == 0 && has_prefix(t, "vmb_"))
+        return crud_refer(r,
+                          "SELECT id FROM voicemail_boxes WHERE id = ? AND tenant_id = ?"
+                          " LOCK IN SHARE MODE",
+                          t, field, why(r, subject, "must be a voicemail box of this tenant"));
     if (strcmp(type, "external") == 0)
-        return external_check(r, target, field);
+        return external_check(r, target, field, subject);
+    if (strcmp(type, "ivr") == 0 || strcmp(type, "flow") == 0)
+        return ivr_check(r, type, t, field, subject);
     return DB_OK;
 }
 

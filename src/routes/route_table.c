@@ -30,6 +30,7 @@ static const struct route_group *const groups[] = {
     &recordings_routes, &recording_webhook_routes,
     &sip_routes,
     &call_metrics_routes,
+    &ivr_flows_routes, &ivr_sessions_routes, &ivr_voice_routes, &ivr_stats_routes,
     &ivr_content_routes, &ivr_menus_routes, &ivr_options_routes,
     &sms_routes, &sms_webhook_routes, &speed_dials_routes, &call_tags_routes,
     &companies_routes, &admin_routes, &admin_widget_routes,

@@ -12,6 +12,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "did_route.h"
+#include "ivr.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "queue_dist.h"
@@ -130,6 +131,8 @@ static int status_step(struct request *r, void *arg)
         rc = calls_set_status(r, call_id, st->status, st->duration);
     if (rc == DB_OK && !call_status_is_live(st->status))
         rc = qcall_call_ended(r, call_id);
+    if (rc == DB_OK && !call_status_is_live(st->status)) /* a caller hanging up in the IVR */
+        rc = ivr_call_ended(r, call_id);
     if (rc == DB_OK)
         rc = audit_record(r, tenant_id, "call.twilio_status", "call", call_id, NULL);
     if (rc == DB_OK)
@@ -169,21 +172,19 @@ int twilio_request_verify(struct request *r, const char *tenant_id, const char *
     return 0;
 }
 
-static int webhook_twilio_call_status(struct request *r)
+int twilio_called_tenant(struct request *r, struct query_pair **form, size_t *n,
+                         const char **tenant_id)
 {
     const char *signature = request_header(r, "X-Twilio-Signature");
     if (signature == NULL || signature[0] == '\0')
         return forbidden(r, "The X-Twilio-Signature header is missing");
-    struct query_pair *form;
-    size_t n;
-    if (request_form(r, &form, &n) != 0)
+    if (request_form(r, form, n) != 0)
         return request_oom(r);
-    const char *to = form_get(form, n, "To");
+    const char *to = form_get(*form, *n, "To");
     if (to == NULL || to[0] == '\0') {
         request_field_error(r, "To", "is required");
         return request_check_fields(r);
     }
-
     struct db_result *res;
     int rc = db_exec(r->db, r->arena,
                      "SELECT tenant_id FROM dids WHERE number = ? AND is_active = 1",
@@ -192,11 +193,19 @@ static int webhook_twilio_call_status(struct request *r)
         return request_db_error(r, rc);
     if (res->nrows == 0)
         return request_error(r, 404, "not_found", "The called number is not ours");
-    const char *tenant_id = db_get(res, 0, "tenant_id");
+    *tenant_id = db_get(res, 0, "tenant_id");
+    return twilio_request_verify(r, *tenant_id, signature, *form, *n,
+                                 "Twilio is not configured for this number");
+}
 
-    if (twilio_request_verify(r, tenant_id, signature, form, n,
-                              "Twilio is not configured for this number") != 0)
+static int webhook_twilio_call_status(struct request *r)
+{
+    struct query_pair *form;
+    size_t n;
+    const char *tenant_id;
+    if (twilio_called_tenant(r, &form, &n, &tenant_id) != 0)
         return -1;
+    const char *to = form_get(form, n, "To");
 
     const char *sid = form_get(form, n, "CallSid");
     const char *from = form_get(form, n, "From");

@@ -54,6 +54,7 @@ static const struct {
     {"stamped", ut_stamped_cases},
     {"agent_state", ut_agent_state_cases},
     {"schedule", ut_schedule_cases},
+    {"ivr", ut_ivr_cases},
     {"cdr", ut_cdr_cases},
     {"ticket_store", ut_ticket_store_cases},
     {"survey_link", ut_survey_link_cases},

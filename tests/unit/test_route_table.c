@@ -286,6 +286,8 @@ static int ut_is_public_path(const char *method, const char *pattern)
         {"POST", "/webhooks/twilio/call-status"},
         /* Twilio again: the recording status callback (recording_webhook.c), signed too. */
         {"POST", "/webhooks/twilio/recording-status"},
+        /* Twilio's voice webhook and its gather callback (ivr_voice.c), signed too. */
+        {"POST", "/webhooks/twilio/voice"},     {"POST", "/webhooks/twilio/voice/:sessionId"},
         /* Twilio's SMS callbacks (sms_webhook.c), signed the same way. */
         {"POST", "/webhooks/twilio/sms-status"}, {"POST", "/webhooks/twilio/sms"},
         /* Twilio's recording callback of a voicemail box, signed by the box's tenant. */

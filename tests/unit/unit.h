@@ -83,6 +83,7 @@ extern const struct ut_case ut_qb_cases[];
 extern const struct ut_case ut_stamped_cases[];
 extern const struct ut_case ut_agent_state_cases[];
 extern const struct ut_case ut_schedule_cases[];
+extern const struct ut_case ut_ivr_cases[];
 extern const struct ut_case ut_cdr_cases[];
 extern const struct ut_case ut_survey_link_cases[];
 extern const struct ut_case ut_contacts_cases[];
