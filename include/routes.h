@@ -148,4 +148,14 @@ extern const char *const transfer_json_cols[];
 /* Issue 10: leads, campaigns and the do-not-call list (leads.c, campaigns.c, dnc.c). */
 extern const struct route_group leads_routes, campaigns_routes, dnc_routes;
 
+/*
+ * Issue 11, the calldocker family's rest (company_scope.c, cd_*.c, settings.c,
+ * preferences.c). company_scope: the route's `:companyId` is the caller's tenant, or, for
+ * a super_admin, any tenant not deleted, which r->auth.tenant_id then becomes; else it
+ * answers 404 (or 5xx). 0 or -1.
+ */
+int company_scope(struct request *r);
+extern const struct route_group cd_agents_routes, cd_queue_routes, cd_analytics_routes,
+    cd_export_routes, settings_routes, preferences_routes, cd_webhooks_routes;
+
 #endif

@@ -221,7 +221,7 @@ static int calls_stats_today(struct request *r)
 }
 
 static const struct route routes[] = {
-    ROUTE("GET", "/api/calls", calls_list, ROLES_ANY, FAM_COLDCALLER,
+    ROUTE("GET", "/api/calls", calls_list, ROLES_ANY, FAM_COLDCALLER | FAM_CALLDOCKER,
           .summary = "The tenant's calls, newest first (filters as history)", .key = "calls",
           .flags = ROUTE_LIST, .resource = &outbound_calls),
     ROUTE("GET", "/api/calls/history", calls_list, ROLES_ANY, FAM_COLDCALLER,
