@@ -155,6 +155,9 @@ extern const struct route_group leads_routes, campaigns_routes, dnc_routes;
  * answers 404 (or 5xx). 0 or -1.
  */
 int company_scope(struct request *r);
+/* The user an agent id names: an `/api/agents` record's user, or a user of the tenant
+ * (cd_agents.c). DB_OK with *user (arena), 1 when it is neither, or a db_rc. */
+int agent_user_of(struct request *r, const char *id, const char **user);
 extern const struct route_group cd_agents_routes, cd_queue_routes, cd_analytics_routes,
     cd_export_routes, settings_routes, preferences_routes, cd_webhooks_routes;
 

@@ -35,8 +35,7 @@ struct availability {
     const char *reason;
 };
 
-/* The user behind :id: DB_OK with *user, 1 when it is neither. */
-static int target_user(struct request *r, const char *id, const char **user)
+int agent_user_of(struct request *r, const char *id, const char **user)
 {
     struct db_result *res;
     int rc = db_exec(r->db, r->arena,
@@ -76,7 +75,7 @@ static int availability_step(struct request *r, void *arg)
 {
     const struct availability *a = arg;
     const char *user_id = NULL;
-    int rc = target_user(r, a->id, &user_id);
+    int rc = agent_user_of(r, a->id, &user_id);
     if (rc == 1)
         return txn_fail(r, 404, "not_found", "Agent not found");
     if (rc == DB_OK && r->auth.role_bit == ROLE_AGENT && strcmp(user_id, r->auth.user_id) != 0)
