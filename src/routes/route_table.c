@@ -30,7 +30,7 @@ static const struct route_group *const groups[] = {
     &recordings_routes, &recording_webhook_routes,
     &sip_routes,
     &call_metrics_routes,
-    &cd_agents_routes, &cd_queue_routes,
+    &cd_agents_routes, &cd_queue_routes, &settings_routes, &preferences_routes,
 };
 
 const struct route *route_table;
