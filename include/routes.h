@@ -12,6 +12,7 @@
 
 struct request;
 struct arena;
+struct json_object;
 
 /* Every route (route_table.c), built before main() from the modules' groups. */
 extern const struct route *route_table;
@@ -60,6 +61,23 @@ extern const struct route_group call_metrics_routes;
  * end of that day.
  */
 int cdr_query_time(struct request *r, const char *key, bool is_end, long long *t);
+/*
+ * The CDRs of the caller's tenant matching where's clauses (after the tenant's; on `cdrs c`
+ * joined to q (queues) and u (users)), newest first, streamed as CSV: text/csv, cdrs.csv,
+ * a row at a time (cdr.c). 0, or -1 when an error was answered before the stream began.
+ */
+struct qb;
+int cdr_csv_export(struct request *r, const struct qb *where);
+/*
+ * The windowed KPIs of cdr_stats.c for bucket starts from <= b < to (Unix seconds, whole
+ * 15-minute buckets): cdr_stats_sums gives the tenant's figures (offered, answered,
+ * abandoned, service_level, asa, aht…, as /api/cdr/stats), cdr_stats_agents the per-agent
+ * array (user_id, name, handled, talk_time, aht, occupancy…); both arena-owned.
+ * cdr_stats_day_start: midnight of now's day in the tenant's zone. DB_OK or a db_rc.
+ */
+int cdr_stats_sums(struct request *r, long long from, long long to, struct json_object **out);
+int cdr_stats_agents(struct request *r, long long from, long long to, struct json_object **out);
+int cdr_stats_day_start(struct request *r, long long now, long long *start);
 
 /* The auth paths: the calldocker and coldcaller clients call them, and our own clients read
  * the transfer dialect's shape (tokens on top). */
