@@ -31,7 +31,7 @@ static const struct route_group *const groups[] = {
     &sip_routes,
     &call_metrics_routes,
     &cd_agents_routes, &cd_queue_routes, &settings_routes, &preferences_routes,
-    &cd_analytics_routes, &cd_export_routes,
+    &cd_analytics_routes, &cd_export_routes, &cd_webhooks_routes,
 };
 
 const struct route *route_table;
