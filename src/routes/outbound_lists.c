@@ -31,7 +31,8 @@ static const struct filter_def call_filters[] = {
 
 static const struct sort_def call_sorts[] = {
     {"startTime", "c.start_time"}, {"duration", "c.total_duration"}, {"status", "c.status"},
-    {NULL, NULL},
+    /* calldocker's pages sort by snake_case names */
+    {"start_time", "c.start_time"}, {"created_at", "c.created_at"}, {NULL, NULL},
 };
 
 static const struct resource outbound_calls = {

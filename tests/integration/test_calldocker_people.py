@@ -45,7 +45,7 @@ def test_shared_paths_carry_calldocker_and_transfer_keys(ctx):
     check(c.status == 201 and c.json["data"]["id"] == c.json["call"]["id"], "call: %r" % c)
     g = ctx.get("/api/calls/" + c.json["call"]["id"], token=token)
     check(g.status == 200 and g.json["data"]["id"] == c.json["call"]["id"], "get call: %r" % g)
-    r = ctx.get("/api/calls?page=1&limit=10", token=token)
+    r = ctx.get("/api/calls?page=1&limit=10&sortBy=start_time&sortOrder=desc", token=token)
     check(_cd_page(r)[0].get("id"), "calls list: %r" % r)
     # calldocker reads message on an error.
     e = ctx.get("/api/users/usr_nope", token=token)
