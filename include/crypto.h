@@ -28,6 +28,9 @@ char *crypto_base64(struct arena *a, const unsigned char *in, size_t n);
 /* HMAC-SHA1 (Twilio request signatures). out gets 20 bytes. 0 on success. */
 int crypto_hmac_sha1(const void *key, size_t key_len, const void *data, size_t n,
                      unsigned char out[20]);
+/* HMAC-SHA256 (signed incoming webhooks). out gets 32 bytes. 0 on success. */
+int crypto_hmac_sha256(const void *key, size_t key_len, const void *data, size_t n,
+                       unsigned char out[32]);
 /*
  * Authenticated encryption of small secrets at rest: AES-256-GCM under a key derived
  * from `master` (the server key) for `purpose`. Sealed form: 12-byte nonce, ciphertext,

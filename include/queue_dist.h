@@ -37,6 +37,24 @@ int qcall_enter(struct request *r, const struct queue_call_in *in);
  * (may be NULL) gets the number of calls offered. */
 int qdist_dispatch(struct request *r, const char *queue_id, int max_offers, int *made);
 
+/*
+ * Offers made on request rather than by the distributor's turn (queue_pull.c), with the
+ * same locks, capacity guard and pending offer (the agent accepts it with qoffer_accept):
+ * qdist_pull: user_id takes the first waiting call (priority, then the longest wait) of
+ * the active queues they are an unpaused member of; *qcall_id and *offer_id NULL when
+ * none waits; 409 when the agent may take no call now (not available, wrap-up, capacity).
+ * qdist_assign: the waiting queued call `call` (a queue_calls id, or the calls id it
+ * carries; *qcall_id: the queued call's) is offered to user_id; 404 for no such call, 409
+ * when it is no longer waiting or the agent is at capacity (or not available); user_id
+ * NULL (the caller found no such agent): QDIST_NO_AGENT once the call is found, for the
+ * caller's 422.
+ */
+#define QDIST_NO_AGENT 2
+int qdist_pull(struct request *r, const char *user_id, const char **qcall_id,
+               const char **offer_id);
+int qdist_assign(struct request *r, const char *call, const char *user_id,
+                 const char **qcall_id, const char **offer_id);
+
 /* The agent (r->auth.user_id) takes or declines an offer. */
 int qoffer_accept(struct request *r, const char *offer_id);
 int qoffer_reject(struct request *r, const char *offer_id);

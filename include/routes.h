@@ -12,6 +12,7 @@
 
 struct request;
 struct arena;
+struct json_object;
 
 /* Every route (route_table.c), built before main() from the modules' groups. */
 extern const struct route *route_table;
@@ -66,6 +67,23 @@ int ivr_options_attach(struct request *r, const char *menu_id, struct json_objec
  * end of that day.
  */
 int cdr_query_time(struct request *r, const char *key, bool is_end, long long *t);
+/*
+ * The CDRs of the caller's tenant matching where's clauses (after the tenant's; on `cdrs c`
+ * joined to q (queues) and u (users)), newest first, streamed as CSV: text/csv, cdrs.csv,
+ * a row at a time (cdr.c). 0, or -1 when an error was answered before the stream began.
+ */
+struct qb;
+int cdr_csv_export(struct request *r, const struct qb *where);
+/*
+ * The windowed KPIs of cdr_stats.c for bucket starts from <= b < to (Unix seconds, whole
+ * 15-minute buckets): cdr_stats_sums gives the tenant's figures (offered, answered,
+ * abandoned, service_level, asa, aht…, as /api/cdr/stats), cdr_stats_agents the per-agent
+ * array (user_id, name, handled, talk_time, aht, occupancy…); both arena-owned.
+ * cdr_stats_day_start: midnight of now's day in the tenant's zone. DB_OK or a db_rc.
+ */
+int cdr_stats_sums(struct request *r, long long from, long long to, struct json_object **out);
+int cdr_stats_agents(struct request *r, long long from, long long to, struct json_object **out);
+int cdr_stats_day_start(struct request *r, long long now, long long *start);
 
 /* The auth paths: the calldocker and coldcaller clients call them, and our own clients read
  * the transfer dialect's shape (tokens on top). */
@@ -197,5 +215,17 @@ extern const struct resource registration_resource;
 /* Issue 11: schedules, the blacklist, voicemail (schedules.c, blacklist.c, voicemail*.c). */
 extern const struct route_group schedules_routes, blacklist_routes, voicemail_boxes_routes,
     voicemail_messages_routes, voicemail_webhook_routes;
+/*
+ * Issue 11, the calldocker family's rest (company_scope.c, cd_*.c, settings.c,
+ * preferences.c). company_scope: the route's `:companyId` is the caller's tenant, or, for
+ * a super_admin, any tenant not deleted, which r->auth.tenant_id then becomes; else it
+ * answers 404 (or 5xx). 0 or -1.
+ */
+int company_scope(struct request *r);
+/* The user an agent id names: an `/api/agents` record's user, or a user of the tenant
+ * (cd_agents.c). DB_OK with *user (arena), 1 when it is neither, or a db_rc. */
+int agent_user_of(struct request *r, const char *id, const char **user);
+extern const struct route_group cd_agents_routes, cd_queue_routes, cd_analytics_routes,
+    cd_export_routes, settings_routes, preferences_routes, cd_webhooks_routes;
 
 #endif

@@ -124,6 +124,16 @@ int crypto_hmac_sha1(const void *key, size_t key_len, const void *data, size_t n
     return 0;
 }
 
+int crypto_hmac_sha256(const void *key, size_t key_len, const void *data, size_t n,
+                       unsigned char out[32])
+{
+    unsigned int len = 0;
+    if (key_len > 0x7fffffff ||
+        HMAC(EVP_sha256(), key, (int)key_len, data, n, out, &len) == NULL || len != 32)
+        return -1;
+    return 0;
+}
+
 static int derive_key(const unsigned char *master, size_t master_len, const char *purpose,
                       unsigned char key[32])
 {

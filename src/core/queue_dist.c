@@ -93,12 +93,14 @@ static int candidates(struct request *r, const struct strategy *s, const char *q
                    out);
 }
 
-static int offer_insert(struct request *r, const struct db_result *q, const char *qcall_id,
-                        long long round, const char *user_id)
+int qoffer_insert(struct request *r, const struct db_result *q, const char *qcall_id,
+                  long long round, const char *user_id, const char **id_out)
 {
     const char *offer_id = id_new_offer(r);
     if (offer_id == NULL)
         return DB_ERROR;
+    if (id_out != NULL)
+        *id_out = offer_id;
     int rc = db_exec(r->db, r->arena,
                      "INSERT INTO queue_offers (id, tenant_id, queue_call_id, queue_id, user_id,"
                      " round, status, offered_at, expires_at) VALUES (?, ?, ?, ?, ?, ?,"
@@ -132,7 +134,7 @@ static int offer_round(struct request *r, const struct strategy *s, const struct
         const char *user_id = db_get(cand, i, "user_id");
         rc = qagent_reserve(r, user_id, &held);
         if (rc == DB_OK && held) {
-            rc = offer_insert(r, q, qcall_id, round, user_id);
+            rc = qoffer_insert(r, q, qcall_id, round, user_id, NULL);
             (*made)++;
             if (rc == DB_OK && s->rr)
                 rc = db_exec(r->db, r->arena,

@@ -9,6 +9,15 @@ struct request;
 /* A new offer id (arena), NULL when out of memory. */
 const char *id_new_offer(struct request *r);
 
+/*
+ * A pending offer of the queued call to user_id (whose capacity the caller reserved), in
+ * round, expiring after the queue's timeout; q: the queue row (its id and timeout), and
+ * `call.incoming` to the agent. *id_out (may be NULL): the offer's id.
+ */
+struct db_result;
+int qoffer_insert(struct request *r, const struct db_result *q, const char *qcall_id,
+                  long long round, const char *user_id, const char **id_out);
+
 /* Reserves one unit of the agent's capacity if they may take a call now (*held). */
 int qagent_reserve(struct request *r, const char *user_id, bool *held);
 /*

@@ -49,6 +49,12 @@ static const struct filter_def agent_filters[] = {
     {"status", FILTER_ENUM, " AND status = ?", agent_statuses, NULL},
 };
 
+/* The calldocker pages sort their tables (sortBy, sortOrder). */
+static const struct sort_def agent_sorts[] = {
+    {"name", "name"}, {"status", "status"}, {"priority", "priority"},
+    {"created_at", "created_at"}, {NULL, NULL},
+};
+
 static const struct resource_writes agent_writes;
 
 static const struct resource agents = {
@@ -59,6 +65,7 @@ static const struct resource agents = {
     RESOURCE_NAMES("agent", "agents", "Agent not found"),
     .order = "name, id",
     RESOURCE_FILTERS(agent_filters),
+    .sorts = agent_sorts,
     RESOURCE_FIELDS(agent_fields, agent_columns_of),
     .writes = &agent_writes,
 };
@@ -224,14 +231,24 @@ static int agent_set_status(struct request *r)
     return crud_reply(r, &agents, txn_run(r, agent_status_step, &w));
 }
 
+/* GET /api/agents/company/:companyId: the company's agents (company_scope). */
+static int agents_of_company(struct request *r)
+{
+    return company_scope(r) != 0 ? -1 : resource_list(r, &agents, NULL);
+}
+
 static const struct route routes[] = {
     ROUTE("GET", "/api/departments/:id/agents", department_agents, ROLES_ANY, FAM_TRANSFER,
           .summary = "The agents of a department", .key = "agents",
           .flags = ROUTE_LIST | ROUTE_WHOLE),
-    CRUD_ROUTES("/api/agents", &agents, agent_fields, ROLES_ANY, ROLES_STAFF, FAM_TRANSFER,
+    CRUD_ROUTES("/api/agents", &agents, agent_fields, ROLES_ANY, ROLES_STAFF,
+                FAM_TRANSFER | FAM_CALLDOCKER,
                 CRUD_NAMES("an", "agent", "agents")),
     ROUTE("PUT", "/api/agents/:id/status", agent_set_status, ROLES_ANY, FAM_TRANSFER,
           .summary = "Set an agent's availability", ROUTE_BODY(agent_status_field), .key = "agent"),
+    ROUTE("GET", "/api/agents/company/:companyId", agents_of_company, ROLES_STAFF,
+          FAM_CALLDOCKER, .summary = "A company's agents", .key = "agents", .flags = ROUTE_LIST,
+          .resource = &agents),
 };
 
 ROUTE_GROUP(agents_routes, routes);

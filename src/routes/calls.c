@@ -443,15 +443,15 @@ static int call_active(struct request *r)
 
 static const struct route routes[] = {
     CRUD_CREATE_ROUTE("/api/calls", &calls, call_fields, ROLES_STAFF,
-                      FAM_TRANSFER | FAM_COLDCALLER, CALL_NAMES),
+                      FAM_TRANSFER | FAM_CALLDOCKER | FAM_COLDCALLER, CALL_NAMES),
     ROUTE("GET", "/api/calls/active", call_active, ROLES_ANY, FAM_TRANSFER,
           .summary = "Calls in progress", .key = "active_calls",
           .flags = ROUTE_LIST | ROUTE_WHOLE,
           .cache = "calls"),
-    CRUD_GET_ROUTE("/api/calls/:id", &calls, ROLES_ANY, FAM_TRANSFER | FAM_COLDCALLER,
+    CRUD_GET_ROUTE("/api/calls/:id", &calls, ROLES_ANY, FAM_TRANSFER | FAM_CALLDOCKER | FAM_COLDCALLER,
                    CALL_NAMES),
     CRUD_UPDATE_ROUTE("/api/calls/:id", &calls, call_fields, ROLES_STAFF,
-                      FAM_TRANSFER | FAM_COLDCALLER, CALL_NAMES),
+                      FAM_TRANSFER | FAM_CALLDOCKER | FAM_COLDCALLER, CALL_NAMES),
 };
 
 ROUTE_GROUP(calls_routes, routes);

@@ -209,7 +209,7 @@ static int csv_row(void *ctx, const struct db_result *row)
     return 0;
 }
 
-static int cdr_csv(struct request *r, const struct qb *where)
+int cdr_csv_export(struct request *r, const struct qb *where)
 {
     struct qb q;
     struct csv_out o = {.r = r};
@@ -251,7 +251,7 @@ static int cdr_answer_list(struct request *r, bool need_range, const struct qb *
     if (extra != NULL)
         qb_append(&w, extra);
     if (csv)
-        return cdr_csv(r, &w);
+        return cdr_csv_export(r, &w);
     return resource_list(r, &cdrs, &w);
 }
 

@@ -308,6 +308,39 @@ static int cdr_call_volume(struct request *r)
     return win != NULL && reply_set(r, "window", win) == 0 ? 0 : request_oom(r);
 }
 
+/* ---- for the calldocker analytics (routes.h) --------------------------------------------- */
+
+int cdr_stats_sums(struct request *r, long long from, long long to, struct json_object **out)
+{
+    struct window w = {.from = from, .to = to};
+    struct cdr_kpi_sums s;
+    int rc = load_sums(r, &w, NULL, &s);
+    if (rc == DB_OK && (*out = arena_json(r->arena, sums_json(&s))) == NULL)
+        rc = DB_ERROR;
+    return rc;
+}
+
+int cdr_stats_agents(struct request *r, long long from, long long to, struct json_object **out)
+{
+    struct window w = {.from = from, .to = to};
+    int rc = agents_json(r, &w, out);
+    if (rc == DB_OK && arena_json(r->arena, *out) == NULL)
+        rc = DB_ERROR;
+    return rc;
+}
+
+int cdr_stats_day_start(struct request *r, long long now, long long *start)
+{
+    struct db_result *res;
+    int rc = db_exec(r->db, r->arena, "SELECT timezone FROM tenants WHERE id = ?",
+                     DB_PARAMS(DB_STR(r->auth.tenant_id)), &res);
+    if (rc != DB_OK)
+        return rc;
+    const char *tz = known_zone(db_get(res, 0, "timezone"));
+    *start = day_start(tz ? tz : "UTC", now);
+    return DB_OK;
+}
+
 static const struct route routes[] = {
     ROUTE("GET", "/api/cdr/stats", cdr_stats, ROLES_STAFF, FAM_CALLCENTER,
           .summary = "KPIs of a window, from the 15-minute buckets", .key = "stats"),

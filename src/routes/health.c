@@ -231,6 +231,9 @@ static const struct route routes[] = {
           .summary = "Readiness: database and cache"),
     ROUTE("GET", "/api/health/monitoring", health_monitoring, ROLES_STAFF, FAM_COLDCALLER,
           .summary = "Every dependency with its latency, the pool, memory, load"),
+    /* calldocker's settings page shows the same. */
+    ROUTE("GET", "/api/settings/system/status", health_monitoring, ROLES_STAFF, FAM_CALLDOCKER,
+          .summary = "Database, memcached and event worker status and latency, pool, load"),
     ROUTE("GET", "/api/health/websocket", health_websocket, ROLES_STAFF, FAM_COLDCALLER,
           .summary = "The tenant's event streams by kind, here and on every host"),
     ROUTE("GET", "/api/noop", pool_noop, ROLES_PUBLIC, FAM_PLAIN,

@@ -31,7 +31,8 @@ static const struct filter_def call_filters[] = {
 
 static const struct sort_def call_sorts[] = {
     {"startTime", "c.start_time"}, {"duration", "c.total_duration"}, {"status", "c.status"},
-    {NULL, NULL},
+    /* calldocker's pages sort by snake_case names */
+    {"start_time", "c.start_time"}, {"created_at", "c.created_at"}, {NULL, NULL},
 };
 
 static const struct resource outbound_calls = {
@@ -221,7 +222,7 @@ static int calls_stats_today(struct request *r)
 }
 
 static const struct route routes[] = {
-    ROUTE("GET", "/api/calls", calls_list, ROLES_ANY, FAM_COLDCALLER,
+    ROUTE("GET", "/api/calls", calls_list, ROLES_ANY, FAM_COLDCALLER | FAM_CALLDOCKER,
           .summary = "The tenant's calls, newest first (filters as history)", .key = "calls",
           .flags = ROUTE_LIST, .resource = &outbound_calls),
     ROUTE("GET", "/api/calls/history", calls_list, ROLES_ANY, FAM_COLDCALLER,

@@ -37,6 +37,8 @@ static const struct route_group *const groups[] = {
     &registrations_routes, &registration_approve_routes,
     &schedules_routes, &blacklist_routes,
     &voicemail_boxes_routes, &voicemail_messages_routes, &voicemail_webhook_routes,
+    &cd_agents_routes, &cd_queue_routes, &settings_routes, &preferences_routes,
+    &cd_analytics_routes, &cd_export_routes, &cd_webhooks_routes,
 };
 
 const struct route *route_table;

@@ -53,6 +53,12 @@ static const struct filter_def user_filters[] = {
     {"is_active", FILTER_BOOL, " AND u.is_active = ?", NULL, NULL},
 };
 
+/* The calldocker pages sort their tables (sortBy, sortOrder). */
+static const struct sort_def user_sorts[] = {
+    {"email", "u.email"}, {"first_name", "u.first_name"}, {"last_name", "u.last_name"},
+    {"role", "ur.role"},  {"created_at", "u.created_at"}, {NULL, NULL},
+};
+
 static void user_decorate(struct request *r, struct json_object *u);
 
 static const struct resource_writes user_writes;
@@ -68,6 +74,7 @@ static const struct resource users = {
     RESOURCE_NAMES("user", "users", "User not found"),
     .order = "u.created_at, u.id",
     RESOURCE_FILTERS(user_filters),
+    .sorts = user_sorts,
     RESOURCE_FIELDS(user_fields, user_columns_of),
     .decorate = user_decorate,
     .writes = &user_writes,
@@ -314,12 +321,23 @@ static int user_deactivate(struct request *r)
 }
 
 #define USER_NAMES CRUD_NAMES("a", "user", "users")
+/* The paths the calldocker pages share with the transfer family. */
+#define USER_FAM (FAM_TRANSFER | FAM_CALLDOCKER)
+
+/* GET /api/users/company/:companyId: the company's users (company_scope). */
+static int users_of_company(struct request *r)
+{
+    return company_scope(r) != 0 ? -1 : resource_list(r, &users, NULL);
+}
 
 static const struct route routes[] = {
-    CRUD_LIST_ROUTE("/api/users", &users, ROLES_STAFF, FAM_TRANSFER, USER_NAMES),
+    CRUD_LIST_ROUTE("/api/users", &users, ROLES_STAFF, USER_FAM, USER_NAMES),
+    ROUTE("GET", "/api/users/company/:companyId", users_of_company, ROLES_STAFF, FAM_CALLDOCKER,
+          .summary = "A company's users", .key = "users", .flags = ROUTE_LIST,
+          .resource = &users),
     ROUTE("GET", "/api/users/search", crud_list, ROLES_STAFF, FAM_TRANSFER,
           .summary = "Search users", .key = "users", .flags = ROUTE_LIST, .resource = &users),
-    CRUD_RECORD_ROUTES("/api/users", &users, user_fields, ROLES_STAFF, ROLES_ADMIN, FAM_TRANSFER,
+    CRUD_RECORD_ROUTES("/api/users", &users, user_fields, ROLES_STAFF, ROLES_ADMIN, USER_FAM,
                        USER_NAMES),
     ROUTE("PUT", "/api/users/:id/role", user_set_role, ROLES_ADMIN, FAM_TRANSFER,
           .summary = "Change a user's role", ROUTE_BODY(role_field), .key = "user"),

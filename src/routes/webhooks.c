@@ -172,14 +172,22 @@ int twilio_request_verify(struct request *r, const char *tenant_id, const char *
     return 0;
 }
 
+/* The signature header and the form: 0, or -1 answered (403, 500). */
+static int signed_form(struct request *r, const char **signature, struct query_pair **form,
+                       size_t *n)
+{
+    *signature = request_header(r, "X-Twilio-Signature");
+    if (*signature == NULL || (*signature)[0] == '\0')
+        return forbidden(r, "The X-Twilio-Signature header is missing");
+    return request_form(r, form, n) != 0 ? request_oom(r) : 0;
+}
+
 int twilio_called_tenant(struct request *r, struct query_pair **form, size_t *n,
                          const char **tenant_id)
 {
-    const char *signature = request_header(r, "X-Twilio-Signature");
-    if (signature == NULL || signature[0] == '\0')
-        return forbidden(r, "The X-Twilio-Signature header is missing");
-    if (request_form(r, form, n) != 0)
-        return request_oom(r);
+    const char *signature;
+    if (signed_form(r, &signature, form, n) != 0)
+        return -1;
     const char *to = form_get(*form, *n, "To");
     if (to == NULL || to[0] == '\0') {
         request_field_error(r, "To", "is required");
@@ -198,23 +206,22 @@ int twilio_called_tenant(struct request *r, struct query_pair **form, size_t *n,
                                  "Twilio is not configured for this number");
 }
 
-static int webhook_twilio_call_status(struct request *r)
+/* The callback's form once its tenant is known and its signature verified: its checks,
+ * then the write, acting for tenant_id. */
+static int status_apply(struct request *r, const char *tenant_id, const struct query_pair *form,
+                        size_t n)
 {
-    struct query_pair *form;
-    size_t n;
-    const char *tenant_id;
-    if (twilio_called_tenant(r, &form, &n, &tenant_id) != 0)
-        return -1;
-    const char *to = form_get(form, n, "To");
-
     const char *sid = form_get(form, n, "CallSid");
     const char *from = form_get(form, n, "From");
+    const char *to = form_get(form, n, "To");
     const char *status = map_status(form_get(form, n, "CallStatus"));
     if (sid == NULL || sid[0] == '\0' || strlen(sid) > 100)
         request_field_error(r, "CallSid", "is required");
     if (from == NULL || strlen(from) > 64)
         request_field_error(r, "From", "is required");
-    if (strlen(to) > 64)
+    if (to == NULL || to[0] == '\0')
+        request_field_error(r, "To", "is required");
+    else if (strlen(to) > 64)
         request_field_error(r, "To", "is too long");
     if (status == NULL)
         request_field_error(r, "CallStatus", "is not a Twilio call status");
@@ -230,16 +237,52 @@ static int webhook_twilio_call_status(struct request *r)
     const char *direction = form_get(form, n, "Direction");
     direction = direction && strncmp(direction, "outbound", 8) == 0 ? "outbound" : "inbound";
 
-    /* From here on the request acts for the number's tenant. */
+    /* From here on the request acts for the tenant. */
     r->auth.tenant_id = tenant_id;
     struct twilio_status st = {sid, from, to, direction, status, duration};
     return txn_reply(r, txn_run(r, status_step, &st));
+}
+
+/* The tenant is the owner of the called number. */
+static int webhook_twilio_call_status(struct request *r)
+{
+    struct query_pair *form;
+    size_t n;
+    const char *tenant_id;
+    if (twilio_called_tenant(r, &form, &n, &tenant_id) != 0)
+        return -1;
+    return status_apply(r, tenant_id, form, n);
+}
+
+/* calldocker's: the tenant is the path's company (so outbound calls, whose To is not one
+ * of its numbers, are reported too). */
+static int webhook_twilio_company(struct request *r)
+{
+    const char *signature;
+    struct query_pair *form;
+    size_t n;
+    struct db_result *res;
+    const char *company = request_param(r, "companyId");
+    int rc = db_exec(r->db, r->arena,
+                     "SELECT id FROM tenants WHERE id = ? AND status <> 'deleted'",
+                     DB_PARAMS(DB_STR(company)), &res);
+    if (rc != DB_OK)
+        return request_db_error(r, rc);
+    if (res->nrows == 0)
+        return request_error(r, 404, "not_found", "Company not found");
+    if (signed_form(r, &signature, &form, &n) != 0 ||
+        twilio_request_verify(r, db_get(res, 0, "id"), signature, form, n,
+                              "Twilio is not configured for this company") != 0)
+        return -1;
+    return status_apply(r, db_get(res, 0, "id"), form, n);
 }
 
 static const struct route routes[] = {
     ROUTE("POST", "/webhooks/twilio/call-status", webhook_twilio_call_status, ROLES_PUBLIC,
           FAM_TRANSFER,
           .summary = "Twilio's call status callback (signed)"),
+    ROUTE("POST", "/api/webhooks/twilio/:companyId", webhook_twilio_company, ROLES_PUBLIC,
+          FAM_CALLDOCKER, .summary = "Twilio's call status callback for a company (signed)"),
 };
 
 ROUTE_GROUP(webhooks_routes, routes);

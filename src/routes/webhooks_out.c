@@ -417,6 +417,17 @@ static int webhook_stats(struct request *r)
     return reply_one(r, 200, "stats", o);
 }
 
+/* calldocker sees the same webhooks per company (company_scope). */
+static int company_webhook_list(struct request *r)
+{
+    return company_scope(r) != 0 ? -1 : resource_list(r, &webhooks, NULL);
+}
+
+static int company_webhook_create(struct request *r)
+{
+    return company_scope(r) != 0 ? -1 : webhook_create(r);
+}
+
 #define FAM FAM_CALLCENTER
 #define NAMES CRUD_NAMES("a", "webhook", "webhooks")
 
@@ -443,6 +454,13 @@ static const struct route routes[] = {
           .flags = ROUTE_LIST, .resource = &webhook_logs),
     ROUTE("GET", "/api/webhooks/:id/stats", webhook_stats, ROLES_STAFF, FAM,
           .summary = "The webhook's attempts, successes, failures, latency", .key = "stats"),
+    ROUTE("GET", "/api/webhooks/company/:companyId", company_webhook_list, ROLES_STAFF,
+          FAM_CALLDOCKER, .summary = "A company's outgoing webhooks", .key = "webhooks",
+          .flags = ROUTE_LIST, .resource = &webhooks),
+    ROUTE("POST", "/api/webhooks/company/:companyId", company_webhook_create, ROLES_STAFF,
+          FAM_CALLDOCKER, .summary = "Create a company's webhook (its secret in this answer only)",
+          ROUTE_BODY(webhook_fields), .key = "webhook", .flags = ROUTE_IDEMPOTENT, .status = 201,
+          .resource = &webhooks),
 };
 
 ROUTE_GROUP(webhooks_out_routes, routes);

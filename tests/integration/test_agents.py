@@ -85,7 +85,7 @@ def test_agent_list_and_filters(ctx):
     for a in r.json["agents"]:
         check(set(a) == AGENT_FIELDS, "listed agent fields: %r" % sorted(a))
     pg = r.json.get("pagination")
-    check(pg == {"page": 1, "limit": 25, "total": 3, "total_pages": 1}, "pagination: %r" % pg)
+    check(pg == {"page": 1, "limit": 25, "total": 3, "total_pages": 1, "pages": 1}, "pagination: %r" % pg)
     r = ctx.get("/api/agents?department_id=" + d1["id"], token=token)
     check(r.status == 200 and r.json["total"] == 2, "department filter: %r" % r)
     check({a["id"] for a in r.json["agents"]} == {a1["id"], a2["id"]}, "dept filter: %r" % r)
@@ -98,7 +98,7 @@ def test_agent_list_and_filters(ctx):
     r = ctx.get("/api/agents?limit=2&page=2", token=token)
     check(r.status == 200 and len(r.json["agents"]) == 1 and r.json["total"] == 3,
           "page 2 of 2: %r" % r)
-    check(r.json["pagination"] == {"page": 2, "limit": 2, "total": 3, "total_pages": 2},
+    check(r.json["pagination"] == {"page": 2, "limit": 2, "total": 3, "total_pages": 2, "pages": 2},
           "pagination page 2: %r" % r.json["pagination"])
     r = ctx.get("/api/agents?status=sleeping", token=token)
     expect_error(r, 422, "validation_failed")

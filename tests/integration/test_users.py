@@ -273,7 +273,7 @@ def test_user_list_pagination(ctx):
     made = [s["user"]["id"]] + [_create(ctx, tok)[0]["id"] for _ in range(5)]
     lst = _list(ctx, tok)
     check(lst.get("success") is True and lst["total"] == 6, "total: %r" % lst.get("total"))
-    check(lst["pagination"] == {"page": 1, "limit": 25, "total": 6, "total_pages": 1},
+    check(lst["pagination"] == {"page": 1, "limit": 25, "total": 6, "total_pages": 1, "pages": 1},
           "default pagination: %r" % lst["pagination"])
     check(sorted(_ids(lst)) == sorted(made), "ids: %r" % _ids(lst))
     for u in lst["users"]:
@@ -282,7 +282,7 @@ def test_user_list_pagination(ctx):
     for page in (1, 2, 3):
         p = _list(ctx, tok, limit=2, page=page)
         check(len(p["users"]) == 2, "page %d size: %r" % (page, p))
-        check(p["pagination"] == {"page": page, "limit": 2, "total": 6, "total_pages": 3},
+        check(p["pagination"] == {"page": page, "limit": 2, "total": 6, "total_pages": 3, "pages": 3},
               "page %d pagination: %r" % (page, p["pagination"]))
         check(p["total"] == 6, "top-level total on page %d" % page)
         seen += _ids(p)

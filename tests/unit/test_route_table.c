@@ -305,6 +305,10 @@ static int ut_is_public_path(const char *method, const char *pattern)
         /* Issue 11: the platform admin's sign-in, a company's sign-up (nginx throttles both). */
         {"POST", "/api/admin/login"},
         {"POST", "/api/company-registrations"},
+        /* calldocker's: Twilio's signature with the company's token (webhooks.c), and the
+         * company's incoming webhook, signed with its secret (cd_webhooks.c). */
+        {"POST", "/api/webhooks/twilio/:companyId"},
+        {"POST", "/api/webhooks/incoming/:companyId"},
     };
     for (size_t i = 0; i < sizeof(pub) / sizeof(pub[0]); i++)
         if (strcmp(pub[i][0], method) == 0 && strcmp(pub[i][1], pattern) == 0)
