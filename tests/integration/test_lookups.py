@@ -208,16 +208,20 @@ def test_did_routing_targets(ctx):
     g = r.json["did"]
     check(g["route_type"] == "queue" and g["route_target"] == q and g["schedule_id"] is None
           and g["after_hours_route_type"] is None, "routing answer: %r" % g)
+    menu = sb.cc_data(ctx.post("/api/v1/ivr/menus", {"name": "Main " + sb.uid(),
+                                                     "greeting_text": "Press 1 for sales"},
+                               token=token), 201)["id"]
     for body, want in (({"route_type": "agent", "route_target": agent}, agent),
                        ({"route_type": "external", "route_target": "+1 (555) 010-2030"},
                         "+15550102030"),
                        ({"route_type": "voicemail"}, None),
                        ({"route_type": "voicemail", "route_target": agent}, agent),
-                       ({"route_type": "ivr", "route_target": "main-menu"}, "main-menu")):
+                       ({"route_type": "ivr", "route_target": menu}, menu)):
         r = ctx.put(path, body, token=token)
         check(r.status == 200 and r.json["did"]["route_target"] == want,
               "%r: %r" % (body, r))
     bad = (({"route_type": "queue", "route_target": oq}, "route_target"),
+           ({"route_type": "ivr", "route_target": "main-menu"}, "route_target"),
            ({"route_type": "queue", "route_target": idle}, "route_target"),
            ({"route_type": "queue"}, "route_target"),
            ({"route_type": "agent", "route_target": manager}, "route_target"),

@@ -8,8 +8,9 @@ import sb
 from sb import check, expect_error
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
+# `status` (active|inactive) is calldocker's, which shares /api/users.
 USER_FIELDS = {"id", "tenant_id", "email", "first_name", "last_name", "phone", "role",
-               "is_active", "last_login_at", "created_at", "updated_at"}
+               "is_active", "last_login_at", "created_at", "updated_at", "status"}
 
 
 # -- private helpers ------------------------------------------------------------------
@@ -51,6 +52,7 @@ def _ids(listing):
 def _check_user(u):
     check(isinstance(u, dict), "user is not an object: %r" % u)
     check(set(u) == USER_FIELDS, "user fields: %r" % sorted(u))
+    check(u["status"] == ("active" if u["is_active"] else "inactive"), "status: %r" % u)
     check("password_hash" not in u, "password_hash leaked")
 
 
