@@ -1,6 +1,7 @@
 """Automatic call distribution: calls enter queues, offers go to agents per the strategy,
 expire, are accepted or declined; wrap-up ends by itself; max wait overflows; abandons;
 capacity and single assignment under 200 concurrent calls; roles and tenant isolation."""
+import collections
 import concurrent.futures
 import time
 
@@ -260,13 +261,15 @@ def test_strategy_random_picks_a_free_member(ctx):
 # -- concurrency -----------------------------------------------------------------------
 
 def _burst(ctx, admin, q, agents, n_calls):
+    """The calls handled, and what else the agents were answered (for a failure's story)."""
+    odd = collections.Counter()
+    progress = [time.time()]  # the last accept anyone got: a stall, not a slow machine, fails
     def enter(k):
         return ctx.post("/api/queues/%s/calls" % q["id"],
                         {"caller_number": "+1555020%04d" % k}, token=admin).status
     def work(a):
         handled = 0
-        deadline = time.time() + 60
-        while time.time() < deadline and handled < n_calls:
+        while time.time() < progress[0] + 60 and handled < n_calls:
             offers = _offers(ctx, a)
             if not offers:
                 time.sleep(0.05)
@@ -274,16 +277,24 @@ def _burst(ctx, admin, q, agents, n_calls):
                     return handled
                 continue
             r = ctx.post("/api/offers/%s/accept" % offers[0]["id"], {}, token=a["token"])
-            if r.status == 200:
-                handled += 1
-                ctx.post("/api/queue-calls/%s/hangup" % r.json["data"]["id"], {},
+            if r.status != 200:
+                odd["accept %d" % r.status] += 1
+                continue
+            handled += 1
+            progress[0] = time.time()
+            h = ctx.post("/api/queue-calls/%s/hangup" % r.json["data"]["id"], {},
                          token=a["token"])
+            if h.status != 200:
+                odd["hangup %d" % h.status] += 1
+        if handled < n_calls and time.time() >= progress[0] + 60:
+            odd["agent stalled"] += 1
         return handled
     with concurrent.futures.ThreadPoolExecutor(max_workers=40) as ex:
         entered = list(ex.map(enter, range(n_calls)))
         check(entered.count(201) == n_calls, "every call entered: %r" % set(entered))
+        progress[0] = time.time()
         done = list(ex.map(work, agents))
-    return sum(done)
+    return sum(done), odd
 
 
 def test_200_calls_20_agents_never_over_capacity(ctx):
@@ -291,8 +302,12 @@ def test_200_calls_20_agents_never_over_capacity(ctx):
         admin, tid = sb.tenant(ctx)
         q = _queue(ctx, admin, strategy="ringall" if run == 1 else "leastrecent")
         agents = [_agent(ctx, admin, [q["id"]]) for _ in range(20)]
-        handled = _burst(ctx, admin, q, agents, 200)
-        check(handled == 200, "run %d: every call answered once: %d" % (run, handled))
+        began = time.time()
+        handled, odd = _burst(ctx, admin, q, agents, 200)
+        left = sb.sql(ctx, "SELECT status, COUNT(*) FROM queue_calls WHERE tenant_id = '%s'"
+                           " AND status <> 'ended' GROUP BY status" % tid).strip()
+        check(handled == 200, "run %d: every call answered once: %d in %.1fs; %r; left: %s"
+              % (run, handled, time.time() - began, dict(odd), left.replace("\n", ", ")))
         twice = sb.sql(ctx, "SELECT COUNT(*) FROM queue_offers WHERE tenant_id = '%s'"
                             " AND status = 'accepted' GROUP BY queue_call_id HAVING COUNT(*) > 1"
                        % tid).strip()
