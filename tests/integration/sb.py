@@ -452,15 +452,18 @@ def public_base_url(ctx):
     return (url or "http://127.0.0.1:%d" % ctx.port).rstrip("/")
 
 
-def twilio_post(ctx, auth_token, path, params, sign_path=None):
+def twilio_post(ctx, auth_token, path, params, sign_path=None, tamper=False):
     """POSTs params as a form to path, signed as Twilio signs (HMAC-SHA1 of the URL and the
-    sorted parameters, keyed by the auth token), over sign_path's URL when given."""
+    sorted parameters, keyed by the auth token), over sign_path's URL when given; with
+    tamper, a signature that does not match."""
     import base64
     import hashlib
     import hmac
     data = public_base_url(ctx) + (sign_path or path) + "".join(k + v for k, v in sorted(params.items()))
     sig = base64.b64encode(hmac.new(auth_token.encode(), data.encode(),
                                     hashlib.sha1).digest()).decode()
+    if tamper:
+        sig = sig[::-1]
     return ctx.request("POST", path, raw=urllib.parse.urlencode(params),
                        headers={"Content-Type": "application/x-www-form-urlencoded",
                                 "X-Twilio-Signature": sig})

@@ -1,20 +1,10 @@
 """CallDocker: the shared paths (/api/users, /api/agents, /api/calls) carry calldocker's
 data and pagination beside the transfer keys; a company's users and agents (another
 company is 404 unless super_admin); an agent's availability drives the agent state."""
-import uuid
 
 import sb
 from sb import check, expect_error
 
-
-def _super(ctx):
-    s, _ = ctx.new_tenant()
-    email = "super-%s@example.test" % sb.uid()
-    pw = "pw-" + uuid.uuid4().hex
-    rc, out, err = ctx.admin("create-user", "--tenant", s["user"]["tenant_id"], "--email", email,
-                             "--role", "super_admin", "--password-stdin", stdin=pw + "\n")
-    check(rc == 0, "create-user: %r %r" % (out, err))
-    return ctx.login(email, pw)["token"]
 
 
 def _cd_page(r, total_min=1):
@@ -68,7 +58,7 @@ def test_company_users_and_agents(ctx):
         expect_error(ctx.get(path + tid), 401)
     agent = sb.user(ctx, token, "agent")
     expect_error(ctx.get("/api/users/company/" + tid, token=agent["token"]), 403)
-    sup = _super(ctx)
+    sup = sb.super_admin(ctx)["token"]
     users = _cd_page(ctx.get("/api/users/company/" + other_tid, token=sup))
     check(all(u["tenant_id"] == other_tid for u in users), "super sees other: %r" % users)
     _cd_page(ctx.get("/api/agents/company/" + tid, token=sup))

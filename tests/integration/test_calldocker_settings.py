@@ -1,27 +1,17 @@
 """CallDocker settings: the system's (super_admin) and its status, a company's (another
 company 404 unless super_admin), the user's preferences validated against the static theme
 and language lists."""
-import uuid
 
 import sb
 from sb import check, expect_error
 
-
-def _super(ctx):
-    s, _ = ctx.new_tenant()
-    email = "super-%s@example.test" % sb.uid()
-    pw = "pw-" + uuid.uuid4().hex
-    rc, out, err = ctx.admin("create-user", "--tenant", s["user"]["tenant_id"], "--email", email,
-                             "--role", "super_admin", "--password-stdin", stdin=pw + "\n")
-    check(rc == 0, "create-user: %r %r" % (out, err))
-    return ctx.login(email, pw)["token"]
 
 
 def test_system_settings_and_status(ctx):
     token, tid = sb.tenant(ctx)
     expect_error(ctx.get("/api/settings/system", token=token), 403)
     expect_error(ctx.get("/api/settings/system"), 401)
-    sup = _super(ctx)
+    sup = sb.super_admin(ctx)["token"]
     r = ctx.get("/api/settings/system", token=sup)
     check(r.status == 200 and r.json["success"] is True, "system: %r" % r)
     d = r.json["data"]
@@ -53,7 +43,7 @@ def test_company_settings(ctx):
           and bh[0]["hours"]["mon"][0]["open"] == "09:00", "business hours: %r" % bh)
     expect_error(ctx.get("/api/settings/company/" + other_tid, token=token), 404)
     expect_error(ctx.get("/api/settings/company/" + tid), 401)
-    sup = _super(ctx)
+    sup = sb.super_admin(ctx)["token"]
     r = ctx.get("/api/settings/company/" + other_tid, token=sup)
     check(r.status == 200 and r.json["data"]["id"] == other_tid
           and r.json["data"]["business_hours"] == [], "super: %r" % r)

@@ -1,11 +1,9 @@
 """CallDocker webhooks: the company's incoming webhook (secret made by an admin, shown
 once, sealed; events signed with HMAC-SHA256 of the raw body), Twilio's status callback per
 company (the call-status code), and the company's outgoing webhooks."""
-import base64
 import hashlib
 import hmac
 import json
-import os
 import random
 import urllib.parse
 import uuid
@@ -15,15 +13,6 @@ from sb import check, expect_error
 
 _rng = random.SystemRandom()
 
-
-def _super(ctx):
-    s, _ = ctx.new_tenant()
-    email = "super-%s@example.test" % sb.uid()
-    pw = "pw-" + uuid.uuid4().hex
-    rc, out, err = ctx.admin("create-user", "--tenant", s["user"]["tenant_id"], "--email", email,
-                             "--role", "super_admin", "--password-stdin", stdin=pw + "\n")
-    check(rc == 0, "create-user: %r %r" % (out, err))
-    return ctx.login(email, pw)["token"]
 
 
 def _send(ctx, tid, raw, secret=None, sig=None):
@@ -77,26 +66,6 @@ def test_incoming_webhook_signature(ctx):
     check(_send(ctx, tid, raw, secret=new.json["data"]["secret"]).status == 202, "new secret")
 
 
-def _public_base_url(ctx):
-    url = None
-    with open(os.path.join(ctx.var, "switchboard.conf")) as f:
-        for line in f:
-            k, sep, v = line.partition("=")
-            if sep and k.strip() == "public_base_url":
-                url = v.strip()
-    return (url or "http://127.0.0.1:%d" % ctx.port).rstrip("/")
-
-
-def _twilio(ctx, path, auth_token, params, good=True):
-    data = _public_base_url(ctx) + path + "".join(k + v for k, v in sorted(params.items()))
-    sig = base64.b64encode(hmac.new(auth_token.encode(), data.encode(),
-                                    hashlib.sha1).digest()).decode()
-    if not good:
-        sig = sig[::-1]
-    return ctx.request("POST", path, raw=urllib.parse.urlencode(params),
-                       headers={"Content-Type": "application/x-www-form-urlencoded",
-                                "X-Twilio-Signature": sig})
-
 
 def test_twilio_status_per_company(ctx):
     token, tid = sb.tenant(ctx)
@@ -108,22 +77,22 @@ def test_twilio_status_per_company(ctx):
     sid = "CA" + uuid.uuid4().hex
     params = {"CallSid": sid, "From": "+15550001111", "To": "+15559998888",
               "CallStatus": "in-progress", "Direction": "outbound-api"}
-    r = _twilio(ctx, path, auth, params)
+    r = sb.twilio_post(ctx, auth, path, params)
     check(r.status == 200 and r.json["data"]["call_sid"] == sid
           and r.json["data"]["status"] == "active"
           and r.json["data"]["direction"] == "outbound", "status: %r" % r)
     params.update(CallStatus="completed", CallDuration="42")
-    r = _twilio(ctx, path, auth, params)
+    r = sb.twilio_post(ctx, auth, path, params)
     check(r.status == 200 and r.json["data"]["status"] == "completed", "completed: %r" % r)
-    expect_error(_twilio(ctx, path, auth, params, good=False), 403)
+    expect_error(sb.twilio_post(ctx, auth, path, params, tamper=True), 403)
     r = ctx.request("POST", path, raw=urllib.parse.urlencode(params),
                     headers={"Content-Type": "application/x-www-form-urlencoded"})
     expect_error(r, 403)
-    expect_error(_twilio(ctx, "/api/webhooks/twilio/ten_nothing", auth, params), 404)
+    expect_error(sb.twilio_post(ctx, auth, "/api/webhooks/twilio/ten_nothing", params), 404)
     other, other_tid = sb.tenant(ctx)
-    expect_error(_twilio(ctx, "/api/webhooks/twilio/" + other_tid, auth, params), 403)
+    expect_error(sb.twilio_post(ctx, auth, "/api/webhooks/twilio/" + other_tid, params), 403)
     bad = dict(params, CallStatus="dancing")
-    e = _twilio(ctx, path, auth, bad)
+    e = sb.twilio_post(ctx, auth, path, bad)
     check(e.status == 422 and "CallStatus" in sb.fields(e), "422: %r" % e)
 
 
@@ -148,7 +117,7 @@ def test_company_outgoing_webhooks(ctx):
     agent = sb.user(ctx, token, "agent")
     expect_error(ctx.get("/api/webhooks/company/" + tid, token=agent["token"]), 403)
     expect_error(ctx.get("/api/webhooks/company/" + tid), 401)
-    sup = _super(ctx)
+    sup = sb.super_admin(ctx)["token"]
     r = ctx.post("/api/webhooks/company/" + other_tid, body, token=sup)
     check(r.status == 201 and r.json["data"]["tenant_id"] == other_tid, "super: %r" % r)
     check(ctx.get("/api/webhooks/company/" + other_tid, token=other).json["pagination"]["total"]

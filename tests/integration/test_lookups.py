@@ -27,15 +27,6 @@ def _utc(y, mo, d, h, mi):
     return calendar.timegm((y, mo, d, h, mi, 0))
 
 
-def _super(ctx):
-    s, _ = ctx.new_tenant()
-    email = "super-%s@example.test" % sb.uid()
-    pw = "pw-" + uuid.uuid4().hex
-    rc, out, err = ctx.admin("create-user", "--tenant", s["user"]["tenant_id"], "--email", email,
-                             "--role", "super_admin", "--password-stdin", stdin=pw + "\n")
-    check(rc == 0, "create super_admin: %r %r" % (out, err))
-    return ctx.login(email, pw)["token"]
-
 
 def _set_domain(ctx, tid):
     domain = "t-%s.example.test" % sb.uid()
@@ -90,7 +81,7 @@ def test_tenant_by_domain(ctx):
     expect_error(ctx.get("/api/tenants/by-domain?domain=" + odomain, token=token), 404, "not_found")
     expect_error(ctx.get("/api/tenants/by-domain?domain=nope.example.test", token=token), 404)
     sb.expect_cc_error(ctx.get("/api/v1/tenants/by-domain?domain=" + odomain, token=token), 404)
-    sup = _super(ctx)
+    sup = sb.super_admin(ctx)["token"]
     r = ctx.get("/api/tenants/by-domain?domain=" + odomain, token=sup)
     check(r.status == 200 and r.json["tenant"]["id"] == otid, "super_admin: %r" % r)
     for q in ("", "?domain=", "?domain=" + "x" * 256):
@@ -138,7 +129,7 @@ def test_tenant_resource_usage(ctx):
     expect_error(ctx.get("/api/tenants/%s/resource-usage" % otid, token=token), 404)
     expect_error(ctx.get("/api/tenants/ten_nope/resource-usage", token=token), 404)
     sb.expect_cc_error(ctx.get("/api/v1/tenants/%s/resource-usage" % otid, token=token), 404)
-    r = ctx.get("/api/tenants/%s/resource-usage" % tid, token=_super(ctx))
+    r = ctx.get("/api/tenants/%s/resource-usage" % tid, token=sb.super_admin(ctx)["token"])
     check(r.status == 200 and r.json["usage"]["dids_count"] == 2, "super_admin: %r" % r)
     expect_error(ctx.get(path), 401)
     for role in ("manager", "agent"):

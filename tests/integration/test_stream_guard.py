@@ -23,15 +23,6 @@ def _agent(ctx, admin_token):
     return ctx.login(email, pw), email, pw
 
 
-def _super(ctx):
-    tid = sb.tenant(ctx)[1]
-    email = "super-%s@example.test" % sb.uid()
-    pw = "pw-" + uuid.uuid4().hex
-    rc, out, err = ctx.admin("create-user", "--tenant", tid, "--email", email,
-                             "--role", "super_admin", "--password-stdin", stdin=pw + "\n")
-    check(rc == 0, "admin create-user: %r %r" % (out, err))
-    return ctx.login(email, pw)["token"]
-
 
 def _ended_with_revocation(s, what, timeout=6):
     """The stream's next events end with `session_revoked`, then the stream closes."""
@@ -129,7 +120,7 @@ def test_password_change_ends_the_other_sessions_streams(ctx):
 
 
 def test_tenant_suspension_ends_open_streams(ctx):
-    sup = _super(ctx)
+    sup = sb.super_admin(ctx)["token"]
     admin, tid = sb.tenant(ctx)
     agent, _, _ = _agent(ctx, admin)
     streams = [("agent", _open(ctx, "/api/events", token=agent["token"])),
@@ -232,7 +223,7 @@ def test_event_worker_health_shows_counts_to_super_admin_only(ctx):
     admin, _ = sb.tenant(ctx)
     expect_error(ctx.get("/api/events/health", token=admin), 403, "forbidden")
     expect_error(ctx.get("/api/events/health", token="x.y.z"), 401, "unauthorized")
-    r = ctx.get("/api/events/health", token=_super(ctx))
+    r = ctx.get("/api/events/health", token=sb.super_admin(ctx)["token"])
     check(r.status == 200 and isinstance(r.json.get("streams"), int)
           and isinstance(r.json.get("connections"), int), "super_admin health: %r" % r)
 

@@ -16,20 +16,6 @@ TENANT_FIELDS = {"id", "name", "domain", "status", "plan", "max_agents", "settin
 
 # -- private helpers ------------------------------------------------------------------
 
-def _super(ctx):
-    """A super_admin (made with the admin CLI in a fresh tenant): its session."""
-    s, _ = ctx.new_tenant()
-    tid = s["user"]["tenant_id"]
-    email = "super-%s@example.test" % sb.uid()
-    pw = "pw-" + uuid.uuid4().hex
-    rc, out, err = ctx.admin("create-user", "--tenant", tid, "--email", email,
-                             "--role", "super_admin", "--password-stdin", stdin=pw + "\n")
-    check(rc == 0 and out.startswith("usr_"), "admin create-user: rc=%r out=%r err=%r"
-          % (rc, out, err))
-    sess = ctx.login(email, pw)
-    check(sess["user"]["role"] == "super_admin", "role: %r" % sess["user"])
-    return sess
-
 
 def _q(**params):
     return "?" + urllib.parse.urlencode(params)
@@ -85,7 +71,7 @@ def test_tenant_routes_refuse_non_super(ctx):
 # -- CRUD -----------------------------------------------------------------------------
 
 def test_super_admin_tenant_crud(ctx):
-    sup = _super(ctx)["token"]
+    sup = sb.super_admin(ctx)["token"]
     name = "Acme " + sb.uid()
     domain = "acme-%s.example.test" % sb.uid()
     t = _create(ctx, sup, name=name, domain=domain, plan="premium", max_agents=10,
@@ -146,7 +132,7 @@ def test_super_admin_tenant_crud(ctx):
 
 
 def test_tenant_delete_blocks_its_users(ctx):
-    sup = _super(ctx)["token"]
+    sup = sb.super_admin(ctx)["token"]
     victim, pw = ctx.new_tenant()
     tid = victim["user"]["tenant_id"]
     check(ctx.get("/api/auth/profile", token=victim["token"]).status == 200, "before")
@@ -167,7 +153,7 @@ def test_tenant_delete_blocks_its_users(ctx):
 
 
 def test_suspend_tenant_revokes_access_at_once(ctx):
-    sup = _super(ctx)["token"]
+    sup = sb.super_admin(ctx)["token"]
     victim, pw = ctx.new_tenant()
     tid, email, tok = victim["user"]["tenant_id"], victim["user"]["email"], victim["token"]
     check(ctx.get("/api/departments", token=tok).status == 200, "before suspension")
@@ -198,7 +184,7 @@ def test_suspend_tenant_revokes_access_at_once(ctx):
 
 
 def test_tenant_validation(ctx):
-    sup = _super(ctx)["token"]
+    sup = sb.super_admin(ctx)["token"]
     t = _create(ctx, sup, domain="v-%s.example.test" % sb.uid())
     cases = [({}, "name"), ({"name": ""}, "name"), ({"name": "   "}, "name"),
              ({"name": None}, "name"), ({"name": 5}, "name"), ({"name": "x" * 256}, "name"),
@@ -256,7 +242,7 @@ def test_tenant_names_differing_in_emoji_are_distinct(ctx):
 
 
 def test_tenant_unknown_id(ctx):
-    sup = _super(ctx)["token"]
+    sup = sb.super_admin(ctx)["token"]
     for path in ("/api/tenants/ten_doesnotexist", "/api/tenants/%27%20OR%20%271%27%3D%271"):
         expect_error(ctx.get(path, token=sup), 404, "not_found")
         expect_error(ctx.put(path, {"plan": "x"}, token=sup), 404, "not_found")
@@ -266,7 +252,7 @@ def test_tenant_unknown_id(ctx):
 
 
 def test_tenant_list_pagination(ctx):
-    sup = _super(ctx)["token"]
+    sup = sb.super_admin(ctx)["token"]
     tag = sb.uid()
     made = [_create(ctx, sup, name="Page %s %d" % (tag, i))["id"] for i in range(5)]
     r = ctx.get("/api/tenants", token=sup)
@@ -305,7 +291,7 @@ def test_tenant_list_pagination(ctx):
 
 def test_super_admin_own_tenant_scope(ctx):
     """super_admin may call tenant-scoped routes; it acts within its own tenant."""
-    sess = _super(ctx)
+    sess = sb.super_admin(ctx)
     sup, own = sess["token"], sess["user"]["tenant_id"]
     other, _ = ctx.new_tenant()
     r = ctx.post("/api/departments", {"name": "Super dept " + sb.uid(),

@@ -32,15 +32,6 @@ def _caller():
     return "+1444%07d" % _rng.randrange(10 ** 7)
 
 
-def _public_base_url(ctx):
-    url = None
-    with open(os.path.join(ctx.var, "switchboard.conf")) as f:
-        for line in f:
-            k, sep, v = line.partition("=")
-            if sep and k.strip() == "public_base_url":
-                url = v.strip()
-    return (url or "http://127.0.0.1:%d" % ctx.port).rstrip("/")
-
 
 def _sign(auth_token, url, params):
     data = url + "".join(k + v for k, v in sorted(params.items()))
@@ -57,7 +48,7 @@ def _post_form(ctx, path, params, signature):
 
 def _hook(ctx, auth_token, params, path=HOOK, signed_params=None):
     """POSTs a correctly signed callback (signed over signed_params when given)."""
-    sig = _sign(auth_token, _public_base_url(ctx) + path,
+    sig = _sign(auth_token, sb.public_base_url(ctx) + path,
                 params if signed_params is None else signed_params)
     return _post_form(ctx, path, params, sig)
 
@@ -263,10 +254,10 @@ def test_webhook_signature_covers_query_string(ctx):
     line = _Line(ctx)
     path = HOOK + "?source=" + sb.uid()
     p = line.params("ringing")
-    sig_with_query = _sign(line.auth_token, _public_base_url(ctx) + path, p)
+    sig_with_query = _sign(line.auth_token, sb.public_base_url(ctx) + path, p)
     _ok(_post_form(ctx, path, p, sig_with_query), "signed with the query")
     p = line.params("ringing")
-    sig_without = _sign(line.auth_token, _public_base_url(ctx) + HOOK, p)
+    sig_without = _sign(line.auth_token, sb.public_base_url(ctx) + HOOK, p)
     expect_error(_post_form(ctx, path, p, sig_without), 403, "invalid_signature")
 
 
@@ -274,7 +265,7 @@ def test_webhook_signature_covers_query_string(ctx):
 
 def test_webhook_refusals(ctx):
     line = _Line(ctx)
-    base = _public_base_url(ctx)
+    base = sb.public_base_url(ctx)
     caller = _caller()
     # No signature header.
     r = _post_form(ctx, HOOK, line.params("ringing", caller=caller), None)
