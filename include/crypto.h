@@ -49,4 +49,7 @@ int crypto_open(const unsigned char *master, size_t master_len, const char *purp
  */
 char *id_new(struct arena *a, const char *prefix);
 
+/* The purpose a tenant's Twilio auth token is sealed under (integrations.c seals it). */
+#define CRYPTO_PURPOSE_TWILIO_TOKEN "twilio-auth-token"
+
 #endif

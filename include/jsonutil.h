@@ -17,6 +17,8 @@ int json_set_str(struct json_object *obj, const char *key, const char *value);
 int json_set_int(struct json_object *obj, const char *key, long long value);
 int json_set_bool(struct json_object *obj, const char *key, int value);
 int json_set_double(struct json_object *obj, const char *key, double value);
+/* A Unix time (seconds) as RFC 3339 UTC, "YYYY-MM-DDTHH:MM:SSZ". */
+int json_set_utc(struct json_object *obj, const char *key, long long unix_seconds);
 /* Adds `value` (taking the reference; NULL is JSON null); on failure puts it. */
 int json_set(struct json_object *obj, const char *key, struct json_object *value);
 

@@ -2,6 +2,7 @@
 #include "utf8.h"
 
 #include <string.h>
+#include <time.h>
 
 #include <ctype.h>
 #include <stdbool.h>
@@ -250,6 +251,16 @@ int json_set_str(struct json_object *obj, const char *key, const char *value)
         return json_set(obj, key, NULL);
     struct json_object *v = json_object_new_string(value);
     return v == NULL ? -1 : json_set(obj, key, v);
+}
+
+int json_set_utc(struct json_object *obj, const char *key, long long unix_seconds)
+{
+    char buf[32];
+    time_t t = (time_t)unix_seconds;
+    struct tm tm;
+    if (gmtime_r(&t, &tm) == NULL || strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        return -1;
+    return json_set_str(obj, key, buf);
 }
 
 int json_set_int(struct json_object *obj, const char *key, long long value)

@@ -36,7 +36,6 @@
 #define SMS_LEASE_S 60
 #define SMS_TIMEOUT_MS 10000L
 #define SMS_BUDGET_MS 2000
-#define TWILIO_TOKEN_PURPOSE "twilio-auth-token" /* integrations.c seals with it */
 
 struct sms_answer {
     char text[1024];
@@ -131,7 +130,7 @@ static int open_token(const struct hooks *h, const struct db_result *m, size_t i
     const struct db_cell *c = col < 0 ? NULL : &m->cells[i * m->ncols + (size_t)col];
     if (c == NULL || c->v == NULL || c->len < CRYPTO_SEAL_OVERHEAD ||
         c->len - CRYPTO_SEAL_OVERHEAD >= cap ||
-        crypto_open(h->cfg->jwt_key, h->cfg->jwt_key_len, TWILIO_TOKEN_PURPOSE,
+        crypto_open(h->cfg->jwt_key, h->cfg->jwt_key_len, CRYPTO_PURPOSE_TWILIO_TOKEN,
                     (const unsigned char *)c->v, c->len, (unsigned char *)out) != 0)
         return -1;
     out[c->len - CRYPTO_SEAL_OVERHEAD] = '\0';

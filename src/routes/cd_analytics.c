@@ -71,20 +71,10 @@ int cd_period_read(struct request *r, struct cd_period *p)
     return 0;
 }
 
-static int time_member(struct json_object *o, const char *key, long long t)
-{
-    char s[32];
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (gmtime_r(&tt, &tm) == NULL || strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        return -1;
-    return json_set_str(o, key, s);
-}
-
 struct json_object *cd_period_json(struct request *r, const struct cd_period *p)
 {
     struct json_object *o = arena_json(r->arena, json_object_new_object());
-    if (o == NULL || time_member(o, "start", p->from) || time_member(o, "end", p->to) ||
+    if (o == NULL || json_set_utc(o, "start", p->from) || json_set_utc(o, "end", p->to) ||
         json_set_str(o, "period", p->name))
         return NULL;
     return o;

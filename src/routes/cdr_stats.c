@@ -116,20 +116,10 @@ static int read_window(struct request *r, struct window *w)
     return 0;
 }
 
-static int time_member(struct json_object *o, const char *key, long long t)
-{
-    char s[32];
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (gmtime_r(&tt, &tm) == NULL || strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        return -1;
-    return json_set_str(o, key, s);
-}
-
 static struct json_object *window_json(const struct window *w)
 {
     struct json_object *o = json_object_new_object();
-    if (o == NULL || time_member(o, "start", w->from) || time_member(o, "end", w->to) ||
+    if (o == NULL || json_set_utc(o, "start", w->from) || json_set_utc(o, "end", w->to) ||
         json_set_str(o, "kind", w->kind) ||
         (w->timezone && json_set_str(o, "timezone", w->timezone))) {
         json_object_put(o);

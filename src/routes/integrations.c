@@ -18,7 +18,6 @@
 #include "routes.h"
 #include "txn.h"
 
-#define TWILIO_TOKEN_PURPOSE "twilio-auth-token"
 #define TWILIO_SID_LEN 34
 #define TWILIO_TOKEN_LEN 32
 
@@ -110,7 +109,7 @@ static int integration_twilio_put(struct request *r)
         return -1;
     /* A fresh nonce per seal, so the stored value changes even when the token does not. */
     w.sid = sid;
-    if (crypto_seal(r->cfg->jwt_key, r->cfg->jwt_key_len, TWILIO_TOKEN_PURPOSE, token,
+    if (crypto_seal(r->cfg->jwt_key, r->cfg->jwt_key_len, CRYPTO_PURPOSE_TWILIO_TOKEN, token,
                     TWILIO_TOKEN_LEN, w.sealed) != 0)
         return request_error(r, 500, "internal_error", "Could not seal the auth token");
     return txn_reply(r, txn_run(r, twilio_step, &w));
@@ -135,7 +134,7 @@ int integration_twilio_token(struct request *r, const char *tenant_id, char *out
         return 1;
     const struct db_cell *sealed = &res->cells[0];
     if (sealed->len < CRYPTO_SEAL_OVERHEAD || sealed->len - CRYPTO_SEAL_OVERHEAD >= size ||
-        crypto_open(r->cfg->jwt_key, r->cfg->jwt_key_len, TWILIO_TOKEN_PURPOSE,
+        crypto_open(r->cfg->jwt_key, r->cfg->jwt_key_len, CRYPTO_PURPOSE_TWILIO_TOKEN,
                     (const unsigned char *)sealed->v, sealed->len, (unsigned char *)out) != 0) {
         explicit_bzero(out, size);
         /* Most likely the server key changed since the token was sealed: set it again. */

@@ -25,6 +25,7 @@
 #include "db.h"
 #include "did_route.h"
 #include "ivr.h"
+#include "httputil.h"
 #include "jsonutil.h"
 #include "recordings.h"
 #include "request.h"
@@ -199,9 +200,9 @@ static int webhook_voice(struct request *r)
     struct voice_call *v = arena_calloc(r->arena, 1, sizeof(*v));
     if (v == NULL)
         return request_oom(r);
-    v->sid = twilio_form_get(form, n, "CallSid");
-    v->from = twilio_form_get(form, n, "From");
-    v->to = twilio_form_get(form, n, "To");
+    v->sid = http_pairs_get(form, n, "CallSid");
+    v->from = http_pairs_get(form, n, "From");
+    v->to = http_pairs_get(form, n, "To");
     if (v->sid == NULL || v->sid[0] == '\0' || strlen(v->sid) > 100)
         request_field_error(r, "CallSid", "is required");
     if (v->from == NULL || strlen(v->from) > 64)
@@ -290,8 +291,8 @@ static int webhook_voice_gather(struct request *r)
                               "Twilio is not configured for this session's tenant") != 0)
         return -1;
     r->auth.tenant_id = tenant_id;
-    v->sid = twilio_form_get(form, n, "CallSid");
-    v->digits = twilio_form_get(form, n, "Digits");
+    v->sid = http_pairs_get(form, n, "CallSid");
+    v->digits = http_pairs_get(form, n, "Digits");
     if (v->digits != NULL && strlen(v->digits) > 64)
         request_field_error(r, "Digits", "is too long");
     if (request_check_fields(r) != 0)

@@ -12,6 +12,7 @@
 #include "arena.h"
 #include "crypto.h"
 #include "db.h"
+#include "httputil.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "recording.h"
@@ -19,14 +20,6 @@
 #include "request.h"
 #include "routes.h"
 #include "txn.h"
-
-const char *twilio_form_get(const struct query_pair *pairs, size_t n, const char *key)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(pairs[i].key, key) == 0)
-            return pairs[i].value;
-    return NULL;
-}
 
 /* Twilio's RecordingStatus in our recording statuses; NULL when it is none of them. */
 static const char *map_status(const char *s)
@@ -133,16 +126,16 @@ static int recording_status_step(struct request *r, void *arg)
 int twilio_recording_form(struct request *r, const struct query_pair *form, size_t n,
                           struct twilio_recording *t)
 {
-    t->rec_sid = twilio_form_get(form, n, "RecordingSid");
-    t->url = twilio_form_get(form, n, "RecordingUrl");
-    t->status = map_status(twilio_form_get(form, n, "RecordingStatus"));
+    t->rec_sid = http_pairs_get(form, n, "RecordingSid");
+    t->url = http_pairs_get(form, n, "RecordingUrl");
+    t->status = map_status(http_pairs_get(form, n, "RecordingStatus"));
     if (t->rec_sid == NULL || t->rec_sid[0] == '\0' || strlen(t->rec_sid) > 64)
         request_field_error(r, "RecordingSid", "is required");
     if (t->url != NULL && (strncmp(t->url, "https://", 8) != 0 || strlen(t->url) > 1024))
         request_field_error(r, "RecordingUrl", "must be an https URL");
     if (t->status == NULL)
         request_field_error(r, "RecordingStatus", "is not a Twilio recording status");
-    const char *dur = twilio_form_get(form, n, "RecordingDuration");
+    const char *dur = http_pairs_get(form, n, "RecordingDuration");
     char *end = NULL;
     t->duration = dur ? strtoll(dur, &end, 10) : -1;
     if (dur != NULL && (end == dur || *end != '\0' || t->duration < 0 || t->duration > 86400 * 7))
@@ -158,7 +151,7 @@ static int webhook_twilio_recording_status(struct request *r)
     struct twilio_recording t = {0};
     if (request_form(r, &form, &n) != 0)
         return request_oom(r);
-    t.call_sid = twilio_form_get(form, n, "CallSid");
+    t.call_sid = http_pairs_get(form, n, "CallSid");
     if (t.call_sid == NULL || t.call_sid[0] == '\0' || strlen(t.call_sid) > 100) {
         request_field_error(r, "CallSid", "is required");
         return request_check_fields(r);

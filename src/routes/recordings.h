@@ -16,8 +16,6 @@ struct twilio_recording {
     const char *call_id, *rec_id;                  /* the module's own, found in its step */
 };
 
-/* A form field's value, NULL when absent. */
-const char *twilio_form_get(const struct query_pair *pairs, size_t n, const char *key);
 /* 0 when the request carries tenant_id's Twilio signature; else answered (403), -1. */
 int twilio_recording_signed(struct request *r, const char *tenant_id,
                             const struct query_pair *form, size_t n);

@@ -17,6 +17,7 @@
 #include "audit.h"
 #include "crypto.h"
 #include "db.h"
+#include "httputil.h"
 #include "log.h"
 #include "request.h"
 #include "routes.h"
@@ -31,21 +32,13 @@ static int twiml_ok(struct request *r)
     return reply_text(r, 200, "text/xml", empty_twiml, sizeof(empty_twiml) - 1);
 }
 
-static const char *form_value(const struct query_pair *f, size_t n, const char *key)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(f[i].key, key) == 0)
-            return f[i].value;
-    return NULL;
-}
-
 /* The form and its signature checked against tenant_of(sql, key's value)'s token: 0 with
  * *tenant (and *row: the row sql found), or answered (-1). */
 static int verified(struct request *r, const struct query_pair *f, size_t n, const char *sql,
                     const char *key, struct db_result **row)
 {
     const char *sig = request_header(r, "X-Twilio-Signature");
-    const char *v = form_value(f, n, key);
+    const char *v = http_pairs_get(f, n, key);
     if (sig == NULL || sig[0] == '\0') {
         log_warn("twilio sms webhook refused: no X-Twilio-Signature");
         return request_error(r, 403, "invalid_signature",
@@ -104,10 +97,10 @@ static int sms_status_hook(struct request *r)
     if (verified(r, f, n, "SELECT id, tenant_id FROM sms_messages WHERE provider_sid = ?",
                  "MessageSid", &row) != 0)
         return -1;
-    const char *twilio = form_value(f, n, "MessageStatus");
+    const char *twilio = http_pairs_get(f, n, "MessageStatus");
     if (twilio == NULL)
-        twilio = form_value(f, n, "SmsStatus");
-    const char *code = form_value(f, n, "ErrorCode");
+        twilio = http_pairs_get(f, n, "SmsStatus");
+    const char *code = http_pairs_get(f, n, "ErrorCode");
     struct sms_status s = {db_get(row, 0, "id"), sms_status_of(twilio),
                            code && code[0] && strlen(code) <= 32 ? code : NULL};
     if (s.status == NULL) /* queued, sending, accepted…: nothing of ours moves */
@@ -203,8 +196,8 @@ static int sms_inbound_hook(struct request *r)
     if (verified(r, f, n, "SELECT number, tenant_id FROM dids WHERE number = ? AND is_active = 1",
                  "To", &row) != 0)
         return -1;
-    struct sms_in m = {form_value(f, n, "MessageSid"), form_value(f, n, "From"),
-                       db_get(row, 0, "number"), form_value(f, n, "Body"), 0, SMS_OPT_NONE};
+    struct sms_in m = {http_pairs_get(f, n, "MessageSid"), http_pairs_get(f, n, "From"),
+                       db_get(row, 0, "number"), http_pairs_get(f, n, "Body"), 0, SMS_OPT_NONE};
     if (m.sid == NULL || m.sid[0] == '\0' || strlen(m.sid) > 100)
         request_field_error(r, "MessageSid", "is required");
     if (m.from == NULL || validate_phone_e164(m.from, strlen(m.from), from, sizeof(from)) != 0)

@@ -129,19 +129,6 @@ static void stats_fold(const struct db_result *g, struct tally *all,
     }
 }
 
-/* {from, to} as RFC 3339 UTC. */
-static int window_set(struct json_object *win, long long from, long long to)
-{
-    char fb[32], tb[32];
-    time_t ft = (time_t)from, tt = (time_t)to;
-    struct tm fm, tm;
-    if (gmtime_r(&ft, &fm) == NULL || gmtime_r(&tt, &tm) == NULL ||
-        strftime(fb, sizeof(fb), "%Y-%m-%dT%H:%M:%SZ", &fm) == 0 ||
-        strftime(tb, sizeof(tb), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        return -1;
-    return json_set_str(win, "from", fb) || json_set_str(win, "to", tb) ? -1 : 0;
-}
-
 static int survey_stats(struct request *r)
 {
     long long from, to;
@@ -167,7 +154,8 @@ static int survey_stats(struct request *r)
     stats_fold(g, &all, queues, &nq, agents, &na);
     struct json_object *o = arena_json(r->arena, tally_json(&all, NULL));
     struct json_object *win = o ? json_object_new_object() : NULL;
-    if (json_add(o, "window", win) != 0 || window_set(win, from, to) != 0 ||
+    if (json_add(o, "window", win) != 0 || json_set_utc(win, "from", from) != 0 ||
+        json_set_utc(win, "to", to) != 0 ||
         tallies_attach(o, "queues", "queue_id", queues, nq) != 0 ||
         tallies_attach(o, "agents", "agent_id", agents, na) != 0)
         return request_oom(r);

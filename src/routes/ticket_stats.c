@@ -40,16 +40,6 @@ static void bump(struct json_object *o, const char *key, long long n)
         json_object_set_int64(v, json_object_get_int64(v) + n);
 }
 
-static int set_time(struct json_object *o, const char *key, long long t)
-{
-    char buf[32];
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (gmtime_r(&tt, &tm) == NULL || strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        return -1;
-    return json_set_str(o, key, buf);
-}
-
 /* sum / n seconds, or null when n is 0. */
 static int set_avg(struct json_object *o, const char *key, double sum, long long n)
 {
@@ -142,7 +132,7 @@ static int ticket_stats(struct request *r)
     if (request_check_fields(r) != 0)
         return -1;
     struct json_object *o = arena_json(r->arena, json_object_new_object());
-    if (o == NULL || set_time(o, "from", from) || set_time(o, "to", to))
+    if (o == NULL || json_set_utc(o, "from", from) || json_set_utc(o, "to", to))
         return request_oom(r);
     int rc = created_figures(r, from, to, o);
     if (rc == DB_OK)

@@ -15,6 +15,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "event_out.h"
+#include "httputil.h"
 #include "jsonutil.h"
 #include "recordings.h"
 #include "reply.h"
@@ -69,9 +70,9 @@ static int voicemail_step(struct request *r, void *arg)
 static int read_call(struct request *r, const struct query_pair *form, size_t n,
                      struct voicemail_in *v)
 {
-    v->rec.call_sid = twilio_form_get(form, n, "CallSid");
-    v->from = twilio_form_get(form, n, "From");
-    v->to = twilio_form_get(form, n, "To");
+    v->rec.call_sid = http_pairs_get(form, n, "CallSid");
+    v->from = http_pairs_get(form, n, "From");
+    v->to = http_pairs_get(form, n, "To");
     if (v->from == NULL || v->from[0] == '\0' || strlen(v->from) > 64)
         request_field_error(r, "From", "is required (at most 64 characters)");
     if (v->to != NULL && strlen(v->to) > 64)

@@ -13,6 +13,7 @@
 #include "db.h"
 #include "did_route.h"
 #include "ivr.h"
+#include "httputil.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "queue_dist.h"
@@ -52,14 +53,6 @@ char *twilio_signature(struct arena *a, const char *token, const char *url,
     if (crypto_hmac_sha1(token, strlen(token), data, len, mac) != 0)
         return NULL;
     return crypto_base64(a, mac, sizeof(mac));
-}
-
-static const char *form_get(const struct query_pair *pairs, size_t n, const char *key)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(pairs[i].key, key) == 0)
-            return pairs[i].value;
-    return NULL;
 }
 
 /* Twilio's CallStatus in our words (calls.c knows them); NULL when it is not a status. */
@@ -188,7 +181,7 @@ int twilio_called_tenant(struct request *r, struct query_pair **form, size_t *n,
     const char *signature;
     if (signed_form(r, &signature, form, n) != 0)
         return -1;
-    const char *to = form_get(*form, *n, "To");
+    const char *to = http_pairs_get(*form, *n, "To");
     if (to == NULL || to[0] == '\0') {
         request_field_error(r, "To", "is required");
         return request_check_fields(r);
@@ -211,10 +204,10 @@ int twilio_called_tenant(struct request *r, struct query_pair **form, size_t *n,
 static int status_apply(struct request *r, const char *tenant_id, const struct query_pair *form,
                         size_t n)
 {
-    const char *sid = form_get(form, n, "CallSid");
-    const char *from = form_get(form, n, "From");
-    const char *to = form_get(form, n, "To");
-    const char *status = map_status(form_get(form, n, "CallStatus"));
+    const char *sid = http_pairs_get(form, n, "CallSid");
+    const char *from = http_pairs_get(form, n, "From");
+    const char *to = http_pairs_get(form, n, "To");
+    const char *status = map_status(http_pairs_get(form, n, "CallStatus"));
     if (sid == NULL || sid[0] == '\0' || strlen(sid) > 100)
         request_field_error(r, "CallSid", "is required");
     if (from == NULL || strlen(from) > 64)
@@ -227,14 +220,14 @@ static int status_apply(struct request *r, const char *tenant_id, const struct q
         request_field_error(r, "CallStatus", "is not a Twilio call status");
     if (request_check_fields(r) != 0)
         return -1;
-    const char *dur = form_get(form, n, "CallDuration");
+    const char *dur = http_pairs_get(form, n, "CallDuration");
     if (dur == NULL)
-        dur = form_get(form, n, "Duration");
+        dur = http_pairs_get(form, n, "Duration");
     char *end = NULL;
     long long duration = dur ? strtoll(dur, &end, 10) : -1;
     if (dur != NULL && (end == dur || *end != '\0' || duration < 0 || duration > 86400 * 7))
         duration = -1;
-    const char *direction = form_get(form, n, "Direction");
+    const char *direction = http_pairs_get(form, n, "Direction");
     direction = direction && strncmp(direction, "outbound", 8) == 0 ? "outbound" : "inbound";
 
     /* From here on the request acts for the tenant. */
