@@ -134,7 +134,10 @@ status:
 	@scripts/stack.sh status
 
 # The test build runs under AddressSanitizer and UBSan, in its own build folder.
+# The release build too: `make run` is built without sanitizers, whose -O2 inlining warns
+# where the test build does not.
 test: deps
+	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory BUILD=build-test BIN=build-test/bin SANITIZE=address,undefined \
 		build-test/bin/switchboard-pool build-test/bin/switchboard-events \
 		build-test/bin/switchboard-admin build-test/bin/switchboard-clock \

@@ -52,7 +52,8 @@ enum schedule_state {
 /*
  * The state at `when`: open exactly when schedule_is_open() says so (the same reading),
  * holiday when closed by a holiday of that local date. *next gets the first instant after
- * `when`, within SCHEDULE_HORIZON_DAYS, at which the state differs (0: none in that time).
+ * `when`, within SCHEDULE_HORIZON_DAYS, at which the state differs (0: none in that time);
+ * next may be NULL when only the state is wanted.
  */
 enum schedule_state schedule_state(const char *hours_json, const char *holidays_json,
                                    const char *tz, time_t when, time_t *next);

@@ -81,18 +81,6 @@ int ivr_menu_load(struct request *r, const char *menu_id, struct ivr_graph *g)
     return DB_OK;
 }
 
-/* Closed on a holiday: the local date of now is one of the schedule's holidays. */
-static bool is_holiday(const char *holidays, const char *tz)
-{
-    struct tm tm;
-    char date[16];
-    if (holidays == NULL || schedule_local_time(tz, time(NULL), &tm) != 0)
-        return false;
-    snprintf(date, sizeof(date), "\"%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday);
-    return strstr(holidays, date) != NULL;
-}
-
 int ivr_schedule_answer(void *ctx, const char *schedule_id)
 {
     struct request *r = ctx;
@@ -106,14 +94,11 @@ int ivr_schedule_answer(void *ctx, const char *schedule_id)
     /* A switched-off schedule is always open, as for a number's route (did_route.c). */
     if (db_get_int(res, 0, "is_active", 1) == 0)
         return 1;
-    const char *tz = db_get(res, 0, "timezone"), *holidays = db_get(res, 0, "holidays");
-    enum schedule_answer a = schedule_is_open(db_get(res, 0, "hours"), holidays, tz,
-                                              time(NULL));
-    if (a == SCHEDULE_OPEN)
-        return 1;
-    if (a == SCHEDULE_ERROR)
+    enum schedule_state st = schedule_state(db_get(res, 0, "hours"), db_get(res, 0, "holidays"),
+                                            db_get(res, 0, "timezone"), time(NULL), NULL);
+    if (st == SCHEDULE_STATE_ERROR)
         log_warn("ivr: schedule %s cannot be read; taken as closed", schedule_id);
-    return a == SCHEDULE_CLOSED && is_holiday(holidays, tz) ? 2 : 0;
+    return st == SCHEDULE_STATE_OPEN ? 1 : st == SCHEDULE_STATE_HOLIDAY ? 2 : 0;
 }
 
 int ivr_prompts_resolve(struct request *r, struct ivr_out *out)

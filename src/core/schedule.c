@@ -305,12 +305,13 @@ enum schedule_state schedule_state(const char *hours_json, const char *holidays_
     struct parsed p = {.tz = tz};
     enum schedule_state s = SCHEDULE_STATE_ERROR;
     long off = 0;
-    *next = 0;
+    if (next != NULL)
+        *next = 0;
     if (schedule_invalid(hours_json, holidays_json) != NULL ||
         parse(hours_json, &p.hours) != 0 || parse(holidays_json, &p.holidays) != 0)
         goto out;
     s = state_at(&p, when, &off);
-    if (s != SCHEDULE_STATE_ERROR)
+    if (s != SCHEDULE_STATE_ERROR && next != NULL)
         *next = next_change(&p, when, s, off);
 out:
     json_object_put(p.hours);

@@ -24,7 +24,7 @@
 static const char *const route_types[] = {"queue",     "ivr",      "department", "agent",
                                           "voicemail", "external", NULL};
 
-enum { V_NUMBER, V_FRIENDLY, V_PROVIDER, V_TYPE, V_TARGET, V_ACTIVE };
+enum { V_NUMBER, V_FRIENDLY, V_PROVIDER, V_TYPE, V_TARGET, V_ACTIVE, V_SMS };
 
 static const struct field_def did_fields[] = {
     [V_NUMBER] = {"number", FT_PHONE, F_REQUIRED, 0, 0, NULL, NULL, NULL},
@@ -33,10 +33,13 @@ static const struct field_def did_fields[] = {
     [V_TYPE] = {"route_type", FT_ENUM, 0, 0, 0, route_types, NULL, NULL},
     [V_TARGET] = {"route_target", FT_TEXT, F_NULLABLE, 1, 64, NULL, NULL, NULL},
     [V_ACTIVE] = {"is_active", FT_BOOL, 0, 0, 0, NULL, NULL, NULL},
+    /* The number sends SMS (/api/v1/sms picks the first such number as the sender). */
+    [V_SMS] = {"sms_enabled", FT_BOOL, 0, 0, 0, NULL, NULL, NULL},
 };
 
-static const char *const did_columns_of[] = {"number",     "friendly_name", "provider",
-                                             "route_type", "route_target",  "is_active"};
+static const char *const did_columns_of[] = {"number",       "friendly_name", "provider",
+                                             "route_type",   "route_target",  "is_active",
+                                             "sms_enabled"};
 
 static const struct resource_writes did_writes;
 
@@ -44,7 +47,7 @@ static const struct resource dids = {
     .table = "dids",
     .columns = "id, tenant_id, number, friendly_name, provider, route_type, route_target,"
                " schedule_id, after_hours_route_type, after_hours_route_target, is_active,"
-               " created_at, updated_at",
+               " sms_enabled, created_at, updated_at",
     .tenant_col = "tenant_id",
     .id_prefix = "did_",
     RESOURCE_NAMES("did", "dids", "Phone number not found"),

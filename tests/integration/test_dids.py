@@ -9,7 +9,8 @@ from sb import check, expect_error
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
 DID_FIELDS = {"id", "tenant_id", "number", "friendly_name", "provider", "route_type",
               "route_target", "schedule_id", "after_hours_route_type",
-              "after_hours_route_target", "is_active", "created_at", "updated_at"}
+              "after_hours_route_target", "is_active", "sms_enabled", "created_at",
+              "updated_at"}
 _rng = random.SystemRandom()
 
 

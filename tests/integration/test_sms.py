@@ -124,10 +124,9 @@ class _Line:
     def __init__(self, ctx):
         self.token, self.tenant_id = sb.tenant(ctx)
         self.number = _number()
-        r = ctx.post("/api/dids", {"number": self.number}, token=self.token)
-        check(r.status == 201, "create DID: %r" % r)
-        # dids.c does not declare sms_enabled: the operator's switch, set here directly.
-        sb.sql(ctx, "UPDATE dids SET sms_enabled = 1 WHERE id = '%s'" % r.json["did"]["id"])
+        r = ctx.post("/api/dids", {"number": self.number, "sms_enabled": True},
+                     token=self.token)
+        check(r.status == 201 and r.json["did"]["sms_enabled"] is True, "create DID: %r" % r)
         self.account_sid = "AC" + _hex(32)
         self.auth_token = _hex(32)
         r = ctx.put("/api/integrations/twilio", {"account_sid": self.account_sid,
@@ -221,7 +220,9 @@ def test_sms_without_twilio_fails(ctx):
     token, _ = sb.tenant(ctx)
     num = _number()
     r = ctx.post("/api/dids", {"number": num}, token=token)
-    sb.sql(ctx, "UPDATE dids SET sms_enabled = 1 WHERE id = '%s'" % r.json["did"]["id"])
+    check(r.json["did"]["sms_enabled"] is False, "sms_enabled defaults to false: %r" % r)
+    r = ctx.put("/api/dids/" + r.json["did"]["id"], {"sms_enabled": True}, token=token)
+    check(r.status == 200 and r.json["did"]["sms_enabled"] is True, "sms_enabled: %r" % r)
     m = cc_data(ctx.post(V1, {"to": _number(), "body": "x"}, token=token), 201)
     sb.wait(lambda: cc_data(ctx.get(V1 + "/" + m["id"], token=token))["status"] == "failed",
             10, 0.1)
