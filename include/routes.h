@@ -13,6 +13,7 @@
 struct request;
 struct arena;
 struct json_object;
+struct db_result;
 
 /* Every route (route_table.c), built before main() from the modules' groups. */
 extern const struct route *route_table;
@@ -149,6 +150,14 @@ struct call_new {
     const char *current_flow, *flow_id, *context_json;
 };
 int calls_insert(struct request *r, const struct call_new *c, const char **id_out);
+/*
+ * The call of a CallSid (any tenant: the key is global), locked until the commit: *res has
+ * {id, tenant_id}, no row when there is none. It takes no gap lock (a locking read of an
+ * absent key would, and two new calls would deadlock on their inserts): the caller inserts,
+ * and calls_insert's DB_DUPLICATE (the same call racing) is to be returned as DB_DEADLOCK,
+ * so the transaction is retried and finds the other's row. DB_OK or a db_rc.
+ */
+int calls_lock_sid(struct request *r, const char *call_sid, struct db_result **res);
 int calls_set_status(struct request *r, const char *call_id, const char *status,
                      long long duration);
 bool call_status_is_live(const char *status);

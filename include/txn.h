@@ -18,7 +18,10 @@
  */
 #include "request.h"
 
-#define TXN_ATTEMPTS 3
+/* Attempts on a deadlock or lock wait timeout; before each retry a random pause of up to
+ * TXN_BACKOFF_MS << attempt, so the transactions that collided do not collide again. */
+#define TXN_ATTEMPTS 4
+#define TXN_BACKOFF_MS 4
 #define TXN_ANSWERED 1
 
 typedef int (*txn_step)(struct request *r, void *arg);

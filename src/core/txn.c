@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "arena.h"
 #include "crypto.h"
@@ -140,6 +141,20 @@ static int key_of(struct request *r, const char **key)
     return 0;
 }
 
+/* Up to TXN_BACKOFF_MS << attempt; the clock's nanoseconds are random enough to part two
+ * workers that collided at the same moment. */
+static void retry_pause(int attempt)
+{
+    struct timespec now, pause;
+    if (clock_gettime(CLOCK_MONOTONIC, &now) != 0)
+        return;
+    long cap_us = (long)TXN_BACKOFF_MS * 1000L << attempt;
+    long us = 1 + (long)((unsigned long)now.tv_nsec / 1000UL % (unsigned long)cap_us);
+    pause.tv_sec = us / 1000000L;
+    pause.tv_nsec = us % 1000000L * 1000L;
+    nanosleep(&pause, NULL);
+}
+
 int txn_run(struct request *r, txn_step step, void *arg)
 {
     const char *key;
@@ -150,9 +165,11 @@ int txn_run(struct request *r, txn_step step, void *arg)
         request_fingerprint(r, fingerprint);
     int rc = DB_DEADLOCK;
     for (int i = 0; i < TXN_ATTEMPTS && rc == DB_DEADLOCK; i++) {
-        if (i > 0)
+        if (i > 0) {
             log_info("txn: deadlock or lock wait timeout; attempt %d of %d", i + 1,
                      TXN_ATTEMPTS);
+            retry_pause(i);
+        }
         r->nhooks = 0;
         request_unanswer(r);
         rc = attempt(r, key, fingerprint, step, arg);

@@ -73,6 +73,16 @@ int call_emit(struct request *r, const char *type, const char *call_id,
     return text ? event_emit(r, type, call_id, text) : DB_ERROR;
 }
 
+int calls_lock_sid(struct request *r, const char *call_sid, struct db_result **res)
+{
+    int rc = db_exec(r->db, r->arena, "SELECT id FROM calls WHERE call_sid = ?",
+                     DB_PARAMS(DB_STR(call_sid)), res);
+    if (rc != DB_OK || (*res)->nrows == 0)
+        return rc;
+    return db_exec(r->db, r->arena, "SELECT id, tenant_id FROM calls WHERE id = ? FOR UPDATE",
+                   DB_PARAMS(DB_STR(db_get(*res, 0, "id"))), res);
+}
+
 int calls_insert(struct request *r, const struct call_new *c, const char **id_out)
 {
     const char *id = c->id ? c->id : id_new(r->arena, "call_");

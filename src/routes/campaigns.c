@@ -25,7 +25,7 @@
 static const char *const campaign_statuses[] = {"draft", "active", "paused", "completed", NULL};
 
 enum { K_NAME, K_DESC, K_STATUS, K_START, K_END, K_DAYS, K_ZONE, K_ATTEMPTS, K_RETRY,
-       K_NFIELDS };
+       K_SCHEDULE, K_NFIELDS };
 
 static const struct field_def campaign_fields[] = {
     [K_NAME] = {"name", FT_TEXT, F_REQUIRED, 1, 255, NULL, NULL, NULL},
@@ -37,11 +37,12 @@ static const struct field_def campaign_fields[] = {
     [K_ZONE] = {"time_zone", FT_TEXT, F_NULLABLE, 1, 64, NULL, NULL, NULL},
     [K_ATTEMPTS] = {"max_attempts", FT_INT, 0, 1, 100, NULL, NULL, NULL},
     [K_RETRY] = {"retry_delay_minutes", FT_INT, 0, 0, 43200, NULL, NULL, NULL},
+    [K_SCHEDULE] = {"schedule_id", FT_TEXT, F_NULLABLE, 1, 64, NULL, NULL, NULL},
 };
 
 static const char *const campaign_columns_of[] = {
     "name",      "description",  "status",       "calling_hours_start", "calling_hours_end",
-    "calling_days", "time_zone", "max_attempts", "retry_delay_minutes"};
+    "calling_days", "time_zone", "max_attempts", "retry_delay_minutes", "schedule_id"};
 static const char *const campaign_json_cols[] = {"calling_days", "dispositions", NULL};
 
 static const struct filter_def campaign_filters[] = {
@@ -58,7 +59,7 @@ static const struct resource campaigns = {
                " TIME_FORMAT(calling_hours_start, '%H:%i') AS calling_hours_start,"
                " TIME_FORMAT(calling_hours_end, '%H:%i') AS calling_hours_end,"
                " CONCAT('[\"', REPLACE(calling_days, ',', '\",\"'), '\"]') AS calling_days,"
-               " time_zone, max_attempts, retry_delay_minutes, dispositions,"
+               " time_zone, max_attempts, retry_delay_minutes, schedule_id, dispositions,"
                " (SELECT COUNT(*) FROM contacts l WHERE l.tenant_id = campaigns.tenant_id"
                " AND l.campaign_id = campaigns.id) AS lead_count,"
                " created_by, created_at, updated_at",
@@ -220,7 +221,8 @@ static int minutes_of(const char *s)
     return schedule_minutes(hhmm);
 }
 
-/* The hours as they will be: start before end. A campaign with leads is not deleted. */
+/* The hours as they will be: start before end; a schedule is the tenant's. A campaign with
+ * leads is not deleted. */
 static int campaign_check(struct request *r, struct crud_write *w)
 {
     struct db_result *res;
@@ -244,6 +246,11 @@ static int campaign_check(struct request *r, struct crud_write *w)
         request_check_fields(r);
         return TXN_ANSWERED;
     }
+    if (v[K_SCHEDULE].sent && v[K_SCHEDULE].s != NULL)
+        return crud_refer(r,
+                          "SELECT id FROM schedules WHERE id = ? AND tenant_id = ?"
+                          " LOCK IN SHARE MODE",
+                          v[K_SCHEDULE].s, "scheduleId", "must be a schedule of this tenant");
     return DB_OK;
 }
 

@@ -69,13 +69,21 @@ static int voice_move(struct request *r, struct voice_call *v, const char *input
     return rc == DB_OK ? answer_twiml(r, v) : rc;
 }
 
+/* A duplicate CallSid is the same call's webhook racing us: retried, the transaction finds
+ * the other's row (calls_lock_sid() says why there is no locking read first). */
+static int sid_duplicate_retries(int rc)
+{
+    return rc == DB_DUPLICATE ? DB_DEADLOCK : rc;
+}
+
 /* The call's row: found by its CallSid in the tenant, else a new live inbound call. */
 static int voice_call_row(struct request *r, struct voice_call *v)
 {
     struct db_result *res;
-    int rc = db_exec(r->db, r->arena,
-                     "SELECT id FROM calls WHERE call_sid = ? AND tenant_id = ? FOR UPDATE",
-                     DB_PARAMS(DB_STR(v->sid), DB_STR(r->auth.tenant_id)), &res);
+    int rc = calls_lock_sid(r, v->sid, &res);
+    if (rc == DB_OK && res->nrows > 0 && strcmp(db_get(res, 0, "tenant_id"),
+                                                r->auth.tenant_id) != 0)
+        return txn_fail(r, 409, "conflict", "This CallSid belongs to another number");
     v->call_known = rc == DB_OK && res->nrows > 0;
     if (rc != DB_OK || res->nrows > 0) {
         v->call_id = rc == DB_OK ? db_get(res, 0, "id") : NULL;
@@ -83,7 +91,7 @@ static int voice_call_row(struct request *r, struct voice_call *v)
     }
     struct call_new c = {.call_sid = v->sid, .caller_number = v->from, .called_number = v->to,
                          .direction = "inbound", .status = "active"};
-    rc = calls_insert(r, &c, &v->call_id);
+    rc = sid_duplicate_retries(calls_insert(r, &c, &v->call_id));
     if (rc == DB_OK)
         calls_written(r);
     return rc;
@@ -133,9 +141,10 @@ static int start_step(struct request *r, void *arg)
     struct ivr_session *s = &v->s;
     struct db_result *res;
     /* A session of this call already: a retry (answered again), or a redirect into another
-     * flow (a new session; the first keeps the CallSid). */
+     * flow (a new session; the first keeps the CallSid). A plain read, as for the call's
+     * row (calls_lock_sid()): replay_step() locks a session found. */
     int rc = db_exec(r->db, r->arena,
-                     "SELECT id FROM ivr_sessions WHERE call_sid = ? AND tenant_id = ? FOR UPDATE",
+                     "SELECT id FROM ivr_sessions WHERE call_sid = ? AND tenant_id = ?",
                      DB_PARAMS(DB_STR(v->sid), DB_STR(r->auth.tenant_id)), &res);
     if (rc != DB_OK)
         return rc;
@@ -155,7 +164,7 @@ static int start_step(struct request *r, void *arg)
     if (s->st.vars == NULL || json_set_str(s->st.vars, "caller_number", v->from) ||
         json_set_str(s->st.vars, "called_number", v->to))
         return DB_ERROR;
-    rc = ivr_session_insert(r, s, "twilio");
+    rc = sid_duplicate_retries(ivr_session_insert(r, s, "twilio"));
     return rc == DB_OK ? voice_move(r, v, NULL) : rc;
 }
 

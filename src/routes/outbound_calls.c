@@ -75,8 +75,11 @@ static int start_lookups(struct request *r, struct start *s)
         return DB_OK;
     rc = db_exec(r->db, r->arena,
                  "SELECT c.calling_hours_start, c.calling_hours_end, c.calling_days,"
-                 " COALESCE(c.time_zone, t.timezone) AS zone, c.max_attempts, c.status"
+                 " COALESCE(c.time_zone, t.timezone) AS zone, c.max_attempts, c.status,"
+                 " c.schedule_id, s.name AS schedule_name, s.hours, s.holidays,"
+                 " s.timezone AS schedule_zone, s.is_active AS schedule_active"
                  " FROM campaigns c JOIN tenants t ON t.id = c.tenant_id"
+                 " LEFT JOIN schedules s ON s.tenant_id = c.tenant_id AND s.id = c.schedule_id"
                  " WHERE c.id = ? AND c.tenant_id = ? LOCK IN SHARE MODE",
                  DB_PARAMS(DB_STR(s->campaign_id), DB_STR(tid)), &s->campaign);
     if (rc == DB_OK && s->campaign->nrows == 0)
@@ -84,7 +87,25 @@ static int start_lookups(struct request *r, struct start *s)
     return rc;
 }
 
-/* The campaign's calling hours, in the lead's zone, else the campaign's, else the tenant's. */
+/* The campaign's schedule, when it follows one: closed (a holiday, outside its hours) is a
+ * 409 as the calling hours are; a switched-off schedule is open (as for a number's route). */
+static int start_schedule(struct request *r, const struct db_result *c)
+{
+    if (db_get(c, 0, "schedule_id") == NULL || db_get_int(c, 0, "schedule_active", 1) == 0)
+        return DB_OK;
+    enum schedule_state st = schedule_state(db_get(c, 0, "hours"), db_get(c, 0, "holidays"),
+                                            db_get(c, 0, "schedule_zone"), time(NULL), NULL);
+    if (st == SCHEDULE_STATE_OPEN)
+        return DB_OK;
+    const char *msg = arena_printf(r->arena, "The campaign's schedule \"%s\" is %s now",
+                                   db_get(c, 0, "schedule_name"),
+                                   st == SCHEDULE_STATE_HOLIDAY ? "closed for a holiday"
+                                                                : "closed");
+    return txn_fail(r, 409, "outside_calling_hours", msg ? msg : "The schedule is closed");
+}
+
+/* The campaign's calling hours, in the lead's zone, else the campaign's, else the tenant's;
+ * then its schedule. */
 static int start_hours(struct request *r, struct start *s)
 {
     const struct db_result *c = s->campaign;
@@ -103,7 +124,7 @@ static int start_hours(struct request *r, struct start *s)
     const char *from = db_get(c, 0, "calling_hours_start"), *to = db_get(c, 0, "calling_hours_end");
     const char *days = db_get(c, 0, "calling_days");
     if (outbound_in_hours(&local, from, to, days) == 1)
-        return DB_OK;
+        return start_schedule(r, c);
     char now[32];
     strftime(now, sizeof(now), "%a %H:%M", &local);
     const char *msg = arena_printf(r->arena,

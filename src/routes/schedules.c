@@ -92,7 +92,7 @@ static const char *const schedule_delete_details[] = {"name", "timezone", NULL};
 static const struct resource_writes schedule_writes = {
     .prepare = schedule_prepare,
     .duplicate = "A schedule with this name already exists",
-    .referenced = "This schedule is in use by a phone number, a queue or a chat widget",
+    .referenced = "This schedule is in use by a phone number, a queue, a chat widget or a campaign",
     .deleted = "Schedule deleted successfully",
     .delete_details = schedule_delete_details,
 };

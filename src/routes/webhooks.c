@@ -104,9 +104,7 @@ static int status_step(struct request *r, void *arg)
     const struct twilio_status *st = arg;
     const char *tenant_id = r->auth.tenant_id, *call_id = NULL;
     struct db_result *res, *cres = NULL;
-    int rc = db_exec(r->db, r->arena,
-                     "SELECT id, tenant_id FROM calls WHERE call_sid = ? FOR UPDATE",
-                     DB_PARAMS(DB_STR(st->sid)), &res);
+    int rc = calls_lock_sid(r, st->sid, &res);
     if (rc == DB_OK && res->nrows > 0 && strcmp(db_get(res, 0, "tenant_id"), tenant_id) != 0)
         return txn_fail(r, 409, "conflict", "This CallSid belongs to another number");
     if (rc == DB_OK && res->nrows > 0) {
@@ -117,6 +115,8 @@ static int status_step(struct request *r, void *arg)
                              .called_number = st->to, .direction = st->direction,
                              .status = call_status_is_live(st->status) ? st->status : "ringing"};
         rc = calls_insert(r, &c, &call_id);
+        if (rc == DB_DUPLICATE) /* the same call's callback racing: retried, it is found */
+            rc = DB_DEADLOCK;
         if (rc == DB_OK && c.status == st->status && strcmp(st->direction, "inbound") == 0)
             rc = route_inbound(r, st, call_id);
     }

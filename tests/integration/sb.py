@@ -347,6 +347,11 @@ def sql(ctx, query):
     return p.stdout
 
 
+
+def innodb_deadlocks(ctx):
+    """The server's count of InnoDB deadlocks so far (a test reads it before and after)."""
+    return int(sql(ctx, "SHOW GLOBAL STATUS LIKE 'Innodb_deadlocks'").split()[1])
+
 # -- /metrics (Prometheus text format) -------------------------------------------------
 
 _SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')

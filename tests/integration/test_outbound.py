@@ -194,6 +194,36 @@ def test_calling_hours_in_the_leads_zone(ctx):
                                                        "campaignId": closed}, token=token), 409)
 
 
+def test_campaign_follows_its_schedule(ctx):
+    """A campaign's schedule (issue 11): a holiday closes it on top of its calling hours."""
+    token, tid, camp = _setup(ctx)
+    today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+    all_day = {d: [{"open": "00:00", "close": "24:00"}]
+               for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    sched = sb.cc_data(ctx.post("/api/v1/schedules", {"name": "H " + sb.uid(), "timezone": "UTC",
+                                                      "hours": all_day, "holidays": [today]},
+                                token=token), 201)
+    r = ctx.put("/api/campaigns/" + camp, {"scheduleId": sched["id"]}, token=token)
+    check(r.status == 200 and r.json["data"]["scheduleId"] == sched["id"], repr(r))
+    r = _start(ctx, token, 409, campaignId=camp)
+    sb.expect_cold_error(r, 409)
+    check("holiday" in r.json["message"] and sched["name"] in r.json["message"], repr(r))
+    # The schedule is in use: not deleted. Switched off, it no longer closes the campaign.
+    sb.expect_cc_error(ctx.delete("/api/v1/schedules/" + sched["id"], token=token), 409)
+    sb.cc_data(ctx.put("/api/v1/schedules/" + sched["id"], {"is_active": False}, token=token))
+    _start(ctx, token, campaignId=camp)
+    # Another tenant's schedule, or none of the kind, is refused naming the field.
+    other, _ = sb.tenant(ctx)
+    theirs = sb.cc_data(ctx.post("/api/v1/schedules", {"name": "T " + sb.uid()}, token=other),
+                        201)
+    for bad in (theirs["id"], "sch_nothing"):
+        r = ctx.put("/api/campaigns/" + camp, {"scheduleId": bad}, token=token)
+        sb.expect_cold_error(r, 400)  # coldcaller's validation status
+        check("scheduleId" in r.text, "field named: %r" % r)
+    r = ctx.put("/api/campaigns/" + camp, {"scheduleId": None}, token=token)
+    check(r.status == 200 and r.json["data"]["scheduleId"] is None, repr(r))
+    sb.cc_data(ctx.delete("/api/v1/schedules/" + sched["id"], token=token))
+
 def test_max_attempts(ctx):
     token, tid, _ = _setup(ctx)
     camp = _campaign(ctx, tid, max_attempts=2)

@@ -345,3 +345,22 @@ def test_webhook_tenant_comes_from_the_number(ctx):
                                                                      c["id"])["call_sid"]))
     check(r.status != 200 or r.json["call"]["id"] != c["id"], "A's callback reached B's call")
     check(_get_call(ctx, b.token, c["id"])["status"] == "ringing", "B's call was changed by A")
+
+
+def test_status_callbacks_of_new_calls_at_once(ctx):
+    """First callbacks of many new calls at once, each sent twice together: all answered,
+    one call per CallSid, and no InnoDB deadlock (a locking read of an absent CallSid would
+    gap-lock, and the inserts would deadlock; sids with one prefix share that gap)."""
+    import concurrent.futures
+    line = _Line(ctx)
+    prefix = "CA" + _hex(28)
+    params = [line.params("ringing", sid=prefix + "%04x" % i) for i in range(40)]
+    before = sb.innodb_deadlocks(ctx)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=12) as ex:
+        answers = list(ex.map(lambda p: _hook(ctx, line.auth_token, p), params + params))
+    for r in answers:
+        _ok(r, "callback")
+    after = sb.innodb_deadlocks(ctx)
+    check(after == before, "InnoDB deadlocks: %d" % (after - before))
+    n = sb.sql(ctx, "SELECT COUNT(*) FROM calls WHERE call_sid LIKE '%s%%'" % prefix).strip()
+    check(n == "40", "one call per CallSid: %s" % n)
