@@ -119,7 +119,7 @@ def test_deadlock_victim_is_retried(ctx):
           "the deadlock victim was not retried to success: %r" % r)
     rid = r.headers.get("x-request-id")
     with open(os.path.join(ctx.var, "log", "pool.log"), errors="replace") as f:
-        retried = [line for line in f if "req=%s" % rid in line and "attempt 2 of 3" in line]
+        retried = [line for line in f if "req=%s" % rid in line and "attempt 2 of " in line]
     check(rid and retried, "pool.log does not show request %s retried" % rid)
     got = ctx.get("/api/departments/" + target["id"], token=token)
     check(got.json["department"]["name"] == name, "not written: %r" % got)
