@@ -31,22 +31,6 @@ void http_close_fd(int fd, const char *what)
 
 /* ---- closing -------------------------------------------------------------------- */
 
-/*
- * Unread input at close() makes the kernel answer with a reset, which can overtake what
- * was written just before (a WebSocket close frame for an oversized message): nginx then
- * drops it. What is already received (up to a bound) is read and discarded first, after
- * the write side is shut, the way nginx's lingering close does it.
- */
-static void drain_before_close(int fd)
-{
-    char sink[16384];
-    if (shutdown(fd, SHUT_WR) != 0)
-        return;
-    for (int i = 0; i < 16; i++)
-        if (recv(fd, sink, sizeof(sink), MSG_DONTWAIT) <= 0)
-            return;
-}
-
 void conn_close(struct http_conn *c, const char *why)
 {
     if (c->flags & C_DEAD)
@@ -56,8 +40,7 @@ void conn_close(struct http_conn *c, const char *why)
     log_debug("events: conn %llu closed: %s", c->id, why);
     loop_timer_stop(srv->loop, &c->idle);
     loop_fd_del(srv->loop, c->fd);
-    drain_before_close(c->fd);
-    http_close_fd(c->fd, "connection");
+    linger_close(srv->loop, c->fd);
     c->fd = -1;
     srv->nconns--;
     if (c->on_close != NULL) {

@@ -74,6 +74,9 @@ static inline size_t out_pending(const struct http_conn *c)
 /* close() of a socket fails only with EINTR/EIO and the fd is released either way
  * (Linux), so a failure is worth a debug line, never a retry. */
 void http_close_fd(int fd, const char *what);
+/* Ends fd (no longer registered with the loop) by a lingering close (linger.c): the write
+ * side shut now, the fd closed once the peer has stopped sending (or after a bound). */
+void linger_close(struct loop *loop, int fd);
 /* Sets up an accepted socket (non-blocking) as a connection of srv. 0, or -1 (fd open). */
 int conn_new(struct http_server *srv, int fd);
 /* Closes now (why goes to the debug log); on_close runs; the memory goes after the batch.

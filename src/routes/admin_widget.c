@@ -67,14 +67,20 @@ static struct json_object *widget_json(struct request *r, const struct db_result
     return arena_json(r->arena, db_row_json(row, 0, widget_json_cols));
 }
 
+/* The widget of the path's company, read outside a transaction: 0, or -1 answered. */
+static int path_widget(struct request *r, struct db_result **row)
+{
+    int rc = company_widget(r, request_param(r, "id"), false, row);
+    if (rc == TXN_ANSWERED)
+        return -1;
+    return rc == DB_OK ? 0 : request_db_error(r, rc);
+}
+
 static int widget_get(struct request *r)
 {
     struct db_result *row;
-    int rc = company_widget(r, request_param(r, "id"), false, &row);
-    if (rc == TXN_ANSWERED)
+    if (path_widget(r, &row) != 0)
         return -1;
-    if (rc != DB_OK)
-        return request_db_error(r, rc);
     struct json_object *o = widget_json(r, row);
     return o ? reply_one(r, 200, "widget", o) : request_oom(r);
 }
@@ -137,11 +143,8 @@ static int widget_put(struct request *r)
 static int embed_code(struct request *r)
 {
     struct db_result *row;
-    int rc = company_widget(r, request_param(r, "id"), false, &row);
-    if (rc == TXN_ANSWERED)
+    if (path_widget(r, &row) != 0)
         return -1;
-    if (rc != DB_OK)
-        return request_db_error(r, rc);
     const char *key = db_get(row, 0, "public_key");
     const char *code = arena_printf(r->arena,
                                     "<script src=\"%s/widget.js\" data-widget-key=\"%s\""
