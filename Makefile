@@ -137,6 +137,7 @@ status:
 # The release build too: `make run` is built without sanitizers, whose -O2 inlining warns
 # where the test build does not.
 test: deps
+	@scripts/deps.sh chromium chromium-driver python3-selenium
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory BUILD=build-test BIN=build-test/bin SANITIZE=address,undefined \
 		build-test/bin/switchboard-pool build-test/bin/switchboard-events \

@@ -26,6 +26,7 @@ PACKAGES=(
     sip-tester
     nginx-light spawn-fcgi mariadb-server memcached
     curl wrk python3 python3-jsonschema python3-websockets
+    libjs-chart.js
 )
 # More for one target only (make fuzz: clang libclang-rt-14-dev).
 PACKAGES+=("$@")

@@ -111,6 +111,7 @@ function errorFrom(res, data) {
   const d = data && typeof data === 'object' ? data : {};
   const message =
     (typeof d.error === 'string' && d.error) ||
+    (d.error && typeof d.error.message === 'string' && d.error.message) ||
     (typeof d.message === 'string' && d.message) ||
     `The request failed (HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}).`;
   return new ApiError(message, {

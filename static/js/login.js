@@ -1,10 +1,16 @@
-// Sign-in page: POST /api/auth/login, store the session, go to the departments page.
-import { api, isSignedIn, saveSession } from './api.js';
+// Sign-in page: POST /api/auth/login, store the session, go to the wallboard (staff) or
+// the departments page.
+import { api, getUser, isSignedIn, saveSession } from './api.js';
 
-const NEXT_PAGE = 'departments.html';
+const STAFF = new Set(['super_admin', 'admin', 'manager', 'supervisor']);
+
+function nextPage() {
+  const user = getUser();
+  return user && STAFF.has(user.role) ? 'wallboard.html' : 'departments.html';
+}
 
 if (isSignedIn()) {
-  window.location.replace(NEXT_PAGE);
+  window.location.replace(nextPage());
 } else {
   init();
 }
@@ -96,7 +102,7 @@ function init() {
     try {
       const session = await api('POST', '/auth/login', body, { auth: false });
       saveSession(session);
-      window.location.replace(NEXT_PAGE);
+      window.location.replace(nextPage());
       return;
     } catch (err) {
       handleError(err);

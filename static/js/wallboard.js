@@ -1,0 +1,198 @@
+// Wallboard: the tenant's queues, service figures, agents and live calls. Loaded once,
+// then kept current from the event stream (/api/events over SSE, a single-use ticket per
+// connection): a queue, call or agent event refetches the live figures (debounced); a
+// dropped stream shows "Reconnecting…" and resumes after the last event it saw.
+import { api, getUser, isSignedIn, logout, redirectToLogin } from './api.js';
+
+const $ = (id) => document.getElementById(id);
+const REFRESH_DEBOUNCE_MS = 150;
+const KPI_EVERY_MS = 30000;
+const LIVE_TYPES = /^(queue|call|agent|offer)\./;
+
+let chart = null;
+let refreshTimer = null;
+let lastEventId = '';
+let stream = null;
+let retryDelay = 1000;
+
+function text(el, value) {
+  el.textContent = value === undefined || value === null || value === '' ? '–' : String(value);
+}
+
+function seconds(s) {
+  const n = Math.max(0, Math.round(Number(s) || 0));
+  const m = Math.floor(n / 60);
+  return m ? `${m}m ${String(n % 60).padStart(2, '0')}s` : `${n}s`;
+}
+
+function percent(x) {
+  return `${Math.round((Number(x) || 0) * 1000) / 10}%`;
+}
+
+function showError(err) {
+  if (err && err.redirected) return;
+  const box = $('page-alert');
+  box.textContent = err && err.message ? err.message : 'Something went wrong.';
+  box.hidden = false;
+}
+
+function rows(tbody, items, cells, empty) {
+  tbody.replaceChildren();
+  if (!items.length) {
+    const tr = tbody.insertRow();
+    tr.className = 'table__placeholder';
+    const td = tr.insertCell();
+    td.colSpan = tbody.closest('table').tHead.rows[0].cells.length;
+    td.textContent = empty;
+    return;
+  }
+  for (const item of items) {
+    const tr = tbody.insertRow();
+    if (item.id) tr.dataset.id = item.id;
+    for (const value of cells(item)) text(tr.insertCell(), value);
+  }
+}
+
+async function loadLive() {
+  const res = await api('GET', '/queues/live');
+  const t = res.tenant || {};
+  text($('t-waiting'), t.calls_waiting);
+  text($('t-longest'), seconds(t.longest_wait_time));
+  text($('t-available'), t.available_agents);
+  text($('t-talking'), t.talking_agents);
+  text($('t-wrapup'), t.wrapup_agents);
+  text($('t-paused'), t.paused_agents);
+  const queues = res.queue_stats || res.data || [];
+  rows($('queue-rows'), queues.map((q) => ({ ...q, id: q.queue_id })), (q) => [
+    q.queue_name, q.calls_waiting, seconds(q.longest_wait_time), q.calls_in_progress,
+    q.available_agents, q.wrapup_agents, q.paused_agents, q.completed_calls, q.abandoned_calls,
+  ], 'No queues yet.');
+  $('updated').textContent = `Updated ${new Date().toLocaleTimeString()}`;
+}
+
+async function loadAgents() {
+  const res = await api('GET', '/agent-state?limit=100');
+  const agents = (res.agent_states || res.data || []).filter((a) => a.role !== 'super_admin');
+  rows($('agent-rows'), agents.map((a) => ({ ...a, id: a.user_id })), (a) => [
+    [a.first_name, a.last_name].filter(Boolean).join(' ') || a.email,
+    a.state,
+    a.presence_since ? new Date(a.presence_since).toLocaleTimeString() : '',
+  ], 'No agents.');
+}
+
+async function loadCalls() {
+  const res = await api('GET', '/calls/active');
+  const calls = res.active_calls || res.calls || [];
+  rows($('call-rows'), calls, (c) => [
+    c.caller_number, c.status, c.assigned_agent || '', seconds(c.duration),
+  ], 'No calls in progress.');
+}
+
+async function loadKpis() {
+  const [today, recent] = await Promise.all([api('GET', '/cdr/stats'), api('GET', '/cdr/stats?last=30m')]);
+  const windows = [['Today', today.data || {}], ['Last 30 minutes', recent.data || {}]];
+  rows($('kpi-rows'), windows, ([name, k]) => [
+    name, k.offered, k.answered, k.abandoned, percent(k.service_level), seconds(k.asa),
+    percent(k.abandonment_rate),
+  ], '');
+}
+
+async function loadChart() {
+  if (typeof window.Chart !== 'function') return; // the vendor script did not load
+  const res = await api('GET', '/cdr/call-volume');
+  const hours = res.data || [];
+  const labels = hours.map((h) => new Date(h.hour).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
+  const series = (key) => hours.map((h) => Number(h[key]) || 0);
+  const data = {
+    labels,
+    datasets: [
+      { label: 'Offered', data: series('offered'), borderColor: '#2563eb', backgroundColor: '#2563eb' },
+      { label: 'Answered', data: series('answered'), borderColor: '#16a34a', backgroundColor: '#16a34a' },
+      { label: 'Abandoned', data: series('abandoned'), borderColor: '#dc2626', backgroundColor: '#dc2626' },
+    ],
+  };
+  if (chart) {
+    chart.data = data;
+    chart.update('none');
+    return;
+  }
+  chart = new window.Chart($('volume-chart'), {
+    type: 'bar',
+    data,
+    options: { animation: false, responsive: true, maintainAspectRatio: false,
+      scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+  });
+}
+
+function refreshSoon() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(() => {
+    Promise.all([loadLive(), loadAgents(), loadCalls()]).catch(showError);
+  }, REFRESH_DEBOUNCE_MS);
+}
+
+function liveState(state, label) {
+  const el = $('live-state');
+  el.dataset.state = state;
+  el.textContent = label;
+}
+
+async function connect() {
+  let ticket;
+  try {
+    ticket = (await api('POST', '/events/ticket')).ticket;
+  } catch (err) {
+    if (!err.redirected) reconnectLater();
+    return;
+  }
+  const after = lastEventId ? `&after=${encodeURIComponent(lastEventId)}` : '';
+  stream = new EventSource(`/api/events?ticket=${encodeURIComponent(ticket)}${after}`);
+  stream.onopen = () => {
+    retryDelay = 1000;
+    liveState('live', 'Live');
+    if (lastEventId) refreshSoon(); // what changed while away
+  };
+  stream.onmessage = (e) => {
+    if (e.lastEventId) lastEventId = e.lastEventId;
+    let ev = null;
+    try { ev = JSON.parse(e.data); } catch { return; }
+    if (ev && LIVE_TYPES.test(ev.type || '')) refreshSoon();
+  };
+  for (const type of ['session_revoked', 'token_expired']) {
+    stream.addEventListener(type, () => { stream.close(); redirectToLogin('expired'); });
+  }
+  stream.onerror = () => {
+    // A ticket is spent once: the browser's own retry would be refused, so we reconnect.
+    stream.close();
+    reconnectLater();
+  };
+}
+
+function reconnectLater() {
+  liveState('reconnecting', 'Reconnecting…');
+  setTimeout(connect, retryDelay);
+  retryDelay = Math.min(retryDelay * 2, 15000);
+}
+
+async function main() {
+  if (!isSignedIn()) {
+    redirectToLogin();
+    return;
+  }
+  const user = getUser() || {};
+  $('user-email').textContent = user.email || '';
+  $('user-role').textContent = user.role || '';
+  $('signout').addEventListener('click', () => logout());
+  try {
+    await Promise.all([loadLive(), loadAgents(), loadCalls(), loadKpis()]);
+  } catch (err) {
+    showError(err);
+  }
+  const chartReady = () => loadChart().catch(showError);
+  if (document.readyState === 'complete') chartReady();
+  else window.addEventListener('load', chartReady);
+  setInterval(() => { loadKpis().catch(showError); loadChart().catch(showError); }, KPI_EVERY_MS);
+  connect();
+}
+
+main();
