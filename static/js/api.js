@@ -117,7 +117,7 @@ function errorFrom(res, data) {
   return new ApiError(message, {
     status: res.status,
     code: typeof d.code === 'string' ? d.code : '',
-    fields: d.fields,
+    fields: d.fields || (d.error && typeof d.error === 'object' ? d.error.details : null),
     requestId: d.request_id || res.headers.get('X-Request-Id') || '',
   });
 }

@@ -2,9 +2,9 @@
 // then kept current from the event stream (/api/events over SSE, a single-use ticket per
 // connection): a queue, call or agent event refetches the live figures (debounced); a
 // dropped stream shows "Reconnecting…" and resumes after the last event it saw.
-import { api, getUser, isSignedIn, logout, redirectToLogin } from './api.js';
+import { api, redirectToLogin } from './api.js';
+import { $, pageAlert, startPage } from './shell.js';
 
-const $ = (id) => document.getElementById(id);
 const REFRESH_DEBOUNCE_MS = 150;
 const KPI_EVERY_MS = 30000;
 const LIVE_TYPES = /^(queue|call|agent|offer)\./;
@@ -29,12 +29,7 @@ function percent(x) {
   return `${Math.round((Number(x) || 0) * 1000) / 10}%`;
 }
 
-function showError(err) {
-  if (err && err.redirected) return;
-  const box = $('page-alert');
-  box.textContent = err && err.message ? err.message : 'Something went wrong.';
-  box.hidden = false;
-}
+const showError = pageAlert;
 
 function rows(tbody, items, cells, empty) {
   tbody.replaceChildren();
@@ -175,14 +170,7 @@ function reconnectLater() {
 }
 
 async function main() {
-  if (!isSignedIn()) {
-    redirectToLogin();
-    return;
-  }
-  const user = getUser() || {};
-  $('user-email').textContent = user.email || '';
-  $('user-role').textContent = user.role || '';
-  $('signout').addEventListener('click', () => logout());
+  if (!startPage('wallboard.html')) return;
   try {
     await Promise.all([loadLive(), loadAgents(), loadCalls(), loadKpis()]);
   } catch (err) {

@@ -1,0 +1,181 @@
+// A list-and-form page from a declaration: the table pages on the server (page, limit),
+// a dialog creates and edits a record, a delete asks first. A 422's field errors are
+// shown under their fields; every other error as its message. Strings from the API are
+// rendered as text, never as HTML.
+//
+//   resourcePage({
+//     path: '/queues', noun: 'queue', writeRoles: [...],
+//     columns: [{ key, label, format? }],
+//     fields: [{ name, label, type: 'text'|'number'|'select'|'checkbox'|'textarea',
+//                required?, min?, max?, maxlength?, options?: [[value, label]], hint? }],
+//   })
+//
+// The page's HTML carries the empty shell: #rows (a tbody), #pager, #page-info,
+// #page-prev, #page-next, #new-item, #item-dialog with #item-form, #item-form-alert,
+// #item-fields, #item-dialog-title, #delete-dialog with #delete-name, #delete-confirm.
+import { api } from './api.js';
+import { $, el, pageAlert } from './shell.js';
+
+const PAGE_SIZE = 25;
+
+function listOf(res) {
+  const items = Array.isArray(res.data) ? res.data : [];
+  const meta = res.meta || res.pagination || {};
+  return { items, pages: Number(meta.total_pages || meta.pages || 1) || 1 };
+}
+
+function fieldInput(f) {
+  const id = `f-${f.name}`;
+  let input;
+  if (f.type === 'select') {
+    input = el('select', { attrs: { id, name: f.name } });
+    for (const [value, label] of f.options) input.append(el('option', { text: label, attrs: { value } }));
+  } else if (f.type === 'textarea') {
+    input = el('textarea', { attrs: { id, name: f.name, rows: '3' } });
+  } else {
+    input = el('input', { attrs: { id, name: f.name, type: f.type === 'checkbox' ? 'checkbox' : f.type || 'text' } });
+  }
+  for (const a of ['min', 'max', 'maxlength']) if (f[a] !== undefined) input.setAttribute(a, String(f[a]));
+  if (f.required) input.required = true;
+  input.setAttribute('aria-describedby', `${id}-error${f.hint ? ` ${id}-hint` : ''}`);
+  const label = el('label', { text: f.label, attrs: { for: id } });
+  const box = el('div', { className: 'field' }, [label, input]);
+  if (f.hint) box.append(el('p', { className: 'field__hint', text: f.hint, attrs: { id: `${id}-hint` } }));
+  box.append(el('p', { className: 'field__error', attrs: { id: `${id}-error`, hidden: '' } }));
+  return box;
+}
+
+function readForm(fields) {
+  const body = {};
+  for (const f of fields) {
+    const input = $(`f-${f.name}`);
+    if (f.type === 'checkbox') body[f.name] = input.checked;
+    else if (f.type === 'number') body[f.name] = input.value === '' ? undefined : Number(input.value);
+    else body[f.name] = input.value;
+  }
+  return body;
+}
+
+function fillForm(fields, item) {
+  for (const f of fields) {
+    const input = $(`f-${f.name}`);
+    const v = item ? item[f.name] : f.default;
+    if (f.type === 'checkbox') input.checked = v === undefined ? true : Boolean(v);
+    else input.value = v === undefined || v === null ? '' : String(v);
+  }
+}
+
+function showFieldErrors(fields, errors) {
+  let first = null;
+  for (const f of fields) {
+    const p = $(`f-${f.name}-error`);
+    const msg = errors && errors[f.name];
+    p.textContent = msg ? `${f.label} ${typeof msg === 'string' ? msg : JSON.stringify(msg)}` : '';
+    p.hidden = !msg;
+    $(`f-${f.name}`).setAttribute('aria-invalid', msg ? 'true' : 'false');
+    if (msg && !first) first = $(`f-${f.name}`);
+  }
+  return first;
+}
+
+export function resourcePage(decl, user) {
+  const state = { page: 1, pages: 1, items: new Map(), editing: null, deleting: null };
+  const canWrite = decl.writeRoles.includes(user.role);
+  $('item-fields').replaceChildren(...decl.fields.map(fieldInput));
+  $('new-item').hidden = !canWrite;
+
+  async function load() {
+    const tbody = $('rows');
+    try {
+      const res = await api('GET', `${decl.path}?page=${state.page}&limit=${PAGE_SIZE}`);
+      const { items, pages } = listOf(res);
+      state.pages = pages;
+      state.items = new Map(items.map((i) => [i.id, i]));
+      tbody.replaceChildren();
+      if (!items.length) {
+        const td = el('td', { text: `No ${decl.noun}s yet.`, attrs: { colspan: String(decl.columns.length + 1) } });
+        tbody.append(el('tr', { className: 'table__placeholder' }, [td]));
+      }
+      for (const item of items) tbody.append(row(item));
+      $('pager').hidden = pages <= 1;
+      $('page-info').textContent = `Page ${state.page} of ${pages}`;
+      $('page-prev').disabled = state.page <= 1;
+      $('page-next').disabled = state.page >= pages;
+      pageAlert(null);
+    } catch (err) {
+      pageAlert(err);
+    }
+  }
+
+  function row(item) {
+    const cells = decl.columns.map((c) => el('td', { text: c.format ? c.format(item[c.key], item) : item[c.key] }));
+    const actions = el('td', { className: 'col-actions' });
+    if (canWrite) {
+      const edit = el('button', { className: 'btn btn--small', text: 'Edit', attrs: { type: 'button', 'data-edit': item.id, 'aria-label': `Edit ${item.name || item.id}` } });
+      const del = el('button', { className: 'btn btn--small btn--danger-ghost', text: 'Delete', attrs: { type: 'button', 'data-delete': item.id, 'aria-label': `Delete ${item.name || item.id}` } });
+      edit.addEventListener('click', () => openForm(item));
+      del.addEventListener('click', () => askDelete(item));
+      actions.append(edit, ' ', del);
+    }
+    return el('tr', { attrs: { 'data-id': item.id } }, [...cells, actions]);
+  }
+
+  function openForm(item) {
+    state.editing = item;
+    $('item-dialog-title').textContent = item ? `Edit ${decl.noun}` : `New ${decl.noun}`;
+    fillForm(decl.fields, item);
+    showFieldErrors(decl.fields, null);
+    pageAlertIn('item-form-alert', null);
+    $('item-dialog').showModal();
+    $(`f-${decl.fields[0].name}`).focus();
+  }
+
+  function pageAlertIn(id, text) {
+    $(id).textContent = text || '';
+    $(id).hidden = !text;
+  }
+
+  async function submit(e) {
+    e.preventDefault();
+    const body = readForm(decl.fields);
+    const item = state.editing;
+    try {
+      if (item) await api('PUT', `${decl.path}/${encodeURIComponent(item.id)}`, body);
+      else await api('POST', decl.path, body);
+      $('item-dialog').close();
+      await load();
+    } catch (err) {
+      if (err.redirected) return;
+      const first = showFieldErrors(decl.fields, err.fields);
+      pageAlertIn('item-form-alert', first ? 'Check the fields marked below.' : err.message);
+      if (first) first.focus();
+    }
+  }
+
+  function askDelete(item) {
+    state.deleting = item;
+    $('delete-name').textContent = item.name || item.id;
+    $('delete-dialog').showModal();
+  }
+
+  async function confirmDelete() {
+    const item = state.deleting;
+    $('delete-dialog').close();
+    try {
+      await api('DELETE', `${decl.path}/${encodeURIComponent(item.id)}`);
+      await load();
+    } catch (err) {
+      pageAlert(err);
+    }
+  }
+
+  $('new-item').addEventListener('click', () => openForm(null));
+  $('item-form').addEventListener('submit', submit);
+  $('delete-confirm').addEventListener('click', confirmDelete);
+  for (const b of document.querySelectorAll('[data-close]')) {
+    b.addEventListener('click', () => b.closest('dialog').close());
+  }
+  $('page-prev').addEventListener('click', () => { state.page -= 1; load(); });
+  $('page-next').addEventListener('click', () => { state.page += 1; load(); });
+  return load();
+}
