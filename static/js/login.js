@@ -1,12 +1,12 @@
 // Sign-in page: POST /api/auth/login, store the session, go to the wallboard (staff) or
-// the departments page.
+// the agent's desk.
 import { api, getUser, isSignedIn, saveSession } from './api.js';
 
 const STAFF = new Set(['super_admin', 'admin', 'manager', 'supervisor']);
 
 function nextPage() {
   const user = getUser();
-  return user && STAFF.has(user.role) ? 'wallboard.html' : 'departments.html';
+  return user && STAFF.has(user.role) ? 'wallboard.html' : 'agent.html';
 }
 
 if (isSignedIn()) {

@@ -2,7 +2,8 @@
 // then kept current from the event stream (/api/events over SSE, a single-use ticket per
 // connection): a queue, call or agent event refetches the live figures (debounced); a
 // dropped stream shows "Reconnecting…" and resumes after the last event it saw.
-import { api, redirectToLogin } from './api.js';
+import { api } from './api.js';
+import { liveStream, showLiveState } from './live.js';
 import { $, pageAlert, startPage } from './shell.js';
 
 const REFRESH_DEBOUNCE_MS = 150;
@@ -11,9 +12,6 @@ const LIVE_TYPES = /^(queue|call|agent|offer)\./;
 
 let chart = null;
 let refreshTimer = null;
-let lastEventId = '';
-let stream = null;
-let retryDelay = 1000;
 
 function text(el, value) {
   el.textContent = value === undefined || value === null || value === '' ? '–' : String(value);
@@ -126,49 +124,6 @@ function refreshSoon() {
   }, REFRESH_DEBOUNCE_MS);
 }
 
-function liveState(state, label) {
-  const el = $('live-state');
-  el.dataset.state = state;
-  el.textContent = label;
-}
-
-async function connect() {
-  let ticket;
-  try {
-    ticket = (await api('POST', '/events/ticket')).ticket;
-  } catch (err) {
-    if (!err.redirected) reconnectLater();
-    return;
-  }
-  const after = lastEventId ? `&after=${encodeURIComponent(lastEventId)}` : '';
-  stream = new EventSource(`/api/events?ticket=${encodeURIComponent(ticket)}${after}`);
-  stream.onopen = () => {
-    retryDelay = 1000;
-    liveState('live', 'Live');
-    if (lastEventId) refreshSoon(); // what changed while away
-  };
-  stream.onmessage = (e) => {
-    if (e.lastEventId) lastEventId = e.lastEventId;
-    let ev = null;
-    try { ev = JSON.parse(e.data); } catch { return; }
-    if (ev && LIVE_TYPES.test(ev.type || '')) refreshSoon();
-  };
-  for (const type of ['session_revoked', 'token_expired']) {
-    stream.addEventListener(type, () => { stream.close(); redirectToLogin('expired'); });
-  }
-  stream.onerror = () => {
-    // A ticket is spent once: the browser's own retry would be refused, so we reconnect.
-    stream.close();
-    reconnectLater();
-  };
-}
-
-function reconnectLater() {
-  liveState('reconnecting', 'Reconnecting…');
-  setTimeout(connect, retryDelay);
-  retryDelay = Math.min(retryDelay * 2, 15000);
-}
-
 async function main() {
   if (!startPage('wallboard.html')) return;
   try {
@@ -180,7 +135,11 @@ async function main() {
   if (document.readyState === 'complete') chartReady();
   else window.addEventListener('load', chartReady);
   setInterval(() => { loadKpis().catch(showError); loadChart().catch(showError); }, KPI_EVERY_MS);
-  connect();
+  liveStream({
+    onEvent: (ev) => { if (LIVE_TYPES.test(ev.type)) refreshSoon(); },
+    onState: showLiveState,
+    onResume: refreshSoon,
+  });
 }
 
 main();
