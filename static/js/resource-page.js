@@ -6,8 +6,10 @@
 //   resourcePage({
 //     path: '/queues', noun: 'queue', writeRoles: [...],
 //     columns: [{ key, label, format? }],
-//     fields: [{ name, label, type: 'text'|'number'|'select'|'checkbox'|'textarea',
-//                required?, min?, max?, maxlength?, options?: [[value, label]], hint? }],
+//     fields: [{ name, label, type: 'text'|'number'|'select'|'checkbox'|'textarea'|…,
+//                required?, min?, max?, maxlength?, options?: [[value, label]], hint?,
+//                createOnly? (not shown when editing), omitEmpty? (blank: not sent),
+//                updateVia? (on edit, a change is PUT to path/:id/<updateVia> alone) }],
 //   })
 //
 // The page's HTML carries the empty shell: #rows (a tbody), #pager, #page-info,
@@ -45,13 +47,14 @@ function fieldInput(f) {
   return box;
 }
 
-function readForm(fields) {
+function readForm(fields, editing) {
   const body = {};
   for (const f of fields) {
+    if (editing && f.createOnly) continue;
     const input = $(`f-${f.name}`);
     if (f.type === 'checkbox') body[f.name] = input.checked;
     else if (f.type === 'number') body[f.name] = input.value === '' ? undefined : Number(input.value);
-    else body[f.name] = input.value;
+    else if (!(f.omitEmpty && input.value === '')) body[f.name] = input.value;
   }
   return body;
 }
@@ -59,6 +62,8 @@ function readForm(fields) {
 function fillForm(fields, item) {
   for (const f of fields) {
     const input = $(`f-${f.name}`);
+    input.closest('.field').hidden = Boolean(item && f.createOnly);
+    input.required = Boolean(f.required && !(item && f.omitEmpty));
     const v = item ? item[f.name] : f.default;
     if (f.type === 'checkbox') input.checked = v === undefined ? true : Boolean(v);
     else input.value = v === undefined || v === null ? '' : String(v);
@@ -137,10 +142,10 @@ export function resourcePage(decl, user) {
 
   async function submit(e) {
     e.preventDefault();
-    const body = readForm(decl.fields);
     const item = state.editing;
+    const body = readForm(decl.fields, item);
     try {
-      if (item) await api('PUT', `${decl.path}/${encodeURIComponent(item.id)}`, body);
+      if (item) await update(item, body);
       else await api('POST', decl.path, body);
       $('item-dialog').close();
       await load();
@@ -150,6 +155,17 @@ export function resourcePage(decl, user) {
       pageAlertIn('item-form-alert', first ? 'Check the fields marked below.' : err.message);
       if (first) first.focus();
     }
+  }
+
+  // A field with updateVia has a route of its own (e.g. a user's role): sent there, alone,
+  // when it changed.
+  async function update(item, body) {
+    const base = `${decl.path}/${encodeURIComponent(item.id)}`;
+    for (const f of decl.fields.filter((x) => x.updateVia && x.name in body)) {
+      if (String(body[f.name]) !== String(item[f.name])) await api('PUT', `${base}/${f.updateVia}`, { [f.name]: body[f.name] });
+      delete body[f.name];
+    }
+    await api('PUT', base, body);
   }
 
   function askDelete(item) {

@@ -7,6 +7,7 @@ const PAGES = [
   { href: 'wallboard.html', label: 'Wallboard', roles: STAFF },
   { href: 'queues.html', label: 'Queues', roles: STAFF },
   { href: 'departments.html', label: 'Departments', roles: null },
+  { href: 'users.html', label: 'Users', roles: ['super_admin', 'admin'] },
   { href: 'agent.html', label: 'My desk', roles: null },
 ];
 const ROLE_LABELS = { super_admin: 'Super admin', admin: 'Admin', manager: 'Manager', agent: 'Agent' };
