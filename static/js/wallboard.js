@@ -92,16 +92,19 @@ async function loadKpis() {
 
 async function loadChart() {
   if (typeof window.Chart !== 'function') return; // the vendor script did not load
-  const res = await api('GET', '/cdr/call-volume');
-  const hours = res.data || [];
-  const labels = hours.map((h) => new Date(h.hour).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
-  const series = (key) => hours.map((h) => Number(h[key]) || 0);
+  const res = await api('GET', '/cdr/call-volume?interval=15m');
+  const quarters = res.data || [];
+  const labels = quarters.map((q) => new Date(q.start).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
+  const series = (key) => quarters.map((q) => Number(q[key]) || 0);
+  const sl = quarters.map((q) => (q.service_level === null ? null : Math.round(q.service_level * 1000) / 10));
   const data = {
     labels,
     datasets: [
       { label: 'Offered', data: series('offered'), borderColor: '#2563eb', backgroundColor: '#2563eb' },
       { label: 'Answered', data: series('answered'), borderColor: '#16a34a', backgroundColor: '#16a34a' },
       { label: 'Abandoned', data: series('abandoned'), borderColor: '#dc2626', backgroundColor: '#dc2626' },
+      { label: 'Service level %', data: sl, type: 'line', yAxisID: 'sl', borderColor: '#7c3aed',
+        backgroundColor: '#7c3aed', spanGaps: true },
     ],
   };
   if (chart) {
@@ -113,7 +116,9 @@ async function loadChart() {
     type: 'bar',
     data,
     options: { animation: false, responsive: true, maintainAspectRatio: false,
-      scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+      scales: { y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: 'Calls' } },
+        sl: { position: 'right', min: 0, max: 100, grid: { drawOnChartArea: false },
+          title: { display: true, text: 'Service level %' } } } },
   });
 }
 

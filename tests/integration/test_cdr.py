@@ -155,6 +155,13 @@ def test_cdr_import_and_kpis(ctx):
     check(vol == [{"hour": DAY + "T10:00:00Z", "offered": 8, "answered": 5, "abandoned": 3},
                   {"hour": DAY + "T11:00:00Z", "offered": 2, "answered": 1, "abandoned": 1}],
           "call volume: %r" % vol)
+    quarters = sb.cc_data(ctx.get(V1 + "/call-volume?interval=15m&" + window, token=token))
+    check(sum(b["offered"] for b in quarters) == 10 and
+          all(b["start"][14:16] in ("00", "15", "30", "45") for b in quarters) and
+          all(b["service_level"] is None or 0 <= b["service_level"] <= 1 for b in quarters) and
+          sum(b["answered"] for b in quarters if b["start"].startswith(DAY + "T10:")) == 5,
+          "call volume per 15 minutes: %r" % quarters)
+    expect_cc_error(ctx.get(V1 + "/call-volume?interval=5m&" + window, token=token), 422)
     vol = sb.cc_data(ctx.get(V1 + "/call-volume?%s&queue_id=%s" % (window, q["sales"]),
                              token=token))
     check(vol == [{"hour": DAY + "T10:00:00Z", "offered": 2, "answered": 1, "abandoned": 1}],
