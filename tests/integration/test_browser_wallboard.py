@@ -43,3 +43,31 @@ def test_wallboard_signs_in_and_updates_live(ctx):
               % d.find_element(By.ID, "t-waiting").text)
     finally:
         d.quit()
+
+
+def test_wallboard_reconnects_after_the_event_worker_dies(ctx):
+    """The stream's worker killed: the page says "Reconnecting…", comes back live on the
+    restarted worker by itself, and a call entering the queue then still shows."""
+    import os
+    import signal
+    session, pw = ctx.new_tenant()
+    token = session["token"]
+    q = sb.cc_data(ctx.post("/api/queues", {"name": "Back " + sb.uid()}, token=token), 201)
+    d = browser.open_browser()
+    try:
+        browser.sign_in(d, ctx, session["user"]["email"], pw, "wallboard.html")
+        state = lambda: d.find_element(By.ID, "live-state").get_attribute("data-state")
+        _until(d, "the live stream", lambda: state() == "live")
+        os.kill(ctx.pidfile("events.pid"), signal.SIGKILL)
+        _until(d, "the reconnecting state", lambda: state() == "reconnecting" and
+               d.find_element(By.ID, "live-state").text == "Reconnecting…")
+        _until(d, "live again", lambda: state() == "live", timeout=40)
+        r = ctx.post("/api/queues/%s/calls" % q["id"], {"caller_number": "+15550142001"},
+                     token=token)
+        check(r.status == 201, "enter a call: %r" % r)
+        _until(d, "the call after the reconnection", lambda: _cell(d, q["id"], 1) == "1")
+    finally:
+        d.quit()
+
+
+test_wallboard_reconnects_after_the_event_worker_dies.destructive = True
