@@ -4,9 +4,9 @@
 // rendered as text, never as HTML.
 //
 //   resourcePage({
-//     path: '/queues', noun: 'queue', writeRoles: [...],
+//     path: '/queues', noun: 'queue', writeRoles: [...], listKey? (else `data`),
 //     columns: [{ key, label, format? }],
-//     fields: [{ name, label, type: 'text'|'number'|'select'|'checkbox'|'textarea'|…,
+//     fields: [{ name, label, type: 'text'|'number'|'select'|'checkbox'|'textarea'|'json'|…,
 //                required?, min?, max?, maxlength?, options?: [[value, label]], hint?,
 //                createOnly? (not shown when editing), omitEmpty? (blank: not sent),
 //                updateVia? (on edit, a change is PUT to path/:id/<updateVia> alone) }],
@@ -20,8 +20,9 @@ import { $, el, pageAlert } from './shell.js';
 
 const PAGE_SIZE = 25;
 
-function listOf(res) {
-  const items = Array.isArray(res.data) ? res.data : [];
+function listOf(res, key) {
+  const list = res[key || 'data'];
+  const items = Array.isArray(list) ? list : [];
   const meta = res.meta || res.pagination || {};
   return { items, pages: Number(meta.total_pages || meta.pages || 1) || 1 };
 }
@@ -32,8 +33,8 @@ function fieldInput(f) {
   if (f.type === 'select') {
     input = el('select', { attrs: { id, name: f.name } });
     for (const [value, label] of f.options) input.append(el('option', { text: label, attrs: { value } }));
-  } else if (f.type === 'textarea') {
-    input = el('textarea', { attrs: { id, name: f.name, rows: '3' } });
+  } else if (f.type === 'textarea' || f.type === 'json') {
+    input = el('textarea', { attrs: { id, name: f.name, rows: f.type === 'json' ? '5' : '3' } });
   } else {
     input = el('input', { attrs: { id, name: f.name, type: f.type === 'checkbox' ? 'checkbox' : f.type || 'text' } });
   }
@@ -47,12 +48,17 @@ function fieldInput(f) {
   return box;
 }
 
-function readForm(fields, editing) {
+// The body to send; a JSON field that does not parse is put in bad (name -> message).
+function readForm(fields, editing, bad) {
   const body = {};
   for (const f of fields) {
     if (editing && f.createOnly) continue;
     const input = $(`f-${f.name}`);
-    if (f.type === 'checkbox') body[f.name] = input.checked;
+    if (f.type === 'json') {
+      const t = input.value.trim();
+      if (t === '') body[f.name] = f.omitEmpty ? undefined : null;
+      else try { body[f.name] = JSON.parse(t); } catch { bad[f.name] = 'must be valid JSON'; }
+    } else if (f.type === 'checkbox') body[f.name] = input.checked;
     else if (f.type === 'number') body[f.name] = input.value === '' ? undefined : Number(input.value);
     else if (!(f.omitEmpty && input.value === '')) body[f.name] = input.value;
   }
@@ -66,7 +72,14 @@ function fillForm(fields, item) {
     input.required = Boolean(f.required && !(item && f.omitEmpty));
     const v = item ? item[f.name] : f.default;
     if (f.type === 'checkbox') input.checked = v === undefined ? true : Boolean(v);
-    else input.value = v === undefined || v === null ? '' : String(v);
+    else if (f.type === 'json') input.value = v === undefined || v === null || v === '' ? '' : typeof v === 'string' ? v : JSON.stringify(v, null, 2);
+    else {
+      // A value another client set that the options do not name is kept, not replaced.
+      if (f.type === 'select' && v && ![...input.options].some((o) => o.value === String(v))) {
+        input.append(el('option', { text: `${v} (custom)`, attrs: { value: String(v) } }));
+      }
+      input.value = v === undefined || v === null ? '' : String(v);
+    }
   }
 }
 
@@ -93,7 +106,11 @@ export function resourcePage(decl, user) {
     const tbody = $('rows');
     try {
       const res = await api('GET', `${decl.path}?page=${state.page}&limit=${PAGE_SIZE}`);
-      const { items, pages } = listOf(res);
+      const { items, pages } = listOf(res, decl.listKey);
+      if (!items.length && state.page > 1) { // the last row of the last page went
+        state.page -= 1;
+        return load();
+      }
       state.pages = pages;
       state.items = new Map(items.map((i) => [i.id, i]));
       tbody.replaceChildren();
@@ -143,7 +160,13 @@ export function resourcePage(decl, user) {
   async function submit(e) {
     e.preventDefault();
     const item = state.editing;
-    const body = readForm(decl.fields, item);
+    const bad = {};
+    const body = readForm(decl.fields, item, bad);
+    if (Object.keys(bad).length) {
+      showFieldErrors(decl.fields, bad).focus();
+      pageAlertIn('item-form-alert', 'Check the fields marked below.');
+      return;
+    }
     try {
       if (item) await update(item, body);
       else await api('POST', decl.path, body);
