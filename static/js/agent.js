@@ -92,7 +92,7 @@ function wire() {
 }
 
 async function main() {
-  if (!startPage('agent.html')) return;
+  if (!startPage('agent.html', { live: true })) return;
   wire();
   showCall();
   await Promise.all([loadState(), loadOffer()]).catch(pageAlert);

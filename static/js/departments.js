@@ -9,6 +9,9 @@ const COLORS = [['default', 'Default'], ['blue', 'Blue'], ['green', 'Green'], ['
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 const DEPARTMENTS = {
+  title: 'Departments',
+  subtitle: 'The teams calls are transferred to.',
+  deleteNote: 'Its calls and transfers keep its name.',
   path: '/departments',
   listKey: 'departments',
   noun: 'department',

@@ -11,6 +11,9 @@ const ROUTES = [
 const yes = (v) => (v ? 'Yes' : 'No');
 
 const DIDS = {
+  title: 'Phone numbers',
+  subtitle: 'Your numbers (DIDs) and where their calls go.',
+  deleteNote: 'A number with call records cannot be deleted; switch it off instead.',
   path: '/dids',
   noun: 'number',
   writeRoles: ['super_admin', 'admin'],

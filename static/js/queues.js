@@ -9,6 +9,9 @@ const STRATEGIES = [
 const secs = (v) => (v === undefined || v === null || v === '' ? '' : `${v} s`);
 
 const QUEUES = {
+  title: 'Queues',
+  subtitle: 'Where callers wait, and how they are offered to agents.',
+  deleteNote: 'Calls waiting in it must be gone first.',
   path: '/queues',
   noun: 'queue',
   writeRoles: ['super_admin', 'admin', 'manager'],

@@ -4,7 +4,8 @@
 // rendered as text, never as HTML.
 //
 //   resourcePage({
-//     path: '/queues', noun: 'queue', writeRoles: [...], listKey? (else `data`),
+//     title, subtitle, deleteNote, path: '/queues', noun: 'queue', writeRoles: [...],
+//     listKey? (else `data`),
 //     columns: [{ key, label, format? }],
 //     fields: [{ name, label, type: 'text'|'number'|'select'|'checkbox'|'textarea'|'json'|…,
 //                required?, min?, max?, maxlength?, options?: [[value, label]], hint?,
@@ -12,9 +13,8 @@
 //                updateVia? (on edit, a change is PUT to path/:id/<updateVia> alone) }],
 //   })
 //
-// The page's HTML carries the empty shell: #rows (a tbody), #pager, #page-info,
-// #page-prev, #page-next, #new-item, #item-dialog with #item-form, #item-form-alert,
-// #item-fields, #item-dialog-title, #delete-dialog with #delete-name, #delete-confirm.
+// The page's HTML is an empty <main id="main">: the head, the table (#rows), the pager and
+// the two dialogs (#item-dialog with #item-form, #delete-dialog) are drawn here.
 import { api } from './api.js';
 import { $, el, pageAlert } from './shell.js';
 
@@ -96,9 +96,54 @@ function showFieldErrors(fields, errors) {
   return first;
 }
 
+function button(id, text, className, attrs = {}) {
+  return el('button', { className: `btn ${className}`, text, attrs: { id, type: 'button', ...attrs } });
+}
+
+function drawPage(decl) {
+  const head = el('div', { className: 'page__head' }, [
+    el('div', {}, [el('h1', { text: decl.title }), el('p', { className: 'muted', text: decl.subtitle || '' })]),
+    button('new-item', `New ${decl.noun}`, 'btn--primary', { hidden: '' }),
+  ]);
+  const ths = decl.columns.map((c) => el('th', { text: c.label, attrs: { scope: 'col' } }));
+  ths.push(el('th', { className: 'col-actions', attrs: { scope: 'col' } }, [el('span', { className: 'visually-hidden', text: 'Actions' })]));
+  const loading = el('tr', { className: 'table__placeholder' }, [el('td', { text: 'Loading…', attrs: { colspan: String(ths.length) } })]);
+  const table = el('table', { className: 'table' }, [
+    el('caption', { className: 'visually-hidden', text: decl.title }),
+    el('thead', {}, [el('tr', {}, ths)]),
+    el('tbody', { attrs: { id: 'rows' } }, [loading]),
+  ]);
+  const pager = el('nav', { className: 'pager', attrs: { id: 'pager', 'aria-label': `Pages of ${decl.title.toLowerCase()}`, hidden: '' } }, [
+    button('page-prev', 'Previous', 'btn--small'), el('span', { className: 'pager__info', attrs: { id: 'page-info' } }),
+    button('page-next', 'Next', 'btn--small'),
+  ]);
+  $('main').replaceChildren(head, el('div', { className: 'alert alert--error', attrs: { id: 'page-alert', role: 'alert', hidden: '' } }),
+    el('div', { className: 'table-wrap' }, [table]), pager);
+  const close = () => el('button', { className: 'btn btn--icon', text: '×', attrs: { type: 'button', 'data-close': '', 'aria-label': 'Close' } });
+  const footer = (...buttons) => el('footer', { className: 'dialog__footer' }, buttons);
+  const form = el('form', { className: 'dialog__body', attrs: { id: 'item-form', novalidate: '' } }, [
+    el('header', { className: 'dialog__header' }, [el('h2', { attrs: { id: 'item-dialog-title' } }), close()]),
+    el('div', { className: 'alert alert--error', attrs: { id: 'item-form-alert', role: 'alert', hidden: '' } }),
+    el('div', { attrs: { id: 'item-fields' } }),
+    footer(el('button', { className: 'btn', text: 'Cancel', attrs: { type: 'button', 'data-close': '' } }),
+      el('button', { className: 'btn btn--primary', text: 'Save', attrs: { id: 'item-save', type: 'submit' } })),
+  ]);
+  const del = el('div', { className: 'dialog__body' }, [
+    el('h2', { text: `Delete ${decl.noun}`, attrs: { id: 'delete-title' } }),
+    el('p', {}, ['Delete ', el('strong', { attrs: { id: 'delete-name' } }), `? ${decl.deleteNote || ''}`]),
+    footer(el('button', { className: 'btn', text: 'Cancel', attrs: { type: 'button', 'data-close': '' } }),
+      button('delete-confirm', 'Delete', 'btn--danger')),
+  ]);
+  document.body.append(
+    el('dialog', { className: 'dialog', attrs: { id: 'item-dialog', 'aria-labelledby': 'item-dialog-title' } }, [form]),
+    el('dialog', { className: 'dialog', attrs: { id: 'delete-dialog', 'aria-labelledby': 'delete-title' } }, [del]),
+  );
+}
+
 export function resourcePage(decl, user) {
   const state = { page: 1, pages: 1, items: new Map(), editing: null, deleting: null };
   const canWrite = decl.writeRoles.includes(user.role);
+  drawPage(decl);
   $('item-fields').replaceChildren(...decl.fields.map(fieldInput));
   $('new-item').hidden = !canWrite;
 

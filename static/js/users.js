@@ -7,6 +7,9 @@ const ROLES = [['agent', 'Agent'], ['manager', 'Manager'], ['admin', 'Admin']];
 const when = (v) => (v ? new Date(v).toLocaleString() : 'Never');
 
 const USERS = {
+  title: 'Users',
+  subtitle: 'Who signs in, and with which role.',
+  deleteNote: 'Their sessions end; their calls and records stay.',
   path: '/users',
   noun: 'user',
   writeRoles: ['super_admin', 'admin'],

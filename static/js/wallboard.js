@@ -130,7 +130,7 @@ function refreshSoon() {
 }
 
 async function main() {
-  if (!startPage('wallboard.html')) return;
+  if (!startPage('wallboard.html', { live: true })) return;
   try {
     await Promise.all([loadLive(), loadAgents(), loadCalls(), loadKpis()]);
   } catch (err) {
