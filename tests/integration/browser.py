@@ -60,3 +60,18 @@ def sign_in(driver, ctx, email, password, landing):
 
 def go(driver, ctx, page):
     driver.get(ctx.base + "/" + page)
+
+
+def row(driver, first_cell):
+    """The list page's row (resource-page.js) whose first cell reads first_cell, or None."""
+    for tr in driver.find_elements(By.CSS_SELECTOR, "#rows tr[data-id]"):
+        if tr.find_elements(By.TAG_NAME, "td")[0].text == first_cell:
+            return tr
+    return None
+
+
+def fill(driver, name, value):
+    """Types value into the form's field `name` (resource-page.js ids: f-<name>)."""
+    f = driver.find_element(By.ID, "f-" + name)
+    f.clear()
+    f.send_keys(str(value))

@@ -10,19 +10,6 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 
-def _row(d, name):
-    for tr in d.find_elements(By.CSS_SELECTOR, "#rows tr[data-id]"):
-        if tr.find_elements(By.TAG_NAME, "td")[0].text == name:
-            return tr
-    return None
-
-
-def _field(d, name, value):
-    f = d.find_element(By.ID, "f-" + name)
-    f.clear()
-    f.send_keys(value)
-
-
 def test_department_created_edited_deleted_through_the_form(ctx):
     session, pw = ctx.new_tenant()
     token = session["token"]
@@ -33,17 +20,17 @@ def test_department_created_edited_deleted_through_the_form(ctx):
         name = "Billing " + sb.uid()
         until(d, "the list", lambda: "Loading" not in d.find_element(By.ID, "rows").text)
         d.find_element(By.ID, "new-item").click()
-        _field(d, "name", name)
-        _field(d, "phone_number", "+15550100")
+        browser.fill(d, "name", name)
+        browser.fill(d, "phone_number", "+15550100")
         Select(d.find_element(By.ID, "f-color")).select_by_value("green")
-        _field(d, "business_hours", '{"mon": [')
+        browser.fill(d, "business_hours", '{"mon": [')
         d.find_element(By.ID, "item-save").click()
         err = until(d, "the JSON error", lambda: d.find_element(By.ID, "f-business_hours-error")
                     .get_attribute("hidden") is None and d.find_element(By.ID, "f-business_hours-error"))
         check("JSON" in err.text, "error: %r" % err.text)
-        _field(d, "business_hours", '{"mon": [{"open": "09:00", "close": "17:00"}]}')
+        browser.fill(d, "business_hours", '{"mon": [{"open": "09:00", "close": "17:00"}]}')
         d.find_element(By.ID, "item-save").click()
-        row = until(d, "the new row", lambda: _row(d, name))
+        row = until(d, "the new row", lambda: browser.row(d, name))
         did = row.get_attribute("data-id")
         dept = ctx.get("/api/departments/" + did, token=token).json["department"]
         check(dept["color"] == "green" and dept["phone_number"] == "+15550100", "saved: %r" % dept)
@@ -51,18 +38,18 @@ def test_department_created_edited_deleted_through_the_form(ctx):
         r = ctx.put("/api/departments/" + did, {"color": "teal"}, token=token)
         check(r.status == 200, "teal: %r" % r)
         d.refresh()
-        until(d, "the row", lambda: _row(d, name)).find_element(By.CSS_SELECTOR, "[data-edit]").click()
+        until(d, "the row", lambda: browser.row(d, name)).find_element(By.CSS_SELECTOR, "[data-edit]").click()
         until(d, "the edit form", lambda: d.find_element(By.ID, "f-name").get_attribute("value") == name)
         check(Select(d.find_element(By.ID, "f-color")).first_selected_option.get_attribute("value")
               == "teal", "custom color not kept in the form")
-        _field(d, "description", "Invoices and refunds")
+        browser.fill(d, "description", "Invoices and refunds")
         d.find_element(By.ID, "item-save").click()
-        until(d, "the edited row", lambda: _row(d, name) and
-              _row(d, name).find_elements(By.TAG_NAME, "td")[2].text == "Invoices and refunds")
+        until(d, "the edited row", lambda: browser.row(d, name) and
+              browser.row(d, name).find_elements(By.TAG_NAME, "td")[2].text == "Invoices and refunds")
         dept = ctx.get("/api/departments/" + did, token=token).json["department"]
         check(dept["color"] == "teal", "the custom color was replaced: %r" % dept)
-        _row(d, name).find_element(By.CSS_SELECTOR, "[data-delete]").click()
+        browser.row(d, name).find_element(By.CSS_SELECTOR, "[data-delete]").click()
         d.find_element(By.ID, "delete-confirm").click()
-        until(d, "the row gone", lambda: _row(d, name) is None)
+        until(d, "the row gone", lambda: browser.row(d, name) is None)
     finally:
         d.quit()

@@ -12,19 +12,6 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 
-def _row(d, number):
-    for tr in d.find_elements(By.CSS_SELECTOR, "#rows tr[data-id]"):
-        if tr.find_elements(By.TAG_NAME, "td")[0].text == number:
-            return tr
-    return None
-
-
-def _field(d, name, value):
-    f = d.find_element(By.ID, "f-" + name)
-    f.clear()
-    f.send_keys(value)
-
-
 def test_number_routed_through_the_form(ctx):
     session, pw = ctx.new_tenant()
     token = session["token"]
@@ -38,17 +25,17 @@ def test_number_routed_through_the_form(ctx):
         browser.go(d, ctx, "dids.html")
         until(d, "the empty list", lambda: "No numbers yet" in d.find_element(By.ID, "rows").text)
         d.find_element(By.ID, "new-item").click()
-        _field(d, "number", number)
-        _field(d, "friendly_name", "Sales line")
+        browser.fill(d, "number", number)
+        browser.fill(d, "friendly_name", "Sales line")
         Select(d.find_element(By.ID, "f-route_type")).select_by_value("queue")
-        _field(d, "route_target", theirs["id"])
+        browser.fill(d, "route_target", theirs["id"])
         d.find_element(By.ID, "item-save").click()
         err = until(d, "the target's error", lambda: d.find_element(By.ID, "f-route_target-error")
                     .get_attribute("hidden") is None and d.find_element(By.ID, "f-route_target-error"))
         check(err.text.startswith("Target"), "error text: %r" % err.text)
-        _field(d, "route_target", q["id"])
+        browser.fill(d, "route_target", q["id"])
         d.find_element(By.ID, "item-save").click()
-        row = until(d, "the number's row", lambda: _row(d, number))
+        row = until(d, "the number's row", lambda: browser.row(d, number))
         check(row.find_elements(By.TAG_NAME, "td")[3].text == q["id"], "target shown")
         did = ctx.get("/api/dids/" + row.get_attribute("data-id"), token=token).json["did"]
         check(did["route_type"] == "queue" and did["route_target"] == q["id"] and
@@ -56,9 +43,9 @@ def test_number_routed_through_the_form(ctx):
         row.find_element(By.CSS_SELECTOR, "[data-edit]").click()
         until(d, "the edit form", lambda: d.find_element(By.ID, "f-number").get_attribute("value") == number)
         Select(d.find_element(By.ID, "f-route_type")).select_by_value("external")
-        _field(d, "route_target", "+1 (555) 010-2030")
+        browser.fill(d, "route_target", "+1 (555) 010-2030")
         d.find_element(By.ID, "item-save").click()
-        until(d, "the external route", lambda: _row(d, number) and
-              _row(d, number).find_elements(By.TAG_NAME, "td")[3].text == "+15550102030")
+        until(d, "the external route", lambda: browser.row(d, number) and
+              browser.row(d, number).find_elements(By.TAG_NAME, "td")[3].text == "+15550102030")
     finally:
         d.quit()

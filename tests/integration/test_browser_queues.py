@@ -10,19 +10,6 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 
-def _row(d, name):
-    for tr in d.find_elements(By.CSS_SELECTOR, "#rows tr[data-id]"):
-        if tr.find_elements(By.TAG_NAME, "td")[0].text == name:
-            return tr
-    return None
-
-
-def _field(d, name, value):
-    f = d.find_element(By.ID, "f-" + name)
-    f.clear()
-    f.send_keys(str(value))
-
-
 def test_queue_created_edited_deleted_through_the_form(ctx):
     session, pw = ctx.new_tenant()
     token = session["token"]
@@ -33,30 +20,30 @@ def test_queue_created_edited_deleted_through_the_form(ctx):
         until(d, "the empty list", lambda: "No queues yet" in d.find_element(By.ID, "rows").text)
         name = "Support " + sb.uid()
         d.find_element(By.ID, "new-item").click()
-        _field(d, "name", name)
+        browser.fill(d, "name", name)
         Select(d.find_element(By.ID, "f-strategy")).select_by_value("leastrecent")
-        _field(d, "timeout", 0)  # out of 1..600: the API's 422 names the field
+        browser.fill(d, "timeout", 0)  # out of 1..600: the API's 422 names the field
         d.find_element(By.ID, "item-save").click()
         err = until(d, "the timeout's error", lambda: d.find_element(By.ID, "f-timeout-error")
                     .get_attribute("hidden") is None and d.find_element(By.ID, "f-timeout-error"))
         check("600" in err.text, "error text: %r" % err.text)
-        _field(d, "timeout", 25)
+        browser.fill(d, "timeout", 25)
         d.find_element(By.ID, "item-save").click()
-        row = until(d, "the new queue's row", lambda: _row(d, name))
+        row = until(d, "the new queue's row", lambda: browser.row(d, name))
         qid = row.get_attribute("data-id")
         q = sb.cc_data(ctx.get("/api/queues/" + qid, token=token))
         check(q["strategy"] == "leastrecent" and q["timeout"] == 25, "saved: %r" % q)
         row.find_element(By.CSS_SELECTOR, "[data-edit]").click()
         until(d, "the edit form", lambda: d.find_element(By.ID, "f-name").get_attribute("value") == name)
-        _field(d, "service_level", 45)
+        browser.fill(d, "service_level", 45)
         d.find_element(By.ID, "item-save").click()
-        until(d, "the edited row", lambda: _row(d, name) and
-              _row(d, name).find_elements(By.TAG_NAME, "td")[4].text == "45 s")
+        until(d, "the edited row", lambda: browser.row(d, name) and
+              browser.row(d, name).find_elements(By.TAG_NAME, "td")[4].text == "45 s")
         check(sb.cc_data(ctx.get("/api/queues/" + qid, token=token))["service_level"] == 45,
               "service level not saved")
-        _row(d, name).find_element(By.CSS_SELECTOR, "[data-delete]").click()
+        browser.row(d, name).find_element(By.CSS_SELECTOR, "[data-delete]").click()
         d.find_element(By.ID, "delete-confirm").click()
-        until(d, "the row gone", lambda: _row(d, name) is None)
+        until(d, "the row gone", lambda: browser.row(d, name) is None)
         sb.expect_cc_error(ctx.get("/api/queues/" + qid, token=token), 404)
     finally:
         d.quit()
