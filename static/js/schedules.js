@@ -1,0 +1,37 @@
+// Schedules page: the declaration of /api/v1/schedules for resource-page.js. Hours and
+// holidays are the API's JSON (include/schedule.h reads them; a value it cannot read is a
+// 422 under its field): weekly hours in the schedule's IANA zone, holidays as dates.
+import { resourcePage } from './resource-page.js';
+import { startPage } from './shell.js';
+
+const days = (h) => (h && typeof h === 'object' ? Object.keys(h).filter((d) => (h[d] || []).length).join(', ') : '');
+
+const SCHEDULES = {
+  title: 'Schedules',
+  subtitle: 'Opening hours and holidays that numbers, queues, the IVR and campaigns follow.',
+  deleteNote: 'A schedule a number, queue, widget or campaign follows cannot be deleted.',
+  path: '/v1/schedules',
+  noun: 'schedule',
+  writeRoles: ['super_admin', 'admin', 'manager'],
+  columns: [
+    { key: 'name', label: 'Name' },
+    { key: 'timezone', label: 'Time zone' },
+    { key: 'hours', label: 'Open on', format: days },
+    { key: 'holidays', label: 'Holidays', format: (v) => (Array.isArray(v) ? String(v.length) : '0') },
+    { key: 'is_active', label: 'Active', format: (v) => (v ? 'Yes' : 'No') },
+  ],
+  fields: [
+    { name: 'name', label: 'Name', type: 'text', required: true, maxlength: 255 },
+    { name: 'description', label: 'Description', type: 'textarea' },
+    { name: 'timezone', label: 'Time zone', type: 'text', default: 'UTC', hint: 'An IANA name, e.g. Europe/Paris.' },
+    { name: 'hours', label: 'Weekly hours (JSON)', type: 'json',
+      default: { mon: [{ open: '09:00', close: '17:00' }], tue: [{ open: '09:00', close: '17:00' }],
+        wed: [{ open: '09:00', close: '17:00' }], thu: [{ open: '09:00', close: '17:00' }],
+        fri: [{ open: '09:00', close: '17:00' }] } },
+    { name: 'holidays', label: 'Holidays (JSON)', type: 'json', hint: 'Dates, e.g. ["2026-12-25"].' },
+    { name: 'is_active', label: 'Active', type: 'checkbox' },
+  ],
+};
+
+const user = startPage('schedules.html');
+if (user) resourcePage(SCHEDULES, user);
