@@ -4,7 +4,7 @@
 // dropped stream shows "Reconnecting…" and resumes after the last event it saw.
 import { api } from './api.js';
 import { liveStream, showLiveState } from './live.js';
-import { $, pageAlert, startPage } from './shell.js';
+import { $, el, pageAlert, startPage } from './shell.js';
 
 const REFRESH_DEBOUNCE_MS = 150;
 const KPI_EVERY_MS = 30000;
@@ -63,14 +63,33 @@ async function loadLive() {
   $('updated').textContent = `Updated ${new Date().toLocaleTimeString()}`;
 }
 
+const STATES = [['available', 'Available'], ['away', 'Away'], ['break', 'Break'], ['offline', 'Offline']];
+
+// A supervisor sets an agent's state (PUT /api/agent-state/:userId); the row follows from
+// the event the change emits.
+function stateControl(a) {
+  const name = [a.first_name, a.last_name].filter(Boolean).join(' ') || a.email;
+  const select = el('select', { attrs: { 'aria-label': `New state for ${name}`, 'data-agent': a.user_id } });
+  select.append(el('option', { text: 'Set…', attrs: { value: '' } }));
+  for (const [value, label] of STATES) select.append(el('option', { text: label, attrs: { value } }));
+  select.addEventListener('change', () => {
+    if (!select.value) return;
+    api('PUT', `/agent-state/${encodeURIComponent(a.user_id)}`, { state: select.value })
+      .then(refreshSoon, showError);
+  });
+  return select;
+}
+
 async function loadAgents() {
   const res = await api('GET', '/agent-state?limit=100');
   const agents = (res.agent_states || res.data || []).filter((a) => a.role !== 'super_admin');
-  rows($('agent-rows'), agents.map((a) => ({ ...a, id: a.user_id })), (a) => [
+  const tbody = $('agent-rows');
+  rows(tbody, agents.map((a) => ({ ...a, id: a.user_id })), (a) => [
     [a.first_name, a.last_name].filter(Boolean).join(' ') || a.email,
     a.state,
     a.presence_since ? new Date(a.presence_since).toLocaleTimeString() : '',
   ], 'No agents.');
+  agents.forEach((a, i) => tbody.rows[i].insertCell().append(stateControl(a)));
 }
 
 async function loadCalls() {

@@ -71,3 +71,23 @@ def test_wallboard_reconnects_after_the_event_worker_dies(ctx):
 
 
 test_wallboard_reconnects_after_the_event_worker_dies.destructive = True
+
+
+def test_supervisor_sets_an_agents_state_from_the_wallboard(ctx):
+    from selenium.webdriver.support.ui import Select
+    session, pw = ctx.new_tenant()
+    token = session["token"]
+    agent = sb.user(ctx, token, "agent")["user"]
+    d = browser.open_browser()
+    try:
+        browser.sign_in(d, ctx, session["user"]["email"], pw, "wallboard.html")
+        sel = '#agent-rows tr[data-id="%s"]' % agent["id"]
+        state = lambda: d.find_element(By.CSS_SELECTOR, sel).find_elements(By.TAG_NAME, "td")[1].text
+        _until(d, "the agent's row", lambda: state() == "offline")
+        Select(d.find_element(By.CSS_SELECTOR, sel + " select")).select_by_value("available")
+        _until(d, "the new state on the board", lambda: state() == "available")
+        got = ctx.get("/api/agent-state/" + agent["id"], token=token)
+        body = got.json.get("agent_state") or got.json.get("data")
+        check(body["presence"] == "available", "the API: %r" % body)
+    finally:
+        d.quit()
