@@ -1,4 +1,5 @@
 // Queues page: the declaration of /api/queues for resource-page.js.
+import { openMembers } from './queue-members.js';
 import { resourcePage } from './resource-page.js';
 import { startPage } from './shell.js';
 
@@ -38,4 +39,7 @@ const QUEUES = {
 };
 
 const user = startPage('queues.html');
-if (user) resourcePage(QUEUES, user);
+if (user) {
+  QUEUES.rowActions = [{ label: 'Members', run: (q) => openMembers(q, QUEUES.writeRoles.includes(user.role)) }];
+  resourcePage(QUEUES, user);
+}

@@ -11,6 +11,7 @@
 //                required?, min?, max?, maxlength?, options?: [[value, label]], hint?,
 //                createOnly? (not shown when editing), omitEmpty? (blank: not sent),
 //                updateVia? (on edit, a change is PUT to path/:id/<updateVia> alone) }],
+//     rowActions?: [{ label, run(item) }] (more buttons on each row, for any reader),
 //   })
 //
 // The page's HTML is an empty <main id="main">: the head, the table (#rows), the pager and
@@ -177,6 +178,11 @@ export function resourcePage(decl, user) {
   function row(item) {
     const cells = decl.columns.map((c) => el('td', { text: c.format ? c.format(item[c.key], item) : item[c.key] }));
     const actions = el('td', { className: 'col-actions' });
+    for (const a of decl.rowActions || []) {
+      const b = el('button', { className: 'btn btn--small', text: a.label, attrs: { type: 'button', 'data-action': a.label, 'aria-label': `${a.label} of ${item.name || item.id}` } });
+      b.addEventListener('click', () => a.run(item));
+      actions.append(b, ' ');
+    }
     if (canWrite) {
       const edit = el('button', { className: 'btn btn--small', text: 'Edit', attrs: { type: 'button', 'data-edit': item.id, 'aria-label': `Edit ${item.name || item.id}` } });
       const del = el('button', { className: 'btn btn--small btn--danger-ghost', text: 'Delete', attrs: { type: 'button', 'data-delete': item.id, 'aria-label': `Delete ${item.name || item.id}` } });

@@ -47,3 +47,36 @@ def test_queue_created_edited_deleted_through_the_form(ctx):
         sb.expect_cc_error(ctx.get("/api/queues/" + qid, token=token), 404)
     finally:
         d.quit()
+
+
+def test_queue_members_added_paused_removed(ctx):
+    session, pw = ctx.new_tenant()
+    token = session["token"]
+    q = sb.cc_data(ctx.post("/api/queues", {"name": "Tiers " + sb.uid()}, token=token), 201)
+    agent = sb.user(ctx, token, "agent")["user"]
+    d = browser.open_browser()
+    try:
+        browser.sign_in(d, ctx, session["user"]["email"], pw, "wallboard.html")
+        browser.go(d, ctx, "queues.html")
+        until(d, "the queue's row", lambda: browser.row(d, q["name"])).find_element(
+            By.CSS_SELECTOR, '[data-action="Members"]').click()
+        until(d, "the empty members", lambda: "No members yet" in d.find_element(By.ID, "member-rows").text)
+        Select(d.find_element(By.ID, "member-user")).select_by_value(agent["id"])
+        tier = d.find_element(By.ID, "member-tier")
+        tier.clear()
+        tier.send_keys("2")
+        d.find_element(By.ID, "member-add-submit").click()
+        sel = '#member-rows tr[data-user="%s"]' % agent["id"]
+        cells = lambda: [td.text for td in d.find_element(By.CSS_SELECTOR, sel).find_elements(By.TAG_NAME, "td")]
+        until(d, "the member", lambda: cells()[1:3] == ["2", "No"])
+        d.find_element(By.CSS_SELECTOR, sel + " [data-pause]").click()
+        until(d, "paused", lambda: cells()[2] == "Paused")
+        members = sb.cc_data(ctx.get("/api/queues/%s/members" % q["id"], token=token))
+        check(len(members) == 1 and members[0]["paused"] in (True, 1) and members[0]["penalty"] == 2,
+              "the API: %r" % members)
+        d.find_element(By.CSS_SELECTOR, sel + " [data-remove]").click()
+        until(d, "removed", lambda: "No members yet" in d.find_element(By.ID, "member-rows").text)
+        check(sb.cc_data(ctx.get("/api/queues/%s/members" % q["id"], token=token)) == [],
+              "still a member")
+    finally:
+        d.quit()
