@@ -417,6 +417,70 @@ static int webhook_stats(struct request *r)
     return reply_one(r, 200, "stats", o);
 }
 
+/* ---- replay ------------------------------------------------------------------------------ */
+
+/*
+ * A delivery given up goes out again: pending, with a fresh retry window and no attempts.
+ * Deliveries leave in event order, so it waits parked unless it is now its webhook's
+ * oldest pending one (the head), which is due at once. The webhook row is locked first, as
+ * the deliverer locks it.
+ */
+static int replay_step(struct request *r, void *arg)
+{
+    const char *id = arg, *tenant = r->auth.tenant_id;
+    struct db_result *d, *w, *up, *head;
+    int rc = db_exec(r->db, r->arena,
+                     "SELECT webhook_id, event_id FROM webhook_deliveries WHERE id = ? AND tenant_id = ?",
+                     DB_PARAMS(DB_STR(id), DB_STR(tenant)), &d);
+    if (rc == DB_OK && d->nrows == 0)
+        return txn_fail(r, 404, "not_found", "Delivery not found");
+    const char *webhook_id = rc == DB_OK ? db_get(d, 0, "webhook_id") : NULL;
+    if (rc == DB_OK)
+        rc = db_exec(r->db, r->arena,
+                     "SELECT is_active FROM webhooks WHERE id = ? AND tenant_id = ? FOR UPDATE",
+                     DB_PARAMS(DB_STR(webhook_id), DB_STR(tenant)), &w);
+    if (rc == DB_OK && (w->nrows == 0 || db_get_int(w, 0, "is_active", 0) == 0))
+        return txn_fail(r, 409, "conflict", "The webhook is not active");
+    if (rc == DB_OK)
+        rc = db_exec(r->db, r->arena,
+                     "UPDATE webhook_deliveries SET state = 'pending', attempts = 0,"
+                     " first_attempt_at = NULL, finished_at = NULL,"
+                     " next_attempt_at = '9999-12-31 00:00:00'"
+                     " WHERE id = ? AND tenant_id = ? AND state = 'failed'",
+                     DB_PARAMS(DB_STR(id), DB_STR(tenant)), &up);
+    if (rc == DB_OK && up->affected_rows == 0)
+        return txn_fail(r, 409, "conflict", "Only a delivery given up can be replayed");
+    if (rc == DB_OK)
+        rc = db_exec(r->db, r->arena,
+                     "SELECT id FROM webhook_deliveries WHERE webhook_id = ? AND tenant_id = ?"
+                     " AND state = 'pending' ORDER BY event_id LIMIT 1",
+                     DB_PARAMS(DB_STR(webhook_id), DB_STR(tenant)), &head);
+    if (rc == DB_OK && strcmp(db_get(head, 0, "id"), id) == 0)
+        rc = db_exec(r->db, r->arena,
+                     "UPDATE webhook_deliveries SET next_attempt_at = NOW(3)"
+                     " WHERE id = ? AND tenant_id = ?",
+                     DB_PARAMS(DB_STR(id), DB_STR(tenant)), NULL);
+    if (rc == DB_OK)
+        rc = resource_audit(r, &webhooks, "replay", webhook_id, NULL);
+    if (rc == DB_OK)
+        rc = db_exec(r->db, r->arena,
+                     "SELECT id, webhook_id, event_id, event_type, state, attempts, last_status,"
+                     " last_error, created_at, finished_at FROM webhook_deliveries"
+                     " WHERE id = ? AND tenant_id = ?",
+                     DB_PARAMS(DB_STR(id), DB_STR(tenant)), &d);
+    if (rc != DB_OK)
+        return rc;
+    struct json_object *o = arena_json(r->arena, db_row_json(d, 0, NULL));
+    if (o == NULL)
+        return DB_ERROR;
+    return reply_one(r, 200, "delivery", o) == 0 ? DB_OK : DB_ERROR;
+}
+
+static int webhook_replay(struct request *r)
+{
+    return txn_reply(r, txn_run(r, replay_step, (void *)request_param(r, "id")));
+}
+
 /* calldocker sees the same webhooks per company (company_scope). */
 static int company_webhook_list(struct request *r)
 {
@@ -449,6 +513,9 @@ static const struct route routes[] = {
     ROUTE("POST", "/api/webhooks/:id/rotate-secret", webhook_rotate, ROLES_STAFF, FAM,
           .summary = "A new signing secret (in this answer only); the old one stops at once",
           .key = "webhook"),
+    ROUTE("POST", "/api/webhooks/deliveries/:id/replay", webhook_replay, ROLES_STAFF, FAM,
+          .summary = "Send a delivery given up again (a fresh retry window, in event order)",
+          .key = "delivery"),
     ROUTE("GET", "/api/webhooks/:id/logs", webhook_log_list, ROLES_STAFF, FAM,
           .summary = "The webhook's delivery attempts, newest first", .key = "logs",
           .flags = ROUTE_LIST, .resource = &webhook_logs),

@@ -80,3 +80,35 @@ def test_queue_members_added_paused_removed(ctx):
               "still a member")
     finally:
         d.quit()
+
+
+def test_queues_filtered_and_sorted_on_the_server(ctx):
+    """The declared list's filters and sortable headers (resource-page.js): each change asks
+    the API again, and the rows are what the API answers for the same query."""
+    session, pw = ctx.new_tenant()
+    token = session["token"]
+    tag = sb.uid()
+    for name, strategy in (("Alpha", "ringall"), ("Bravo", "leastrecent"), ("Charlie", "ringall")):
+        sb.cc_data(ctx.post("/api/queues", {"name": "%s %s" % (name, tag), "strategy": strategy},
+                            token=token), 201)
+    d = browser.open_browser()
+    names = lambda: [tr.find_elements(By.TAG_NAME, "td")[0].text
+                     for tr in d.find_elements(By.CSS_SELECTOR, "#rows tr[data-id]")]
+    try:
+        browser.sign_in(d, ctx, session["user"]["email"], pw, "wallboard.html")
+        browser.go(d, ctx, "queues.html")
+        until(d, "three queues by name", lambda: names() == ["Alpha " + tag, "Bravo " + tag, "Charlie " + tag])
+        d.find_element(By.CSS_SELECTOR, '[data-sort="name"]').click()
+        until(d, "descending", lambda: names() == ["Charlie " + tag, "Bravo " + tag, "Alpha " + tag])
+        check(d.find_element(By.CSS_SELECTOR, '[data-sort="name"]').find_element(By.XPATH, "..")
+              .get_attribute("aria-sort") == "descending", "aria-sort not set")
+        Select(d.find_element(By.ID, "filter-strategy")).select_by_value("ringall")
+        until(d, "ring-all queues", lambda: names() == ["Charlie " + tag, "Alpha " + tag])
+        api = sb.cc_data(ctx.get("/api/queues?strategy=ringall&sort=name&order=desc", token=token))
+        check([q["name"] for q in api] == names(), "page %r, API %r" % (names(), api))
+        d.find_element(By.ID, "filter-search").send_keys("Bra")
+        until(d, "nothing matches", lambda: "No queues match" in d.find_element(By.ID, "rows").text)
+        Select(d.find_element(By.ID, "filter-strategy")).select_by_value("")
+        until(d, "Bravo alone", lambda: names() == ["Bravo " + tag])
+    finally:
+        d.quit()

@@ -423,8 +423,30 @@ def test_webhook_gives_up_and_disables(ctx):
         # turned on again: its failures are forgotten
         d = sb.cc_data(ctx.put("/api/v1/webhooks/" + w["id"], {"is_active": True}, token=token))
         check(d["failure_count"] == 0 and d["disabled_at"] in ("", None), "re-enabled: %r" % d)
+        _replay_one(ctx, token, rx, failed[-1])
     finally:
         rx.close()
+
+
+def _replay_one(ctx, token, rx, f):
+    """A delivery given up, replayed: sent again with its delivery id, then delivered; a
+    second replay is 409, another tenant's or an unknown one 404."""
+    with rx.lock:
+        rx.default = 200
+        before = len(rx.posts)
+    path = "/api/v1/webhooks/deliveries/%s/replay" % f["id"]
+    other, _ = sb.tenant(ctx)
+    expect_cc_error(ctx.post(path, token=other), 404)
+    expect_cc_error(ctx.post("/api/v1/webhooks/deliveries/whd_nope/replay", token=token), 404)
+    d = sb.cc_data(ctx.post(path, token=token))
+    check(d["id"] == f["id"] and d["state"] == "pending" and d["attempts"] == 0, "replayed: %r" % d)
+    got = sb.wait(lambda: [p for p in rx.posts[before:]
+                           if p[0].get("x-switchboard-delivery") == f["id"]], 10, 0.1)
+    check(got, "the replayed delivery was not sent again")
+    state = sb.wait(lambda: sb.sql(ctx, "SELECT state FROM webhook_deliveries WHERE id = '%s'"
+                                   % f["id"]).strip() == "delivered", 5, 0.1)
+    check(state, "the replayed delivery is not marked delivered")
+    expect_cc_error(ctx.post(path, token=token), 409)
 
 
 def _alive(pid):
