@@ -16,6 +16,12 @@ const QUEUES = {
   path: '/queues',
   noun: 'queue',
   writeRoles: ['super_admin', 'admin', 'manager'],
+  filters: [
+    { name: 'search', label: 'Search names', type: 'search' },
+    { name: 'strategy', label: 'Strategy', type: 'select', options: [['', 'Any strategy'], ...STRATEGIES] },
+    { name: 'is_active', label: 'Active', type: 'select', options: [['', 'All'], ['true', 'Active'], ['false', 'Inactive']] },
+  ],
+  sort: { by: 'sort', order: 'order', keys: { name: 'name' }, initial: ['name', 'asc'] },
   columns: [
     { key: 'name', label: 'Name' },
     { key: 'strategy', label: 'Strategy', format: (v) => (STRATEGIES.find(([k]) => k === v) || [v, v])[1] },

@@ -11,8 +11,16 @@
 //                required?, min?, max?, maxlength?, options?: [[value, label]], hint?,
 //                createOnly? (not shown when editing), omitEmpty? (blank: not sent),
 //                updateVia? (on edit, a change is PUT to path/:id/<updateVia> alone) }],
-//     rowActions?: [{ label, run(item) }] (more buttons on each row, for any reader),
+//     rowActions?: [{ label, run(item), roles? (who sees it; any reader when absent) }],
+//     onSaved?(answer, created) (after a save: e.g. to show a secret the answer holds once),
+//     sizeParam? ('limit', or 'page_size'),
+//     filters?: [{ name (the query parameter), label, type: 'search'|'select'|'date', options? }],
+//     sort?: { by: 'sort'|'sortBy', order: 'order'|'sortOrder', keys: { <column key>: <API key> },
+//              initial?: [<column key>, 'asc'|'desc'] },
 //   })
+//
+// Filters and sorting are the server's: a change asks for page 1 again with the query
+// parameters the declaration names; the sorted column's header carries aria-sort.
 //
 // The page's HTML is an empty <main id="main">: the head, the table (#rows), the pager and
 // the two dialogs (#item-dialog with #item-form, #delete-dialog) are drawn here.
@@ -101,12 +109,31 @@ function button(id, text, className, attrs = {}) {
   return el('button', { className: `btn ${className}`, text, attrs: { id, type: 'button', ...attrs } });
 }
 
+function filterInput(f) {
+  const id = `filter-${f.name}`;
+  let input;
+  if (f.type === 'select') {
+    input = el('select', { attrs: { id, name: f.name } });
+    for (const [value, label] of f.options) input.append(el('option', { text: label, attrs: { value } }));
+  } else {
+    input = el('input', { attrs: { id, name: f.name, type: f.type || 'search', autocomplete: 'off' } });
+  }
+  return el('div', { className: 'filter' }, [el('label', { text: f.label, attrs: { for: id } }), input]);
+}
+
+function headerCell(decl, c) {
+  const key = decl.sort && decl.sort.keys[c.key];
+  if (!key) return el('th', { text: c.label, attrs: { scope: 'col' } });
+  const b = el('button', { className: 'th-sort', text: c.label, attrs: { type: 'button', 'data-sort': c.key } });
+  return el('th', { attrs: { scope: 'col', 'aria-sort': 'none' } }, [b]);
+}
+
 function drawPage(decl) {
   const head = el('div', { className: 'page__head' }, [
     el('div', {}, [el('h1', { text: decl.title }), el('p', { className: 'muted', text: decl.subtitle || '' })]),
     button('new-item', `New ${decl.noun}`, 'btn--primary', { hidden: '' }),
   ]);
-  const ths = decl.columns.map((c) => el('th', { text: c.label, attrs: { scope: 'col' } }));
+  const ths = decl.columns.map((c) => headerCell(decl, c));
   ths.push(el('th', { className: 'col-actions', attrs: { scope: 'col' } }, [el('span', { className: 'visually-hidden', text: 'Actions' })]));
   const loading = el('tr', { className: 'table__placeholder' }, [el('td', { text: 'Loading…', attrs: { colspan: String(ths.length) } })]);
   const table = el('table', { className: 'table' }, [
@@ -118,7 +145,10 @@ function drawPage(decl) {
     button('page-prev', 'Previous', 'btn--small'), el('span', { className: 'pager__info', attrs: { id: 'page-info' } }),
     button('page-next', 'Next', 'btn--small'),
   ]);
-  $('main').replaceChildren(head, el('div', { className: 'alert alert--error', attrs: { id: 'page-alert', role: 'alert', hidden: '' } }),
+  const filters = el('form', { className: 'filters', attrs: { id: 'filters', role: 'search', 'aria-label': `Filter ${decl.title.toLowerCase()}` } },
+    (decl.filters || []).map(filterInput));
+  filters.hidden = !(decl.filters || []).length;
+  $('main').replaceChildren(head, filters, el('div', { className: 'alert alert--error', attrs: { id: 'page-alert', role: 'alert', hidden: '' } }),
     el('div', { className: 'table-wrap' }, [table]), pager);
   const close = () => el('button', { className: 'btn btn--icon', text: '×', attrs: { type: 'button', 'data-close': '', 'aria-label': 'Close' } });
   const footer = (...buttons) => el('footer', { className: 'dialog__footer' }, buttons);
@@ -142,7 +172,8 @@ function drawPage(decl) {
 }
 
 export function resourcePage(decl, user) {
-  const state = { page: 1, pages: 1, items: new Map(), editing: null, deleting: null };
+  const initial = (decl.sort && decl.sort.initial) || [null, 'asc'];
+  const state = { page: 1, pages: 1, items: new Map(), editing: null, deleting: null, sortKey: initial[0], sortDir: initial[1], seq: 0 };
   const canWrite = decl.writeRoles.includes(user.role);
   drawPage(decl);
   $('item-fields').replaceChildren(...decl.fields.map(fieldInput));
@@ -150,8 +181,12 @@ export function resourcePage(decl, user) {
 
   async function load() {
     const tbody = $('rows');
+    const seq = ++state.seq; // an older answer arriving late is dropped
+    tbody.setAttribute('aria-busy', 'true');
     try {
-      const res = await api('GET', `${decl.path}?page=${state.page}&limit=${PAGE_SIZE}`);
+      const res = await api('GET', `${decl.path}?${query()}`);
+      if (seq !== state.seq) return undefined;
+      tbody.removeAttribute('aria-busy');
       const { items, pages } = listOf(res, decl.listKey);
       if (!items.length && state.page > 1) { // the last row of the last page went
         state.page -= 1;
@@ -161,7 +196,8 @@ export function resourcePage(decl, user) {
       state.items = new Map(items.map((i) => [i.id, i]));
       tbody.replaceChildren();
       if (!items.length) {
-        const td = el('td', { text: `No ${decl.noun}s yet.`, attrs: { colspan: String(decl.columns.length + 1) } });
+        const text = filtered() ? `No ${decl.noun}s match these filters.` : `No ${decl.noun}s yet.`;
+        const td = el('td', { text, attrs: { colspan: String(decl.columns.length + 1) } });
         tbody.append(el('tr', { className: 'table__placeholder' }, [td]));
       }
       for (const item of items) tbody.append(row(item));
@@ -171,14 +207,47 @@ export function resourcePage(decl, user) {
       $('page-next').disabled = state.page >= pages;
       pageAlert(null);
     } catch (err) {
+      if (seq !== state.seq) return undefined;
+      tbody.removeAttribute('aria-busy');
       pageAlert(err);
+    }
+    return undefined;
+  }
+
+  function query() {
+    const q = new URLSearchParams({ page: String(state.page), [decl.sizeParam || 'limit']: String(PAGE_SIZE) });
+    for (const f of decl.filters || []) {
+      const v = $(`filter-${f.name}`).value.trim();
+      if (v !== '') q.set(f.name, v);
+    }
+    if (state.sortKey) {
+      q.set(decl.sort.by, decl.sort.keys[state.sortKey]);
+      q.set(decl.sort.order, state.sortDir);
+    }
+    return q.toString();
+  }
+
+  const filtered = () => (decl.filters || []).some((f) => $(`filter-${f.name}`).value.trim() !== '');
+
+  function sortBy(key) {
+    state.sortDir = state.sortKey === key && state.sortDir === 'asc' ? 'desc' : 'asc';
+    state.sortKey = key;
+    markSort();
+    state.page = 1;
+    load();
+  }
+
+  function markSort() {
+    for (const b of document.querySelectorAll('[data-sort]')) {
+      const on = b.dataset.sort === state.sortKey;
+      b.closest('th').setAttribute('aria-sort', on ? (state.sortDir === 'asc' ? 'ascending' : 'descending') : 'none');
     }
   }
 
   function row(item) {
     const cells = decl.columns.map((c) => el('td', { text: c.format ? c.format(item[c.key], item) : item[c.key] }));
     const actions = el('td', { className: 'col-actions' });
-    for (const a of decl.rowActions || []) {
+    for (const a of (decl.rowActions || []).filter((x) => !x.roles || x.roles.includes(user.role))) {
       const b = el('button', { className: 'btn btn--small', text: a.label, attrs: { type: 'button', 'data-action': a.label, 'aria-label': `${a.label} of ${item.name || item.id}` } });
       b.addEventListener('click', () => a.run(item));
       actions.append(b, ' ');
@@ -219,9 +288,9 @@ export function resourcePage(decl, user) {
       return;
     }
     try {
-      if (item) await update(item, body);
-      else await api('POST', decl.path, body);
+      const answer = item ? await update(item, body) : await api('POST', decl.path, body);
       $('item-dialog').close();
+      if (decl.onSaved) decl.onSaved(answer, !item);
       await load();
     } catch (err) {
       if (err.redirected) return;
@@ -239,7 +308,7 @@ export function resourcePage(decl, user) {
       if (String(body[f.name]) !== String(item[f.name])) await api('PUT', `${base}/${f.updateVia}`, { [f.name]: body[f.name] });
       delete body[f.name];
     }
-    await api('PUT', base, body);
+    return api('PUT', base, body);
   }
 
   function askDelete(item) {
@@ -265,7 +334,18 @@ export function resourcePage(decl, user) {
   for (const b of document.querySelectorAll('[data-close]')) {
     b.addEventListener('click', () => b.closest('dialog').close());
   }
+  let typing = null;
+  const refilter = () => { clearTimeout(typing); state.page = 1; load(); };
+  $('filters').addEventListener('submit', (e) => { e.preventDefault(); refilter(); });
+  $('filters').addEventListener('change', refilter);
+  $('filters').addEventListener('input', (e) => {
+    if (e.target.type !== 'search') return;
+    clearTimeout(typing);
+    typing = setTimeout(refilter, 300);
+  });
+  for (const b of document.querySelectorAll('[data-sort]')) b.addEventListener('click', () => sortBy(b.dataset.sort));
   $('page-prev').addEventListener('click', () => { state.page -= 1; load(); });
   $('page-next').addEventListener('click', () => { state.page += 1; load(); });
+  markSort();
   return load();
 }

@@ -13,6 +13,12 @@ const SCHEDULES = {
   path: '/v1/schedules',
   noun: 'schedule',
   writeRoles: ['super_admin', 'admin', 'manager'],
+  sizeParam: 'page_size',
+  filters: [
+    { name: 'search', label: 'Search names', type: 'search' },
+    { name: 'is_active', label: 'Active', type: 'select', options: [['', 'All'], ['true', 'Active'], ['false', 'Inactive']] },
+  ],
+  sort: { by: 'sort', order: 'order', keys: { name: 'name' }, initial: ['name', 'asc'] },
   columns: [
     { key: 'name', label: 'Name' },
     { key: 'timezone', label: 'Time zone' },

@@ -11,6 +11,7 @@ const PAGES = [
   { href: 'schedules.html', label: 'Schedules', roles: STAFF },
   { href: 'departments.html', label: 'Departments', roles: null },
   { href: 'users.html', label: 'Users', roles: ['super_admin', 'admin'] },
+  { href: 'webhooks.html', label: 'Webhooks', roles: ['super_admin', 'admin', 'manager'] },
   { href: 'agent.html', label: 'My desk', roles: null },
 ];
 const ROLE_LABELS = { super_admin: 'Super admin', admin: 'Admin', manager: 'Manager', agent: 'Agent' };

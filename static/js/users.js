@@ -13,6 +13,12 @@ const USERS = {
   path: '/users',
   noun: 'user',
   writeRoles: ['super_admin', 'admin'],
+  filters: [
+    { name: 'search', label: 'Search email or name', type: 'search' },
+    { name: 'role', label: 'Role', type: 'select', options: [['', 'Any role'], ...ROLES] },
+    { name: 'is_active', label: 'Active', type: 'select', options: [['', 'All'], ['true', 'Active'], ['false', 'Inactive']] },
+  ],
+  sort: { by: 'sortBy', order: 'sortOrder', keys: { email: 'email', last_name: 'last_name', role: 'role' } },
   columns: [
     { key: 'email', label: 'Email' },
     { key: 'last_name', label: 'Name', format: (v, u) => [u.first_name, u.last_name].filter(Boolean).join(' ') },
