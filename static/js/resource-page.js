@@ -5,9 +5,11 @@
 //
 //   resourcePage({
 //     title, subtitle, deleteNote, path: '/queues', noun: 'queue', writeRoles: [...],
+//     deleteRoles? (who may delete, when fewer than writeRoles),
 //     listKey? (else `data`),
 //     columns: [{ key, label, format? }],
-//     fields: [{ name, label, type: 'text'|'number'|'select'|'checkbox'|'textarea'|'json'|…,
+//     fields: [{ name, label, type: 'text'|'number'|'select'|'checkbox'|'textarea'|'json'|'list'
+//                (comma-separated texts sent as an array)|…,
 //                required?, min?, max?, maxlength?, options?: [[value, label]], hint?,
 //                createOnly? (not shown when editing), omitEmpty? (blank: not sent),
 //                updateVia? (on edit, a change is PUT to path/:id/<updateVia> alone) }],
@@ -45,7 +47,8 @@ function fieldInput(f) {
   } else if (f.type === 'textarea' || f.type === 'json') {
     input = el('textarea', { attrs: { id, name: f.name, rows: f.type === 'json' ? '5' : '3' } });
   } else {
-    input = el('input', { attrs: { id, name: f.name, type: f.type === 'checkbox' ? 'checkbox' : f.type || 'text' } });
+    const type = f.type === 'list' ? 'text' : f.type || 'text';
+    input = el('input', { attrs: { id, name: f.name, type } });
   }
   for (const a of ['min', 'max', 'maxlength']) if (f[a] !== undefined) input.setAttribute(a, String(f[a]));
   if (f.required) input.required = true;
@@ -69,6 +72,7 @@ function readForm(fields, editing, bad) {
       else try { body[f.name] = JSON.parse(t); } catch { bad[f.name] = 'must be valid JSON'; }
     } else if (f.type === 'checkbox') body[f.name] = input.checked;
     else if (f.type === 'number') body[f.name] = input.value === '' ? undefined : Number(input.value);
+    else if (f.type === 'list') body[f.name] = input.value.split(',').map((t) => t.trim()).filter(Boolean);
     else if (!(f.omitEmpty && input.value === '')) body[f.name] = input.value;
   }
   return body;
@@ -81,6 +85,7 @@ function fillForm(fields, item) {
     input.required = Boolean(f.required && !(item && f.omitEmpty));
     const v = item ? item[f.name] : f.default;
     if (f.type === 'checkbox') input.checked = v === undefined ? true : Boolean(v);
+    else if (f.type === 'list') input.value = Array.isArray(v) ? v.join(', ') : '';
     else if (f.type === 'json') input.value = v === undefined || v === null || v === '' ? '' : typeof v === 'string' ? v : JSON.stringify(v, null, 2);
     else {
       // A value another client set that the options do not name is kept, not replaced.
@@ -92,12 +97,23 @@ function fillForm(fields, item) {
   }
 }
 
+// A field's errors: under its own name, or a member of it (`questions[1].type`).
+function errorsOf(f, errors) {
+  const out = [];
+  for (const [key, msg] of Object.entries(errors || {})) {
+    if (key !== f.name && !key.startsWith(`${f.name}[`) && !key.startsWith(`${f.name}.`)) continue;
+    const text = typeof msg === 'string' ? msg : JSON.stringify(msg);
+    out.push(key === f.name ? `${f.label} ${text}` : `${key.slice(f.name.length).replace(/^\./, '')} ${text}`);
+  }
+  return out.join('; ');
+}
+
 function showFieldErrors(fields, errors) {
   let first = null;
   for (const f of fields) {
     const p = $(`f-${f.name}-error`);
-    const msg = errors && errors[f.name];
-    p.textContent = msg ? `${f.label} ${typeof msg === 'string' ? msg : JSON.stringify(msg)}` : '';
+    const msg = errorsOf(f, errors);
+    p.textContent = msg;
     p.hidden = !msg;
     $(`f-${f.name}`).setAttribute('aria-invalid', msg ? 'true' : 'false');
     if (msg && !first) first = $(`f-${f.name}`);
@@ -175,6 +191,7 @@ export function resourcePage(decl, user) {
   const initial = (decl.sort && decl.sort.initial) || [null, 'asc'];
   const state = { page: 1, pages: 1, items: new Map(), editing: null, deleting: null, sortKey: initial[0], sortDir: initial[1], seq: 0 };
   const canWrite = decl.writeRoles.includes(user.role);
+  const canDelete = (decl.deleteRoles || decl.writeRoles).includes(user.role);
   drawPage(decl);
   $('item-fields').replaceChildren(...decl.fields.map(fieldInput));
   $('new-item').hidden = !canWrite;
@@ -254,10 +271,13 @@ export function resourcePage(decl, user) {
     }
     if (canWrite) {
       const edit = el('button', { className: 'btn btn--small', text: 'Edit', attrs: { type: 'button', 'data-edit': item.id, 'aria-label': `Edit ${item.name || item.id}` } });
-      const del = el('button', { className: 'btn btn--small btn--danger-ghost', text: 'Delete', attrs: { type: 'button', 'data-delete': item.id, 'aria-label': `Delete ${item.name || item.id}` } });
       edit.addEventListener('click', () => openForm(item));
+      actions.append(edit);
+    }
+    if (canDelete) {
+      const del = el('button', { className: 'btn btn--small btn--danger-ghost', text: 'Delete', attrs: { type: 'button', 'data-delete': item.id, 'aria-label': `Delete ${item.name || item.id}` } });
       del.addEventListener('click', () => askDelete(item));
-      actions.append(edit, ' ', del);
+      actions.append(' ', del);
     }
     return el('tr', { attrs: { 'data-id': item.id } }, [...cells, actions]);
   }

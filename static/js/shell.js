@@ -10,6 +10,8 @@ const PAGES = [
   { href: 'dids.html', label: 'Numbers', roles: ['super_admin', 'admin'] },
   { href: 'schedules.html', label: 'Schedules', roles: STAFF },
   { href: 'departments.html', label: 'Departments', roles: null },
+  { href: 'contacts.html', label: 'Contacts', roles: null },
+  { href: 'surveys.html', label: 'Surveys', roles: null },
   { href: 'users.html', label: 'Users', roles: ['super_admin', 'admin'] },
   { href: 'webhooks.html', label: 'Webhooks', roles: ['super_admin', 'admin', 'manager'] },
   { href: 'agent.html', label: 'My desk', roles: null },
