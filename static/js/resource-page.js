@@ -5,7 +5,7 @@
 //
 //   resourcePage({
 //     title, subtitle, deleteNote, path: '/queues', noun: 'queue', writeRoles: [...],
-//     deleteRoles? (who may delete, when fewer than writeRoles),
+//     deleteRoles? (who may delete, when fewer than writeRoles), plural? (noun + 's'),
 //     listKey? (else `data`),
 //     columns: [{ key, label, format? }],
 //     fields: [{ name, label, type: 'text'|'number'|'select'|'checkbox'|'textarea'|'json'|'list'
@@ -192,6 +192,7 @@ export function resourcePage(decl, user) {
   const state = { page: 1, pages: 1, items: new Map(), editing: null, deleting: null, sortKey: initial[0], sortDir: initial[1], seq: 0 };
   const canWrite = decl.writeRoles.includes(user.role);
   const canDelete = (decl.deleteRoles || decl.writeRoles).includes(user.role);
+  const plural = decl.plural || `${decl.noun}s`;
   drawPage(decl);
   $('item-fields').replaceChildren(...decl.fields.map(fieldInput));
   $('new-item').hidden = !canWrite;
@@ -213,7 +214,7 @@ export function resourcePage(decl, user) {
       state.items = new Map(items.map((i) => [i.id, i]));
       tbody.replaceChildren();
       if (!items.length) {
-        const text = filtered() ? `No ${decl.noun}s match these filters.` : `No ${decl.noun}s yet.`;
+        const text = filtered() ? `No ${plural} match these filters.` : `No ${plural} yet.`;
         const td = el('td', { text, attrs: { colspan: String(decl.columns.length + 1) } });
         tbody.append(el('tr', { className: 'table__placeholder' }, [td]));
       }

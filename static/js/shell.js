@@ -14,6 +14,7 @@ const PAGES = [
   { href: 'surveys.html', label: 'Surveys', roles: null },
   { href: 'users.html', label: 'Users', roles: ['super_admin', 'admin'] },
   { href: 'webhooks.html', label: 'Webhooks', roles: ['super_admin', 'admin', 'manager'] },
+  { href: 'audit.html', label: 'Audit log', roles: ['super_admin', 'admin'] },
   { href: 'agent.html', label: 'My desk', roles: null },
 ];
 const ROLE_LABELS = { super_admin: 'Super admin', admin: 'Admin', manager: 'Manager', agent: 'Agent' };
