@@ -4,18 +4,20 @@
 import { getUser, isSignedIn, logout, redirectToLogin } from './api.js';
 
 const STAFF = ['super_admin', 'admin', 'manager', 'supervisor'];
+// The menu: groups of pages; a group with one page the user may open is a plain link.
 const PAGES = [
-  { href: 'wallboard.html', label: 'Wallboard', roles: STAFF },
-  { href: 'queues.html', label: 'Queues', roles: STAFF },
-  { href: 'dids.html', label: 'Numbers', roles: ['super_admin', 'admin'] },
-  { href: 'schedules.html', label: 'Schedules', roles: STAFF },
-  { href: 'departments.html', label: 'Departments', roles: null },
-  { href: 'contacts.html', label: 'Contacts', roles: null },
-  { href: 'surveys.html', label: 'Surveys', roles: null },
-  { href: 'users.html', label: 'Users', roles: ['super_admin', 'admin'] },
-  { href: 'webhooks.html', label: 'Webhooks', roles: ['super_admin', 'admin', 'manager'] },
-  { href: 'audit.html', label: 'Audit log', roles: ['super_admin', 'admin'] },
-  { href: 'agent.html', label: 'My desk', roles: null },
+  { href: 'wallboard.html', label: 'Wallboard', roles: STAFF, group: 'Live' },
+  { href: 'agent.html', label: 'My desk', roles: null, group: 'Live' },
+  { href: 'queues.html', label: 'Queues', roles: STAFF, group: 'Routing' },
+  { href: 'dids.html', label: 'Numbers', roles: ['super_admin', 'admin'], group: 'Routing' },
+  { href: 'schedules.html', label: 'Schedules', roles: STAFF, group: 'Routing' },
+  { href: 'departments.html', label: 'Departments', roles: null, group: 'Routing' },
+  { href: 'contacts.html', label: 'Contacts', roles: null, group: 'Customers' },
+  { href: 'surveys.html', label: 'Surveys', roles: null, group: 'Customers' },
+  { href: 'users.html', label: 'Users', roles: ['super_admin', 'admin'], group: 'Admin' },
+  { href: 'webhooks.html', label: 'Webhooks', roles: ['super_admin', 'admin', 'manager'], group: 'Admin' },
+  { href: 'audit.html', label: 'Audit log', roles: ['super_admin', 'admin'], group: 'Admin' },
+  { href: 'settings.html', label: 'Settings', roles: null, group: 'Admin' },
 ];
 const ROLE_LABELS = { super_admin: 'Super admin', admin: 'Admin', manager: 'Manager', agent: 'Agent' };
 
@@ -40,14 +42,45 @@ export function pageAlert(err) {
   box.hidden = !text;
 }
 
+function navLink(p, current) {
+  const a = el('a', { text: p.label, attrs: { href: p.href } });
+  if (p.href === current) a.setAttribute('aria-current', 'page');
+  return a;
+}
+
+// A group's disclosure menu: its button opens the list of links; Escape or a click
+// elsewhere closes it, and opening one closes the others.
+function navGroup(name, pages, current) {
+  const id = `nav-${name.toLowerCase()}`;
+  const toggle = el('button', { className: 'navgroup__toggle', text: name, attrs: { type: 'button', 'aria-expanded': 'false', 'aria-controls': id } });
+  const menu = el('ul', { className: 'navgroup__menu', attrs: { id, hidden: '' } }, pages.map((p) => el('li', {}, [navLink(p, current)])));
+  if (pages.some((p) => p.href === current)) toggle.setAttribute('data-current', '');
+  const box = el('div', { className: 'navgroup' }, [toggle, menu]);
+  const show = (open) => {
+    toggle.setAttribute('aria-expanded', String(open));
+    menu.hidden = !open;
+  };
+  toggle.addEventListener('click', () => {
+    const open = menu.hidden;
+    for (const other of document.querySelectorAll('.navgroup__toggle[aria-expanded="true"]')) other.click();
+    show(open);
+  });
+  box.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && !menu.hidden) { show(false); toggle.focus(); }
+  });
+  document.addEventListener('click', (e) => { if (!box.contains(e.target)) show(false); });
+  return box;
+}
+
 function topbar(user, current, live) {
   const nav = el('nav', { className: 'topbar__nav', attrs: { id: 'main-nav', 'aria-label': 'Main' } });
+  const groups = new Map();
   for (const p of PAGES) {
     if (p.roles && !p.roles.includes(user.role)) continue;
-    const a = el('a', { text: p.label, attrs: { href: p.href } });
-    if (p.href === current) a.setAttribute('aria-current', 'page');
-    nav.append(a);
+    if (!groups.has(p.group)) groups.set(p.group, []);
+    groups.get(p.group).push(p);
   }
+  for (const [name, pages] of groups) nav.append(pages.length === 1 ? navLink(pages[0], current) : navGroup(name, pages, current));
   const side = el('div', { className: 'topbar__user' });
   if (live) {
     side.append(el('span', { className: 'live-state', text: 'Connecting…',
