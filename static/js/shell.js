@@ -6,6 +6,7 @@ import { getUser, isSignedIn, logout, redirectToLogin } from './api.js';
 const STAFF = ['super_admin', 'admin', 'manager', 'supervisor'];
 const PAGES = [
   { href: 'wallboard.html', label: 'Wallboard', roles: STAFF },
+  { href: 'calls.html', label: 'Calls', roles: null }, // an agent's call logs are their own calls
   { href: 'queues.html', label: 'Queues', roles: STAFF },
   { href: 'dids.html', label: 'Numbers', roles: ['super_admin', 'admin'] },
   { href: 'schedules.html', label: 'Schedules', roles: STAFF },
