@@ -1,12 +1,14 @@
-"""The calls page in headless Chromium (issue 12): a call answered in a queue shows on the
+"""The calls pages in headless Chromium (issue 12): a call answered in a queue shows on the
 live calls page without a reload and is transferred to another queue through the dialog;
 a call of the transfer service goes to a department (a refusal shows the API's message);
-the call logs filter, page through the cursor and export the same rows as CSV. Each time
-the API says what really happened."""
+the call logs filter, page through the cursor and export the same rows as CSV; a call's
+page shows its events, transfers and recording, and a tag added there is on the call in the
+API; a dialled call's quality chart and notes. Each time the API says what really happened."""
 import csv
 import io
 import os
 import tempfile
+import wave
 
 import browser
 import sb
@@ -201,5 +203,100 @@ def test_call_logs_filter_cursor_pages_and_csv_export(ctx):
         check(got == want and len(got) == 4, "the file's rows: %r, the API's: %r" % (got, want))
         check(sorted(r[0] for r in got[1:]) == sorted(x["id"] for x in api_missed), "ids: %r" % got)
         check(_alert_hidden(d, "log-alert"), "an error: %r" % d.find_element(By.ID, "log-alert").text)
+    finally:
+        d.quit()
+
+
+def _wav(seconds=3, rate=8000):
+    buf = io.BytesIO()
+    w = wave.open(buf, "wb")
+    w.setnchannels(1)
+    w.setsampwidth(2)
+    w.setframerate(rate)
+    w.writeframes(b"\x00\x10" * rate * seconds)
+    w.close()
+    return buf.getvalue()
+
+
+def test_call_page_events_recording_and_tags(ctx):
+    session, pw = ctx.new_tenant()
+    admin = session["token"]
+    dept = sb.dept(ctx, admin)
+    r = ctx.post("/api/agents", {"name": "Bo " + sb.uid(), "phone_number": "+15550001111",
+                                 "department_id": dept["id"], "status": "available"}, token=admin)
+    check(r.status == 201, "agent: %r" % r)
+    call = _call(ctx, admin, "+15550142300")
+    t = ctx.post("/api/calls/transfer", {"call_id": call["id"], "target_department": dept["id"]},
+                 token=admin).json["transfer"]
+    r = ctx.request("PUT", "/api/calls/%s/recording" % call["id"], raw=_wav(), token=admin,
+                    headers={"Content-Type": "audio/wav"})
+    check(r.status == 201, "recording: %r" % r)
+    check(ctx.put("/api/calls/" + call["id"], {"status": "completed"}, token=admin).status == 200, "end")
+    cdr = cc_data(ctx.get("/api/cdr", token=admin))[0]
+    check(cdr["metadata"]["call_id"] == call["id"], "the CDR: %r" % cdr)
+    d = _signed_in(ctx, session, pw, "calls.html#logs")
+    try:
+        until(d, "the record in the logs", lambda: _log_ids(d) == [cdr["id"]])
+        d.find_element(By.CSS_SELECTOR, '#log-rows tr[data-id="%s"] a' % cdr["id"]).click()
+        until(d, "the call page", lambda: d.current_url.endswith("call.html?id=" + cdr["id"]))
+        types = lambda: [li.get_attribute("data-type") for li in d.find_elements(By.CSS_SELECTOR, "#timeline li")]
+        until(d, "the call's events", lambda: types()[:1] == ["call_started"] and "transfer_initiated" in types()
+              and types()[-1] == "call_ended")
+        check(d.find_element(By.CSS_SELECTOR, '#call-fields dd[data-field="cdr.disposition"]').text == "answered",
+              "CDR fields")
+        until(d, "the transfer row", lambda: d.find_elements(By.CSS_SELECTOR, '#transfer-rows tr[data-id="%s"]' % t["id"]))
+        # The recording plays through the API with the token, and seeks (nginx's Range).
+        audio = d.find_element(By.ID, "recording-audio")
+        until(d, "the recording's metadata", lambda: d.execute_script(
+            "const a = arguments[0]; return a.readyState >= 1 && Math.round(a.duration) === 3"
+            " && a.seekable.length > 0 && a.seekable.end(0) > 2.9", audio), timeout=20)
+        check(audio.get_attribute("data-via") == "worker", "played through the worker: %r"
+              % audio.get_attribute("data-via"))
+        d.execute_script("arguments[0].currentTime = 2.5", audio)
+        until(d, "seeked", lambda: d.execute_script("return !arguments[0].seeking && arguments[0].currentTime >= 2.4", audio))
+        # Tags through the page, checked in the API.
+        for tag in ("vip", "refund"):
+            d.find_element(By.ID, "tag-input").send_keys(tag)
+            d.find_element(By.ID, "tag-add").click()
+            until(d, "the tag %s" % tag, lambda: d.find_elements(By.CSS_SELECTOR, '#tag-list li[data-tag="%s"]' % tag))
+        d.find_element(By.CSS_SELECTOR, '#tag-list [data-remove-tag="refund"]').click()
+        until(d, "the tag removed", lambda: not d.find_elements(By.CSS_SELECTOR, '#tag-list li[data-tag="refund"]'))
+        tags = [x["tag"] for x in cc_data(ctx.get("/api/cdr/%s/tags" % cdr["id"], token=admin))]
+        check(tags == ["vip"], "the call's tags in the API: %r" % tags)
+        check([x["id"] for x in cc_data(ctx.get("/api/cdr?tag=vip", token=admin))] == [cdr["id"]], "the tag filter")
+        check(_alert_hidden(d, "page-alert") and _alert_hidden(d, "tag-alert"), "an error: %r"
+              % d.find_element(By.ID, "page-alert").text)
+    finally:
+        d.quit()
+
+
+def test_dialled_call_quality_chart_and_notes(ctx):
+    session, pw = ctx.new_tenant()
+    admin = session["token"]
+    r = ctx.post("/api/calls/start", {"phoneNumber": "+15551112222"}, token=admin)
+    check(r.status == 201, "dial: %r" % r)
+    cid = r.json["data"]["call"]["id"]
+    for q in ({"latency": 40, "jitter": 3, "packetLoss": 0.5, "mos": 4.3},
+              {"latency": 80, "jitter": 12, "packetLoss": 2, "mos": 3.6}):
+        r = ctx.put("/api/calls/%s/update" % cid, {"status": "connected", "quality": q}, token=admin)
+        check(r.status == 200, "quality: %r" % r)
+    d = _signed_in(ctx, session, pw, "call.html?id=" + cid)
+    try:
+        points = "const c = window.Chart && Chart.getChart('quality-chart'); return c ? c.data.datasets[0].data.length : 0"
+        until(d, "the quality chart", lambda: d.execute_script(points) == 2)
+        r = ctx.put("/api/calls/%s/update" % cid, {"quality": {"latency": 60, "jitter": 7, "packetLoss": 1, "mos": 4.0}},
+                    token=admin)
+        check(r.status == 200, "a third report: %r" % r)
+        until(d, "the third point, live", lambda: d.execute_script(points) == 3)
+        mos = d.execute_script("return Chart.getChart('quality-chart').data.datasets[0].data")
+        check(mos == [4.3, 3.6, 4.0], "MOS: %r" % mos)
+        d.find_element(By.ID, "notes-text").send_keys("Asked for a callback on Monday")
+        d.find_element(By.ID, "notes-save").click()
+        until(d, "saved", lambda: d.find_element(By.ID, "notes-state").text == "Saved.")
+        got = ctx.get("/api/calls/" + cid, token=admin).json["call"]
+        check(got["notes"] == "Asked for a callback on Monday", "notes in the API: %r" % got)
+        r = ctx.post("/api/calls/%s/end" % cid, {"outcome": "callback"}, token=admin)
+        check(r.status == 200, "end: %r" % r)
+        until(d, "notes read-only once ended", lambda: d.find_element(By.ID, "notes-text").get_attribute("readonly"))
     finally:
         d.quit()
