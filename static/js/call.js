@@ -479,12 +479,19 @@ function follow() {
   }
 }
 
+/** Nothing to show: the message alone, not empty panels. */
+function fail(err) {
+  pageAlert(err);
+  for (const node of document.querySelectorAll('#main .panel, #main .columns')) node.hidden = true;
+  noStream();
+}
+
 async function main() {
   if (!startPage('calls.html', { live: true })) return;
   drawCallPage();
   ctx.id = new URLSearchParams(location.search).get('id') || '';
   if (!ctx.id) {
-    pageAlert(new Error('No call was given: open a call from the Calls page.'));
+    fail(new Error('No call was given: open a call from the Calls page.'));
     return;
   }
   try {
@@ -494,7 +501,7 @@ async function main() {
     for (const q of qs.data || qs.queues || []) ctx.queues.set(q.id, q.name);
     for (const d of ds.departments || ds.data || []) ctx.departments.set(d.id, d.name);
   } catch (err) {
-    pageAlert(err.status === 404 ? new Error('No such call in your tenant (or not one of yours).') : err);
+    fail(err.status === 404 ? new Error('No such call in your tenant (or not one of yours).') : err);
     return;
   }
   drawFields();

@@ -266,6 +266,12 @@ def test_call_page_events_recording_and_tags(ctx):
         check([x["id"] for x in cc_data(ctx.get("/api/cdr?tag=vip", token=admin))] == [cdr["id"]], "the tag filter")
         check(_alert_hidden(d, "page-alert") and _alert_hidden(d, "tag-alert"), "an error: %r"
               % d.find_element(By.ID, "page-alert").text)
+        # Another tenant's call, or none: a message, not empty panels.
+        other, _ = sb.tenant(ctx)
+        browser.go(d, ctx, "call.html?id=" + _call(ctx, other, "+15550142301")["id"])
+        until(d, "the refusal", lambda: d.find_element(By.ID, "page-alert").text ==
+              "No such call in your tenant (or not one of yours).")
+        check(not d.find_element(By.ID, "recording-title").is_displayed(), "the panels are hidden")
     finally:
         d.quit()
 
@@ -298,5 +304,63 @@ def test_dialled_call_quality_chart_and_notes(ctx):
         r = ctx.post("/api/calls/%s/end" % cid, {"outcome": "callback"}, token=admin)
         check(r.status == 200, "end: %r" % r)
         until(d, "notes read-only once ended", lambda: d.find_element(By.ID, "notes-text").get_attribute("readonly"))
+    finally:
+        d.quit()
+
+
+def test_agent_sees_own_calls_and_transfers_only_what_they_answered(ctx):
+    """An agent on the calls page: every live call, a Transfer only on the call they answered
+    (to a queue: the department route is for managers); the logs are the calls they took,
+    as the API answers them, and no agent filter."""
+    session, _ = ctx.new_tenant()
+    admin = session["token"]
+    sales, support = _queue(ctx, admin, "Sales"), _queue(ctx, admin, "Support")
+    email, pw = "agent-%s@example.test" % sb.uid(), "pw-" + sb.uid() + sb.uid()
+    r = ctx.post("/api/users", {"email": email, "password": pw, "role": "agent"}, token=admin)
+    check(r.status == 201, "agent: %r" % r)
+    me = {"id": r.json["user"]["id"], "token": ctx.login(email, pw)["token"]}
+    r = ctx.post("/api/queues/%s/members" % sales["id"], {"user_id": me["id"]}, token=admin)
+    check(r.status == 201, "member: %r" % r)
+    check(ctx.post("/api/agent-state/me/available", {}, token=me["token"]).status == 200, "available")
+    mine = cc_data(ctx.post("/api/queues/%s/calls" % sales["id"], {"caller_number": "+15550142400"}, token=admin), 201)
+    offer = sb.wait(lambda: _offers(ctx, me), 5)
+    check(offer and ctx.post("/api/offers/%s/accept" % offer[0]["id"], {}, token=me["token"]).status == 200, "accept")
+    other = cc_data(ctx.post("/api/queues/%s/calls" % support["id"], {"caller_number": "+15550142401"}, token=admin), 201)
+    dept_call = _call(ctx, admin, "+15550142402")
+    # The agent's first call ends (its CDR is theirs), the next is offered to them; a call of
+    # nobody's ends too: the logs show the first only.
+    current = cc_data(ctx.post("/api/queues/%s/calls" % sales["id"], {"caller_number": "+15550142403"}, token=admin), 201)
+    r = ctx.post("/api/queue-calls/%s/hangup" % mine["id"], {}, token=me["token"])
+    check(r.status == 200, "hang up: %r" % r)
+    offer = sb.wait(lambda: _offers(ctx, me), 8)
+    check(offer and ctx.post("/api/offers/%s/accept" % offer[0]["id"], {}, token=me["token"]).status == 200,
+          "accept the next: %r" % offer)
+    check(ctx.put("/api/calls/" + _call(ctx, admin, "+15550142404")["id"], {"status": "completed"},
+                  token=admin).status == 200, "a call of nobody's")
+    d = browser.open_browser()
+    try:
+        browser.sign_in(d, ctx, email, pw, "agent.html")
+        browser.go(d, ctx, "calls.html")
+        until(d, "the three live calls", lambda: _live_row(d, "data-qcall", current["id"]) and
+              _live_row(d, "data-qcall", other["id"]) and _live_row(d, "data-call", dept_call["id"]))
+        transfer = lambda tr: tr.find_elements(By.CSS_SELECTOR, "[data-transfer]")
+        check(transfer(_live_row(d, "data-qcall", current["id"])), "the agent's answered call has Transfer")
+        check(not transfer(_live_row(d, "data-qcall", other["id"])) and
+              not transfer(_live_row(d, "data-call", dept_call["id"])), "others have none")
+        d.find_element(By.ID, "tab-logs").click()
+        want = [x["id"] for x in cc_data(ctx.get("/api/cdr", token=me["token"]))]
+        check(len(want) == 1, "the agent's CDRs in the API: %r" % want)
+        until(d, "the agent's own records", lambda: _log_ids(d) == want)
+        check(not d.find_element(By.ID, "field-user").is_displayed(), "no agent filter for an agent")
+        d.find_element(By.ID, "tab-live").click()
+        transfer(_live_row(d, "data-qcall", current["id"]))[0].click()
+        until(d, "the queue choice", lambda: [o.get_attribute("value") for o in
+              d.find_elements(By.CSS_SELECTOR, "#transfer-queue option")] == [support["id"]])
+        d.find_element(By.ID, "transfer-submit").click()
+        until(d, "the leg gone", lambda: _live_row(d, "data-qcall", current["id"]) is None)
+        old = cc_data(ctx.get("/api/queue-calls/" + current["id"], token=admin))
+        check(old["status"] == "ended" and old["overflow_to"] == "transfer:queue:" + support["id"]
+              and old["agent_id"] == me["id"], "transferred by the agent: %r" % old)
+        check(_alert_hidden(d, "page-alert"), "an error: %r" % d.find_element(By.ID, "page-alert").text)
     finally:
         d.quit()
