@@ -24,7 +24,7 @@ const MAIN = `
   </div>
 
   <section id="panel-live" role="tabpanel" aria-labelledby="tab-live">
-    <p class="muted">Updated from the event stream as calls start, move and end. <span id="live-count"></span></p>
+    <p class="muted">Updated from the event stream as calls start, move and end. <span id="live-count" aria-live="polite"></span></p>
     <div class="table-wrap">
       <table class="table" id="live-table">
         <caption class="visually-hidden">Calls in progress and waiting</caption>

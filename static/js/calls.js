@@ -93,6 +93,9 @@ function detailHref(r) {
 
 function drawLive() {
   const tbody = $('live-rows');
+  // A redraw keeps the keyboard where it was: the same button of the same call.
+  const focused = document.activeElement && tbody.contains(document.activeElement) ? document.activeElement : null;
+  const keep = focused && { id: focused.closest('tr').dataset.id, what: focused.hasAttribute('data-transfer') ? '[data-transfer]' : 'a' };
   tbody.replaceChildren();
   $('live-count').textContent = state.rows.length === 1 ? '1 call.' : `${state.rows.length} calls.`;
   if (!state.rows.length) {
@@ -117,6 +120,8 @@ function drawLive() {
       el('td', { text: f.status, attrs: { 'data-status': '' } }), el('td', { text: f.agent }), time, actions,
     ]));
   }
+  const again = keep && tbody.querySelector(`tr[data-id="${CSS.escape(keep.id)}"] ${keep.what}`);
+  if (again) again.focus();
 }
 
 function tick() {
