@@ -7,6 +7,7 @@ const STAFF = ['super_admin', 'admin', 'manager', 'supervisor'];
 // The menu: groups of pages; a group with one page the user may open is a plain link.
 const PAGES = [
   { href: 'wallboard.html', label: 'Wallboard', roles: STAFF, group: 'Live' },
+  { href: 'calls.html', label: 'Calls', roles: null, group: 'Live' }, // an agent's call logs are their own calls
   { href: 'agent.html', label: 'My desk', roles: null, group: 'Live' },
   { href: 'queues.html', label: 'Queues', roles: STAFF, group: 'Routing' },
   { href: 'dids.html', label: 'Numbers', roles: ['super_admin', 'admin'], group: 'Routing' },
