@@ -6,6 +6,7 @@
 //   resourcePage({
 //     title, subtitle, deleteNote, path: '/queues', noun: 'queue', writeRoles: [...],
 //     deleteRoles? (who may delete, when fewer than writeRoles), plural? (noun + 's'),
+//     nameOf?(item) (what buttons and the delete dialog call a record; its name or id),
 //     listKey? (else `data`),
 //     columns: [{ key, label, format? }],
 //     fields: [{ name, label, type: 'text'|'number'|'select'|'checkbox'|'textarea'|'json'|'list'
@@ -13,7 +14,8 @@
 //                required?, min?, max?, maxlength?, options?: [[value, label]], hint?,
 //                createOnly? (not shown when editing), omitEmpty? (blank: not sent),
 //                updateVia? (on edit, a change is PUT to path/:id/<updateVia> alone) }],
-//     rowActions?: [{ label, run(item), roles? (who sees it; any reader when absent) }],
+//     rowActions?: [{ label, run(item), roles? (who sees it; any reader when absent),
+//                   when?(item) (shown on the rows it is true for) }],
 //     onSaved?(answer, created) (after a save: e.g. to show a secret the answer holds once),
 //     sizeParam? ('limit', or 'page_size'),
 //     filters?: [{ name (the query parameter), label, type: 'search'|'select'|'date', options? }],
@@ -193,6 +195,7 @@ export function resourcePage(decl, user) {
   const canWrite = decl.writeRoles.includes(user.role);
   const canDelete = (decl.deleteRoles || decl.writeRoles).includes(user.role);
   const plural = decl.plural || `${decl.noun}s`;
+  const nameOf = (item) => (decl.nameOf ? decl.nameOf(item) : item.name || item.id);
   drawPage(decl);
   $('item-fields').replaceChildren(...decl.fields.map(fieldInput));
   $('new-item').hidden = !canWrite;
@@ -265,18 +268,18 @@ export function resourcePage(decl, user) {
   function row(item) {
     const cells = decl.columns.map((c) => el('td', { text: c.format ? c.format(item[c.key], item) : item[c.key] }));
     const actions = el('td', { className: 'col-actions' });
-    for (const a of (decl.rowActions || []).filter((x) => !x.roles || x.roles.includes(user.role))) {
-      const b = el('button', { className: 'btn btn--small', text: a.label, attrs: { type: 'button', 'data-action': a.label, 'aria-label': `${a.label} of ${item.name || item.id}` } });
+    for (const a of (decl.rowActions || []).filter((x) => (!x.roles || x.roles.includes(user.role)) && (!x.when || x.when(item)))) {
+      const b = el('button', { className: 'btn btn--small', text: a.label, attrs: { type: 'button', 'data-action': a.label, 'aria-label': `${a.label} of ${nameOf(item)}` } });
       b.addEventListener('click', () => a.run(item));
       actions.append(b, ' ');
     }
     if (canWrite) {
-      const edit = el('button', { className: 'btn btn--small', text: 'Edit', attrs: { type: 'button', 'data-edit': item.id, 'aria-label': `Edit ${item.name || item.id}` } });
+      const edit = el('button', { className: 'btn btn--small', text: 'Edit', attrs: { type: 'button', 'data-edit': item.id, 'aria-label': `Edit ${nameOf(item)}` } });
       edit.addEventListener('click', () => openForm(item));
       actions.append(edit);
     }
     if (canDelete) {
-      const del = el('button', { className: 'btn btn--small btn--danger-ghost', text: 'Delete', attrs: { type: 'button', 'data-delete': item.id, 'aria-label': `Delete ${item.name || item.id}` } });
+      const del = el('button', { className: 'btn btn--small btn--danger-ghost', text: 'Delete', attrs: { type: 'button', 'data-delete': item.id, 'aria-label': `Delete ${nameOf(item)}` } });
       del.addEventListener('click', () => askDelete(item));
       actions.append(' ', del);
     }
@@ -334,7 +337,7 @@ export function resourcePage(decl, user) {
 
   function askDelete(item) {
     state.deleting = item;
-    $('delete-name').textContent = item.name || item.id;
+    $('delete-name').textContent = nameOf(item);
     $('delete-dialog').showModal();
   }
 

@@ -19,6 +19,8 @@ const PAGES = [
   { href: 'webhooks.html', label: 'Webhooks', roles: ['super_admin', 'admin', 'manager'], group: 'Admin' },
   { href: 'audit.html', label: 'Audit log', roles: ['super_admin', 'admin'], group: 'Admin' },
   { href: 'settings.html', label: 'Settings', roles: null, group: 'Admin' },
+  { href: 'tenants.html', label: 'Tenants', roles: ['super_admin'], group: 'Platform' },
+  { href: 'registrations.html', label: 'Registrations', roles: ['super_admin'], group: 'Platform' },
 ];
 const ROLE_LABELS = { super_admin: 'Super admin', admin: 'Admin', manager: 'Manager', agent: 'Agent' };
 

@@ -75,3 +75,10 @@ def fill(driver, name, value):
     f = driver.find_element(By.ID, "f-" + name)
     f.clear()
     f.send_keys(str(value))
+
+
+def click_in_row(driver, first_cell, css):
+    """Clicks the element css in the row whose first cell reads first_cell, retried while
+    the list redraws under it (a stale or not yet interactable element)."""
+    until(driver, "%s in the row %r" % (css, first_cell),
+          lambda: row(driver, first_cell).find_element(By.CSS_SELECTOR, css).click() or True)
