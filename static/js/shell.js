@@ -11,6 +11,7 @@ const PAGES = [
   { href: 'schedules.html', label: 'Schedules', roles: STAFF },
   { href: 'campaigns.html', label: 'Campaigns', roles: null },
   { href: 'leads.html', label: 'Leads', roles: null },
+  { href: 'trunks.html', label: 'Trunks', roles: ['super_admin', 'admin', 'manager'] },
   { href: 'departments.html', label: 'Departments', roles: null },
   { href: 'users.html', label: 'Users', roles: ['super_admin', 'admin'] },
   { href: 'agent.html', label: 'My desk', roles: null },
