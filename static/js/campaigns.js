@@ -123,8 +123,11 @@ function row(c) {
   const sched = c.scheduleId ? state.schedules.get(c.scheduleId) : null;
   const name = el('td', {}, [el('strong', { text: c.name })]);
   if (c.description) name.append(el('div', { className: 'muted clamp', text: c.description }));
-  const schedCell = el('td', {}, [el('span', { text: c.scheduleId ? (sched ? sched.name : c.scheduleId) : 'None' })]);
-  if (c.scheduleId) schedCell.append(' ', el('span', { className: 'status', text: '…', attrs: { 'data-schedule-state': c.scheduleId } }));
+  const schedCell = el('td', {}, [el('div', { text: c.scheduleId ? (sched ? sched.name : c.scheduleId) : 'None' })]);
+  if (c.scheduleId) {
+    schedCell.append(el('span', { className: 'status', text: '…', attrs: { 'data-schedule-state': c.scheduleId } }),
+      el('div', { className: 'muted', attrs: { 'data-schedule-next': c.scheduleId } }));
+  }
   const zone = el('div', { className: 'muted', text: c.timeZone || "Tenant's time zone" });
   return el('tr', { attrs: { 'data-id': c.id } }, [
     name,
@@ -166,11 +169,12 @@ async function fillSchedule(id) {
     let text = s.state === 'holiday' ? 'Holiday: closed' : s.open ? 'Open now' : 'Closed now';
     let cls = s.state || (s.open ? 'open' : 'closed');
     if (s.is_active === false) { text = 'Switched off: open'; cls = 'open'; }
-    const next = s.next_change && s.is_active !== false ? ` until ${new Date(s.next_change).toLocaleString()}` : '';
+    const next = s.next_change && s.is_active !== false ? `until ${new Date(s.next_change).toLocaleString()}` : '';
     for (const sp of spans) {
-      sp.textContent = text + next;
+      sp.textContent = text;
       sp.className = `status status--${cls}`;
     }
+    for (const n of document.querySelectorAll(`[data-schedule-next="${id}"]`)) n.textContent = next;
   } catch (err) {
     for (const sp of spans) sp.textContent = err.message;
   }
@@ -212,12 +216,25 @@ async function load() {
   return undefined;
 }
 
+// Started while its schedule is closed: the dialer refuses its calls (409) until it opens.
+async function closedNote(c) {
+  if (!c.scheduleId) return '';
+  try {
+    const s = (await api('GET', `/schedules/${encodeURIComponent(c.scheduleId)}/status`)).data || {};
+    if (s.open || s.is_active === false) return '';
+    const until = s.next_change ? ` until ${new Date(s.next_change).toLocaleString()}` : '';
+    return ` Its schedule is ${s.state === 'holiday' ? 'on a holiday' : 'closed'} now: its calls are refused${until}.`;
+  } catch {
+    return '';
+  }
+}
+
 async function setStatus(c, a) {
   notice(null);
   let refused = null;
   try {
     await api('PUT', `/campaigns/${encodeURIComponent(c.id)}`, { status: a.status });
-    notice(`${c.name} ${a.done}.`);
+    notice(`${c.name} ${a.done}.${a.status === 'active' ? await closedNote(c) : ''}`);
   } catch (err) {
     refused = err;
   }

@@ -49,8 +49,9 @@ def _time(d, id_, hhmm):
 def test_campaign_created_edited_started_paused(ctx):
     session, pw = ctx.new_tenant()
     token = session["token"]
-    sched = sb.cc_data(ctx.post("/api/schedules", {"name": "Office " + sb.uid(), "timezone": "Europe/Paris"},
-                                token=token), 201)
+    # A schedule open on no day: a campaign that follows it is never dialled.
+    sched = sb.cc_data(ctx.post("/api/schedules", {"name": "Office " + sb.uid(), "timezone": "Europe/Paris",
+                                                   "hours": {}}, token=token), 201)
     d = browser.open_browser()
     try:
         browser.sign_in(d, ctx, session["user"]["email"], pw, "wallboard.html")
@@ -85,10 +86,10 @@ def test_campaign_created_edited_started_paused(ctx):
               and c["scheduleId"] == sched["id"] and c["maxAttempts"] == 5 and c["retryDelayMinutes"] == 30,
               "saved: %r" % c)
         # The schedule's state, as the API says it is now.
-        st = sb.cc_data(ctx.get("/api/schedules/%s/status" % sched["id"], token=token))
-        want = "Holiday" if st["state"] == "holiday" else ("Open now" if st["open"] else "Closed now")
+        check(sb.cc_data(ctx.get("/api/schedules/%s/status" % sched["id"], token=token))["open"] is False,
+              "the schedule is open")
         until(d, "the schedule's state", lambda: d.find_element(
-            By.CSS_SELECTOR, '[data-schedule-state="%s"]' % sched["id"]).text.startswith(want))
+            By.CSS_SELECTOR, '[data-schedule-state="%s"]' % sched["id"]).text == "Closed now")
         # Edit.
         _row(d, name).find_element(By.CSS_SELECTOR, "[data-edit]").click()
         until(d, "the edit form", lambda: d.find_element(By.ID, "c-name").get_attribute("value") == name)
@@ -99,16 +100,29 @@ def test_campaign_created_edited_started_paused(ctx):
         c = _data(ctx.get("/api/campaigns/" + cid, token=token))
         check(c["maxAttempts"] == 7 and c["callingDays"] == ["mon", "tue", "wed", "thu", "sat"]
               and c["scheduleId"] == sched["id"], "edited: %r" % c)
-        # Start, pause, stop.
+        # Start, pause, stop. Started while its schedule is closed, the page says its calls
+        # are refused, and the dialer does refuse them (409).
         for action, status in (("active", "active"), ("paused", "paused"), ("active", "active"),
                                ("completed", "completed")):
             _row(d, name).find_element(By.CSS_SELECTOR, '[data-action="%s"]' % action).click()
             until(d, "status %s" % status, lambda: _status(d, name) == status)
             got = _data(ctx.get("/api/campaigns/" + cid, token=token))["status"]
             check(got == status, "the API says %r after %s" % (got, action))
+            if action == "active":
+                until(d, "the closed note", lambda: "calls are refused" in d.find_element(By.ID, "page-notice").text)
         check("stopped" in d.find_element(By.ID, "page-notice").text, "no notice")
         check(not _row(d, name).find_elements(By.CSS_SELECTOR, '[data-action="completed"]'),
               "Stop offered on a completed campaign")
+        lead = _data(ctx.post("/api/leads", {"phoneNumber": "+15571234567", "campaignId": cid}, token=token), 201)
+        _data(ctx.put("/api/campaigns/" + cid, {"status": "active", "callingDays": [
+            "mon", "tue", "wed", "thu", "fri", "sat", "sun"], "callingHoursStart": "00:00",
+            "callingHoursEnd": "24:00"}, token=token))
+        r = ctx.post("/api/calls/start", {"phoneNumber": "+15571234567", "leadId": lead["id"]}, token=token)
+        sb.expect_cold_error(r, 409)
+        check("schedule" in r.json["message"] and "closed" in r.json["message"], "409: %r" % r.json)
+        _data(ctx.put("/api/campaigns/" + cid, {"status": "completed"}, token=token))
+        d.refresh()
+        until(d, "completed again", lambda: _status(d, name) == "completed")
     finally:
         d.quit()
 
