@@ -1,9 +1,10 @@
 """The leads page in headless Chromium (issue 12): a CSV file with good rows and bad ones
-imported through the page: the upload's progress reaches the whole file, the bar reaches
-done, the report lists each rejected row with its column and the API's reason, and the API
-then lists exactly the good leads (in pages, as the page shows them); the filters; a file
-the API refuses whole shown as its message with nothing imported; an agent reads the list
-without the import."""
+imported through the page (its token refreshed on the way: the upload's 401 is handled as
+api() handles one): the upload's progress reaches the whole file, the bar reaches done, the
+report lists each rejected row with its column and the API's reason, and the API then lists
+exactly the good leads (in pages, as the page shows them); the filters; a file the API
+refuses whole shown as its message with nothing imported; an agent reads the list without
+the import."""
 import os
 import random
 import tempfile
@@ -70,11 +71,14 @@ def test_leads_csv_import_with_rejected_rows(ctx):
         browser.sign_in(d, ctx, session["user"]["email"], pw, "wallboard.html")
         browser.go(d, ctx, "leads.html")
         until(d, "the empty list", lambda: "No leads yet" in d.find_element(By.ID, "rows").text)
+        # A token the API no longer takes: the upload's 401 refreshes the session and sends again.
+        d.execute_script("sessionStorage.setItem('token', 'x' + sessionStorage.getItem('token'))")
         _import(d, path)
         until(d, "the import done", lambda: d.find_element(By.ID, "import-state").get_attribute("data-state") == "done")
         check(d.find_element(By.ID, "import-state").get_attribute("data-sent") == "100",
               "upload progress never reached the whole file")
         check(d.find_element(By.ID, "import-progress").get_attribute("value") == "100", "bar not full")
+        check(not d.execute_script("return sessionStorage.getItem('token')").startswith("x"), "not refreshed")
         check(d.find_element(By.ID, "import-summary").text == "27 leads imported, 5 rows rejected.",
               "summary: %r" % d.find_element(By.ID, "import-summary").text)
         report = [[td.text for td in tr.find_elements(By.TAG_NAME, "td")]
