@@ -9,7 +9,6 @@ import { api } from './api.js';
 import { fetchBlob, saveBlob } from './call-download.js';
 import { liveStream, showLiveState } from './live.js';
 import { attachRecording } from './call-recording.js';
-import { eventStream } from './call-stream.js';
 import { drawCallPage } from './call-view.js';
 import { $, el, pageAlert, startPage } from './shell.js';
 
@@ -449,7 +448,7 @@ function noStream() {
 function follow() {
   if (ctx.call) {
     $('timeline-note').textContent = 'No events yet.';
-    eventStream({
+    liveStream({
       path: `/api/calls/${enc(ctx.call.id)}/events`,
       from: '0', // the call's events from its first
       onEvent: (ev) => {

@@ -1,12 +1,14 @@
-// The tenant's event stream for a page: /api/events over SSE with a single-use ticket per
-// connection (so the browser's own retry, which would reuse a spent ticket, is replaced by
-// ours: back off, new ticket, resume after the last event seen). The page gets each event
-// and the connection's state ("live", "reconnecting") to show.
+// An event stream for a page: the tenant's /api/events (or another stream, e.g. a call's
+// /api/calls/:id/events) over SSE with a single-use ticket per connection (so the
+// browser's own retry, which would reuse a spent ticket, is replaced by ours: back off, new
+// ticket, resume after the last event seen). `from` '0' replays what the stream still
+// holds. The page gets each event and the connection's state ("live", "reconnecting").
 import { api, redirectToLogin } from './api.js';
 
-export function liveStream({ onEvent, onState, onResume }) {
-  let lastEventId = '';
+export function liveStream({ path = '/api/events', from = '', onEvent, onState, onResume }) {
+  let lastEventId = from;
   let retryDelay = 1000;
+  let opened = 0;
   let source = null;
 
   function later() {
@@ -24,11 +26,11 @@ export function liveStream({ onEvent, onState, onResume }) {
       return;
     }
     const after = lastEventId ? `&after=${encodeURIComponent(lastEventId)}` : '';
-    source = new EventSource(`/api/events?ticket=${encodeURIComponent(ticket)}${after}`);
+    source = new EventSource(`${path}?ticket=${encodeURIComponent(ticket)}${after}`);
     source.onopen = () => {
       retryDelay = 1000;
       onState('live');
-      if (lastEventId && onResume) onResume(); // what changed while away
+      if (opened++ && onResume) onResume(); // what changed while away
     };
     source.onmessage = (e) => {
       if (e.lastEventId) lastEventId = e.lastEventId;

@@ -37,7 +37,7 @@ function listOf(res, key) {
   const list = res[key || 'data'];
   const items = Array.isArray(list) ? list : [];
   const meta = res.meta || res.pagination || {};
-  return { items, pages: Number(meta.total_pages || meta.pages || 1) || 1 };
+  return { items, pages: Number(meta.total_pages || meta.totalPages || meta.pages || 1) || 1 };
 }
 
 function fieldInput(f) {
@@ -102,7 +102,9 @@ function fillForm(fields, item) {
 // A field's errors: under its own name, or a member of it (`questions[1].type`).
 function errorsOf(f, errors) {
   const out = [];
-  for (const [key, msg] of Object.entries(errors || {})) {
+  const pairs = Array.isArray(errors) ? errors.map((e) => [e && e.field, e && e.message]) : Object.entries(errors || {});
+  for (const [key, msg] of pairs) {
+    if (typeof key !== 'string') continue;
     if (key !== f.name && !key.startsWith(`${f.name}[`) && !key.startsWith(`${f.name}.`)) continue;
     const text = typeof msg === 'string' ? msg : JSON.stringify(msg);
     out.push(key === f.name ? `${f.label} ${text}` : `${key.slice(f.name.length).replace(/^\./, '')} ${text}`);
