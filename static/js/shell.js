@@ -13,6 +13,7 @@ const PAGES = [
   { href: 'users.html', label: 'Users', roles: ['super_admin', 'admin'] },
   { href: 'agent.html', label: 'My desk', roles: null },
   { href: 'chat.html', label: 'Chat', roles: null },
+  { href: 'tickets.html', label: 'Tickets', roles: null },
 ];
 const ROLE_LABELS = { super_admin: 'Super admin', admin: 'Admin', manager: 'Manager', agent: 'Agent' };
 
