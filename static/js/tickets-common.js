@@ -27,10 +27,10 @@ export function isOverdue(t) {
   return past(t.due_at) || (!t.first_response_at && past(t.first_response_due_at));
 }
 
-export function when(iso) {
+export function when(iso, dateStyle = 'medium') {
   if (!iso) return '';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? '' : d.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+  return Number.isNaN(d.getTime()) ? '' : d.toLocaleString([], { dateStyle, timeStyle: 'short' });
 }
 
 export const dataOf = (res) => (res && res.data !== undefined ? res.data : res);

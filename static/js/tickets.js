@@ -73,7 +73,7 @@ function row(t) {
     el('td', { attrs: { 'data-label': 'Priority' } }, [badge(PRIORITY_LABEL[t.priority] || t.priority, `priority--${t.priority}`)]),
     el('td', { text: assignee, attrs: { 'data-label': 'Assignee' } }),
     el('td', { text: t.requester_name || t.requester_email || '', attrs: { 'data-label': 'Requester' } }),
-    el('td', { className: 'nowrap', text: when(t.updated_at), attrs: { 'data-label': 'Updated' } }),
+    el('td', { text: when(t.updated_at, 'short'), attrs: { 'data-label': 'Updated' } }),
   ]);
 }
 
