@@ -9,10 +9,12 @@ const PAGES = [
   { href: 'wallboard.html', label: 'Wallboard', roles: STAFF, group: 'Live' },
   { href: 'calls.html', label: 'Calls', roles: null, group: 'Live' }, // an agent's call logs are their own calls
   { href: 'agent.html', label: 'My desk', roles: null, group: 'Live' },
+  { href: 'chat.html', label: 'Chat', roles: null, group: 'Live' },
   { href: 'queues.html', label: 'Queues', roles: STAFF, group: 'Routing' },
   { href: 'dids.html', label: 'Numbers', roles: ['super_admin', 'admin'], group: 'Routing' },
   { href: 'schedules.html', label: 'Schedules', roles: STAFF, group: 'Routing' },
   { href: 'departments.html', label: 'Departments', roles: null, group: 'Routing' },
+  { href: 'tickets.html', label: 'Tickets', roles: null, group: 'Customers' },
   { href: 'contacts.html', label: 'Contacts', roles: null, group: 'Customers' },
   { href: 'surveys.html', label: 'Surveys', roles: null, group: 'Customers' },
   { href: 'campaigns.html', label: 'Campaigns', roles: null, group: 'Outbound' },
