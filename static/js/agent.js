@@ -1,6 +1,8 @@
 // The agent's desk: my state (with breaks and a reason), the call offered to me with a
 // countdown to its expiry (accept or reject), and the call I am on (hold, hang up). Kept
-// current from the event stream: an offer, a call or my state changing refetches them.
+// current from the event stream: an offer, a call or my state changing refetches them;
+// my recent calls, open tickets and chats below (agent-work.js).
+import { loadMyWork } from './agent-work.js';
 import { api } from './api.js';
 import { liveStream, showLiveState } from './live.js';
 import { $, pageAlert, startPage } from './shell.js';
@@ -95,10 +97,11 @@ async function main() {
   if (!startPage('agent.html', { live: true })) return;
   wire();
   showCall();
-  await Promise.all([loadState(), loadOffer()]).catch(pageAlert);
+  await Promise.all([loadState(), loadOffer(), loadMyWork()]).catch(pageAlert);
   liveStream({
     onEvent: (ev) => {
       if (/^(call|agent|offer|queue)\./.test(ev.type)) Promise.all([loadOffer(), loadState()]).catch(pageAlert);
+      if (/^(call\.ended|ticket\.|chat\.session)/.test(ev.type)) loadMyWork();
     },
     onState: showLiveState,
     onResume: () => loadOffer().catch(pageAlert),

@@ -57,3 +57,39 @@ def test_agent_accepts_an_offered_call_from_the_desk(ctx):
               "an error is shown: %r" % d.find_element(By.ID, "page-alert").text)
     finally:
         d.quit()
+
+
+def test_agent_desk_lists_my_calls_tickets_and_chats(ctx):
+    """My work: the agent's own last calls, open tickets assigned to them and live chats
+    (a colleague's are not shown); a ticket assigned while the desk is open appears."""
+    session, _ = ctx.new_tenant()
+    admin, tid = session["token"], session["user"]["tenant_id"]
+    email, pw = "agent-%s@example.test" % sb.uid(), "pw-" + sb.uid() + sb.uid()
+    r = ctx.post("/api/users", {"email": email, "password": pw, "role": "agent"}, token=admin)
+    check(r.status == 201, "agent: %r" % r)
+    me = r.json["user"]["id"]
+    mine, theirs = "+1555%07d" % (int(sb.uid()[:6], 16) % 10**7), "+15550000001"
+    for caller, user in ((mine, me), (theirs, session["user"]["id"])):
+        sb.sql(ctx, "INSERT INTO cdrs (id, tenant_id, direction, caller_number, called_number, user_id,"
+                    " start_time, duration, disposition) VALUES ('cdr_%s','%s','inbound','%s',"
+                    "'+15550009999','%s',NOW(),75,'answered')" % (sb.uid(), tid, caller, user))
+    t1 = sb.cc_data(ctx.post("/api/tickets", {"subject": "Mine to fix", "assigned_to": me}, token=admin), 201)
+    sb.cc_data(ctx.post("/api/tickets", {"subject": "Not mine"}, token=admin), 201)
+    sb.sql(ctx, "INSERT INTO chat_sessions (id, tenant_id, user_id, visitor_id, visitor_name, status,"
+                " started_at, accepted_at) VALUES ('chat_%s','%s','%s','v-1','Vera Visitor','active',"
+                " NOW(), NOW())" % (sb.uid(), tid, me))
+    d = browser.open_browser()
+    try:
+        browser.sign_in(d, ctx, email, pw, "agent.html")
+        text = lambda i: d.find_element(By.ID, i).text
+        until(d, "my call", lambda: mine in text("my-calls-table") and "1:15" in text("my-calls-table"))
+        check(theirs not in text("my-calls-table"), "a colleague's call on my desk")
+        until(d, "my ticket", lambda: "Mine to fix" in text("my-tickets-table"))
+        check("Not mine" not in text("my-tickets-table") and ("#%s" % t1["number"]) in text("my-tickets-table"),
+              "tickets: %r" % text("my-tickets-table"))
+        until(d, "my chat", lambda: "Vera Visitor" in text("my-chats-table"))
+        until(d, "the live stream", lambda: d.find_element(By.ID, "live-state").get_attribute("data-state") == "live")
+        sb.cc_data(ctx.post("/api/tickets", {"subject": "Assigned just now", "assigned_to": me}, token=admin), 201)
+        until(d, "the new ticket without a reload", lambda: "Assigned just now" in text("my-tickets-table"))
+    finally:
+        d.quit()
