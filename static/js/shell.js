@@ -9,6 +9,7 @@ const PAGES = [
   { href: 'queues.html', label: 'Queues', roles: STAFF },
   { href: 'dids.html', label: 'Numbers', roles: ['super_admin', 'admin'] },
   { href: 'schedules.html', label: 'Schedules', roles: STAFF },
+  { href: 'ivr.html', label: 'IVR', roles: ['super_admin', 'admin', 'manager'] },
   { href: 'departments.html', label: 'Departments', roles: null },
   { href: 'users.html', label: 'Users', roles: ['super_admin', 'admin'] },
   { href: 'agent.html', label: 'My desk', roles: null },
