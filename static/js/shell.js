@@ -12,6 +12,7 @@ const PAGES = [
   { href: 'chat.html', label: 'Chat', roles: null, group: 'Live' },
   { href: 'queues.html', label: 'Queues', roles: STAFF, group: 'Routing' },
   { href: 'dids.html', label: 'Numbers', roles: ['super_admin', 'admin'], group: 'Routing' },
+  { href: 'ivr.html', label: 'IVR flows', roles: ['super_admin', 'admin', 'manager'], group: 'Routing' },
   { href: 'schedules.html', label: 'Schedules', roles: STAFF, group: 'Routing' },
   { href: 'departments.html', label: 'Departments', roles: null, group: 'Routing' },
   { href: 'tickets.html', label: 'Tickets', roles: null, group: 'Customers' },
