@@ -224,6 +224,7 @@ def test_ivr_manager_reads_flows_only(ctx):
     d = browser.open_browser()
     try:
         browser.sign_in(d, ctx, email, pw, "wallboard.html")
+        d.find_element(By.CSS_SELECTOR, '.navgroup__toggle[aria-controls="nav-routing"]').click()
         d.find_element(By.CSS_SELECTOR, '#main-nav a[href="ivr.html"]').click()
         row = until(d, "the flow's row", lambda: browser.row(d, f["name"]))
         check(not d.find_element(By.ID, "new-item").is_displayed() and
