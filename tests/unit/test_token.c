@@ -9,6 +9,7 @@
 #include <openssl/hmac.h>
 #include <json-c/json.h>
 
+#include "crypto.h"
 #include "token.h"
 #include "unit.h"
 
@@ -21,48 +22,25 @@ static const unsigned char ut_key33[] = "0123456789abcdef0123456789abcdef!";
 
 static const char ut_hs256[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
 
-/* Base64url without padding, malloc'd. */
+/* Base64url without padding, malloc'd (crypto.h's coder, checked on its own in
+ * test_crypto.c; the tokens around it are still built here by hand). */
 static char *ut_b64url(const void *in, size_t n)
 {
     char *out = malloc(4 * ((n + 2) / 3) + 1);
-    if (out == NULL)
-        return NULL;
-    int len = EVP_EncodeBlock((unsigned char *)out, in, (int)n);
-    while (len > 0 && out[len - 1] == '=')
-        len--;
-    out[len] = '\0';
-    for (char *p = out; *p; p++) {
-        if (*p == '+')
-            *p = '-';
-        else if (*p == '/')
-            *p = '_';
-    }
+    if (out != NULL)
+        out[crypto_b64url_encode(in, n, out)] = '\0';
     return out;
 }
 
 /* Decodes base64url (no padding) of n chars; malloc'd, NUL-terminated, *outlen bytes. */
 static char *ut_b64url_decode(const char *in, size_t n, size_t *outlen)
 {
-    size_t padded = (n + 3) / 4 * 4;
-    char *std = malloc(padded + 1);
-    char *out = malloc(padded / 4 * 3 + 1);
-    if (std == NULL || out == NULL) {
-        free(std);
-        free(out);
-        return NULL;
-    }
-    for (size_t i = 0; i < n; i++)
-        std[i] = in[i] == '-' ? '+' : in[i] == '_' ? '/' : in[i];
-    for (size_t i = n; i < padded; i++)
-        std[i] = '=';
-    std[padded] = '\0';
-    int len = EVP_DecodeBlock((unsigned char *)out, (unsigned char *)std, (int)padded);
-    free(std);
+    char *out = malloc(n / 4 * 3 + 3);
+    long len = out != NULL ? crypto_b64url_decode(in, n, (unsigned char *)out, n / 4 * 3 + 2) : -1;
     if (len < 0) {
         free(out);
         return NULL;
     }
-    len -= (int)(padded - n); /* EVP_DecodeBlock counts padding as zero bytes */
     out[len] = '\0';
     *outlen = (size_t)len;
     return out;
