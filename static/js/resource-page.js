@@ -13,7 +13,9 @@
 //                (comma-separated texts sent as an array)|…,
 //                required?, min?, max?, maxlength?, options?: [[value, label]], hint?,
 //                createOnly? (not shown when editing), omitEmpty? (blank: not sent),
-//                updateVia? (on edit, a change is PUT to path/:id/<updateVia> alone) }],
+//                updateVia? (on edit, a change is PUT to path/:id/<updateVia> alone),
+//                widget? ({ draw(id), fill(node, value), read(node) }: a field drawn by
+//                its own module, e.g. week-hours.js) }],
 //     rowActions?: [{ label, run(item), roles? (who sees it; any reader when absent),
 //                   when?(item) (shown on the rows it is true for) }],
 //     onSaved?(answer, created) (after a save: e.g. to show a secret the answer holds once),
@@ -43,7 +45,10 @@ function listOf(res, key) {
 function fieldInput(f) {
   const id = `f-${f.name}`;
   let input;
-  if (f.type === 'select') {
+  if (f.widget) {
+    input = f.widget.draw(id);
+    input.setAttribute('aria-labelledby', `${id}-label`);
+  } else if (f.type === 'select') {
     input = el('select', { attrs: { id, name: f.name } });
     for (const [value, label] of f.options) input.append(el('option', { text: label, attrs: { value } }));
   } else if (f.type === 'textarea' || f.type === 'json') {
@@ -55,7 +60,8 @@ function fieldInput(f) {
   for (const a of ['min', 'max', 'maxlength']) if (f[a] !== undefined) input.setAttribute(a, String(f[a]));
   if (f.required) input.required = true;
   input.setAttribute('aria-describedby', `${id}-error${f.hint ? ` ${id}-hint` : ''}`);
-  const label = el('label', { text: f.label, attrs: { for: id } });
+  const label = f.widget ? el('span', { className: 'field__label', text: f.label, attrs: { id: `${id}-label` } })
+    : el('label', { text: f.label, attrs: { for: id } });
   const box = el('div', { className: 'field' }, [label, input]);
   if (f.hint) box.append(el('p', { className: 'field__hint', text: f.hint, attrs: { id: `${id}-hint` } }));
   box.append(el('p', { className: 'field__error', attrs: { id: `${id}-error`, hidden: '' } }));
@@ -68,7 +74,8 @@ function readForm(fields, editing, bad) {
   for (const f of fields) {
     if (editing && f.createOnly) continue;
     const input = $(`f-${f.name}`);
-    if (f.type === 'json') {
+    if (f.widget) body[f.name] = f.widget.read(input);
+    else if (f.type === 'json') {
       const t = input.value.trim();
       if (t === '') body[f.name] = f.omitEmpty ? undefined : null;
       else try { body[f.name] = JSON.parse(t); } catch { bad[f.name] = 'must be valid JSON'; }
@@ -84,9 +91,10 @@ function fillForm(fields, item) {
   for (const f of fields) {
     const input = $(`f-${f.name}`);
     input.closest('.field').hidden = Boolean(item && f.createOnly);
-    input.required = Boolean(f.required && !(item && f.omitEmpty));
+    if (!f.widget) input.required = Boolean(f.required && !(item && f.omitEmpty));
     const v = item ? item[f.name] : f.default;
-    if (f.type === 'checkbox') input.checked = v === undefined ? true : Boolean(v);
+    if (f.widget) f.widget.fill(input, v === undefined ? null : v);
+    else if (f.type === 'checkbox') input.checked = v === undefined ? true : Boolean(v);
     else if (f.type === 'list') input.value = Array.isArray(v) ? v.join(', ') : '';
     else if (f.type === 'json') input.value = v === undefined || v === null || v === '' ? '' : typeof v === 'string' ? v : JSON.stringify(v, null, 2);
     else {
@@ -132,7 +140,10 @@ function button(id, text, className, attrs = {}) {
 function filterInput(f) {
   const id = `filter-${f.name}`;
   let input;
-  if (f.type === 'select') {
+  if (f.widget) {
+    input = f.widget.draw(id);
+    input.setAttribute('aria-labelledby', `${id}-label`);
+  } else if (f.type === 'select') {
     input = el('select', { attrs: { id, name: f.name } });
     for (const [value, label] of f.options) input.append(el('option', { text: label, attrs: { value } }));
   } else {

@@ -1,7 +1,8 @@
-// Schedules page: the declaration of /api/v1/schedules for resource-page.js. Hours and
-// holidays are the API's JSON (include/schedule.h reads them; a value it cannot read is a
-// 422 under its field): weekly hours in the schedule's IANA zone, holidays as dates.
+// Schedules page: the declaration of /api/v1/schedules for resource-page.js: weekly hours
+// in the schedule's IANA zone drawn by week-hours.js, holidays as dates (a value the API
+// cannot read is a 422 under its field).
 import { resourcePage } from './resource-page.js';
+import { weekHours } from './week-hours.js';
 import { startPage } from './shell.js';
 
 const days = (h) => (h && typeof h === 'object' ? Object.keys(h).filter((d) => (h[d] || []).length).join(', ') : '');
@@ -30,11 +31,11 @@ const SCHEDULES = {
     { name: 'name', label: 'Name', type: 'text', required: true, maxlength: 255 },
     { name: 'description', label: 'Description', type: 'textarea' },
     { name: 'timezone', label: 'Time zone', type: 'text', default: 'UTC', hint: 'An IANA name, e.g. Europe/Paris.' },
-    { name: 'hours', label: 'Weekly hours (JSON)', type: 'json',
+    { name: 'hours', label: 'Weekly hours', widget: weekHours,
       default: { mon: [{ open: '09:00', close: '17:00' }], tue: [{ open: '09:00', close: '17:00' }],
         wed: [{ open: '09:00', close: '17:00' }], thu: [{ open: '09:00', close: '17:00' }],
         fri: [{ open: '09:00', close: '17:00' }] } },
-    { name: 'holidays', label: 'Holidays (JSON)', type: 'json', hint: 'Dates, e.g. ["2026-12-25"].' },
+    { name: 'holidays', label: 'Holidays', type: 'list', hint: 'Dates closed all day, comma-separated: 2026-12-25, 2027-01-01.' },
     { name: 'is_active', label: 'Active', type: 'checkbox' },
   ],
 };
