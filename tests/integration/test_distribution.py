@@ -299,7 +299,7 @@ def _burst(ctx, admin, q, agents, n_calls):
 
 def test_200_calls_20_agents_never_over_capacity(ctx):
     # Once per kind of offer: to one agent (leastrecent) and to all at once (ringall). A
-    # third run (make test's time budget) found nothing the two do not.
+    # third run repeated leastrecent; it went for make test's time budget.
     for run, strategy in enumerate(("leastrecent", "ringall")):
         admin, tid = sb.tenant(ctx)
         q = _queue(ctx, admin, strategy=strategy)
