@@ -63,6 +63,7 @@ struct db_result {
     size_t nrows;
     struct db_cell *cells; /* nrows * ncols, row-major */
     unsigned long long affected_rows;
+    unsigned long long insert_id; /* the AUTO_INCREMENT value an INSERT of one row took */
 };
 
 struct db_options {
@@ -77,6 +78,19 @@ struct db_options {
      */
     unsigned timeout;
 };
+
+/*
+ * Work a transaction does last, just before its COMMIT (e.g. numbering the events it
+ * wrote: src/core/event_seq.c): run(db, state) once per registered run function; a failure
+ * rolls the transaction back and is what db_commit() returns. release(state) follows the
+ * commit or the rollback. db_precommit() is -1 outside a transaction or when full.
+ */
+typedef int (*db_precommit_run)(struct db *db, void *state);
+typedef void (*db_precommit_release)(void *state);
+int db_precommit(struct db *db, db_precommit_run run, db_precommit_release release, void *state);
+/* The state registered for run in the open transaction, NULL when none. */
+void *db_precommit_state(const struct db *db, db_precommit_run run);
+bool db_in_transaction(const struct db *db);
 
 /* Copies the options; connects on first use. NULL when out of memory. */
 struct db *db_create(const struct db_options *opt);

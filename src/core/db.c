@@ -22,9 +22,17 @@ struct stmt_entry {
     MYSQL_STMT *stmt;
 };
 
+#define DB_PRECOMMIT_MAX 4
+
 struct db {
     MYSQL *conn;
     bool in_tx;
+    struct {
+        db_precommit_run run;
+        db_precommit_release release;
+        void *state;
+    } pre[DB_PRECOMMIT_MAX];
+    size_t npre;
     unsigned timeout;
     char *socket, *name, *user, *password;
     struct stmt_entry *stmts;
@@ -32,6 +40,8 @@ struct db {
     unsigned last_errno;
     char last_error[512];
 };
+
+static void precommit_release(struct db *db);
 
 static char *dup_or_empty(const char *s)
 {
@@ -70,6 +80,7 @@ void db_destroy(struct db *db)
 {
     if (db == NULL)
         return;
+    precommit_release(db);
     db_disconnect(db);
     free(db->stmts);
     if (db->password != NULL)
@@ -294,6 +305,7 @@ static int run_stmt(struct db *db, struct arena *a, MYSQL_STMT *stmt, const char
         }
     } else {
         res->affected_rows = (unsigned long long)mysql_stmt_affected_rows(stmt);
+        res->insert_id = (unsigned long long)mysql_stmt_insert_id(stmt);
     }
     if (out != NULL)
         *out = res;
@@ -422,8 +434,52 @@ int db_exec_uncached(struct db *db, const char *sql)
     return run_simple(db, sql);
 }
 
+int db_precommit(struct db *db, db_precommit_run run, db_precommit_release release, void *state)
+{
+    if (!db->in_tx || db->npre == DB_PRECOMMIT_MAX)
+        return -1;
+    db->pre[db->npre].run = run;
+    db->pre[db->npre].release = release;
+    db->pre[db->npre].state = state;
+    db->npre++;
+    return 0;
+}
+
+void *db_precommit_state(const struct db *db, db_precommit_run run)
+{
+    for (size_t i = 0; i < db->npre; i++)
+        if (db->pre[i].run == run)
+            return db->pre[i].state;
+    return NULL;
+}
+
+bool db_in_transaction(const struct db *db)
+{
+    return db->in_tx;
+}
+
+static void precommit_release(struct db *db)
+{
+    for (size_t i = 0; i < db->npre; i++)
+        if (db->pre[i].release != NULL)
+            db->pre[i].release(db->pre[i].state);
+    db->npre = 0;
+}
+
+/* The registered last work, in order; the first failure is the transaction's. */
+static int precommit_run(struct db *db)
+{
+    for (size_t i = 0; i < db->npre; i++) {
+        int rc = db->pre[i].run(db, db->pre[i].state);
+        if (rc != DB_OK)
+            return rc;
+    }
+    return DB_OK;
+}
+
 int db_begin(struct db *db)
 {
+    precommit_release(db);
     int rc = db_connect(db);
     if (rc != DB_OK)
         return rc;
@@ -450,9 +506,16 @@ int db_begin(struct db *db)
 
 int db_commit(struct db *db)
 {
-    if (db->conn == NULL || !db->in_tx)
+    if (db->conn == NULL || !db->in_tx) {
+        precommit_release(db);
         return DB_UNAVAILABLE;
-    int rc = DB_OK;
+    }
+    int rc = precommit_run(db);
+    precommit_release(db);
+    if (rc != DB_OK) {
+        db_rollback(db);
+        return rc;
+    }
     if (mysql_commit(db->conn)) {
         unsigned err = mysql_errno(db->conn);
         db_set_error(db, err, mysql_error(db->conn));
@@ -469,6 +532,7 @@ int db_commit(struct db *db)
 
 void db_rollback(struct db *db)
 {
+    precommit_release(db);
     if (db->conn != NULL && db->in_tx) {
         if (mysql_rollback(db->conn) || mysql_autocommit(db->conn, 1))
             db_disconnect(db);

@@ -4,6 +4,7 @@
 #include <json-c/json.h>
 
 #include "db.h"
+#include "event_seq.h"
 #include "jsonutil.h"
 
 int session_check(struct db *db, struct arena *a, const char *session_id, const char *user_id,
@@ -55,11 +56,14 @@ int session_announce(struct db *db, struct arena *a, const char *tenant_id,
         (scope == SESSION_TENANT || json_set_str(o, key, subject) == 0))
         text = json_text(o, NULL);
     int rc = DB_ERROR;
+    struct db_result *res;
     if (text != NULL)
         rc = db_exec(db, a,
                      "INSERT INTO call_events (tenant_id, call_id, type, payload)"
                      " VALUES (?, NULL, '_auth', ?)",
-                     DB_PARAMS(DB_STR(tenant_id), DB_STR(text)), NULL);
+                     DB_PARAMS(DB_STR(tenant_id), DB_STR(text)), &res);
+    if (rc == DB_OK)
+        rc = event_seq_note(db, tenant_id, res->insert_id);
     json_object_put(o);
     return rc;
 }

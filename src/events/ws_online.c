@@ -20,6 +20,7 @@
 
 #include "arena.h"
 #include "db.h"
+#include "event_seq.h"
 #include "events.h"
 #include "jsonutil.h"
 #include "log.h"
@@ -230,6 +231,10 @@ int ws_chat_typing(struct ev *ev, const char *tenant_id, const char *chat_sessio
                  DB_PARAMS(DB_STR(tenant_id), DB_STR(audience), DB_STR(payload),
                            DB_STR(tenant_id), DB_STR(chat_session)),
                  &res);
+    /* Numbered like every event (a short wait on the tenant's sequence row while a
+     * transaction of the tenant commits; bounded by event_db_timeout_seconds). */
+    if (rc == DB_OK && res->affected_rows == 1)
+        rc = event_seq_note(ev->db, tenant_id, res->insert_id);
     if (rc != DB_OK)
         log_warn("events: typing not written: %s", db_last_error(ev->db));
     else if (res->affected_rows == 0)

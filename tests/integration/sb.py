@@ -348,6 +348,20 @@ def sql(ctx, query):
 
 
 
+def emit_event(ctx, tenant_id, type_, payload=None, audience=None, call_id=None):
+    """An event row written as the pool writes one (the feed picks it up): in a transaction
+    that also gives it its tenant's next number (sql/036, src/core/event_seq.c)."""
+    q = lambda v: "NULL" if v is None else "'%s'" % str(v).replace("'", "''")
+    sql(ctx, "START TRANSACTION;"
+             " INSERT INTO call_events (tenant_id, call_id, type, audience, payload)"
+             " VALUES (%s, %s, %s, %s, %s);"
+             " UPDATE event_sequences SET last_seq = last_seq + 1 WHERE tenant_id = %s;"
+             " UPDATE call_events SET seq = (SELECT last_seq FROM event_sequences"
+             " WHERE tenant_id = %s) WHERE id = LAST_INSERT_ID(); COMMIT"
+        % (q(tenant_id), q(call_id), q(type_), q(audience),
+           q(None if payload is None else json.dumps(payload)), q(tenant_id), q(tenant_id)))
+
+
 def innodb_deadlocks(ctx):
     """The server's count of InnoDB deadlocks so far (a test reads it before and after)."""
     return int(sql(ctx, "SHOW GLOBAL STATUS LIKE 'Innodb_deadlocks'").split()[1])

@@ -230,10 +230,7 @@ def test_metrics_update_on_channel_metrics(ctx):
 
 
 def _feed(ctx, tenant_id, call_id, type_, payload):
-    sb.sql(ctx, "INSERT INTO call_events (tenant_id, call_id, type, payload) VALUES"
-                " ('%s', %s, '%s', '%s')"
-           % (tenant_id, "NULL" if call_id is None else "'%s'" % call_id, type_,
-              json.dumps(payload).replace("'", "''")))
+    sb.emit_event(ctx, tenant_id, type_, payload, call_id=call_id)
 
 
 def test_coldcaller_channels_from_the_feed(ctx):

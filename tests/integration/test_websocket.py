@@ -153,9 +153,7 @@ def _open(ctx, path, token=None, headers=None, first="connected"):
 
 def _emit(ctx, tenant_id, type_, payload=None, audience=None):
     """An event written as the pool writes them (the feed picks it up)."""
-    sb.sql(ctx, "INSERT INTO call_events (tenant_id, type, audience, payload) VALUES ('%s', '%s', %s, %s)"
-           % (tenant_id, type_, "NULL" if audience is None else "'%s'" % audience,
-              "NULL" if payload is None else "'%s'" % json.dumps(payload).replace("'", "''")))
+    sb.emit_event(ctx, tenant_id, type_, payload, audience)
 
 
 def _marker(ctx, tenant_id):
