@@ -33,23 +33,25 @@ static int noted_cmp(const void *a, const void *b)
     return c != 0 ? c : (x->id > y->id) - (x->id < y->id);
 }
 
-/* Items [from, to) of one tenant take the numbers after its last one. */
+/* The n items of one tenant take the numbers after its last one. The row's new last
+ * number comes back as the statement's insert id (LAST_INSERT_ID(expr)): no read. */
 static int number_run(struct db *db, struct arena *a, const struct noted *items, size_t n)
 {
     const char *tenant = items[0].tenant;
     struct db_result *res;
     int rc = db_exec(db, a,
-                     "UPDATE event_sequences SET last_seq = last_seq + ? WHERE tenant_id = ?",
+                     "UPDATE event_sequences SET last_seq = LAST_INSERT_ID(last_seq + ?)"
+                     " WHERE tenant_id = ?",
                      DB_PARAMS(DB_INT((long long)n), DB_STR(tenant)), &res);
-    if (rc == DB_OK && res->affected_rows == 0) /* a tenant older than its trigger (sql/036) */
+    unsigned long long last = rc == DB_OK ? res->insert_id : 0;
+    if (rc == DB_OK && res->affected_rows == 0) { /* a tenant older than its trigger (sql/036) */
         rc = db_exec(db, a, "INSERT INTO event_sequences (tenant_id, last_seq) VALUES (?, ?)",
                      DB_PARAMS(DB_STR(tenant), DB_INT((long long)n)), NULL);
-    if (rc == DB_OK)
-        rc = db_exec(db, a, "SELECT last_seq FROM event_sequences WHERE tenant_id = ?",
-                     DB_PARAMS(DB_STR(tenant)), &res);
+        last = n;
+    }
     if (rc != DB_OK)
         return rc;
-    long long first = db_get_int(res, 0, "last_seq", 0) - (long long)n + 1;
+    long long first = (long long)last - (long long)n + 1;
     for (size_t i = 0; rc == DB_OK && i < n; i++)
         rc = db_exec(db, a, "UPDATE call_events SET seq = ? WHERE id = ? AND tenant_id = ?",
                      DB_PARAMS(DB_INT(first + (long long)i), DB_INT((long long)items[i].id),
