@@ -1,7 +1,8 @@
 #ifndef SB_CACHE_H
 #define SB_CACHE_H
 /*
- * memcached through libmemcached, over a unix socket, with short timeouts. The
+ * memcached through libmemcached (one server or several: a unix socket path or host:port
+ * each, comma-separated; several are a consistent-hashing ring), with short timeouts. The
  * cache is an optimisation only: every failure reads as a miss and is logged once
  * per outage, so callers fall back to the database and stay correct.
  * Invalidation is by generation: a namespace (e.g. "dept:<tenant>") has a counter;
@@ -14,7 +15,7 @@
 struct arena;
 struct cache;
 
-struct cache *cache_create(const char *socket_path);
+struct cache *cache_create(const char *servers);
 void cache_destroy(struct cache *c);
 
 /* 0 hit (value in arena, NUL-terminated), 1 miss or cache down. */

@@ -16,6 +16,7 @@ struct config {
     char db_user[64];
     char db_password_file[256];
     char memcached_socket[256];
+    char memcached_servers[1024];
     char event_socket[256];
     char event_wake_socket[256];
     char clock_wake_socket[256];
@@ -68,5 +69,7 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
 /* Reads db_password_file, jwt_key_file and metrics_token_file; the key must be at least
  * 32 bytes, a metrics token at least 16 characters. */
 int config_load_secrets(struct config *cfg, char *err, size_t errlen);
+/* The memcached servers to use: memcached_servers when set, else memcached_socket. */
+const char *config_memcached(const struct config *cfg);
 
 #endif

@@ -38,7 +38,7 @@ int main(int argc, char **argv)
         return 1;
     struct db_options dbo = {cfg.db_socket, cfg.db_name, cfg.db_user, cfg.db_password, 0};
     struct daemon_ctx ctx = {.cfg = &cfg, .db = db_create(&dbo),
-                            .cache = cache_create(cfg.memcached_socket),
+                            .cache = cache_create(config_memcached(&cfg)),
                             .arena = arena_create(64 * 1024)};
     rc = 1;
     if (ctx.db == NULL || ctx.cache == NULL || ctx.arena == NULL) {

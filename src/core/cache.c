@@ -33,28 +33,87 @@ static void note_success(struct cache *c)
     c->down = false;
 }
 
-struct cache *cache_create(const char *socket_path)
+/* One server of the list: a unix socket path, or host[:port] (11211). */
+static memcached_return_t add_server(memcached_st *mc, const char *entry)
+{
+    if (entry[0] == '/')
+        return memcached_server_add_unix_socket(mc, entry);
+    char host[256];
+    long port = 11211;
+    const char *colon = strrchr(entry, ':');
+    size_t n = colon ? (size_t)(colon - entry) : strlen(entry);
+    if (n == 0 || n >= sizeof(host))
+        return MEMCACHED_FAILURE;
+    memcpy(host, entry, n);
+    host[n] = '\0';
+    if (colon != NULL) {
+        char *end;
+        port = strtol(colon + 1, &end, 10);
+        if (*end != '\0' || port < 1 || port > 65535)
+            return MEMCACHED_FAILURE;
+    }
+    return memcached_server_add(mc, host, (in_port_t)port);
+}
+
+/* Each comma-separated entry of servers; the number added, -1 on a bad entry. */
+static int add_servers(memcached_st *mc, const char *servers)
+{
+    char list[1024];
+    if (strlen(servers) >= sizeof(list))
+        return -1;
+    strcpy(list, servers);
+    int n = 0;
+    for (char *save = NULL, *e = strtok_r(list, ", ", &save); e; e = strtok_r(NULL, ", ", &save)) {
+        if (add_server(mc, e) != MEMCACHED_SUCCESS) {
+            log_error("cache: cannot use memcached server \"%s\"", e);
+            return -1;
+        }
+        n++;
+    }
+    return n;
+}
+
+/*
+ * Short timeouts: a missing cache must cost little, and dead servers are retried after
+ * 1 s. With several servers, keys are spread by consistent hashing (ketama) and a server
+ * that fails once is dropped from the ring until its retry: its keys go to the others,
+ * which miss and fill them, and come back when it answers again.
+ */
+static int configure(memcached_st *mc, int nservers)
+{
+    const struct {
+        memcached_behavior_t what;
+        uint64_t value;
+    } set[] = {
+        {MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT, 100},
+        {MEMCACHED_BEHAVIOR_POLL_TIMEOUT, 100},
+        {MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, 1},
+        {MEMCACHED_BEHAVIOR_DEAD_TIMEOUT, 1},
+        {MEMCACHED_BEHAVIOR_DISTRIBUTION, MEMCACHED_DISTRIBUTION_CONSISTENT},
+        {MEMCACHED_BEHAVIOR_SERVER_FAILURE_LIMIT, 1},
+        {MEMCACHED_BEHAVIOR_REMOVE_FAILED_SERVERS, 1},
+    };
+    size_t n = nservers > 1 ? sizeof(set) / sizeof(set[0]) : 4;
+    for (size_t i = 0; i < n; i++)
+        if (memcached_behavior_set(mc, set[i].what, set[i].value) != MEMCACHED_SUCCESS)
+            return -1;
+    return 0;
+}
+
+struct cache *cache_create(const char *servers)
 {
     struct cache *c = calloc(1, sizeof(*c));
     if (c == NULL)
         return NULL;
-    if (socket_path == NULL || socket_path[0] == '\0')
+    if (servers == NULL || servers[0] == '\0')
         return c; /* no cache configured: every get misses */
     c->mc = memcached_create(NULL);
     if (c->mc == NULL) {
         free(c);
         return NULL;
     }
-    /* Short timeouts: a missing cache must cost little, and dead servers are retried after 1 s. */
-    if (memcached_server_add_unix_socket(c->mc, socket_path) != MEMCACHED_SUCCESS ||
-        memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT, 100) !=
-            MEMCACHED_SUCCESS ||
-        memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_POLL_TIMEOUT, 100) !=
-            MEMCACHED_SUCCESS ||
-        memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, 1) !=
-            MEMCACHED_SUCCESS ||
-        memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_DEAD_TIMEOUT, 1) !=
-            MEMCACHED_SUCCESS) {
+    int n = add_servers(c->mc, servers);
+    if (n <= 0 || configure(c->mc, n) != 0) {
         memcached_free(c->mc);
         free(c);
         return NULL;

@@ -31,6 +31,10 @@ static const struct config_key config_keys[] = {
     STR(db_user, "switchboard"),
     STR(db_password_file, ""),
     STR(memcached_socket, ""),
+    /* Several memcached servers (issue 13), comma-separated: a unix socket path or
+     * host:port each; keys spread by consistent hashing, a failed server dropped and
+     * retried (src/core/cache.c). Set, it replaces memcached_socket. */
+    STR(memcached_servers, ""),
     STR(event_socket, ""),
     STR(event_wake_socket, ""), /* datagram socket the pool pokes after writing events */
     STR(clock_wake_socket, ""), /* the clock's: poked when an agent is freed */
@@ -284,4 +288,9 @@ int config_load_secrets(struct config *cfg, char *err, size_t errlen)
         return -1;
     }
     return load_metrics_token(cfg, err, errlen);
+}
+
+const char *config_memcached(const struct config *cfg)
+{
+    return cfg->memcached_servers[0] != '\0' ? cfg->memcached_servers : cfg->memcached_socket;
 }

@@ -106,7 +106,7 @@ int main(int argc, char **argv)
     struct db_options dbo = {cfg.db_socket, cfg.db_name, cfg.db_user, cfg.db_password, 0};
     struct hooks h = {.cfg = &cfg,
                       .db = db_create(&dbo),
-                      .cache = cache_create(cfg.memcached_socket),
+                      .cache = cache_create(config_memcached(&cfg)),
                       .arena = arena_create(256 * 1024),
                       .allow = (cfg.webhook_allow_loopback ? WEBHOOK_ALLOW_LOOPBACK : 0) |
                                (cfg.webhook_allow_private ? WEBHOOK_ALLOW_PRIVATE : 0)};

@@ -129,7 +129,7 @@ static int worker_run(struct worker_slot *slot)
 
     struct db_options dbo = {cfg.db_socket, cfg.db_name, cfg.db_user, cfg.db_password, 0};
     struct db *db = db_create(&dbo);
-    struct cache *cache = cache_create(cfg.memcached_socket);
+    struct cache *cache = cache_create(config_memcached(&cfg));
     struct arena *arena = arena_create(64 * 1024);
     FCGX_Request fcgx;
     int rc = 1;
