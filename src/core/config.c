@@ -27,6 +27,10 @@ struct config_key {
 /* Every key, once. The shipped config written by scripts/stack.sh documents them. */
 static const struct config_key config_keys[] = {
     STR(db_socket, "/run/mysqld/mysqld.sock"),
+    /* Several database nodes (issue 13: a Galera cluster), comma-separated, each a unix
+     * socket path or host:port: the one that answered last is used, the next when it does
+     * not answer (src/core/db_nodes.c). Set, it replaces db_socket. */
+    STR(db_nodes, ""),
     STR(db_name, "switchboard"),
     STR(db_user, "switchboard"),
     STR(db_password_file, ""),
@@ -293,4 +297,9 @@ int config_load_secrets(struct config *cfg, char *err, size_t errlen)
 const char *config_memcached(const struct config *cfg)
 {
     return cfg->memcached_servers[0] != '\0' ? cfg->memcached_servers : cfg->memcached_socket;
+}
+
+const char *config_db(const struct config *cfg)
+{
+    return cfg->db_nodes[0] != '\0' ? cfg->db_nodes : cfg->db_socket;
 }

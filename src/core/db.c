@@ -4,6 +4,7 @@
  * Results are fetched and read in db_result.c.
  */
 #include "db.h"
+#include "db_nodes.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@ struct stmt_entry {
 struct db {
     MYSQL *conn;
     bool in_tx;
+    size_t node; /* the node of db_options.socket tried first: the one that answered last */
     struct {
         db_precommit_run run;
         db_precommit_release release;
@@ -151,14 +153,13 @@ int db_classify(unsigned err)
 
 static int run_simple(struct db *db, const char *sql);
 
-static int db_connect(struct db *db)
+/* A connection to one node, options set; NULL (error noted) when it does not answer. */
+static MYSQL *connect_node(struct db *db, const struct db_node *node)
 {
-    if (db->conn != NULL)
-        return DB_OK;
     MYSQL *conn = mysql_init(NULL);
     if (conn == NULL) {
         db_set_error(db, 0, "mysql_init failed");
-        return DB_ERROR;
+        return NULL;
     }
     unsigned timeout = db->timeout && db->timeout < 3 ? db->timeout : 3;
     unsigned rw_timeout = db->timeout ? db->timeout : 30;
@@ -170,15 +171,35 @@ static int db_connect(struct db *db)
         mysql_optionsv(conn, MYSQL_SET_CHARSET_NAME, "utf8mb4")) {
         db_set_error(db, 0, "mysql_optionsv failed");
         mysql_close(conn);
-        return DB_ERROR;
+        return NULL;
     }
-    if (mysql_real_connect(conn, NULL, db->user, db->password, db->name, 0, db->socket, 0) ==
-        NULL) {
+    if (mysql_real_connect(conn, node->host[0] ? node->host : NULL, db->user, db->password,
+                           db->name, node->port, node->socket[0] ? node->socket : NULL,
+                           0) == NULL) {
         db_set_error(db, mysql_errno(conn), mysql_error(conn));
         mysql_close(conn);
-        return DB_UNAVAILABLE;
+        return NULL;
     }
-    db->conn = conn;
+    return conn;
+}
+
+/* The node that answered last first, then each other one in turn (db_nodes.h). */
+static int db_connect(struct db *db)
+{
+    if (db->conn != NULL)
+        return DB_OK;
+    size_t n = db_nodes_count(db->socket);
+    for (size_t k = 0; k < (n ? n : 1) && db->conn == NULL; k++) {
+        size_t i = n ? (db->node + k) % n : 0;
+        struct db_node node = {.socket = ""};
+        if (n && db_node_at(db->socket, i, &node) != 0)
+            continue;
+        db->conn = connect_node(db, &node);
+        if (db->conn != NULL)
+            db->node = i;
+    }
+    if (db->conn == NULL)
+        return DB_UNAVAILABLE;
     /* Times are stored and compared in UTC. */
     int rc = run_simple(db, "SET time_zone = '+00:00'");
     if (rc == DB_OK && db->timeout != 0) {

@@ -367,7 +367,7 @@ static int app_start(struct app *app, int *listen_fd)
         log_error("events: cannot create the event loop: %s", strerror(errno));
         return -1;
     }
-    struct db_options dbo = {cfg.db_socket, cfg.db_name, cfg.db_user, cfg.db_password,
+    struct db_options dbo = {config_db(&cfg), cfg.db_name, cfg.db_user, cfg.db_password,
                              (unsigned)cfg.event_db_timeout_seconds};
     app->ev.cfg = &cfg;
     app->ev.loop = app->loop;
