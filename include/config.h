@@ -53,6 +53,7 @@ struct config {
     long webhook_disable_after;
     long webhook_connect_timeout_ms;
     long webhook_retention_days;
+    long job_lease_ms;
     char recordings_dir[256];
     long recording_max_bytes;
     long sip_timeout_ms;

@@ -265,6 +265,7 @@ load_settings() {
     CFG_WEBHOOK_ALLOW_LOOPBACK=${SB_WEBHOOK_ALLOW_LOOPBACK:-false}
     CFG_WEBHOOK_RETRY_BASE_MS=${SB_WEBHOOK_RETRY_BASE_MS:-5000}
     CFG_WEBHOOK_RETRY_MAX_DELAY_MS=${SB_WEBHOOK_RETRY_MAX_DELAY_MS:-3600000}
+    CFG_JOB_LEASE_MS=${SB_JOB_LEASE_MS:-10000}
     CFG_WEBHOOK_GIVE_UP_SECONDS=${SB_WEBHOOK_GIVE_UP_SECONDS:-86400}
     CFG_WEBHOOK_DISABLE_AFTER=${SB_WEBHOOK_DISABLE_AFTER:-5}
     CFG_WEBHOOK_CONNECT_TIMEOUT_MS=${SB_WEBHOOK_CONNECT_TIMEOUT_MS:-5000}
@@ -557,6 +558,7 @@ write_config() {
             webhook_disable_after "$CFG_WEBHOOK_DISABLE_AFTER" \
             webhook_connect_timeout_ms "$CFG_WEBHOOK_CONNECT_TIMEOUT_MS" \
             webhook_retention_days "$CFG_WEBHOOK_RETENTION_DAYS" \
+            job_lease_ms "$CFG_JOB_LEASE_MS" \
             twilio_api_base "$CFG_TWILIO_API_BASE"
     } >"$tmp"
     chmod 600 "$tmp"

@@ -74,6 +74,8 @@ export SB_WEBHOOK_RETRY_BASE_MS=${SB_WEBHOOK_RETRY_BASE_MS:-200}
 export SB_WEBHOOK_RETRY_MAX_DELAY_MS=${SB_WEBHOOK_RETRY_MAX_DELAY_MS:-1000}
 export SB_WEBHOOK_GIVE_UP_SECONDS=${SB_WEBHOOK_GIVE_UP_SECONDS:-4}
 export SB_WEBHOOK_DISABLE_AFTER=${SB_WEBHOOK_DISABLE_AFTER:-2}
+# A hooks process that stops hands its lease over in 2 s, not 10 (test_hooks_lease.py).
+export SB_JOB_LEASE_MS=${SB_JOB_LEASE_MS:-2000}
 # SMS: the provider is a fake tests/integration/test_sms.py serves on this loopback port.
 sms_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export SB_TWILIO_API_BASE=${SB_TWILIO_API_BASE:-http://127.0.0.1:$sms_port}

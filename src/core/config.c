@@ -88,6 +88,9 @@ static const struct config_key config_keys[] = {
     LONG(webhook_connect_timeout_ms, "5000", 100, 60000),
     /* Attempt logs, and deliveries done or given up, are deleted after this many days. */
     LONG(webhook_retention_days, "30", 1, 3650),
+    /* Cluster-wide jobs (switchboard-hooks) run under a lease of this length (lease.h):
+     * the time a standby waits before it takes over from a holder that stopped. */
+    LONG(job_lease_ms, "10000", 500, 600000),
     /* Call recordings: where their files live (nginx serves them from there by
      * X-Accel-Redirect; "": uploads are refused), and the largest upload (nginx's
      * client_max_body_size of the upload location, rendered from the same value). */

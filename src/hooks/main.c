@@ -8,7 +8,9 @@
  * rows, so kill -9 and a restart lose nothing and repeat nothing but the POSTs of a run not
  * yet recorded (deliver.c), sent again in order with the same X-Switchboard-Delivery. Run
  * one per deployment: a second one finds the cursor moved and reloads it rather than fan
- * out twice, but could send a delivery twice.
+ * out twice, but could send a delivery twice; so it works under a lease (lease.h, issue
+ * 13): one hooks process of the deployment delivers, the others stand by and take over
+ * job_lease_ms after it stops renewing.
  *
  * It polls every POLL_MS (no wake-up socket: the pool's event_wake() pokes only the event
  * worker): an event reaches its webhooks within that, plus the gap grace when ids commit
@@ -30,6 +32,7 @@
 #include "daemon.h"
 #include "db.h"
 #include "hooks.h"
+#include "lease.h"
 #include "log.h"
 #include "request.h"
 #include "webhook.h"
@@ -38,6 +41,8 @@
 #define BACKOFF_MAX_MS 5000
 #define PURGE_EVERY_MS (10 * 60 * 1000)
 #define PURGE_BATCH 5000 /* rows per DELETE, in the SQL text too: short transactions */
+
+#define LEASE "hooks"
 
 static struct config cfg;
 
@@ -96,6 +101,26 @@ static int round_once(struct hooks *h, int *backoff)
     return fanned >= 500 || sent > 0 ? 0 : POLL_MS;
 }
 
+/* Whether this process is the deployment's deliverer now: the lease renewed a third of
+ * its length after the last renewal (and at once when it is not held), logged on change. */
+static bool leading(struct hooks *h, const char *me, long long *renewed, int *was)
+{
+    long long now = hooks_clock_ms();
+    if (*was == 1 && now - *renewed < h->cfg->job_lease_ms / 3)
+        return true;
+    int held = lease_hold(h->db, h->arena, LEASE, me, h->cfg->job_lease_ms);
+    arena_reset(h->arena);
+    if (held < 0)
+        return *was == 1 && now - *renewed < h->cfg->job_lease_ms / 2; /* the db away: for a while */
+    if (held != *was)
+        log_info(held ? "hooks: delivering (the lease is ours)"
+                      : "hooks: standing by (another process holds the lease)");
+    *was = held;
+    if (held)
+        *renewed = now;
+    return held == 1;
+}
+
 int main(int argc, char **argv)
 {
     int rc = daemon_configure("hooks", argc, argv, &cfg), backoff = 0;
@@ -118,8 +143,17 @@ int main(int argc, char **argv)
     log_info("hooks: started (pid %ld; loopback %s, private networks %s)", (long)getpid(),
              cfg.webhook_allow_loopback ? "allowed" : "refused",
              cfg.webhook_allow_private ? "allowed" : "refused");
-    long long purge_at = hooks_clock_ms() + 60 * 1000;
+    long long purge_at = hooks_clock_ms() + 60 * 1000, renewed = 0;
+    int was = -1;
+    char me[160];
+    char host[64] = "host";
+    gethostname(host, sizeof(host) - 1);
+    snprintf(me, sizeof(me), "%s:%ld", host, (long)getpid());
     while (!daemon_stop) {
+        if (!leading(&h, me, &renewed, &was)) {
+            poll(NULL, 0, POLL_MS * 5);
+            continue;
+        }
         if (hooks_clock_ms() >= purge_at) {
             purge(&h);
             purge_at = hooks_clock_ms() + PURGE_EVERY_MS;
@@ -128,6 +162,8 @@ int main(int argc, char **argv)
         if (ms > 0 && !daemon_stop)
             poll(NULL, 0, ms);
     }
+    if (was == 1)
+        lease_release(h.db, h.arena, LEASE, me);
     log_info("hooks: stopped at event %llu", h.wm);
     hooks_http_cleanup();
     rc = 0;
