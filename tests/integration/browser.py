@@ -9,6 +9,7 @@ from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
+import sb
 from sb import check
 
 
@@ -82,3 +83,11 @@ def click_in_row(driver, first_cell, css):
     the list redraws under it (a stale or not yet interactable element)."""
     until(driver, "%s in the row %r" % (css, first_cell),
           lambda: row(driver, first_cell).find_element(By.CSS_SELECTOR, css).click() or True)
+
+
+def new_user(ctx, admin_token, role="agent"):
+    """A user of the admin's tenant to sign in with in the browser: (id, email, password)."""
+    email, pw = "%s-%s@example.test" % (role, sb.uid()), "pw-" + sb.uid() + sb.uid()
+    r = ctx.post("/api/users", {"email": email, "password": pw, "role": role}, token=admin_token)
+    check(r.status == 201, "%s: %r" % (role, r))
+    return r.json["user"]["id"], email, pw

@@ -53,9 +53,7 @@ def test_contact_created_searched_and_its_timeline(ctx):
 def test_agent_edits_but_does_not_delete_contacts(ctx):
     session, _ = ctx.new_tenant()
     c = sb.cc_data(ctx.post("/api/contacts", {"company": "Acme " + sb.uid()}, token=session["token"]), 201)
-    email, pw = "agent-%s@example.test" % sb.uid(), "pw-" + sb.uid() + sb.uid()
-    r = ctx.post("/api/users", {"email": email, "password": pw, "role": "agent"}, token=session["token"])
-    check(r.status == 201, "agent: %r" % r)
+    _, email, pw = browser.new_user(ctx, session["token"])
     d = browser.open_browser()
     try:
         browser.sign_in(d, ctx, email, pw, "agent.html")

@@ -17,9 +17,7 @@ def _links(d):
 
 def test_menu_groups_keyboard_and_roles(ctx):
     session, pw = ctx.new_tenant()
-    email, apw = "agent-%s@example.test" % sb.uid(), "pw-" + sb.uid() + sb.uid()
-    r = ctx.post("/api/users", {"email": email, "password": apw, "role": "agent"}, token=session["token"])
-    check(r.status == 201, "agent: %r" % r)
+    _, email, apw = browser.new_user(ctx, session["token"])
     d = browser.open_browser()
     try:
         browser.sign_in(d, ctx, session["user"]["email"], pw, "wallboard.html")

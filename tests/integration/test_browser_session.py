@@ -10,13 +10,6 @@ from sb import check
 from selenium.webdriver.common.by import By
 
 
-def _agent(ctx, admin):
-    email, pw = "agent-%s@example.test" % sb.uid(), "pw-" + sb.uid() + sb.uid()
-    r = ctx.post("/api/users", {"email": email, "password": pw, "role": "agent"}, token=admin)
-    check(r.status == 201, "agent: %r" % r)
-    return r.json["user"]["id"], email, pw
-
-
 def test_refresh_then_sign_out_revokes(ctx):
     session, pw = ctx.new_tenant()
     d = browser.open_browser()
@@ -39,7 +32,7 @@ def test_refresh_then_sign_out_revokes(ctx):
 
 def test_revoked_session_leaves_the_open_page(ctx):
     admin, _ = sb.tenant(ctx)
-    uid, email, pw = _agent(ctx, admin)
+    uid, email, pw = browser.new_user(ctx, admin)
     d = browser.open_browser()
     try:
         browser.sign_in(d, ctx, email, pw, "agent.html")

@@ -58,9 +58,7 @@ def test_admin_edits_company_and_preferences(ctx):
 
 def test_agent_sees_only_their_preferences(ctx):
     session, _ = ctx.new_tenant()
-    email, pw = "agent-%s@example.test" % sb.uid(), "pw-" + sb.uid() + sb.uid()
-    r = ctx.post("/api/users", {"email": email, "password": pw, "role": "agent"}, token=session["token"])
-    check(r.status == 201, "agent: %r" % r)
+    _, email, pw = browser.new_user(ctx, session["token"])
     d = browser.open_browser()
     try:
         browser.sign_in(d, ctx, email, pw, "agent.html")
