@@ -1,8 +1,9 @@
 #ifndef SB_CACHE_H
 #define SB_CACHE_H
 /*
- * memcached through libmemcached (one server or several: a unix socket path or host:port
- * each, comma-separated; several are a consistent-hashing ring), with short timeouts. The
+ * memcached through libmemcached (one server or several, listed as nodes.h reads them: a
+ * unix socket path or host:port each; several are a consistent-hashing ring), with short
+ * timeouts. The
  * cache is an optimisation only: every failure reads as a miss and is logged once
  * per outage, so callers fall back to the database and stay correct.
  * Invalidation is by generation: a namespace (e.g. "dept:<tenant>") has a counter;

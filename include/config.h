@@ -71,7 +71,7 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
 /* Reads db_password_file, jwt_key_file and metrics_token_file; the key must be at least
  * 32 bytes, a metrics token at least 16 characters. */
 int config_load_secrets(struct config *cfg, char *err, size_t errlen);
-/* The database nodes to use: db_nodes when set, else db_socket (db_nodes.h). */
+/* The database nodes to use: db_nodes when set, else db_socket (nodes.h). */
 const char *config_db(const struct config *cfg);
 /* The memcached servers to use: memcached_servers when set, else memcached_socket. */
 const char *config_memcached(const struct config *cfg);

@@ -67,7 +67,7 @@ struct db_result {
 };
 
 struct db_options {
-    const char *socket; /* one node or several (db_nodes.h): a socket path or host:port each */
+    const char *socket; /* one node or several (nodes.h): a socket path or host:port each */
     const char *name;
     const char *user;
     const char *password;

@@ -11,6 +11,7 @@
 #include "arena.h"
 #include "log.h"
 #include "metrics.h"
+#include "nodes.h"
 
 struct cache {
     memcached_st *mc;
@@ -33,44 +34,23 @@ static void note_success(struct cache *c)
     c->down = false;
 }
 
-/* One server of the list: a unix socket path, or host[:port] (11211). */
-static memcached_return_t add_server(memcached_st *mc, const char *entry)
-{
-    if (entry[0] == '/')
-        return memcached_server_add_unix_socket(mc, entry);
-    char host[256];
-    long port = 11211;
-    const char *colon = strrchr(entry, ':');
-    size_t n = colon ? (size_t)(colon - entry) : strlen(entry);
-    if (n == 0 || n >= sizeof(host))
-        return MEMCACHED_FAILURE;
-    memcpy(host, entry, n);
-    host[n] = '\0';
-    if (colon != NULL) {
-        char *end;
-        port = strtol(colon + 1, &end, 10);
-        if (*end != '\0' || port < 1 || port > 65535)
-            return MEMCACHED_FAILURE;
-    }
-    return memcached_server_add(mc, host, (in_port_t)port);
-}
-
-/* Each comma-separated entry of servers; the number added, -1 on a bad entry. */
+/* Each server of the list (nodes.h; port 11211 by default): the number added, -1 on an
+ * entry that cannot be read or used. */
 static int add_servers(memcached_st *mc, const char *servers)
 {
-    char list[1024];
-    if (strlen(servers) >= sizeof(list))
-        return -1;
-    strcpy(list, servers);
-    int n = 0;
-    for (char *save = NULL, *e = strtok_r(list, ", ", &save); e; e = strtok_r(NULL, ", ", &save)) {
-        if (add_server(mc, e) != MEMCACHED_SUCCESS) {
-            log_error("cache: cannot use memcached server \"%s\"", e);
+    size_t n = nodes_count(servers);
+    for (size_t i = 0; i < n; i++) {
+        struct node node;
+        memcached_return_t rc = MEMCACHED_FAILURE;
+        if (node_at(servers, i, 11211, &node) == 0)
+            rc = node.socket[0] ? memcached_server_add_unix_socket(mc, node.socket)
+                                : memcached_server_add(mc, node.host, (in_port_t)node.port);
+        if (rc != MEMCACHED_SUCCESS) {
+            log_error("cache: cannot use memcached server %zu of \"%s\"", i + 1, servers);
             return -1;
         }
-        n++;
     }
-    return n;
+    return (int)n;
 }
 
 /*

@@ -29,7 +29,7 @@ static const struct config_key config_keys[] = {
     STR(db_socket, "/run/mysqld/mysqld.sock"),
     /* Several database nodes (issue 13: a Galera cluster), comma-separated, each a unix
      * socket path or host:port: the one that answered last is used, the next when it does
-     * not answer (src/core/db_nodes.c). Set, it replaces db_socket. */
+     * not answer (src/core/nodes.c). Set, it replaces db_socket. */
     STR(db_nodes, ""),
     STR(db_name, "switchboard"),
     STR(db_user, "switchboard"),

@@ -4,7 +4,7 @@
  * Results are fetched and read in db_result.c.
  */
 #include "db.h"
-#include "db_nodes.h"
+#include "nodes.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,7 +154,7 @@ int db_classify(unsigned err)
 static int run_simple(struct db *db, const char *sql);
 
 /* A connection to one node, options set; NULL (error noted) when it does not answer. */
-static MYSQL *connect_node(struct db *db, const struct db_node *node)
+static MYSQL *connect_node(struct db *db, const struct node *node)
 {
     MYSQL *conn = mysql_init(NULL);
     if (conn == NULL) {
@@ -183,16 +183,16 @@ static MYSQL *connect_node(struct db *db, const struct db_node *node)
     return conn;
 }
 
-/* The node that answered last first, then each other one in turn (db_nodes.h). */
+/* The node that answered last first, then each other one in turn (nodes.h). */
 static int db_connect(struct db *db)
 {
     if (db->conn != NULL)
         return DB_OK;
-    size_t n = db_nodes_count(db->socket);
+    size_t n = nodes_count(db->socket);
     for (size_t k = 0; k < (n ? n : 1) && db->conn == NULL; k++) {
         size_t i = n ? (db->node + k) % n : 0;
-        struct db_node node = {.socket = ""};
-        if (n && db_node_at(db->socket, i, &node) != 0)
+        struct node node = {.socket = ""};
+        if (n && node_at(db->socket, i, 3306, &node) != 0)
             continue;
         db->conn = connect_node(db, &node);
         if (db->conn != NULL)

@@ -2,7 +2,7 @@
 (src/core/cache.c): the pool, restarted with the stack's memcached and a second one, spreads
 cached keys over both by consistent hashing; the second killed, every answer stays right and
 its keys are cached on the first; started again, it takes keys back. `db_nodes`
-(src/core/db_nodes.c): a pool whose first node does not answer uses the next. Destructive:
+(src/core/nodes.c): a pool whose first node does not answer uses the next. Destructive:
 each restarts the pool with a changed configuration and puts it back."""
 import os
 import signal

@@ -66,7 +66,7 @@ static const struct {
     {"recording", ut_recording_cases},
     {"call_metrics", ut_call_metrics_cases},
     {"ivr_menu", ut_ivr_menu_cases},
-    {"db_nodes", ut_db_nodes_cases},
+    {"nodes", ut_nodes_cases},
 };
 
 static int ut_selected(const char *full, int argc, char **argv)

@@ -101,6 +101,6 @@ extern const struct ut_case ut_mention_cases[];
 extern const struct ut_case ut_recording_cases[];
 extern const struct ut_case ut_call_metrics_cases[];
 extern const struct ut_case ut_ivr_menu_cases[];
-extern const struct ut_case ut_db_nodes_cases[];
+extern const struct ut_case ut_nodes_cases[];
 
 #endif

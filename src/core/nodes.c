@@ -1,5 +1,5 @@
-/* Reading the configured database nodes (db_nodes.h). */
-#include "db_nodes.h"
+/* Reading the servers a configuration lists (nodes.h). */
+#include "nodes.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +28,7 @@ static int entry(const char *list, size_t i, const char **start, size_t *len)
     }
 }
 
-size_t db_nodes_count(const char *list)
+size_t nodes_count(const char *list)
 {
     const char *s;
     size_t n, count = 0;
@@ -37,7 +37,7 @@ size_t db_nodes_count(const char *list)
     return count;
 }
 
-int db_node_at(const char *list, size_t i, struct db_node *out)
+int node_at(const char *list, size_t i, unsigned default_port, struct node *out)
 {
     const char *s;
     size_t n;
@@ -55,7 +55,7 @@ int db_node_at(const char *list, size_t i, struct db_node *out)
     if (hl == 0 || hl >= sizeof(out->host))
         return -1;
     memcpy(out->host, s, hl);
-    out->port = 3306;
+    out->port = default_port;
     if (colon != NULL) {
         char digits[8] = {0};
         size_t dl = n - hl - 1;
