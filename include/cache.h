@@ -3,9 +3,8 @@
 /*
  * memcached through libmemcached (one server or several, listed as nodes.h reads them: a
  * unix socket path or host:port each; several are a consistent-hashing ring), with short
- * timeouts. The
- * cache is an optimisation only: every failure reads as a miss and is logged once
- * per outage, so callers fall back to the database and stay correct.
+ * timeouts. The cache is an optimisation only: every failure reads as a miss and is
+ * logged once per outage, so callers fall back to the database and stay correct.
  * Invalidation is by generation: a namespace (e.g. "dept:<tenant>") has a counter;
  * readers build keys from it and writers bump it after their commit, so a reader
  * that raced a writer can only fill a key nobody reads any more.

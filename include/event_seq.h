@@ -12,4 +12,11 @@
  */
 int event_seq_note(struct db *db, const char *tenant_id, unsigned long long event_id);
 
+struct arena;
+
+/* One event row of the tenant (of a call when call_id, for an audience when given; the
+ * JSON payload may be NULL), noted to be numbered. Returns a db_rc. */
+int event_write(struct db *db, struct arena *a, const char *tenant_id, const char *call_id,
+                const char *type, const char *audience, const char *payload_json);
+
 #endif

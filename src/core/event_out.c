@@ -23,14 +23,8 @@ int event_emit(struct request *r, const char *type, const char *call_id,
 int event_emit_for(struct request *r, const char *type, const char *call_id,
                    const char *audience, const char *payload_json)
 {
-    struct db_result *res;
-    int rc = db_exec(r->db, r->arena,
-                     "INSERT INTO call_events (tenant_id, call_id, type, audience, payload)"
-                     " VALUES (?, ?, ?, ?, ?)",
-                     DB_PARAMS(DB_STR(r->auth.tenant_id), DB_STR(call_id), DB_STR(type),
-                               DB_STR(audience), DB_STR(payload_json)),
-                     &res);
-    return rc == DB_OK ? event_seq_note(r->db, r->auth.tenant_id, res->insert_id) : rc;
+    return event_write(r->db, r->arena, r->auth.tenant_id, call_id, type, audience,
+                       payload_json);
 }
 
 /* One datagram to a unix socket; *fd is made on first use after fork. Best effort: a

@@ -120,3 +120,16 @@ int event_seq_note(struct db *db, const char *tenant_id, unsigned long long even
     }
     return add(p, tenant_id, event_id);
 }
+
+int event_write(struct db *db, struct arena *a, const char *tenant_id, const char *call_id,
+                const char *type, const char *audience, const char *payload_json)
+{
+    struct db_result *res;
+    int rc = db_exec(db, a,
+                     "INSERT INTO call_events (tenant_id, call_id, type, audience, payload)"
+                     " VALUES (?, ?, ?, ?, ?)",
+                     DB_PARAMS(DB_STR(tenant_id), DB_STR(call_id), DB_STR(type),
+                               DB_STR(audience), DB_STR(payload_json)),
+                     &res);
+    return rc == DB_OK ? event_seq_note(db, tenant_id, res->insert_id) : rc;
+}

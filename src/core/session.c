@@ -55,15 +55,7 @@ int session_announce(struct db *db, struct arena *a, const char *tenant_id,
         json_set_str(o, "reason", reason) == 0 &&
         (scope == SESSION_TENANT || json_set_str(o, key, subject) == 0))
         text = json_text(o, NULL);
-    int rc = DB_ERROR;
-    struct db_result *res;
-    if (text != NULL)
-        rc = db_exec(db, a,
-                     "INSERT INTO call_events (tenant_id, call_id, type, payload)"
-                     " VALUES (?, NULL, '_auth', ?)",
-                     DB_PARAMS(DB_STR(tenant_id), DB_STR(text)), &res);
-    if (rc == DB_OK)
-        rc = event_seq_note(db, tenant_id, res->insert_id);
+    int rc = text != NULL ? event_write(db, a, tenant_id, NULL, "_auth", NULL, text) : DB_ERROR;
     json_object_put(o);
     return rc;
 }
