@@ -345,10 +345,14 @@ static const struct filter_def delivery_filters[] = {
     {"webhook_id", FILTER_ID, " AND webhook_id = ?", NULL, NULL},
 };
 
+/* A delivery as the failed list and a replay answer it. */
+#define DELIVERY_COLUMNS                                                                       \
+    "id, webhook_id, event_id, event_type, state, attempts, last_status, last_error,"         \
+    " created_at, finished_at"
+
 static const struct resource failed_deliveries = {
     .table = "webhook_deliveries",
-    .columns = "id, webhook_id, event_id, event_type, state, attempts, last_status,"
-               " last_error, created_at, finished_at",
+    .columns = DELIVERY_COLUMNS,
     .tenant_col = "tenant_id",
     RESOURCE_NAMES("delivery", "deliveries", "Delivery not found"),
     .order = "finished_at DESC, id DESC",
@@ -464,8 +468,7 @@ static int replay_step(struct request *r, void *arg)
         rc = resource_audit(r, &webhooks, "replay", webhook_id, NULL);
     if (rc == DB_OK)
         rc = db_exec(r->db, r->arena,
-                     "SELECT id, webhook_id, event_id, event_type, state, attempts, last_status,"
-                     " last_error, created_at, finished_at FROM webhook_deliveries"
+                     "SELECT " DELIVERY_COLUMNS " FROM webhook_deliveries"
                      " WHERE id = ? AND tenant_id = ?",
                      DB_PARAMS(DB_STR(id), DB_STR(tenant)), &d);
     if (rc != DB_OK)

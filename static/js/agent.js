@@ -5,7 +5,7 @@
 import { loadMyWork } from './agent-work.js';
 import { api } from './api.js';
 import { liveStream, showLiveState } from './live.js';
-import { $, pageAlert, startPage } from './shell.js';
+import { $, pageAction, pageAlert, startPage } from './shell.js';
 
 const STATE_LABELS = { available: 'Available', away: 'Away', break: 'On a break', offline: 'Offline',
   busy: 'On a call', wrapup: 'Wrap-up' };
@@ -53,15 +53,7 @@ function showCall() {
   $('call-hold').textContent = call.on_hold ? 'Resume' : 'Hold';
 }
 
-async function act(fn) {
-  try {
-    pageAlert(null);
-    await fn();
-  } catch (err) {
-    pageAlert(err);
-  }
-  await Promise.all([loadOffer(), loadState()]).catch(pageAlert);
-}
+const act = (fn) => pageAction(fn, () => Promise.all([loadOffer(), loadState()]));
 
 function queueCallOf(res) {
   return res.queue_call || res.data || null;

@@ -8,7 +8,7 @@
 import { api } from './api.js';
 import { drawChat } from './chat-view.js';
 import { liveStream, showLiveState } from './live.js';
-import { $, el, pageAlert, startPage } from './shell.js';
+import { $, el, pageAction, pageAlert, startPage } from './shell.js';
 
 const STAFF = new Set(['super_admin', 'admin', 'manager']);
 const OPEN = new Set(['waiting', 'active', 'transferring']);
@@ -325,15 +325,7 @@ function stopTyping() {
 
 /* ---------- actions ---------- */
 
-async function act(fn) {
-  try {
-    pageAlert(null);
-    await fn();
-  } catch (err) {
-    pageAlert(err);
-  }
-  await Promise.all([loadLists(), reloadCurrent()]).catch(pageAlert);
-}
+const act = (fn) => pageAction(fn, () => Promise.all([loadLists(), reloadCurrent()]));
 
 async function sendReply(e) {
   e.preventDefault();

@@ -42,6 +42,12 @@ function listOf(res, key) {
   return { items, pages: Number(meta.total_pages || meta.totalPages || meta.pages || 1) || 1 };
 }
 
+function selectInput(id, f) {
+  const input = el('select', { attrs: { id, name: f.name } });
+  for (const [value, label] of f.options) input.append(el('option', { text: label, attrs: { value } }));
+  return input;
+}
+
 function fieldInput(f) {
   const id = `f-${f.name}`;
   let input;
@@ -49,8 +55,7 @@ function fieldInput(f) {
     input = f.widget.draw(id);
     input.setAttribute('aria-labelledby', `${id}-label`);
   } else if (f.type === 'select') {
-    input = el('select', { attrs: { id, name: f.name } });
-    for (const [value, label] of f.options) input.append(el('option', { text: label, attrs: { value } }));
+    input = selectInput(id, f);
   } else if (f.type === 'textarea' || f.type === 'json') {
     input = el('textarea', { attrs: { id, name: f.name, rows: f.type === 'json' ? '5' : '3' } });
   } else {
@@ -139,16 +144,8 @@ function button(id, text, className, attrs = {}) {
 
 function filterInput(f) {
   const id = `filter-${f.name}`;
-  let input;
-  if (f.widget) {
-    input = f.widget.draw(id);
-    input.setAttribute('aria-labelledby', `${id}-label`);
-  } else if (f.type === 'select') {
-    input = el('select', { attrs: { id, name: f.name } });
-    for (const [value, label] of f.options) input.append(el('option', { text: label, attrs: { value } }));
-  } else {
-    input = el('input', { attrs: { id, name: f.name, type: f.type || 'search', autocomplete: 'off' } });
-  }
+  const input = f.type === 'select' ? selectInput(id, f)
+    : el('input', { attrs: { id, name: f.name, type: f.type || 'search', autocomplete: 'off' } });
   return el('div', { className: 'filter' }, [el('label', { text: f.label, attrs: { for: id } }), input]);
 }
 

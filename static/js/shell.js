@@ -82,6 +82,18 @@ function navGroup(name, pages, current) {
   return box;
 }
 
+/** A page's action: its error shown as the page's alert (cleared first), then reload()
+ *  redraws what it may have changed, whatever the outcome. */
+export async function pageAction(fn, reload) {
+  try {
+    pageAlert(null);
+    await fn();
+  } catch (err) {
+    pageAlert(err);
+  }
+  await reload().catch(pageAlert);
+}
+
 function topbar(user, current, live) {
   const nav = el('nav', { className: 'topbar__nav', attrs: { id: 'main-nav', 'aria-label': 'Main' } });
   const groups = new Map();

@@ -5,7 +5,7 @@
 // or change shows up without a reload.
 import { api } from './api.js';
 import { liveStream, showLiveState } from './live.js';
-import { $, el, pageAlert, startPage } from './shell.js';
+import { $, el, pageAction, pageAlert, startPage } from './shell.js';
 import { drawDetail } from './tickets-view.js';
 import {
   LIST_KEY, PRIORITIES, PRIORITY_LABEL, STATUS_LABEL, dataOf, isOverdue, loadUsers, nextStatuses, userName, when,
@@ -144,15 +144,7 @@ function reloadSoon() {
   reloadTimer = setTimeout(() => Promise.all([loadTicket(), loadMessages()]).catch(pageAlert), 300);
 }
 
-async function act(fn) {
-  try {
-    pageAlert(null);
-    await fn();
-  } catch (err) {
-    pageAlert(err);
-  }
-  await Promise.all([loadTicket(), loadMessages()]).catch(pageAlert);
-}
+const act = (fn) => pageAction(fn, () => Promise.all([loadTicket(), loadMessages()]));
 
 function composeKind() {
   const note = $('kind-note').checked;
