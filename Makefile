@@ -48,7 +48,8 @@ ROUTE_OBJ := $(call obj,$(ROUTE_SRC))
 BINS := $(BIN)/switchboard-pool $(BIN)/switchboard-events $(BIN)/switchboard-admin \
         $(BIN)/switchboard-clock $(BIN)/switchboard-hooks
 
-.PHONY: all run stop status test unit bench soak clean deps demo fuzz fuzz-bins
+.PHONY: all run stop status test unit bench soak clean deps demo fuzz fuzz-bins \
+	cluster cluster-stop cluster-status test-cluster
 all: $(BINS) $(BUILD)/openapi.json
 
 # -MMD -MP: each object also depends on the headers it includes (src/*/…_internal.h too).
@@ -145,6 +146,23 @@ test: deps
 		build-test/bin/switchboard-hooks \
 		build-test/bin/unit-tests build-test/openapi.json fuzz-bins
 	@SB_BIN=$(CURDIR)/build-test/bin scripts/test.sh
+
+# Several hosts on this machine (issue 13, scripts/cluster.sh): 3 Galera nodes, 2 memcached,
+# 3 app hosts in network namespaces, a front nginx on 127.0.0.1:$${PORT:-8090}. Root.
+cluster: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/cluster.sh up
+
+cluster-stop:
+	@scripts/cluster.sh down
+
+cluster-status:
+	@scripts/cluster.sh status
+
+# The cluster's fault suite under load, with figures (tests/cluster/faults.py). Root.
+test-cluster: deps
+	@$(MAKE) --no-print-directory all
+	@/usr/bin/python3 tests/cluster/faults.py --repo $(CURDIR) --var $$(mktemp -d /tmp/sbcluster.XXXXXX)
 
 unit: $(BIN)/unit-tests
 	@$(BIN)/unit-tests

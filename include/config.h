@@ -44,6 +44,7 @@ struct config {
     long password_max_failures_per_address;
     long password_lockout_seconds;
     long register_max_per_address_per_day;
+    bool db_causal_reads;
     bool register_enabled;
     bool webhook_allow_private;
     bool webhook_allow_loopback;
@@ -73,6 +74,10 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
 int config_load_secrets(struct config *cfg, char *err, size_t errlen);
 /* The database nodes to use: db_nodes when set, else db_socket (nodes.h). */
 const char *config_db(const struct config *cfg);
+/* Every process's database options: the nodes, account and causal reads of cfg, and the
+ * round-trip bound timeout_s (0: the default). */
+struct db_options;
+void config_db_options(const struct config *cfg, unsigned timeout_s, struct db_options *out);
 /* The memcached servers to use: memcached_servers when set, else memcached_socket. */
 const char *config_memcached(const struct config *cfg);
 

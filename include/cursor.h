@@ -10,7 +10,8 @@
  * An event's own id has nonce 0: the same event reads the same live and in a replay.
  * A position that is no event ("now", when a stream opens) gets a random nonce, or two
  * such cursors taken a while apart would tell whether anything happened anywhere.
- * Position 0, "before every event", is written "0" both ways.
+ * Position 0, "before every event", is written "0" by cursor_encode and read as such;
+ * cursor_encode_fresh seals it like any other position.
  */
 #include <stddef.h>
 

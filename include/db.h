@@ -77,6 +77,13 @@ struct db_options {
      * worker's loop) is never held longer than this by a stuck or stopped server.
      */
     unsigned timeout;
+    /*
+     * Galera: every session sets wsrep_sync_wait = 1, so a read first waits until this
+     * node has applied every writeset the cluster committed before it began (a client
+     * that wrote through one host reads its write through any other). A node that is
+     * not in the primary component is then refused at connect and the next one tried.
+     */
+    bool causal_reads;
 };
 
 /*

@@ -25,6 +25,7 @@ PACKAGES=(
     libcurl4-openssl-dev libwslay-dev libsndfile1-dev libre-dev
     sip-tester
     nginx-light spawn-fcgi mariadb-server memcached
+    galera-4 rsync iproute2
     curl wrk python3 python3-jsonschema python3-websockets
     libjs-chart.js
 )

@@ -11,6 +11,8 @@
 #   FRONT_MAX_FAILS (1), FRONT_FAIL_TIMEOUT (10s): a host that failed this many times is
 #               left alone for that long (nginx's passive health check)
 #   FRONT_MAX_BODY (128m): the largest body it passes (each app host has its own limits)
+#   LOGIN_RATE (10r/s), LOGIN_BURST (20), REGISTER_RATE (6r/m), REGISTER_BURST (5): the
+#               cluster-wide sign-in and sign-up limits per client address
 set -Eeuo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 : "${FRONT_VAR:?FRONT_VAR is required}"
@@ -28,6 +30,8 @@ start() {
     sed -e "s|@PORT@|$(repl "$PORT")|g" -e "s|@RUN_DIR@|$(repl "$RUN")|g" \
         -e "s|@LOG_DIR@|$(repl "$LOG")|g" -e "s|@TEMP_DIR@|$(repl "$FRONT_VAR/tmp")|g" \
         -e "s|@MAX_BODY@|$(repl "${FRONT_MAX_BODY:-128m}")|g" \
+        -e "s|@LOGIN_RATE@|$(repl "${LOGIN_RATE:-10r/s}")|g" -e "s|@LOGIN_BURST@|$(repl "${LOGIN_BURST:-20}")|g" \
+        -e "s|@REGISTER_RATE@|$(repl "${REGISTER_RATE:-6r/m}")|g" -e "s|@REGISTER_BURST@|$(repl "${REGISTER_BURST:-5}")|g" \
         -e "s|^@UPSTREAMS@\$|$servers|" "$REPO/nginx/front.conf.in" > "$CONF.tmp"
     if grep -v '^[[:space:]]*#' "$CONF.tmp" | grep -q '@[A-Z_][A-Z_]*@'; then
         echo "front.sh: a placeholder is left in $CONF.tmp" >&2

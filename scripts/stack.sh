@@ -19,6 +19,15 @@
 #                override the defaults written to $SB_VAR/switchboard.conf. The binaries
 #                are started without any SB_* variable, so the file is authoritative.
 #
+# An app host of several (scripts/cluster.sh) runs no database and no memcached of its own:
+#   SB_DB_NODES           the database nodes (host:port,…): no MariaDB is started here
+#   SB_MEMCACHED_SERVERS  the memcached servers (host:port,…): no memcached is started here
+#   SB_SHARED             a directory every host shares: jwt.key, metrics.token, db.password,
+#                         demo-login and recordings/ live there instead of under SB_VAR
+#   SB_JOIN=1             another host applied the migrations and made the demo login
+#   SB_NGINX_SOCKET       nginx also listens on this unix socket (for a front nginx)
+#   SB_DB_CAUSAL_READS    db_causal_reads (true on a Galera cluster)
+#
 # Exit status: 0 on success; 1 on failure; `status` exits 3 when a component is down.
 set -Eeuo pipefail
 umask 077
@@ -48,16 +57,23 @@ while [ "${SB_VAR%/}" != "$SB_VAR" ] && [ "$SB_VAR" != / ]; do SB_VAR=${SB_VAR%/
 SB_BIN=${SB_BIN:-$REPO/bin}
 case $SB_BIN in /*) ;; *) SB_BIN=$PWD/$SB_BIN ;; esac
 PORT=${PORT:-8080}
+SB_DB_NODES=${SB_DB_NODES:-}
+SB_MEMCACHED_SERVERS=${SB_MEMCACHED_SERVERS:-}
+SB_SHARED=${SB_SHARED:-}
+SB_JOIN=${SB_JOIN:-0}
+SB_NGINX_SOCKET=${SB_NGINX_SOCKET:-}
+SHARED=${SB_SHARED:-$SB_VAR}
 
 RUN=$SB_VAR/run
 LOG=$SB_VAR/log
 DB_DIR=$SB_VAR/db
 NGX=$SB_VAR/nginx
 CONF=$SB_VAR/switchboard.conf
-DB_PASSWORD_FILE=$SB_VAR/db.password
-JWT_KEY=$SB_VAR/jwt.key
-METRICS_TOKEN=$SB_VAR/metrics.token
-DEMO=$SB_VAR/demo-login
+DB_PASSWORD_FILE=$SHARED/db.password
+JWT_KEY=$SHARED/jwt.key
+METRICS_TOKEN=$SHARED/metrics.token
+DEMO=$SHARED/demo-login
+RECORDINGS_DIR=$SHARED/recordings
 STATIC_DIR=$REPO/static
 SQL_DIR=$REPO/sql
 TEMPLATE=$REPO/nginx/nginx.conf.in
@@ -96,7 +112,9 @@ unset _v
 # $RUN/NAME-supervisor.pid its supervisor's, $RUN/NAME.restarts how often the supervisor
 # restarted it (its mtime is the time of the last restart).
 
-COMPONENTS=(mariadb memcached pool events clock hooks nginx)
+COMPONENTS=(pool events clock hooks nginx)
+[ -n "$SB_MEMCACHED_SERVERS" ] || COMPONENTS=(memcached "${COMPONENTS[@]}")
+[ -n "$SB_DB_NODES" ] || COMPONENTS=(mariadb "${COMPONENTS[@]}")
 
 # comp_policy NAME: sets C_LABEL and C_THE (for messages), C_LOG (its log, which its
 # supervisor writes too), C_SIG (the graceful stop signal) and C_WAIT (seconds a graceful
@@ -348,7 +366,7 @@ open_temp_parents() {
 make_dirs() {
     STEP="create $SB_VAR"
     mkdir -p "$SB_VAR" 2>/dev/null || sb_die "cannot create the state directory SB_VAR=$SB_VAR"
-    mkdir -p "$RUN" "$LOG" "$NGX/tmp" "$MARIADB_TMP" "$SB_VAR/recordings"
+    mkdir -p "$RUN" "$LOG" "$NGX/tmp" "$MARIADB_TMP" "$RECORDINGS_DIR"
     # Keep every generated file out of git, wherever SB_VAR is.
     [ -e "$SB_VAR/.gitignore" ] || printf '*\n' >"$SB_VAR/.gitignore"
     chmod 700 "$LOG" "$TMP_DIR" "$MARIADB_TMP"
@@ -357,7 +375,7 @@ make_dirs() {
         # (search permission only; nothing here becomes listable or readable).
         chmod 711 "$SB_VAR" "$RUN" "$NGX" "$NGX/tmp"
         # Call recordings: nginx's workers serve the files (X-Accel-Redirect), by name only.
-        chmod 711 "$SB_VAR/recordings"
+        chmod 711 "$RECORDINGS_DIR"
         open_temp_parents
         as_worker_user test -x "$RUN" ||
             sb_die "nginx's workers (user nobody) cannot reach $RUN: a parent directory of SB_VAR is not searchable by others (chmod o+x it, or use an SB_VAR under /tmp)"
@@ -513,16 +531,18 @@ setup_metrics_token() {
 }
 
 write_config() {
-    local tmp="$CONF.tmp.$$"
+    local tmp="$CONF.tmp.$$" db_key=db_socket db_val=$MYSQL_SOCK mc_key=memcached_socket mc_val=$MC_SOCK
+    [ -z "$SB_DB_NODES" ] || db_key=db_nodes db_val=$SB_DB_NODES
+    [ -z "$SB_MEMCACHED_SERVERS" ] || mc_key=memcached_servers mc_val=$SB_MEMCACHED_SERVERS
     STEP="write $CONF"
     {
         printf '# Written by scripts/stack.sh on %s; rewritten at every start.\n' "$(date -u +%FT%TZ)"
         printf '%s = %s\n' \
-            db_socket "$MYSQL_SOCK" \
+            "$db_key" "$db_val" \
             db_name switchboard \
             db_user switchboard \
             db_password_file "$DB_PASSWORD_FILE" \
-            memcached_socket "$MC_SOCK" \
+            "$mc_key" "$mc_val" \
             event_socket "$EVENT_SOCK" \
             event_wake_socket "$EVENT_WAKE_SOCK" \
             clock_wake_socket "$RUN/clock-wake.sock" \
@@ -543,7 +563,8 @@ write_config() {
             workers "$CFG_WORKERS" \
             max_requests "$CFG_MAX_REQUESTS" \
             max_body_bytes "$CFG_MAX_BODY_BYTES" \
-            recordings_dir "$SB_VAR/recordings" \
+            recordings_dir "$RECORDINGS_DIR" \
+            db_causal_reads "${SB_DB_CAUSAL_READS:-false}" \
             recording_max_bytes "$CFG_RECORDING_MAX_BYTES" \
             access_token_ttl "$CFG_ACCESS_TOKEN_TTL" \
             refresh_token_ttl "$CFG_REFRESH_TOKEN_TTL" \
@@ -721,7 +742,8 @@ render_nginx() {
         -e "s|@REGISTER_BURST@|$(sed_repl "$REGISTER_BURST")|g" \
         -e "s|@MAX_BODY@|$(sed_repl "$CFG_MAX_BODY_BYTES")|g" \
         -e "s|@RECORDING_MAX_BODY@|$(sed_repl "$CFG_RECORDING_MAX_BYTES")|g" \
-        -e "s|@RECORDINGS_DIR@|$(sed_repl "$SB_VAR/recordings")|g" \
+        -e "s|@RECORDINGS_DIR@|$(sed_repl "$RECORDINGS_DIR")|g" \
+        -e "s|@EXTRA_LISTEN@|$(sed_repl "${SB_NGINX_SOCKET:+listen unix:$SB_NGINX_SOCKET;}")|g" \
         -e "s|@NGX_DIR@|$(sed_repl "$NGX")|g" \
         "$TEMPLATE" >"$tmp"
     render_cors "$NGX/cors.conf"
@@ -804,19 +826,24 @@ cmd_start() {
     export TMPDIR=$TMP_DIR
     setup_jwt_key
     setup_metrics_token
-    start_mariadb
-    setup_database
+    if [ -z "$SB_DB_NODES" ]; then
+        start_mariadb
+        setup_database
+    fi
     write_config
-    start_memcached
-    run_migrations
-    create_demo
+    [ -n "$SB_MEMCACHED_SERVERS" ] || start_memcached
+    if [ "$SB_JOIN" != 1 ]; then
+        run_migrations
+        create_demo
+    fi
     start_pool
     start_events
     start_clock
     start_hooks
     start_nginx
     url="$(base_url)/"
-    wait_health "$url"
+    # This host's own nginx (the public URL may be a front or a proxy elsewhere).
+    wait_health "http://127.0.0.1:$PORT/"
     STEP="summary"
     while IFS= read -r line; do
         case $line in

@@ -17,6 +17,9 @@ cleanup() {
     if [ "$stack_started" = 1 ]; then
         SB_VAR=$tmp/var PORT=$port SB_BIN=$bin "$repo/scripts/stack.sh" stop >/dev/null 2>&1 || true
     fi
+    if [ -d "$tmp/cluster" ]; then
+        CLUSTER_VAR=$tmp/cluster CLUSTER_ID=sbt "$repo/scripts/cluster.sh" down >/dev/null 2>&1 || true
+    fi
     if [ -z "${SB_KEEP_TMP:-}" ]; then rm -rf "$tmp"; else echo "kept $tmp"; fi
 }
 trap cleanup EXIT
@@ -95,6 +98,14 @@ else
     echo "test.sh: the test stack did not start" >&2
     failed=$((failed + 1))
 fi
+
+# Issue 13: the cluster smoke test (three Galera nodes, two memcached, three app hosts of
+# this build in network namespaces, a front); it says so and skips where namespaces are
+# not allowed.
+echo "== cluster smoke test"
+/usr/bin/python3 "$repo/tests/cluster/smoke.py" --repo "$repo" --var "$tmp/cluster" --bin "$bin" \
+    2>&1 | tee "$tmp/cluster.out"
+count "$tmp/cluster.out" "cluster smoke test"
 
 # Sanitizer reports from any process of the stack count as failures.
 for f in "$tmp"/asan* "$tmp"/ubsan*; do

@@ -442,7 +442,8 @@ int main(int argc, char **argv)
         config_load_secrets(&cfg, err, sizeof(err)) != 0)
         return fail(err, NULL);
     cfg_memcached_socket = config_memcached(&cfg);
-    struct db_options dbo = {config_db(&cfg), cfg.db_name, cfg.db_user, cfg.db_password, 0};
+    struct db_options dbo;
+    config_db_options(&cfg, 0, &dbo);
     struct db *db = db_create(&dbo);
     struct arena *a = arena_create(16 * 1024);
     int rc = 2;

@@ -1,4 +1,5 @@
 #include "config.h"
+#include "db.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -73,6 +74,7 @@ static const struct config_key config_keys[] = {
     LONG(password_lockout_seconds, "900", 1, 86400),
     /* Tenants one address may register per day; 0: no cap. */
     LONG(register_max_per_address_per_day, "10", 0, 1000000),
+    BOOL(db_causal_reads, "false"), /* Galera: reads wait for the cluster's earlier commits */
     BOOL(register_enabled, "true"),
     /* Outgoing webhooks (switchboard-hooks): what a tenant's URL may reach besides public
      * addresses (a URL given by a tenant must not reach internal services). */
@@ -305,4 +307,14 @@ const char *config_memcached(const struct config *cfg)
 const char *config_db(const struct config *cfg)
 {
     return cfg->db_nodes[0] != '\0' ? cfg->db_nodes : cfg->db_socket;
+}
+
+void config_db_options(const struct config *cfg, unsigned timeout_s, struct db_options *out)
+{
+    *out = (struct db_options){.socket = config_db(cfg),
+                               .name = cfg->db_name,
+                               .user = cfg->db_user,
+                               .password = cfg->db_password,
+                               .timeout = timeout_s,
+                               .causal_reads = cfg->db_causal_reads};
 }

@@ -71,7 +71,10 @@ static int encode(const struct cursor_cipher *cc, unsigned long long pos,
                   const unsigned char nonce[4], char out[CURSOR_TEXT_LEN + 1])
 {
     unsigned char plain[BLOCK], sealed[BLOCK];
-    if (pos == 0) {
+    static const unsigned char no_nonce[4];
+    /* "0" names the start plainly; a fresh position is sealed even there, so a tenant's
+     * cursors say nothing, not even that it had no events yet (each tenant starts at 0). */
+    if (pos == 0 && memcmp(nonce, no_nonce, sizeof(no_nonce)) == 0) {
         memcpy(out, "0", 2);
         return 0;
     }

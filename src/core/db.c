@@ -36,6 +36,7 @@ struct db {
     } pre[DB_PRECOMMIT_MAX];
     size_t npre;
     unsigned timeout;
+    bool causal_reads;
     char *socket, *name, *user, *password;
     struct stmt_entry *stmts;
     size_t nstmts, cap;
@@ -60,6 +61,7 @@ struct db *db_create(const struct db_options *opt)
     db->user = dup_or_empty(opt->user);
     db->password = dup_or_empty(opt->password);
     db->timeout = opt->timeout;
+    db->causal_reads = opt->causal_reads;
     if (!db->socket || !db->name || !db->user || !db->password) {
         db_destroy(db);
         return NULL;
@@ -122,6 +124,7 @@ static bool is_connection_error(unsigned err)
     case ER_CONNECTION_KILLED:
     case ER_SERVER_SHUTDOWN:
     case 4031: /* ER_CLIENT_INTERACTION_TIMEOUT */
+    case 1047: /* ER_UNKNOWN_COM_ERROR: a Galera node outside the primary component */
         return true;
     default:
         return false;
@@ -183,23 +186,10 @@ static MYSQL *connect_node(struct db *db, const struct node *node)
     return conn;
 }
 
-/* The node that answered last first, then each other one in turn (nodes.h). */
-static int db_connect(struct db *db)
+/* The session as every statement expects it; with causal reads, a probe that a node
+ * outside the primary component refuses (1047, DB_UNAVAILABLE). */
+static int session_setup(struct db *db)
 {
-    if (db->conn != NULL)
-        return DB_OK;
-    size_t n = nodes_count(db->socket);
-    for (size_t k = 0; k < (n ? n : 1) && db->conn == NULL; k++) {
-        size_t i = n ? (db->node + k) % n : 0;
-        struct node node = {.socket = ""};
-        if (n && node_at(db->socket, i, 3306, &node) != 0)
-            continue;
-        db->conn = connect_node(db, &node);
-        if (db->conn != NULL)
-            db->node = i;
-    }
-    if (db->conn == NULL)
-        return DB_UNAVAILABLE;
     /* Times are stored and compared in UTC. */
     int rc = run_simple(db, "SET time_zone = '+00:00'");
     if (rc == DB_OK && db->timeout != 0) {
@@ -207,11 +197,39 @@ static int db_connect(struct db *db)
         snprintf(sql, sizeof(sql), "SET SESSION max_statement_time = %u", db->timeout);
         rc = run_simple(db, sql);
     }
-    if (rc != DB_OK) {
+    if (rc == DB_OK && db->causal_reads)
+        rc = run_simple(db, "SET SESSION wsrep_sync_wait = 1");
+    if (rc == DB_OK && db->causal_reads)
+        rc = run_simple(db, "SELECT 1");
+    return rc;
+}
+
+/* The node that answered last first, then each other one in turn (nodes.h); a node
+ * whose session cannot be set up (it left the primary component) is passed over. */
+static int db_connect(struct db *db)
+{
+    if (db->conn != NULL)
+        return DB_OK;
+    size_t n = nodes_count(db->socket);
+    int rc = DB_UNAVAILABLE;
+    for (size_t k = 0; k < (n ? n : 1); k++) {
+        size_t i = n ? (db->node + k) % n : 0;
+        struct node node = {.socket = ""};
+        if (n && node_at(db->socket, i, 3306, &node) != 0)
+            continue;
+        db->conn = connect_node(db, &node);
+        if (db->conn == NULL)
+            continue;
+        rc = session_setup(db);
+        if (rc == DB_OK) {
+            db->node = i;
+            return DB_OK;
+        }
         db_disconnect(db);
-        return rc;
+        if (rc != DB_UNAVAILABLE)
+            return rc;
     }
-    return DB_OK;
+    return DB_UNAVAILABLE;
 }
 
 static MYSQL_STMT *stmt_get(struct db *db, const char *sql, unsigned *err)

@@ -226,12 +226,16 @@ static int call_id_ok(const char *s)
 
 /* ---- subscriptions ------------------------------------------------------------------------ */
 
-/* 429 when the session or the tenant holds as many streams and polls as it may. */
+/* 429 when the session or the tenant holds as many streams and polls as it may: the
+ * session's on this worker (the front keeps a session on one host), the tenant's on every
+ * host (its staff streams elsewhere, as they last reported them). */
 int api_over_cap(struct ev *ev, struct http_conn *c, const char *cors, struct tenant *t,
                  const char *session_id)
 {
     size_t of_session, of_tenant;
     hub_count(t, session_id, &of_session, &of_tenant);
+    if (of_tenant < (size_t)ev->cfg->event_max_streams_per_tenant)
+        of_tenant += (size_t)events_streams_elsewhere(ev, t->id);
     const char *why = NULL;
     if (of_session >= (size_t)ev->cfg->event_max_streams_per_session) {
         why = "This session has as many open event streams as it may; close one first";
@@ -377,10 +381,10 @@ static void health(struct ev *ev, struct http_conn *c, const struct http_request
                      ready && !down ? "ok" : "degraded", ready && !down ? "true" : "false");
     if (detail && n > 0 && (size_t)n < sizeof(body))
         n += snprintf(body + n, sizeof(body) - (size_t)n,
-                      ",\"connections\":%zu,\"streams\":%zu,\"polls\":%zu,\"watermark\":%llu,"
+                      ",\"connections\":%zu,\"streams\":%zu,\"polls\":%zu,\"events_read\":%llu,"
                       "\"ring_events\":%zu,\"tenants\":%zu",
                       http_server_connections(ev->srv), hub_streams(ev->hub),
-                      hub_polls(ev->hub), feed_watermark(ev->feed), store_ring_len(ev->store),
+                      hub_polls(ev->hub), feed_events(ev->feed), store_ring_len(ev->store),
                       store_tenants(ev->store));
     if (n > 0 && (size_t)n + 1 < sizeof(body))
         n += snprintf(body + n, sizeof(body) - (size_t)n, "}");

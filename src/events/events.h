@@ -10,8 +10,8 @@
  *   hub.c          subscribers: their life, fan-out, ending those of ended sessions
  *   hub_stream.c   SSE streams: connect, replay (catching up), heartbeats, expiry
  *   hub_poll.c     long-polls
- *   feed.c         the single tailer of call_events: watermark and gap handling, wake
- *                  socket
+ *   feed.c         the single reader of call_events: each tenant's events in sequence
+ *                  order (sql/036), wake socket
  *   feed_replay.c  replay reads (ring first, database otherwise) and retention
  *   store.c        tenants (interned), event formatting, the ring buffer
  *   revoke.c       control events: streams of ended sessions end
@@ -82,6 +82,13 @@ struct tenant {
     struct sub *polls;   /* waiting long-polls, same links */
     size_t nstreams, npolls;
     unsigned long long metrics_pass; /* ws_metrics.c: the last period that served it */
+    /* The feed: every event with seq <= delivered was delivered (or committed before the
+     * worker started). The tenant's part of the ring holds seqs (ring_floor, ring_floor +
+     * ring_len], oldest at ring[ring_head]: a tenant's seqs have no holes. */
+    unsigned long long delivered;
+    unsigned long long ring_floor;
+    struct event **ring;
+    size_t ring_cap, ring_head, ring_len;
     char id[]; /* NUL-terminated */
 };
 
@@ -94,7 +101,7 @@ struct tenant {
  * type and call_id (NULL when none) point into the same allocation.
  */
 struct event {
-    unsigned long long id;
+    unsigned long long id; /* the tenant's sequence number (call_events.seq), not the row id */
     struct tenant *tenant;
     const char *type;
     const char *call_id;
@@ -150,27 +157,26 @@ size_t store_tenants(const struct store *st);
 struct event *event_build(struct store *st, unsigned long long id, const char *tenant_id,
                           const char *call_id, const char *type, const char *payload,
                           size_t payload_len, const char *created_at);
-/* The same from row `row` of a result with columns id, tenant_id, call_id, type,
+/* The same from row `row` of a result with columns seq, tenant_id, call_id, type,
  * payload, created_at, audience (EVENT_COLUMNS). */
-#define EVENT_COLUMNS "id, tenant_id, call_id, type, payload, created_at, audience"
+#define EVENT_COLUMNS "seq, tenant_id, call_id, type, payload, created_at, audience"
 
 struct event *event_from_row(struct store *st, const struct db_result *res, size_t row);
 void event_free(struct event *e);
 
 /*
- * The ring: events delivered by the tailer, in id order. It holds every delivered event
- * with id in (floor, newest]; older ones were evicted and must be read from the database.
+ * The ring: events delivered by the feed, bounded by a count and a byte budget over all
+ * tenants (the oldest delivered is evicted first); each tenant reaches its own part by seq.
  */
-void store_ring_reset(struct store *st, unsigned long long floor);
-/* Takes ownership; evicts the oldest events beyond the limits (raising the floor). */
+/* The tenant's part of the ring restarts after seq: replays up to seq read the database. */
+void store_tenant_start(struct tenant *t, unsigned long long seq);
+/* Takes ownership of e, the next seq of its tenant; evicts the oldest events beyond the
+ * limits. */
 void store_ring_push(struct store *st, struct event *e);
-unsigned long long store_ring_floor(const struct store *st);
+/* The event of t with that seq, or NULL when the ring does not hold it. */
+const struct event *store_ring_event(const struct tenant *t, unsigned long long seq);
 size_t store_ring_len(const struct store *st);
 size_t store_ring_bytes(const struct store *st);
-/* Index of the first event with id > after (store_ring_len() when none). */
-size_t store_ring_seek(const struct store *st, unsigned long long after);
-const struct event *store_ring_at(const struct store *st, size_t index);
-
 /* ---- feed.c, feed_replay.c --------------------------------------------------------- */
 
 struct feed *feed_create(struct ev *ev);
@@ -179,22 +185,23 @@ int feed_start(struct feed *f);
 void feed_destroy(struct feed *f);
 /* 1 once the watermark is known (the database answered at least once). */
 int feed_ready(const struct feed *f);
-/* delivered_upto: every id <= this was delivered or declared a gap. */
-unsigned long long feed_watermark(const struct feed *f);
-/* 1 when a client that has seen `after` has missed events for good (retention purged
- * events after it, or it names an id this database never had): it must reload. */
-int feed_cursor_lost(const struct feed *f, unsigned long long after);
+/* Tenant t's position: every event of t with seq <= this was delivered. */
+unsigned long long feed_watermark(const struct feed *f, const struct tenant *t);
+/* 1 when a client of t that has seen `after` has missed events for good (retention purged
+ * events after it, or it names a seq this tenant never had): it must reload. Reads the
+ * database; 0 when it cannot tell. */
+int feed_cursor_lost(struct feed *f, const struct tenant *t, unsigned long long after);
 /* 0 while the last database call worked. */
 int feed_db_down(const struct feed *f);
-/* Events the tailer read from call_events and fanned out since start (control events
+/* Events the feed read from call_events and fanned out since start (control events
  * included). */
 unsigned long long feed_events(const struct feed *f);
 
 /*
- * Calls fn for each event of tenant t that passes filter, with after < id <= upto, in id
+ * Calls fn for each event of tenant t that passes filter, with after < seq <= upto, in seq
  * order, until fn returns nonzero, max events were passed or about max_bytes of frames.
  * From the ring when it covers (after, upto], else with one database read. *scanned is
- * set to the id up to which the range was examined (upto when it was exhausted), so the
+ * set to the seq up to which the range was examined (upto when it was exhausted), so the
  * caller can continue from there. DB_OK, or a negative db_rc (nothing was passed then).
  */
 int feed_collect(struct feed *f, struct tenant *t, const struct filter *filter,
@@ -291,6 +298,10 @@ int events_bind_unix(const char *path, int type, struct stat *st);
 /* Owner nobody:nogroup when root (nginx's workers, the pool's workers), mode 0600. */
 int events_restrict_socket(const char *path);
 
+/* The staff streams of tenant_id that the other event workers (of every host) hold, as
+ * they last wrote them to stream_presence (ws_online.c, every 0.5 s); 0 when the database
+ * cannot tell. The tenant's stream cap counts them. */
+long events_streams_elsewhere(struct ev *ev, const char *tenant_id);
 /* ---- metrics.c, metrics_text.c ----------------------------------------------------- */
 
 /* What one scrape shows: the counters, and the gauges as they are when it is taken. */

@@ -1,41 +1,34 @@
 /*
  * The feed: the one reader of call_events for the whole process.
  *
- * Why a watermark and not "the highest id seen"
- * ---------------------------------------------
- * call_events.id is AUTO_INCREMENT, allocated when a row is inserted, but a row becomes
- * visible when its transaction commits. Under concurrent transactions the two orders
- * differ: transaction A inserts id 11, transaction B inserts id 12 and commits, A commits
- * later. A reader that remembered "highest id seen = 12" would never read 11, and neither
- * would a client resuming "after 12". So the feed keeps delivered_upto = W with the
- * invariant
+ * Why a sequence per tenant and not the row id
+ * --------------------------------------------
+ * call_events.id is AUTO_INCREMENT: allocated at insert, visible at commit, so ids commit
+ * out of order, and on a Galera cluster each node takes its own ids (1, 4, 7… on one node,
+ * 2, 5, 8… on the next): a node writing alone leaves holes that never fill. A reader of
+ * ids would have to wait out every hole. Instead each event takes its tenant's next
+ * number just before its transaction commits (sql/036, src/core/event_seq.c): a tenant's
+ * event-writing transactions meet at its event_sequences row, so within a tenant seq
+ * order is commit order and there are no holes. When this node shows last_seq = N, every
+ * event of the tenant up to N is visible here (the numbers and the rows commit together).
  *
- *     every id <= W has been delivered (in id order) or declared a permanent gap,
+ * So the feed keeps, per tenant, delivered = D (every seq <= D was delivered) and reads
+ *     SELECT tenant_id, last_seq FROM event_sequences [WHERE updated_at >= now - WINDOW]
+ * then, for each tenant with last_seq > D,
+ *     SELECT … FROM call_events WHERE tenant_id = ? AND seq > D ORDER BY seq LIMIT 1000
+ * and delivers what it reads at once: there is nothing to wait for. The windowed read
+ * (indexed by updated_at) runs on every wake-up and timer; a full read every FULL_SCAN_MS
+ * catches a tenant whose change reached this node later than the window (a writeset
+ * applied late, clocks apart). A client's cursor is its tenant's seq, the same on every
+ * host, so a client resumes on any host.
  *
- * and only ever hands ids <= W to anyone. Each read is
- *     SELECT … FROM call_events WHERE id > W ORDER BY id LIMIT 1000
- * so a late commit below the read position is picked up by the next read. Rows are
- * delivered while they are contiguous (W+1, W+2, …). At a hole (the read returns W+2
- * but not W+1) delivery stops: W+1 may be an open transaction that will commit. The hole
- * is remembered with the time it was first seen (sub-ranges of a hole keep that time
- * when part of it fills); once a hole is older than GAP_GRACE_MS it is declared a gap and
- * delivery moves past it. That is the price of certainty: ids burnt by rolled-back
- * transactions (or failed inserts) never commit, and a transaction still open after the
- * grace period loses its live delivery (a client resuming from the database later still
- * gets it: replays read whatever is committed in (after, W]).
- *
- * Because clients and long-polls only ever see ids <= W, a cursor "after N" is exact:
- * everything <= N that will ever be delivered has been, everything > N is still to come.
- *
- * Startup: in-flight transactions are invisible, so the starting W is the last row
- * created more than GAP_GRACE_MS ago (an id allocated before it and still uncommitted is
- * older than the grace period anyway); rows after it are read and delivered again (into
- * the ring: no client is connected yet). The ring is preloaded with up to PRELOAD_IDS ids
- * below W so clients reconnecting after a restart replay from memory.
+ * Startup: every tenant starts at its last_seq (events committed before are replays,
+ * read from the database); a tenant created later starts at 0.
  *
  * Wake-ups: a datagram on cfg.event_wake_socket (the pool sends one after each commit
- * that wrote events), else a fallback timer every POLL_MS. While the database is down the
- * reads back off up to BACKOFF_MAX_MS; streams keep their heartbeats meanwhile.
+ * that wrote events), else a timer every POLL_MS (what a write on another host waits for
+ * at most). While the database is down the reads back off up to BACKOFF_MAX_MS; streams
+ * keep their heartbeats meanwhile.
  *
  * Retention (feed_replay.c) deletes old events; a cursor below what it removed gets a
  * `reset`.
@@ -59,12 +52,12 @@
 #include "loop.h"
 #include "feed_internal.h"
 
-#define TAIL_LIMIT 1000          /* LIMIT of the tail read (in the SQL text) */
-#define POLL_MS 250              /* fallback read interval */
-#define GAP_GRACE_MS 3000        /* a hole older than this is a permanent gap */
+#define TAIL_LIMIT 1000          /* LIMIT of a tenant's read (in the SQL text) */
+#define POLL_MS 100              /* fallback read interval */
+#define FULL_SCAN_MS 2000        /* every tenant's position, not only the recent ones */
+#define WINDOW_S 10              /* the windowed read: positions changed this recently */
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 5000
-#define PRELOAD_IDS 20000        /* ids below the start watermark loaded into the ring */
 
 static long long clock_ms(void)
 {
@@ -79,9 +72,10 @@ int feed_ready(const struct feed *f)
     return f->ready;
 }
 
-unsigned long long feed_watermark(const struct feed *f)
+unsigned long long feed_watermark(const struct feed *f, const struct tenant *t)
 {
-    return f->wm;
+    (void)f;
+    return t->delivered;
 }
 
 int feed_db_down(const struct feed *f)
@@ -92,11 +86,6 @@ int feed_db_down(const struct feed *f)
 unsigned long long feed_events(const struct feed *f)
 {
     return f->delivered;
-}
-
-int feed_cursor_lost(const struct feed *f, unsigned long long after)
-{
-    return after < f->purged || after > f->max_seen;
 }
 
 /* ---- database state ------------------------------------------------------------------- */
@@ -130,85 +119,65 @@ unsigned long long feed_cell_ull(const struct db_result *res, size_t row, unsign
     return v ? strtoull(v, NULL, 10) : 0;
 }
 
-/* ---- startup -------------------------------------------------------------------------- */
+/* ---- positions -------------------------------------------------------------------------- */
 
-static void preload(struct feed *f, unsigned long long upto)
-{
-    struct store *st = f->ev->store;
-    unsigned long long from = upto > PRELOAD_IDS ? upto - PRELOAD_IDS : 0;
-    store_ring_reset(st, from);
-    unsigned long long pos = from;
-    while (pos < upto) {
-        struct db_result *res;
-        arena_reset(f->arena);
-        int rc = db_exec(f->ev->db, f->arena,
-                         "SELECT " EVENT_COLUMNS " FROM call_events"
-                         " WHERE id > ? AND id <= ? ORDER BY id LIMIT 1000",
-                         DB_PARAMS(DB_INT(pos), DB_INT(upto)), &res);
-        if (rc != DB_OK)
-            goto fail;
-        for (size_t i = 0; i < res->nrows; i++) {
-            struct event *e = event_from_row(st, res, i);
-            if (e == NULL)
-                goto fail;
-            pos = e->id;
-            store_ring_push(st, e);
-        }
-        if (res->nrows < TAIL_LIMIT)
-            break;
-    }
-    log_info("events: ring preloaded with %zu events (ids %llu..%llu)", store_ring_len(st),
-             store_ring_floor(st) + 1, upto);
-    return;
-fail:
-    /* Not fatal: an empty ring covers (upto, upto]; replays use the database. */
-    log_warn("events: ring preload failed (%s); replays before id %llu read the database",
-             db_last_error(f->ev->db), upto);
-    store_ring_reset(st, upto);
-}
+struct position {
+    struct tenant *t;
+    unsigned long long last_seq;
+};
 
-static int feed_init(struct feed *f)
+/* The tenants' positions as this node shows them (all, or those changed within WINDOW_S),
+ * copied out of the arena (delivering resets it). *n = 0 and NULL when none. */
+static int positions_read(struct feed *f, int full, struct position **out, size_t *n)
 {
     struct db_result *res;
+    *out = NULL;
+    *n = 0;
     arena_reset(f->arena);
-    /* The last row created before the grace period: the starting watermark. */
-    int rc = db_exec(f->ev->db, f->arena,
-                     "SELECT id FROM call_events WHERE created_at < NOW(3) - INTERVAL ? SECOND"
-                     " ORDER BY created_at DESC, id DESC LIMIT 1",
-                     DB_PARAMS(DB_INT(GAP_GRACE_MS / 1000)), &res);
-    if (feed_db_outcome(f, rc, "reading the start position") != DB_OK)
+    int rc = full ? db_exec(f->ev->db, f->arena,
+                            "SELECT tenant_id, last_seq FROM event_sequences", NULL, 0, &res)
+                  : db_exec(f->ev->db, f->arena,
+                            "SELECT tenant_id, last_seq FROM event_sequences"
+                            " WHERE updated_at >= NOW(3) - INTERVAL ? SECOND",
+                            DB_PARAMS(DB_INT(WINDOW_S)), &res);
+    if (feed_db_outcome(f, rc, "reading the tenants' positions") != DB_OK)
         return rc;
-    int have_old = res->nrows > 0;
-    unsigned long long w0 = have_old ? feed_cell_ull(res, 0, 0, NULL) : 0;
-    arena_reset(f->arena);
-    rc = db_exec(f->ev->db, f->arena, "SELECT MIN(id) AS lo, MAX(id) AS hi FROM call_events",
-                 NULL, 0, &res);
-    if (feed_db_outcome(f, rc, "reading the id range") != DB_OK)
+    if (res->nrows == 0)
+        return DB_OK;
+    struct position *p = calloc(res->nrows, sizeof(*p));
+    if (p == NULL)
+        return DB_ERROR;
+    for (size_t i = 0; i < res->nrows; i++) {
+        const char *tenant = db_cell(res, i, 0);
+        p[*n].t = tenant ? store_tenant(f->ev->store, tenant) : NULL;
+        p[*n].last_seq = feed_cell_ull(res, i, 1, NULL);
+        if (p[*n].t != NULL)
+            (*n)++;
+    }
+    *out = p;
+    return DB_OK;
+}
+
+/* Every tenant starts where it is now: what was committed before is a replay. */
+static int feed_init(struct feed *f)
+{
+    struct position *p;
+    size_t n;
+    int rc = positions_read(f, 1, &p, &n);
+    if (rc != DB_OK)
         return rc;
-    int lo_null = 1;
-    unsigned long long lo = res->nrows ? feed_cell_ull(res, 0, 0, &lo_null) : 0;
-    unsigned long long hi = res->nrows ? feed_cell_ull(res, 0, 1, NULL) : 0;
-    if (!have_old && !lo_null)
-        w0 = lo - 1; /* every row is recent: deliver them all again */
-    f->wm = w0;
-    f->max_seen = hi > w0 ? hi : w0;
-    f->oldest = lo_null ? f->max_seen + 1 : lo;
-    preload(f, w0);
+    for (size_t i = 0; i < n; i++) {
+        p[i].t->delivered = p[i].last_seq;
+        store_tenant_start(p[i].t, p[i].last_seq);
+    }
+    free(p);
     f->ready = 1;
-    log_info("events: feed starts after id %llu (ids %llu..%llu in the table)", w0,
-             lo_null ? 0 : lo, hi);
+    f->last_full_ms = clock_ms();
+    log_info("events: feed starts at the positions of %zu tenants", n);
     return DB_OK;
 }
 
 /* ---- the tail ------------------------------------------------------------------------- */
-
-static long long hole_since(const struct feed *f, unsigned long long id, long long now)
-{
-    for (size_t i = 0; i < f->nholes; i++)
-        if (f->holes[i].from <= id && id <= f->holes[i].to)
-            return f->holes[i].since;
-    return now;
-}
 
 static void tail_schedule(struct feed *f, long long ms)
 {
@@ -216,124 +185,93 @@ static void tail_schedule(struct feed *f, long long ms)
         log_error("events: cannot schedule the next read (out of memory)");
 }
 
-/* One tail read: the holes it leaves open (they replace f->holes unless it failed), when
- * the oldest of them turns into a gap, and how far delivery got. */
-struct tail_pass {
-    long long now;
-    long long next_expiry;
-    struct hole *holes;
-    size_t nholes, cap;
-    unsigned long long expect; /* the id that delivery waits for */
-    int held, failed;
-    size_t delivered;
-};
-
-/* The ids expect..id-1 are missing: a gap once older than GAP_GRACE_MS (while nothing is
- * held), else held, with the time first seen. -1 when out of memory. */
-static int tail_hole(struct feed *f, struct tail_pass *tp, unsigned long long id)
+/* Delivers t's events after t->delivered up to at most TAIL_LIMIT of them. The number
+ * delivered, or -1 when the read failed or an event could not be built (the position
+ * stays: the next read retries). */
+static long tenant_read(struct feed *f, struct tenant *t, unsigned long long upto)
 {
-    long long since = hole_since(f, tp->expect, tp->now);
-    if (!tp->held && tp->now - since >= GAP_GRACE_MS) {
-        log_debug("events: ids %llu..%llu not committed within %d ms of being "
-                  "skipped: declared a gap",
-                  tp->expect, id - 1, GAP_GRACE_MS);
-        f->gaps += id - tp->expect;
+    struct db_result *res;
+    arena_reset(f->tail_arena);
+    int rc = db_exec(f->ev->db, f->tail_arena,
+                     "SELECT " EVENT_COLUMNS " FROM call_events"
+                     " WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT 1000",
+                     DB_PARAMS(DB_STR(t->id), DB_INT(t->delivered)), &res);
+    if (feed_db_outcome(f, rc, "reading events") != DB_OK)
+        return -1;
+    if (res->nrows == 0) {
+        /* Numbered but gone: the tenant's events were deleted (retention, the tenant). */
+        t->delivered = upto;
         return 0;
     }
-    tp->held = 1;
-    if (tp->nholes == tp->cap) {
-        size_t cap = tp->cap ? tp->cap * 2 : 8;
-        struct hole *h = realloc(tp->holes, cap * sizeof(*h));
-        if (h == NULL) {
-            tp->failed = 1;
+    long n = 0;
+    for (size_t i = 0; i < res->nrows; i++) {
+        struct event *e = event_from_row(f->ev->store, res, i);
+        if (e == NULL) {
+            long long now = clock_ms();
+            if (now - f->last_build_error > 10000)
+                log_error("events: cannot build an event of tenant %s: %s", t->id,
+                          strerror(errno));
+            f->last_build_error = now;
             return -1;
         }
-        tp->holes = h;
-        tp->cap = cap;
+        t->delivered = e->id;
+        f->delivered++;
+        n++;
+        store_ring_push(f->ev->store, e);
+        hub_deliver(f->ev->hub, e);
     }
-    tp->holes[tp->nholes++] = (struct hole){tp->expect, id - 1, since};
-    if (since + GAP_GRACE_MS < tp->next_expiry)
-        tp->next_expiry = since + GAP_GRACE_MS;
-    return 0;
+    return n;
 }
 
-/* Row i of a tail read, in id order: delivered unless a hole before it is held (then
- * nothing after it is delivered in this pass). -1 to stop reading the rows. */
-static int tail_row(struct feed *f, const struct db_result *res, size_t i, struct tail_pass *tp)
+/* One pass: the positions, then each tenant that moved. 1 when a tenant has more to read
+ * than one read took, 0 when done, -1 on failure. */
+static int tail_pass(struct feed *f, long long now, size_t *delivered)
 {
-    unsigned long long id = feed_cell_ull(res, i, 0, NULL);
-    if (id < tp->expect)
-        return 0; /* cannot happen (id > W, ordered); never deliver twice */
-    if (id > f->max_seen)
-        f->max_seen = id;
-    if (id > tp->expect && tail_hole(f, tp, id) != 0)
+    int full = now - f->last_full_ms >= FULL_SCAN_MS;
+    struct position *p;
+    size_t n;
+    if (positions_read(f, full, &p, &n) != DB_OK)
         return -1;
-    tp->expect = id + 1;
-    if (tp->held || tp->failed)
-        return 0;
-    struct event *e = event_from_row(f->ev->store, res, i);
-    if (e == NULL) {
-        /* Out of memory: stop here, W stays, the next read retries this row. */
-        if (tp->now - f->last_build_error > 10000)
-            log_error("events: cannot build event %llu: %s", id, strerror(errno));
-        f->last_build_error = tp->now;
-        tp->failed = 1;
-        return 0;
+    if (full)
+        f->last_full_ms = now;
+    int more = 0, failed = 0;
+    for (size_t i = 0; i < n && !failed; i++) {
+        if (p[i].last_seq <= p[i].t->delivered)
+            continue;
+        long got = tenant_read(f, p[i].t, p[i].last_seq);
+        if (got < 0)
+            failed = 1;
+        else
+            *delivered += (size_t)got;
+        if (got == TAIL_LIMIT && p[i].t->delivered < p[i].last_seq)
+            more = 1;
     }
-    f->wm = id;
-    f->delivered++;
-    tp->delivered++;
-    store_ring_push(f->ev->store, e);
-    hub_deliver(f->ev->hub, e);
-    return 0;
+    free(p);
+    return failed ? -1 : more;
 }
 
 static void tail(struct feed *f)
 {
     if (!f->ready && feed_init(f) != DB_OK) {
-        tail_schedule(f, f->backoff_ms);
+        tail_schedule(f, f->backoff_ms ? f->backoff_ms : BACKOFF_MIN_MS);
         return;
     }
-    struct db_result *res;
-    arena_reset(f->tail_arena);
-    int rc = db_exec(f->ev->db, f->tail_arena,
-                     "SELECT " EVENT_COLUMNS " FROM call_events"
-                     " WHERE id > ? ORDER BY id LIMIT 1000",
-                     DB_PARAMS(DB_INT(f->wm)), &res);
-    if (feed_db_outcome(f, rc, "reading events") != DB_OK) {
-        tail_schedule(f, f->backoff_ms);
-        return;
-    }
-
-    struct tail_pass tp = {.now = clock_ms(), .next_expiry = LLONG_MAX, .expect = f->wm + 1};
-    for (size_t i = 0; i < res->nrows; i++)
-        if (tail_row(f, res, i, &tp) != 0)
-            break;
-    if (tp.failed) {
-        free(tp.holes); /* keep the old holes and their times */
-    } else {
-        free(f->holes);
-        f->holes = tp.holes;
-        f->nholes = tp.nholes;
-        f->holes_cap = tp.cap;
-    }
-    if (tp.delivered > 0) {
+    long long now = clock_ms();
+    size_t delivered = 0;
+    int rc = tail_pass(f, now, &delivered);
+    if (delivered > 0) {
         hub_batch_done(f->ev->hub);
-        log_debug("events: delivered %zu events up to id %llu in %lld ms (read included)",
-                  tp.delivered, f->wm, clock_ms() - tp.now);
+        log_debug("events: delivered %zu events in %lld ms (reads included)", delivered,
+                  clock_ms() - now);
     }
-
-    if (tp.failed) {
-        tail_schedule(f, BACKOFF_MAX_MS);
-    } else if (!tp.held && res->nrows == TAIL_LIMIT) {
+    if (rc < 0) {
+        tail_schedule(f, f->backoff_ms ? f->backoff_ms : BACKOFF_MAX_MS);
+    } else if (rc > 0) {
         /* More to read: after the loop has served I/O once. */
         loop_defer(f->ev->loop, &f->tail_defer);
         tail_schedule(f, POLL_MS);
     } else {
-        long long ms = POLL_MS;
-        if (tp.next_expiry != LLONG_MAX && tp.next_expiry - tp.now < ms)
-            ms = tp.next_expiry - tp.now;
-        tail_schedule(f, ms);
+        tail_schedule(f, POLL_MS);
     }
 }
 
@@ -472,9 +410,7 @@ void feed_destroy(struct feed *f)
             unlink(path) != 0)
             log_warn("events: cannot remove %s: %s", path, strerror(errno));
     }
-    log_info("events: feed stopped at id %llu (%llu delivered, %llu ids declared gaps)", f->wm,
-             f->delivered, f->gaps);
-    free(f->holes);
+    log_info("events: feed stopped (%llu events delivered)", f->delivered);
     arena_destroy(f->arena);
     arena_destroy(f->tail_arena);
     free(f);

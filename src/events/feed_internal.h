@@ -4,7 +4,7 @@
  * The inside of the feed, shared by its two files and private to them (everyone else uses
  * events.h):
  *
- *   feed.c         the tail: startup, watermark and gap handling, wake socket, life
+ *   feed.c         the tail: startup, each tenant's position, wake socket, life
  *   feed_replay.c  the past: replay reads (ring first, database otherwise) and retention
  */
 #include <stddef.h>
@@ -16,24 +16,12 @@
 
 struct db_result;
 
-struct hole {
-    unsigned long long from, to;
-    long long since; /* CLOCK_MONOTONIC ms when first seen */
-};
-
 struct feed {
     struct ev *ev;
     struct arena *arena;      /* startup, retention and replay reads */
     struct arena *tail_arena; /* the tail read: its rows live across hub callbacks */
     int ready;
-    unsigned long long wm;       /* delivered_upto (W) */
-    unsigned long long max_seen; /* highest id ever read from the table */
-    unsigned long long oldest;   /* smallest id in the table, max_seen + 1 when empty */
-    unsigned long long purged;   /* retention deleted events up to here (at most) */
-    int purge_unnoted;           /* rows were deleted; purged not updated yet */
-
-    struct hole *holes;
-    size_t nholes, holes_cap;
+    long long last_full_ms; /* when every tenant's position was last read */
 
     struct loop_timer tail_timer;
     struct loop_defer tail_defer;
@@ -46,7 +34,7 @@ struct feed {
 
     int db_down;
     long long backoff_ms;
-    unsigned long long delivered, gaps;
+    unsigned long long delivered;
     long long last_build_error;
 };
 
@@ -60,7 +48,7 @@ unsigned long long feed_cell_ull(const struct db_result *res, size_t row, unsign
 
 /* ---- feed_replay.c ----------------------------------------------------------------- */
 
-/* The retention timer: one purge batch, then the oldest id left; it restarts itself. */
+/* The retention timer: one purge batch; it restarts itself. */
 void feed_on_retention(struct loop *loop, struct loop_timer *t, void *data);
 
 #endif

@@ -7,12 +7,9 @@
  *
  * Retention: every RETENTION_MS, delete events older than event_retention_hours in
  * batches of 2,000, each well inside the statement timeout (yielding to the loop between
- * batches), then note the oldest id left. A cursor below it gets a `reset` once a purge
- * has actually removed rows: ids below the oldest row may also be ids that never
- * committed (a first transaction that rolled back burns id 1), and `after=0` must not be
- * told to reload then. A purge made
- * by an earlier process is known at the first purge of this one that deletes anything
- * (every minute while events flow).
+ * batches). A tenant's seqs have no holes, so a cursor has lost events exactly when the
+ * tenant's oldest seq left is beyond the one after it (feed_cursor_lost asks the
+ * database: any host's purge counts).
  */
 #include <stdlib.h>
 
@@ -43,27 +40,26 @@ int feed_collect(struct feed *f, struct tenant *t, const struct filter *filter,
         *scanned = after;
         return DB_OK;
     }
-    if (after >= store_ring_floor(st)) {
-        size_t len = store_ring_len(st);
-        for (size_t i = store_ring_seek(st, after); i < len; i++) {
-            const struct event *e = store_ring_at(st, i);
-            if (e->id > upto)
-                break;
-            if (e->tenant != t || !filter_match(filter, e))
+    const struct event *first = store_ring_event(t, after + 1);
+    if (first != NULL) {
+        for (unsigned long long seq = after + 1; seq <= upto; seq++) {
+            const struct event *e = store_ring_event(t, seq);
+            if (e == NULL)
+                return DB_OK; /* beyond the ring (upto is the feed's position: cannot be) */
+            *scanned = seq;
+            if (!filter_match(filter, e))
                 continue;
             n++;
             bytes += e->frame_len;
-            if (fn(e, arg) != 0 || n >= max || bytes >= max_bytes) {
-                *scanned = e->id;
+            if (fn(e, arg) != 0 || n >= max || bytes >= max_bytes)
                 return DB_OK;
-            }
         }
         *scanned = upto;
         return DB_OK;
     }
 
-    /* Older than the ring: one read of this tenant's rows (indexed by tenant_id, id or
-     * tenant_id, call_id, id). The caller continues from *scanned if it needs more. While
+    /* Older than the ring: one read of this tenant's rows (indexed by tenant_id, seq or
+     * tenant_id, call_id). The caller continues from *scanned if it needs more. While
      * the tail finds the database away, do not wait for it here too: the replays retry. */
     if (f->db_down)
         return DB_UNAVAILABLE;
@@ -73,15 +69,15 @@ int feed_collect(struct feed *f, struct tenant *t, const struct filter *filter,
     if (filter->scope == SCOPE_CALL)
         rc = db_exec(f->ev->db, f->arena,
                      "SELECT " EVENT_COLUMNS " FROM call_events"
-                     " WHERE tenant_id = ? AND call_id = ? AND id > ? AND id <= ?"
-                     " ORDER BY id LIMIT 500",
+                     " WHERE tenant_id = ? AND call_id = ? AND seq > ? AND seq <= ?"
+                     " ORDER BY seq LIMIT 500",
                      DB_PARAMS(DB_STR(t->id), DB_STR(filter->call_id), DB_INT(after),
                                DB_INT(upto)),
                      &res);
     else
         rc = db_exec(f->ev->db, f->arena,
                      "SELECT " EVENT_COLUMNS " FROM call_events"
-                     " WHERE tenant_id = ? AND id > ? AND id <= ? ORDER BY id LIMIT 500",
+                     " WHERE tenant_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT 500",
                      DB_PARAMS(DB_STR(t->id), DB_INT(after), DB_INT(upto)), &res);
     if (feed_db_outcome(f, rc, "replaying events") != DB_OK)
         return rc;
@@ -109,20 +105,31 @@ int feed_collect(struct feed *f, struct tenant *t, const struct filter *filter,
     return DB_OK;
 }
 
-/* ---- retention ------------------------------------------------------------------------ */
-
-static int refresh_oldest(struct feed *f)
+int feed_cursor_lost(struct feed *f, const struct tenant *t, unsigned long long after)
 {
+    if (after == t->delivered)
+        return 0;
     struct db_result *res;
     arena_reset(f->arena);
-    int rc = db_exec(f->ev->db, f->arena, "SELECT MIN(id) AS lo FROM call_events", NULL, 0, &res);
-    if (rc != DB_OK)
-        return rc;
-    int null = 1;
-    unsigned long long lo = res->nrows ? feed_cell_ull(res, 0, 0, &null) : 0;
-    f->oldest = null ? f->max_seen + 1 : lo;
-    return DB_OK;
+    int rc = db_exec(f->ev->db, f->arena,
+                     "SELECT (SELECT MIN(seq) FROM call_events WHERE tenant_id = ?),"
+                     " (SELECT last_seq FROM event_sequences WHERE tenant_id = ?)",
+                     DB_PARAMS(DB_STR(t->id), DB_STR(t->id)), &res);
+    if (feed_db_outcome(f, rc, "checking a cursor") != DB_OK || res->nrows == 0)
+        return 0; /* cannot tell: the replay reads what is there */
+    int none = 1;
+    unsigned long long oldest = feed_cell_ull(res, 0, 0, &none);
+    unsigned long long last = feed_cell_ull(res, 0, 1, NULL);
+    if (t->delivered > last)
+        last = t->delivered;
+    if (after > last)
+        return 1; /* a position this tenant never had */
+    if (none)
+        return after < last; /* every event after it was purged */
+    return after + 1 < oldest;
 }
+
+/* ---- retention ------------------------------------------------------------------------ */
 
 static void retention_schedule(struct feed *f, long long ms)
 {
@@ -159,19 +166,8 @@ void feed_on_retention(struct loop *loop, struct loop_timer *t, void *data)
         return;
     }
     if (n > 0)
-        f->purge_unnoted = 1;
-    /* Every run, not only after a purge: deleting a tenant deletes its events too. */
-    if (feed_db_outcome(f, refresh_oldest(f), "reading the oldest event") != DB_OK) {
-        retention_schedule(f, RETENTION_MS);
-        return;
-    }
-    /* Everything below the oldest row left is gone now (purged, or never committed). */
-    if (f->purge_unnoted && f->oldest > 0 && f->oldest - 1 > f->purged)
-        f->purged = f->oldest - 1;
-    f->purge_unnoted = 0;
-    if (n > 0)
-        log_info("events: purged %llu events older than %ld hours; oldest kept id %llu", n,
-                 f->ev->cfg->event_retention_hours, f->oldest);
+        log_info("events: purged %llu events older than %ld hours", n,
+                 f->ev->cfg->event_retention_hours);
     /* A full batch: more to delete, but let the loop serve clients in between. */
     retention_schedule(f, n >= RETENTION_BATCH ? RETENTION_NEXT_MS : RETENTION_MS);
 }

@@ -91,7 +91,7 @@ static void reply_poll(struct hub *h, struct http_conn *c, const char *cors,
 static int poll_gather(struct sub *s, struct poll_acc *acc)
 {
     struct feed *f = s->hub->ev->feed;
-    unsigned long long w = feed_watermark(f);
+    unsigned long long w = feed_watermark(f, s->tenant);
     for (int page = 0; page < POLL_SCAN_PAGES && s->scan_from < w; page++) {
         unsigned long long scanned;
         int rc = feed_collect(f, s->tenant, &s->filter, s->scan_from, w,
@@ -158,8 +158,8 @@ void hub_poll_start(struct hub *h, struct http_conn *c, const struct stream_para
                     long timeout_s, int head_only)
 {
     struct feed *f = h->ev->feed;
-    unsigned long long w = feed_watermark(f);
-    if (p->have_cursor && feed_cursor_lost(f, p->after)) {
+    unsigned long long w = feed_watermark(f, p->tenant);
+    if (p->have_cursor && feed_cursor_lost(f, p->tenant, p->after)) {
         reply_poll(h, c, p->cors, p->tenant, NULL, w, NULL, 1, NULL);
         return;
     }

@@ -89,7 +89,7 @@ void hub_stream_catchup(struct sub *s)
     for (int step = 0; step < CATCHUP_STEPS; step++) {
         if (s->dead || !s->catching_up || s->held)
             return;
-        unsigned long long w = feed_watermark(f);
+        unsigned long long w = feed_watermark(f, s->tenant);
         if (s->last_id >= w) {
             s->catching_up = 0;
             log_debug("events: stream %llu live from id %llu", http_conn_id(s->conn), s->last_id);
@@ -291,8 +291,8 @@ void hub_stream_start(struct hub *h, struct http_conn *c, const struct stream_pa
         return;
     }
     struct feed *f = h->ev->feed;
-    unsigned long long w = feed_watermark(f);
-    int lost = p->have_cursor && feed_cursor_lost(f, p->after);
+    unsigned long long w = feed_watermark(f, p->tenant);
+    int lost = p->have_cursor && feed_cursor_lost(f, p->tenant, p->after);
     unsigned long long start = p->have_cursor && !lost ? p->after : w;
 
     struct sub *s = sub_new(h, p, 0);

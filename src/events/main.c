@@ -367,8 +367,8 @@ static int app_start(struct app *app, int *listen_fd)
         log_error("events: cannot create the event loop: %s", strerror(errno));
         return -1;
     }
-    struct db_options dbo = {config_db(&cfg), cfg.db_name, cfg.db_user, cfg.db_password,
-                             (unsigned)cfg.event_db_timeout_seconds};
+    struct db_options dbo;
+    config_db_options(&cfg, (unsigned)cfg.event_db_timeout_seconds, &dbo);
     app->ev.cfg = &cfg;
     app->ev.loop = app->loop;
     app->ev.db = db_create(&dbo);

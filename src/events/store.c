@@ -1,9 +1,11 @@
 /*
  * Tenants, events and the ring of recently delivered events (see events.h).
  *
- * The ring is a circular array of event pointers in id order (the tailer delivers in id
- * order), bounded by a count and a byte budget. A replay finds its starting point by
- * binary search, so a client a few events behind costs a few steps, not a scan.
+ * The ring is a circular array of event pointers in the order the feed delivered them,
+ * bounded by a count and a byte budget; the oldest goes first. Each tenant also keeps a
+ * circular array of its own events in the ring, in seq order without holes, so a replay
+ * finds its starting point by subtraction: a client a few events behind costs nothing
+ * more than the events it gets.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -27,7 +29,6 @@ struct store {
     struct event **ring;
     size_t cap, head, len; /* ring[(head + i) % cap], i < len, oldest first */
     size_t bytes, max_bytes;
-    unsigned long long floor;
 };
 
 /* ---- filters ------------------------------------------------------------------------- */
@@ -274,9 +275,16 @@ struct store *store_create(size_t max_events, size_t max_bytes, const unsigned c
     return st;
 }
 
-static struct event *ring_get(const struct store *st, size_t i)
+/* The tenant's oldest event leaves its part of the ring (when it is still there: a tenant
+ * restarted by store_tenant_start() no longer holds it). */
+static void tenant_ring_drop(struct tenant *t, const struct event *e)
 {
-    return st->ring[(st->head + i) % st->cap];
+    if (t->ring_len == 0 || t->ring[t->ring_head] != e)
+        return;
+    t->ring[t->ring_head] = NULL;
+    t->ring_head = (t->ring_head + 1) % t->ring_cap;
+    t->ring_len--;
+    t->ring_floor = e->id;
 }
 
 static void ring_evict(struct store *st)
@@ -286,30 +294,58 @@ static void ring_evict(struct store *st)
     st->head = (st->head + 1) % st->cap;
     st->len--;
     st->bytes -= e->size;
-    st->floor = e->id;
+    tenant_ring_drop(e->tenant, e);
     event_free(e);
 }
 
-void store_ring_reset(struct store *st, unsigned long long floor)
+static int tenant_ring_grow(struct tenant *t)
 {
-    while (st->len > 0)
-        ring_evict(st);
-    st->head = 0;
-    st->floor = floor;
+    size_t cap = t->ring_cap ? t->ring_cap * 2 : 16;
+    struct event **r = malloc(cap * sizeof(*r));
+    if (r == NULL)
+        return -1;
+    for (size_t i = 0; i < t->ring_len; i++)
+        r[i] = t->ring[(t->ring_head + i) % t->ring_cap];
+    free(t->ring);
+    t->ring = r;
+    t->ring_cap = cap;
+    t->ring_head = 0;
+    return 0;
+}
+
+void store_tenant_start(struct tenant *t, unsigned long long seq)
+{
+    t->ring_head = t->ring_len = 0;
+    t->ring_floor = seq;
 }
 
 void store_ring_push(struct store *st, struct event *e)
 {
+    struct tenant *t = e->tenant;
     while (st->len > 0 && (st->len == st->cap || st->bytes + e->size > st->max_bytes))
         ring_evict(st);
+    /* Not the next seq (cannot happen: the feed delivers each tenant's seqs in order), or
+     * no room in the tenant's part: its part restarts here, replays before it read the
+     * database. */
+    if (e->id != t->ring_floor + t->ring_len + 1 ||
+        (t->ring_len == t->ring_cap && tenant_ring_grow(t) != 0))
+        store_tenant_start(t, e->id - 1);
+    if (t->ring_cap > 0) {
+        t->ring[(t->ring_head + t->ring_len) % t->ring_cap] = e;
+        t->ring_len++;
+    } else {
+        t->ring_floor = e->id;
+    }
     st->ring[(st->head + st->len) % st->cap] = e;
     st->len++;
     st->bytes += e->size;
 }
 
-unsigned long long store_ring_floor(const struct store *st)
+const struct event *store_ring_event(const struct tenant *t, unsigned long long seq)
 {
-    return st->floor;
+    if (seq <= t->ring_floor || seq - t->ring_floor > t->ring_len)
+        return NULL;
+    return t->ring[(t->ring_head + (seq - t->ring_floor - 1)) % t->ring_cap];
 }
 
 size_t store_ring_len(const struct store *st)
@@ -320,24 +356,6 @@ size_t store_ring_len(const struct store *st)
 size_t store_ring_bytes(const struct store *st)
 {
     return st->bytes;
-}
-
-size_t store_ring_seek(const struct store *st, unsigned long long after)
-{
-    size_t lo = 0, hi = st->len;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (ring_get(st, mid)->id <= after)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-const struct event *store_ring_at(const struct store *st, size_t index)
-{
-    return index < st->len ? ring_get(st, index) : NULL;
 }
 
 void store_destroy(struct store *st)
@@ -353,6 +371,7 @@ void store_destroy(struct store *st)
         while (t != NULL) {
             struct tenant *next = t->hnext;
             cursor_cipher_free(t->cursor);
+            free(t->ring);
             free(t);
             t = next;
         }

@@ -311,7 +311,7 @@ static int ws_welcome(struct sub *s)
         return -1;
     if (ws->lost) {
         char fresh[CURSOR_TEXT_LEN + 1];
-        unsigned long long w = feed_watermark(ws->ev->feed);
+        unsigned long long w = feed_watermark(ws->ev->feed, s->tenant);
         if (cursor_encode_fresh(s->tenant->cursor, w, fresh) != 0 ||
             ws_control(s, "reset", NULL, fresh) != 0)
             return -1;
@@ -532,8 +532,8 @@ void ws_start(struct hub *h, struct http_conn *c, const struct stream_params *p,
               const struct ws_opts *o)
 {
     struct feed *f = h->ev->feed;
-    unsigned long long w = feed_watermark(f);
-    int lost = p->have_cursor && feed_cursor_lost(f, p->after);
+    unsigned long long w = feed_watermark(f, p->tenant);
+    int lost = p->have_cursor && feed_cursor_lost(f, p->tenant, p->after);
     unsigned long long start = p->have_cursor && !lost ? p->after : w;
     char headers[512];
     int n = snprintf(headers, sizeof(headers),

@@ -186,6 +186,23 @@ void ws_online_refresh(struct ev *ev)
         log_warn("events: presence not refreshed: %s", db_last_error(ev->db));
 }
 
+long events_streams_elsewhere(struct ev *ev, const char *tenant_id)
+{
+    if (!db_usable(ev))
+        return 0;
+    struct db_result *res;
+    if (db_exec(ev->db, scratch,
+                "SELECT COALESCE(SUM(streams), 0) FROM stream_presence WHERE tenant_id = ?"
+                " AND worker <> ? AND streams > 0 AND seen_at > NOW(3) - INTERVAL ? SECOND",
+                DB_PARAMS(DB_STR(tenant_id), DB_STR(worker()), DB_INT(PRESENCE_TTL_S)),
+                &res) != DB_OK) {
+        log_warn("events: other workers' streams not counted: %s", db_last_error(ev->db));
+        return 0;
+    }
+    const char *v = res->nrows ? db_cell(res, 0, 0) : NULL;
+    return v ? strtol(v, NULL, 10) : 0;
+}
+
 int ws_online_query(struct ev *ev, const char *tenant_id, const char *user_id)
 {
     if (!db_usable(ev))

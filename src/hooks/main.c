@@ -128,7 +128,8 @@ int main(int argc, char **argv)
         return rc;
     if (daemon_signals("hooks") != 0)
         return 1;
-    struct db_options dbo = {config_db(&cfg), cfg.db_name, cfg.db_user, cfg.db_password, 0};
+    struct db_options dbo;
+    config_db_options(&cfg, 0, &dbo);
     struct hooks h = {.cfg = &cfg,
                       .db = db_create(&dbo),
                       .cache = cache_create(config_memcached(&cfg)),

@@ -127,7 +127,8 @@ static int worker_run(struct worker_slot *slot)
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGHUP);
 
-    struct db_options dbo = {config_db(&cfg), cfg.db_name, cfg.db_user, cfg.db_password, 0};
+    struct db_options dbo;
+    config_db_options(&cfg, 0, &dbo);
     struct db *db = db_create(&dbo);
     struct cache *cache = cache_create(config_memcached(&cfg));
     struct arena *arena = arena_create(64 * 1024);

@@ -57,6 +57,11 @@ static void fresh_cursors_differ(void)
     CHECK_EQ_INT(cursor_decode(cc, a, &pa), 0);
     CHECK_EQ_INT(cursor_decode(cc, b, &pb), 0);
     CHECK(pa == 1234 && pb == 1234);
+    /* The start too: sealed, never the plain "0" that names it. */
+    CHECK_EQ_INT(cursor_encode_fresh(cc, 0, a), 0);
+    CHECK(strcmp(a, "0") != 0);
+    CHECK_EQ_INT(cursor_decode(cc, a, &pa), 0);
+    CHECK(pa == 0);
     /* An event's id is the same every time. */
     CHECK_EQ_INT(cursor_encode(cc, 1234, a), 0);
     CHECK_EQ_STR(a, c);
