@@ -26,6 +26,8 @@
 #                         demo-login and recordings/ live there instead of under SB_VAR
 #   SB_JOIN=1             another host applied the migrations and made the demo login
 #   SB_NGINX_SOCKET       nginx also listens on this unix socket (for a front nginx)
+#   SB_REAL_IP_FROM       addresses of fronts reaching nginx over TCP, whose X-Real-IP it
+#                         believes (the unix socket's always is)
 #   SB_DB_CAUSAL_READS    db_causal_reads (true on a Galera cluster)
 #
 # Exit status: 0 on success; 1 on failure; `status` exits 3 when a component is down.
@@ -744,6 +746,7 @@ render_nginx() {
         -e "s|@RECORDING_MAX_BODY@|$(sed_repl "$CFG_RECORDING_MAX_BYTES")|g" \
         -e "s|@RECORDINGS_DIR@|$(sed_repl "$RECORDINGS_DIR")|g" \
         -e "s|@EXTRA_LISTEN@|$(sed_repl "${SB_NGINX_SOCKET:+listen unix:$SB_NGINX_SOCKET;}")|g" \
+        -e "s|@REAL_IP_FROM@|$(sed_repl "$(for a in ${SB_REAL_IP_FROM:-}; do printf 'set_real_ip_from %s; ' "$a"; done)")|g" \
         -e "s|@NGX_DIR@|$(sed_repl "$NGX")|g" \
         "$TEMPLATE" >"$tmp"
     render_cors "$NGX/cors.conf"

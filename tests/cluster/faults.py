@@ -10,7 +10,11 @@ and 3 app hosts and commit latency on a standalone server and on the cluster. Ro
 
 usage: faults.py --repo DIR --var DIR [--bin DIR] [--json FILE]"""
 import argparse
+import concurrent.futures
 import json
+import random
+import subprocess
+import threading
 import os
 import sys
 import time
@@ -60,23 +64,89 @@ def nothing():
 
 def app_up(c, n):
     def wait():
+        n_ = n() if callable(n) else n
         end = time.monotonic() + 60
         while time.monotonic() < end:
             try:
-                if c.host(n).request("GET", "/health", timeout=3).status == 200:
+                if c.host(n_).request("GET", "/health", timeout=3).status == 200:
                     return
             except OSError:
                 pass
             time.sleep(0.2)
-        raise AssertionError("app%d did not come back" % n)
+        raise AssertionError("app%d did not come back" % n_)
     return wait
+
+
+def capacity_race(c, calls=30):
+    """Transfers of one department's calls sent at once to the three app hosts (so to three
+    Galera nodes): exactly one call per agent of capacity 1, never more."""
+    tok = c.token()
+    hosts = [c.host(n) for n in (1, 2, 3)]
+    r = hosts[0].request("POST", "/api/departments", {"name": "Race %d" % random.randrange(10 ** 9),
+                                                      "phone_number": "+15551230000"}, token=tok)
+    assert r.status == 201, "department: %r" % r
+    dept = (r.json.get("department") or r.json.get("data"))["id"]
+    agents = []
+    for i in range(3):
+        r = hosts[i].request("POST", "/api/agents", {"name": "Racer %d" % i, "phone_number": "+15550001111",
+                             "department_id": dept, "status": "available", "max_concurrent_calls": 1}, token=tok)
+        assert r.status == 201, "agent: %r" % r
+        agents.append(r.json["agent"]["id"])
+    call_ids = []
+    for i in range(calls):
+        r = hosts[i % 3].request("POST", "/api/calls", {"caller_number": "+1444%07d" % i,
+                                 "called_number": "+15553334444", "status": "active"}, token=tok)
+        assert r.status == 201, "call: %r" % r
+        call_ids.append(r.json["call"]["id"])
+    start = threading.Barrier(calls)
+
+    def one(i):
+        start.wait(timeout=60)
+        return hosts[i % 3].request("POST", "/api/calls/transfer",
+                                    {"call_id": call_ids[i], "target_department": dept}, token=tok, timeout=120)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=calls) as ex:
+        answers = list(ex.map(one, range(calls)))
+    statuses = {}
+    for a in answers:
+        statuses[a.status] = statuses.get(a.status, 0) + 1
+    booked = sorted(a.json["transfer"]["agent_id"] for a in answers
+                    if a.status == 200 and a.json["transfer"]["agent_id"])
+    current = [hosts[2].request("GET", "/api/agents/" + a, token=tok).json["agent"]["current_calls"] for a in agents]
+    res = {"answers": statuses, "booked": len(booked), "current_calls": current}
+    assert statuses == {200: calls}, "answers: %r" % statuses
+    assert booked == sorted(agents) and current == [1, 1, 1], "over capacity or idle: %r" % res
+    return res
+
+
+def stream_host(c):
+    """The app host whose event worker holds the most of the load's streams (from
+    stream_presence: its worker is host:pid, and the pid is in one host's namespace)."""
+    rows = c.sql(1, "SELECT worker, SUM(streams) FROM switchboard.stream_presence WHERE streams > 0"
+                    " AND seen_at > NOW(3) - INTERVAL 90 SECOND GROUP BY worker ORDER BY 2 DESC")
+    for line in rows.splitlines():
+        pid = line.split("\t")[0].rsplit(":", 1)[-1]
+        for n in (1, 2, 3):
+            pids = subprocess.run(["ip", "netns", "pids", "%s-app%d" % (c.cid, n)],
+                                  capture_output=True, text=True).stdout.split()
+            if pid in pids:
+                return n
+    return 2
+
+
+KILLED = {}
+
+
+def kill_stream_host(c):
+    KILLED["app"] = stream_host(c)
+    c.sh("app-kill", str(KILLED["app"]))
 
 
 PHASES = [
     ("db-kill", lambda c: c.sh("db-kill", "2"), lambda c: c.sh("db-start", "2"), synced_all),
     ("db-cut", lambda c: c.sh("db-cut", "3"), lambda c: c.sh("db-join", "3"), synced_all),
-    ("app-kill", lambda c: c.sh("app-kill", "2"), lambda c: c.sh("app-start", "2"),
-     lambda c: app_up(c, 2)),
+    ("app-kill", kill_stream_host, lambda c: c.sh("app-start", str(KILLED["app"])),
+     lambda c: app_up(c, lambda: KILLED["app"])),
     ("mc-kill", lambda c: c.sh("mc-kill", "1"), lambda c: c.sh("mc-start", "1"), lambda c: nothing),
     ("front-reload", lambda c: c.sh("front-reload"), lambda c: None, lambda c: nothing),
 ]
@@ -99,6 +169,13 @@ def main():
     t0 = time.monotonic()
     try:
         c.sh("up")
+        try:
+            figures["capacity_race"] = capacity_race(c)
+            passed += 1
+            print("ok   capacity-race  %s" % json.dumps(figures["capacity_race"]), flush=True)
+        except Exception as e:  # noqa: BLE001
+            failed += 1
+            print("FAIL capacity-race  %s" % e, flush=True)
         for name, inject, recover, waiter in PHASES:
             try:
                 res = phase(c, name, lambda: inject(c), lambda: recover(c), waiter(c))

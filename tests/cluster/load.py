@@ -3,7 +3,6 @@
 and stream clients that resume with Last-Event-ID whenever their stream ends."""
 import http.client
 import json
-import socket
 import threading
 import time
 import uuid
@@ -60,14 +59,15 @@ class ResumingStream(threading.Thread):
         super().__init__(daemon=True)
         self.load, self.token = load, token
         self.received, self.cursor, self.reconnects = [], None, 0
+        self.why = Counter()
         self.opened = threading.Event()
 
     def run(self):
         while not self.load.stopping.is_set() or time.monotonic() < self.load.drain_until:
             try:
                 self.follow()
-            except (OSError, http.client.HTTPException, ValueError):
-                pass
+            except (OSError, http.client.HTTPException, ValueError) as e:
+                self.why[type(e).__name__] += 1
             if self.load.stopping.is_set() and time.monotonic() >= self.load.drain_until:
                 break
             self.reconnects += 1
@@ -81,20 +81,20 @@ class ResumingStream(threading.Thread):
         c.request("GET", "/api/events?types=contact.created", headers=h)
         r = c.getresponse()
         if r.status != 200:
+            self.why["%d" % r.status] += 1
             r.read()
             c.close()
             return
-        c.sock.settimeout(1.0)
+        # Heartbeats every 3 s (the suite's app hosts): 10 s of silence is a dead stream.
+        c.sock.settimeout(10.0)
         cur, data = None, []
         try:
             while True:
                 if self.load.stopping.is_set() and time.monotonic() >= self.load.drain_until:
                     return
-                try:
-                    line = r.fp.readline()
-                except socket.timeout:
-                    continue
+                line = r.readline()
                 if not line:
+                    self.why["closed"] += 1
                     return
                 line = line.decode().rstrip("\n")
                 if line.startswith("id: "):
@@ -197,6 +197,9 @@ def verify(cluster, load, tag):
         doubled += len(got) - len(set(got))
         order = [seqs.get(c, 0) for c in got]
         reordered += sum(1 for a, b in zip(order, order[1:]) if b <= a)
+    why = Counter()
+    for s in load.streams:
+        why.update(s.why)
     out.update(events_missed=missed, events_reordered=reordered, events_twice=doubled,
-               stream_reconnects=sum(s.reconnects for s in load.streams))
+               stream_reconnects=sum(s.reconnects for s in load.streams), stream_ends=dict(why))
     return out

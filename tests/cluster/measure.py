@@ -40,14 +40,38 @@ def wrk(port, script, connections=16):
             "non_2xx": int(non2xx.group(1)) if non2xx else 0}
 
 
+def tenant_tokens(c, tenants, per_tenant):
+    """Admins of new tenants (made with switchboard-admin on app host 1), logged in through
+    the front per_tenant times each."""
+    admin = [os.path.join(c.env.get("SB_BIN", os.path.join(c.repo, "bin")), "switchboard-admin"),
+             "-c", os.path.join(c.var, "app1", "switchboard.conf")]
+    ns = ["ip", "netns", "exec", "%s-app1" % c.cid]
+    out = []
+    for i in range(tenants):
+        tid = subprocess.run(ns + admin + ["create-tenant", "--name", "Load %d %d" % (i, time.time())],
+                             check=True, capture_output=True, text=True).stdout.strip()
+        email = "load%d-%d@example.com" % (i, int(time.time() * 1000))
+        subprocess.run(ns + admin + ["create-user", "--tenant", tid, "--email", email, "--role", "admin",
+                                     "--password-stdin"], input="Load-pass-12345", check=True,
+                       capture_output=True, text=True)
+        for _ in range(per_tenant):
+            r = c.front.request("POST", "/api/auth/login", {"email": email, "password": "Load-pass-12345"})
+            assert r.status == 200, "login: %r" % r
+            out.append(r.json.get("token") or r.json["data"]["token"])
+    return out
+
+
 def throughput(c):
-    toks = ld.tokens(c, 24)
-    lists = ",".join('"%s"' % t for t in toks)
+    """Keyless creates on one tenant (every write meets its event sequence row) and on
+    eight, and a list read on eight, through a front of 1, 2 and 3 app hosts."""
+    sets = {"one tenant": ld.tokens(c, 24), "8 tenants": tenant_tokens(c, 8, 3)}
     scripts = {}
-    for kind, write in (("writes", "true"), ("reads", "false")):
-        path = os.path.join(c.var, "wrk-%s.lua" % kind)
+    for kind, write, toks in (("writes, one tenant", "true", sets["one tenant"]),
+                              ("writes, 8 tenants", "true", sets["8 tenants"]),
+                              ("reads, 8 tenants", "false", sets["8 tenants"])):
+        path = os.path.join(c.var, "wrk-%d.lua" % len(scripts))
         with open(path, "w") as f:
-            f.write(LUA % (lists, write))
+            f.write(LUA % (",".join('"%s"' % t for t in toks), write))
         scripts[kind] = path
     out = {}
     for k in (1, 2, 3):
