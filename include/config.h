@@ -20,6 +20,8 @@ struct config {
     char memcached_servers[1024];
     char event_socket[256];
     char event_wake_socket[256];
+    char event_wake_listen[128];
+    char event_wake_peers[1024];
     char clock_wake_socket[256];
     char cors_allow_origins[512];
     char jwt_key_file[256];

@@ -183,16 +183,20 @@ mc_kill() { local p; p=$(cat "$CV/mc$1.pid" 2>/dev/null) && kill -KILL "$p" 2>/d
 # ---------------------------------------------------------------------- app hosts --
 
 app_env() {              # N: the environment of stack.sh for app host N
-    local n=$1 i k nodes="" mcs=""
+    local n=$1 i k nodes="" mcs="" peers=""
     # Each host prefers "its" database node, then the others in turn.
     for k in 0 1 2; do
         i=$(( (n - 1 + k) % 3 + 1 ))
         nodes+="${nodes:+,}$(ip_of "db$i"):3306"
     done
     for i in "${MC_NODES[@]}"; do mcs+="${mcs:+,}$(ip_of "mc$i"):11211"; done
+    for i in "${APP_NODES[@]}"; do
+        [ "$i" = "$n" ] || peers+="${peers:+,}$(ip_of "app$i"):7070"
+    done
     printf '%s\n' SB_VAR="$CV/app$n" PORT=8080 SB_BIN="$SB_BIN" SB_DB_NODES="$nodes" \
         SB_MEMCACHED_SERVERS="$mcs" SB_SHARED="$SHARED" SB_JOIN="$([ "$n" = 1 ] && echo 0 || echo 1)" \
         SB_NGINX_SOCKET="$CV/app$n/run/http.sock" SB_DB_CAUSAL_READS=true \
+        SB_EVENT_WAKE_LISTEN="$(ip_of "app$n"):7070" SB_EVENT_WAKE_PEERS="$peers" \
         SB_WORKERS="${SB_WORKERS:-4}" SB_PUBLIC_BASE_URL="http://127.0.0.1:$PORT" \
         LOGIN_RATE="${LOGIN_RATE:-10r/s}" LOGIN_BURST="${LOGIN_BURST:-20}" \
         REGISTER_RATE="${REGISTER_RATE:-6r/m}" REGISTER_BURST="${REGISTER_BURST:-5}"

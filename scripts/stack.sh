@@ -29,6 +29,8 @@
 #   SB_REAL_IP_FROM       addresses of fronts reaching nginx over TCP, whose X-Real-IP it
 #                         believes (the unix socket's always is)
 #   SB_DB_CAUSAL_READS    db_causal_reads (true on a Galera cluster)
+#   SB_EVENT_WAKE_LISTEN, SB_EVENT_WAKE_PEERS  event_wake_listen / event_wake_peers: the
+#                         event workers of the hosts poke each other over UDP
 #
 # Exit status: 0 on success; 1 on failure; `status` exits 3 when a component is down.
 set -Eeuo pipefail
@@ -547,6 +549,8 @@ write_config() {
             "$mc_key" "$mc_val" \
             event_socket "$EVENT_SOCK" \
             event_wake_socket "$EVENT_WAKE_SOCK" \
+            event_wake_listen "${SB_EVENT_WAKE_LISTEN:-}" \
+            event_wake_peers "${SB_EVENT_WAKE_PEERS:-}" \
             clock_wake_socket "$RUN/clock-wake.sock" \
             event_retention_hours "$CFG_EVENT_RETENTION_HOURS" \
             event_heartbeat_seconds "$CFG_EVENT_HEARTBEAT_SECONDS" \

@@ -42,6 +42,8 @@ static const struct config_key config_keys[] = {
     STR(memcached_servers, ""),
     STR(event_socket, ""),
     STR(event_wake_socket, ""), /* datagram socket the pool pokes after writing events */
+    STR(event_wake_listen, ""), /* host:port (UDP) where other hosts' pools poke this one */
+    STR(event_wake_peers, ""),  /* host:port,… (UDP) of the other hosts' event workers */
     STR(clock_wake_socket, ""), /* the clock's: poked when an agent is freed */
     STR(cors_allow_origins, "*"), /* "*" or a space-separated list of origins */
     STR(jwt_key_file, ""),

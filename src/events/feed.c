@@ -26,15 +26,17 @@
  * read from the database); a tenant created later starts at 0.
  *
  * Wake-ups: a datagram on cfg.event_wake_socket (the pool sends one after each commit
- * that wrote events), else a timer every POLL_MS (what a write on another host waits for
- * at most). While the database is down the reads back off up to BACKOFF_MAX_MS; streams
+ * that wrote events) or, from other hosts' pools, on cfg.event_wake_listen (UDP), else a
+ * timer every POLL_MS (what a write on another host waits for when its poke is lost). While the database is down the reads back off up to BACKOFF_MAX_MS; streams
  * keep their heartbeats meanwhile.
  *
  * Retention (feed_replay.c) deletes old events; a cursor below what it removed gets a
  * `reset`.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +52,7 @@
 #include "events.h"
 #include "log.h"
 #include "loop.h"
+#include "nodes.h"
 #include "feed_internal.h"
 
 #define TAIL_LIMIT 1000          /* LIMIT of a tenant's read (in the SQL text) */
@@ -355,6 +358,36 @@ static int wake_open(struct feed *f, const char *path)
     return 0;
 }
 
+/* The other hosts' pools poke this worker on event_wake_listen (UDP, the private network):
+ * a datagram only makes the feed read now rather than at its next poll, so anyone who can
+ * send one can at most make it read sooner (reads coalesce per loop pass). */
+static int wake_udp_open(struct feed *f, const char *listen_at)
+{
+    struct node nd;
+    struct sockaddr_in sa;
+    if (listen_at[0] == '\0')
+        return 0;
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    if (node_at(listen_at, 0, 7070, &nd) != 0 || nd.host[0] == '\0' || nd.port > 65535 ||
+        inet_pton(AF_INET, nd.host, &sa.sin_addr) != 1) {
+        log_error("events: event_wake_listen %s is not an IPv4 address:port", listen_at);
+        return -1;
+    }
+    sa.sin_port = htons((unsigned short)nd.port);
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+        loop_fd_add(f->ev->loop, fd, LOOP_READ, on_wake, f) != 0) {
+        log_error("events: cannot listen for wake-ups on %s: %s", listen_at, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    f->wake_udp_fd = fd;
+    log_info("events: wake-ups from other hosts on udp %s", listen_at);
+    return 0;
+}
+
 /* ---- life ------------------------------------------------------------------------------ */
 
 struct feed *feed_create(struct ev *ev)
@@ -364,6 +397,7 @@ struct feed *feed_create(struct ev *ev)
         return NULL;
     f->ev = ev;
     f->wake_fd = -1;
+    f->wake_udp_fd = -1;
     f->arena = arena_create(64 * 1024);
     f->tail_arena = arena_create(64 * 1024);
     if (f->arena == NULL || f->tail_arena == NULL) {
@@ -380,7 +414,8 @@ struct feed *feed_create(struct ev *ev)
 
 int feed_start(struct feed *f)
 {
-    if (wake_open(f, f->ev->cfg->event_wake_socket) != 0)
+    if (wake_open(f, f->ev->cfg->event_wake_socket) != 0 ||
+        wake_udp_open(f, f->ev->cfg->event_wake_listen) != 0)
         return -1;
     loop_defer(f->ev->loop, &f->tail_defer);
     if (loop_timer_start(f->ev->loop, &f->tail_timer, POLL_MS) != 0 ||
@@ -401,6 +436,10 @@ void feed_destroy(struct feed *f)
     if (f->wake_fd >= 0) {
         loop_fd_del(f->ev->loop, f->wake_fd);
         close(f->wake_fd);
+    }
+    if (f->wake_udp_fd >= 0) {
+        loop_fd_del(f->ev->loop, f->wake_udp_fd);
+        close(f->wake_udp_fd);
     }
     if (f->wake_created) {
         /* Only our own file: a newer worker may have replaced it during a restart. */

@@ -28,6 +28,7 @@ struct feed {
     struct loop_timer retention_timer;
 
     int wake_fd;
+    int wake_udp_fd; /* event_wake_listen, -1 when not set */
     int wake_created;
     dev_t wake_dev;
     ino_t wake_ino;

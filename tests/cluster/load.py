@@ -60,6 +60,7 @@ class ResumingStream(threading.Thread):
         self.load, self.token = load, token
         self.received, self.cursor, self.reconnects = [], None, 0
         self.why = Counter()
+        self.arrived = {}  # contact id -> when its event first came
         self.opened = threading.Event()
 
     def run(self):
@@ -107,6 +108,7 @@ class ResumingStream(threading.Thread):
                         self.opened.set()
                     elif ev.get("type") == "contact.created":
                         self.received.append(ev.get("contact_id"))
+                        self.arrived.setdefault(ev.get("contact_id"), time.monotonic())
                         self.cursor = cur
                     elif ev.get("type") == "reset":
                         self.load.note_error("stream reset")
@@ -200,6 +202,13 @@ def verify(cluster, load, tag):
     why = Counter()
     for s in load.streams:
         why.update(s.why)
+    # From the write's answer to its event on a stream (clamped at 0: an event may come
+    # before the answer does); across hosts, through the front.
+    lat = sorted(max(0.0, s.arrived[cid] - t) * 1000 for t, _, cid in load.acks
+                 for s in load.streams if cid in s.arrived)
+    if lat:
+        out["event_delay_ms"] = {"p50": round(lat[len(lat) // 2], 1),
+                                 "p99": round(lat[int(len(lat) * 0.99)], 1), "max": round(lat[-1], 1)}
     out.update(events_missed=missed, events_reordered=reordered, events_twice=doubled,
                stream_reconnects=sum(s.reconnects for s in load.streams), stream_ends=dict(why))
     return out
