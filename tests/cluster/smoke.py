@@ -27,6 +27,10 @@ def test_up(c, st):
     for n in (1, 2, 3):
         check(c.status(n, "wsrep_cluster_size") == "3", "db%d: cluster size %s" % (n, c.status(n, "wsrep_cluster_size")))
     check(c.front.request("GET", "/health").status == 200, "front /health")
+    # The dashboard through the front: its page and modules come from the app hosts.
+    for path, kind in (("/", "text/html"), ("/js/shell.js", "javascript")):
+        r = c.front.request("GET", path)
+        check(r.status == 200 and kind in r.headers.get("content-type", ""), "front %s: %r" % (path, r))
     c.token()
 
 

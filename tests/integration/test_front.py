@@ -77,3 +77,20 @@ def test_front_spreads_retries_and_streams(ctx):
             r = gone.client.get(path)
             check(r.status == 502 and isinstance(r.json, dict) and r.json.get("success") is False
                   and isinstance(r.json.get("error"), want), "no host left, %s: %r" % (path, r))
+
+
+def test_front_holds_the_sign_in_limit_for_every_host(ctx):
+    """The front's own login zone (nginx/front.conf.in): one address's sign-ins are limited
+    before any app host sees them, 429 in the route's dialect."""
+    live = "127.0.0.1:%d" % ctx.port
+    front = _Front(ctx, [live])
+    front.env.update(LOGIN_RATE="1r/m", LOGIN_BURST="2")
+    with front:
+        codes = [front.client.post("/api/auth/login", {"email": "nobody-%s@example.com" % sb.uid(),
+                                                        "password": "wrong-password-1"}) for _ in range(5)]
+        statuses = [r.status for r in codes]
+        check(429 not in statuses[:3] and statuses[3:] == [429, 429], "sign-ins: %r" % statuses)
+        sb.expect_cold_error(codes[-1], 429)
+        # the same zone on v1's path, in v1's dialect
+        r = front.client.post("/api/v1/auth/login", {"email": "x@example.com", "password": "x"})
+        check(r.status == 429 and r.json["error"].get("code") == "RATE_LIMITED", "v1 login: %r" % r)
