@@ -48,11 +48,11 @@ class Http:
             return UnixConn(self.path, timeout)
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
 
-    def request(self, method, url, body=None, token=None, headers=None, timeout=15):
+    def request(self, method, url, body=None, token=None, headers=None, timeout=15, raw=None):
         h = {"Connection": "close"}
         if token:
             h["Authorization"] = "Bearer " + token
-        data = None
+        data = raw
         if body is not None:
             data = json.dumps(body).encode()
             h["Content-Type"] = "application/json"

@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
-"""The cluster smoke test of `make test` (issue 13): up, a write on one app host read and
-streamed on others, one Galera node killed (-9) and rejoined (IST), down with no namespace
-left. Skips, saying why, where the machine does not allow network namespaces. Ends with
+"""The cluster smoke test of `make test` (issue 13): up (the dashboard through the front),
+a write on one app host read and streamed on others, a recording stored through one host
+and served with Range by another, one Galera node killed (-9) and rejoined (IST), down with
+no namespace left. Skips, saying why, where the machine does not allow network namespaces. Ends with
 the line `N passed, N failed`.
 
 usage: smoke.py --repo DIR --var DIR [--bin DIR]"""
 import argparse
+import io
+import math
 import os
+import struct
+import wave
 import sys
 import time
 import traceback
@@ -76,6 +81,34 @@ def test_event_written_on_one_host_streams_on_another_and_resumes_on_a_third(c, 
         s.close()
 
 
+def _wav(seconds=1.0, rate=8000):
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 330 * i / rate)))
+                               for i in range(int(seconds * rate))))
+    return out.getvalue()
+
+
+def test_recording_stored_on_one_host_served_with_ranges_by_another(c, st):
+    tok = c.token()
+    r = c.host(1).request("POST", "/api/calls", {"caller_number": "+15551112222",
+                                                 "called_number": "+15553334444"}, token=tok)
+    check(r.status == 201, "call: %r" % r)
+    call = r.json["call"]["id"]
+    data = _wav()
+    r = c.host(1).request("PUT", "/api/calls/%s/recording" % call, raw=data, token=tok,
+                          headers={"Content-Type": "audio/wav"})
+    check(r.status == 201, "upload on app1: %r" % r)
+    url = "/api/calls/%s/recording" % call
+    r = c.host(3).request("GET", url, token=tok, headers={"Range": "bytes=100-199"})
+    check(r.status == 206 and r.body == data[100:200], "range on app3: %d %r" % (r.status, r.body[:80]))
+    r = c.host(2).request("GET", url, token=tok)
+    check(r.status == 200 and r.body == data, "whole on app2: %d" % r.status)
+
+
 def test_node_killed_and_rejoined(c, st):
     tok = c.token()
     c.sh("db-kill", "2")
@@ -106,6 +139,7 @@ def test_down_leaves_nothing(c, st):
 
 TESTS = [test_up, test_write_on_one_host_read_on_the_others,
          test_event_written_on_one_host_streams_on_another_and_resumes_on_a_third,
+         test_recording_stored_on_one_host_served_with_ranges_by_another,
          test_node_killed_and_rejoined, test_down_leaves_nothing]
 
 
