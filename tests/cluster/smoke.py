@@ -20,6 +20,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import clusterlib as cl  # noqa: E402
 
 
+STREAM_CAP = 6
+
+
 def check(cond, msg):
     if not cond:
         raise AssertionError(msg)
@@ -109,6 +112,38 @@ def test_recording_stored_on_one_host_served_with_ranges_by_another(c, st):
     check(r.status == 200 and r.body == data, "whole on app2: %d" % r.status)
 
 
+def _login(c):
+    d = dict(l.split("=", 1) for l in
+             open(os.path.join(c.var, "shared", "demo-login")).read().split("\n") if "=" in l)
+    r = c.front.request("POST", "/api/auth/login", {"email": d["email"], "password": d["password"]})
+    check(r.status == 200, "login: %r" % r)
+    return r.json.get("token") or r.json["data"]["token"]
+
+
+def test_tenant_stream_cap_counts_every_host(c, st):
+    """The tenant may hold STREAM_CAP streams in all: 4 on app1 and 2 on app2 fill it, so
+    app3, which holds none, refuses the next one (429)."""
+    a, b, third = _login(c), _login(c), _login(c)
+    held = []
+    try:
+        for host, tok, n in ((1, a, 4), (2, b, 2)):
+            for _ in range(n):
+                s = cl.Stream(c.host(host), "/api/events", tok)
+                held.append(s)
+                check(s.open.wait(10), "a stream on app%d did not open" % host)
+        time.sleep(1.5)  # the workers write their counts every 0.5 s
+        conn = c.host(3).conn(10)
+        conn.request("GET", "/api/events", headers={"Authorization": "Bearer " + third})
+        r = conn.getresponse()
+        body = r.read(300) if r.status != 200 else b""
+        conn.close()
+        check(r.status == 429 and b"too_many_streams" in body,
+              "app3 with the tenant's cap held elsewhere: %d %r" % (r.status, body))
+    finally:
+        for s in held:
+            s.close()
+
+
 def test_node_killed_and_rejoined(c, st):
     tok = c.token()
     c.sh("db-kill", "2")
@@ -140,6 +175,7 @@ def test_down_leaves_nothing(c, st):
 TESTS = [test_up, test_write_on_one_host_read_on_the_others,
          test_event_written_on_one_host_streams_on_another_and_resumes_on_a_third,
          test_recording_stored_on_one_host_served_with_ranges_by_another,
+         test_tenant_stream_cap_counts_every_host,
          test_node_killed_and_rejoined, test_down_leaves_nothing]
 
 
@@ -155,6 +191,7 @@ def main():
         print("0 passed, 0 failed")
         return 0
     c = cl.Cluster(a.repo, a.var, bin_dir=a.bin)
+    c.env["SB_EVENT_MAX_STREAMS_PER_TENANT"] = str(STREAM_CAP)
     st, passed, failed = {}, 0, 0
     t_all = time.monotonic()
     try:
