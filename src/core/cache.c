@@ -15,7 +15,8 @@
 
 struct cache {
     memcached_st *mc;
-    bool down; /* logged once per outage */
+    char *servers; /* the list it was made from, for a fresh instance (cache_bump) */
+    bool down;     /* logged once per outage */
 };
 
 static void note_failure(struct cache *c, const char *what, memcached_return_t rc)
@@ -80,6 +81,20 @@ static int configure(memcached_st *mc, int nservers)
     return 0;
 }
 
+/* An instance of the list with its behaviours; NULL when it cannot be made. */
+static memcached_st *instance_new(const char *servers)
+{
+    memcached_st *mc = memcached_create(NULL);
+    if (mc == NULL)
+        return NULL;
+    int n = add_servers(mc, servers);
+    if (n <= 0 || configure(mc, n) != 0) {
+        memcached_free(mc);
+        return NULL;
+    }
+    return mc;
+}
+
 struct cache *cache_create(const char *servers)
 {
     struct cache *c = calloc(1, sizeof(*c));
@@ -87,14 +102,10 @@ struct cache *cache_create(const char *servers)
         return NULL;
     if (servers == NULL || servers[0] == '\0')
         return c; /* no cache configured: every get misses */
-    c->mc = memcached_create(NULL);
+    c->servers = strdup(servers);
+    c->mc = c->servers ? instance_new(servers) : NULL;
     if (c->mc == NULL) {
-        free(c);
-        return NULL;
-    }
-    int n = add_servers(c->mc, servers);
-    if (n <= 0 || configure(c->mc, n) != 0) {
-        memcached_free(c->mc);
+        free(c->servers);
         free(c);
         return NULL;
     }
@@ -107,6 +118,7 @@ void cache_destroy(struct cache *c)
         return;
     if (c->mc != NULL)
         memcached_free(c->mc);
+    free(c->servers);
     free(c);
 }
 
@@ -250,30 +262,46 @@ int cache_generation(struct cache *c, const char *ns, uint64_t *gen)
     return -1;
 }
 
+/* The namespace's generation moved on mc (made when missing); its last rc. */
+static memcached_return_t bump_on(memcached_st *mc, const char *key)
+{
+    uint64_t value;
+    memcached_return_t rc = memcached_increment(mc, key, strlen(key), 1, &value);
+    if (rc != MEMCACHED_NOTFOUND)
+        return rc;
+    /* No readers have a generation: any fresh one invalidates nothing and is safe. */
+    char buf[32];
+    int n = snprintf(buf, sizeof(buf), "%" PRIu64, fresh_generation());
+    rc = memcached_add(mc, key, strlen(key), buf, (size_t)n, 0, 0);
+    if (rc == MEMCACHED_NOTSTORED || rc == MEMCACHED_DATA_EXISTS)
+        rc = memcached_increment(mc, key, strlen(key), 1, &value);
+    return rc;
+}
+
 int cache_bump(struct cache *c, const char *ns)
 {
     if (c == NULL || c->mc == NULL)
         return -1;
     char key[200];
     snprintf(key, sizeof(key), "gen:%s", ns);
-    uint64_t value;
-    memcached_return_t rc = memcached_increment(c->mc, key, strlen(key), 1, &value);
+    memcached_return_t rc = bump_on(c->mc, key);
     if (rc == MEMCACHED_SUCCESS) {
         note_success(c);
         return 0;
     }
-    if (rc == MEMCACHED_NOTFOUND) {
-        /* No readers have a generation: any fresh one invalidates nothing and is safe. */
-        char buf[32];
-        int n = snprintf(buf, sizeof(buf), "%" PRIu64, fresh_generation());
-        rc = memcached_add(c->mc, key, strlen(key), buf, (size_t)n, 0, 0);
-        if (rc == MEMCACHED_SUCCESS || rc == MEMCACHED_NOTSTORED || rc == MEMCACHED_DATA_EXISTS) {
-            if (rc != MEMCACHED_SUCCESS)
-                (void)memcached_increment(c->mc, key, strlen(key), 1, &value);
-            note_success(c);
-            return 0;
-        }
+    /* This instance may still hold a server as failed (retried only after a second) while
+     * other workers reach it again and would serve what this write changed: one more try
+     * on a fresh instance, which connects now. It costs a connect timeout (100 ms) per
+     * write while memcached is really down, when nothing stale can be served anyway. */
+    memcached_st *fresh = instance_new(c->servers);
+    if (fresh != NULL && (rc = bump_on(fresh, key)) == MEMCACHED_SUCCESS) {
+        memcached_free(c->mc);
+        c->mc = fresh;
+        note_success(c);
+        return 0;
     }
+    if (fresh != NULL)
+        memcached_free(fresh);
     note_failure(c, "bump generation", rc);
     return -1;
 }
