@@ -176,7 +176,6 @@ void store_ring_push(struct store *st, struct event *e);
 /* The event of t with that seq, or NULL when the ring does not hold it. */
 const struct event *store_ring_event(const struct tenant *t, unsigned long long seq);
 size_t store_ring_len(const struct store *st);
-size_t store_ring_bytes(const struct store *st);
 /* ---- feed.c, feed_replay.c --------------------------------------------------------- */
 
 struct feed *feed_create(struct ev *ev);

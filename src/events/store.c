@@ -353,11 +353,6 @@ size_t store_ring_len(const struct store *st)
     return st->len;
 }
 
-size_t store_ring_bytes(const struct store *st)
-{
-    return st->bytes;
-}
-
 void store_destroy(struct store *st)
 {
     if (st == NULL)

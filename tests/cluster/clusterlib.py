@@ -66,6 +66,24 @@ class Http:
             c.close()
 
 
+def sse_events(resp, keep_going):
+    """The events of an SSE answer as (cursor, parsed JSON), in order, until the stream
+    ends or keep_going() is false (checked before each line)."""
+    cur, data = None, []
+    while keep_going():
+        line = resp.readline()
+        if not line:
+            return
+        line = line.decode().rstrip("\n")
+        if line.startswith("id: "):
+            cur = line[4:]
+        elif line.startswith("data: "):
+            data.append(line[6:])
+        elif line == "" and data:
+            yield cur, json.loads("\n".join(data))
+            cur, data = None, []
+
+
 class Stream:
     """An SSE stream in a thread: events as (cursor, json) in arrival order, with the
     monotonic time each came."""
@@ -85,24 +103,12 @@ class Stream:
         self.t.start()
 
     def _run(self):
-        cur, data = None, []
         try:
-            while not self._stop:
-                line = self.r.readline()
-                if not line:
-                    break
-                line = line.decode().rstrip("\n")
-                if line.startswith("id: "):
-                    cur = line[4:]
-                elif line.startswith("data: "):
-                    data.append(line[6:])
-                elif line == "" and data:
-                    ev = json.loads("\n".join(data))
-                    if ev.get("type") == "connected":
-                        self.open.set()
-                    else:
-                        self.events.append((cur, ev, time.monotonic()))
-                    cur, data = None, []
+            for cur, ev in sse_events(self.r, lambda: not self._stop):
+                if ev.get("type") == "connected":
+                    self.open.set()
+                else:
+                    self.events.append((cur, ev, time.monotonic()))
         except Exception as e:  # noqa: BLE001 - a closed stream ends the thread
             if not self._stop:
                 self.error = e
@@ -178,14 +184,18 @@ class Cluster:
         out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
         return [l.split()[0] for l in out.splitlines() if l.startswith(self.cid + "-")]
 
+    def login(self):
+        """A new session of the demo admin, signed in through the front."""
+        with open(os.path.join(self.var, "shared", "demo-login")) as f:
+            d = dict(l.split("=", 1) for l in f.read().split("\n") if "=" in l)
+        r = self.front.request("POST", "/api/auth/login", {"email": d["email"], "password": d["password"]})
+        assert r.status == 200, "login: %r" % r
+        return r.json.get("token") or r.json["data"]["token"]
+
     def token(self):
+        """One session kept for the tests that need any."""
         if self._token is None:
-            d = dict(l.split("=", 1) for l in
-                     open(os.path.join(self.var, "shared", "demo-login")).read().split("\n") if "=" in l)
-            r = self.front.request("POST", "/api/auth/login",
-                                   {"email": d["email"], "password": d["password"]})
-            assert r.status == 200, "login: %r" % r
-            self._token = r.json.get("token") or r.json["data"]["token"]
+            self._token = self.login()
         return self._token
 
 
@@ -195,6 +205,16 @@ def free_port():
     p = s.getsockname()[1]
     s.close()
     return p
+
+
+def skipped_here(what):
+    """True, having said so and printed an empty summary, when this machine does not let
+    `what` make its namespaces."""
+    ok, why = namespaces_allowed()
+    if not ok:
+        print("%s SKIPPED: this machine does not allow it (%s)" % (what, why))
+        print("0 passed, 0 failed")
+    return not ok
 
 
 def namespaces_allowed():

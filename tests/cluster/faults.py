@@ -159,10 +159,7 @@ def main():
     ap.add_argument("--bin")
     ap.add_argument("--json", help="write the figures here too")
     a = ap.parse_args()
-    ok, why = cl.namespaces_allowed()
-    if not ok:
-        print("cluster fault suite SKIPPED: this machine does not allow it (%s)" % why)
-        print("0 passed, 0 failed")
+    if cl.skipped_here("cluster fault suite"):
         return 0
     c = cl.Cluster(a.repo, a.var, cid="sbf", net="10.79.0", bin_dir=a.bin)
     figures, passed, failed = {"phases": {}}, 0, 0

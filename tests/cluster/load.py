@@ -2,7 +2,6 @@
 (retried with the same key on 502-504 and dropped connections, as a careful client does)
 and stream clients that resume with Last-Event-ID whenever their stream ends."""
 import http.client
-import json
 import threading
 import time
 import uuid
@@ -88,31 +87,22 @@ class ResumingStream(threading.Thread):
             return
         # Heartbeats every 3 s (the suite's app hosts): 10 s of silence is a dead stream.
         c.sock.settimeout(10.0)
-        cur, data = None, []
+
+        def draining():
+            return self.load.stopping.is_set() and time.monotonic() >= self.load.drain_until
+
         try:
-            while True:
-                if self.load.stopping.is_set() and time.monotonic() >= self.load.drain_until:
-                    return
-                line = r.readline()
-                if not line:
-                    self.why["closed"] += 1
-                    return
-                line = line.decode().rstrip("\n")
-                if line.startswith("id: "):
-                    cur = line[4:]
-                elif line.startswith("data: "):
-                    data.append(line[6:])
-                elif line == "" and data:
-                    ev = json.loads("\n".join(data))
-                    if ev.get("type") == "connected":
-                        self.opened.set()
-                    elif ev.get("type") == "contact.created":
-                        self.received.append(ev.get("contact_id"))
-                        self.arrived.setdefault(ev.get("contact_id"), time.monotonic())
-                        self.cursor = cur
-                    elif ev.get("type") == "reset":
-                        self.load.note_error("stream reset")
-                    cur, data = None, []
+            for cur, ev in cl.sse_events(r, lambda: not draining()):
+                if ev.get("type") == "connected":
+                    self.opened.set()
+                elif ev.get("type") == "contact.created":
+                    self.received.append(ev.get("contact_id"))
+                    self.arrived.setdefault(ev.get("contact_id"), time.monotonic())
+                    self.cursor = cur
+                elif ev.get("type") == "reset":
+                    self.load.note_error("stream reset")
+            if not draining():
+                self.why["closed"] += 1
         finally:
             c.close()
 
@@ -163,14 +153,7 @@ class Load:
 
 def tokens(cluster, n):
     """n sessions of the demo admin: the front hashes on Authorization, so they spread."""
-    d = dict(l.split("=", 1) for l in
-             open(cluster.var + "/shared/demo-login").read().split("\n") if "=" in l)
-    out = []
-    for _ in range(n):
-        r = cluster.front.request("POST", "/api/auth/login", {"email": d["email"], "password": d["password"]})
-        assert r.status == 200, "login: %r" % r
-        out.append(r.json.get("token") or r.json["data"]["token"])
-    return out
+    return [cluster.login() for _ in range(n)]
 
 
 def keys_of(names):
